@@ -1,0 +1,299 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[tend] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'tend'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'tend'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create the state root''s layout and a commented tend.toml'
+            cand config 'Check or show the configuration'
+            cand audit 'Append to or read the audit log'
+            cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
+            cand generate 'Generate man pages and shell completions (for packagers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;init'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --example 'Also install example probes and watcher fixtures that work offline'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;config'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand check 'Validate the configuration (file, environment overrides) and exit'
+            cand show 'Print the effective configuration, secrets redacted'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;config;check'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;config;show'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;config;help'= {
+            cand check 'Validate the configuration (file, environment overrides) and exit'
+            cand show 'Print the effective configuration, secrets redacted'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;config;help;check'= {
+        }
+        &'tend;config;help;show'= {
+        }
+        &'tend;config;help;help'= {
+        }
+        &'tend;audit'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand emit 'Append one validated row to today''s segment'
+            cand tail 'Print rows of the audit log (the last 10 by default)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;audit;emit'= {
+            cand --kind 'Row kind, e.g. probe.wake_requested'
+            cand --details 'Details as a JSON object; `-` reads it from standard input'
+            cand --correlation-key 'Correlation key, e.g. probe:fly:machine_down'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;audit;tail'= {
+            cand --kind 'Only rows of this kind (repeatable)'
+            cand --since 'Only rows at or after this instant (RFC 3339 or YYYY-MM-DD)'
+            cand -n 'How many of the last matching rows to print; `all` for every one'
+            cand --lines 'How many of the last matching rows to print; `all` for every one'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand -f 'Keep printing rows as they are appended (until interrupted)'
+            cand --follow 'Keep printing rows as they are appended (until interrupted)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;audit;help'= {
+            cand emit 'Append one validated row to today''s segment'
+            cand tail 'Print rows of the audit log (the last 10 by default)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;audit;help;emit'= {
+        }
+        &'tend;audit;help;tail'= {
+        }
+        &'tend;audit;help;help'= {
+        }
+        &'tend;status'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;generate'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand man 'Write one man page per subcommand into DIR'
+            cand completions 'Print the completion script for SHELL (or write every shell''s into --dir)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;generate;man'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;generate;completions'= {
+            cand --dir 'Write the scripts of all shells into this directory'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;generate;help'= {
+            cand man 'Write one man page per subcommand into DIR'
+            cand completions 'Print the completion script for SHELL (or write every shell''s into --dir)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;generate;help;man'= {
+        }
+        &'tend;generate;help;completions'= {
+        }
+        &'tend;generate;help;help'= {
+        }
+        &'tend;help'= {
+            cand init 'Create the state root''s layout and a commented tend.toml'
+            cand config 'Check or show the configuration'
+            cand audit 'Append to or read the audit log'
+            cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
+            cand generate 'Generate man pages and shell completions (for packagers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;help;init'= {
+        }
+        &'tend;help;config'= {
+            cand check 'Validate the configuration (file, environment overrides) and exit'
+            cand show 'Print the effective configuration, secrets redacted'
+        }
+        &'tend;help;config;check'= {
+        }
+        &'tend;help;config;show'= {
+        }
+        &'tend;help;audit'= {
+            cand emit 'Append one validated row to today''s segment'
+            cand tail 'Print rows of the audit log (the last 10 by default)'
+        }
+        &'tend;help;audit;emit'= {
+        }
+        &'tend;help;audit;tail'= {
+        }
+        &'tend;help;status'= {
+        }
+        &'tend;help;generate'= {
+            cand man 'Write one man page per subcommand into DIR'
+            cand completions 'Print the completion script for SHELL (or write every shell''s into --dir)'
+        }
+        &'tend;help;generate;man'= {
+        }
+        &'tend;help;generate;completions'= {
+        }
+        &'tend;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,179 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_tend_global_optspecs
+    string join \n root= config= now= json dry-run q/quiet v/verbose h/help V/version
+end
+
+function __fish_tend_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_tend_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_tend_using_subcommand
+    set -l cmd (__fish_tend_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c tend -n "__fish_tend_needs_command" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_needs_command" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_needs_command" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_needs_command" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_needs_command" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_needs_command" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_needs_command" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_needs_command" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_needs_command" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
+complete -c tend -n "__fish_tend_needs_command" -f -a "config" -d 'Check or show the configuration'
+complete -c tend -n "__fish_tend_needs_command" -f -a "audit" -d 'Append to or read the audit log'
+complete -c tend -n "__fish_tend_needs_command" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
+complete -c tend -n "__fish_tend_needs_command" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
+complete -c tend -n "__fish_tend_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand init" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand init" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand init" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand init" -l example -d 'Also install example probes and watcher fixtures that work offline'
+complete -c tend -n "__fish_tend_using_subcommand init" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand init" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand init" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand init" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand init" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "show" -d 'Print the effective configuration, secrets redacted'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective configuration, secrets redacted'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -f -a "emit" -d 'Append one validated row to today\'s segment'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l kind -d 'Row kind, e.g. probe.wake_requested' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l details -d 'Details as a JSON object; `-` reads it from standard input' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l correlation-key -d 'Correlation key, e.g. probe:fly:machine_down' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l kind -d 'Only rows of this kind (repeatable)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l since -d 'Only rows at or after this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s n -l lines -d 'How many of the last matching rows to print; `all` for every one' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s f -l follow -d 'Keep printing rows as they are appended (until interrupted)'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "emit" -d 'Append one validated row to today\'s segment'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand status" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand status" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand status" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand status" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand status" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand status" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand status" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand status" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "man" -d 'Write one man page per subcommand into DIR'
+complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'
+complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dir -d 'Write the scripts of all shells into this directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write one man page per subcommand into DIR'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'
+complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status generate help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status generate help" -f -a "config" -d 'Check or show the configuration'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status generate help" -f -a "audit" -d 'Append to or read the audit log'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status generate help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status generate help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration, secrets redacted'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "emit" -d 'Append one validated row to today\'s segment'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write one man page per subcommand into DIR'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'

@@ -1,0 +1,480 @@
+//! The audit log (SPEC §3): the bus between commands and between `tend` and the
+//! platform. Append-only JSON Lines, one segment per UTC day.
+//!
+//! `tend` writes only kinds from the closed [`Kind`] vocabulary, so a typo is a
+//! compile error. Readers accept any kind.
+
+pub mod cmd;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::clock::format_ts;
+pub use crate::store::tail::Position;
+use crate::store::{jsonl, tail};
+
+/// Namespace of `tend`'s deterministic (v5) row ids.
+pub const ID_NAMESPACE: Uuid = Uuid::from_u128(0x6c1e_2f0a_7d3b_5e48_9a61_0b5c_d4e3_f201);
+
+macro_rules! kinds {
+    ($($variant:ident = $name:literal, written_by: $by:literal, requires: [$($field:literal),*];)*) => {
+        /// Every kind `tend` writes (SPEC §3), and the platform kinds it reads.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Kind { $($variant),* }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Kind::$variant => $name),* }
+            }
+
+            /// Who writes rows of this kind.
+            pub const fn written_by(self) -> &'static str {
+                match self { $(Kind::$variant => $by),* }
+            }
+
+            /// The `details` fields a row of this kind must carry.
+            pub const fn required_details(self) -> &'static [&'static str] {
+                match self { $(Kind::$variant => &[$($field),*]),* }
+            }
+        }
+
+        impl FromStr for Kind {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Kind, String> {
+                match s {
+                    $($name => Ok(Kind::$variant),)*
+                    other => Err(format!(
+                        "unknown kind {other:?}: expected one of {}",
+                        [$($name),*].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    ProbeObserved = "probe.observed", written_by: "probe run", requires: ["probe", "status"];
+    ProbeWakeRequested = "probe.wake_requested", written_by: "probe run", requires: ["probe", "issue_category", "severity"];
+    ProbeRecovered = "probe.recovered", written_by: "probe run", requires: ["probe", "issue_category"];
+    ProbeWakeDebounced = "probe.wake_debounced", written_by: "wake consume", requires: ["probe", "issue_category", "wake_id", "reason"];
+    ProbeInvestigationCompleted = "probe.investigation_completed", written_by: "wake consume", requires: ["probe", "issue_category", "wake_id", "engine_status"];
+    InferenceRecorded = "inference.recorded", written_by: "wake consume, the platform", requires: ["route", "model"];
+    NotificationDispatched = "notification.dispatched", written_by: "wake consume, alerts", requires: ["channel", "ref", "status"];
+    PromotionRouterTriggerProposed = "promotion.router_trigger_proposed", written_by: "promote propose", requires: ["proposal_id", "loop"];
+    PromotionToolTrimProposed = "promotion.tool_trim_proposed", written_by: "promote propose", requires: ["proposal_id", "loop"];
+    PromotionProbeEnvelopeActionProposed = "promotion.probe_envelope_action_proposed", written_by: "promote propose", requires: ["proposal_id", "loop"];
+    PromotionApproved = "promotion.approved", written_by: "promote", requires: ["proposal_id", "loop"];
+    PromotionRejected = "promotion.rejected", written_by: "promote", requires: ["proposal_id", "loop"];
+    PromotionExpired = "promotion.expired", written_by: "promote", requires: ["proposal_id", "loop"];
+    WatcherFlagged = "watcher.flagged", written_by: "watchers tick", requires: ["watcher", "entity_id", "decision_id"];
+    GcCheckpointRemoved = "gc.checkpoint_removed", written_by: "gc checkpoints", requires: ["thread_id"];
+    ReasoningToolCalled = "reasoning.tool_called", written_by: "the platform", requires: ["route", "tool_name"];
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A row `tend` writes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub id: Uuid,
+    #[serde(serialize_with = "serialize_ts")]
+    pub ts: DateTime<Utc>,
+    pub kind: Kind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_key: Option<String>,
+    pub details: Value,
+}
+
+fn serialize_ts<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_ts(*t))
+}
+
+impl Row {
+    /// A row recording an event: a time-ordered (v7) id.
+    pub fn new(kind: Kind, ts: DateTime<Utc>, details: Value) -> Row {
+        Row {
+            id: Uuid::now_v7(),
+            ts,
+            kind,
+            correlation_key: None,
+            details,
+        }
+    }
+
+    /// A row recording a deterministic fact: the same `fact` gives the same id.
+    pub fn deterministic(kind: Kind, ts: DateTime<Utc>, fact: &str, details: Value) -> Row {
+        let name = format!("{}:{fact}", kind.as_str());
+        Row {
+            id: Uuid::new_v5(&ID_NAMESPACE, name.as_bytes()),
+            ts,
+            kind,
+            correlation_key: None,
+            details,
+        }
+    }
+
+    pub fn with_correlation_key(mut self, key: impl Into<String>) -> Row {
+        self.correlation_key = Some(key.into());
+        self
+    }
+
+    /// Checks that `details` is an object carrying the kind's required fields.
+    pub fn check_details(kind: Kind, details: &Value) -> Result<(), String> {
+        let Some(object) = details.as_object() else {
+            return Err(format!("details of a {kind} row must be a JSON object"));
+        };
+        let missing: Vec<&str> = kind
+            .required_details()
+            .iter()
+            .copied()
+            .filter(|f| !object.contains_key(*f))
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "details of a {kind} row lack {}",
+                missing.join(", ")
+            ))
+        }
+    }
+}
+
+/// A row as read back: any kind, `details` as written.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Record {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub ts: DateTime<Utc>,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_key: Option<String>,
+    #[serde(default)]
+    pub details: Value,
+}
+
+/// The audit log of one root.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    dir: PathBuf,
+}
+
+/// `YYYY-MM-DD.jsonl` of the UTC day of `t`.
+pub fn segment_name(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d.jsonl").to_string()
+}
+
+impl AuditLog {
+    pub fn new(dir: impl Into<PathBuf>) -> AuditLog {
+        AuditLog { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Appends `rows` as one batch to the segment of `now`'s day.
+    pub fn append(&self, rows: &[Row], now: DateTime<Utc>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut batch = Vec::with_capacity(rows.len() * 256);
+        for row in rows {
+            serde_json::to_writer(&mut batch, row)?;
+            batch.push(b'\n');
+        }
+        jsonl::append(&self.dir.join(segment_name(now)), &batch)?;
+        Ok(())
+    }
+
+    /// A reader over this log for `kinds` (empty = every kind), with `today`
+    /// deciding which segments count as earlier days for torn lines.
+    pub fn reader(&self, kinds: &[String], today: DateTime<Utc>) -> Reader {
+        let needles: Vec<Vec<u8>> = kinds
+            .iter()
+            .map(|k| format!("\"{k}\"").into_bytes())
+            .collect();
+        Reader {
+            scanner: tail::Scanner::new(&self.dir, &segment_name(today), &needles),
+            kinds: kinds.to_vec(),
+        }
+    }
+}
+
+/// A row found by a [`Reader`], parsed only as far as its kind and time.
+#[derive(Debug)]
+pub struct RowRef<'a> {
+    pub kind: Cow<'a, str>,
+    pub ts: DateTime<Utc>,
+    /// The line as written, without its newline.
+    pub raw: &'a [u8],
+    pub segment: &'a str,
+    pub offset: u64,
+    /// The position just after this row.
+    pub next: Position,
+}
+
+impl RowRef<'_> {
+    /// The full row.
+    pub fn record(&self) -> Result<Record> {
+        Ok(serde_json::from_slice(self.raw)?)
+    }
+}
+
+/// What a [`Reader`] hands to its visitor.
+#[derive(Debug)]
+pub enum Item<'a> {
+    Row(RowRef<'a>),
+    /// Not JSON, or without a string `kind` or an RFC 3339 `ts`: skipped.
+    Malformed {
+        segment: &'a str,
+        offset: u64,
+        reason: String,
+    },
+    /// An unterminated last line of an earlier day's segment: skipped.
+    Torn {
+        segment: &'a str,
+        offset: u64,
+        len: u64,
+    },
+}
+
+impl Item<'_> {
+    /// The warning to print for a skipped line, e.g.
+    /// `audit/2026-05-24.jsonl: byte 1234: skipped malformed line (…)`.
+    pub fn warning(&self) -> Option<String> {
+        match self {
+            Item::Row(_) => None,
+            Item::Malformed {
+                segment,
+                offset,
+                reason,
+            } => Some(format!(
+                "audit/{segment}: byte {offset}: skipped malformed line ({reason})"
+            )),
+            Item::Torn {
+                segment,
+                offset,
+                len,
+            } => Some(format!(
+                "audit/{segment}: byte {offset}: skipped torn last line ({len} bytes without a newline in an earlier day's segment)"
+            )),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    ts: Option<Cow<'a, str>>,
+}
+
+/// Reads rows of chosen kinds from a position on (see [`tail::Scanner`]).
+pub struct Reader {
+    scanner: tail::Scanner,
+    kinds: Vec<String>,
+}
+
+impl Reader {
+    /// Visits rows (and skipped lines) from `from` on; returns the position
+    /// reached. Lines that only mention a kind elsewhere are passed over.
+    pub fn scan<F>(&mut self, from: &Position, mut visit: F) -> Result<Position>
+    where
+        F: FnMut(Item<'_>) -> Result<ControlFlow<()>>,
+    {
+        let kinds = &self.kinds;
+        self.scanner.scan(from, |event| match event {
+            tail::Event::Torn {
+                segment,
+                offset,
+                len,
+            } => visit(Item::Torn {
+                segment,
+                offset,
+                len,
+            }),
+            tail::Event::Line {
+                segment,
+                offset,
+                bytes,
+                next,
+            } => {
+                if bytes.iter().all(u8::is_ascii_whitespace) {
+                    return Ok(ControlFlow::Continue(()));
+                }
+                match parse_head(bytes) {
+                    Ok((kind, ts)) => {
+                        if !kinds.is_empty() && !kinds.iter().any(|k| *k == kind) {
+                            return Ok(ControlFlow::Continue(()));
+                        }
+                        visit(Item::Row(RowRef {
+                            kind,
+                            ts,
+                            raw: bytes,
+                            segment,
+                            offset,
+                            next,
+                        }))
+                    }
+                    Err(reason) => visit(Item::Malformed {
+                        segment,
+                        offset,
+                        reason,
+                    }),
+                }
+            }
+        })
+    }
+}
+
+pub(crate) fn parse_head(line: &[u8]) -> Result<(Cow<'_, str>, DateTime<Utc>), String> {
+    let head: Head<'_> = serde_json::from_slice(line).map_err(|e| format!("not JSON: {e}"))?;
+    let kind = head.kind.filter(|k| !k.is_empty()).ok_or("no \"kind\"")?;
+    let ts = head.ts.ok_or("no \"ts\"")?;
+    let ts = DateTime::parse_from_rfc3339(&ts)
+        .map_err(|_| format!("\"ts\" {ts:?} is not an RFC 3339 timestamp"))?
+        .with_timezone(&Utc);
+    Ok((kind, ts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        crate::clock::parse_ts(s).unwrap()
+    }
+
+    #[test]
+    fn kinds_round_trip_and_are_unique() {
+        let mut names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        for kind in Kind::ALL {
+            assert_eq!(kind.as_str().parse::<Kind>().unwrap(), *kind);
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Kind::ALL.len());
+        assert!(
+            "probe.wake_requestd"
+                .parse::<Kind>()
+                .unwrap_err()
+                .contains("probe.wake_requested")
+        );
+    }
+
+    #[test]
+    fn row_shape_matches_the_contract() {
+        let row = Row::deterministic(
+            Kind::ProbeRecovered,
+            t("2026-05-24T08:00:00.1239Z"),
+            "fly:x",
+            json!({"probe": "fly", "issue_category": "x"}),
+        )
+        .with_correlation_key("probe:fly:x");
+        let text = serde_json::to_string(&row).unwrap();
+        assert!(text.starts_with("{\"id\":\""), "{text}");
+        assert!(text.contains("\"ts\":\"2026-05-24T08:00:00.123Z\",\"kind\":\"probe.recovered\",\"correlation_key\":\"probe:fly:x\""), "{text}");
+        let again = Row::deterministic(
+            Kind::ProbeRecovered,
+            t("2026-05-25T00:00:00Z"),
+            "fly:x",
+            json!({}),
+        );
+        assert_eq!(row.id, again.id);
+        assert_eq!(row.id.get_version_num(), 5);
+        assert_eq!(
+            Row::new(Kind::ProbeObserved, t("2026-05-24"), json!({}))
+                .id
+                .get_version_num(),
+            7
+        );
+    }
+
+    #[test]
+    fn details_are_checked() {
+        assert!(
+            Row::check_details(Kind::ProbeObserved, &json!({"probe": "a", "status": "ok"})).is_ok()
+        );
+        assert!(Row::check_details(Kind::ProbeObserved, &json!([1])).is_err());
+        let err = Row::check_details(Kind::ProbeWakeRequested, &json!({"probe": "a"})).unwrap_err();
+        assert!(err.contains("issue_category, severity"), "{err}");
+    }
+
+    #[test]
+    fn reader_filters_kinds_and_reports_malformed_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(dir.path());
+        let now = t("2026-05-24T08:00:00Z");
+        let rows = vec![
+            Row::new(
+                Kind::ProbeObserved,
+                now,
+                json!({"probe": "a", "status": "ok", "note": "probe.wake_requested"}),
+            ),
+            Row::new(
+                Kind::ProbeWakeRequested,
+                now,
+                json!({"probe": "a", "issue_category": "down", "severity": "critical"}),
+            ),
+        ];
+        log.append(&rows, now).unwrap();
+        let seg = dir.path().join("2026-05-24.jsonl");
+        let mut f = std::fs::OpenOptions::new().append(true).open(&seg).unwrap();
+        std::io::Write::write_all(
+            &mut f,
+            b"{\"kind\":\"probe.wake_requested\"\nnot json \"probe.wake_requested\"\n\n",
+        )
+        .unwrap();
+        log.append(&rows[1..], now).unwrap();
+
+        let mut reader = log.reader(&["probe.wake_requested".to_string()], now);
+        let mut found = Vec::new();
+        let mut warnings = Vec::new();
+        let end = reader
+            .scan(&Position::default(), |item| {
+                match &item {
+                    Item::Row(row) => found.push((
+                        row.kind.to_string(),
+                        row.record().unwrap().details["probe"].clone(),
+                    )),
+                    _ => warnings.push(item.warning().unwrap()),
+                }
+                Ok(ControlFlow::Continue(()))
+            })
+            .unwrap();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|(k, _)| k == "probe.wake_requested"));
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("audit/2026-05-24.jsonl: byte "),
+            "{}",
+            warnings[0]
+        );
+        assert_eq!(end.offset, std::fs::metadata(&seg).unwrap().len());
+    }
+}

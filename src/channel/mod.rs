@@ -1,0 +1,104 @@
+//! Where operator messages go (SPEC §5 operator channel, §6 routing): standard
+//! output, a Slack DM, a generic JSON webhook, or email — behind one small
+//! trait, shared by `wake consume` and `alerts`.
+
+pub mod slack;
+pub mod stdout;
+pub mod webhook;
+
+use crate::config::{ChannelKind, Config};
+use crate::ctx::Output;
+use crate::severity::Severity;
+
+/// A message for the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub severity: Severity,
+    /// One line: an email's subject, a chat message's first line.
+    pub subject: String,
+    /// The whole text as a chat message shows it (first line included).
+    pub text: String,
+}
+
+/// A successful send; `detail` is what the service returned to find it again
+/// (a Slack message `ts`), when anything.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Delivered {
+    pub detail: Option<String>,
+}
+
+/// A failed send. `kind` is the error type recorded in the audit row
+/// (`notification.dispatched` `error`): `timeout`, `connect`, `http_500`,
+/// `slack_channel_not_found`, … `message` is for people and never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{channel}: {message}")]
+pub struct SendError {
+    pub channel: ChannelKind,
+    pub kind: String,
+    pub message: String,
+}
+
+/// A place messages can be sent.
+pub trait Channel {
+    fn kind(&self) -> ChannelKind;
+    /// Sends one message; `out` is where the stdout channel writes.
+    fn send(&mut self, message: &Message, out: &mut Output) -> Result<Delivered, SendError>;
+}
+
+/// Opens the channel `kind` with the (validated) configuration.
+pub fn open(kind: ChannelKind, config: &Config) -> Result<Box<dyn Channel>, SendError> {
+    match kind {
+        ChannelKind::Stdout => Ok(Box::new(stdout::StdoutChannel)),
+        ChannelKind::Slack => Ok(Box::new(slack::SlackChannel::from_config(config)?)),
+        ChannelKind::Webhook => Ok(Box::new(webhook::WebhookChannel::from_config(config)?)),
+        ChannelKind::Email => Err(SendError {
+            channel: ChannelKind::Email,
+            kind: "unsupported".into(),
+            message: "the email channel is not available in this build".into(),
+        }),
+    }
+}
+
+/// The most characters a chat message carries; longer text is cut with a
+/// visible marker. Slack truncates messages past 40,000 characters and shows
+/// long ones badly well before that; 3,800 keeps a message readable in one
+/// screen and safely below every chat service's limit.
+pub const CHAT_LIMIT: usize = 3_800;
+
+/// Cuts `text` to at most `limit` characters, ending with a marker that says how
+/// much was left out. Cuts on a character boundary (never inside UTF-8).
+pub fn truncate(text: &str, limit: usize) -> String {
+    let total = text.chars().count();
+    if total <= limit {
+        return text.to_string();
+    }
+    let marker = |cut: usize| format!("\n… [truncated: {cut} more characters]");
+    // Reserve room for the marker (its length depends on the number, bounded).
+    let room = limit.saturating_sub(marker(total).chars().count());
+    let kept: String = text.chars().take(room).collect();
+    format!("{kept}{}", marker(total - room))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_keeps_short_text_and_marks_cuts() {
+        assert_eq!(truncate("short", 10), "short");
+        let long = "é".repeat(5000);
+        let cut = truncate(&long, CHAT_LIMIT);
+        assert!(cut.chars().count() <= CHAT_LIMIT);
+        assert!(cut.ends_with("more characters]"), "{cut}");
+        let left: usize = cut
+            .rsplit("truncated: ")
+            .next()
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(cut.chars().take_while(|c| *c == 'é').count() + left, 5000);
+    }
+}

@@ -1,0 +1,132 @@
+//! Slack DM through the Web API's `chat.postMessage` with a bot token, to the
+//! operator's user id. Slack answers HTTP 200 with `{"ok": false, "error": …}`
+//! for most failures: those are surfaced by name (`slack_channel_not_found`).
+//! HTTP 429 is retried once after `Retry-After` when that fits the timeout.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::{CHAT_LIMIT, Channel, Delivered, Message, SendError, truncate};
+use crate::config::{ChannelKind, Config, Secret};
+use crate::ctx::Output;
+use crate::http::{self, HttpFailure};
+
+pub struct SlackChannel {
+    agent: ureq::Agent,
+    url: String,
+    token: Secret,
+    user_id: String,
+    timeout: Duration,
+}
+
+impl SlackChannel {
+    pub fn from_config(config: &Config) -> Result<SlackChannel, SendError> {
+        let missing = |what: &str| SendError {
+            channel: ChannelKind::Slack,
+            kind: "not_configured".into(),
+            message: format!("slack is not configured: {what}"),
+        };
+        let token = config
+            .secrets
+            .slack_token
+            .clone()
+            .ok_or_else(|| missing("no token (slack.token_env or slack.token_file)"))?;
+        let user_id = config
+            .slack
+            .user_id
+            .clone()
+            .ok_or_else(|| missing("no slack.user_id"))?;
+        let timeout = config.slack.timeout.to_std();
+        Ok(SlackChannel {
+            agent: http::agent(timeout, 0),
+            url: format!(
+                "{}/chat.postMessage",
+                config.slack.api_base.trim_end_matches('/')
+            ),
+            token,
+            user_id,
+            timeout,
+        })
+    }
+
+    fn error(kind: impl Into<String>, message: impl Into<String>) -> SendError {
+        SendError {
+            channel: ChannelKind::Slack,
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+
+    fn post(&self, body: &[u8]) -> Result<http::Answer, HttpFailure> {
+        let request = self
+            .agent
+            .post(&self.url)
+            .set("Authorization", &format!("Bearer {}", self.token.expose()))
+            .set("Content-Type", "application/json; charset=utf-8");
+        http::send(request, Some(body))
+    }
+}
+
+impl Channel for SlackChannel {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Slack
+    }
+
+    fn send(&mut self, message: &Message, _out: &mut Output) -> Result<Delivered, SendError> {
+        let body = json!({
+            "channel": self.user_id,
+            "text": truncate(&message.text, CHAT_LIMIT),
+            "unfurl_links": false,
+            "unfurl_media": false,
+        })
+        .to_string();
+        let started = Instant::now();
+        let mut answer = self.post(body.as_bytes());
+        if let Err(HttpFailure::Status {
+            code: 429,
+            retry_after,
+            ..
+        }) = &answer
+        {
+            let wait = retry_after.unwrap_or(Duration::from_secs(1));
+            if started.elapsed() + wait < self.timeout {
+                std::thread::sleep(wait);
+                answer = self.post(body.as_bytes());
+            }
+        }
+        let answer = answer.map_err(|failure| match &failure {
+            HttpFailure::Status {
+                code: 429,
+                retry_after,
+                ..
+            } => Self::error(
+                "rate_limited",
+                format!(
+                    "Slack rate-limited the request (HTTP 429, Retry-After {}s)",
+                    retry_after.map_or(0, |d| d.as_secs())
+                ),
+            ),
+            other => Self::error(other.code(), format!("chat.postMessage failed: {other}")),
+        })?;
+        let reply: Value = serde_json::from_str(&answer.body).map_err(|_| {
+            Self::error(
+                "bad_response",
+                format!(
+                    "chat.postMessage answered HTTP {} with a body that is not JSON",
+                    answer.status
+                ),
+            )
+        })?;
+        if reply["ok"].as_bool() == Some(true) {
+            return Ok(Delivered {
+                detail: reply["ts"].as_str().map(str::to_string),
+            });
+        }
+        let error = reply["error"].as_str().unwrap_or("unknown_error");
+        Err(Self::error(
+            format!("slack_{error}"),
+            format!("chat.postMessage answered ok:false, error {error:?}"),
+        ))
+    }
+}

@@ -1,0 +1,216 @@
+//! Every clap type: what was typed, nothing more (SPEC §10 global flags).
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit::EXIT_CODES_HELP;
+
+/// Close an operator's feedback loops from cron.
+///
+/// Each subcommand does one pass of work over plain files under one state root
+/// (JSON Lines and per-status directories), then exits. Scheduling comes from
+/// cron, exclusion from flock, batching from the schedule: no daemons.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tend",
+    version,
+    propagate_version = true,
+    after_help = "Run `tend init --example && tend status` to see a root. Exit codes: see --help.",
+    after_long_help = EXIT_CODES_HELP,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// State root directory
+    ///
+    /// Holds tend.toml, the audit log, state, proposals and locks. Default:
+    /// $XDG_STATE_HOME/tend, else ~/.local/state/tend.
+    #[arg(long, global = true, env = "TEND_ROOT", value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Configuration file [default: <root>/tend.toml]
+    #[arg(long, global = true, env = "TEND_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Run as if at this instant (RFC 3339 or YYYY-MM-DD)
+    ///
+    /// For tests, replays and incident drills: every decision that depends on
+    /// the time uses this instead of the system clock.
+    #[arg(long, global = true, env = "TEND_NOW", value_name = "TIMESTAMP", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+
+    /// Print JSON Lines: one object per item, then a summary object
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Compute and print everything; send nothing, write nothing
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Print nothing but errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print a line per item processed
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
+    crate::clock::parse_ts(text)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the state root's layout and a commented tend.toml
+    Init(InitArgs),
+
+    /// Check or show the configuration
+    #[command(subcommand)]
+    Config(ConfigCommand),
+
+    /// Append to or read the audit log
+    #[command(subcommand)]
+    Audit(AuditCommand),
+
+    /// Show each command's last run, overdue commands, lock holders, cursor lag
+    ///
+    /// Exits 1 when a command is overdue against [status] expect (a dead man's
+    /// switch for cron), so `tend status -q || page-someone` works.
+    Status(StatusArgs),
+
+    /// Generate man pages and shell completions (for packagers)
+    #[command(subcommand, hide = true)]
+    Generate(GenerateCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Also install example probes and watcher fixtures that work offline
+    #[arg(long)]
+    pub example: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration (file, environment overrides) and exit
+    ///
+    /// Exit 0 when valid; exit 2 with every problem named (file or
+    /// environment variable, key, what was expected) when not.
+    Check,
+    /// Print the effective configuration, secrets redacted
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Append one validated row to today's segment
+    ///
+    /// For shell scripts and other programs. The kind must be one of tend's
+    /// vocabulary and the details a JSON object carrying that kind's fields.
+    Emit(AuditEmitArgs),
+    /// Print rows of the audit log (the last 10 by default)
+    Tail(AuditTailArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditEmitArgs {
+    /// Row kind, e.g. probe.wake_requested
+    #[arg(long, value_name = "KIND")]
+    pub kind: String,
+
+    /// Details as a JSON object; `-` reads it from standard input
+    #[arg(long, value_name = "JSON")]
+    pub details: String,
+
+    /// Correlation key, e.g. probe:fly:machine_down
+    #[arg(long, value_name = "KEY")]
+    pub correlation_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditTailArgs {
+    /// Only rows of this kind (repeatable)
+    #[arg(long, value_name = "KIND")]
+    pub kind: Vec<String>,
+
+    /// Only rows at or after this instant (RFC 3339 or YYYY-MM-DD)
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
+    pub since: Option<DateTime<Utc>>,
+
+    /// How many of the last matching rows to print; `all` for every one
+    ///
+    /// Default: 10, or all when --since is given.
+    #[arg(short = 'n', long, value_name = "N", value_parser = parse_count)]
+    pub lines: Option<Count>,
+
+    /// Keep printing rows as they are appended (until interrupted)
+    #[arg(short, long)]
+    pub follow: bool,
+}
+
+/// A row count for `audit tail -n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    All,
+    Last(usize),
+}
+
+fn parse_count(text: &str) -> Result<Count, String> {
+    if text == "all" {
+        return Ok(Count::All);
+    }
+    text.parse()
+        .map(Count::Last)
+        .map_err(|_| format!("expected a number or `all`, got {text:?}"))
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {}
+
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// Write one man page per subcommand into DIR
+    Man {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Print the completion script for SHELL (or write every shell's into --dir)
+    Completions {
+        #[arg(value_enum, required_unless_present = "dir")]
+        shell: Option<Shell>,
+        /// Write the scripts of all shells into this directory
+        #[arg(long, value_name = "DIR", conflicts_with = "shell")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,30 @@
+//! `tend config check` and `tend config show`. Loading already validated the
+//! configuration (an invalid one never reaches these handlers: exit 2).
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::ctx::{Ctx, Outcome};
+
+pub fn check(ctx: &mut Ctx) -> Result<Outcome> {
+    let source = match &ctx.config.source {
+        Some(path) => path.display().to_string(),
+        None => "built-in defaults (no tend.toml)".to_string(),
+    };
+    ctx.out
+        .summary(&format!("configuration is valid: {source}"))?;
+    ctx.out
+        .json(&json!({"valid": true, "source": ctx.config.source}))?;
+    Ok(Outcome::default())
+}
+
+pub fn show(ctx: &mut Ctx) -> Result<Outcome> {
+    if ctx.out.json {
+        let value = serde_json::to_value(ctx.config.redacted())?;
+        ctx.out.json(&value)?;
+    } else {
+        let text = ctx.config.to_redacted_toml();
+        ctx.out.data(text.as_bytes())?;
+    }
+    Ok(Outcome::default())
+}

@@ -1,0 +1,988 @@
+//! Configuration (SPEC §2 and §12): `tend.toml`, the `TEND_<SECTION>_<KEY>`
+//! environment overlay, and validation — all before any side effect.
+//!
+//! Loading is one step, [`load`], that returns a validated [`Config`] or a
+//! [`ConfigError`] naming every problem with its origin (the file, or the
+//! environment variable), its key and what was expected. Later commands use
+//! these structs and never parse configuration themselves.
+
+pub mod cmd;
+mod duration;
+pub mod secret;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use duration::{Duration, ParseDurationError};
+pub use secret::Secret;
+
+use crate::severity::Severity;
+
+/// The configuration sections that `TEND_<SECTION>_<KEY>` may override.
+pub const FLAT_SECTIONS: [&str; 9] = [
+    "probes", "wake", "engine", "operator", "slack", "webhook", "email", "alerts", "status",
+];
+
+/// Environment variables that are `tend`'s own settings, not configuration keys.
+const NON_CONFIG_ENV: [&str; 4] = ["TEND_ROOT", "TEND_CONFIG", "TEND_NOW", "TEND_NO_COLOR"];
+
+/// The effective configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub probes: ProbesConfig,
+    #[serde(rename = "probe", skip_serializing_if = "Vec::is_empty")]
+    pub probe: Vec<ProbeConfig>,
+    pub wake: WakeConfig,
+    pub engine: EngineConfig,
+    pub operator: OperatorConfig,
+    pub slack: SlackConfig,
+    pub webhook: WebhookConfig,
+    pub email: EmailConfig,
+    pub alerts: AlertsConfig,
+    pub promote: PromoteConfig,
+    #[serde(rename = "watcher", skip_serializing_if = "Vec::is_empty")]
+    pub watchers: Vec<WatcherConfig>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub actors: BTreeMap<String, ActorConfig>,
+    pub gc: GcConfig,
+    pub status: StatusConfig,
+    /// Secrets resolved at load time from the `*_env` / `*_file` keys of the
+    /// channels and engine in use. Never serialized.
+    #[serde(skip)]
+    pub secrets: Secrets,
+    /// Where the file came from (None when there was none).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    pub slack_token: Option<Secret>,
+    pub webhook_url: Option<Secret>,
+    pub smtp_username: Option<Secret>,
+    pub smtp_password: Option<Secret>,
+    pub engine_api_key: Option<Secret>,
+}
+
+// ---------------------------------------------------------------- [probes]
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProbesConfig {
+    /// Directory of executable probes, relative to the root.
+    pub dir: PathBuf,
+    pub timeout: Duration,
+    pub max_parallel: usize,
+    pub deadline: Duration,
+    pub recover_after: u32,
+    pub output_limit: usize,
+}
+
+impl Default for ProbesConfig {
+    fn default() -> Self {
+        ProbesConfig {
+            dir: PathBuf::from("probes.d"),
+            timeout: Duration::from_secs(10),
+            max_parallel: 8,
+            deadline: Duration::from_secs(50),
+            recover_after: 2,
+            output_limit: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeKind {
+    #[default]
+    Exec,
+    Http,
+    Tcp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeConfig {
+    pub name: String,
+    #[serde(default)]
+    pub kind: ProbeKind,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// Expected HTTP status codes; absent means any 2xx.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_status: Option<Vec<u16>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_contains: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_latency_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub severity: SeverityMap,
+    #[serde(default)]
+    pub envelope: EnvelopeConfig,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn default_method() -> String {
+    "GET".to_string()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Which severity a wake gets for each non-OK Nagios state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SeverityMap {
+    pub warning: Severity,
+    pub critical: Severity,
+    pub unknown: Severity,
+}
+
+impl Default for SeverityMap {
+    fn default() -> Self {
+        SeverityMap {
+            warning: Severity::Warning,
+            critical: Severity::Critical,
+            unknown: Severity::Warning,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnvelopeConfig {
+    pub enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_name: Option<String>,
+}
+
+// ---------------------------------------------------------------- [wake]
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WakeConfig {
+    pub debounce_seconds: u64,
+    pub consecutive_required: u32,
+    pub bypass_critical: bool,
+    pub recent_observations: usize,
+}
+
+impl Default for WakeConfig {
+    fn default() -> Self {
+        WakeConfig {
+            debounce_seconds: 600,
+            consecutive_required: 2,
+            bypass_critical: false,
+            recent_observations: 5,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- [engine]
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    #[default]
+    None,
+    Openai,
+    Anthropic,
+    Command,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    pub kind: EngineKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    pub request_timeout: Duration,
+    pub max_tokens: u32,
+    pub max_daily_cost_usd: f64,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub prices: BTreeMap<String, Price>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            kind: EngineKind::None,
+            base_url: None,
+            model: None,
+            api_key_env: None,
+            api_key_file: None,
+            command: Vec::new(),
+            request_timeout: Duration::from_secs(120),
+            max_tokens: 600,
+            max_daily_cost_usd: 1.0,
+            prices: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub input_per_mtok: f64,
+    pub output_per_mtok: f64,
+}
+
+// ---------------------------------------------------------------- channels
+
+/// A place a message can be sent.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    #[default]
+    Stdout,
+    Slack,
+    Webhook,
+    Email,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Stdout => "stdout",
+            ChannelKind::Slack => "slack",
+            ChannelKind::Webhook => "webhook",
+            ChannelKind::Email => "email",
+        }
+    }
+}
+
+impl fmt::Display for ChannelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OperatorConfig {
+    /// Where `wake consume` sends: stdout, slack or webhook.
+    pub channel: ChannelKind,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlackConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    pub api_base: String,
+    pub timeout: Duration,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        SlackConfig {
+            token_env: None,
+            token_file: None,
+            user_id: None,
+            api_base: "https://slack.com/api".to_string(),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url_env: Option<String>,
+    /// A webhook URL embeds its credential: `config show` redacts it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub timeout: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            url_env: None,
+            url: None,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailTls {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub tls: EmailTls,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username_env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username_file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    pub to: Vec<String>,
+    pub timeout: Duration,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        EmailConfig {
+            smtp_host: None,
+            smtp_port: 587,
+            tls: EmailTls::Starttls,
+            username_env: None,
+            username_file: None,
+            password_env: None,
+            password_file: None,
+            from: None,
+            to: Vec::new(),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- [alerts]
+
+/// A channel per severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTable {
+    pub critical: ChannelKind,
+    pub warning: ChannelKind,
+    pub info: ChannelKind,
+}
+
+impl RouteTable {
+    pub fn channel_for(&self, severity: Severity) -> ChannelKind {
+        match severity {
+            Severity::Critical => self.critical,
+            Severity::Warning => self.warning,
+            Severity::Info => self.info,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InfoMode {
+    #[default]
+    Immediate,
+    Digest,
+}
+
+/// A duration per severity (reminder intervals; 0s = off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SeverityDurations {
+    pub critical: Duration,
+    pub warning: Duration,
+    pub info: Duration,
+}
+
+impl SeverityDurations {
+    pub fn for_severity(&self, severity: Severity) -> Duration {
+        match severity {
+            Severity::Critical => self.critical,
+            Severity::Warning => self.warning,
+            Severity::Info => self.info,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// Absent: critical and warning go to the operator channel, info to email
+    /// when `[email]` is configured, else to the operator channel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<RouteTable>,
+    pub cooldown: Duration,
+    pub burst_limit: usize,
+    pub info_mode: InfoMode,
+    pub send_resolved: bool,
+    pub repeat_interval: SeverityDurations,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            route: None,
+            cooldown: Duration::from_secs(30 * 60),
+            burst_limit: 5,
+            info_mode: InfoMode::Immediate,
+            send_resolved: false,
+            repeat_interval: SeverityDurations::default(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- [promote]
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PromoteConfig {
+    #[serde(rename = "router-tuning")]
+    pub router_tuning: RouterTuningConfig,
+    #[serde(rename = "tool-trimming")]
+    pub tool_trimming: ToolTrimmingConfig,
+    #[serde(rename = "probe-envelopes")]
+    pub probe_envelopes: ProbeEnvelopesConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RouterTuningConfig {
+    pub window: Duration,
+    pub threshold: f64,
+    pub min_calls: u64,
+    pub ttl_days: u32,
+    pub on_approve: Vec<String>,
+}
+
+impl Default for RouterTuningConfig {
+    fn default() -> Self {
+        RouterTuningConfig {
+            window: Duration::from_secs(24 * 3600),
+            threshold: 0.5,
+            min_calls: 20,
+            ttl_days: 14,
+            on_approve: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ToolTrimmingConfig {
+    pub window: Duration,
+    pub min_calls: u64,
+    /// Optional JSON `{route: [tools]}`; empty = the union of tools seen.
+    pub registry_file: PathBuf,
+    pub ttl_days: u32,
+    pub on_approve: Vec<String>,
+}
+
+impl Default for ToolTrimmingConfig {
+    fn default() -> Self {
+        ToolTrimmingConfig {
+            window: Duration::from_secs(30 * 86_400),
+            min_calls: 20,
+            registry_file: PathBuf::new(),
+            ttl_days: 14,
+            on_approve: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProbeEnvelopesConfig {
+    pub window: Duration,
+    pub min_cluster: u64,
+    pub ttl_days: u32,
+    /// Refused when set: this loop never auto-applies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub on_approve: Vec<String>,
+}
+
+impl Default for ProbeEnvelopesConfig {
+    fn default() -> Self {
+        ProbeEnvelopesConfig {
+            window: Duration::from_secs(30 * 86_400),
+            min_cluster: 3,
+            ttl_days: 14,
+            on_approve: Vec::new(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- [[watcher]], [actors]
+
+/// Where a list of entities (or sessions) comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum Source {
+    /// An argv run without a shell; JSON Lines (or a JSON array) on standard output.
+    Command(Vec<String>),
+    /// A JSON Lines or JSON array file, relative to the root.
+    File(PathBuf),
+    /// A directory of `*.json` files, one entity each, relative to the root.
+    Dir(PathBuf),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatcherConfig {
+    pub name: String,
+    #[serde(default)]
+    pub enabled: bool,
+    pub source: Source,
+    pub id_field: String,
+    pub status_field: String,
+    pub statuses: Vec<String>,
+    pub since_field: String,
+    #[serde(default)]
+    pub recency_fields: Vec<String>,
+    pub stale_after: Duration,
+    pub context: String,
+    pub choice: String,
+    pub decided_by: String,
+    pub namespace: uuid::Uuid,
+    #[serde(default = "default_max_flags")]
+    pub max_flags_per_run: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exempt_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub exempt_when: BTreeMap<String, toml::Value>,
+}
+
+fn default_max_flags() -> usize {
+    100
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActorConfig {
+    pub active: bool,
+}
+
+impl Default for ActorConfig {
+    fn default() -> Self {
+        ActorConfig { active: true }
+    }
+}
+
+// ---------------------------------------------------------------- [gc]
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GcConfig {
+    pub checkpoints: GcCheckpointsConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum CheckpointStore {
+    Dir(PathBuf),
+    Sqlite(PathBuf),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GcCheckpointsConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<CheckpointStore>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<Source>,
+    pub session_id_field: String,
+    pub status_field: String,
+    pub terminal_statuses: Vec<String>,
+    pub min_age: Duration,
+    pub max_deletions: usize,
+}
+
+impl Default for GcCheckpointsConfig {
+    fn default() -> Self {
+        GcCheckpointsConfig {
+            store: None,
+            sessions: None,
+            session_id_field: "id".to_string(),
+            status_field: "status".to_string(),
+            terminal_statuses: vec!["resolved".into(), "escalated".into(), "closed".into()],
+            min_age: Duration::from_secs(3600),
+            max_deletions: 1000,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- [status]
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusConfig {
+    /// Command name ("probe run") → the interval after which it is overdue.
+    /// A command listed here is checked even before its first run; the
+    /// built-in expectations ([`DEFAULT_EXPECT`]) apply once a command has run.
+    pub expect: BTreeMap<String, Duration>,
+}
+
+/// Expected intervals that apply to a command once it has run at least once.
+pub const DEFAULT_EXPECT: [(&str, Duration); 3] = [
+    ("probe run", Duration::from_secs(300)),
+    ("wake consume", Duration::from_secs(300)),
+    ("alerts notify", Duration::from_secs(300)),
+];
+
+impl Config {
+    /// The channel each alert severity goes to, with the defaults described on
+    /// [`AlertsConfig::route`] applied.
+    pub fn alert_route(&self) -> RouteTable {
+        self.alerts.route.unwrap_or(RouteTable {
+            critical: self.operator.channel,
+            warning: self.operator.channel,
+            info: if self.email.smtp_host.is_some() {
+                ChannelKind::Email
+            } else {
+                self.operator.channel
+            },
+        })
+    }
+
+    /// Every channel something may send through, so that each is checked at load.
+    pub fn channels_in_use(&self) -> Vec<ChannelKind> {
+        let route = self.alert_route();
+        let mut used = vec![
+            self.operator.channel,
+            route.critical,
+            route.warning,
+            route.info,
+        ];
+        used.sort();
+        used.dedup();
+        used
+    }
+
+    /// The configuration as TOML with every secret-bearing value redacted.
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(&self.redacted())
+            .unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+
+    /// A copy safe to print: literal webhook URLs and credential-like probe
+    /// headers are replaced by `<redacted>` (secrets themselves are never held in
+    /// the serialized fields, only the names of their variables and files).
+    pub fn redacted(&self) -> Config {
+        const REDACTED: &str = "<redacted>";
+        let mut copy = self.clone();
+        if copy.webhook.url.is_some() {
+            copy.webhook.url = Some(REDACTED.to_string());
+        }
+        for probe in &mut copy.probe {
+            for (name, value) in probe.headers.iter_mut() {
+                let lower = name.to_ascii_lowercase();
+                if [
+                    "authorization",
+                    "cookie",
+                    "token",
+                    "key",
+                    "secret",
+                    "password",
+                ]
+                .iter()
+                .any(|word| lower.contains(word))
+                {
+                    *value = REDACTED.to_string();
+                }
+            }
+            if let Some(url) = &mut probe.url {
+                *url = redact_url_userinfo(url);
+            }
+        }
+        copy
+    }
+}
+
+/// `https://user:pass@host/…` → `https://<redacted>@host/…`.
+fn redact_url_userinfo(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}://<redacted>@{}", &url[..scheme_end], &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------- errors
+
+/// One thing wrong with the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file (with line where known) or `environment variable TEND_…`.
+    pub origin: String,
+    /// The dotted key, e.g. `wake.debounce_seconds` or `probe[2].timeout`.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.origin, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.origin, self.key, self.message)
+        }
+    }
+}
+
+/// The configuration is invalid: exit 2, nothing done.
+#[derive(Debug, Clone)]
+pub struct ConfigError {
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid configuration")?;
+        for problem in &self.problems {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+// ---------------------------------------------------------------- loading
+
+/// A snapshot of the environment, taken once so that loading is a pure function
+/// of its inputs (and tests can pass their own).
+pub type Env = BTreeMap<String, String>;
+
+/// Loads, overlays and validates. `explicit` is `--config FILE`; otherwise
+/// `<root>/tend.toml` is read when it exists.
+pub fn load(root: &Path, explicit: Option<&Path>, env: &Env) -> Result<Config, ConfigError> {
+    let path = explicit
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root.join("tend.toml"));
+    let origin = path.display().to_string();
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => None,
+        Err(e) => {
+            return Err(single(
+                &origin,
+                "",
+                format!("cannot read the configuration file: {e}"),
+            ));
+        }
+    };
+
+    // The file alone first, so that its errors carry line numbers.
+    let mut table = match &text {
+        Some(text) => parse_file(text, &origin)?,
+        None => toml::Table::new(),
+    };
+
+    let env_origins = overlay_env(&mut table, env)?;
+    let mut config: Config = deserialize_value(table, &origin, &env_origins)?;
+    config.source = text.map(|_| path.clone());
+
+    let lookup = |var: &str| env.get(var).cloned();
+    let problems = validate::validate(&mut config, &lookup);
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigError {
+            problems: problems
+                .into_iter()
+                .map(|(key, message)| Problem {
+                    origin: origin_of(&key, &origin, &env_origins),
+                    key,
+                    message,
+                })
+                .collect(),
+        })
+    }
+}
+
+fn single(origin: &str, key: &str, message: String) -> ConfigError {
+    ConfigError {
+        problems: vec![Problem {
+            origin: origin.to_string(),
+            key: key.to_string(),
+            message,
+        }],
+    }
+}
+
+fn origin_of(key: &str, file_origin: &str, env_origins: &BTreeMap<String, String>) -> String {
+    env_origins
+        .iter()
+        .find(|(k, _)| key == k.as_str() || key.starts_with(&format!("{k}.")))
+        .map(|(_, var)| format!("environment variable {var}"))
+        .unwrap_or_else(|| file_origin.to_string())
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+fn parse_file(text: &str, origin: &str) -> Result<toml::Table, ConfigError> {
+    // Syntax.
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|s| format!(" (line {})", line_of(text, s.start)))
+            .unwrap_or_default();
+        single(
+            &format!("{origin}{at}"),
+            "",
+            format!("not valid TOML: {}", e.message().trim()),
+        )
+    })?;
+    // Shape, against the typed structs, so that errors point at a line.
+    let de = toml::Deserializer::new(text);
+    if let Err(e) = serde_path_to_error::deserialize::<_, Config>(de) {
+        let key = e.path().to_string();
+        let inner = e.inner();
+        let at = inner
+            .span()
+            .map(|s| format!(" (line {})", line_of(text, s.start)))
+            .unwrap_or_default();
+        return Err(single(
+            &format!("{origin}{at}"),
+            &clean_key(&key),
+            inner.message().trim().to_string(),
+        ));
+    }
+    Ok(table)
+}
+
+fn deserialize_value(
+    table: toml::Table,
+    origin: &str,
+    env_origins: &BTreeMap<String, String>,
+) -> Result<Config, ConfigError> {
+    serde_path_to_error::deserialize::<_, Config>(toml::Value::Table(table)).map_err(|e| {
+        let key = clean_key(&e.path().to_string());
+        let message = e.inner().message().trim().to_string();
+        single(&origin_of(&key, origin, env_origins), &key, message)
+    })
+}
+
+/// serde_path_to_error writes `.` for the root and `?` for unknown positions.
+fn clean_key(key: &str) -> String {
+    if key == "." {
+        String::new()
+    } else {
+        key.to_string()
+    }
+}
+
+/// Applies `TEND_<SECTION>_<KEY>` variables to the table, typed after the
+/// default value of the key. Returns `section.key` → variable name.
+fn overlay_env(
+    table: &mut toml::Table,
+    env: &Env,
+) -> Result<BTreeMap<String, String>, ConfigError> {
+    let defaults = toml::Value::try_from(Config::default()).ok();
+    let mut origins = BTreeMap::new();
+    for (var, raw) in env {
+        let Some(rest) = var.strip_prefix("TEND_") else {
+            continue;
+        };
+        if NON_CONFIG_ENV.contains(&var.as_str()) {
+            continue;
+        }
+        let Some((section, key)) = rest.split_once('_') else {
+            continue;
+        };
+        let section = section.to_ascii_lowercase();
+        if !FLAT_SECTIONS.contains(&section.as_str()) {
+            continue;
+        }
+        let key = key.to_ascii_lowercase();
+        let default = defaults
+            .as_ref()
+            .and_then(|d| d.get(&section))
+            .and_then(|s| s.get(&key));
+        let value = typed_env_value(raw, default);
+        let section_table = table
+            .entry(section.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let Some(section_table) = section_table.as_table_mut() else {
+            return Err(single(
+                &format!("environment variable {var}"),
+                &section,
+                format!("[{section}] in the file is not a table"),
+            ));
+        };
+        section_table.insert(key.clone(), value);
+        origins.insert(format!("{section}.{key}"), var.clone());
+    }
+    Ok(origins)
+}
+
+fn typed_env_value(raw: &str, default: Option<&toml::Value>) -> toml::Value {
+    use toml::Value as V;
+    let literal = || {
+        format!("v = {raw}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+    };
+    match default {
+        Some(V::String(_)) => V::String(raw.to_string()),
+        Some(V::Integer(_)) => raw
+            .trim()
+            .parse()
+            .map(V::Integer)
+            .unwrap_or_else(|_| V::String(raw.into())),
+        Some(V::Float(_)) => raw
+            .trim()
+            .parse()
+            .map(V::Float)
+            .unwrap_or_else(|_| V::String(raw.into())),
+        Some(V::Boolean(_)) => match raw.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => V::Boolean(true),
+            "false" | "0" | "no" | "off" => V::Boolean(false),
+            _ => V::String(raw.to_string()),
+        },
+        _ => literal().unwrap_or_else(|| V::String(raw.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,413 @@
+use std::os::unix::fs::PermissionsExt;
+
+use super::*;
+
+fn load_text(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tend.toml"), text).unwrap();
+    let env: Env = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    load(dir.path(), None, &env)
+}
+
+fn problem(text: &str, env: &[(&str, &str)]) -> String {
+    load_text(text, env)
+        .expect_err("should be invalid")
+        .to_string()
+}
+
+#[test]
+fn no_file_means_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = load(dir.path(), None, &Env::new()).unwrap();
+    assert_eq!(config.wake.debounce_seconds, 600);
+    assert_eq!(config.operator.channel, ChannelKind::Stdout);
+    assert_eq!(config.engine.kind, EngineKind::None);
+    assert!(config.source.is_none());
+    assert_eq!(config.channels_in_use(), [ChannelKind::Stdout]);
+}
+
+#[test]
+fn explicit_missing_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = load(dir.path(), Some(&dir.path().join("nope.toml")), &Env::new()).unwrap_err();
+    assert!(err.to_string().contains("nope.toml"), "{err}");
+}
+
+#[test]
+fn unknown_key_names_file_line_key_and_choices() {
+    let err = problem("[wake]\ndebounce_secs = 5\n", &[]);
+    assert!(err.contains("tend.toml (line 2)"), "{err}");
+    assert!(err.contains("wake.debounce_secs"), "{err}");
+    assert!(err.contains("debounce_seconds"), "{err}");
+    let err = problem("[waek]\n", &[]);
+    assert!(
+        err.contains("waek") && err.contains("expected one of"),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrong_type_and_bad_duration() {
+    let err = problem("[wake]\ndebounce_seconds = \"ten\"\n", &[]);
+    assert!(
+        err.contains("wake.debounce_seconds") && err.contains("invalid type"),
+        "{err}"
+    );
+    let err = problem("[probes]\ntimeout = \"10 seconds\"\n", &[]);
+    assert!(
+        err.contains("probes.timeout") && err.contains("expected a number with a unit"),
+        "{err}"
+    );
+    let err = problem(
+        "[[probe]]\nname = \"a\"\ncommand = [\"x\"]\ntimeout = 5\n",
+        &[],
+    );
+    assert!(
+        err.contains("probe[0].timeout") || err.contains("probe.0.timeout"),
+        "{err}"
+    );
+}
+
+#[test]
+fn out_of_range_numbers() {
+    for (text, key) in [
+        ("[probes]\ntimeout = \"0s\"\n", "probes.timeout"),
+        ("[probes]\ntimeout = \"601s\"\n", "probes.timeout"),
+        (
+            "[engine]\nrequest_timeout = \"11m\"\n",
+            "engine.request_timeout",
+        ),
+        (
+            "[wake]\nconsecutive_required = 0\n",
+            "wake.consecutive_required",
+        ),
+        (
+            "[promote.router-tuning]\nthreshold = 1.5\n",
+            "promote.router-tuning.threshold",
+        ),
+        ("[alerts]\nburst_limit = 0\n", "alerts.burst_limit"),
+    ] {
+        let err = problem(text, &[]);
+        assert!(err.contains(key), "{text}: {err}");
+    }
+    assert!(load_text("[probes]\ntimeout = \"600s\"\n", &[]).is_ok());
+}
+
+#[test]
+fn env_overrides_file_and_is_named_in_errors() {
+    let config = load_text(
+        "[wake]\ndebounce_seconds = 30\n",
+        &[("TEND_WAKE_DEBOUNCE_SECONDS", "0")],
+    )
+    .unwrap();
+    assert_eq!(config.wake.debounce_seconds, 0);
+    let config = load_text(
+        "",
+        &[
+            ("TEND_WAKE_BYPASS_CRITICAL", "true"),
+            ("TEND_PROBES_TIMEOUT", "5s"),
+            (
+                "TEND_ALERTS_ROUTE",
+                "{ critical = \"stdout\", warning = \"stdout\", info = \"stdout\" }",
+            ),
+            ("TEND_ROOT", "/ignored"),
+            ("TEND_SOMETHING_ELSE", "ignored: not a section"),
+        ],
+    )
+    .unwrap();
+    assert!(config.wake.bypass_critical);
+    assert_eq!(config.probes.timeout, Duration::from_secs(5));
+    assert_eq!(config.alert_route().info, ChannelKind::Stdout);
+    let err = problem("", &[("TEND_WAKE_DEBOUNCE_SECONDS", "soon")]);
+    assert!(
+        err.contains("environment variable TEND_WAKE_DEBOUNCE_SECONDS"),
+        "{err}"
+    );
+    let err = problem("", &[("TEND_WAKE_DEBOUNCE_SECS", "1")]);
+    assert!(
+        err.contains("TEND_WAKE_DEBOUNCE_SECS") && err.contains("unknown field"),
+        "{err}"
+    );
+    let err = problem("", &[("TEND_PROBES_TIMEOUT", "0s")]);
+    assert!(
+        err.contains("environment variable TEND_PROBES_TIMEOUT: probes.timeout"),
+        "{err}"
+    );
+}
+
+#[test]
+fn http_engine_needs_an_explicit_base_url() {
+    let err = problem("[engine]\nkind = \"openai\"\nmodel = \"m\"\n", &[]);
+    assert!(
+        err.contains("engine.base_url") && err.contains("no default endpoint"),
+        "{err}"
+    );
+    let ok = load_text(
+        "[engine]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://127.0.0.1:1/v1\"\n",
+        &[],
+    );
+    assert!(ok.is_ok());
+    let err = problem(
+        "[engine]\nkind = \"anthropic\"\nmodel = \"m\"\nbase_url = \"http://127.0.0.1:1\"\n",
+        &[],
+    );
+    assert!(err.contains("engine.api_key_env"), "{err}");
+}
+
+#[test]
+fn channel_in_use_without_credentials() {
+    let err = problem("[operator]\nchannel = \"slack\"\n", &[]);
+    assert!(
+        err.contains("slack.token_env") && err.contains("no credentials"),
+        "{err}"
+    );
+    assert!(err.contains("slack.user_id"), "{err}");
+    let err = problem(
+        "[operator]\nchannel = \"slack\"\n[slack]\ntoken_env = \"T\"\nuser_id = \"U1\"\n",
+        &[],
+    );
+    assert!(err.contains("environment variable T is not set"), "{err}");
+    let config = load_text(
+        "[operator]\nchannel = \"slack\"\n[slack]\ntoken_env = \"T\"\nuser_id = \"U1\"\n",
+        &[("T", "xoxb-1")],
+    )
+    .unwrap();
+    assert_eq!(
+        config.secrets.slack_token.as_ref().unwrap().expose(),
+        "xoxb-1"
+    );
+    assert_eq!(
+        format!("{:?}", config.secrets),
+        format!("{:?}", config.secrets).replace("xoxb-1", "")
+    );
+    let err = problem(
+        "[alerts]\nroute = { critical = \"email\", warning = \"stdout\", info = \"stdout\" }\n",
+        &[],
+    );
+    assert!(
+        err.contains("email.smtp_host") && err.contains("email.to"),
+        "{err}"
+    );
+    let err = problem("[operator]\nchannel = \"webhook\"\n", &[]);
+    assert!(err.contains("webhook.url_env"), "{err}");
+}
+
+#[test]
+fn secret_file_readable_by_others_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("token");
+    std::fs::write(&secret, "xoxb-secret\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let text = format!(
+        "[operator]\nchannel = \"slack\"\n[slack]\ntoken_file = \"{}\"\nuser_id = \"U1\"\n",
+        secret.display()
+    );
+    let err = problem(&text, &[]);
+    assert!(
+        err.contains("slack.token_file") && err.contains("0644") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(!err.contains("xoxb-secret"));
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let config = load_text(&text, &[]).unwrap();
+    assert_eq!(config.secrets.slack_token.unwrap().expose(), "xoxb-secret");
+}
+
+#[test]
+fn probes_are_checked_per_kind_and_unique() {
+    let err = problem("[[probe]]\nname = \"a\"\ncommand = []\n", &[]);
+    assert!(err.contains("probe[0].command"), "{err}");
+    let err = problem(
+        "[[probe]]\nname = \"a\"\ncommand = [\"x\"]\n[[probe]]\nname = \"a\"\ncommand = [\"y\"]\n",
+        &[],
+    );
+    assert!(
+        err.contains("probe[1].name") && err.contains("unique"),
+        "{err}"
+    );
+    let err = problem("[[probe]]\nname = \"a\"\nkind = \"smtp\"\n", &[]);
+    assert!(
+        err.contains("unknown variant") && err.contains("exec"),
+        "{err}"
+    );
+    let err = problem(
+        "[[probe]]\nname = \"Bad Name\"\nkind = \"tcp\"\naddress = \"h\"\n",
+        &[],
+    );
+    assert!(
+        err.contains("probe[0].name") && err.contains("probe[0].address"),
+        "{err}"
+    );
+    let err = problem(
+        "[[probe]]\nname = \"w\"\nkind = \"http\"\nurl = \"ftp://x\"\n",
+        &[],
+    );
+    assert!(err.contains("probe[0].url"), "{err}");
+}
+
+#[test]
+fn watchers_choice_belongs_to_one_context() {
+    let watcher = |name: &str, context: &str| {
+        format!(
+            "[[watcher]]\nname = \"{name}\"\nsource = {{ file = \"e.jsonl\" }}\nid_field = \"id\"\nstatus_field = \"s\"\nstatuses = [\"Held\"]\nsince_field = \"t\"\nstale_after = \"72h\"\ncontext = \"{context}\"\nchoice = \"Stuck\"\ndecided_by = \"agent:x\"\nnamespace = \"8d7f2c1e-4b6a-5d3c-9e8f-0a1b2c3d4e5f\"\n"
+        )
+    };
+    assert!(
+        load_text(
+            &format!("{}{}", watcher("a", "C1"), watcher("b", "C1")),
+            &[]
+        )
+        .is_ok()
+    );
+    let err = problem(
+        &format!("{}{}", watcher("a", "C1"), watcher("b", "C2")),
+        &[],
+    );
+    assert!(
+        err.contains("watcher[1].choice") && err.contains("\"C1\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn probe_envelopes_never_auto_apply_and_status_keys_are_known() {
+    let err = problem("[promote.probe-envelopes]\non_approve = [\"sh\"]\n", &[]);
+    assert!(err.contains("promote.probe-envelopes.on_approve"), "{err}");
+    let err = problem("[status]\nexpect = { \"probe runs\" = \"5m\" }\n", &[]);
+    assert!(err.contains("status.expect.probe runs"), "{err}");
+}
+
+#[test]
+fn show_redacts_webhook_urls_and_credential_headers() {
+    let config = load_text(
+        "[operator]\nchannel = \"webhook\"\n[webhook]\nurl = \"https://hooks.example.com/T000/SECRET\"\n[[probe]]\nname = \"api\"\nkind = \"http\"\nurl = \"https://user:pw@example.com/h\"\nheaders = { Authorization = \"Bearer abc\", Accept = \"text/plain\" }\n",
+        &[],
+    )
+    .unwrap();
+    let text = config.to_redacted_toml();
+    assert!(
+        !text.contains("SECRET") && !text.contains("Bearer abc") && !text.contains("user:pw"),
+        "{text}"
+    );
+    assert!(text.contains("text/plain"), "{text}");
+    assert_eq!(
+        config.secrets.webhook_url.unwrap().expose(),
+        "https://hooks.example.com/T000/SECRET"
+    );
+}
+
+#[test]
+fn the_spec_reference_parses() {
+    // SPEC §12 verbatim-in-shape, with channels' credentials provided.
+    let text = r#"
+[probes]
+dir = "probes.d"
+timeout = "10s"
+max_parallel = 8
+deadline = "50s"
+recover_after = 2
+output_limit = 10000
+[[probe]]
+name = "api"
+kind = "http"
+url = "http://127.0.0.1:8080/health"
+method = "GET"
+expect_status = [200]
+body_contains = "ok"
+max_latency_ms = 2000
+headers = { "Accept" = "application/json" }
+timeout = "5s"
+category = "api_down"
+severity = { warning = "warning", critical = "critical", unknown = "warning" }
+envelope = { enabled = false, fix_name = "restart_api" }
+enabled = true
+[wake]
+debounce_seconds = 600
+consecutive_required = 2
+bypass_critical = false
+recent_observations = 5
+[engine]
+kind = "openai"
+base_url = "http://127.0.0.1:11434/v1"
+model = "llama3.1"
+api_key_env = "OPENAI_API_KEY"
+request_timeout = "120s"
+max_tokens = 600
+max_daily_cost_usd = 1.0
+prices = { "gpt-4o-mini" = { input_per_mtok = 0.15, output_per_mtok = 0.60 } }
+[operator]
+channel = "slack"
+[slack]
+token_env = "SLACK_BOT_TOKEN"
+user_id = "U0123456"
+api_base = "https://slack.com/api"
+timeout = "10s"
+[webhook]
+url_env = "TEND_WEBHOOK_URL"
+timeout = "10s"
+[email]
+smtp_host = "127.0.0.1"
+smtp_port = 587
+tls = "starttls"
+username_env = "SMTP_USER"
+password_env = "SMTP_PASSWORD"
+from = "tend@example.com"
+to = ["ops@example.com"]
+timeout = "10s"
+[alerts]
+route = { critical = "slack", warning = "slack", info = "email" }
+cooldown = "30m"
+burst_limit = 5
+info_mode = "immediate"
+send_resolved = false
+repeat_interval = { critical = "0s", warning = "0s", info = "0s" }
+[promote.router-tuning]
+window = "24h"
+threshold = 0.5
+min_calls = 20
+ttl_days = 14
+on_approve = []
+[promote.tool-trimming]
+window = "30d"
+min_calls = 20
+registry_file = ""
+ttl_days = 14
+on_approve = []
+[promote.probe-envelopes]
+window = "30d"
+min_cluster = 3
+ttl_days = 14
+[actors]
+"agent:campaign-watcher" = { active = false }
+[gc.checkpoints]
+store = { dir = "/var/lib/agent/checkpoints" }
+sessions = { file = "/var/lib/agent/sessions.jsonl" }
+session_id_field = "id"
+status_field = "status"
+terminal_statuses = ["resolved", "escalated", "closed"]
+min_age = "1h"
+max_deletions = 1000
+[status]
+expect = { "probe run" = "5m", "wake consume" = "5m", "alerts notify" = "5m" }
+"#;
+    let config = load_text(
+        text,
+        &[
+            ("OPENAI_API_KEY", "sk-x"),
+            ("SLACK_BOT_TOKEN", "xoxb-x"),
+            ("SMTP_USER", "u"),
+            ("SMTP_PASSWORD", "p"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(config.alert_route().info, ChannelKind::Email);
+    assert_eq!(
+        config.gc.checkpoints.store,
+        Some(CheckpointStore::Dir("/var/lib/agent/checkpoints".into()))
+    );
+    assert!(!config.actors["agent:campaign-watcher"].active);
+    assert_eq!(config.secrets.smtp_password.unwrap().expose(), "p");
+}

@@ -1,0 +1,299 @@
+//! The context every handler receives: the root's paths, the validated
+//! configuration, the clock, and the output writers (handlers never print
+//! directly). Also the run record every state-changing command leaves in
+//! `state/runs/<command>.json` (SPEC §10).
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::AuditLog;
+use crate::clock::{Clock, format_ts};
+use crate::config::Config;
+use crate::exit::Exit;
+use crate::store::lock::{self, CommandLock, Wait};
+use crate::store::state;
+
+/// The paths of one state root (SPEC §1).
+#[derive(Debug, Clone)]
+pub struct Root {
+    dir: PathBuf,
+}
+
+impl Root {
+    pub fn new(dir: impl Into<PathBuf>) -> Root {
+        Root { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A path relative to the root (absolute paths stay as they are).
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        self.dir.join(path)
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.join("tend.toml")
+    }
+
+    pub fn audit_dir(&self) -> PathBuf {
+        self.dir.join("audit")
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.join("state")
+    }
+
+    /// `state/<name>`, e.g. `wake.cursor.json`.
+    pub fn state_file(&self, name: &str) -> PathBuf {
+        self.state_dir().join(name)
+    }
+
+    pub fn quarantine_dir(&self) -> PathBuf {
+        self.state_dir().join("quarantine")
+    }
+
+    pub fn runs_dir(&self) -> PathBuf {
+        self.state_dir().join("runs")
+    }
+
+    pub fn locks_dir(&self) -> PathBuf {
+        self.dir.join("locks")
+    }
+
+    pub fn proposals_dir(&self) -> PathBuf {
+        self.dir.join("proposals")
+    }
+
+    pub fn observations_dir(&self) -> PathBuf {
+        self.dir.join("observations")
+    }
+
+    pub fn decisions_dir(&self) -> PathBuf {
+        self.dir.join("decisions")
+    }
+
+    pub fn silences_dir(&self) -> PathBuf {
+        self.dir.join("silences")
+    }
+}
+
+/// Chooses the root: `--root` / `$TEND_ROOT` (already merged by clap), else
+/// `$XDG_STATE_HOME/tend`, else `~/.local/state/tend`.
+pub fn default_root(env: &BTreeMap<String, String>) -> Result<PathBuf> {
+    if let Some(xdg) = env.get("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(xdg).join("tend"));
+    }
+    match env.get("HOME").filter(|v| !v.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".local/state/tend")),
+        None => Err(crate::exit::UsageError(
+            "cannot choose a state root: pass --root DIR or set TEND_ROOT (HOME and XDG_STATE_HOME are unset)".into(),
+        )
+        .into()),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// Standard output and error, with the output mode (SPEC §10 Output).
+pub struct Output {
+    pub json: bool,
+    pub verbosity: Verbosity,
+    stdout: Box<dyn Write>,
+    stderr: Box<dyn Write>,
+}
+
+impl Output {
+    pub fn new(
+        json: bool,
+        verbosity: Verbosity,
+        stdout: Box<dyn Write>,
+        stderr: Box<dyn Write>,
+    ) -> Output {
+        Output {
+            json,
+            verbosity,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// The one summary line of a run that did something (human mode, not -q).
+    pub fn summary(&mut self, line: &str) -> io::Result<()> {
+        if !self.json && self.verbosity != Verbosity::Quiet {
+            writeln!(self.stdout, "{line}")?;
+        }
+        Ok(())
+    }
+
+    /// A line per item, shown with -v (human mode).
+    pub fn item(&mut self, line: &str) -> io::Result<()> {
+        if !self.json && self.verbosity == Verbosity::Verbose {
+            writeln!(self.stdout, "{line}")?;
+        }
+        Ok(())
+    }
+
+    /// One JSON object on its own line (JSON mode only).
+    pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        if self.json {
+            serde_json::to_writer(&mut self.stdout, value)?;
+            self.stdout.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    /// Output that is the command's product (a row, a configuration): always
+    /// printed, whatever the verbosity.
+    pub fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stdout.write_all(bytes)
+    }
+
+    /// A diagnostic on standard error (hidden by -q).
+    pub fn warn(&mut self, message: &str) {
+        if self.verbosity != Verbosity::Quiet {
+            let _ = writeln!(self.stderr, "tend: warning: {message}");
+        }
+    }
+
+    /// A note on standard error shown only with -v.
+    pub fn note(&mut self, message: &str) {
+        if self.verbosity == Verbosity::Verbose {
+            let _ = writeln!(self.stderr, "tend: {message}");
+        }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.stdout.flush()
+    }
+}
+
+/// What a handler reports back: its exit status (success, or partial failure)
+/// and its counts, which go into the run record and the JSON summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub failed: bool,
+    pub counts: BTreeMap<String, u64>,
+}
+
+impl Outcome {
+    pub fn exit(&self) -> Exit {
+        if self.failed {
+            Exit::Partial
+        } else {
+            Exit::Success
+        }
+    }
+
+    pub fn count(&mut self, name: &str, n: u64) -> &mut Self {
+        *self.counts.entry(name.to_string()).or_default() += n;
+        self
+    }
+}
+
+/// `state/runs/<command>.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub command: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+    /// ok | partial | error
+    pub outcome: String,
+    pub exit_code: u8,
+    #[serde(default)]
+    pub counts: BTreeMap<String, u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub pid: u32,
+}
+
+/// Everything a handler needs.
+pub struct Ctx {
+    pub root: Root,
+    pub config: Config,
+    pub clock: Clock,
+    pub out: Output,
+    pub dry_run: bool,
+}
+
+impl Ctx {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn audit(&self) -> AuditLog {
+        AuditLog::new(self.root.audit_dir())
+    }
+
+    /// Loads a JSON state file (quarantining it when it does not parse).
+    pub fn load_state<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
+        state::load(&self.root.state_file(name), &self.root.quarantine_dir())
+    }
+
+    /// Runs `body` as `command` under its lock, and records the run in
+    /// `state/runs/`. A dry run takes no lock and records nothing.
+    pub fn run_locked(
+        &mut self,
+        command: &str,
+        wait: Wait,
+        body: impl FnOnce(&mut Ctx) -> Result<Outcome>,
+    ) -> Result<Outcome> {
+        if self.dry_run {
+            return body(self);
+        }
+        let started_at = format_ts(self.now());
+        let _lock = CommandLock::acquire(&self.root.locks_dir(), command, &started_at, wait)?;
+        let started = Instant::now();
+        let result = body(self);
+        let (outcome, exit_code, counts, error) = match &result {
+            Ok(o) => (
+                if o.failed { "partial" } else { "ok" },
+                o.exit().code(),
+                o.counts.clone(),
+                None,
+            ),
+            Err(e) => (
+                "error",
+                crate::exit::classify(e).code(),
+                BTreeMap::new(),
+                Some(format!("{e:#}")),
+            ),
+        };
+        let elapsed = started.elapsed();
+        let record = RunRecord {
+            command: command.to_string(),
+            finished_at: format_ts(
+                self.now() + chrono::TimeDelta::from_std(elapsed).unwrap_or_default(),
+            ),
+            started_at,
+            duration_ms: elapsed.as_millis() as u64,
+            outcome: outcome.to_string(),
+            exit_code,
+            counts,
+            error,
+            pid: std::process::id(),
+        };
+        let path = self
+            .root
+            .runs_dir()
+            .join(format!("{}.json", lock::file_stem(command)));
+        if let Err(e) = state::save(&path, &record) {
+            // The work is done; losing its record must not hide the result.
+            self.out.warn(&format!("cannot record the run: {e:#}"));
+        }
+        result
+    }
+}

@@ -1,0 +1,110 @@
+//! `tend`: one-shot commands that close an operator's feedback loops from cron.
+//!
+//! Data flows one way: command line ([`cli`]) → validated configuration and
+//! context ([`config`], [`ctx`]) → a domain module that decides with pure
+//! functions and acts through the [`store`] → output. [`run`] is the whole
+//! program; `main` only calls it.
+
+pub mod audit;
+pub mod channel;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod ctx;
+pub mod docs;
+pub mod exit;
+pub mod http;
+pub mod init;
+pub mod severity;
+pub mod status;
+pub mod store;
+
+use std::ffi::OsString;
+use std::io::{self, BufWriter};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+
+use crate::cli::{Cli, Command, ConfigCommand};
+use crate::clock::Clock;
+use crate::config::{Config, Env};
+use crate::ctx::{Ctx, Output, Root, Verbosity};
+use crate::exit::Exit;
+
+/// Parses `args`, runs the command, prints any error as `tend: error: …` with
+/// its context chain, and returns the exit code of SPEC §10.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    let env: Env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    match execute(cli, &env) {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("tend: error: {err:#}");
+            ExitCode::from(exit::classify(&err).code())
+        }
+    }
+}
+
+fn execute(cli: Cli, env: &Env) -> Result<Exit> {
+    let g = &cli.global;
+    let verbosity = match (g.quiet, g.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (_, true) => Verbosity::Verbose,
+        _ => Verbosity::Normal,
+    };
+    let mut out = Output::new(
+        g.json,
+        verbosity,
+        Box::new(BufWriter::new(io::stdout())),
+        Box::new(io::stderr()),
+    );
+
+    if let Command::Generate(command) = &cli.command {
+        docs::run(command, &mut out)?;
+        out.flush()?;
+        return Ok(Exit::Success);
+    }
+
+    let root = Root::new(match &g.root {
+        Some(dir) => dir.clone(),
+        None => ctx::default_root(env)?,
+    });
+    let clock = g.now.map(Clock::fixed).unwrap_or_else(Clock::system);
+    // `init` must work before (and regardless of) any configuration.
+    let config = match &cli.command {
+        Command::Init(_) => Config::default(),
+        _ => config::load(root.dir(), g.config.as_deref(), env)?,
+    };
+    let mut ctx = Ctx {
+        root,
+        config,
+        clock,
+        out,
+        dry_run: g.dry_run,
+    };
+
+    let outcome = match &cli.command {
+        Command::Init(args) => init::run(&mut ctx, args)?,
+        Command::Config(ConfigCommand::Check) => config::cmd::check(&mut ctx)?,
+        Command::Config(ConfigCommand::Show) => config::cmd::show(&mut ctx)?,
+        Command::Audit(command) => audit::cmd::run(&mut ctx, command)?,
+        Command::Status(args) => status::run(&mut ctx, args)?,
+        Command::Generate(_) => unreachable!("handled above"),
+    };
+    ctx.out.flush()?;
+    Ok(outcome.exit())
+}

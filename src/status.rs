@@ -1,0 +1,345 @@
+//! `tend status` (SPEC §10): each command's last run and whether it is overdue
+//! (a dead man's switch: exit 1), lock holders, the wake cursor's lag, and
+//! pending proposals.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::cli::StatusArgs;
+use crate::config::{DEFAULT_EXPECT, Duration};
+use crate::ctx::{Ctx, Outcome, RunRecord};
+use crate::store::cursor::Cursor;
+use crate::store::{lock, tail};
+
+/// Whether a command is late, decided from its last run alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    /// No expectation applies.
+    Unchecked,
+    OnTime,
+    /// Finished longer ago than expected (or never, when explicitly expected).
+    Overdue,
+}
+
+/// The staleness rule of the dead man's switch. `explicit` is whether the
+/// expectation comes from `[status] expect` (then a command that never ran is
+/// overdue); built-in expectations apply only once a command has run.
+pub fn schedule(
+    last_started: Option<DateTime<Utc>>,
+    expect: Option<Duration>,
+    explicit: bool,
+    now: DateTime<Utc>,
+) -> Schedule {
+    match (expect, last_started) {
+        (None, _) => Schedule::Unchecked,
+        (Some(_), None) if explicit => Schedule::Overdue,
+        (Some(_), None) => Schedule::Unchecked,
+        (Some(interval), Some(at)) if now - at > interval.to_chrono() => Schedule::Overdue,
+        (Some(_), Some(_)) => Schedule::OnTime,
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct CommandStatus {
+    command: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_run: Option<RunRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expect: Option<String>,
+    schedule: Schedule,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lock_holder: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Lag {
+    segment: String,
+    offset: u64,
+    bytes: u64,
+    rows: u64,
+}
+
+pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
+    let now = ctx.now();
+    let runs = load_runs(ctx)?;
+
+    // Every command with a record, an expectation, or a lock file.
+    let mut names: Vec<String> = runs.keys().cloned().collect();
+    names.extend(ctx.config.status.expect.keys().cloned());
+    let locks = holders(&ctx.root.locks_dir())?;
+    names.extend(locks.keys().cloned());
+    names.sort();
+    names.dedup();
+
+    let mut commands = Vec::new();
+    for name in names {
+        let explicit = ctx.config.status.expect.get(&name).copied();
+        let builtin = DEFAULT_EXPECT
+            .iter()
+            .find(|(c, _)| *c == name)
+            .map(|(_, d)| *d);
+        let expect = explicit.or(builtin);
+        let last_run = runs.get(&name).cloned();
+        let started = last_run
+            .as_ref()
+            .and_then(|r| crate::clock::parse_ts(&r.started_at).ok());
+        commands.push(CommandStatus {
+            schedule: schedule(started, expect, explicit.is_some(), now),
+            expect: expect.map(|d| d.to_string()),
+            lock_holder: locks.get(&name).cloned(),
+            command: name,
+            last_run,
+        });
+    }
+
+    let lag = cursor_lag(ctx)?;
+    let proposals = pending_proposals(&ctx.root.proposals_dir())?;
+    let overdue = commands
+        .iter()
+        .filter(|c| c.schedule == Schedule::Overdue)
+        .count();
+
+    if ctx.out.json {
+        for c in &commands {
+            ctx.out.json(c)?;
+        }
+        ctx.out.json(&json!({
+            "summary": true,
+            "root": ctx.root.dir(),
+            "overdue": overdue,
+            "wake_cursor": lag,
+            "pending_proposals": proposals,
+        }))?;
+    } else if ctx.out.verbosity != crate::ctx::Verbosity::Quiet {
+        let mut text = format!("root {}\n", ctx.root.dir().display());
+        if commands.is_empty() {
+            text.push_str("no command has run yet\n");
+        }
+        for c in &commands {
+            text.push_str(&format_command(c, now));
+            text.push('\n');
+        }
+        if let Some(lag) = &lag {
+            text.push_str(&format!(
+                "wake cursor: {} byte {}; {} rows ({} bytes) behind\n",
+                lag.segment, lag.offset, lag.rows, lag.bytes
+            ));
+        }
+        for (lp, n) in &proposals {
+            let noun = if *n == 1 { "proposal" } else { "proposals" };
+            text.push_str(&format!(
+                "{lp}: {n} {noun} waiting (tend promote list --loop {lp})\n"
+            ));
+        }
+        ctx.out.data(text.as_bytes())?;
+    }
+    let mut outcome = Outcome {
+        failed: overdue > 0,
+        ..Outcome::default()
+    };
+    outcome.count("overdue", overdue as u64);
+    Ok(outcome)
+}
+
+fn format_command(c: &CommandStatus, now: DateTime<Utc>) -> String {
+    let mut line = format!("{:<15}", c.command);
+    match &c.last_run {
+        Some(run) => {
+            let ago = crate::clock::parse_ts(&run.started_at)
+                .map(|t| ago(now - t))
+                .unwrap_or_default();
+            line.push_str(&format!(
+                "last run {} ({ago}), {} in {}ms",
+                run.started_at, run.outcome, run.duration_ms
+            ));
+            if !run.counts.is_empty() {
+                let counts: Vec<String> =
+                    run.counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                line.push_str(&format!(" [{}]", counts.join(", ")));
+            }
+        }
+        None => line.push_str("never run"),
+    }
+    match (c.schedule, &c.expect) {
+        (Schedule::Overdue, Some(expect)) => {
+            line.push_str(&format!(" — OVERDUE (expected every {expect})"))
+        }
+        (Schedule::OnTime, Some(expect)) => line.push_str(&format!(" — on time (every {expect})")),
+        _ => {}
+    }
+    if let Some(holder) = &c.lock_holder {
+        line.push_str(&format!(" — running: {holder}"));
+    }
+    line
+}
+
+fn ago(delta: chrono::TimeDelta) -> String {
+    let secs = delta.num_seconds();
+    match secs {
+        s if s < 0 => "in the future".to_string(),
+        s if s < 120 => format!("{s}s ago"),
+        s if s < 7200 => format!("{}m ago", s / 60),
+        s if s < 172_800 => format!("{}h ago", s / 3600),
+        s => format!("{}d ago", s / 86_400),
+    }
+}
+
+fn load_runs(ctx: &Ctx) -> Result<BTreeMap<String, RunRecord>> {
+    let dir = ctx.root.runs_dir();
+    let mut runs = BTreeMap::new();
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(runs),
+        Err(e) => return Err(anyhow::anyhow!("cannot list {}: {e}", dir.display())),
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    for name in names {
+        let path = dir.join(&name);
+        if let Some(record) =
+            crate::store::state::load::<RunRecord>(&path, &ctx.root.quarantine_dir())?
+        {
+            runs.insert(record.command.clone(), record);
+        }
+    }
+    Ok(runs)
+}
+
+/// Command name → holder description, for every lock currently held.
+fn holders(dir: &Path) -> Result<BTreeMap<String, String>> {
+    let mut held = BTreeMap::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(held);
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(stem) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".lock"))
+        else {
+            continue;
+        };
+        if let Some(holder) = lock::current_holder(&path) {
+            let (name, text) = match holder {
+                Some(h) => (h.command.clone(), h.to_string()),
+                None => (
+                    stem.replace('-', " "),
+                    "holder not yet recorded".to_string(),
+                ),
+            };
+            held.insert(name, text);
+        }
+    }
+    Ok(held)
+}
+
+/// How far `wake consume` is behind the end of the log, once it has a cursor.
+fn cursor_lag(ctx: &Ctx) -> Result<Option<Lag>> {
+    let Some(cursor) = ctx.load_state::<Cursor>("wake.cursor.json")? else {
+        return Ok(None);
+    };
+    let dir = ctx.root.audit_dir();
+    let mut lag = Lag {
+        segment: cursor.segment.clone(),
+        offset: cursor.offset,
+        bytes: 0,
+        rows: 0,
+    };
+    for name in tail::segments(&dir)? {
+        if name < cursor.segment {
+            continue;
+        }
+        let from = if name == cursor.segment {
+            cursor.offset
+        } else {
+            0
+        };
+        let (bytes, rows) = count_from(&dir.join(&name), from)?;
+        lag.bytes += bytes;
+        lag.rows += rows;
+    }
+    Ok(Some(lag))
+}
+
+/// Bytes and complete lines of `path` after `offset`.
+fn count_from(path: &Path, offset: u64) -> Result<(u64, u64)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((0, 0)),
+        Err(e) => return Err(e.into()),
+    };
+    let len = file.metadata()?.len();
+    if len <= offset {
+        return Ok((0, 0));
+    }
+    file.seek(SeekFrom::Start(offset))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut rows = 0;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        rows += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+    }
+    Ok((len - offset, rows))
+}
+
+/// Loop → number of pending proposals, for loops that have any.
+fn pending_proposals(dir: &Path) -> Result<BTreeMap<String, usize>> {
+    let mut pending = BTreeMap::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(pending);
+    };
+    for entry in entries.flatten() {
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        let Ok(files) = fs::read_dir(entry.path().join("pending")) else {
+            continue;
+        };
+        let n = files
+            .flatten()
+            .filter(|f| {
+                f.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.ends_with(".json") && !n.starts_with('.'))
+            })
+            .count();
+        if n > 0 {
+            pending.insert(name, n);
+        }
+    }
+    Ok(pending)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_rule_at_its_boundaries() {
+        let now = crate::clock::parse_ts("2026-05-24T08:00:00Z").unwrap();
+        let five = Some(Duration::from_secs(300));
+        let at = |secs: i64| Some(now - chrono::TimeDelta::seconds(secs));
+        assert_eq!(schedule(at(10), None, false, now), Schedule::Unchecked);
+        assert_eq!(schedule(None, five, false, now), Schedule::Unchecked);
+        assert_eq!(schedule(None, five, true, now), Schedule::Overdue);
+        assert_eq!(schedule(at(299), five, false, now), Schedule::OnTime);
+        assert_eq!(schedule(at(300), five, true, now), Schedule::OnTime);
+        assert_eq!(schedule(at(301), five, false, now), Schedule::Overdue);
+    }
+}

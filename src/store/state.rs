@@ -1,0 +1,98 @@
+//! Typed JSON state files. A file that does not parse is never silently reset:
+//! it is moved to `state/quarantine/` and the command stops with exit 74.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::atomic;
+use crate::exit::StateCorrupt;
+
+/// Reads `path` as `T`. `Ok(None)` when the file does not exist. A file that
+/// exists but does not parse is moved into `quarantine_dir` (its bytes kept
+/// intact) and a [`StateCorrupt`] error is returned.
+pub fn load<T: DeserializeOwned>(path: &Path, quarantine_dir: &Path) -> Result<Option<T>> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    match serde_json::from_slice(&bytes) {
+        Ok(value) => Ok(Some(value)),
+        Err(parse) => Err(quarantine(path, quarantine_dir, parse.to_string())?.into()),
+    }
+}
+
+/// Writes `value` to `path` atomically.
+pub fn save<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
+    atomic::write_json(path, value).map_err(Into::into)
+}
+
+/// Moves an unreadable state file aside, under a name that keeps every earlier
+/// quarantined copy, and describes what happened.
+pub fn quarantine(path: &Path, quarantine_dir: &Path, reason: String) -> Result<StateCorrupt> {
+    fs::create_dir_all(quarantine_dir)
+        .with_context(|| format!("cannot create {}", quarantine_dir.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    let mut target = quarantine_dir.join(format!("{name}.{stamp}"));
+    let mut n = 1;
+    while target.exists() {
+        target = quarantine_dir.join(format!("{name}.{stamp}.{n}"));
+        n += 1;
+    }
+    fs::rename(path, &target)
+        .with_context(|| format!("cannot move {} to {}", path.display(), target.display()))?;
+    atomic::sync_dir(atomic::parent(path))?;
+    atomic::sync_dir(quarantine_dir)?;
+    Ok(StateCorrupt {
+        path: path.to_path_buf(),
+        quarantined: target,
+        reason,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn missing_is_none_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let q = dir.path().join("quarantine");
+        assert!(load::<BTreeMap<String, u32>>(&path, &q).unwrap().is_none());
+        let value = BTreeMap::from([("a".to_string(), 1u32)]);
+        save(&path, &value).unwrap();
+        assert_eq!(
+            load::<BTreeMap<String, u32>>(&path, &q).unwrap(),
+            Some(value)
+        );
+    }
+
+    #[test]
+    fn corrupt_is_quarantined_with_bytes_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let q = dir.path().join("quarantine");
+        fs::write(&path, b"{\"a\": 1,,").unwrap();
+        let err = load::<BTreeMap<String, u32>>(&path, &q).unwrap_err();
+        let corrupt = err.downcast_ref::<StateCorrupt>().expect("StateCorrupt");
+        assert!(!path.exists());
+        assert_eq!(fs::read(&corrupt.quarantined).unwrap(), b"{\"a\": 1,,");
+        // A second corrupt copy does not overwrite the first.
+        fs::write(&path, b"garbage").unwrap();
+        let err = load::<BTreeMap<String, u32>>(&path, &q).unwrap_err();
+        let second = err.downcast_ref::<StateCorrupt>().unwrap();
+        assert_ne!(second.quarantined, corrupt.quarantined);
+        assert_eq!(fs::read_dir(&q).unwrap().count(), 2);
+    }
+}

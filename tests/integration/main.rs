@@ -1,0 +1,10 @@
+//! Integration tests: the real binary against real files, processes and
+//! loopback servers. One module per subcommand group.
+
+mod support;
+
+mod audit;
+mod config;
+mod docs;
+mod init_status;
+mod store;
