@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the state root''s layout and a commented tend.toml')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Append to or read the audit log')
+            [CompletionResult]::new('wake', 'wake', [CompletionResultType]::ParameterValue, 'Turn wake requests into debounced, investigated operator messages')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each command''s last run, overdue commands, lock holders, cursor lag')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate man pages and shell completions (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -200,6 +201,53 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
         'tend;audit;help;help' {
             break
         }
+        'tend;wake' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Debounce new wake requests, investigate each one due, message the operator')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tend;wake;consume' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Replay wake requests at or after this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--from-start', '--from-start', [CompletionResultType]::ParameterName, 'Replay the whole audit log instead of continuing from the cursor')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;wake;help' {
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Debounce new wake requests, investigate each one due, message the operator')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tend;wake;help;consume' {
+            break
+        }
+        'tend;wake;help;help' {
+            break
+        }
         'tend;status' {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
@@ -287,6 +335,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the state root''s layout and a commented tend.toml')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Append to or read the audit log')
+            [CompletionResult]::new('wake', 'wake', [CompletionResultType]::ParameterValue, 'Turn wake requests into debounced, investigated operator messages')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each command''s last run, overdue commands, lock holders, cursor lag')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate man pages and shell completions (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -315,6 +364,13 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             break
         }
         'tend;help;audit;tail' {
+            break
+        }
+        'tend;help;wake' {
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Debounce new wake requests, investigate each one due, message the operator')
+            break
+        }
+        'tend;help;wake;consume' {
             break
         }
         'tend;help;status' {

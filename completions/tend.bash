@@ -34,6 +34,9 @@ _tend() {
             tend,status)
                 cmd="tend__subcmd__status"
                 ;;
+            tend,wake)
+                cmd="tend__subcmd__wake"
+                ;;
             tend__subcmd__audit,emit)
                 cmd="tend__subcmd__audit__subcmd__emit"
                 ;;
@@ -106,6 +109,9 @@ _tend() {
             tend__subcmd__help,status)
                 cmd="tend__subcmd__help__subcmd__status"
                 ;;
+            tend__subcmd__help,wake)
+                cmd="tend__subcmd__help__subcmd__wake"
+                ;;
             tend__subcmd__help__subcmd__audit,emit)
                 cmd="tend__subcmd__help__subcmd__audit__subcmd__emit"
                 ;;
@@ -124,6 +130,21 @@ _tend() {
             tend__subcmd__help__subcmd__generate,man)
                 cmd="tend__subcmd__help__subcmd__generate__subcmd__man"
                 ;;
+            tend__subcmd__help__subcmd__wake,consume)
+                cmd="tend__subcmd__help__subcmd__wake__subcmd__consume"
+                ;;
+            tend__subcmd__wake,consume)
+                cmd="tend__subcmd__wake__subcmd__consume"
+                ;;
+            tend__subcmd__wake,help)
+                cmd="tend__subcmd__wake__subcmd__help"
+                ;;
+            tend__subcmd__wake__subcmd__help,consume)
+                cmd="tend__subcmd__wake__subcmd__help__subcmd__consume"
+                ;;
+            tend__subcmd__wake__subcmd__help,help)
+                cmd="tend__subcmd__wake__subcmd__help__subcmd__help"
+                ;;
             *)
                 ;;
         esac
@@ -131,7 +152,7 @@ _tend() {
 
     case "${cmd}" in
         tend)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init config audit status generate help"
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init config audit wake status generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -591,7 +612,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__help)
-            opts="init config audit status generate help"
+            opts="init config audit wake status generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -772,6 +793,34 @@ _tend() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tend__subcmd__help__subcmd__wake)
+            opts="consume"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__wake__subcmd__consume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tend__subcmd__init)
             opts="-q -v -h -V --example --root --config --now --json --dry-run --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -817,6 +866,104 @@ _tend() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__wake)
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version consume help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__wake__subcmd__consume)
+            opts="-q -v -h -V --from-start --since --root --config --now --json --dry-run --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__wake__subcmd__help)
+            opts="consume help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__wake__subcmd__help__subcmd__consume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__wake__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -34,6 +34,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand init 'Create the state root''s layout and a commented tend.toml'
             cand config 'Check or show the configuration'
             cand audit 'Append to or read the audit log'
+            cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
             cand generate 'Generate man pages and shell completions (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -181,6 +182,48 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;audit;help;help'= {
         }
+        &'tend;wake'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand consume 'Debounce new wake requests, investigate each one due, message the operator'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;wake;consume'= {
+            cand --since 'Replay wake requests at or after this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --from-start 'Replay the whole audit log instead of continuing from the cursor'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;wake;help'= {
+            cand consume 'Debounce new wake requests, investigate each one due, message the operator'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;wake;help;consume'= {
+        }
+        &'tend;wake;help;help'= {
+        }
         &'tend;status'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
@@ -260,6 +303,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand init 'Create the state root''s layout and a commented tend.toml'
             cand config 'Check or show the configuration'
             cand audit 'Append to or read the audit log'
+            cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
             cand generate 'Generate man pages and shell completions (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -281,6 +325,11 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;help;audit;emit'= {
         }
         &'tend;help;audit;tail'= {
+        }
+        &'tend;help;wake'= {
+            cand consume 'Debounce new wake requests, investigate each one due, message the operator'
+        }
+        &'tend;help;wake;consume'= {
         }
         &'tend;help;status'= {
         }

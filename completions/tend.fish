@@ -36,6 +36,7 @@ complete -c tend -n "__fish_tend_needs_command" -s V -l version -d 'Print versio
 complete -c tend -n "__fish_tend_needs_command" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
 complete -c tend -n "__fish_tend_needs_command" -f -a "config" -d 'Check or show the configuration'
 complete -c tend -n "__fish_tend_needs_command" -f -a "audit" -d 'Append to or read the audit log'
+complete -c tend -n "__fish_tend_needs_command" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
 complete -c tend -n "__fish_tend_needs_command" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
 complete -c tend -n "__fish_tend_needs_command" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -122,6 +123,30 @@ complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcomm
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "emit" -d 'Append one validated row to today\'s segment'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -f -a "consume" -d 'Debounce new wake requests, investigate each one due, message the operator'
+complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l since -d 'Replay wake requests at or after this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l from-start -d 'Replay the whole audit log instead of continuing from the cursor'
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from help" -f -a "consume" -d 'Debounce new wake requests, investigate each one due, message the operator'
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand status" -l root -d 'State root directory' -r -F
 complete -c tend -n "__fish_tend_using_subcommand status" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand status" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
@@ -165,15 +190,17 @@ complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subc
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write one man page per subcommand into DIR'
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status generate help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status generate help" -f -a "config" -d 'Check or show the configuration'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status generate help" -f -a "audit" -d 'Append to or read the audit log'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status generate help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status generate help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake status generate help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake status generate help" -f -a "config" -d 'Check or show the configuration'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake status generate help" -f -a "audit" -d 'Append to or read the audit log'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake status generate help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake status generate help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake status generate help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake status generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration, secrets redacted'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "emit" -d 'Append one validated row to today\'s segment'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from wake" -f -a "consume" -d 'Debounce new wake requests, investigate each one due, message the operator'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write one man page per subcommand into DIR'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'

@@ -83,6 +83,10 @@ pub enum Command {
     #[command(subcommand)]
     Audit(AuditCommand),
 
+    /// Turn wake requests into debounced, investigated operator messages
+    #[command(subcommand)]
+    Wake(WakeCommand),
+
     /// Show each command's last run, overdue commands, lock holders, cursor lag
     ///
     /// Exits 1 when a command is overdue against [status] expect (a dead man's
@@ -173,6 +177,40 @@ fn parse_count(text: &str) -> Result<Count, String> {
     text.parse()
         .map(Count::Last)
         .map_err(|_| format!("expected a number or `all`, got {text:?}"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WakeCommand {
+    /// Debounce new wake requests, investigate each one due, message the operator
+    ///
+    /// Tails the audit log from state/wake.cursor.json for probe.wake_requested
+    /// rows. Per (probe, issue_category) a wake must be seen
+    /// [wake] consecutive_required times within debounce_seconds before it is
+    /// dispatched, and after a dispatch the key is quiet for debounce_seconds;
+    /// decisions use the rows' own timestamps, so a replay decides the same. A
+    /// dispatched wake is investigated by the [engine] (nothing is ever executed
+    /// to fix anything) and sent to the [operator] channel; without an engine, or
+    /// when it fails, a fallback message names the engine's error code. Every
+    /// dispatched wake id goes into state/wake.ledger.json and is never sent
+    /// twice. The first run starts at the end of the log and sends nothing.
+    Consume(WakeConsumeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WakeConsumeArgs {
+    /// Replay the whole audit log instead of continuing from the cursor
+    ///
+    /// Debounce state starts afresh; wakes already in the ledger are not sent
+    /// again.
+    #[arg(long, conflicts_with = "since")]
+    pub from_start: bool,
+
+    /// Replay wake requests at or after this instant (RFC 3339 or YYYY-MM-DD)
+    ///
+    /// Debounce state starts afresh, so the same rows give the same decisions;
+    /// wakes already in the ledger are not sent again.
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
+    pub since: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Args)]

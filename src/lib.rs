@@ -12,12 +12,14 @@ pub mod clock;
 pub mod config;
 pub mod ctx;
 pub mod docs;
+pub mod engine;
 pub mod exit;
 pub mod http;
 pub mod init;
 pub mod severity;
 pub mod status;
 pub mod store;
+pub mod wake;
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter};
@@ -26,7 +28,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 
-use crate::cli::{Cli, Command, ConfigCommand};
+use crate::cli::{Cli, Command, ConfigCommand, WakeCommand};
 use crate::clock::Clock;
 use crate::config::{Config, Env};
 use crate::ctx::{Ctx, Output, Root, Verbosity};
@@ -103,6 +105,7 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Config(ConfigCommand::Show) => config::cmd::show(&mut ctx)?,
         Command::Audit(command) => audit::cmd::run(&mut ctx, command)?,
         Command::Status(args) => status::run(&mut ctx, args)?,
+        Command::Wake(WakeCommand::Consume(args)) => wake::run(&mut ctx, args)?,
         Command::Generate(_) => unreachable!("handled above"),
     };
     ctx.out.flush()?;

@@ -58,10 +58,12 @@ impl SlackChannel {
         }
     }
 
-    fn post(&self, body: &[u8]) -> Result<http::Answer, HttpFailure> {
+    /// One POST, bounded by `timeout` (what is left of the send's time bound).
+    fn post(&self, body: &[u8], timeout: Duration) -> Result<http::Answer, HttpFailure> {
         let request = self
             .agent
             .post(&self.url)
+            .timeout(timeout)
             .set("Authorization", &format!("Bearer {}", self.token.expose()))
             .set("Content-Type", "application/json; charset=utf-8");
         http::send(request, Some(body))
@@ -76,23 +78,25 @@ impl Channel for SlackChannel {
     fn send(&mut self, message: &Message, _out: &mut Output) -> Result<Delivered, SendError> {
         let body = json!({
             "channel": self.user_id,
-            "text": truncate(&message.text, CHAT_LIMIT),
+            "text": escape(&truncate(&message.text, CHAT_LIMIT)),
             "unfurl_links": false,
             "unfurl_media": false,
         })
         .to_string();
         let started = Instant::now();
-        let mut answer = self.post(body.as_bytes());
+        let mut answer = self.post(body.as_bytes(), self.timeout);
         if let Err(HttpFailure::Status {
             code: 429,
             retry_after,
             ..
         }) = &answer
         {
+            // One retry, and only when waiting still leaves time to send.
             let wait = retry_after.unwrap_or(Duration::from_secs(1));
-            if started.elapsed() + wait < self.timeout {
+            let left = self.timeout.saturating_sub(started.elapsed() + wait);
+            if !left.is_zero() {
                 std::thread::sleep(wait);
-                answer = self.post(body.as_bytes());
+                answer = self.post(body.as_bytes(), left);
             }
         }
         let answer = answer.map_err(|failure| match &failure {
@@ -107,7 +111,12 @@ impl Channel for SlackChannel {
                     retry_after.map_or(0, |d| d.as_secs())
                 ),
             ),
-            other => Self::error(other.code(), format!("chat.postMessage failed: {other}")),
+            other => Self::error(
+                other.code(),
+                // An error body could echo the request: never show the token.
+                format!("chat.postMessage failed: {other}")
+                    .replace(self.token.expose(), "<redacted>"),
+            ),
         })?;
         let reply: Value = serde_json::from_str(&answer.body).map_err(|_| {
             Self::error(
@@ -128,5 +137,28 @@ impl Channel for SlackChannel {
             format!("slack_{error}"),
             format!("chat.postMessage answered ok:false, error {error:?}"),
         ))
+    }
+}
+
+/// Escapes the three characters Slack's `mrkdwn` treats as control characters,
+/// so that text from a probe or an engine cannot ping `<!channel>` or forge a
+/// link.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_control_characters() {
+        assert_eq!(
+            escape("<!channel> a & b > c"),
+            "&lt;!channel&gt; a &amp; b &gt; c"
+        );
+        assert_eq!(escape("🚨 Probe alert · fly"), "🚨 Probe alert · fly");
     }
 }

@@ -69,6 +69,31 @@ pub struct Secrets {
     pub engine_api_key: Option<Secret>,
 }
 
+impl Secrets {
+    /// `text` with every resolved secret replaced by `<redacted>`: for
+    /// messages that quote what a remote service answered (an error body may
+    /// echo a credential back).
+    pub fn scrub(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for secret in [
+            &self.slack_token,
+            &self.webhook_url,
+            &self.smtp_username,
+            &self.smtp_password,
+            &self.engine_api_key,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            // A one- or two-character "secret" would redact ordinary words.
+            if secret.expose().len() >= 4 {
+                text = text.replace(secret.expose(), "<redacted>");
+            }
+        }
+        text
+    }
+}
+
 // ---------------------------------------------------------------- [probes]
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

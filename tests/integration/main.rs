@@ -8,3 +8,4 @@ mod config;
 mod docs;
 mod init_status;
 mod store;
+mod wake;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod fakes;
 pub mod http;
 
 use std::io::Write;

@@ -1,0 +1,589 @@
+//! The debounce policy of SPEC §5 step 2 (and the flapping rule of §4), as a
+//! pure function of one key's state, one wake and the policy. Decisions use the
+//! wake's own timestamp, never the clock, so replaying the same rows from the
+//! same state gives the same answers.
+//!
+//! - Window: after a dispatch at `t`, wakes before `t + W` are debounced.
+//! - Buffer: a key must be seen `required` times within `W` of its first
+//!   sighting; the sighting that reaches the count dispatches and resets the
+//!   buffer; a sighting at or after `first_seen + W` starts a new buffer.
+//! - `W = 0` disables all debouncing; `required = 1` dispatches on the first wake.
+//! - With `bypass_critical`, a critical wake skips both and dispatches.
+//! - A flapping wake sends one "flapping" message per episode; the first
+//!   non-flapping wake (or a recovery) after it ends the episode ("settled").
+//!   Flapping wakes neither fill the buffer nor open a window.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::WakeConfig;
+use crate::severity::Severity;
+
+/// The debounce settings, from `[wake]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// `debounce_seconds`; zero disables debouncing.
+    pub window: TimeDelta,
+    /// `consecutive_required` (at least 1).
+    pub required: u32,
+    pub bypass_critical: bool,
+}
+
+impl Policy {
+    pub fn from_config(wake: &WakeConfig) -> Policy {
+        // Beyond ~290 million years a window is as good as infinite.
+        let seconds = i64::try_from(wake.debounce_seconds).unwrap_or(i64::MAX / 1000);
+        Policy {
+            window: TimeDelta::try_seconds(seconds).unwrap_or(TimeDelta::MAX),
+            required: wake.consecutive_required.max(1),
+            bypass_critical: wake.bypass_critical,
+        }
+    }
+}
+
+/// What the policy sees of a wake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wake<'a> {
+    /// The wake's id; a sighting already counted in the buffer is not counted
+    /// again (a rewritten segment is re-read from its start).
+    pub id: &'a str,
+    /// The row's own timestamp.
+    pub at: DateTime<Utc>,
+    pub severity: Severity,
+    pub flapping: bool,
+}
+
+/// The consecutive-failure buffer of one key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Buffer {
+    pub first_seen: DateTime<Utc>,
+    pub count: u32,
+    /// The ids of the sightings counted (at most `required - 1` of them).
+    #[serde(default)]
+    pub ids: Vec<String>,
+}
+
+/// The state of one (probe, issue_category) key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_dispatch: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer: Option<Buffer>,
+    /// Inside a flapping episode (its message was sent).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flapping: bool,
+}
+
+impl KeyState {
+    /// Whether this state decides exactly like no state for every wake at or
+    /// after `at` (so it can be forgotten).
+    pub fn is_inert(&self, at: DateTime<Utc>, policy: &Policy) -> bool {
+        !self.flapping
+            && self
+                .last_dispatch
+                .is_none_or(|t| at >= t.checked_add_signed(policy.window).unwrap_or(t))
+            && self.buffer.as_ref().is_none_or(|b| {
+                at >= b
+                    .first_seen
+                    .checked_add_signed(policy.window)
+                    .unwrap_or(b.first_seen)
+            })
+    }
+}
+
+/// What happens to a wake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "decision")]
+pub enum Decision {
+    /// Investigate and message the operator.
+    Dispatch,
+    /// A critical wake that skipped the buffer and the window.
+    Bypassed,
+    /// Counted in the buffer; not yet seen `required` times.
+    Buffered { count: u32, required: u32 },
+    /// Within `W` of the key's last dispatch.
+    Window { until: DateTime<Utc> },
+    /// The first flapping wake of an episode: one "flapping" message.
+    FlappingStarted,
+    /// A later wake of the same flapping episode: nothing is sent.
+    Flapping,
+}
+
+impl Decision {
+    /// Whether an investigation is sent for this wake.
+    pub fn investigates(self) -> bool {
+        matches!(self, Decision::Dispatch | Decision::Bypassed)
+    }
+
+    /// The `reason` of the `probe.wake_debounced` row, for a debounced wake.
+    pub fn debounce_reason(self) -> Option<&'static str> {
+        match self {
+            Decision::Buffered { .. } => Some("buffered"),
+            Decision::Window { .. } => Some("window"),
+            Decision::Flapping => Some("flapping"),
+            Decision::Dispatch | Decision::Bypassed | Decision::FlappingStarted => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Decision::Dispatch => "dispatch",
+            Decision::Bypassed => "bypassed",
+            Decision::Buffered { .. } => "buffered",
+            Decision::Window { .. } => "window",
+            Decision::FlappingStarted => "flapping_started",
+            Decision::Flapping => "flapping",
+        }
+    }
+}
+
+/// The decision on one wake, whether it ended a flapping episode, and the
+/// key's new state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub decision: Decision,
+    /// The key was flapping and this (non-flapping) wake ends the episode: one
+    /// "settled" message, besides whatever the decision sends.
+    pub settled: bool,
+    pub state: KeyState,
+}
+
+/// Decides one wake of a key.
+pub fn decide(state: &KeyState, wake: &Wake<'_>, policy: &Policy) -> Verdict {
+    let mut next = state.clone();
+    if wake.flapping {
+        next.flapping = true;
+        let decision = if state.flapping {
+            Decision::Flapping
+        } else {
+            Decision::FlappingStarted
+        };
+        return Verdict {
+            decision,
+            settled: false,
+            state: next,
+        };
+    }
+    let settled = state.flapping;
+    next.flapping = false;
+    let dispatch = |mut next: KeyState, decision| {
+        next.last_dispatch = Some(wake.at);
+        next.buffer = None;
+        Verdict {
+            decision,
+            settled,
+            state: next,
+        }
+    };
+
+    if policy.window.is_zero() {
+        return dispatch(next, Decision::Dispatch);
+    }
+    if policy.bypass_critical && wake.severity == Severity::Critical {
+        return dispatch(next, Decision::Bypassed);
+    }
+    if let Some(t) = state.last_dispatch {
+        let until = t.checked_add_signed(policy.window).unwrap_or(t);
+        if wake.at < until {
+            return Verdict {
+                decision: Decision::Window { until },
+                settled,
+                state: next,
+            };
+        }
+    }
+    let open = state.buffer.as_ref().filter(|b| {
+        wake.at
+            < b.first_seen
+                .checked_add_signed(policy.window)
+                .unwrap_or(b.first_seen)
+    });
+    let mut buffer = match open {
+        Some(b) if b.ids.iter().any(|id| id == wake.id) => {
+            // Already counted (the same row read again): no new sighting.
+            return Verdict {
+                decision: Decision::Buffered {
+                    count: b.count,
+                    required: policy.required,
+                },
+                settled,
+                state: next,
+            };
+        }
+        Some(b) => b.clone(),
+        None => Buffer {
+            first_seen: wake.at,
+            count: 0,
+            ids: Vec::new(),
+        },
+    };
+    buffer.count += 1;
+    if buffer.count >= policy.required {
+        return dispatch(next, Decision::Dispatch);
+    }
+    buffer.ids.push(wake.id.to_string());
+    let count = buffer.count;
+    next.buffer = Some(buffer);
+    Verdict {
+        decision: Decision::Buffered {
+            count,
+            required: policy.required,
+        },
+        settled,
+        state: next,
+    }
+}
+
+/// A `probe.recovered` row of the key: ends a flapping episode (returns
+/// whether it did, and the new state). Recovery does not touch the buffer or
+/// the window: SPEC §5 counts sightings within the window, whatever happened
+/// between them.
+pub fn recovered(state: &KeyState) -> (bool, KeyState) {
+    let mut next = state.clone();
+    next.flapping = false;
+    (state.flapping, next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const W: i64 = 600;
+
+    fn t0() -> DateTime<Utc> {
+        crate::clock::parse_ts("2026-05-24T08:00:00Z").unwrap()
+    }
+
+    fn ms(n: i64) -> TimeDelta {
+        TimeDelta::milliseconds(n)
+    }
+
+    fn secs(n: i64) -> TimeDelta {
+        TimeDelta::seconds(n)
+    }
+
+    fn policy(window: i64, required: u32, bypass: bool) -> Policy {
+        Policy {
+            window: secs(window),
+            required,
+            bypass_critical: bypass,
+        }
+    }
+
+    fn wake(id: &str, at: DateTime<Utc>, severity: Severity, flapping: bool) -> Wake<'_> {
+        Wake {
+            id,
+            at,
+            severity,
+            flapping,
+        }
+    }
+
+    /// Runs a sequence of (offset from t0, severity, flapping) through one key
+    /// and returns the decision names.
+    fn run(p: &Policy, wakes: &[(TimeDelta, Severity, bool)]) -> Vec<&'static str> {
+        let mut state = KeyState::default();
+        let ids: Vec<String> = (0..wakes.len()).map(|i| format!("w{i}")).collect();
+        wakes
+            .iter()
+            .zip(&ids)
+            .map(|((offset, severity, flapping), id)| {
+                let v = decide(&state, &wake(id, t0() + *offset, *severity, *flapping), p);
+                state = v.state;
+                v.decision.name()
+            })
+            .collect()
+    }
+
+    use Severity::{Critical as C, Warning as Wn};
+
+    #[test]
+    fn window_boundaries_after_a_dispatch() {
+        // required = 1: the first wake dispatches, then the window holds.
+        let p = policy(W, 1, false);
+        let cases = [
+            (secs(W) - ms(1), "window"),
+            (secs(W), "dispatch"),
+            (secs(W) + ms(1), "dispatch"),
+            (TimeDelta::zero(), "window"),
+            (-secs(5), "window"), // an older row from another host
+        ];
+        for (second, expected) in cases {
+            assert_eq!(
+                run(&p, &[(TimeDelta::zero(), Wn, false), (second, Wn, false)]),
+                ["dispatch", expected],
+                "second wake at t0{second:+?}"
+            );
+        }
+    }
+
+    #[test]
+    fn window_reports_its_end() {
+        let p = policy(W, 1, false);
+        let first = decide(&KeyState::default(), &wake("a", t0(), Wn, false), &p);
+        let second = decide(&first.state, &wake("b", t0() + secs(1), Wn, false), &p);
+        assert_eq!(
+            second.decision,
+            Decision::Window {
+                until: t0() + secs(W)
+            }
+        );
+        assert_eq!(second.decision.debounce_reason(), Some("window"));
+        // A debounced wake leaves the state as it was.
+        assert_eq!(second.state, first.state);
+    }
+
+    #[test]
+    fn buffer_counts_up_to_required() {
+        // R - 1 sightings buffer, the R-th dispatches.
+        for required in 2..=4u32 {
+            let p = policy(W, required, false);
+            let wakes: Vec<_> = (0..required as i64)
+                .map(|i| (secs(i * 10), Wn, false))
+                .collect();
+            let got = run(&p, &wakes);
+            let mut expected = vec!["buffered"; required as usize - 1];
+            expected.push("dispatch");
+            assert_eq!(got, expected, "required {required}");
+        }
+        let p = policy(W, 3, false);
+        let v1 = decide(&KeyState::default(), &wake("a", t0(), Wn, false), &p);
+        assert_eq!(
+            v1.decision,
+            Decision::Buffered {
+                count: 1,
+                required: 3
+            }
+        );
+        assert_eq!(v1.decision.debounce_reason(), Some("buffered"));
+        let v2 = decide(&v1.state, &wake("b", t0() + secs(1), Wn, false), &p);
+        assert_eq!(
+            v2.decision,
+            Decision::Buffered {
+                count: 2,
+                required: 3
+            }
+        );
+        let v3 = decide(&v2.state, &wake("c", t0() + secs(2), Wn, false), &p);
+        assert_eq!(v3.decision, Decision::Dispatch);
+        assert_eq!(v3.state.buffer, None, "a dispatch resets the buffer");
+        assert_eq!(v3.state.last_dispatch, Some(t0() + secs(2)));
+    }
+
+    #[test]
+    fn buffer_window_boundaries() {
+        let p = policy(W, 2, false);
+        let cases = [
+            (secs(W) - ms(1), ["buffered", "dispatch"]),
+            (secs(W), ["buffered", "buffered"]), // expired: a new buffer
+            (secs(W) + ms(1), ["buffered", "buffered"]),
+        ];
+        for (second, expected) in cases {
+            assert_eq!(
+                run(&p, &[(TimeDelta::zero(), Wn, false), (second, Wn, false)]),
+                expected,
+                "second sighting at t0{second:+?}"
+            );
+        }
+        // The new buffer counts from its own first sighting.
+        assert_eq!(
+            run(
+                &p,
+                &[
+                    (TimeDelta::zero(), Wn, false),
+                    (secs(W), Wn, false),
+                    (secs(2 * W) - ms(1), Wn, false),
+                ]
+            ),
+            ["buffered", "buffered", "dispatch"]
+        );
+        let expired = decide(
+            &decide(&KeyState::default(), &wake("a", t0(), Wn, false), &p).state,
+            &wake("b", t0() + secs(W), Wn, false),
+            &p,
+        );
+        assert_eq!(
+            expired.state.buffer,
+            Some(Buffer {
+                first_seen: t0() + secs(W),
+                count: 1,
+                ids: vec!["b".into()]
+            })
+        );
+    }
+
+    #[test]
+    fn the_window_then_a_fresh_buffer() {
+        let p = policy(W, 2, false);
+        assert_eq!(
+            run(
+                &p,
+                &[
+                    (TimeDelta::zero(), Wn, false),
+                    (secs(60), Wn, false),     // dispatch at t0+60
+                    (secs(120), Wn, false),    // window
+                    (secs(60 + W), Wn, false), // window over: new buffer
+                    (secs(61 + W), Wn, false), // dispatch
+                    (secs(62 + W), Wn, false), // window again
+                ]
+            ),
+            [
+                "buffered", "dispatch", "window", "buffered", "dispatch", "window"
+            ]
+        );
+    }
+
+    #[test]
+    fn required_one_dispatches_on_the_first_wake() {
+        let p = policy(W, 1, false);
+        let v = decide(&KeyState::default(), &wake("a", t0(), Wn, false), &p);
+        assert_eq!(v.decision, Decision::Dispatch);
+        assert_eq!(v.state.buffer, None);
+    }
+
+    #[test]
+    fn zero_window_disables_all_debouncing() {
+        for required in [1, 2, 5] {
+            let p = policy(0, required, false);
+            assert_eq!(
+                run(
+                    &p,
+                    &[
+                        (TimeDelta::zero(), Wn, false),
+                        (TimeDelta::zero(), Wn, false),
+                        (ms(1), C, false),
+                    ]
+                ),
+                ["dispatch", "dispatch", "dispatch"],
+                "required {required}"
+            );
+        }
+    }
+
+    #[test]
+    fn bypass_critical_on_and_off() {
+        let on = policy(W, 2, true);
+        let off = policy(W, 2, false);
+        let wakes = [
+            (TimeDelta::zero(), C, false),
+            (secs(1), C, false),
+            (secs(2), Wn, false),
+        ];
+        assert_eq!(run(&on, &wakes), ["bypassed", "bypassed", "window"]);
+        assert_eq!(run(&off, &wakes), ["buffered", "dispatch", "window"]);
+        // Warnings are never bypassed.
+        assert_eq!(run(&on, &[(TimeDelta::zero(), Wn, false)]), ["buffered"]);
+        // A bypassed critical inside a window still goes out.
+        assert_eq!(
+            run(
+                &on,
+                &[
+                    (TimeDelta::zero(), Wn, false),
+                    (secs(1), Wn, false),
+                    (secs(2), C, false),
+                ]
+            ),
+            ["buffered", "dispatch", "bypassed"]
+        );
+    }
+
+    #[test]
+    fn flapping_is_one_message_per_episode_and_one_when_it_settles() {
+        let p = policy(W, 2, false);
+        let mut state = KeyState::default();
+        let mut seen = Vec::new();
+        let script = [
+            (0, true),
+            (60, true),
+            (120, true),
+            (180, false), // settles, and this wake is buffered as usual
+            (240, false),
+            (300, true), // a new episode
+        ];
+        for (i, (at, flapping)) in script.iter().enumerate() {
+            let id = format!("w{i}");
+            let v = decide(&state, &wake(&id, t0() + secs(*at), Wn, *flapping), &p);
+            seen.push((v.decision.name(), v.settled));
+            state = v.state;
+        }
+        assert_eq!(
+            seen,
+            [
+                ("flapping_started", false),
+                ("flapping", false),
+                ("flapping", false),
+                ("buffered", true),
+                ("dispatch", false),
+                ("flapping_started", false),
+            ]
+        );
+        assert_eq!(Decision::Flapping.debounce_reason(), Some("flapping"));
+        assert_eq!(Decision::FlappingStarted.debounce_reason(), None);
+    }
+
+    #[test]
+    fn flapping_ignores_bypass_and_zero_window() {
+        for p in [policy(0, 1, false), policy(W, 1, true)] {
+            assert_eq!(
+                run(&p, &[(TimeDelta::zero(), C, true), (secs(1), C, true)]),
+                ["flapping_started", "flapping"]
+            );
+        }
+    }
+
+    #[test]
+    fn recovery_ends_an_episode_only() {
+        let p = policy(W, 2, false);
+        let v = decide(&KeyState::default(), &wake("a", t0(), Wn, true), &p);
+        let (settled, state) = recovered(&v.state);
+        assert!(settled);
+        assert!(!state.flapping);
+        let (again, _) = recovered(&state);
+        assert!(!again);
+        // Recovery keeps the buffer.
+        let b = decide(&KeyState::default(), &wake("b", t0(), Wn, false), &p);
+        let (settled, kept) = recovered(&b.state);
+        assert!(!settled);
+        assert_eq!(kept, b.state);
+    }
+
+    #[test]
+    fn a_sighting_read_twice_counts_once() {
+        let p = policy(W, 2, false);
+        let first = decide(&KeyState::default(), &wake("a", t0(), Wn, false), &p);
+        let again = decide(&first.state, &wake("a", t0(), Wn, false), &p);
+        assert_eq!(
+            again.decision,
+            Decision::Buffered {
+                count: 1,
+                required: 2
+            }
+        );
+        assert_eq!(again.state, first.state);
+        let next = decide(&again.state, &wake("b", t0() + secs(1), Wn, false), &p);
+        assert_eq!(next.decision, Decision::Dispatch);
+    }
+
+    #[test]
+    fn inert_states_can_be_forgotten() {
+        let p = policy(W, 2, false);
+        let buffered = decide(&KeyState::default(), &wake("a", t0(), Wn, false), &p).state;
+        assert!(!buffered.is_inert(t0() + secs(W) - ms(1), &p));
+        assert!(buffered.is_inert(t0() + secs(W), &p));
+        let flapping = decide(&KeyState::default(), &wake("a", t0(), Wn, true), &p).state;
+        assert!(!flapping.is_inert(t0() + secs(10 * W), &p));
+        assert!(KeyState::default().is_inert(t0(), &p));
+    }
+
+    #[test]
+    fn policy_from_config() {
+        let mut c = WakeConfig::default();
+        assert_eq!(Policy::from_config(&c), policy(600, 2, false));
+        c.debounce_seconds = u64::MAX;
+        c.consecutive_required = 0;
+        let p = Policy::from_config(&c);
+        assert_eq!(p.required, 1);
+        assert!(p.window > secs(1_000_000_000));
+    }
+}

@@ -1,0 +1,256 @@
+//! The operator messages of SPEC §5 step 3 (and the flapping messages of §4),
+//! as pure functions of the wake. Every message starts with
+//! `{mark} Probe alert · {probe}`; the whole text is cut to a chat-safe length
+//! with a visible marker.
+
+use serde_json::Value;
+
+use super::request::{Observation, Recovery, WakeRequest};
+use crate::channel::{CHAT_LIMIT, Message, truncate};
+use crate::severity::Severity;
+
+/// The most characters of the observations line in a fallback message.
+const OBSERVATIONS_LIMIT: usize = 300;
+
+/// How many recent results a fallback message lists.
+const RECENT_LIMIT: usize = 5;
+
+/// `🚨 Probe alert · fly`.
+pub fn title(severity: Severity, probe: &str) -> String {
+    format!("{} Probe alert · {probe}", severity.mark())
+}
+
+fn message(severity: Severity, probe: &str, body: &str) -> Message {
+    let subject = title(severity, probe);
+    let text = truncate(&format!("{subject}\n{}", body.trim_end()), CHAT_LIMIT);
+    Message {
+        severity,
+        subject,
+        text,
+    }
+}
+
+/// The engine's diagnosis under the title line.
+pub fn investigation(wake: &WakeRequest, diagnosis: &str) -> Message {
+    message(wake.severity, &wake.probe, diagnosis.trim())
+}
+
+/// What the operator gets when the engine is not configured or failed: the
+/// wake itself, its observations and recent results, and the engine's code.
+pub fn fallback(wake: &WakeRequest, recent: &[Observation], code: &str) -> Message {
+    let summary = if wake.summary.is_empty() {
+        "(no summary)"
+    } else {
+        &wake.summary
+    };
+    let mut body = format!("{} ({}): {summary}\n", wake.probe, wake.severity);
+    let observed = render_observations(&wake.observations);
+    if observed.is_empty() {
+        body.push_str(&format!("Category: {}\n", wake.category));
+    } else {
+        body.push_str(&format!("Category: {} · {observed}\n", wake.category));
+    }
+    if !recent.is_empty() {
+        let shown = &recent[recent.len().saturating_sub(RECENT_LIMIT)..];
+        let statuses: Vec<&str> = shown.iter().map(|o| o.status.as_str()).collect();
+        body.push_str(&format!(
+            "Recent results (oldest first): {}\n",
+            statuses.join(" → ")
+        ));
+    }
+    body.push_str(&format!(
+        "I was unable to investigate — engine returned: {code}"
+    ));
+    message(wake.severity, &wake.probe, &body)
+}
+
+/// The one message of a flapping episode.
+pub fn flapping(wake: &WakeRequest) -> Message {
+    let mut body = format!(
+        "{} is flapping ({}): its results keep changing between OK and failing. \
+         I will not send one message per wake; I will say when it settles.",
+        wake.probe, wake.category
+    );
+    if !wake.summary.is_empty() {
+        body.push_str(&format!("\nLatest: {}", wake.summary));
+    }
+    message(wake.severity, &wake.probe, &body)
+}
+
+/// The end of an episode, by a wake that no longer flaps: it is failing steadily.
+pub fn settled_failing(wake: &WakeRequest) -> Message {
+    let summary = if wake.summary.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", wake.summary)
+    };
+    let body = format!(
+        "{} has stopped flapping ({}) and is now failing steadily ({}){summary}",
+        wake.probe, wake.category, wake.severity
+    );
+    message(wake.severity, &wake.probe, &body)
+}
+
+/// The end of an episode, by a recovery.
+pub fn settled_recovered(recovery: &Recovery) -> Message {
+    let body = format!(
+        "{} has stopped flapping ({}): it has recovered.",
+        recovery.probe, recovery.category
+    );
+    message(Severity::Info, &recovery.probe, &body)
+}
+
+/// `key=value, …` of an observations object (strings with spaces quoted,
+/// nested values as compact JSON), cut to one or two lines.
+pub fn render_observations(observations: &Value) -> String {
+    let rendered = match observations {
+        Value::Null => String::new(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k}={}", render_value(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => render_value(other),
+    };
+    let flat = rendered.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= OBSERVATIONS_LIMIT {
+        flat
+    } else {
+        let cut: String = flat.chars().take(OBSERVATIONS_LIMIT - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+fn render_value(value: &Value) -> String {
+    match value {
+        Value::String(s) if s.is_empty() || s.contains([' ', ',', '=']) => format!("{s:?}"),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wake::request::Envelope;
+    use serde_json::json;
+
+    fn wake(severity: Severity) -> WakeRequest {
+        WakeRequest {
+            id: "w".into(),
+            ts: crate::clock::parse_ts("2026-05-24T08:00:00Z").unwrap(),
+            probe: "fly".into(),
+            category: "machine_down".into(),
+            severity,
+            summary: "Fly app(s) unreachable: HTTP 401".into(),
+            observations: json!({"status": "unhealthy", "error": "HTTP 401", "machines": 0}),
+            envelope: Envelope::default(),
+            flapping: false,
+        }
+    }
+
+    fn observed(status: &str) -> Observation {
+        Observation {
+            ts: crate::clock::parse_ts("2026-05-24T07:55:00Z").unwrap(),
+            status: status.into(),
+            summary: String::new(),
+        }
+    }
+
+    #[test]
+    fn investigation_message() {
+        let m = investigation(
+            &wake(Severity::Critical),
+            "  The Fly API rejects the token.\nNext step: rotate it.\n",
+        );
+        assert_eq!(m.subject, "🚨 Probe alert · fly");
+        insta::assert_snapshot!(m.text, @r"
+        🚨 Probe alert · fly
+        The Fly API rejects the token.
+        Next step: rotate it.
+        ");
+    }
+
+    #[test]
+    fn marks_per_severity() {
+        assert_eq!(title(Severity::Critical, "a"), "🚨 Probe alert · a");
+        assert_eq!(title(Severity::Warning, "a"), "⚠️ Probe alert · a");
+        assert_eq!(title(Severity::Info, "a"), "ℹ️ Probe alert · a");
+    }
+
+    #[test]
+    fn fallback_message() {
+        let recent = [observed("ok"), observed("critical"), observed("critical")];
+        let m = fallback(&wake(Severity::Critical), &recent, "engine_unavailable");
+        insta::assert_snapshot!(m.text, @r#"
+        🚨 Probe alert · fly
+        fly (critical): Fly app(s) unreachable: HTTP 401
+        Category: machine_down · error="HTTP 401", machines=0, status=unhealthy
+        Recent results (oldest first): ok → critical → critical
+        I was unable to investigate — engine returned: engine_unavailable
+        "#);
+    }
+
+    #[test]
+    fn fallback_without_observations() {
+        let mut w = wake(Severity::Warning);
+        w.observations = Value::Null;
+        w.summary.clear();
+        let m = fallback(&w, &[], "engine_http_401");
+        insta::assert_snapshot!(m.text, @r"
+        ⚠️ Probe alert · fly
+        fly (warning): (no summary)
+        Category: machine_down
+        I was unable to investigate — engine returned: engine_http_401
+        ");
+    }
+
+    #[test]
+    fn flapping_messages() {
+        let w = wake(Severity::Warning);
+        insta::assert_snapshot!(flapping(&w).text, @r"
+        ⚠️ Probe alert · fly
+        fly is flapping (machine_down): its results keep changing between OK and failing. I will not send one message per wake; I will say when it settles.
+        Latest: Fly app(s) unreachable: HTTP 401
+        ");
+        insta::assert_snapshot!(settled_failing(&wake(Severity::Critical)).text, @r"
+        🚨 Probe alert · fly
+        fly has stopped flapping (machine_down) and is now failing steadily (critical): Fly app(s) unreachable: HTTP 401
+        ");
+        let r = Recovery {
+            id: "r".into(),
+            ts: w.ts,
+            probe: "fly".into(),
+            category: "machine_down".into(),
+        };
+        insta::assert_snapshot!(settled_recovered(&r).text, @r"
+        ℹ️ Probe alert · fly
+        fly has stopped flapping (machine_down): it has recovered.
+        ");
+    }
+
+    #[test]
+    fn long_text_is_cut_with_a_marker() {
+        let m = investigation(&wake(Severity::Info), &"word ".repeat(2000));
+        assert!(m.text.chars().count() <= CHAT_LIMIT);
+        assert!(m.text.starts_with("ℹ️ Probe alert · fly\nword"));
+        assert!(
+            m.text.contains("[truncated: "),
+            "{}",
+            &m.text[m.text.len() - 80..]
+        );
+    }
+
+    #[test]
+    fn observations_are_rendered_on_one_bounded_line() {
+        assert_eq!(render_observations(&json!(null)), "");
+        assert_eq!(
+            render_observations(&json!({"a": "x y", "b": [1, 2], "c": {"d": true}, "e": ""})),
+            r#"a="x y", b=[1,2], c={"d":true}, e="""#
+        );
+        let big = json!({"k": "v".repeat(1000)});
+        let line = render_observations(&big);
+        assert_eq!(line.chars().count(), OBSERVATIONS_LIMIT);
+        assert!(!line.contains('\n'));
+    }
+}

@@ -1,0 +1,983 @@
+//! `tend wake consume` (SPEC §5, and the flapping messages of §4): wake
+//! requests from the audit log → debounce → investigation → one operator
+//! message each.
+//!
+//! State, all under `state/`:
+//! - `wake.cursor.json`: where reading goes on (a [`Cursor`]);
+//! - `wake.debounce.json`: the per-key debounce state, the probes' recent
+//!   results, and the position that state reflects;
+//! - `wake.ledger.json`: every wake id a message was sent for;
+//! - `engine.budget.json`: the day's LLM spend.
+//!
+//! Crash safety. For every message: engine call → send → audit rows → ledger
+//! write. After each row that sent something (and at the end): debounce state
+//! (with its position) → cursor. So
+//! - a wake id is in the ledger only after its send, and a re-run skips ids in
+//!   the ledger: a duplicate needs a kill between a send and its ledger write;
+//! - the debounce state is saved before the cursor and carries its own
+//!   position, so a kill between the two leaves the state ahead of the cursor
+//!   file, never behind: the next run goes on from the state's position, and
+//!   no sighting is counted twice;
+//! - nothing is saved past a row before all of that row's messages are sent
+//!   and in the ledger: no wake is lost.
+
+pub mod debounce;
+pub mod ledger;
+pub mod message;
+pub mod prompt;
+pub mod request;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::audit::{Item, Kind, Position, Row, segment_name};
+use crate::channel::{self, Channel, Delivered, Message, SendError};
+use crate::cli::WakeConsumeArgs;
+use crate::clock::format_ts;
+use crate::config::ChannelKind;
+use crate::ctx::{Ctx, Outcome};
+use crate::engine::budget::{self, Budget};
+use crate::engine::{ErrorCode, Investigator};
+use crate::store::cursor::{self, Check, Cursor};
+use crate::store::lock::Wait;
+use crate::store::state;
+
+use debounce::{Decision, KeyState, Policy};
+use ledger::{Entry, WakeLedger};
+use request::{Observation, Recovery, WakeRequest};
+
+pub const CURSOR_FILE: &str = "wake.cursor.json";
+pub const DEBOUNCE_FILE: &str = "wake.debounce.json";
+pub const LEDGER_FILE: &str = "wake.ledger.json";
+
+/// The route investigations are billed to (`inference.recorded`).
+pub const ROUTE: &str = "probe_investigation";
+
+/// The kinds read: wakes, recoveries (which end flapping episodes) and
+/// observations (the probe's recent results, for the prompt).
+const KINDS: [&str; 3] = ["probe.wake_requested", "probe.recovered", "probe.observed"];
+
+/// Debounced rows held in memory before they are written with a commit.
+const COMMIT_EVERY: usize = 1000;
+
+/// `state/wake.debounce.json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WakeState {
+    /// The log position this state reflects: every row before it has been
+    /// applied, and every message it called for sent and in the ledger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<Cursor>,
+    #[serde(default)]
+    pub keys: Vec<KeyEntry>,
+    /// Each probe's latest results, oldest first (`[wake] recent_observations`).
+    #[serde(default)]
+    pub recent: BTreeMap<String, Vec<Observation>>,
+}
+
+/// One key's debounce state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyEntry {
+    pub probe: String,
+    pub issue_category: String,
+    #[serde(flatten)]
+    pub state: KeyState,
+}
+
+type Key = (String, String);
+
+pub fn run(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
+    ctx.run_locked("wake consume", Wait::No, |ctx| consume(ctx, args))
+}
+
+/// Where this run starts reading.
+enum Start {
+    /// No cursor yet: stamp the end of the log, replay nothing.
+    Stamp,
+    From(Position),
+}
+
+fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
+    let started = Instant::now();
+    let now = ctx.now();
+    let dir = ctx.root.audit_dir();
+    let saved_cursor: Option<Cursor> = ctx.load_state(CURSOR_FILE)?;
+    let saved_state: Option<WakeState> = ctx.load_state(DEBOUNCE_FILE)?;
+    let replay = args.from_start || args.since.is_some();
+
+    let (start, wake_state) = if replay {
+        // A replay decides afresh, so the same rows give the same answers.
+        let from = match args.since {
+            Some(since) => Position {
+                segment: segment_name(since - TimeDelta::days(1)),
+                offset: 0,
+            },
+            None => Position::default(),
+        };
+        (Start::From(from), WakeState::default())
+    } else {
+        let state = saved_state.unwrap_or_default();
+        let chosen = match (saved_cursor, state.cursor.clone()) {
+            (None, None) => None,
+            (Some(c), None) => Some(c),
+            (None, Some(s)) => Some(s),
+            (Some(c), Some(s)) => {
+                if s.position() < c.position() {
+                    ctx.out.warn(&format!(
+                        "state/{DEBOUNCE_FILE} is behind state/{CURSOR_FILE}; going on from the cursor"
+                    ));
+                }
+                // The state is saved first: when it is ahead, a run was killed
+                // between the two writes and the state's position is the truth.
+                Some(if s.position() > c.position() { s } else { c })
+            }
+        };
+        match chosen {
+            None => (Start::Stamp, state),
+            Some(c) => {
+                let from = match c.check(&dir).with_context(|| {
+                    format!("cannot check the wake cursor against {}", dir.display())
+                })? {
+                    Check::Valid => c.position(),
+                    Check::SegmentMissing => {
+                        ctx.out.note(&format!(
+                            "audit/{} is gone; going on with the next segment",
+                            c.segment
+                        ));
+                        c.position()
+                    }
+                    Check::Rewritten(reason) => {
+                        ctx.out.warn(&format!(
+                            "audit segment rewritten ({reason}); re-reading audit/{} from its start (wakes already sent are not sent again)",
+                            c.segment
+                        ));
+                        Position {
+                            segment: c.segment.clone(),
+                            offset: 0,
+                        }
+                    }
+                };
+                (Start::From(from), state)
+            }
+        }
+    };
+
+    let from = match start {
+        Start::Stamp => {
+            if !ctx.dry_run {
+                let end = cursor::end_of_log(&dir)?;
+                let at = Cursor::at(&dir, &end, &format_ts(now))?;
+                let state = WakeState {
+                    cursor: Some(at.clone()),
+                    ..wake_state
+                };
+                state::save(&ctx.root.state_file(DEBOUNCE_FILE), &state)?;
+                state::save(&ctx.root.state_file(CURSOR_FILE), &at)?;
+                ctx.out.note(&format!(
+                    "first run: the wake cursor starts at the end of the log (audit/{} byte {}); nothing is replayed",
+                    end.segment, end.offset
+                ));
+            }
+            let mut outcome = Outcome::default();
+            outcome.count("stamped", 1);
+            return Ok(outcome);
+        }
+        Start::From(from) => from,
+    };
+
+    let mut ledger: WakeLedger = ctx.load_state(LEDGER_FILE)?.unwrap_or_default();
+    ledger.prune(now);
+    let budget: Budget = ctx.load_state(budget::FILE)?.unwrap_or_default();
+    let investigator = Investigator::new(&ctx.config, started);
+    let policy = Policy::from_config(&ctx.config.wake);
+    let channel_kind = ctx.config.operator.channel;
+    let recent_limit = ctx.config.wake.recent_observations;
+
+    let mut consumer = Consumer {
+        dir: dir.clone(),
+        now,
+        policy,
+        keys: wake_state
+            .keys
+            .into_iter()
+            .map(|e| ((e.probe, e.issue_category), e.state))
+            .collect(),
+        recent: wake_state
+            .recent
+            .into_iter()
+            .map(|(probe, list)| (probe, list.into_iter().collect()))
+            .collect(),
+        recent_limit,
+        ledger,
+        budget,
+        investigator,
+        channel_kind,
+        channel: None,
+        pending: Vec::new(),
+        since: args.since,
+        latest_event: None,
+        warned: BTreeSet::new(),
+        outcome: Outcome::default(),
+        changed: replay,
+        ctx,
+    };
+    let mut reader = consumer.ctx.audit().reader(&KINDS.map(String::from), now);
+    let end = reader.scan(&from, |item| consumer.visit(item))?;
+    if end != from || consumer.changed || !consumer.pending.is_empty() {
+        consumer.commit(&end)?;
+    }
+    consumer.finish()
+}
+
+struct Consumer<'c> {
+    ctx: &'c mut Ctx,
+    dir: PathBuf,
+    now: DateTime<Utc>,
+    policy: Policy,
+    keys: BTreeMap<Key, KeyState>,
+    recent: BTreeMap<String, VecDeque<Observation>>,
+    recent_limit: usize,
+    ledger: WakeLedger,
+    budget: Budget,
+    investigator: Investigator,
+    channel_kind: ChannelKind,
+    /// Opened at the first send.
+    channel: Option<Result<Box<dyn Channel>, SendError>>,
+    /// Rows not yet written (they go out with the next commit or send).
+    pending: Vec<Row>,
+    since: Option<DateTime<Utc>>,
+    /// The newest event time seen (for forgetting inert keys).
+    latest_event: Option<DateTime<Utc>>,
+    /// Engine failures already reported on standard error this run.
+    warned: BTreeSet<String>,
+    outcome: Outcome,
+    /// Whether the state changed since the last commit.
+    changed: bool,
+}
+
+/// What a sent (or skipped) message did, for the item line.
+struct Sent {
+    message: &'static str,
+    status: String,
+    error: Option<String>,
+    engine_status: Option<String>,
+}
+
+/// The `notification.dispatched` channel name (SPEC §3).
+fn audit_channel(kind: ChannelKind) -> &'static str {
+    match kind {
+        ChannelKind::Slack => "slack_dm",
+        ChannelKind::Email => "email",
+        ChannelKind::Webhook => "webhook",
+        ChannelKind::Stdout => "stdout",
+    }
+}
+
+fn correlation_key(probe: &str, category: &str) -> String {
+    format!("probe:{probe}:{category}")
+}
+
+impl Consumer<'_> {
+    /// A diagnostic on standard error, with every secret scrubbed (messages
+    /// can quote what a service answered).
+    fn warn(&mut self, message: &str) {
+        let message = self.ctx.config.secrets.scrub(message);
+        self.ctx.out.warn(&message);
+    }
+
+    fn visit(&mut self, item: Item<'_>) -> Result<ControlFlow<()>> {
+        let row = match item {
+            Item::Row(row) => row,
+            other => {
+                if let Some(warning) = other.warning() {
+                    self.warn(&warning);
+                }
+                self.outcome.count("malformed", 1);
+                return Ok(ControlFlow::Continue(()));
+            }
+        };
+        let at = format!("audit/{}: byte {}", row.segment, row.offset);
+        let record = match row.record() {
+            Ok(record) => record,
+            Err(e) => {
+                self.warn(&format!("{at}: skipped {} row: {e}", row.kind));
+                self.outcome.count("malformed", 1);
+                return Ok(ControlFlow::Continue(()));
+            }
+        };
+        match row.kind.as_ref() {
+            "probe.observed" => match request::parse_observation(&record) {
+                Ok((probe, observation)) => self.observe(probe, observation),
+                Err(e) => {
+                    self.warn(&format!("{at}: skipped probe.observed row: {e}"));
+                    self.outcome.count("malformed", 1);
+                }
+            },
+            "probe.recovered" => match request::parse_recovery(&record, row.raw) {
+                Ok(recovery) if self.since.is_some_and(|s| recovery.ts < s) => {}
+                Ok(recovery) => self.recovery(&recovery, &row.next)?,
+                Err(e) => {
+                    self.warn(&format!("{at}: skipped probe.recovered row: {e}"));
+                    self.outcome.count("malformed", 1);
+                }
+            },
+            "probe.wake_requested" => match request::parse_wake(&record, row.raw) {
+                Ok((wake, _)) if self.since.is_some_and(|s| wake.ts < s) => {}
+                Ok((wake, note)) => {
+                    if let Some(note) = note {
+                        self.warn(&format!("{at}: wake {}: {note}", wake.id));
+                    }
+                    self.wake(&wake, &row.next)?;
+                }
+                Err(e) => {
+                    self.warn(&format!("{at}: skipped probe.wake_requested row: {e}"));
+                    self.outcome.count("malformed", 1);
+                }
+            },
+            _ => {}
+        }
+        if self.pending.len() >= COMMIT_EVERY {
+            self.commit(&row.next)?;
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    fn observe(&mut self, probe: String, observation: Observation) {
+        if self.recent_limit == 0 {
+            return;
+        }
+        let list = self.recent.entry(probe).or_default();
+        list.push_back(observation);
+        while list.len() > self.recent_limit {
+            list.pop_front();
+        }
+        self.changed = true;
+    }
+
+    fn see(&mut self, at: DateTime<Utc>) {
+        self.latest_event = Some(self.latest_event.map_or(at, |l| l.max(at)));
+        self.changed = true;
+    }
+
+    fn recovery(&mut self, recovery: &Recovery, next: &Position) -> Result<()> {
+        self.see(recovery.ts);
+        let key = (recovery.probe.clone(), recovery.category.clone());
+        let Some(state) = self.keys.get(&key) else {
+            return Ok(());
+        };
+        let (settled, next_state) = debounce::recovered(state);
+        self.keys.insert(key, next_state);
+        if !settled {
+            return Ok(());
+        }
+        let id = ledger::settled_id(&recovery.id);
+        let message = message::settled_recovered(recovery);
+        let sent = self.send_plain(
+            &id,
+            &recovery.id,
+            &recovery.probe,
+            &recovery.category,
+            "settled",
+            &message,
+        )?;
+        self.outcome.count("settled", 1);
+        let item = json!({
+            "row_id": recovery.id,
+            "ts": format_ts(recovery.ts),
+            "probe": recovery.probe,
+            "issue_category": recovery.category,
+            "decision": "recovered",
+            "settled": true,
+            "status": sent.status,
+        });
+        let line = format!(
+            "{} {}/{}: recovered, flapping settled ({})",
+            format_ts(recovery.ts),
+            recovery.probe,
+            recovery.category,
+            sent.status
+        );
+        self.report(&line, &item)?;
+        self.commit(next)
+    }
+
+    fn wake(&mut self, wake: &WakeRequest, next: &Position) -> Result<()> {
+        self.see(wake.ts);
+        self.outcome.count("wakes", 1);
+        let key = (wake.probe.clone(), wake.category.clone());
+        let state = self.keys.get(&key).cloned().unwrap_or_default();
+        let verdict = debounce::decide(
+            &state,
+            &debounce::Wake {
+                id: &wake.id,
+                at: wake.ts,
+                severity: wake.severity,
+                flapping: wake.flapping,
+            },
+            &self.policy,
+        );
+        let decision = verdict.decision;
+        let already = self.ledger.contains(&wake.id);
+        // A wake already sent whose decision now is "debounced" was read again
+        // after its state was saved (a rewritten segment): the state already
+        // holds it.
+        let sends = decision.investigates() || decision == Decision::FlappingStarted;
+        if !already || sends {
+            self.keys.insert(key, verdict.state);
+        }
+        let mut sent = Vec::new();
+        if verdict.settled {
+            let message = message::settled_failing(wake);
+            sent.push(self.send_plain(
+                &ledger::settled_id(&wake.id),
+                &wake.id,
+                &wake.probe,
+                &wake.category,
+                "settled",
+                &message,
+            )?);
+            self.outcome.count("settled", 1);
+        }
+        match decision {
+            Decision::Dispatch | Decision::Bypassed => {
+                sent.push(self.investigate(wake)?);
+            }
+            Decision::FlappingStarted => {
+                let message = message::flapping(wake);
+                sent.push(self.send_plain(
+                    &wake.id,
+                    &wake.id,
+                    &wake.probe,
+                    &wake.category,
+                    "flapping",
+                    &message,
+                )?);
+            }
+            Decision::Buffered { .. } | Decision::Window { .. } | Decision::Flapping => {
+                if !already {
+                    self.debounced(wake, decision);
+                }
+            }
+        }
+        let counter = match decision {
+            _ if already => "already_sent",
+            Decision::Dispatch | Decision::Bypassed => "dispatched",
+            Decision::Buffered { .. } => "buffered",
+            Decision::Window { .. } => "window",
+            Decision::FlappingStarted => "flapping_started",
+            Decision::Flapping => "flapping",
+        };
+        self.outcome.count(counter, 1);
+        if decision == Decision::Bypassed && !already {
+            self.outcome.count("bypassed", 1);
+        }
+        let delivered = sent
+            .iter()
+            .any(|s| s.status == "ok" || s.status == "failed");
+        self.report_wake(wake, decision, verdict.settled, already, &sent)?;
+        if delivered {
+            self.commit(next)?;
+        }
+        Ok(())
+    }
+
+    /// The probe's recent results, oldest first.
+    fn recent_of(&self, probe: &str) -> Vec<Observation> {
+        self.recent
+            .get(probe)
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn investigate(&mut self, wake: &WakeRequest) -> Result<Sent> {
+        if self.ledger.contains(&wake.id) {
+            return Ok(Sent {
+                message: "investigation",
+                status: "already_sent".into(),
+                error: None,
+                engine_status: None,
+            });
+        }
+        if self.ctx.dry_run {
+            return Ok(Sent {
+                message: "investigation",
+                status: "dry_run".into(),
+                error: None,
+                engine_status: None,
+            });
+        }
+        let recent = self.recent_of(&wake.probe);
+        let prompt = prompt::build(wake, &recent);
+        let spent = self.budget.spent_on(self.now);
+        let investigation = self.investigator.investigate(&prompt, spent);
+        let key = correlation_key(&wake.probe, &wake.category);
+        let mut rows = Vec::new();
+        if let Some(called) = &investigation.called {
+            self.budget.record(self.now, called.cost_usd);
+            state::save(&self.ctx.root.state_file(budget::FILE), &self.budget)?;
+            if called.usage.is_some()
+                && !self.investigator.has_price()
+                && self.warned.insert("price".into())
+            {
+                self.ctx.out.note(&format!(
+                    "[engine] prices has no entry for model {:?}: its calls count as $0 toward max_daily_cost_usd",
+                    self.investigator.model().unwrap_or_default()
+                ));
+            }
+            let status = match &investigation.result {
+                Ok(_) => "ok".to_string(),
+                Err(f) => f.code.to_string(),
+            };
+            let usage = called.usage.unwrap_or_default();
+            rows.push(
+                Row::new(
+                    Kind::InferenceRecorded,
+                    self.now,
+                    json!({
+                        "route": ROUTE,
+                        "model": called.model,
+                        "input_tokens": usage.input_tokens,
+                        "output_tokens": usage.output_tokens,
+                        "usage_reported": called.usage.is_some(),
+                        "cost_usd": called.cost_usd,
+                        "latency_ms": called.latency_ms,
+                        "escalated": false,
+                        "status": status,
+                        "caller_session_id": key,
+                        "wake_id": wake.id,
+                    }),
+                )
+                .with_correlation_key(key.clone()),
+            );
+        }
+        let (message, engine_status, summary, recommendation) = match &investigation.result {
+            Ok(reply) => (
+                message::investigation(wake, &reply.text),
+                "ok".to_string(),
+                reply.text.clone(),
+                prompt::next_step(&reply.text),
+            ),
+            Err(failure) => {
+                let code = failure.code.to_string();
+                if failure.code != ErrorCode::Unavailable && self.warned.insert(code.clone()) {
+                    self.warn(&format!(
+                        "wake {} ({}/{}): the engine failed ({code}): {}; sending the fallback message",
+                        wake.id, wake.probe, wake.category, failure.message
+                    ));
+                }
+                (
+                    message::fallback(wake, &recent, &code),
+                    code,
+                    wake.summary.clone(),
+                    String::new(),
+                )
+            }
+        };
+        if engine_status != "ok" {
+            self.outcome.count("engine_failed", 1);
+        }
+        rows.push(
+            Row::new(
+                Kind::ProbeInvestigationCompleted,
+                self.now,
+                json!({
+                    "probe": wake.probe,
+                    "issue_category": wake.category,
+                    "severity": wake.severity,
+                    "wake_id": wake.id,
+                    "caller_session_id": key,
+                    "route": ROUTE,
+                    "engine_status": engine_status,
+                    "summary": summary,
+                    "recommendation_text": recommendation,
+                    "autofix_attempted": false,
+                }),
+            )
+            .with_correlation_key(key),
+        );
+        let mut sent = self.deliver(
+            &wake.id,
+            &wake.id,
+            &wake.probe,
+            &wake.category,
+            wake.severity,
+            "investigation",
+            &message,
+            rows,
+        )?;
+        sent.engine_status = Some(engine_status);
+        Ok(sent)
+    }
+
+    /// Sends a message that needs no engine (flapping, settled).
+    fn send_plain(
+        &mut self,
+        ledger_id: &str,
+        reference: &str,
+        probe: &str,
+        category: &str,
+        kind: &'static str,
+        message: &Message,
+    ) -> Result<Sent> {
+        if self.ledger.contains(ledger_id) {
+            return Ok(Sent {
+                message: kind,
+                status: "already_sent".into(),
+                error: None,
+                engine_status: None,
+            });
+        }
+        if self.ctx.dry_run {
+            return Ok(Sent {
+                message: kind,
+                status: "dry_run".into(),
+                error: None,
+                engine_status: None,
+            });
+        }
+        self.deliver(
+            ledger_id,
+            reference,
+            probe,
+            category,
+            message.severity,
+            kind,
+            message,
+            Vec::new(),
+        )
+    }
+
+    /// Sends `message`, writes `rows` and its `notification.dispatched` (after
+    /// the pending rows), then records `ledger_id` in the ledger.
+    #[allow(clippy::too_many_arguments)]
+    fn deliver(
+        &mut self,
+        ledger_id: &str,
+        reference: &str,
+        probe: &str,
+        category: &str,
+        severity: crate::severity::Severity,
+        kind: &'static str,
+        message: &Message,
+        mut rows: Vec<Row>,
+    ) -> Result<Sent> {
+        let result = self.send(message);
+        let (status, error) = match &result {
+            Ok(_) => ("ok", None),
+            Err(e) => {
+                self.warn(&format!(
+                    "{kind} message for {probe}/{category} ({reference}) not delivered: {e} ({})",
+                    e.kind
+                ));
+                self.ctx.out.flush()?;
+                self.outcome.failed = true;
+                self.outcome.count("send_failed", 1);
+                ("failed", Some(e.kind.clone()))
+            }
+        };
+        let mut details = json!({
+            "channel": audit_channel(self.channel_kind),
+            "ref": reference,
+            "severity": severity,
+            "category": category,
+            "probe": probe,
+            "message": kind,
+            "status": status,
+        });
+        if let Some(error) = &error {
+            details["error"] = Value::String(error.clone());
+        }
+        if let Ok(Delivered {
+            detail: Some(detail),
+        }) = &result
+        {
+            details["detail"] = Value::String(detail.clone());
+        }
+        rows.push(
+            Row::new(Kind::NotificationDispatched, self.now, details)
+                .with_correlation_key(correlation_key(probe, category)),
+        );
+        let mut batch = std::mem::take(&mut self.pending);
+        batch.extend(rows);
+        self.ctx.audit().append(&batch, self.now)?;
+        self.ledger.insert(
+            ledger_id,
+            Entry {
+                at: self.now,
+                message: kind.to_string(),
+                status: status.to_string(),
+            },
+        );
+        state::save(&self.ctx.root.state_file(LEDGER_FILE), &self.ledger)?;
+        self.outcome
+            .count("messages_sent", u64::from(error.is_none()));
+        Ok(Sent {
+            message: kind,
+            status: status.to_string(),
+            error,
+            engine_status: None,
+        })
+    }
+
+    fn send(&mut self, message: &Message) -> Result<Delivered, SendError> {
+        let kind = self.channel_kind;
+        let config = &self.ctx.config;
+        let channel = self
+            .channel
+            .get_or_insert_with(|| channel::open(kind, config));
+        match channel {
+            Ok(channel) => {
+                let result = channel.send(message, &mut self.ctx.out);
+                // Standard output is the message's destination: flush it now
+                // so that a kill after the ledger write cannot lose it.
+                if kind == ChannelKind::Stdout {
+                    self.ctx.out.flush().map_err(|e| SendError {
+                        channel: kind,
+                        kind: "io".into(),
+                        message: e.to_string(),
+                    })?;
+                }
+                result
+            }
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    fn debounced(&mut self, wake: &WakeRequest, decision: Decision) {
+        let Some(reason) = decision.debounce_reason() else {
+            return;
+        };
+        let mut details = json!({
+            "probe": wake.probe,
+            "issue_category": wake.category,
+            "severity": wake.severity,
+            "wake_id": wake.id,
+            "reason": reason,
+        });
+        match decision {
+            Decision::Buffered { count, required } => {
+                details["count"] = json!(count);
+                details["required"] = json!(required);
+            }
+            Decision::Window { until } => details["until"] = json!(format_ts(until)),
+            _ => {}
+        }
+        // The same wake debounced again (a re-read) gets the same row id.
+        self.pending.push(
+            Row::deterministic(Kind::ProbeWakeDebounced, self.now, &wake.id, details)
+                .with_correlation_key(correlation_key(&wake.probe, &wake.category)),
+        );
+    }
+
+    fn report(&mut self, line: &str, item: &Value) -> Result<()> {
+        if self.ctx.out.json {
+            self.ctx.out.json(item)?;
+        } else if self.ctx.dry_run {
+            self.ctx.out.data(format!("{line}\n").as_bytes())?;
+        } else {
+            self.ctx.out.item(line)?;
+        }
+        Ok(())
+    }
+
+    fn report_wake(
+        &mut self,
+        wake: &WakeRequest,
+        decision: Decision,
+        settled: bool,
+        already: bool,
+        sent: &[Sent],
+    ) -> Result<()> {
+        let mut item = json!({
+            "wake_id": wake.id,
+            "ts": format_ts(wake.ts),
+            "probe": wake.probe,
+            "issue_category": wake.category,
+            "severity": wake.severity,
+            "decision": decision.name(),
+        });
+        let mut text = match decision {
+            Decision::Buffered { count, required } => {
+                item["count"] = json!(count);
+                item["required"] = json!(required);
+                format!("buffered ({count} of {required})")
+            }
+            Decision::Window { until } => {
+                item["until"] = json!(format_ts(until));
+                format!("in window until {}", format_ts(until))
+            }
+            Decision::Flapping => "flapping (message already sent this episode)".into(),
+            other => other.name().replace('_', " "),
+        };
+        if settled {
+            item["settled"] = json!(true);
+            text.push_str(", flapping settled");
+        }
+        if already && sent.is_empty() {
+            item["status"] = json!("already_sent");
+            text.push_str(" (already sent)");
+        }
+        if !sent.is_empty() {
+            item["channel"] = json!(audit_channel(self.channel_kind));
+            let messages: Vec<Value> = sent
+                .iter()
+                .map(|s| {
+                    let mut m = json!({"message": s.message, "status": s.status});
+                    if let Some(e) = &s.error {
+                        m["error"] = json!(e);
+                    }
+                    if let Some(e) = &s.engine_status {
+                        m["engine_status"] = json!(e);
+                    }
+                    m
+                })
+                .collect();
+            for s in sent {
+                let engine = s
+                    .engine_status
+                    .as_ref()
+                    .map(|e| format!(", engine: {e}"))
+                    .unwrap_or_default();
+                let error = s
+                    .error
+                    .as_ref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default();
+                text.push_str(&format!(
+                    "; {} → {} {}{error}{engine}",
+                    s.message,
+                    self.channel_kind,
+                    s.status.replace('_', " ")
+                ));
+            }
+            if let Some(last) = sent.last() {
+                item["status"] = json!(last.status);
+                if let Some(e) = &last.engine_status {
+                    item["engine_status"] = json!(e);
+                }
+                if let Some(e) = &last.error {
+                    item["error"] = json!(e);
+                }
+            }
+            item["messages"] = Value::Array(messages);
+        }
+        let line = format!(
+            "{} {}/{} {}: {text}",
+            format_ts(wake.ts),
+            wake.probe,
+            wake.category,
+            wake.severity
+        );
+        self.report(&line, &item)
+    }
+
+    /// Writes the pending rows, then the debounce state at `position`, then
+    /// the cursor (in that order: see the module comment).
+    fn commit(&mut self, position: &Position) -> Result<()> {
+        if self.ctx.dry_run {
+            self.pending.clear();
+            return Ok(());
+        }
+        if !self.pending.is_empty() {
+            let batch = std::mem::take(&mut self.pending);
+            self.ctx.audit().append(&batch, self.now)?;
+        }
+        let at = Cursor::at(&self.dir, position, &format_ts(self.now))
+            .with_context(|| format!("cannot read audit/{}", position.segment))?;
+        if let Some(latest) = self.latest_event {
+            // Forget what can no longer change a decision (with a day's slack
+            // for rows from other hosts that arrive late).
+            let horizon = latest - TimeDelta::days(1);
+            let policy = self.policy;
+            self.keys.retain(|_, s| !s.is_inert(horizon, &policy));
+            let oldest = latest - TimeDelta::days(ledger::KEEP_DAYS);
+            self.recent
+                .retain(|_, l| l.back().is_some_and(|o| o.ts >= oldest));
+        }
+        let state = WakeState {
+            cursor: Some(at.clone()),
+            keys: self
+                .keys
+                .iter()
+                .map(|((probe, category), state)| KeyEntry {
+                    probe: probe.clone(),
+                    issue_category: category.clone(),
+                    state: state.clone(),
+                })
+                .collect(),
+            recent: self
+                .recent
+                .iter()
+                .map(|(p, l)| (p.clone(), l.iter().cloned().collect()))
+                .collect(),
+        };
+        state::save(&self.ctx.root.state_file(DEBOUNCE_FILE), &state)?;
+        state::save(&self.ctx.root.state_file(CURSOR_FILE), &at)?;
+        self.changed = false;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Outcome> {
+        let outcome = self.outcome;
+        let c = |name: &str| outcome.counts.get(name).copied().unwrap_or(0);
+        let wakes = c("wakes");
+        let settled = c("settled");
+        if self.ctx.out.json {
+            let mut summary = json!({"summary": true, "channel": audit_channel(self.channel_kind)});
+            for (name, n) in &outcome.counts {
+                summary[name] = json!(n);
+            }
+            if self.ctx.dry_run {
+                summary["dry_run"] = json!(true);
+            }
+            self.ctx.out.json(&summary)?;
+        } else if wakes > 0 || settled > 0 {
+            let mut parts = Vec::new();
+            for (name, label) in [
+                ("dispatched", "dispatched"),
+                ("buffered", "buffered"),
+                ("window", "in window"),
+                ("flapping_started", "flapping (one message)"),
+                ("flapping", "flapping (held)"),
+                ("already_sent", "already sent"),
+            ] {
+                if c(name) > 0 {
+                    parts.push(format!("{} {label}", c(name)));
+                }
+            }
+            if settled > 0 {
+                parts.push(format!("{settled} settled"));
+            }
+            let mut line = format!(
+                "wake consume: {wakes} wake{}: {}",
+                if wakes == 1 { "" } else { "s" },
+                if parts.is_empty() {
+                    "nothing to do".to_string()
+                } else {
+                    parts.join(", ")
+                }
+            );
+            if c("engine_failed") > 0 {
+                line.push_str(&format!("; {} fallback", c("engine_failed")));
+            }
+            if c("send_failed") > 0 {
+                line.push_str(&format!(
+                    "; {} failed to send via {}",
+                    c("send_failed"),
+                    self.channel_kind
+                ));
+            }
+            if self.ctx.dry_run {
+                line.push_str(" (dry run: nothing sent or written)");
+            }
+            self.ctx.out.summary(&line)?;
+        }
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,1134 @@
+//! `tend wake consume` (SPEC §5): tailing, debounce, engines, channels, the
+//! ledger, against loopback fakes of OpenAI-compatible, Anthropic, Slack and
+//! webhook endpoints.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::fakes::{self, DIAGNOSIS};
+use crate::support::http::{FakeServer, Reply};
+use crate::support::{Output, TestEnv};
+
+const SEGMENT: &str = "audit/2026-05-24.jsonl";
+
+/// A `probe.wake_requested` row of key (probe, "down").
+fn wake(id: &str, ts: &str, probe: &str, severity: &str) -> Value {
+    json!({
+        "id": id, "ts": ts, "kind": "probe.wake_requested",
+        "correlation_key": format!("probe:{probe}:down"),
+        "details": {
+            "probe": probe, "issue_category": "down", "severity": severity,
+            "summary": format!("{probe} answers HTTP 503"),
+            "observations": {"http_status": 503},
+            "envelope": {"enabled": false}
+        }
+    })
+}
+
+fn flapping_wake(id: &str, ts: &str, probe: &str) -> Value {
+    let mut row = wake(id, ts, probe, "warning");
+    row["details"]["flapping"] = json!(true);
+    row
+}
+
+fn observed(ts: &str, probe: &str, status: &str, summary: &str) -> Value {
+    json!({"id": format!("obs-{ts}"), "ts": ts, "kind": "probe.observed",
+           "details": {"probe": probe, "status": status, "summary": summary}})
+}
+
+fn recovered(id: &str, ts: &str, probe: &str) -> Value {
+    json!({"id": id, "ts": ts, "kind": "probe.recovered",
+           "details": {"probe": probe, "issue_category": "down", "down_since": ts}})
+}
+
+/// Appends rows to today's segment as another writer would.
+fn append(env: &TestEnv, rows: &[Value]) {
+    let path = env.path(SEGMENT);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    let mut text = String::new();
+    for row in rows {
+        text.push_str(&row.to_string());
+        text.push('\n');
+    }
+    file.write_all(text.as_bytes()).unwrap();
+}
+
+/// A root whose wake cursor is already stamped (at the start of an empty log).
+fn stamped() -> TestEnv {
+    let env = TestEnv::new();
+    let out = env.tend(&["wake", "consume"]).ok();
+    assert_eq!(out.stdout, "");
+    assert!(env.exists("state/wake.cursor.json"));
+    env
+}
+
+fn consume(env: &TestEnv) -> Output {
+    env.tend(&["wake", "consume"]).ok()
+}
+
+/// Decisions of a `--json` run, in order, as (wake_id, decision).
+fn decisions(out: &Output) -> Vec<(String, String)> {
+    out.json_lines()
+        .iter()
+        .filter(|v| v.get("wake_id").is_some())
+        .map(|v| {
+            (
+                v["wake_id"].as_str().unwrap().to_string(),
+                v["decision"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn engine_env(env: &mut TestEnv, kind: &str, url: &str) {
+    env.set_env("TEND_ENGINE_KIND", kind)
+        .set_env("TEND_ENGINE_BASE_URL", url)
+        .set_env("TEND_ENGINE_MODEL", "test-model")
+        .set_env("TEND_ENGINE_API_KEY_ENV", "TEST_ENGINE_KEY")
+        .set_env("TEST_ENGINE_KEY", "sk-test-engine-secret-4711")
+        .set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+}
+
+fn slack_env(env: &mut TestEnv, server: &FakeServer) {
+    env.set_env("TEND_OPERATOR_CHANNEL", "slack")
+        .set_env("TEND_SLACK_TOKEN_ENV", "TEST_SLACK_TOKEN")
+        .set_env("TEST_SLACK_TOKEN", "xoxb-test-slack-secret-0815")
+        .set_env("TEND_SLACK_USER_ID", "U0123456")
+        .set_env("TEND_SLACK_API_BASE", &format!("{}/api", server.url()))
+        .set_env("TEND_SLACK_TIMEOUT", "2s")
+        .set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+}
+
+// ---------------------------------------------------------------- tailing
+
+#[test]
+fn first_run_stamps_the_end_and_replays_nothing() {
+    let env = TestEnv::new();
+    append(
+        &env,
+        &[
+            wake("w1", "2026-05-24T07:50:00Z", "api", "critical"),
+            wake("w2", "2026-05-24T07:51:00Z", "api", "critical"),
+        ],
+    );
+    let out = consume(&env);
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
+    let cursor: Value = serde_json::from_str(&env.read("state/wake.cursor.json")).unwrap();
+    assert_eq!(cursor["segment"], "2026-05-24.jsonl");
+    assert_eq!(
+        cursor["offset"].as_u64().unwrap(),
+        std::fs::metadata(env.path(SEGMENT)).unwrap().len()
+    );
+    assert!(env.audit_kind("probe.wake_debounced").is_empty());
+
+    // Only what comes after the stamp is read.
+    append(
+        &env,
+        &[
+            wake("w3", "2026-05-24T07:52:00Z", "api", "critical"),
+            wake("w4", "2026-05-24T07:53:00Z", "api", "critical"),
+        ],
+    );
+    let out = consume(&env);
+    insta::assert_snapshot!(out.stdout, @r#"
+    🚨 Probe alert · api
+    api (critical): api answers HTTP 503
+    Category: down · http_status=503
+    I was unable to investigate — engine returned: engine_unavailable
+
+    wake consume: 2 wakes: 1 dispatched, 1 buffered; 1 fallback
+    "#);
+    let debounced = env.audit_kind("probe.wake_debounced");
+    assert_eq!(debounced.len(), 1);
+    assert_eq!(debounced[0]["details"]["wake_id"], "w3");
+    assert_eq!(debounced[0]["details"]["reason"], "buffered");
+
+    // Nothing new: nothing printed, nothing written.
+    let before = env.read("state/wake.debounce.json");
+    let out = consume(&env);
+    assert_eq!(out.stdout, "");
+    // (one more pass reads the rows this run appended, then it is quiet)
+    let out = consume(&env);
+    assert_eq!(out.stdout, "");
+    let after = env.read("state/wake.debounce.json");
+    assert_eq!(
+        serde_json::from_str::<Value>(&before).unwrap()["keys"],
+        serde_json::from_str::<Value>(&after).unwrap()["keys"]
+    );
+}
+
+#[test]
+fn the_default_run_shows_buffered_then_dispatched_then_the_fallback() {
+    let env = stamped();
+    append(
+        &env,
+        &[
+            observed("2026-05-24T07:50:00Z", "fly", "critical", "HTTP 401"),
+            wake("w1", "2026-05-24T07:50:00Z", "fly", "critical"),
+            wake("w2", "2026-05-24T07:55:00Z", "fly", "critical"),
+            wake("w3", "2026-05-24T07:56:00Z", "fly", "critical"),
+        ],
+    );
+    let out = env.tend(&["wake", "consume", "-v"]).ok();
+    insta::assert_snapshot!(out.stdout, @r#"
+    2026-05-24T07:50:00.000Z fly/down critical: buffered (1 of 2)
+    🚨 Probe alert · fly
+    fly (critical): fly answers HTTP 503
+    Category: down · http_status=503
+    Recent results (oldest first): critical
+    I was unable to investigate — engine returned: engine_unavailable
+
+    2026-05-24T07:55:00.000Z fly/down critical: dispatch; investigation → stdout ok, engine: engine_unavailable
+    2026-05-24T07:56:00.000Z fly/down critical: in window until 2026-05-24T08:05:00.000Z
+    wake consume: 3 wakes: 1 dispatched, 1 buffered, 1 in window; 1 fallback
+    "#);
+    let completed = env.audit_kind("probe.investigation_completed");
+    assert_eq!(completed.len(), 1);
+    let d = &completed[0]["details"];
+    assert_eq!(d["wake_id"], "w2");
+    assert_eq!(d["caller_session_id"], "probe:fly:down");
+    assert_eq!(d["engine_status"], "engine_unavailable");
+    assert_eq!(d["autofix_attempted"], false);
+    assert_eq!(completed[0]["correlation_key"], "probe:fly:down");
+    assert!(
+        env.audit_kind("inference.recorded").is_empty(),
+        "no engine, no call"
+    );
+    let sent = env.audit_kind("notification.dispatched");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0]["details"],
+        json!({"channel": "stdout", "ref": "w2", "severity": "critical", "category": "down",
+               "probe": "fly", "message": "investigation", "status": "ok"})
+    );
+    let ledger: Value = serde_json::from_str(&env.read("state/wake.ledger.json")).unwrap();
+    assert!(ledger["entries"]["w2"].is_object());
+    let reasons: Vec<_> = env
+        .audit_kind("probe.wake_debounced")
+        .iter()
+        .map(|r| r["details"]["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(reasons, ["buffered", "window"]);
+}
+
+#[test]
+fn json_output_is_one_object_per_wake_then_a_summary() {
+    let mut env = stamped();
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:50:00Z", "api", "warning")],
+    );
+    let out = env.tend(&["--json", "wake", "consume"]).ok();
+    let lines = out.json_lines();
+    // The stdout channel's message, the wake, the summary.
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+    assert_eq!(lines[0]["channel"], "stdout");
+    assert!(
+        lines[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("⚠️ Probe alert · api\n")
+    );
+    assert_eq!(lines[1]["wake_id"], "w1");
+    assert_eq!(lines[1]["decision"], "dispatch");
+    assert_eq!(lines[1]["status"], "ok");
+    assert_eq!(lines[1]["engine_status"], "engine_unavailable");
+    assert_eq!(lines[2]["summary"], true);
+    assert_eq!(lines[2]["dispatched"], 1);
+}
+
+#[test]
+fn replays_from_start_and_since_give_identical_decisions() {
+    let mut env = stamped();
+    env.set_env("TEND_WAKE_DEBOUNCE_SECONDS", "600");
+    let rows = [
+        wake("a1", "2026-05-24T07:00:00Z", "api", "warning"),
+        wake("b1", "2026-05-24T07:00:30Z", "db", "critical"),
+        wake("a2", "2026-05-24T07:01:00Z", "api", "warning"),
+        wake("a3", "2026-05-24T07:05:00Z", "api", "warning"),
+        wake("b2", "2026-05-24T07:10:30Z", "db", "critical"),
+        wake("a4", "2026-05-24T07:11:00Z", "api", "warning"),
+        wake("a5", "2026-05-24T07:11:30Z", "api", "warning"),
+        wake("b3", "2026-05-24T07:20:29Z", "db", "critical"),
+        wake("a6", "2026-05-24T07:30:00Z", "api", "warning"),
+    ];
+    append(&env, &rows);
+    let first = env.tend(&["--json", "wake", "consume"]).ok();
+    let expected: Vec<(String, String)> = [
+        ("a1", "buffered"),
+        ("b1", "buffered"),
+        ("a2", "dispatch"),
+        ("a3", "window"),
+        ("b2", "buffered"), // b1's buffer expired at 07:10:30
+        ("a4", "buffered"), // the window of a2 ended at 07:11:00
+        ("a5", "dispatch"),
+        ("b3", "dispatch"),
+        ("a6", "buffered"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(decisions(&first), expected);
+    let sent_before = env.audit_kind("notification.dispatched").len();
+    assert_eq!(sent_before, 3);
+
+    let replay = env
+        .tend(&["--json", "wake", "consume", "--from-start"])
+        .ok();
+    assert_eq!(decisions(&replay), expected);
+    let since = env
+        .tend(&[
+            "--json",
+            "wake",
+            "consume",
+            "--since",
+            "2026-05-24T07:00:00Z",
+        ])
+        .ok();
+    assert_eq!(decisions(&since), expected);
+    // The ledger keeps replays from sending again.
+    assert_eq!(env.audit_kind("notification.dispatched").len(), sent_before);
+    for out in [&replay, &since] {
+        assert!(!out.stdout.contains("Probe alert"), "{}", out.stdout);
+        let already: Vec<_> = out
+            .json_lines()
+            .into_iter()
+            .filter(|v| v["status"] == "already_sent")
+            .collect();
+        assert_eq!(already.len(), 3);
+    }
+    // --since skips what came before it.
+    let later = env
+        .tend(&[
+            "--json",
+            "wake",
+            "consume",
+            "--since",
+            "2026-05-24T07:11:00Z",
+        ])
+        .ok();
+    let got: Vec<_> = decisions(&later).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(got, ["a4", "a5", "b3", "a6"]);
+    // Replay flags are exclusive.
+    env.tend(&["wake", "consume", "--from-start", "--since", "2026-05-24"])
+        .status(2);
+}
+
+#[test]
+fn a_rewritten_segment_is_re_read_without_sending_twice() {
+    let mut env = stamped();
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    append(
+        &env,
+        &[
+            wake("w1", "2026-05-24T07:00:00Z", "api", "critical"),
+            wake("w2", "2026-05-24T07:00:10Z", "db", "warning"),
+        ],
+    );
+    let out = consume(&env);
+    assert_eq!(out.stdout.matches("Probe alert").count(), 2);
+    // Rewrite the segment (say, a log shipper re-delivered it): the same
+    // wakes, without the rows written since, so it is shorter than before.
+    let text = env.read(SEGMENT);
+    let wakes_only: String = text
+        .lines()
+        .filter(|l| l.contains("probe.wake_requested"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(env.path(SEGMENT), wakes_only).unwrap();
+    append(
+        &env,
+        &[wake("w3", "2026-05-24T07:20:00Z", "web", "critical")],
+    );
+    let out = consume(&env);
+    assert!(out.stderr.contains("rewritten"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("re-reading audit/2026-05-24.jsonl"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stdout.matches("Probe alert").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("Probe alert · web"));
+    let refs: Vec<_> = env
+        .audit_kind("notification.dispatched")
+        .iter()
+        .map(|r| r["details"]["ref"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(refs, ["w3"], "only w3 was sent after the rewrite");
+    let ledger: Value = serde_json::from_str(&env.read("state/wake.ledger.json")).unwrap();
+    let ids: Vec<_> = ledger["entries"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(ids, ["w1", "w2", "w3"]);
+}
+
+#[test]
+fn a_run_killed_after_its_ledger_write_does_not_send_again() {
+    let mut env = stamped();
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    let cursor_before = env.read("state/wake.cursor.json");
+    let state_before = env.read("state/wake.debounce.json");
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:00:00Z", "api", "critical")],
+    );
+    let out = consume(&env);
+    assert_eq!(out.stdout.matches("Probe alert").count(), 1);
+    // As if killed between the ledger write and the state writes.
+    env.write("state/wake.cursor.json", &cursor_before);
+    env.write("state/wake.debounce.json", &state_before);
+    let out = env.tend(&["wake", "consume", "-v"]).ok();
+    assert!(!out.stdout.contains("Probe alert"), "{}", out.stdout);
+    assert!(out.stdout.contains("already sent"), "{}", out.stdout);
+    assert_eq!(env.audit_kind("notification.dispatched").len(), 1);
+    // And the debounce state knows of the dispatch: the window holds.
+    append(
+        &env,
+        &[wake("w2", "2026-05-24T07:01:00Z", "api", "critical")],
+    );
+    let out = env.tend(&["--json", "wake", "consume"]).ok();
+    assert_eq!(decisions(&out), [("w2".to_string(), "window".to_string())]);
+}
+
+#[test]
+fn state_ahead_of_the_cursor_is_trusted() {
+    let env = stamped();
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:00:00Z", "api", "critical")],
+    );
+    let cursor_before = env.read("state/wake.cursor.json");
+    consume(&env); // buffered (1 of 2)
+    // As if killed between the state write and the cursor write.
+    env.write("state/wake.cursor.json", &cursor_before);
+    append(
+        &env,
+        &[wake("w2", "2026-05-24T07:01:00Z", "api", "critical")],
+    );
+    let out = env.tend(&["--json", "wake", "consume"]).ok();
+    // w1 is not counted twice (that would dispatch on w1 again), and w2 is
+    // its second sighting.
+    assert_eq!(
+        decisions(&out),
+        [("w2".to_string(), "dispatch".to_string())]
+    );
+    assert_eq!(env.audit_kind("probe.wake_debounced").len(), 1);
+}
+
+#[test]
+fn dry_run_sends_and_writes_nothing() {
+    let server = FakeServer::start(fakes::slack_ok());
+    let mut env = stamped();
+    slack_env(&mut env, &server);
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:00:00Z", "api", "critical")],
+    );
+    let files_before = std::fs::read_dir(env.path("state")).unwrap().count();
+    let audit_before = env.read(SEGMENT);
+    let out = env.tend(&["--dry-run", "wake", "consume"]).ok();
+    assert!(
+        out.stdout.contains("api/down critical: dispatch"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("dry run"), "{}", out.stdout);
+    assert_eq!(server.request_count(), 0);
+    assert_eq!(env.read(SEGMENT), audit_before);
+    assert_eq!(
+        std::fs::read_dir(env.path("state")).unwrap().count(),
+        files_before
+    );
+    assert!(!env.exists("state/wake.ledger.json"));
+}
+
+#[test]
+fn malformed_rows_are_reported_and_skipped() {
+    let mut env = stamped();
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    let path = env.path(SEGMENT);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, "not json but mentions \"probe.wake_requested\"\n").unwrap();
+    append(
+        &env,
+        &[
+            json!({"id": "bad", "ts": "2026-05-24T07:00:00Z", "kind": "probe.wake_requested",
+                   "details": {"issue_category": "down", "severity": "critical"}}),
+            json!({"id": "odd", "ts": "2026-05-24T07:00:01Z", "kind": "probe.wake_requested",
+                   "details": {"probe": "api", "issue_category": "down", "severity": "loud"}}),
+        ],
+    );
+    let out = consume(&env);
+    assert!(
+        out.stderr
+            .contains("audit/2026-05-24.jsonl: byte 0: skipped malformed line"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("details.probe is missing"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("read as warning"), "{}", out.stderr);
+    // The odd one still reaches the operator, as a warning.
+    assert!(
+        out.stdout.contains("⚠️ Probe alert · api"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_corrupt_state_file_is_quarantined() {
+    let env = stamped();
+    env.write("state/wake.debounce.json", "{not json");
+    let out = env.tend(&["wake", "consume"]).status(74);
+    assert!(out.stderr.contains("wake.debounce.json"), "{}", out.stderr);
+    assert!(env.exists("state/quarantine"));
+}
+
+// ---------------------------------------------------------------- flapping
+
+#[test]
+fn flapping_sends_one_message_per_episode_and_one_when_it_settles() {
+    let env = stamped();
+    append(
+        &env,
+        &[
+            flapping_wake("f1", "2026-05-24T07:00:00Z", "api"),
+            flapping_wake("f2", "2026-05-24T07:01:00Z", "api"),
+            flapping_wake("f3", "2026-05-24T07:02:00Z", "api"),
+        ],
+    );
+    let out = consume(&env);
+    assert_eq!(
+        out.stdout.matches("Probe alert").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("api is flapping (down)"),
+        "{}",
+        out.stdout
+    );
+    // More flapping in a later run: still nothing.
+    append(&env, &[flapping_wake("f4", "2026-05-24T07:03:00Z", "api")]);
+    let out = consume(&env);
+    assert!(!out.stdout.contains("Probe alert"), "{}", out.stdout);
+    // It settles into failing steadily: one "settled" message (and the wake
+    // itself goes through the buffer as usual).
+    append(
+        &env,
+        &[wake("s1", "2026-05-24T07:04:00Z", "api", "critical")],
+    );
+    let out = consume(&env);
+    assert_eq!(
+        out.stdout.matches("Probe alert").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("api has stopped flapping (down) and is now failing steadily")
+    );
+    // A new episode, ended by a recovery.
+    append(
+        &env,
+        &[
+            flapping_wake("f5", "2026-05-24T07:30:00Z", "api"),
+            recovered("r1", "2026-05-24T07:40:00Z", "api"),
+        ],
+    );
+    let out = consume(&env);
+    assert_eq!(
+        out.stdout.matches("Probe alert").count(),
+        2,
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("ℹ️ Probe alert · api\napi has stopped flapping (down): it has recovered.")
+    );
+    let messages: Vec<_> = env
+        .audit_kind("notification.dispatched")
+        .iter()
+        .map(|r| r["details"]["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(messages, ["flapping", "settled", "flapping", "settled"]);
+    let held: Vec<_> = env
+        .audit_kind("probe.wake_debounced")
+        .iter()
+        .map(|r| r["details"]["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(held, ["flapping", "flapping", "flapping", "buffered"]);
+}
+
+// ---------------------------------------------------------------- engines
+
+#[test]
+fn openai_engine_investigates_with_the_recent_observations() {
+    let engine = FakeServer::start(fakes::openai_ok(DIAGNOSIS, 1200, 80));
+    let mut env = stamped();
+    engine_env(&mut env, "openai", &format!("{}/v1", engine.url()));
+    env.write(
+        "tend.toml",
+        "[engine]\nmax_daily_cost_usd = 5.0\nprices = { \"test-model\" = { input_per_mtok = 2.5, output_per_mtok = 10.0 } }\n",
+    );
+    let mut rows: Vec<Value> = (0..6)
+        .map(|i| {
+            observed(
+                &format!("2026-05-24T07:0{i}:00Z"),
+                "fly",
+                if i < 3 { "ok" } else { "critical" },
+                &format!("result {i}"),
+            )
+        })
+        .collect();
+    rows.push(observed("2026-05-24T07:06:00Z", "other", "ok", "not fly"));
+    append(&env, &rows);
+    consume(&env); // observations only: kept for later prompts
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:07:00Z", "fly", "critical")],
+    );
+    let out = consume(&env);
+    assert_eq!(
+        out.stdout,
+        format!("🚨 Probe alert · fly\n{DIAGNOSIS}\n\nwake consume: 1 wake: 1 dispatched\n")
+    );
+
+    let requests = engine.requests();
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("POST", "/v1/chat/completions")
+    );
+    assert_eq!(
+        r.header("authorization"),
+        Some("Bearer sk-test-engine-secret-4711")
+    );
+    let body = r.json();
+    assert_eq!(body["model"], "test-model");
+    assert_eq!(body["max_tokens"], 600);
+    assert_eq!(body["messages"][0]["role"], "system");
+    let user = body["messages"][1]["content"].as_str().unwrap();
+    for needle in [
+        "Probe: fly",
+        "Issue category: down",
+        "Severity: critical",
+        "Summary: fly answers HTTP 503",
+        "Observations: http_status=503",
+        "Fix envelope: none; no fix will be executed.",
+        "2 to 4 sentences",
+        "Next step:",
+        "do not claim that you or anyone ran, applied or executed a fix",
+    ] {
+        assert!(user.contains(needle), "{needle:?} not in\n{user}");
+    }
+    // The last five results of fly, oldest first, and nothing of "other".
+    assert!(!user.contains("result 0") && user.contains("result 1") && user.contains("result 5"));
+    assert!(user.find("result 1").unwrap() < user.find("result 5").unwrap());
+    assert!(!user.contains("not fly"));
+
+    let inference = env.audit_kind("inference.recorded");
+    assert_eq!(inference.len(), 1);
+    let d = &inference[0]["details"];
+    assert_eq!(d["route"], "probe_investigation");
+    assert_eq!(d["model"], "test-model");
+    assert_eq!(d["input_tokens"], 1200);
+    assert_eq!(d["output_tokens"], 80);
+    assert!(
+        (d["cost_usd"].as_f64().unwrap() - 0.0038).abs() < 1e-9,
+        "{d}"
+    );
+    assert_eq!(d["escalated"], false);
+    assert_eq!(d["status"], "ok");
+    let completed = &env.audit_kind("probe.investigation_completed")[0]["details"];
+    assert_eq!(completed["engine_status"], "ok");
+    assert_eq!(
+        completed["recommendation_text"],
+        "Next step: rotate the Fly API token and re-run the probe."
+    );
+    assert_eq!(completed["summary"], DIAGNOSIS);
+    let budget: Value = serde_json::from_str(&env.read("state/engine.budget.json")).unwrap();
+    assert_eq!(budget["day"], "2026-05-24");
+    assert_eq!(budget["calls"], 1);
+}
+
+/// Runs one dispatchable wake against an OpenAI-compatible fake answering
+/// `reply`; returns the run and the investigation's engine_status.
+fn openai_failure(reply: Reply, timeout: &str) -> (Output, String, TestEnv) {
+    let engine = FakeServer::start(reply);
+    let mut env = stamped();
+    engine_env(&mut env, "openai", &engine.url());
+    env.set_env("TEND_ENGINE_REQUEST_TIMEOUT", timeout);
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:00:00Z", "fly", "critical")],
+    );
+    let out = consume(&env);
+    assert_eq!(engine.request_count(), 1);
+    let status = env.audit_kind("probe.investigation_completed")[0]["details"]["engine_status"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (out, status, env)
+}
+
+#[test]
+fn engine_failures_give_the_fallback_with_their_code() {
+    let cases = [
+        (fakes::api_error(401, "invalid api key"), "engine_http_401"),
+        (fakes::api_error(403, "forbidden"), "engine_http_403"),
+        (fakes::api_error(500, "boom"), "engine_http_500"),
+        (fakes::api_error(429, "slow down"), "engine_http_429"),
+        (Reply::text(200, "this is not json"), "engine_bad_response"),
+        (
+            fakes::openai_ok("{\"diagnosis\": \"disk\", \"next\": \"clean\"}", 10, 5),
+            "engine_bad_response",
+        ),
+        (fakes::openai_ok("   ", 10, 0), "engine_bad_response"),
+        (fakes::openai_tool_call(), "engine_bad_response"),
+        (Reply::hang_up(), "engine_exception:connect"),
+    ];
+    for (reply, code) in cases {
+        let (out, status, env) = openai_failure(reply, "5s");
+        assert_eq!(status, code);
+        assert!(
+            out.stdout.contains(&format!(
+                "I was unable to investigate — engine returned: {code}"
+            )),
+            "{code}: {}",
+            out.stdout
+        );
+        assert!(
+            out.stdout
+                .starts_with("🚨 Probe alert · fly\nfly (critical): fly answers HTTP 503\n")
+        );
+        assert!(out.stderr.contains(code), "{code}: stderr {:?}", out.stderr);
+        // The call is recorded, and nothing of the key leaks.
+        let inference = env.audit_kind("inference.recorded");
+        assert_eq!(inference[0]["details"]["status"], code);
+        assert!(!out.stderr.contains("sk-test-engine-secret-4711"));
+    }
+}
+
+#[test]
+fn a_slow_engine_times_out() {
+    let started = Instant::now();
+    let (out, status, _env) = openai_failure(
+        fakes::openai_ok(DIAGNOSIS, 1, 1).delayed(Duration::from_secs(5)),
+        "1s",
+    );
+    assert_eq!(status, "engine_timeout");
+    assert!(out.stdout.contains("engine returned: engine_timeout"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn anthropic_engine_speaks_the_messages_api() {
+    let engine = FakeServer::start(fakes::anthropic_ok(DIAGNOSIS, 300, 60));
+    let mut env = stamped();
+    engine_env(&mut env, "anthropic", &engine.url());
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:00:00Z", "fly", "warning")],
+    );
+    let out = consume(&env);
+    assert!(
+        out.stdout
+            .starts_with(&format!("⚠️ Probe alert · fly\n{DIAGNOSIS}\n"))
+    );
+    let r = &engine.requests()[0];
+    assert_eq!(r.path, "/v1/messages");
+    assert_eq!(r.header("x-api-key"), Some("sk-test-engine-secret-4711"));
+    assert_eq!(r.header("anthropic-version"), Some("2023-06-01"));
+    let body = r.json();
+    assert_eq!(body["max_tokens"], 600);
+    assert!(
+        body["system"]
+            .as_str()
+            .unwrap()
+            .contains("investigate only")
+    );
+    assert_eq!(body["messages"][0]["role"], "user");
+    let d = &env.audit_kind("inference.recorded")[0]["details"];
+    assert_eq!(
+        (d["input_tokens"].as_u64(), d["output_tokens"].as_u64()),
+        (Some(300), Some(60))
+    );
+    assert_eq!(d["model"], "claude-test");
+
+    // A bad key is never silent.
+    engine.push(fakes::api_error(401, "invalid x-api-key"));
+    append(
+        &env,
+        &[wake("w2", "2026-05-24T07:00:00Z", "db", "critical")],
+    );
+    let out = consume(&env);
+    assert!(
+        out.stdout.contains("engine returned: engine_http_401"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("engine_http_401"), "{}", out.stderr);
+}
+
+#[test]
+fn command_engine_answers_times_out_and_fails() {
+    let mut env = stamped();
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1")
+        .set_env("TEND_ENGINE_REQUEST_TIMEOUT", "1s");
+    let llm = env.script(
+        "bin/llm",
+        "#!/bin/sh\ncase \"$1\" in\n\
+         ok) cat > \"$TEND_ROOT/prompt.txt\"; echo 'The disk is full. Logs grew overnight.'; echo 'Next step: rotate the logs.' ;;\n\
+         hang) sleep 30 ;;\n\
+         fail) echo 'model not found' >&2; exit 4 ;;\n\
+         esac\n",
+    );
+    let run = |env: &TestEnv, mode: &str, id: &str, probe: &str| {
+        let toml = format!(
+            "[engine]\nkind = \"command\"\ncommand = [{:?}, {mode:?}]\n",
+            llm.display().to_string()
+        );
+        env.write("tend.toml", toml);
+        append(env, &[wake(id, "2026-05-24T07:00:00Z", probe, "critical")]);
+        let started = Instant::now();
+        let out = consume(env);
+        (out, started.elapsed())
+    };
+    let (out, _) = run(&env, "ok", "w1", "disk");
+    assert_eq!(
+        out.stdout,
+        "🚨 Probe alert · disk\nThe disk is full. Logs grew overnight.\nNext step: rotate the logs.\n\nwake consume: 1 wake: 1 dispatched\n"
+    );
+    let prompt = env.read("prompt.txt");
+    assert!(prompt.contains("Probe: disk") && prompt.contains("Never claim that a fix"));
+    let d = &env.audit_kind("inference.recorded")[0]["details"];
+    assert_eq!(d["usage_reported"], false);
+
+    let (out, took) = run(&env, "hang", "w2", "api");
+    assert!(
+        out.stdout.contains("engine returned: engine_timeout"),
+        "{}",
+        out.stdout
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
+
+    let (out, _) = run(&env, "fail", "w3", "db");
+    assert!(
+        out.stdout
+            .contains("engine returned: engine_exception:exit_status"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("model not found"), "{}", out.stderr);
+}
+
+#[test]
+fn the_cost_ladder_halts_before_the_next_call() {
+    let engine = FakeServer::start(fakes::openai_ok(DIAGNOSIS, 1200, 0));
+    let mut env = stamped();
+    engine_env(&mut env, "openai", &engine.url());
+    // 1200 input tokens at $1000/Mtok = $1.20 per call; $1.00 a day.
+    env.write(
+        "tend.toml",
+        "[engine]\nmax_daily_cost_usd = 1.0\nprices = { \"test-model\" = { input_per_mtok = 1000.0, output_per_mtok = 0.0 } }\n",
+    );
+    append(
+        &env,
+        &[
+            wake("w1", "2026-05-24T07:00:00Z", "api", "critical"),
+            wake("w2", "2026-05-24T07:00:01Z", "db", "critical"),
+        ],
+    );
+    let out = consume(&env);
+    assert_eq!(engine.request_count(), 1, "the second call is not made");
+    assert!(out.stdout.contains(DIAGNOSIS));
+    assert!(
+        out.stdout.contains("engine returned: cost_ladder_halted"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("max_daily_cost_usd"), "{}", out.stderr);
+    let statuses: Vec<_> = env
+        .audit_kind("probe.investigation_completed")
+        .iter()
+        .map(|r| r["details"]["engine_status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(statuses, ["ok", "cost_ladder_halted"]);
+    assert_eq!(env.audit_kind("inference.recorded").len(), 1);
+    let budget: Value = serde_json::from_str(&env.read("state/engine.budget.json")).unwrap();
+    assert!((budget["spent_usd"].as_f64().unwrap() - 1.2).abs() < 1e-9);
+
+    // A new UTC day has a new budget.
+    append(
+        &env,
+        &[wake("w3", "2026-05-25T00:00:01Z", "web", "critical")],
+    );
+    env.tend(&["--now", "2026-05-25T00:01:00Z", "wake", "consume"])
+        .ok();
+    assert_eq!(engine.request_count(), 2);
+}
+
+// ---------------------------------------------------------------- channels
+
+#[test]
+fn slack_dm_is_posted_with_the_bot_token() {
+    let slack = FakeServer::start(fakes::slack_ok());
+    let mut env = stamped();
+    slack_env(&mut env, &slack);
+    let mut row = wake("w1", "2026-05-24T07:00:00Z", "api", "critical");
+    row["details"]["summary"] = json!("<!channel> & friends");
+    append(&env, &[row]);
+    let out = consume(&env);
+    assert_eq!(
+        out.stdout,
+        "wake consume: 1 wake: 1 dispatched; 1 fallback\n"
+    );
+    let requests = slack.requests();
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("POST", "/api/chat.postMessage")
+    );
+    assert_eq!(
+        r.header("authorization"),
+        Some("Bearer xoxb-test-slack-secret-0815")
+    );
+    assert!(
+        r.header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let body = r.json();
+    assert_eq!(body["channel"], "U0123456");
+    insta::assert_snapshot!(body["text"].as_str().unwrap(), @r"
+    🚨 Probe alert · api
+    api (critical): &lt;!channel&gt; &amp; friends
+    Category: down · http_status=503
+    I was unable to investigate — engine returned: engine_unavailable
+    ");
+    let d = &env.audit_kind("notification.dispatched")[0]["details"];
+    assert_eq!(d["channel"], "slack_dm");
+    assert_eq!(d["status"], "ok");
+    assert_eq!(d["detail"], "1779609600.000100");
+}
+
+/// Sends one wake to a fake Slack whose first answers are `replies`.
+fn slack_failure(replies: Vec<Reply>) -> (Output, FakeServer, TestEnv) {
+    let slack = FakeServer::start(fakes::slack_ok());
+    for reply in replies {
+        slack.push(reply);
+    }
+    let mut env = stamped();
+    slack_env(&mut env, &slack);
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:00:00Z", "api", "critical")],
+    );
+    let out = env.tend(&["wake", "consume"]).output();
+    (out, slack, env)
+}
+
+#[test]
+fn slack_errors_are_audited_by_name_and_exit_1() {
+    let cases: Vec<(Reply, &str, usize)> = vec![
+        (
+            fakes::slack_error("channel_not_found"),
+            "slack_channel_not_found",
+            1,
+        ),
+        (fakes::slack_error("invalid_auth"), "slack_invalid_auth", 1),
+        (fakes::api_error(500, "boom"), "http_500", 1),
+        (Reply::text(200, "<html>proxy</html>"), "bad_response", 1),
+        // Retry-After longer than the 2s bound: no retry.
+        (fakes::rate_limited(30), "rate_limited", 1),
+        (
+            fakes::slack_ok().delayed(Duration::from_secs(4)),
+            "timeout",
+            1,
+        ),
+    ];
+    for (reply, error, requests) in cases {
+        let (out, slack, env) = slack_failure(vec![reply]);
+        assert_eq!(out.code, 1, "{error}: {out:?}");
+        assert_eq!(slack.request_count(), requests, "{error}");
+        assert!(out.stderr.contains(error), "{error}: {}", out.stderr);
+        assert!(
+            out.stdout.contains("1 failed to send via slack"),
+            "{}",
+            out.stdout
+        );
+        let d = &env.audit_kind("notification.dispatched")[0]["details"];
+        assert_eq!(d["status"], "failed");
+        assert_eq!(d["error"], error);
+        // Recorded: a broken channel does not become a storm of retries.
+        let again = env.tend(&["wake", "consume"]).ok();
+        assert!(!again.stdout.contains("dispatched"), "{}", again.stdout);
+        assert_eq!(slack.request_count(), requests);
+        assert!(!out.stderr.contains("xoxb-test-slack-secret-0815"));
+    }
+}
+
+#[test]
+fn slack_429_is_retried_once_after_retry_after() {
+    let (out, slack, env) = slack_failure(vec![fakes::rate_limited(1)]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(slack.request_count(), 2);
+    assert_eq!(
+        env.audit_kind("notification.dispatched")[0]["details"]["status"],
+        "ok"
+    );
+    // Twice rate-limited: one retry only.
+    let (out, slack, env) = slack_failure(vec![fakes::rate_limited(1), fakes::rate_limited(1)]);
+    assert_eq!(out.code, 1);
+    assert_eq!(slack.request_count(), 2);
+    assert_eq!(
+        env.audit_kind("notification.dispatched")[0]["details"]["error"],
+        "rate_limited"
+    );
+}
+
+#[test]
+fn webhook_posts_json_text() {
+    let hook = FakeServer::start(Reply::text(200, "ok"));
+    let mut env = stamped();
+    env.set_env("TEND_OPERATOR_CHANNEL", "webhook")
+        .set_env("TEND_WEBHOOK_URL_ENV", "TEST_HOOK")
+        .set_env(
+            "TEST_HOOK",
+            &format!("{}/hooks/T000/B000/secret-path-42", hook.url()),
+        )
+        .set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:00:00Z", "api", "warning")],
+    );
+    consume(&env);
+    let r = &hook.requests()[0];
+    assert_eq!(r.path, "/hooks/T000/B000/secret-path-42");
+    let body = r.json();
+    assert_eq!(body.as_object().unwrap().len(), 1);
+    assert!(
+        body["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("⚠️ Probe alert · api\n")
+    );
+    assert_eq!(
+        env.audit_kind("notification.dispatched")[0]["details"]["channel"],
+        "webhook"
+    );
+
+    hook.push(fakes::api_error(500, "down"));
+    append(&env, &[wake("w2", "2026-05-24T07:00:00Z", "db", "warning")]);
+    let out = env.tend(&["wake", "consume"]).status(1);
+    assert!(out.stderr.contains("http_500"), "{}", out.stderr);
+    assert!(!out.stderr.contains("secret-path-42"), "{}", out.stderr);
+}
+
+#[test]
+fn long_messages_are_cut_with_a_marker() {
+    let engine = FakeServer::start(fakes::openai_ok(&"All is lost. ".repeat(1000), 1, 1));
+    let slack = FakeServer::start(fakes::slack_ok());
+    let mut env = stamped();
+    engine_env(&mut env, "openai", &engine.url());
+    slack_env(&mut env, &slack);
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:00:00Z", "api", "critical")],
+    );
+    consume(&env);
+    let text = slack.requests()[0].json()["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(text.chars().count() <= 3800);
+    assert!(
+        text.contains("[truncated: "),
+        "{}",
+        &text[text.len() - 100..]
+    );
+}
+
+// ---------------------------------------------------------------- secrets
+
+#[test]
+fn secrets_never_reach_the_root_stdout_stderr_or_the_audit_log() {
+    let engine_key = "sk-test-engine-secret-4711";
+    let slack_token = "xoxb-test-slack-secret-0815";
+    // Both services echo the credentials back in their error bodies.
+    let engine = FakeServer::start(Reply::text(
+        401,
+        &format!("invalid key {engine_key} / {slack_token}"),
+    ));
+    let slack = FakeServer::start(Reply::text(
+        500,
+        &format!("bad token {slack_token} / {engine_key}"),
+    ));
+    let mut env = stamped();
+    engine_env(&mut env, "openai", &engine.url());
+    slack_env(&mut env, &slack);
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:00:00Z", "api", "critical")],
+    );
+    let mut outputs = vec![env.tend(&["wake", "consume", "-v"]).status(1)];
+    append(
+        &env,
+        &[wake("w2", "2026-05-24T07:00:00Z", "db", "critical")],
+    );
+    outputs.push(env.tend(&["--json", "wake", "consume"]).status(1));
+    outputs.push(env.tend(&["config", "show"]).ok());
+    outputs.push(env.tend(&["status"]).output());
+    for out in &outputs {
+        for secret in [engine_key, slack_token] {
+            assert!(!out.stdout.contains(secret), "stdout: {}", out.stdout);
+            assert!(!out.stderr.contains(secret), "stderr: {}", out.stderr);
+        }
+    }
+    for entry in walkdir::WalkDir::new(env.root()) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            for secret in [engine_key, slack_token] {
+                assert!(
+                    !text.contains(secret),
+                    "{} holds a secret",
+                    entry.path().display()
+                );
+            }
+        }
+    }
+    assert_eq!(engine.request_count(), 2);
+    assert_eq!(slack.request_count(), 2);
+}
