@@ -9,3 +9,4 @@ mod docs;
 mod init_status;
 mod store;
 mod wake;
+mod wake_crash;
