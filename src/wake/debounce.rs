@@ -58,10 +58,14 @@ pub struct Wake<'a> {
 pub struct Buffer {
     pub first_seen: DateTime<Utc>,
     pub count: u32,
-    /// The ids of the sightings counted (at most `required - 1` of them).
+    /// The ids of the latest sightings counted (at most [`MAX_IDS`]).
     #[serde(default)]
     pub ids: Vec<String>,
 }
+
+/// How many sighting ids a buffer remembers: enough for any sensible
+/// `consecutive_required`, and the state file stays small for a silly one.
+pub const MAX_IDS: usize = 64;
 
 /// The state of one (probe, issue_category) key.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,23 +153,24 @@ pub struct Verdict {
     pub state: KeyState,
 }
 
-/// Decides one wake of a key.
-pub fn decide(state: &KeyState, wake: &Wake<'_>, policy: &Policy) -> Verdict {
-    let mut next = state.clone();
+/// Decides one wake of a key, consuming its state (a key's state is small,
+/// but a run decides every wake of the log: no copies).
+pub fn decide(state: KeyState, wake: &Wake<'_>, policy: &Policy) -> Verdict {
+    let mut next = state;
     if wake.flapping {
-        next.flapping = true;
-        let decision = if state.flapping {
+        let decision = if next.flapping {
             Decision::Flapping
         } else {
             Decision::FlappingStarted
         };
+        next.flapping = true;
         return Verdict {
             decision,
             settled: false,
             state: next,
         };
     }
-    let settled = state.flapping;
+    let settled = next.flapping;
     next.flapping = false;
     let dispatch = |mut next: KeyState, decision| {
         next.last_dispatch = Some(wake.at);
@@ -183,7 +188,7 @@ pub fn decide(state: &KeyState, wake: &Wake<'_>, policy: &Policy) -> Verdict {
     if policy.bypass_critical && wake.severity == Severity::Critical {
         return dispatch(next, Decision::Bypassed);
     }
-    if let Some(t) = state.last_dispatch {
+    if let Some(t) = next.last_dispatch {
         let until = t.checked_add_signed(policy.window).unwrap_or(t);
         if wake.at < until {
             return Verdict {
@@ -193,7 +198,7 @@ pub fn decide(state: &KeyState, wake: &Wake<'_>, policy: &Policy) -> Verdict {
             };
         }
     }
-    let open = state.buffer.as_ref().filter(|b| {
+    let open = next.buffer.take().filter(|b| {
         wake.at
             < b.first_seen
                 .checked_add_signed(policy.window)
@@ -202,16 +207,18 @@ pub fn decide(state: &KeyState, wake: &Wake<'_>, policy: &Policy) -> Verdict {
     let mut buffer = match open {
         Some(b) if b.ids.iter().any(|id| id == wake.id) => {
             // Already counted (the same row read again): no new sighting.
+            let count = b.count;
+            next.buffer = Some(b);
             return Verdict {
                 decision: Decision::Buffered {
-                    count: b.count,
+                    count,
                     required: policy.required,
                 },
                 settled,
                 state: next,
             };
         }
-        Some(b) => b.clone(),
+        Some(b) => b,
         None => Buffer {
             first_seen: wake.at,
             count: 0,
@@ -223,6 +230,9 @@ pub fn decide(state: &KeyState, wake: &Wake<'_>, policy: &Policy) -> Verdict {
         return dispatch(next, Decision::Dispatch);
     }
     buffer.ids.push(wake.id.to_string());
+    if buffer.ids.len() > MAX_IDS {
+        buffer.ids.remove(0);
+    }
     let count = buffer.count;
     next.buffer = Some(buffer);
     Verdict {
@@ -239,10 +249,11 @@ pub fn decide(state: &KeyState, wake: &Wake<'_>, policy: &Policy) -> Verdict {
 /// whether it did, and the new state). Recovery does not touch the buffer or
 /// the window: SPEC §5 counts sightings within the window, whatever happened
 /// between them.
-pub fn recovered(state: &KeyState) -> (bool, KeyState) {
-    let mut next = state.clone();
+pub fn recovered(state: KeyState) -> (bool, KeyState) {
+    let mut next = state;
+    let was = next.flapping;
     next.flapping = false;
-    (state.flapping, next)
+    (was, next)
 }
 
 #[cfg(test)]
@@ -289,7 +300,11 @@ mod tests {
             .iter()
             .zip(&ids)
             .map(|((offset, severity, flapping), id)| {
-                let v = decide(&state, &wake(id, t0() + *offset, *severity, *flapping), p);
+                let v = decide(
+                    state.clone(),
+                    &wake(id, t0() + *offset, *severity, *flapping),
+                    p,
+                );
                 state = v.state;
                 v.decision.name()
             })
@@ -321,8 +336,12 @@ mod tests {
     #[test]
     fn window_reports_its_end() {
         let p = policy(W, 1, false);
-        let first = decide(&KeyState::default(), &wake("a", t0(), Wn, false), &p);
-        let second = decide(&first.state, &wake("b", t0() + secs(1), Wn, false), &p);
+        let first = decide(KeyState::default(), &wake("a", t0(), Wn, false), &p);
+        let second = decide(
+            first.state.clone(),
+            &wake("b", t0() + secs(1), Wn, false),
+            &p,
+        );
         assert_eq!(
             second.decision,
             Decision::Window {
@@ -348,7 +367,7 @@ mod tests {
             assert_eq!(got, expected, "required {required}");
         }
         let p = policy(W, 3, false);
-        let v1 = decide(&KeyState::default(), &wake("a", t0(), Wn, false), &p);
+        let v1 = decide(KeyState::default(), &wake("a", t0(), Wn, false), &p);
         assert_eq!(
             v1.decision,
             Decision::Buffered {
@@ -357,7 +376,7 @@ mod tests {
             }
         );
         assert_eq!(v1.decision.debounce_reason(), Some("buffered"));
-        let v2 = decide(&v1.state, &wake("b", t0() + secs(1), Wn, false), &p);
+        let v2 = decide(v1.state.clone(), &wake("b", t0() + secs(1), Wn, false), &p);
         assert_eq!(
             v2.decision,
             Decision::Buffered {
@@ -365,7 +384,7 @@ mod tests {
                 required: 3
             }
         );
-        let v3 = decide(&v2.state, &wake("c", t0() + secs(2), Wn, false), &p);
+        let v3 = decide(v2.state.clone(), &wake("c", t0() + secs(2), Wn, false), &p);
         assert_eq!(v3.decision, Decision::Dispatch);
         assert_eq!(v3.state.buffer, None, "a dispatch resets the buffer");
         assert_eq!(v3.state.last_dispatch, Some(t0() + secs(2)));
@@ -399,7 +418,7 @@ mod tests {
             ["buffered", "buffered", "dispatch"]
         );
         let expired = decide(
-            &decide(&KeyState::default(), &wake("a", t0(), Wn, false), &p).state,
+            decide(KeyState::default(), &wake("a", t0(), Wn, false), &p).state,
             &wake("b", t0() + secs(W), Wn, false),
             &p,
         );
@@ -437,7 +456,7 @@ mod tests {
     #[test]
     fn required_one_dispatches_on_the_first_wake() {
         let p = policy(W, 1, false);
-        let v = decide(&KeyState::default(), &wake("a", t0(), Wn, false), &p);
+        let v = decide(KeyState::default(), &wake("a", t0(), Wn, false), &p);
         assert_eq!(v.decision, Decision::Dispatch);
         assert_eq!(v.state.buffer, None);
     }
@@ -503,7 +522,11 @@ mod tests {
         ];
         for (i, (at, flapping)) in script.iter().enumerate() {
             let id = format!("w{i}");
-            let v = decide(&state, &wake(&id, t0() + secs(*at), Wn, *flapping), &p);
+            let v = decide(
+                state.clone(),
+                &wake(&id, t0() + secs(*at), Wn, *flapping),
+                &p,
+            );
             seen.push((v.decision.name(), v.settled));
             state = v.state;
         }
@@ -535,15 +558,15 @@ mod tests {
     #[test]
     fn recovery_ends_an_episode_only() {
         let p = policy(W, 2, false);
-        let v = decide(&KeyState::default(), &wake("a", t0(), Wn, true), &p);
-        let (settled, state) = recovered(&v.state);
+        let v = decide(KeyState::default(), &wake("a", t0(), Wn, true), &p);
+        let (settled, state) = recovered(v.state);
         assert!(settled);
         assert!(!state.flapping);
-        let (again, _) = recovered(&state);
+        let (again, _) = recovered(state.clone());
         assert!(!again);
         // Recovery keeps the buffer.
-        let b = decide(&KeyState::default(), &wake("b", t0(), Wn, false), &p);
-        let (settled, kept) = recovered(&b.state);
+        let b = decide(KeyState::default(), &wake("b", t0(), Wn, false), &p);
+        let (settled, kept) = recovered(b.state.clone());
         assert!(!settled);
         assert_eq!(kept, b.state);
     }
@@ -551,8 +574,8 @@ mod tests {
     #[test]
     fn a_sighting_read_twice_counts_once() {
         let p = policy(W, 2, false);
-        let first = decide(&KeyState::default(), &wake("a", t0(), Wn, false), &p);
-        let again = decide(&first.state, &wake("a", t0(), Wn, false), &p);
+        let first = decide(KeyState::default(), &wake("a", t0(), Wn, false), &p);
+        let again = decide(first.state.clone(), &wake("a", t0(), Wn, false), &p);
         assert_eq!(
             again.decision,
             Decision::Buffered {
@@ -561,17 +584,35 @@ mod tests {
             }
         );
         assert_eq!(again.state, first.state);
-        let next = decide(&again.state, &wake("b", t0() + secs(1), Wn, false), &p);
+        let next = decide(
+            again.state.clone(),
+            &wake("b", t0() + secs(1), Wn, false),
+            &p,
+        );
         assert_eq!(next.decision, Decision::Dispatch);
+    }
+
+    #[test]
+    fn a_buffer_remembers_a_bounded_number_of_ids() {
+        let p = policy(W, 1000, false);
+        let mut state = KeyState::default();
+        for i in 0..200 {
+            let id = format!("w{i}");
+            state = decide(state.clone(), &wake(&id, t0() + ms(i), Wn, false), &p).state;
+        }
+        let buffer = state.buffer.unwrap();
+        assert_eq!(buffer.count, 200);
+        assert_eq!(buffer.ids.len(), MAX_IDS);
+        assert_eq!(buffer.ids.last().unwrap(), "w199");
     }
 
     #[test]
     fn inert_states_can_be_forgotten() {
         let p = policy(W, 2, false);
-        let buffered = decide(&KeyState::default(), &wake("a", t0(), Wn, false), &p).state;
+        let buffered = decide(KeyState::default(), &wake("a", t0(), Wn, false), &p).state;
         assert!(!buffered.is_inert(t0() + secs(W) - ms(1), &p));
         assert!(buffered.is_inert(t0() + secs(W), &p));
-        let flapping = decide(&KeyState::default(), &wake("a", t0(), Wn, true), &p).state;
+        let flapping = decide(KeyState::default(), &wake("a", t0(), Wn, true), &p).state;
         assert!(!flapping.is_inert(t0() + secs(10 * W), &p));
         assert!(KeyState::default().is_inert(t0(), &p));
     }

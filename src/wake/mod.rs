@@ -42,7 +42,7 @@ use crate::channel::{self, Channel, Delivered, Message, SendError};
 use crate::cli::WakeConsumeArgs;
 use crate::clock::format_ts;
 use crate::config::ChannelKind;
-use crate::ctx::{Ctx, Outcome};
+use crate::ctx::{Ctx, Outcome, Verbosity};
 use crate::engine::budget::{self, Budget};
 use crate::engine::{ErrorCode, Investigator};
 use crate::store::cursor::{self, Check, Cursor};
@@ -65,7 +65,7 @@ pub const ROUTE: &str = "probe_investigation";
 const KINDS: [&str; 3] = ["probe.wake_requested", "probe.recovered", "probe.observed"];
 
 /// Debounced rows held in memory before they are written with a commit.
-const COMMIT_EVERY: usize = 1000;
+const COMMIT_EVERY: usize = 10_000;
 
 /// `state/wake.debounce.json`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -225,11 +225,13 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         warned: BTreeSet::new(),
         outcome: Outcome::default(),
         changed: replay,
+        committed: None,
         ctx,
     };
     let mut reader = consumer.ctx.audit().reader(&KINDS.map(String::from), now);
     let end = reader.scan(&from, |item| consumer.visit(item))?;
-    if end != from || consumer.changed || !consumer.pending.is_empty() {
+    let moved = consumer.committed.as_ref().unwrap_or(&from) != &end;
+    if moved || consumer.changed || !consumer.pending.is_empty() {
         consumer.commit(&end)?;
     }
     consumer.finish()
@@ -259,6 +261,8 @@ struct Consumer<'c> {
     outcome: Outcome,
     /// Whether the state changed since the last commit.
     changed: bool,
+    /// The position of the last commit of this run.
+    committed: Option<Position>,
 }
 
 /// What a sent (or skipped) message did, for the item line.
@@ -371,7 +375,7 @@ impl Consumer<'_> {
         let Some(state) = self.keys.get(&key) else {
             return Ok(());
         };
-        let (settled, next_state) = debounce::recovered(state);
+        let (settled, next_state) = debounce::recovered(state.clone());
         self.keys.insert(key, next_state);
         if !settled {
             return Ok(());
@@ -411,9 +415,12 @@ impl Consumer<'_> {
         self.see(wake.ts);
         self.outcome.count("wakes", 1);
         let key = (wake.probe.clone(), wake.category.clone());
-        let state = self.keys.get(&key).cloned().unwrap_or_default();
+        let state = self.keys.remove(&key).unwrap_or_default();
+        let already = self.ledger.contains(&wake.id);
+        // Kept only for a wake already sent (rare: a re-read), see below.
+        let before = already.then(|| state.clone());
         let verdict = debounce::decide(
-            &state,
+            state,
             &debounce::Wake {
                 id: &wake.id,
                 at: wake.ts,
@@ -423,14 +430,15 @@ impl Consumer<'_> {
             &self.policy,
         );
         let decision = verdict.decision;
-        let already = self.ledger.contains(&wake.id);
         // A wake already sent whose decision now is "debounced" was read again
         // after its state was saved (a rewritten segment): the state already
         // holds it.
         let sends = decision.investigates() || decision == Decision::FlappingStarted;
-        if !already || sends {
-            self.keys.insert(key, verdict.state);
-        }
+        let state = match before {
+            Some(before) if !sends => before,
+            _ => verdict.state,
+        };
+        self.keys.insert(key, state);
         let mut sent = Vec::new();
         if verdict.settled {
             let message = message::settled_failing(wake);
@@ -775,6 +783,11 @@ impl Consumer<'_> {
         );
     }
 
+    /// Whether items are shown at all (JSON, -v, or a dry run).
+    fn reporting(&self) -> bool {
+        self.ctx.out.json || self.ctx.dry_run || self.ctx.out.verbosity == Verbosity::Verbose
+    }
+
     fn report(&mut self, line: &str, item: &Value) -> Result<()> {
         if self.ctx.out.json {
             self.ctx.out.json(item)?;
@@ -794,6 +807,9 @@ impl Consumer<'_> {
         already: bool,
         sent: &[Sent],
     ) -> Result<()> {
+        if !self.reporting() {
+            return Ok(());
+        }
         let mut item = json!({
             "wake_id": wake.id,
             "ts": format_ts(wake.ts),
@@ -920,6 +936,7 @@ impl Consumer<'_> {
         state::save(&self.ctx.root.state_file(DEBOUNCE_FILE), &state)?;
         state::save(&self.ctx.root.state_file(CURSOR_FILE), &at)?;
         self.changed = false;
+        self.committed = Some(position.clone());
         Ok(())
     }
 
