@@ -9,9 +9,12 @@
 //!   buffer; a sighting at or after `first_seen + W` starts a new buffer.
 //! - `W = 0` disables all debouncing; `required = 1` dispatches on the first wake.
 //! - With `bypass_critical`, a critical wake skips both and dispatches.
-//! - A flapping wake sends one "flapping" message per episode; the first
-//!   non-flapping wake (or a recovery) after it ends the episode ("settled").
-//!   Flapping wakes neither fill the buffer nor open a window.
+//! - A flapping wake sends one "flapping" message per episode of its probe;
+//!   the probe's first non-flapping wake ends the episode ("settled"), and so
+//!   does an observation that says it stopped flapping, or a recovery that no
+//!   observation contradicts. Episodes are per probe (flapping is a property of
+//!   a probe's results, whatever the category of each wake). Flapping wakes
+//!   neither fill the buffer nor open a window.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -50,7 +53,10 @@ pub struct Wake<'a> {
     /// The row's own timestamp.
     pub at: DateTime<Utc>,
     pub severity: Severity,
+    /// The wake says its probe is flapping.
     pub flapping: bool,
+    /// The probe is inside a flapping episode (its message was sent).
+    pub in_episode: bool,
 }
 
 /// The consecutive-failure buffer of one key.
@@ -74,19 +80,14 @@ pub struct KeyState {
     pub last_dispatch: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buffer: Option<Buffer>,
-    /// Inside a flapping episode (its message was sent).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub flapping: bool,
 }
 
 impl KeyState {
     /// Whether this state decides exactly like no state for every wake at or
     /// after `at` (so it can be forgotten).
     pub fn is_inert(&self, at: DateTime<Utc>, policy: &Policy) -> bool {
-        !self.flapping
-            && self
-                .last_dispatch
-                .is_none_or(|t| at >= t.checked_add_signed(policy.window).unwrap_or(t))
+        self.last_dispatch
+            .is_none_or(|t| at >= t.checked_add_signed(policy.window).unwrap_or(t))
             && self.buffer.as_ref().is_none_or(|b| {
                 at >= b
                     .first_seen
@@ -147,7 +148,7 @@ impl Decision {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub decision: Decision,
-    /// The key was flapping and this (non-flapping) wake ends the episode: one
+    /// The probe was flapping and this (non-flapping) wake ends the episode: one
     /// "settled" message, besides whatever the decision sends.
     pub settled: bool,
     pub state: KeyState,
@@ -158,20 +159,18 @@ pub struct Verdict {
 pub fn decide(state: KeyState, wake: &Wake<'_>, policy: &Policy) -> Verdict {
     let mut next = state;
     if wake.flapping {
-        let decision = if next.flapping {
+        let decision = if wake.in_episode {
             Decision::Flapping
         } else {
             Decision::FlappingStarted
         };
-        next.flapping = true;
         return Verdict {
             decision,
             settled: false,
             state: next,
         };
     }
-    let settled = next.flapping;
-    next.flapping = false;
+    let settled = wake.in_episode;
     let dispatch = |mut next: KeyState, decision| {
         next.last_dispatch = Some(wake.at);
         next.buffer = None;
@@ -245,15 +244,18 @@ pub fn decide(state: KeyState, wake: &Wake<'_>, policy: &Policy) -> Verdict {
     }
 }
 
-/// A `probe.recovered` row of the key: ends a flapping episode (returns
-/// whether it did, and the new state). Recovery does not touch the buffer or
-/// the window: SPEC §5 counts sightings within the window, whatever happened
-/// between them.
-pub fn recovered(state: KeyState) -> (bool, KeyState) {
-    let mut next = state;
-    let was = next.flapping;
-    next.flapping = false;
-    (was, next)
+/// Whether an observation of a probe in a flapping episode ends it: one that
+/// says, explicitly, that the probe no longer flaps (`probe run` marks every
+/// observation).
+pub fn observation_settles(in_episode: bool, observed_flapping: Option<bool>) -> bool {
+    in_episode && observed_flapping == Some(false)
+}
+
+/// Whether a `probe.recovered` row ends the probe's flapping episode: unless
+/// the probe's latest observation said it still flaps (a flapping probe can
+/// string together enough OKs to recover and still be flapping).
+pub fn recovery_settles(in_episode: bool, last_observed_flapping: Option<bool>) -> bool {
+    in_episode && last_observed_flapping != Some(true)
 }
 
 #[cfg(test)]
@@ -288,25 +290,39 @@ mod tests {
             at,
             severity,
             flapping,
+            in_episode: false,
         }
     }
 
     /// Runs a sequence of (offset from t0, severity, flapping) through one key
-    /// and returns the decision names.
-    fn run(p: &Policy, wakes: &[(TimeDelta, Severity, bool)]) -> Vec<&'static str> {
+    /// (keeping its probe's flapping episode as the caller does) and returns
+    /// the decision names, with "+settled" where a wake ended an episode.
+    fn run(p: &Policy, wakes: &[(TimeDelta, Severity, bool)]) -> Vec<String> {
         let mut state = KeyState::default();
+        let mut in_episode = false;
         let ids: Vec<String> = (0..wakes.len()).map(|i| format!("w{i}")).collect();
         wakes
             .iter()
             .zip(&ids)
             .map(|((offset, severity, flapping), id)| {
-                let v = decide(
-                    state.clone(),
-                    &wake(id, t0() + *offset, *severity, *flapping),
-                    p,
-                );
+                let w = Wake {
+                    in_episode,
+                    ..wake(id, t0() + *offset, *severity, *flapping)
+                };
+                let v = decide(state.clone(), &w, p);
                 state = v.state;
-                v.decision.name()
+                if v.decision == Decision::FlappingStarted {
+                    in_episode = true;
+                }
+                if v.settled {
+                    in_episode = false;
+                }
+                let name = v.decision.name();
+                if v.settled {
+                    format!("{name}+settled")
+                } else {
+                    name.to_string()
+                }
             })
             .collect()
     }
@@ -510,39 +526,45 @@ mod tests {
     #[test]
     fn flapping_is_one_message_per_episode_and_one_when_it_settles() {
         let p = policy(W, 2, false);
-        let mut state = KeyState::default();
-        let mut seen = Vec::new();
-        let script = [
-            (0, true),
-            (60, true),
-            (120, true),
-            (180, false), // settles, and this wake is buffered as usual
-            (240, false),
-            (300, true), // a new episode
-        ];
-        for (i, (at, flapping)) in script.iter().enumerate() {
-            let id = format!("w{i}");
-            let v = decide(
-                state.clone(),
-                &wake(&id, t0() + secs(*at), Wn, *flapping),
-                &p,
-            );
-            seen.push((v.decision.name(), v.settled));
-            state = v.state;
-        }
         assert_eq!(
-            seen,
+            run(
+                &p,
+                &[
+                    (secs(0), Wn, true),
+                    (secs(60), Wn, true),
+                    (secs(120), C, true),
+                    (secs(180), Wn, false), // settles; buffered as usual
+                    (secs(240), Wn, false),
+                    (secs(300), Wn, true), // a new episode
+                ]
+            ),
             [
-                ("flapping_started", false),
-                ("flapping", false),
-                ("flapping", false),
-                ("buffered", true),
-                ("dispatch", false),
-                ("flapping_started", false),
+                "flapping_started",
+                "flapping",
+                "flapping",
+                "buffered+settled",
+                "dispatch",
+                "flapping_started",
             ]
         );
         assert_eq!(Decision::Flapping.debounce_reason(), Some("flapping"));
         assert_eq!(Decision::FlappingStarted.debounce_reason(), None);
+    }
+
+    #[test]
+    fn flapping_wakes_leave_the_key_state_alone() {
+        let p = policy(W, 2, false);
+        let buffered = decide(KeyState::default(), &wake("a", t0(), Wn, false), &p).state;
+        let v = decide(buffered.clone(), &wake("f", t0() + secs(1), Wn, true), &p);
+        assert_eq!(v.decision, Decision::FlappingStarted);
+        assert_eq!(v.state, buffered, "a flapping wake does not count");
+        // A settling wake decides with the state as it was.
+        let settle = Wake {
+            in_episode: true,
+            ..wake("b", t0() + secs(2), Wn, false)
+        };
+        let v = decide(buffered, &settle, &p);
+        assert_eq!((v.decision, v.settled), (Decision::Dispatch, true));
     }
 
     #[test]
@@ -556,19 +578,17 @@ mod tests {
     }
 
     #[test]
-    fn recovery_ends_an_episode_only() {
-        let p = policy(W, 2, false);
-        let v = decide(KeyState::default(), &wake("a", t0(), Wn, true), &p);
-        let (settled, state) = recovered(v.state);
-        assert!(settled);
-        assert!(!state.flapping);
-        let (again, _) = recovered(state.clone());
-        assert!(!again);
-        // Recovery keeps the buffer.
-        let b = decide(KeyState::default(), &wake("b", t0(), Wn, false), &p);
-        let (settled, kept) = recovered(b.state.clone());
-        assert!(!settled);
-        assert_eq!(kept, b.state);
+    fn what_ends_an_episode_besides_a_wake() {
+        // An observation ends it only when it says the probe stopped flapping.
+        assert!(observation_settles(true, Some(false)));
+        assert!(!observation_settles(true, Some(true)));
+        assert!(!observation_settles(true, None));
+        assert!(!observation_settles(false, Some(false)));
+        // A recovery ends it unless the latest observation says it still flaps.
+        assert!(recovery_settles(true, None));
+        assert!(recovery_settles(true, Some(false)));
+        assert!(!recovery_settles(true, Some(true)));
+        assert!(!recovery_settles(false, None));
     }
 
     #[test]
@@ -612,8 +632,6 @@ mod tests {
         let buffered = decide(KeyState::default(), &wake("a", t0(), Wn, false), &p).state;
         assert!(!buffered.is_inert(t0() + secs(W) - ms(1), &p));
         assert!(buffered.is_inert(t0() + secs(W), &p));
-        let flapping = decide(KeyState::default(), &wake("a", t0(), Wn, true), &p).state;
-        assert!(!flapping.is_inert(t0() + secs(10 * W), &p));
         assert!(KeyState::default().is_inert(t0(), &p));
     }
 

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::request::{Observation, Recovery, WakeRequest};
+use super::request::{Observation, WakeRequest};
 use crate::channel::{CHAT_LIMIT, Message, truncate};
 use crate::severity::Severity;
 
@@ -77,27 +77,14 @@ pub fn flapping(wake: &WakeRequest) -> Message {
     message(wake.severity, &wake.probe, &body)
 }
 
-/// The end of an episode, by a wake that no longer flaps: it is failing steadily.
-pub fn settled_failing(wake: &WakeRequest) -> Message {
-    let summary = if wake.summary.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", wake.summary)
-    };
-    let body = format!(
-        "{} has stopped flapping ({}) and is now failing steadily ({}){summary}",
-        wake.probe, wake.category, wake.severity
-    );
-    message(wake.severity, &wake.probe, &body)
-}
-
-/// The end of an episode, by a recovery.
-pub fn settled_recovered(recovery: &Recovery) -> Message {
-    let body = format!(
-        "{} has stopped flapping ({}): it has recovered.",
-        recovery.probe, recovery.category
-    );
-    message(Severity::Info, &recovery.probe, &body)
+/// The end of a flapping episode: `now` says how the probe is ("OK", or
+/// "failing steadily (critical, machine_down)").
+pub fn settled(probe: &str, severity: Severity, now: &str, summary: &str) -> Message {
+    let mut body = format!("{probe} has stopped flapping; it is now {now}.");
+    if !summary.is_empty() {
+        body.push_str(&format!("\nLatest: {summary}"));
+    }
+    message(severity, probe, &body)
 }
 
 /// `key=value, …` of an observations object (strings with spaces quoted,
@@ -213,19 +200,17 @@ mod tests {
         fly is flapping (machine_down): its results keep changing between OK and failing. I will not send one message per wake; I will say when it settles.
         Latest: Fly app(s) unreachable: HTTP 401
         ");
-        insta::assert_snapshot!(settled_failing(&wake(Severity::Critical)).text, @r"
+        insta::assert_snapshot!(
+            settled("fly", Severity::Critical, "failing steadily (critical, machine_down)", "HTTP 401").text,
+            @r"
         🚨 Probe alert · fly
-        fly has stopped flapping (machine_down) and is now failing steadily (critical): Fly app(s) unreachable: HTTP 401
-        ");
-        let r = Recovery {
-            id: "r".into(),
-            ts: w.ts,
-            probe: "fly".into(),
-            category: "machine_down".into(),
-        };
-        insta::assert_snapshot!(settled_recovered(&r).text, @r"
+        fly has stopped flapping; it is now failing steadily (critical, machine_down).
+        Latest: HTTP 401
+        "
+        );
+        insta::assert_snapshot!(settled("fly", Severity::Info, "OK", "").text, @r"
         ℹ️ Probe alert · fly
-        fly has stopped flapping (machine_down): it has recovered.
+        fly has stopped flapping; it is now OK.
         ");
     }
 

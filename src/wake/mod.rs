@@ -27,7 +27,7 @@ pub mod message;
 pub mod prompt;
 pub mod request;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -45,13 +45,14 @@ use crate::config::ChannelKind;
 use crate::ctx::{Ctx, Outcome, Verbosity};
 use crate::engine::budget::{self, Budget};
 use crate::engine::{ErrorCode, Investigator};
+use crate::severity::Severity;
 use crate::store::cursor::{self, Check, Cursor};
 use crate::store::lock::Wait;
 use crate::store::state;
 
 use debounce::{Decision, KeyState, Policy};
 use ledger::{Entry, WakeLedger};
-use request::{Observation, Recovery, WakeRequest};
+use request::{Observation, Observed, Recovery, WakeRequest};
 
 pub const CURSOR_FILE: &str = "wake.cursor.json";
 pub const DEBOUNCE_FILE: &str = "wake.debounce.json";
@@ -76,9 +77,23 @@ pub struct WakeState {
     pub cursor: Option<Cursor>,
     #[serde(default)]
     pub keys: Vec<KeyEntry>,
-    /// Each probe's latest results, oldest first (`[wake] recent_observations`).
+    /// What is remembered per probe.
     #[serde(default)]
-    pub recent: BTreeMap<String, Vec<Observation>>,
+    pub probes: BTreeMap<String, ProbeMemory>,
+}
+
+/// Per probe: its latest results (for the prompt) and its flapping episode.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeMemory {
+    /// The latest results, oldest first (`[wake] recent_observations`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent: Vec<Observation>,
+    /// Inside a flapping episode (its one message was sent).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flapping_episode: bool,
+    /// What the latest observation said about flapping, when it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_flapping: Option<bool>,
 }
 
 /// One key's debounce state.
@@ -208,11 +223,7 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
             .into_iter()
             .map(|e| ((e.probe, e.issue_category), e.state))
             .collect(),
-        recent: wake_state
-            .recent
-            .into_iter()
-            .map(|(probe, list)| (probe, list.into_iter().collect()))
-            .collect(),
+        probes: wake_state.probes,
         recent_limit,
         ledger,
         budget,
@@ -243,7 +254,7 @@ struct Consumer<'c> {
     now: DateTime<Utc>,
     policy: Policy,
     keys: BTreeMap<Key, KeyState>,
-    recent: BTreeMap<String, VecDeque<Observation>>,
+    probes: BTreeMap<String, ProbeMemory>,
     recent_limit: usize,
     ledger: WakeLedger,
     budget: Budget,
@@ -268,9 +279,17 @@ struct Consumer<'c> {
 /// What a sent (or skipped) message did, for the item line.
 struct Sent {
     message: &'static str,
+    /// ok | failed | already_sent | dry_run
     status: String,
     error: Option<String>,
     engine_status: Option<String>,
+}
+
+impl Sent {
+    /// Whether a send was attempted (and so recorded in the ledger).
+    fn delivered(&self) -> bool {
+        self.status == "ok" || self.status == "failed"
+    }
 }
 
 /// The `notification.dispatched` channel name (SPEC §3).
@@ -316,8 +335,8 @@ impl Consumer<'_> {
             }
         };
         match row.kind.as_ref() {
-            "probe.observed" => match request::parse_observation(&record) {
-                Ok((probe, observation)) => self.observe(probe, observation),
+            "probe.observed" => match request::parse_observed(&record, row.raw) {
+                Ok(observed) => self.observed(observed, &row.next)?,
                 Err(e) => {
                     self.warn(&format!("{at}: skipped probe.observed row: {e}"));
                     self.outcome.count("malformed", 1);
@@ -352,16 +371,52 @@ impl Consumer<'_> {
         Ok(ControlFlow::Continue(()))
     }
 
-    fn observe(&mut self, probe: String, observation: Observation) {
-        if self.recent_limit == 0 {
-            return;
-        }
-        let list = self.recent.entry(probe).or_default();
-        list.push_back(observation);
-        while list.len() > self.recent_limit {
-            list.pop_front();
+    /// A probe's result: remembered for prompts; it may end a flapping episode.
+    fn observed(&mut self, observed: Observed, next: &Position) -> Result<()> {
+        let Observed {
+            id,
+            probe,
+            observation,
+            flapping,
+        } = observed;
+        let memory = self.probes.entry(probe.clone()).or_default();
+        let in_episode = memory.flapping_episode;
+        memory.observed_flapping = flapping;
+        let (ts, status, summary) = (
+            observation.ts,
+            observation.status.clone(),
+            observation.summary.clone(),
+        );
+        if self.recent_limit > 0 {
+            memory.recent.push(observation);
+            let excess = memory.recent.len().saturating_sub(self.recent_limit);
+            memory.recent.drain(..excess);
         }
         self.changed = true;
+        if !debounce::observation_settles(in_episode, flapping)
+            || self.since.is_some_and(|s| ts < s)
+        {
+            return Ok(());
+        }
+        self.see(ts);
+        let (severity, now) = match status.as_str() {
+            "ok" => (Severity::Info, "OK".to_string()),
+            "critical" => (Severity::Critical, "critical".to_string()),
+            other => (Severity::Warning, other.to_string()),
+        };
+        let sent = self.settle(&probe, &status, &id, severity, &now, &summary)?;
+        let line = format!(
+            "{} {probe}: observed {status}, flapping settled ({})",
+            format_ts(ts),
+            sent.status
+        );
+        let item = json!({"row_id": id, "ts": format_ts(ts), "probe": probe,
+                          "decision": "observed", "settled": true, "status": sent.status});
+        self.report(&line, &item)?;
+        if sent.delivered() {
+            self.commit(next)?;
+        }
+        Ok(())
     }
 
     fn see(&mut self, at: DateTime<Utc>) {
@@ -369,28 +424,51 @@ impl Consumer<'_> {
         self.changed = true;
     }
 
-    fn recovery(&mut self, recovery: &Recovery, next: &Position) -> Result<()> {
-        self.see(recovery.ts);
-        let key = (recovery.probe.clone(), recovery.category.clone());
-        let Some(state) = self.keys.get(&key) else {
-            return Ok(());
-        };
-        let (settled, next_state) = debounce::recovered(state.clone());
-        self.keys.insert(key, next_state);
-        if !settled {
-            return Ok(());
+    /// Ends the probe's flapping episode and says so.
+    fn settle(
+        &mut self,
+        probe: &str,
+        category: &str,
+        row_id: &str,
+        severity: Severity,
+        now: &str,
+        summary: &str,
+    ) -> Result<Sent> {
+        if let Some(memory) = self.probes.get_mut(probe) {
+            memory.flapping_episode = false;
         }
-        let id = ledger::settled_id(&recovery.id);
-        let message = message::settled_recovered(recovery);
+        self.changed = true;
+        let message = message::settled(probe, severity, now, summary);
         let sent = self.send_plain(
-            &id,
-            &recovery.id,
-            &recovery.probe,
-            &recovery.category,
+            &ledger::settled_id(row_id),
+            row_id,
+            probe,
+            category,
             "settled",
             &message,
         )?;
         self.outcome.count("settled", 1);
+        Ok(sent)
+    }
+
+    fn recovery(&mut self, recovery: &Recovery, next: &Position) -> Result<()> {
+        self.see(recovery.ts);
+        let memory = self.probes.get(&recovery.probe);
+        let settles = debounce::recovery_settles(
+            memory.is_some_and(|m| m.flapping_episode),
+            memory.and_then(|m| m.observed_flapping),
+        );
+        if !settles {
+            return Ok(());
+        }
+        let sent = self.settle(
+            &recovery.probe,
+            &recovery.category,
+            &recovery.id,
+            Severity::Info,
+            "OK",
+            &recovery.summary,
+        )?;
         let item = json!({
             "row_id": recovery.id,
             "ts": format_ts(recovery.ts),
@@ -408,7 +486,10 @@ impl Consumer<'_> {
             sent.status
         );
         self.report(&line, &item)?;
-        self.commit(next)
+        if sent.delivered() {
+            self.commit(next)?;
+        }
+        Ok(())
     }
 
     fn wake(&mut self, wake: &WakeRequest, next: &Position) -> Result<()> {
@@ -419,6 +500,10 @@ impl Consumer<'_> {
         let already = self.ledger.contains(&wake.id);
         // Kept only for a wake already sent (rare: a re-read), see below.
         let before = already.then(|| state.clone());
+        let in_episode = self
+            .probes
+            .get(&wake.probe)
+            .is_some_and(|m| m.flapping_episode);
         let verdict = debounce::decide(
             state,
             &debounce::Wake {
@@ -426,6 +511,7 @@ impl Consumer<'_> {
                 at: wake.ts,
                 severity: wake.severity,
                 flapping: wake.flapping,
+                in_episode,
             },
             &self.policy,
         );
@@ -439,18 +525,23 @@ impl Consumer<'_> {
             _ => verdict.state,
         };
         self.keys.insert(key, state);
+        if decision == Decision::FlappingStarted {
+            self.probes
+                .entry(wake.probe.clone())
+                .or_default()
+                .flapping_episode = true;
+        }
         let mut sent = Vec::new();
         if verdict.settled {
-            let message = message::settled_failing(wake);
-            sent.push(self.send_plain(
-                &ledger::settled_id(&wake.id),
-                &wake.id,
+            let now = format!("failing steadily ({}, {})", wake.severity, wake.category);
+            sent.push(self.settle(
                 &wake.probe,
                 &wake.category,
-                "settled",
-                &message,
+                &wake.id,
+                wake.severity,
+                &now,
+                &wake.summary,
             )?);
-            self.outcome.count("settled", 1);
         }
         match decision {
             Decision::Dispatch | Decision::Bypassed => {
@@ -485,9 +576,7 @@ impl Consumer<'_> {
         if decision == Decision::Bypassed && !already {
             self.outcome.count("bypassed", 1);
         }
-        let delivered = sent
-            .iter()
-            .any(|s| s.status == "ok" || s.status == "failed");
+        let delivered = sent.iter().any(Sent::delivered);
         self.report_wake(wake, decision, verdict.settled, already, &sent)?;
         if delivered {
             self.commit(next)?;
@@ -497,9 +586,9 @@ impl Consumer<'_> {
 
     /// The probe's recent results, oldest first.
     fn recent_of(&self, probe: &str) -> Vec<Observation> {
-        self.recent
+        self.probes
             .get(probe)
-            .map(|l| l.iter().cloned().collect())
+            .map(|m| m.recent.clone())
             .unwrap_or_default()
     }
 
@@ -913,8 +1002,9 @@ impl Consumer<'_> {
             let policy = self.policy;
             self.keys.retain(|_, s| !s.is_inert(horizon, &policy));
             let oldest = latest - TimeDelta::days(ledger::KEEP_DAYS);
-            self.recent
-                .retain(|_, l| l.back().is_some_and(|o| o.ts >= oldest));
+            self.probes.retain(|_, m| {
+                m.flapping_episode || m.recent.last().is_some_and(|o| o.ts >= oldest)
+            });
         }
         let state = WakeState {
             cursor: Some(at.clone()),
@@ -927,11 +1017,7 @@ impl Consumer<'_> {
                     state: state.clone(),
                 })
                 .collect(),
-            recent: self
-                .recent
-                .iter()
-                .map(|(p, l)| (p.clone(), l.iter().cloned().collect()))
-                .collect(),
+            probes: self.probes.clone(),
         };
         state::save(&self.ctx.root.state_file(DEBOUNCE_FILE), &state)?;
         state::save(&self.ctx.root.state_file(CURSOR_FILE), &at)?;
@@ -971,15 +1057,19 @@ impl Consumer<'_> {
             if settled > 0 {
                 parts.push(format!("{settled} settled"));
             }
-            let mut line = format!(
-                "wake consume: {wakes} wake{}: {}",
-                if wakes == 1 { "" } else { "s" },
-                if parts.is_empty() {
-                    "nothing to do".to_string()
-                } else {
-                    parts.join(", ")
-                }
-            );
+            let done = if parts.is_empty() {
+                "nothing to do".to_string()
+            } else {
+                parts.join(", ")
+            };
+            let mut line = if wakes > 0 {
+                format!(
+                    "wake consume: {wakes} wake{}: {done}",
+                    if wakes == 1 { "" } else { "s" }
+                )
+            } else {
+                format!("wake consume: {done}")
+            };
             if c("engine_failed") > 0 {
                 line.push_str(&format!("; {} fallback", c("engine_failed")));
             }

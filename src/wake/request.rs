@@ -43,6 +43,7 @@ pub struct Recovery {
     pub ts: DateTime<Utc>,
     pub probe: String,
     pub category: String,
+    pub summary: String,
 }
 
 /// One result of a probe, as the prompt shows it.
@@ -144,6 +145,30 @@ pub fn parse_recovery(record: &Record, raw: &[u8]) -> Result<Recovery, String> {
         ts: record.ts,
         probe,
         category,
+        summary: text(&record.details, "summary")
+            .map(|s| one_line(&s))
+            .unwrap_or_default(),
+    })
+}
+
+/// A `probe.observed` row: the probe, its result, and what it says about
+/// flapping (`probe run` marks every observation; other writers may not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    pub id: String,
+    pub probe: String,
+    pub observation: Observation,
+    pub flapping: Option<bool>,
+}
+
+/// Reads a `probe.observed` row.
+pub fn parse_observed(record: &Record, raw: &[u8]) -> Result<Observed, String> {
+    let (probe, observation) = parse_observation(record)?;
+    Ok(Observed {
+        id: row_id(record, raw),
+        probe,
+        observation,
+        flapping: record.details.get("flapping").and_then(Value::as_bool),
     })
 }
 

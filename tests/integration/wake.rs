@@ -518,19 +518,17 @@ fn flapping_sends_one_message_per_episode_and_one_when_it_settles() {
         ],
     );
     let out = consume(&env);
-    assert_eq!(
-        out.stdout.matches("Probe alert").count(),
-        1,
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("api is flapping (down)"),
-        "{}",
-        out.stdout
-    );
-    // More flapping in a later run: still nothing.
-    append(&env, &[flapping_wake("f4", "2026-05-24T07:03:00Z", "api")]);
+    insta::assert_snapshot!(out.stdout, @r"
+    ⚠️ Probe alert · api
+    api is flapping (down): its results keep changing between OK and failing. I will not send one message per wake; I will say when it settles.
+    Latest: api answers HTTP 503
+
+    wake consume: 3 wakes: 1 flapping (one message), 2 flapping (held)
+    ");
+    // More flapping in a later run, under another category: still nothing.
+    let mut other = flapping_wake("f4", "2026-05-24T07:03:00Z", "api");
+    other["details"]["issue_category"] = json!("slow");
+    append(&env, &[other]);
     let out = consume(&env);
     assert!(!out.stdout.contains("Probe alert"), "{}", out.stdout);
     // It settles into failing steadily: one "settled" message (and the wake
@@ -540,16 +538,13 @@ fn flapping_sends_one_message_per_episode_and_one_when_it_settles() {
         &[wake("s1", "2026-05-24T07:04:00Z", "api", "critical")],
     );
     let out = consume(&env);
-    assert_eq!(
-        out.stdout.matches("Probe alert").count(),
-        1,
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout
-            .contains("api has stopped flapping (down) and is now failing steadily")
-    );
+    insta::assert_snapshot!(out.stdout, @r"
+    🚨 Probe alert · api
+    api has stopped flapping; it is now failing steadily (critical, down).
+    Latest: api answers HTTP 503
+
+    wake consume: 1 wake: 1 buffered, 1 settled
+    ");
     // A new episode, ended by a recovery.
     append(
         &env,
@@ -567,7 +562,9 @@ fn flapping_sends_one_message_per_episode_and_one_when_it_settles() {
     );
     assert!(
         out.stdout
-            .contains("ℹ️ Probe alert · api\napi has stopped flapping (down): it has recovered.")
+            .contains("ℹ️ Probe alert · api\napi has stopped flapping; it is now OK."),
+        "{}",
+        out.stdout
     );
     let messages: Vec<_> = env
         .audit_kind("notification.dispatched")
@@ -581,6 +578,59 @@ fn flapping_sends_one_message_per_episode_and_one_when_it_settles() {
         .map(|r| r["details"]["reason"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(held, ["flapping", "flapping", "flapping", "buffered"]);
+}
+
+/// `probe run` marks every observation with `flapping`; an episode ends when
+/// an observation says it stopped, and a recovery inside it does not end it.
+#[test]
+fn observations_end_an_episode_and_a_recovery_inside_it_does_not() {
+    let env = stamped();
+    let obs = |ts: &str, status: &str, flapping: bool| {
+        let mut row = observed(ts, "api", status, &format!("api is {status}"));
+        row["details"]["flapping"] = json!(flapping);
+        row
+    };
+    append(
+        &env,
+        &[
+            obs("2026-05-24T07:00:00Z", "critical", true),
+            flapping_wake("f1", "2026-05-24T07:00:00Z", "api"),
+            obs("2026-05-24T07:01:00Z", "ok", true),
+            obs("2026-05-24T07:02:00Z", "ok", true),
+            // Two OKs in a row recover the episode of failures, but the
+            // probe still flaps: no "settled" yet.
+            recovered("r1", "2026-05-24T07:02:00Z", "api"),
+            obs("2026-05-24T07:03:00Z", "critical", true),
+            flapping_wake("f2", "2026-05-24T07:03:00Z", "api"),
+        ],
+    );
+    let out = consume(&env);
+    assert_eq!(
+        out.stdout.matches("Probe alert").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("api is flapping"));
+    append(
+        &env,
+        &[
+            obs("2026-05-24T07:20:00Z", "ok", false),
+            obs("2026-05-24T07:21:00Z", "ok", false),
+        ],
+    );
+    let out = consume(&env);
+    insta::assert_snapshot!(out.stdout, @r"
+    ℹ️ Probe alert · api
+    api has stopped flapping; it is now OK.
+    Latest: api is ok
+
+    wake consume: 1 settled
+    ");
+    // Settled once: the next flapping wake is a new episode.
+    append(&env, &[flapping_wake("f3", "2026-05-24T07:40:00Z", "api")]);
+    let out = consume(&env);
+    assert!(out.stdout.contains("api is flapping"), "{}", out.stdout);
 }
 
 // ---------------------------------------------------------------- engines
