@@ -834,19 +834,52 @@ fn anthropic_engine_speaks_the_messages_api() {
     );
     assert_eq!(d["model"], "claude-test");
 
-    // A bad key is never silent.
-    engine.push(fakes::api_error(401, "invalid x-api-key"));
-    append(
-        &env,
-        &[wake("w2", "2026-05-24T07:00:00Z", "db", "critical")],
+    // A bad key is never silent; odd answers are refused.
+    let tool_use = Reply::json(
+        200,
+        json!({"content": [{"type": "tool_use", "id": "t1", "name": "restart", "input": {}}],
+               "usage": {"input_tokens": 5, "output_tokens": 5}}),
     );
-    let out = consume(&env);
-    assert!(
-        out.stdout.contains("engine returned: engine_http_401"),
-        "{}",
-        out.stdout
-    );
-    assert!(out.stderr.contains("engine_http_401"), "{}", out.stderr);
+    let cases = [
+        (
+            fakes::api_error(401, "invalid x-api-key"),
+            "engine_http_401",
+        ),
+        (fakes::api_error(403, "forbidden"), "engine_http_403"),
+        (
+            Reply::json(529, json!({"type": "error"})),
+            "engine_http_529",
+        ),
+        (
+            Reply::text(200, "{\"content\": [truncated"),
+            "engine_bad_response",
+        ),
+        (tool_use, "engine_bad_response"),
+        (
+            fakes::anthropic_ok("[\"restart\"]", 5, 5),
+            "engine_bad_response",
+        ),
+    ];
+    for (i, (reply, code)) in cases.into_iter().enumerate() {
+        engine.push(reply);
+        let probe = format!("p{i}");
+        append(
+            &env,
+            &[wake(
+                &format!("x{i}"),
+                "2026-05-24T07:00:00Z",
+                &probe,
+                "critical",
+            )],
+        );
+        let out = consume(&env);
+        assert!(
+            out.stdout.contains(&format!("engine returned: {code}")),
+            "{code}: {}",
+            out.stdout
+        );
+        assert!(out.stderr.contains(code), "{code}: {}", out.stderr);
+    }
 }
 
 #[test]
