@@ -75,7 +75,7 @@ fn generate(dir: &Path, total: u64) -> (u64, u64) {
                     state % 3000,
                     state % 600,
                     state % 4000,
-                    pick % 2 == 0
+                    pick.is_multiple_of(2)
                 )
             } else if pick < 92 {
                 format!(
