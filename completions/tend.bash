@@ -22,6 +22,9 @@ _tend() {
             tend,config)
                 cmd="tend__subcmd__config"
                 ;;
+            tend,doctor)
+                cmd="tend__subcmd__doctor"
+                ;;
             tend,generate)
                 cmd="tend__subcmd__generate"
                 ;;
@@ -94,6 +97,9 @@ _tend() {
             tend__subcmd__help,config)
                 cmd="tend__subcmd__help__subcmd__config"
                 ;;
+            tend__subcmd__help,doctor)
+                cmd="tend__subcmd__help__subcmd__doctor"
+                ;;
             tend__subcmd__help,generate)
                 cmd="tend__subcmd__help__subcmd__generate"
                 ;;
@@ -131,7 +137,7 @@ _tend() {
 
     case "${cmd}" in
         tend)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init config audit status generate help"
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init config audit status doctor generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -452,6 +458,32 @@ _tend() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tend__subcmd__doctor)
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tend__subcmd__generate)
             opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -591,7 +623,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__help)
-            opts="init config audit status generate help"
+            opts="init config audit status doctor generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -677,6 +709,20 @@ _tend() {
         tend__subcmd__help__subcmd__config__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -89,6 +89,14 @@ pub enum Command {
     /// switch for cron), so `tend status -q || page-someone` works.
     Status(StatusArgs),
 
+    /// Check the root and explain how to recover from what is found
+    ///
+    /// Reports an invalid configuration, quarantined state files, leftovers of
+    /// interrupted writes, items left in two status directories, held locks, and
+    /// a root on a network filesystem. Changes nothing; exit 1 when something
+    /// needs attention.
+    Doctor,
+
     /// Generate man pages and shell completions (for packagers)
     #[command(subcommand, hide = true)]
     Generate(GenerateCommand),

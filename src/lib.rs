@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod ctx;
 pub mod docs;
+pub mod doctor;
 pub mod exit;
 pub mod http;
 pub mod init;
@@ -86,7 +87,8 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
     let clock = g.now.map(Clock::fixed).unwrap_or_else(Clock::system);
     // `init` must work before (and regardless of) any configuration.
     let config = match &cli.command {
-        Command::Init(_) => Config::default(),
+        // `doctor` reports configuration problems instead of stopping on them.
+        Command::Init(_) | Command::Doctor => Config::default(),
         _ => config::load(root.dir(), g.config.as_deref(), env)?,
     };
     let mut ctx = Ctx {
@@ -103,6 +105,7 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Config(ConfigCommand::Show) => config::cmd::show(&mut ctx)?,
         Command::Audit(command) => audit::cmd::run(&mut ctx, command)?,
         Command::Status(args) => status::run(&mut ctx, args)?,
+        Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env)?,
         Command::Generate(_) => unreachable!("handled above"),
     };
     ctx.out.flush()?;

@@ -136,3 +136,41 @@ fn usage_errors_exit_2_and_help_exits_0() {
         .status(2);
     assert!(out.stderr.contains("--root"), "{}", out.stderr);
 }
+
+#[test]
+fn doctor_explains_quarantine_leftovers_and_config_problems() {
+    let env = TestEnv::new();
+    env.tend(&["init"]).ok();
+    let out = env.tend(&["doctor"]).ok();
+    assert!(out.stdout.contains("no problems found"), "{}", out.stdout);
+
+    env.write("state/wake.ledger.json", "{not json");
+    env.tend(&["status"]).status(0); // status does not read the ledger
+    env.write("state/wake.cursor.json", "{not json");
+    env.tend(&["status"]).status(74);
+    env.write("state/.probes.json.tmp.123.0", "partial");
+    env.write("proposals/router-tuning/pending/p-1.json", "{}");
+    env.write("proposals/router-tuning/approved/p-1.json", "{}");
+    env.write("tend.toml", "[wake]\nbogus = 1\n");
+    let out = env.tend(&["doctor"]).status(1);
+    assert!(
+        out.stdout
+            .contains("a copy of state/wake.cursor.json that could not be parsed"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains(".probes.json.tmp.123.0 is a temporary file"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("p-1 is in pending and approved"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("wake.bogus"), "{}", out.stdout);
+    let json = env.tend(&["--json", "doctor"]).status(1).json_lines();
+    assert_eq!(json.last().unwrap()["problems"], 4);
+}
