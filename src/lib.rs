@@ -15,9 +15,11 @@ pub mod docs;
 pub mod exit;
 pub mod http;
 pub mod init;
+pub mod probe;
 pub mod severity;
 pub mod status;
 pub mod store;
+pub mod tick;
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter};
@@ -103,6 +105,8 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Config(ConfigCommand::Show) => config::cmd::show(&mut ctx)?,
         Command::Audit(command) => audit::cmd::run(&mut ctx, command)?,
         Command::Status(args) => status::run(&mut ctx, args)?,
+        Command::Probe(command) => probe::run(&mut ctx, command)?,
+        Command::Tick(args) => tick::run(&mut ctx, args)?,
         Command::Generate(_) => unreachable!("handled above"),
     };
     ctx.out.flush()?;

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use duration::{Duration, ParseDurationError};
 pub use secret::Secret;
+pub use validate::is_valid_name;
 
 use crate::severity::Severity;
 
