@@ -218,6 +218,8 @@ fn format_probe(name: &str, p: &ProbeState, now: DateTime<Utc>) -> String {
             p.flapping_since.as_deref().unwrap_or("?"),
             p.state_change_percent
         ));
+    } else if let Some(ended) = &p.flapping_ended {
+        line.push_str(&format!(" — stopped flapping at {ended}"));
     } else if let Some(last) = p.changes.last() {
         line.push_str(&format!(
             " — last change {} → {} at {}",
@@ -244,6 +246,7 @@ fn probe_summaries(state: &ProbesState) -> serde_json::Map<String, serde_json::V
                     "down_since": p.down_since,
                     "flapping": p.flapping,
                     "flapping_since": p.flapping_since,
+                    "flapping_ended": p.flapping_ended,
                 }),
             )
         })

@@ -9,7 +9,7 @@ use std::ffi::OsStr;
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
-use std::process::{ChildStderr, ChildStdout, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -22,12 +22,13 @@ use super::result::{End, Finished, STDERR_KEEP};
 /// then what was read so far is used and the reader is abandoned.
 const PIPE_GRACE: Duration = Duration::from_millis(500);
 
-/// Runs `program args…` in `cwd`, keeping at most `limit` bytes of standard
-/// output.
+/// Runs `program args…` in `cwd` without the variables `hide_env`, keeping at
+/// most `limit` bytes of standard output.
 pub fn run(
     program: &OsStr,
     args: &[String],
     cwd: &Path,
+    hide_env: &[String],
     timeout: Duration,
     limit: usize,
 ) -> Finished {
@@ -41,6 +42,9 @@ pub fn run(
         .stderr(Stdio::piped())
         // Its own group, so that it and everything it starts can be killed together.
         .process_group(0);
+    for var in hide_env {
+        command.env_remove(var);
+    }
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -55,7 +59,7 @@ pub fn run(
     };
     let pid = child.id() as libc::pid_t;
     let stdout = Capture::start(child.stdout.take(), limit);
-    let stderr = Capture::start_err(child.stderr.take(), STDERR_KEEP * 4);
+    let stderr = Capture::start(child.stderr.take(), STDERR_KEEP * 4);
 
     // Wait for the exit without reaping it: while the leader is an unreaped
     // zombie its pid cannot be reused, so killing the group by that id below
@@ -135,15 +139,7 @@ struct Capture {
 }
 
 impl Capture {
-    fn start(pipe: Option<ChildStdout>, limit: usize) -> Capture {
-        Capture::spawn(pipe.map(|p| Box::new(p) as Box<dyn Read + Send>), limit)
-    }
-
-    fn start_err(pipe: Option<ChildStderr>, limit: usize) -> Capture {
-        Capture::spawn(pipe.map(|p| Box::new(p) as Box<dyn Read + Send>), limit)
-    }
-
-    fn spawn(pipe: Option<Box<dyn Read + Send>>, limit: usize) -> Capture {
+    fn start<R: Read + Send + 'static>(pipe: Option<R>, limit: usize) -> Capture {
         let buffer = Arc::new(Mutex::new(Buffer::default()));
         let (tx, done) = mpsc::channel();
         if let Some(mut pipe) = pipe {
@@ -192,6 +188,7 @@ mod tests {
             OsStr::new("/bin/sh"),
             &["-c".to_string(), script.to_string()],
             Path::new("/"),
+            &["TEND_TEST_SECRET".to_string()],
             Duration::from_millis(timeout_ms),
             limit,
         )
@@ -227,6 +224,7 @@ mod tests {
             OsStr::new("/nonexistent/check_x"),
             &[],
             Path::new("/"),
+            &[],
             Duration::from_secs(1),
             100,
         );

@@ -119,6 +119,7 @@ fn run_selected(
         deadline: ctx.config.probes.deadline.to_std(),
         output_limit: ctx.config.probes.output_limit,
         cwd: ctx.root.dir().to_path_buf(),
+        hide_env: ctx.config.secret_env_vars(),
     };
     let results = schedule::run_all(&selected, &settings);
 
@@ -249,7 +250,8 @@ struct Tally {
     wakes: u64,
     changed: u64,
     recovered: Vec<String>,
-    flapping: u64,
+    /// Flapping now, including those that started this run.
+    flapping: Vec<String>,
     flap_started: Vec<String>,
     flap_ended: Vec<String>,
     failed_to_start: Vec<String>,
@@ -276,7 +278,9 @@ impl Tally {
             }
             t.wakes += u64::from(r.decision.wake);
             t.changed += u64::from(r.decision.changed);
-            t.flapping += u64::from(r.decision.state.flapping);
+            if r.decision.state.flapping {
+                t.flapping.push(name.clone());
+            }
             if r.decision.recovered.is_some() {
                 t.recovered.push(name.clone());
             }
@@ -349,6 +353,15 @@ impl Tally {
         if !self.flap_started.is_empty() {
             let _ = write!(line, "; flapping started: {}", list(&self.flap_started));
         }
+        let still: Vec<String> = self
+            .flapping
+            .iter()
+            .filter(|n| !self.flap_started.contains(n))
+            .cloned()
+            .collect();
+        if !still.is_empty() {
+            let _ = write!(line, "; still flapping: {}", list(&still));
+        }
         if !self.flap_ended.is_empty() {
             let _ = write!(line, "; flapping ended: {}", list(&self.flap_ended));
         }
@@ -388,7 +401,7 @@ impl Tally {
             ("wakes", self.wakes),
             ("changed", self.changed),
             ("recovered", self.recovered.len() as u64),
-            ("flapping", self.flapping),
+            ("flapping", self.flapping.len() as u64),
             ("failed_to_start", self.failed_to_start.len() as u64),
             ("skipped", self.skipped as u64),
             ("not_run", self.not_run as u64),

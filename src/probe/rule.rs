@@ -139,10 +139,14 @@ pub fn apply(previous: Option<&ProbeState>, obs: Observation, recover_after: u32
     let share = flap::share(&statuses);
     let was_flapping = previous.is_some_and(|p| p.flapping);
     let flapping = flap::next(was_flapping, share);
-    let (flap, flapping_since) = match (was_flapping, flapping) {
-        (false, true) => (Some(FlapChange::Started), Some(obs.at.clone())),
-        (true, false) => (Some(FlapChange::Ended), None),
-        _ => (None, previous.and_then(|p| p.flapping_since.clone())),
+    let (flap, flapping_since, flapping_ended) = match (was_flapping, flapping) {
+        (false, true) => (Some(FlapChange::Started), Some(obs.at.clone()), None),
+        (true, false) => (Some(FlapChange::Ended), None, Some(obs.at.clone())),
+        _ => (
+            None,
+            previous.and_then(|p| p.flapping_since.clone()),
+            previous.and_then(|p| p.flapping_ended.clone()),
+        ),
     };
 
     Decision {
@@ -159,6 +163,7 @@ pub fn apply(previous: Option<&ProbeState>, obs: Observation, recover_after: u32
             down_category,
             flapping,
             flapping_since,
+            flapping_ended,
             state_change_percent: share.percent(),
             history,
             changes,
@@ -452,7 +457,13 @@ mod tests {
         assert_eq!(ended.len(), 1);
         assert!(ds[5].state.flapping && ds[5].state.flapping_since.is_some());
         assert!(ds[ended[0] - 1].state.flapping);
-        assert!(!ds[ended[0]].state.flapping && ds[ended[0]].state.flapping_since.is_none());
+        let end = &ds[ended[0]].state;
+        assert!(!end.flapping && end.flapping_since.is_none());
+        assert_eq!(
+            end.flapping_ended.as_deref(),
+            Some(end.last_checked.as_str())
+        );
+        assert!(ds[5].state.flapping_ended.is_none());
         assert!(ds[7].wake && ds[7].state.flapping);
     }
 

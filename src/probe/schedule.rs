@@ -20,6 +20,8 @@ pub struct Settings {
     pub output_limit: usize,
     /// The working directory of exec probes (the root).
     pub cwd: PathBuf,
+    /// Variables holding tend's own secrets, which probes do not inherit.
+    pub hide_env: Vec<String>,
 }
 
 /// Runs `probes`; a slot is `None` when the deadline passed before that probe
@@ -75,6 +77,7 @@ pub fn run_one(probe: &Planned, left: Duration, settings: &Settings) -> ProbeRes
             path.as_os_str(),
             &[],
             &settings.cwd,
+            &settings.hide_env,
             timeout,
             limit,
         )),
@@ -83,6 +86,7 @@ pub fn run_one(probe: &Planned, left: Duration, settings: &Settings) -> ProbeRes
                 program_path(program, settings).as_os_str(),
                 args,
                 &settings.cwd,
+                &settings.hide_env,
                 timeout,
                 limit,
             )),

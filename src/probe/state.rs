@@ -35,7 +35,8 @@ pub const KEEP: usize = 20;
 ///                                                   //   recovered (recover_after OKs); null when none
 ///       "down_category": "…|null",                  // issue_category of that episode's latest non-OK result
 ///       "flapping": false,
-///       "flapping_since": "…|null",
+///       "flapping_since": "…|null",                 // when the current flapping began
+///       "flapping_ended": "…|null",                 // when the last flapping ended (null while flapping)
 ///       "state_change_percent": 12.3,               // the weighted share of state changes (flap rule)
 ///       "history": [{"ts": "…", "status": "ok"}],   // the last 20 results, oldest first
 ///       "changes": [{"ts": "…", "from": "ok", "to": "critical"}]   // the last 20 state changes, oldest first
@@ -74,6 +75,8 @@ pub struct ProbeState {
     pub flapping: bool,
     #[serde(default)]
     pub flapping_since: Option<String>,
+    #[serde(default)]
+    pub flapping_ended: Option<String>,
     #[serde(default)]
     pub state_change_percent: f64,
     #[serde(default)]
@@ -119,6 +122,7 @@ mod tests {
                     down_category: Some("db_down".into()),
                     flapping: false,
                     flapping_since: None,
+                    flapping_ended: None,
                     state_change_percent: 6.3,
                     history: vec![HistoryEntry {
                         ts: "2026-05-24T08:00:00.000Z".into(),
@@ -147,6 +151,7 @@ mod tests {
             "down_category",
             "flapping",
             "flapping_since",
+            "flapping_ended",
             "state_change_percent",
             "history",
             "changes",

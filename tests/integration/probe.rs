@@ -614,7 +614,9 @@ fn flapping_starts_shows_and_ends() {
     assert_eq!(state(&env)["probes"]["svc"]["flapping"], false);
     let last = env.audit_kind("probe.observed").pop().unwrap();
     assert_eq!(last["details"]["flap"], "ended");
-    assert!(!env.tend(&["status"]).ok().stdout.contains("FLAPPING"));
+    let status = env.tend(&["status"]).ok().stdout;
+    assert!(!status.contains("FLAPPING"), "{status}");
+    assert!(status.contains("stopped flapping at"), "{status}");
 }
 
 #[test]
@@ -868,5 +870,22 @@ fn tick_exits_with_the_worst_step() {
         out.stderr.contains("tend: error: probe run: state file"),
         "{}",
         out.stderr
+    );
+}
+
+#[test]
+fn probes_do_not_inherit_tends_secrets() {
+    let mut env = TestEnv::new();
+    env.write("tend.toml", "[engine]\napi_key_env = \"MY_KEY\"\n");
+    env.set_env("MY_KEY", "sk-secret-value");
+    env.set_env("OTHER", "visible");
+    env.script(
+        "probes.d/env",
+        "#!/bin/sh\necho \"OK - key=${MY_KEY:-unset} other=${OTHER:-unset}\"\n",
+    );
+    env.tend(&["probe", "run"]).ok();
+    assert_eq!(
+        observed(&env, "env")["details"]["summary"],
+        "OK - key=unset other=visible"
     );
 }
