@@ -71,9 +71,13 @@ pub fn run(
     });
     let timed_out = rx.recv_timeout(timeout).is_err();
     // SAFETY: kill(2) with a negative pid signals the process group `pid`,
-    // which this process created with process_group(0) and has not reaped.
+    // which this process created with process_group(0) and has not reaped;
+    // the leader is also killed by its pid in case it left its group.
     unsafe {
         libc::kill(-pid, libc::SIGKILL);
+        if timed_out {
+            libc::kill(pid, libc::SIGKILL);
+        }
     }
     let _ = waiter.join();
     let status = child.wait();
