@@ -34,8 +34,14 @@ _tend() {
             tend,init)
                 cmd="tend__subcmd__init"
                 ;;
+            tend,probe)
+                cmd="tend__subcmd__probe"
+                ;;
             tend,status)
                 cmd="tend__subcmd__status"
+                ;;
+            tend,tick)
+                cmd="tend__subcmd__tick"
                 ;;
             tend__subcmd__audit,emit)
                 cmd="tend__subcmd__audit__subcmd__emit"
@@ -109,8 +115,14 @@ _tend() {
             tend__subcmd__help,init)
                 cmd="tend__subcmd__help__subcmd__init"
                 ;;
+            tend__subcmd__help,probe)
+                cmd="tend__subcmd__help__subcmd__probe"
+                ;;
             tend__subcmd__help,status)
                 cmd="tend__subcmd__help__subcmd__status"
+                ;;
+            tend__subcmd__help,tick)
+                cmd="tend__subcmd__help__subcmd__tick"
                 ;;
             tend__subcmd__help__subcmd__audit,emit)
                 cmd="tend__subcmd__help__subcmd__audit__subcmd__emit"
@@ -130,6 +142,21 @@ _tend() {
             tend__subcmd__help__subcmd__generate,man)
                 cmd="tend__subcmd__help__subcmd__generate__subcmd__man"
                 ;;
+            tend__subcmd__help__subcmd__probe,run)
+                cmd="tend__subcmd__help__subcmd__probe__subcmd__run"
+                ;;
+            tend__subcmd__probe,help)
+                cmd="tend__subcmd__probe__subcmd__help"
+                ;;
+            tend__subcmd__probe,run)
+                cmd="tend__subcmd__probe__subcmd__run"
+                ;;
+            tend__subcmd__probe__subcmd__help,help)
+                cmd="tend__subcmd__probe__subcmd__help__subcmd__help"
+                ;;
+            tend__subcmd__probe__subcmd__help,run)
+                cmd="tend__subcmd__probe__subcmd__help__subcmd__run"
+                ;;
             *)
                 ;;
         esac
@@ -137,7 +164,7 @@ _tend() {
 
     case "${cmd}" in
         tend)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init config audit status doctor generate help"
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init config audit status doctor probe tick generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,7 +650,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__help)
-            opts="init config audit status doctor generate help"
+            opts="init config audit status doctor probe tick generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -804,7 +831,49 @@ _tend() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tend__subcmd__help__subcmd__probe)
+            opts="run"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__probe__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tend__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__tick)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -844,7 +913,127 @@ _tend() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tend__subcmd__probe)
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version run help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__probe__subcmd__help)
+            opts="run help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__probe__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__probe__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__probe__subcmd__run)
+            opts="-q -v -h -V --nagios-exit --root --config --now --json --dry-run --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tend__subcmd__status)
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__tick)
             opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

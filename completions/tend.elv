@@ -36,6 +36,8 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand audit 'Append to or read the audit log'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
             cand doctor 'Check the root and explain how to recover from what is found'
+            cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
+            cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand generate 'Generate man pages and shell completions (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -212,6 +214,62 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tend;probe'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand run 'Run every enabled probe (or the named ones) once'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;probe;run'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --nagios-exit 'Exit with the worst probe state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;probe;help'= {
+            cand run 'Run every enabled probe (or the named ones) once'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;probe;help;run'= {
+        }
+        &'tend;probe;help;help'= {
+        }
+        &'tend;tick'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tend;generate'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
@@ -278,6 +336,8 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand audit 'Append to or read the audit log'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
             cand doctor 'Check the root and explain how to recover from what is found'
+            cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
+            cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand generate 'Generate man pages and shell completions (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -302,6 +362,13 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;help;status'= {
         }
         &'tend;help;doctor'= {
+        }
+        &'tend;help;probe'= {
+            cand run 'Run every enabled probe (or the named ones) once'
+        }
+        &'tend;help;probe;run'= {
+        }
+        &'tend;help;tick'= {
         }
         &'tend;help;generate'= {
             cand man 'Write one man page per subcommand into DIR'

@@ -38,6 +38,8 @@ complete -c tend -n "__fish_tend_needs_command" -f -a "config" -d 'Check or show
 complete -c tend -n "__fish_tend_needs_command" -f -a "audit" -d 'Append to or read the audit log'
 complete -c tend -n "__fish_tend_needs_command" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
 complete -c tend -n "__fish_tend_needs_command" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
+complete -c tend -n "__fish_tend_needs_command" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
+complete -c tend -n "__fish_tend_needs_command" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand init" -l root -d 'State root directory' -r -F
@@ -141,6 +143,38 @@ complete -c tend -n "__fish_tend_using_subcommand doctor" -s q -l quiet -d 'Prin
 complete -c tend -n "__fish_tend_using_subcommand doctor" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l nagios-exit -d 'Exit with the worst probe state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand tick" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand tick" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand tick" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand tick" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand tick" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand tick" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand tick" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand tick" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand tick" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l root -d 'State root directory' -r -F
 complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
@@ -175,16 +209,19 @@ complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subc
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write one man page per subcommand into DIR'
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor generate help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor generate help" -f -a "config" -d 'Check or show the configuration'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor generate help" -f -a "audit" -d 'Append to or read the audit log'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor generate help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor generate help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor generate help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor probe tick generate help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor probe tick generate help" -f -a "config" -d 'Check or show the configuration'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor probe tick generate help" -f -a "audit" -d 'Append to or read the audit log'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor probe tick generate help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor probe tick generate help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor probe tick generate help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor probe tick generate help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor probe tick generate help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit status doctor probe tick generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration, secrets redacted'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "emit" -d 'Append one validated row to today\'s segment'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from probe" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write one man page per subcommand into DIR'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'

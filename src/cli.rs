@@ -96,6 +96,16 @@ pub enum Command {
     /// a root on a network filesystem. Changes nothing; exit 1 when something
     /// needs attention.
     Doctor,
+    /// Run health probes: Nagios plugins, JSON probes, http and tcp checks
+    #[command(subcommand)]
+    Probe(ProbeCommand),
+
+    /// Run every loop once, in order (one crontab line for all of them)
+    ///
+    /// Runs `probe run` (and the loops later versions add) through the same
+    /// code as the commands themselves, each under its own lock. The exit code
+    /// is the worst of the steps'.
+    Tick(TickArgs),
 
     /// Generate man pages and shell completions (for packagers)
     #[command(subcommand, hide = true)]
@@ -185,6 +195,36 @@ fn parse_count(text: &str) -> Result<Count, String> {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {}
+
+#[derive(Debug, Subcommand)]
+pub enum ProbeCommand {
+    /// Run every enabled probe (or the named ones) once
+    ///
+    /// Probes are the executables in probes.d/ and the [[probe]] entries of
+    /// tend.toml. Each result is written to the audit log (probe.observed; a
+    /// probe.wake_requested for every non-OK result; probe.recovered after
+    /// recover_after OKs) and to state/probes.json. Prints nothing when every
+    /// probe is OK and nothing changed, else one summary line (-v: a line per
+    /// probe). Exits 0 when the run completed, whatever the probes said.
+    Run(ProbeRunArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProbeRunArgs {
+    /// Run only these probes (even a disabled one); default: every enabled probe
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Exit with the worst probe state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+    ///
+    /// For wrappers that expect a Nagios plugin. Order: CRITICAL > WARNING >
+    /// UNKNOWN > OK; a probe that could not start or run counts as UNKNOWN.
+    #[arg(long)]
+    pub nagios_exit: bool,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct TickArgs {}
 
 #[derive(Debug, Subcommand)]
 pub enum GenerateCommand {

@@ -16,9 +16,11 @@ pub mod doctor;
 pub mod exit;
 pub mod http;
 pub mod init;
+pub mod probe;
 pub mod severity;
 pub mod status;
 pub mod store;
+pub mod tick;
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter};
@@ -106,6 +108,8 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Audit(command) => audit::cmd::run(&mut ctx, command)?,
         Command::Status(args) => status::run(&mut ctx, args)?,
         Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env)?,
+        Command::Probe(command) => probe::run(&mut ctx, command)?,
+        Command::Tick(args) => tick::run(&mut ctx, args)?,
         Command::Generate(_) => unreachable!("handled above"),
     };
     ctx.out.flush()?;

@@ -7,4 +7,5 @@ mod audit;
 mod config;
 mod docs;
 mod init_status;
+mod probe;
 mod store;
