@@ -5,6 +5,7 @@
 //! functions and acts through the [`store`] → output. [`run`] is the whole
 //! program; `main` only calls it.
 
+pub mod alerts;
 pub mod audit;
 pub mod channel;
 pub mod cli;
@@ -102,6 +103,7 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Config(ConfigCommand::Check) => config::cmd::check(&mut ctx)?,
         Command::Config(ConfigCommand::Show) => config::cmd::show(&mut ctx)?,
         Command::Audit(command) => audit::cmd::run(&mut ctx, command)?,
+        Command::Alerts(command) => alerts::run(&mut ctx, command)?,
         Command::Status(args) => status::run(&mut ctx, args)?,
         Command::Generate(_) => unreachable!("handled above"),
     };

@@ -2,6 +2,7 @@
 //! output, a Slack DM, a generic JSON webhook, or email — behind one small
 //! trait, shared by `wake consume` and `alerts`.
 
+pub mod email;
 pub mod slack;
 pub mod stdout;
 pub mod webhook;
@@ -51,11 +52,7 @@ pub fn open(kind: ChannelKind, config: &Config) -> Result<Box<dyn Channel>, Send
         ChannelKind::Stdout => Ok(Box::new(stdout::StdoutChannel)),
         ChannelKind::Slack => Ok(Box::new(slack::SlackChannel::from_config(config)?)),
         ChannelKind::Webhook => Ok(Box::new(webhook::WebhookChannel::from_config(config)?)),
-        ChannelKind::Email => Err(SendError {
-            channel: ChannelKind::Email,
-            kind: "unsupported".into(),
-            message: "the email channel is not available in this build".into(),
-        }),
+        ChannelKind::Email => Ok(Box::new(email::EmailChannel::from_config(config)?)),
     }
 }
 
