@@ -124,8 +124,7 @@ fn send(ctx: &mut Ctx) -> Result<Outcome> {
     let message = digest_message(&items, now);
     let kind = ctx.config.alert_route().info;
     if ctx.dry_run {
-        ctx.out
-            .data(format!("would send via {kind}:\n{}\n", message.text.trim_end()).as_bytes())?;
+        super::notify::would_send(ctx, kind, &message)?;
         ctx.out.summary(&format!(
             "digest: would send {} info alerts via {kind}",
             items.len()

@@ -37,12 +37,28 @@ pub fn outgoing(plan: &Plan, now: DateTime<Utc>, burst_limit: usize) -> Vec<Outg
         .enumerate()
         .filter(|(_, d)| d.action.sends());
     if !plan.burst {
+        // Alerts this run's own message put under the cooldown: named in that
+        // message, so that nothing is held back unseen.
+        let mut held: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for d in &plan.decisions {
+            if matches!(d.action, Action::Suppress { at } if at == now) {
+                held.entry(&d.alert.category).or_default().push(&d.alert.id);
+            }
+        }
         return sending
-            .map(|(i, d)| Outgoing {
-                channel: d.channel,
-                message: alert_message(d, now),
-                decisions: vec![i],
-                burst: false,
+            .map(|(i, d)| {
+                let mut message = alert_message(d, now);
+                if let (Action::Notify(_), Some(ids)) =
+                    (&d.action, held.remove(d.alert.category.as_str()))
+                {
+                    message.text.push_str(&held_back(&ids));
+                }
+                Outgoing {
+                    channel: d.channel,
+                    message,
+                    decisions: vec![i],
+                    burst: false,
+                }
             })
             .collect();
     }
@@ -63,6 +79,21 @@ pub fn outgoing(plan: &Plan, now: DateTime<Utc>, burst_limit: usize) -> Vec<Outg
             }
         })
         .collect()
+}
+
+fn held_back(ids: &[&str]) -> String {
+    let shown: Vec<String> = ids.iter().take(10).map(|id| one_line(id)).collect();
+    let more = if ids.len() > shown.len() {
+        format!(" and {} more", ids.len() - shown.len())
+    } else {
+        String::new()
+    };
+    let noun = if ids.len() == 1 { "alert" } else { "alerts" };
+    format!(
+        "\nAlso firing in this category, held back by the cooldown: {} {noun}: {}{more} (tend alerts list)\n",
+        ids.len(),
+        shown.join(", ")
+    )
 }
 
 /// Control characters would break a subject line (or forge a header).
@@ -455,6 +486,50 @@ mod tests {
             m.text.contains("more than the burst limit of 5"),
             "{}",
             m.text
+        );
+    }
+
+    #[test]
+    fn a_message_names_the_alerts_its_category_holds_back() {
+        use crate::alerts::diff::{Policy, plan};
+        use crate::config::{RouteTable, SeverityDurations};
+        let now = at("2026-05-24T08:00:00Z");
+        let alerts: Vec<Alert> = ["a", "b", "c"]
+            .iter()
+            .map(|id| {
+                let mut d = decision(Action::Notify(Why::New));
+                d.alert.id = id.to_string();
+                d.alert
+            })
+            .collect();
+        let policy = Policy {
+            route: RouteTable {
+                critical: ChannelKind::Stdout,
+                warning: ChannelKind::Stdout,
+                info: ChannelKind::Stdout,
+            },
+            cooldown: chrono::TimeDelta::minutes(30),
+            burst_limit: 5,
+            digest_info: false,
+            send_resolved: false,
+            repeat: SeverityDurations::default(),
+        };
+        let p = plan(
+            &alerts,
+            &["from:-".to_string()].into(),
+            &Default::default(),
+            &[],
+            now,
+            &policy,
+        );
+        let out = outgoing(&p, now, 5);
+        assert_eq!(out.len(), 1);
+        assert!(
+            out[0].message.text.ends_with(
+                "Also firing in this category, held back by the cooldown: 2 alerts: b, c (tend alerts list)\n"
+            ),
+            "{}",
+            out[0].message.text
         );
     }
 

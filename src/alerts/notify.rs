@@ -260,18 +260,33 @@ fn dry_run(
     mut outcome: Outcome,
 ) -> Result<Outcome> {
     for m in messages {
-        ctx.out.data(
-            format!(
-                "would send via {}:\n{}\n\n",
-                m.channel,
-                m.message.text.trim_end()
-            )
-            .as_bytes(),
-        )?;
+        would_send(ctx, m.channel, &m.message)?;
         outcome.count("messages", 1);
     }
     report(ctx, plan, &BTreeMap::new(), &mut outcome, true)?;
     Ok(outcome)
+}
+
+/// What a dry run prints instead of sending: the text, or with --json an
+/// object (so the output stays JSON Lines).
+pub fn would_send(
+    ctx: &mut Ctx,
+    channel: ChannelKind,
+    message: &crate::channel::Message,
+) -> Result<()> {
+    if ctx.out.json {
+        ctx.out.json(&json!({
+            "would_send": true,
+            "channel": channel,
+            "subject": message.subject,
+            "text": message.text,
+        }))?;
+    } else {
+        ctx.out.data(
+            format!("would send via {channel}:\n{}\n\n", message.text.trim_end()).as_bytes(),
+        )?;
+    }
+    Ok(())
 }
 
 /// The item lines (-v), JSON objects and the summary line.

@@ -30,9 +30,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsTestArgs) -> Result<Outcome> {
     for kind in kinds {
         let message = test_message(kind, now);
         if ctx.dry_run {
-            ctx.out.data(
-                format!("would send via {kind}:\n{}\n\n", message.text.trim_end()).as_bytes(),
-            )?;
+            super::notify::would_send(ctx, kind, &message)?;
             continue;
         }
         let result =

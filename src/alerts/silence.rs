@@ -268,6 +268,7 @@ fn add(ctx: &mut Ctx, args: &SilenceAddArgs) -> Result<Outcome> {
     if ctx.dry_run {
         ctx.out.summary(&format!("would add {line}"))?;
         ctx.out.json(&silence)?;
+        ctx.out.json(&json!({"summary": true, "dry_run": true}))?;
         return Ok(outcome);
     }
     match store(ctx).create(ACTIVE, &silence.id, &to_bytes(&silence)?)? {
@@ -281,6 +282,9 @@ fn add(ctx: &mut Ctx, args: &SilenceAddArgs) -> Result<Outcome> {
         }
     }
     ctx.out.json(&silence)?;
+    ctx.out.json(
+        &json!({"summary": true, "added": outcome.counts.get("added").copied().unwrap_or(0)}),
+    )?;
     Ok(outcome)
 }
 
@@ -401,6 +405,7 @@ fn expire(ctx: &mut Ctx, args: &SilenceExpireArgs) -> Result<Outcome> {
         silence.describe_matchers()
     ))?;
     ctx.out.json(&silence)?;
+    ctx.out.json(&json!({"summary": true, "expired": 1}))?;
     Ok(outcome)
 }
 

@@ -490,6 +490,14 @@ fn dry_run_prints_what_would_be_sent_and_changes_nothing() {
         out.stdout
     );
     assert_eq!(snapshot(env.root()), before);
+    // With --json the output stays JSON Lines.
+    let out = env.tend(&["alerts", "notify", "--dry-run", "--json"]).ok();
+    let lines = out.json_lines();
+    assert_eq!(lines[0]["would_send"], true);
+    assert_eq!(lines[0]["subject"], "[tend] CRITICAL api_down: api is critical");
+    assert_eq!(lines[1]["status"], "would send");
+    assert_eq!(lines[2]["summary"], true);
+    assert_eq!(snapshot(env.root()), before);
 }
 
 #[test]
