@@ -229,7 +229,9 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
             outcome.count("messages", 1);
         }
     }
-    outcome.count("silences_ended", ended as u64);
+    if ended > 0 {
+        outcome.count("silences_ended", ended as u64);
+    }
     report(ctx, &plan, &results, &mut outcome, false)?;
     Ok(outcome)
 }

@@ -491,8 +491,12 @@ fn offset_of(bytes: &[u8], line: usize, column: usize) -> usize {
 }
 
 /// The alerts of the probe state (`state/probes.json`, written by `probe run`):
-/// every probe whose status is not OK is an alert `probe:{probe}:{category}`.
-/// Tolerant of extra fields; a shape it cannot read at all is an error.
+/// every probe whose status is not OK is an alert `probe:{probe}:{category}`,
+/// and so is one that is OK again but not yet recovered (`down_since` still
+/// set, SPEC §4's `recover_after` hysteresis), under its episode's category,
+/// so that a probe flapping between OK and not OK is one alert, not a
+/// resolve and a re-fire every run. Tolerant of extra fields; a shape it
+/// cannot read at all is an error.
 pub fn probe_alerts(state: &Value) -> Result<Vec<Alert>, String> {
     let probes = state
         .get("probes")
@@ -504,30 +508,39 @@ pub fn probe_alerts(state: &Value) -> Result<Vec<Alert>, String> {
             return Err(format!("probes.{name}: no `status` string"));
         };
         let status = status.to_ascii_lowercase();
-        if status == "ok" {
-            continue;
-        }
         let field = |key: &str| {
             probe
                 .get(key)
                 .and_then(Value::as_str)
                 .filter(|s| !s.trim().is_empty())
         };
-        let category = field("issue_category")
-            .or(field("category"))
-            .unwrap_or(&status)
-            .to_string();
+        let recovering = status == "ok" && field("down_since").is_some();
+        if status == "ok" && !recovering {
+            continue;
+        }
+        let category = if recovering {
+            field("down_category").or(field("issue_category"))
+        } else {
+            field("issue_category").or(field("category"))
+        }
+        .unwrap_or(&status)
+        .to_string();
         let severity = match field("severity").map(str::parse::<Severity>) {
             Some(Ok(s)) => s,
             Some(Err(e)) => return Err(format!("probes.{name}.severity: {e}")),
             None if status == "critical" => Severity::Critical,
             None => Severity::Warning,
         };
-        let started_at = field("since").and_then(|s| crate::clock::parse_ts(s).ok());
+        let since = if recovering { "down_since" } else { "since" };
+        let started_at = field(since).and_then(|s| crate::clock::parse_ts(s).ok());
         alerts.push(Alert {
             id: format!("probe:{name}:{category}"),
             severity,
-            title: format!("{name} is {status}"),
+            title: if recovering {
+                format!("{name} is recovering")
+            } else {
+                format!("{name} is {status}")
+            },
             category,
             summary: field("summary").unwrap_or("").to_string(),
             started_at,

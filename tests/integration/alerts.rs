@@ -494,7 +494,10 @@ fn dry_run_prints_what_would_be_sent_and_changes_nothing() {
     let out = env.tend(&["alerts", "notify", "--dry-run", "--json"]).ok();
     let lines = out.json_lines();
     assert_eq!(lines[0]["would_send"], true);
-    assert_eq!(lines[0]["subject"], "[tend] CRITICAL api_down: api is critical");
+    assert_eq!(
+        lines[0]["subject"],
+        "[tend] CRITICAL api_down: api is critical"
+    );
     assert_eq!(lines[1]["status"], "would send");
     assert_eq!(lines[2]["summary"], true);
     assert_eq!(snapshot(env.root()), before);
@@ -734,6 +737,53 @@ fn slack_outcomes_are_recorded_and_never_retried_by_the_next_run() {
         env.tend(&["alerts", "notify"]).ok();
         assert_eq!(server.request_count(), 1, "{error:?}");
     }
+}
+
+#[test]
+fn warnings_routed_to_a_webhook() {
+    let server = FakeServer::start(Reply::text(200, "ok"));
+    server.push(Reply::text(500, "down"));
+    let mut env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        "[webhook]\nurl_env = \"HOOK\"\ntimeout = \"2s\"\n\n[alerts]\nroute = { critical = \"stdout\", warning = \"webhook\", info = \"stdout\" }\n",
+    );
+    env.set_env("HOOK", &format!("{}/hooks/T000/B000/secret", server.url()));
+    probes(
+        &env,
+        json!({"disk": {"status": "warning", "issue_category": "disk_full", "summary": "91%"}}),
+    );
+    let out = env.tend(&["alerts", "notify"]).status(1);
+    assert!(
+        out.stderr.contains("webhook message not sent (http_500:"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("secret"),
+        "the URL leaked: {}",
+        out.stderr
+    );
+    probes(
+        &env,
+        json!({"disk2": {"status": "warning", "issue_category": "disk_slow"}}),
+    );
+    env.tend(&["alerts", "notify"]).ok();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].path, "/hooks/T000/B000/secret");
+    assert!(
+        requests[1].json()["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("⚠️ WARNING disk_slow")
+    );
+    let rows = dispatched(&env);
+    assert_eq!(rows[0]["error"], "http_500");
+    assert_eq!(
+        (rows[1]["channel"].as_str(), rows[1]["status"].as_str()),
+        (Some("webhook"), Some("ok"))
+    );
 }
 
 // ------------------------------------------------------------------ silences

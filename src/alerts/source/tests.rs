@@ -332,6 +332,21 @@ fn probe_state_alerts_are_tolerant_and_skip_ok() {
             .all(|a| a.feed == PROBE_FEED && a.source == "probe")
     );
     assert!(probe_alerts(&json!({"probes": {}})).unwrap().is_empty());
+    // OK again but not yet recovered (probe run's hysteresis): still the alert.
+    let recovering = json!({"probes": {"api": {
+        "status": "ok", "issue_category": "ok", "severity": null, "summary": "200 OK",
+        "since": "2026-05-24T07:58:00Z", "down_since": "2026-05-24T07:50:00Z",
+        "down_category": "api_down"}}});
+    let alerts = probe_alerts(&recovering).unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].id, "probe:api:api_down");
+    assert_eq!(alerts[0].title, "api is recovering");
+    assert_eq!(
+        alerts[0].started_at,
+        Some(crate::clock::parse_ts("2026-05-24T07:50:00Z").unwrap())
+    );
+    let recovered = json!({"probes": {"api": {"status": "ok", "down_since": null}}});
+    assert!(probe_alerts(&recovered).unwrap().is_empty());
     assert!(probe_alerts(&json!([])).is_err());
     assert!(probe_alerts(&json!({"probes": {"x": {}}})).is_err());
 }
