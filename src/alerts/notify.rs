@@ -80,7 +80,11 @@ pub fn read_inputs(from: &[PathBuf], now: DateTime<Utc>) -> Result<Inputs> {
                 .map_err(|e| UsageError(format!("--from {}: cannot read: {e}", path.display())))?;
             (path.display().to_string(), bytes)
         };
-        let feed = format!("from:{label}");
+        // The feed is the file itself, however it is spelled on the command line.
+        let feed = match std::fs::canonicalize(path) {
+            Ok(full) if label != "-" => format!("from:{}", full.display()),
+            _ => format!("from:{label}"),
+        };
         let parsed = source::parse(&bytes, &feed, now)
             .map_err(|e| UsageError(format!("--from {label}: {e}")))?;
         inputs.alerts.extend(parsed.alerts);
@@ -377,7 +381,7 @@ fn report(
         if plan.burst {
             line.push_str(&format!(
                 "; burst: {} summary message(s) instead of {}",
-                c("messages"),
+                c("messages") + c("failed"),
                 plan.sends()
             ));
         }

@@ -241,7 +241,8 @@ fn alertmanager_webhook_payload_from_a_file_and_v2_array_from_stdin() {
     let state = notified(&env);
     let entry = &state["alerts"]["3f2a9c1d0e4b5a67"];
     assert_eq!(entry["source"], "alertmanager");
-    assert_eq!(entry["feed"], format!("from:{}", file.display()));
+    let canonical = std::fs::canonicalize(&file).unwrap();
+    assert_eq!(entry["feed"], format!("from:{}", canonical.display()));
 
     let v2 = json!([
         {"annotations": {"description": "p99 above 2s"}, "endsAt": "2026-05-24T08:05:00Z",
