@@ -1123,3 +1123,49 @@ fn status_shows_active_alerts() {
         out.stdout
     );
 }
+
+#[test]
+fn kill_9_at_any_instant_leaves_a_root_the_next_run_completes() {
+    // 200 alerts in 20 categories: cooldown rows, a burst message, state saves.
+    let lines: String = (0..200)
+        .map(|i| {
+            format!(
+                "{{\"id\":\"a{i}\",\"severity\":\"critical\",\"category\":\"c{}\"}}\n",
+                i % 20
+            )
+        })
+        .collect();
+    for attempt in 0..8u64 {
+        let env = TestEnv::new();
+        let input = env.dir().join("alerts.jsonl");
+        std::fs::write(&input, &lines).unwrap();
+        let mut command = env
+            .tend(&["alerts", "notify", "--from", input.to_str().unwrap()])
+            .into_command();
+        command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let mut child = command.spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(attempt * 2));
+        let _ = child.kill();
+        let _ = child.wait();
+        // The next run finishes the job: every alert recorded, the state readable.
+        env.tend(&["alerts", "notify", "--from", input.to_str().unwrap()])
+            .ok();
+        let state = notified(&env);
+        assert_eq!(
+            state["alerts"].as_object().unwrap().len(),
+            200,
+            "attempt {attempt}"
+        );
+        for row in env.audit_rows() {
+            assert_eq!(row["kind"], "notification.dispatched");
+        }
+        assert_eq!(
+            env.tend(&["alerts", "notify", "--from", input.to_str().unwrap()])
+                .ok()
+                .stdout,
+            ""
+        );
+    }
+}
