@@ -168,6 +168,12 @@ impl Output {
         }
     }
 
+    /// An error on standard error that did not stop the command (one step
+    /// of `tend tick`); shown even with -q.
+    pub fn error(&mut self, message: &str) {
+        let _ = writeln!(self.stderr, "tend: error: {message}");
+    }
+
     /// A note on standard error shown only with -v.
     pub fn note(&mut self, message: &str) {
         if self.verbosity == Verbosity::Verbose {

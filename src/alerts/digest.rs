@@ -114,7 +114,7 @@ fn send(ctx: &mut Ctx) -> Result<Outcome> {
         ..Outcome::default()
     };
     for p in &problems {
-        ctx.out.warn(p);
+        ctx.out.error(p);
     }
     let items = items(&entries);
     if items.is_empty() {
@@ -164,7 +164,7 @@ fn send(ctx: &mut Ctx) -> Result<Outcome> {
                 }
             })?;
             if !changed {
-                ctx.out.warn(&format!(
+                ctx.out.error(&format!(
                     "{} changed under the digest (not by an append); it was left as it is, so its alerts may be sent again",
                     path.display()
                 ));
@@ -179,7 +179,7 @@ fn send(ctx: &mut Ctx) -> Result<Outcome> {
         Err(e) => {
             outcome.failed = true;
             outcome.count("failed", items.len() as u64);
-            ctx.out.warn(&format!(
+            ctx.out.error(&format!(
                 "digest not sent ({}: {}); its {} alerts stay queued for the next run",
                 e.kind,
                 e.message,

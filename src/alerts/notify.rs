@@ -116,7 +116,7 @@ pub fn gather(ctx: &mut Ctx, inputs: Inputs, outcome: &mut Outcome) -> Result<In
         }
         Ok(None) => {}
         Err(problem) => {
-            ctx.out.warn(&problem);
+            ctx.out.error(&problem);
             outcome.failed = true;
         }
     }
@@ -128,7 +128,7 @@ pub fn gather(ctx: &mut Ctx, inputs: Inputs, outcome: &mut Outcome) -> Result<In
 pub fn load_silences(ctx: &mut Ctx, outcome: &mut Outcome) -> Result<Vec<Silence>> {
     let (silences, problems) = silence::load_active(ctx)?;
     for p in &problems {
-        ctx.out.warn(&format!("{p}; it is not applied"));
+        ctx.out.error(&format!("{p}; it is not applied"));
         outcome.failed = true;
     }
     Ok(silences)
@@ -225,8 +225,8 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         if let Err(e) = &result {
             outcome.failed = true;
             outcome.count("failed", 1);
-            ctx.out.warn(&format!(
-                "{} message not sent ({}: {}); its alerts are marked notified (failed) and are not retried",
+            ctx.out.error(&format!(
+                "{} message not sent ({}: {}); its alerts count as notified (status failed), so no run retries it",
                 m.channel, e.kind, e.message
             ));
         } else {

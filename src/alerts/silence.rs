@@ -306,7 +306,7 @@ fn list(ctx: &mut Ctx, args: &SilenceListArgs) -> Result<Outcome> {
         problems.extend(more);
     }
     for p in &problems {
-        ctx.out.warn(p);
+        ctx.out.error(p);
     }
     silences.sort_by(|a, b| a.ends_at.cmp(&b.ends_at).then(a.id.cmp(&b.id)));
     let mut text = String::new();

@@ -754,9 +754,12 @@ fn warnings_routed_to_a_webhook() {
         &env,
         json!({"disk": {"status": "warning", "issue_category": "disk_full", "summary": "91%"}}),
     );
-    let out = env.tend(&["alerts", "notify"]).status(1);
+    // A failure is shown even with -q (cron mails only what is printed).
+    let out = env.tend(&["alerts", "notify", "-q"]).status(1);
+    assert_eq!(out.stdout, "");
     assert!(
-        out.stderr.contains("webhook message not sent (http_500:"),
+        out.stderr
+            .contains("tend: error: webhook message not sent (http_500:"),
         "{}",
         out.stderr
     );
