@@ -5,6 +5,7 @@
 //! functions and acts through the [`store`] → output. [`run`] is the whole
 //! program; `main` only calls it.
 
+pub mod alerts;
 pub mod audit;
 pub mod channel;
 pub mod cli;
@@ -106,6 +107,7 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Config(ConfigCommand::Check) => config::cmd::check(&mut ctx)?,
         Command::Config(ConfigCommand::Show) => config::cmd::show(&mut ctx)?,
         Command::Audit(command) => audit::cmd::run(&mut ctx, command)?,
+        Command::Alerts(command) => alerts::run(&mut ctx, command)?,
         Command::Status(args) => status::run(&mut ctx, args)?,
         Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env)?,
         Command::Probe(command) => probe::run(&mut ctx, command)?,

@@ -1,6 +1,6 @@
 //! `tend status` (SPEC §10): each command's last run and whether it is overdue
 //! (a dead man's switch: exit 1), lock holders, each probe's status and
-//! flapping, the wake cursor's lag, and pending proposals.
+//! flapping, the wake cursor's lag, pending proposals, and active alerts.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -107,6 +107,7 @@ pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
         .unwrap_or_default();
     let lag = cursor_lag(ctx)?;
     let proposals = pending_proposals(&ctx.root.proposals_dir())?;
+    let alerts = crate::alerts::status_summary(ctx)?;
     let overdue = commands
         .iter()
         .filter(|c| c.schedule == Schedule::Overdue)
@@ -123,6 +124,7 @@ pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
             "wake_cursor": lag,
             "pending_proposals": proposals,
             "probes": probe_summaries(&probes),
+            "alerts": alerts,
         }))?;
     } else if ctx.out.verbosity != crate::ctx::Verbosity::Quiet {
         let mut text = format!("root {}\n", ctx.root.dir().display());
@@ -148,6 +150,10 @@ pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
             text.push_str(&format!(
                 "{lp}: {n} {noun} waiting (tend promote list --loop {lp})\n"
             ));
+        }
+        if let Some(alerts) = &alerts {
+            text.push_str(&alerts.line());
+            text.push('\n');
         }
         ctx.out.data(text.as_bytes())?;
     }

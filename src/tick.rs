@@ -1,4 +1,5 @@
-//! `tend tick` (SPEC §10): every loop once, in order, for a one-line crontab.
+//! `tend tick` (SPEC §10): every loop once, in order (probe run, wake consume,
+//! alerts notify, …), for a one-line crontab.
 //! Each step is the command itself (same handler, same lock, same run record);
 //! a step that fails is reported and the next one still runs. The exit code is
 //! the worst of the steps'.
@@ -6,16 +7,21 @@
 use anyhow::Result;
 use serde_json::json;
 
-use crate::cli::{ProbeRunArgs, TickArgs};
+use crate::cli::{AlertsNotifyArgs, ProbeRunArgs, TickArgs};
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::{self, Exit};
 
 type Step = fn(&mut Ctx) -> Result<Outcome>;
 
 /// The loops, in the order they run: adding one is adding a line.
-const STEPS: &[(&str, Step)] = &[("probe run", |ctx| {
-    crate::probe::run_probes(ctx, &ProbeRunArgs::default())
-})];
+const STEPS: &[(&str, Step)] = &[
+    ("probe run", |ctx| {
+        crate::probe::run_probes(ctx, &ProbeRunArgs::default())
+    }),
+    ("alerts notify", |ctx| {
+        crate::alerts::notify::run(ctx, &AlertsNotifyArgs::default())
+    }),
+];
 
 pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
     let mut outcome = Outcome::default();

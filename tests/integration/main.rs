@@ -3,6 +3,7 @@
 
 mod support;
 
+mod alerts;
 mod audit;
 mod config;
 mod docs;

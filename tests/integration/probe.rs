@@ -838,10 +838,18 @@ fn quickstart_init_example_then_tick() {
     let env = TestEnv::new();
     env.tend(&["init", "--example"]).ok();
     let out = env.tend(&["tick"]).ok();
+    let lines = out.stdout_lines();
     assert_eq!(
-        out.stdout_lines(),
-        ["2 probes: 1 ok, 1 critical (example-queue); 1 wake requested"]
+        lines[0],
+        "2 probes: 1 ok, 1 critical (example-queue); 1 wake requested"
     );
+    // alerts notify, on the stdout channel, pushes the failing probe.
+    assert!(
+        out.stdout.contains("🚨 CRITICAL queue_stalled"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(*lines.last().unwrap(), "alerts: 1 notified");
     let wake = &env.audit_kind("probe.wake_requested")[0];
     assert_eq!(wake["details"]["issue_category"], "queue_stalled");
     assert_eq!(wake["details"]["observations"]["stalled_jobs"], 3);
@@ -857,6 +865,13 @@ fn quickstart_init_example_then_tick() {
     assert_eq!(last["command"], "tick");
     assert_eq!(last["steps"][0]["step"], "probe run");
     assert_eq!(last["steps"][0]["exit_code"], 0);
+    let steps: Vec<&str> = last["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["probe run", "alerts notify"]);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod smtp;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
