@@ -35,7 +35,11 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand config 'Check or show the configuration'
             cand audit 'Append to or read the audit log'
             cand wake 'Turn wake requests into debounced, investigated operator messages'
+            cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
+            cand doctor 'Check the root and explain how to recover from what is found'
+            cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
+            cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand generate 'Generate man pages and shell completions (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -224,7 +228,275 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;wake;help;help'= {
         }
+        &'tend;alerts'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand notify 'Notify newly firing alerts (the cron line, every few minutes)'
+            cand list 'Show active, notified, suppressed, silenced and queued alerts'
+            cand digest 'Send the info alerts queued by info_mode = "digest" as one message (daily cron line)'
+            cand test 'Send a clearly labelled test message through the real channel'
+            cand silence 'Mute matching alerts for a while'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;alerts;notify'= {
+            cand --from 'Also read active alerts from FILE (`-` for standard input); repeatable'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;alerts;list'= {
+            cand --from 'Also read active alerts from FILE (`-` for standard input); repeatable'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;alerts;digest'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;alerts;test'= {
+            cand --channel 'The channel to test [default: every channel the alert routes use]'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;alerts;silence'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Mute alerts matching every --match for a while'
+            cand list 'Show active silences (--all: expired ones too)'
+            cand expire 'End a silence now'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;alerts;silence;add'= {
+            cand --match 'KEY=VALUE with KEY one of id, category, severity, source (exact values; all must match)'
+            cand --for 'How long, e.g. 30m, 2h, 1d'
+            cand --reason 'Why (shown in `silence list`)'
+            cand --by 'Who silences [default: $USER]'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;alerts;silence;list'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --all 'Also show expired silences'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;alerts;silence;expire'= {
+            cand --by 'Who ends it [default: $USER]'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;alerts;silence;help'= {
+            cand add 'Mute alerts matching every --match for a while'
+            cand list 'Show active silences (--all: expired ones too)'
+            cand expire 'End a silence now'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;alerts;silence;help;add'= {
+        }
+        &'tend;alerts;silence;help;list'= {
+        }
+        &'tend;alerts;silence;help;expire'= {
+        }
+        &'tend;alerts;silence;help;help'= {
+        }
+        &'tend;alerts;help'= {
+            cand notify 'Notify newly firing alerts (the cron line, every few minutes)'
+            cand list 'Show active, notified, suppressed, silenced and queued alerts'
+            cand digest 'Send the info alerts queued by info_mode = "digest" as one message (daily cron line)'
+            cand test 'Send a clearly labelled test message through the real channel'
+            cand silence 'Mute matching alerts for a while'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;alerts;help;notify'= {
+        }
+        &'tend;alerts;help;list'= {
+        }
+        &'tend;alerts;help;digest'= {
+        }
+        &'tend;alerts;help;test'= {
+        }
+        &'tend;alerts;help;silence'= {
+            cand add 'Mute alerts matching every --match for a while'
+            cand list 'Show active silences (--all: expired ones too)'
+            cand expire 'End a silence now'
+        }
+        &'tend;alerts;help;silence;add'= {
+        }
+        &'tend;alerts;help;silence;list'= {
+        }
+        &'tend;alerts;help;silence;expire'= {
+        }
+        &'tend;alerts;help;help'= {
+        }
         &'tend;status'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;doctor'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;probe'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand run 'Run every enabled probe (or the named ones) once'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;probe;run'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --nagios-exit 'Exit with the worst probe state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;probe;help'= {
+            cand run 'Run every enabled probe (or the named ones) once'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;probe;help;run'= {
+        }
+        &'tend;probe;help;help'= {
+        }
+        &'tend;tick'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
@@ -304,7 +576,11 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand config 'Check or show the configuration'
             cand audit 'Append to or read the audit log'
             cand wake 'Turn wake requests into debounced, investigated operator messages'
+            cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
+            cand doctor 'Check the root and explain how to recover from what is found'
+            cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
+            cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand generate 'Generate man pages and shell completions (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -331,7 +607,42 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;help;wake;consume'= {
         }
+        &'tend;help;alerts'= {
+            cand notify 'Notify newly firing alerts (the cron line, every few minutes)'
+            cand list 'Show active, notified, suppressed, silenced and queued alerts'
+            cand digest 'Send the info alerts queued by info_mode = "digest" as one message (daily cron line)'
+            cand test 'Send a clearly labelled test message through the real channel'
+            cand silence 'Mute matching alerts for a while'
+        }
+        &'tend;help;alerts;notify'= {
+        }
+        &'tend;help;alerts;list'= {
+        }
+        &'tend;help;alerts;digest'= {
+        }
+        &'tend;help;alerts;test'= {
+        }
+        &'tend;help;alerts;silence'= {
+            cand add 'Mute alerts matching every --match for a while'
+            cand list 'Show active silences (--all: expired ones too)'
+            cand expire 'End a silence now'
+        }
+        &'tend;help;alerts;silence;add'= {
+        }
+        &'tend;help;alerts;silence;list'= {
+        }
+        &'tend;help;alerts;silence;expire'= {
+        }
         &'tend;help;status'= {
+        }
+        &'tend;help;doctor'= {
+        }
+        &'tend;help;probe'= {
+            cand run 'Run every enabled probe (or the named ones) once'
+        }
+        &'tend;help;probe;run'= {
+        }
+        &'tend;help;tick'= {
         }
         &'tend;help;generate'= {
             cand man 'Write one man page per subcommand into DIR'

@@ -87,11 +87,37 @@ pub enum Command {
     #[command(subcommand)]
     Wake(WakeCommand),
 
+    /// Push newly firing alerts to Slack, email, a webhook or stdout without spam
+    ///
+    /// Active alerts come from the probe state and any --from inputs; each is
+    /// notified once (cooldown per category, burst summaries, digest, silences,
+    /// reminders), and the operator can always see why with `alerts list`.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
+
     /// Show each command's last run, overdue commands, lock holders, cursor lag
     ///
     /// Exits 1 when a command is overdue against [status] expect (a dead man's
     /// switch for cron), so `tend status -q || page-someone` works.
     Status(StatusArgs),
+
+    /// Check the root and explain how to recover from what is found
+    ///
+    /// Reports an invalid configuration, quarantined state files, leftovers of
+    /// interrupted writes, items left in two status directories, held locks, and
+    /// a root on a network filesystem. Changes nothing; exit 1 when something
+    /// needs attention.
+    Doctor,
+    /// Run health probes: Nagios plugins, JSON probes, http and tcp checks
+    #[command(subcommand)]
+    Probe(ProbeCommand),
+
+    /// Run every loop once, in order (one crontab line for all of them)
+    ///
+    /// Runs `probe run` (and the loops later versions add) through the same
+    /// code as the commands themselves, each under its own lock. The exit code
+    /// is the worst of the steps'.
+    Tick(TickArgs),
 
     /// Generate man pages and shell completions (for packagers)
     #[command(subcommand, hide = true)]
@@ -215,6 +241,171 @@ pub struct WakeConsumeArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {}
+
+#[derive(Debug, Subcommand)]
+pub enum ProbeCommand {
+    /// Run every enabled probe (or the named ones) once
+    ///
+    /// Probes are the executables in probes.d/ and the [[probe]] entries of
+    /// tend.toml. Each result is written to the audit log (probe.observed; a
+    /// probe.wake_requested for every non-OK result; probe.recovered after
+    /// recover_after OKs) and to state/probes.json. Prints nothing when every
+    /// probe is OK and nothing changed, else one summary line (-v: a line per
+    /// probe). Exits 0 when the run completed, whatever the probes said.
+    Run(ProbeRunArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProbeRunArgs {
+    /// Run only these probes (even a disabled one); default: every enabled probe
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Exit with the worst probe state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+    ///
+    /// For wrappers that expect a Nagios plugin. Order: CRITICAL > WARNING >
+    /// UNKNOWN > OK; a probe that could not start or run counts as UNKNOWN.
+    #[arg(long)]
+    pub nagios_exit: bool,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct TickArgs {}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Notify newly firing alerts (the cron line, every few minutes)
+    ///
+    /// Alerts not yet notified are sent through the channel their severity is
+    /// routed to ([alerts] route); alerts that stopped firing leave the state
+    /// (with a resolved message when send_resolved = true). Without a state
+    /// file every active alert is new. A failed send still marks the alert
+    /// notified (status failed in the audit log) and the run exits 1.
+    Notify(AlertsNotifyArgs),
+    /// Show active, notified, suppressed, silenced and queued alerts
+    List(AlertsListArgs),
+    /// Send the info alerts queued by info_mode = "digest" as one message (daily cron line)
+    ///
+    /// The queue (state/alerts.digest.jsonl) is emptied only after the message
+    /// went out; when the channel is down everything stays queued (exit 1).
+    Digest,
+    /// Send a clearly labelled test message through the real channel
+    ///
+    /// Prints success, or the exact failure and exits 1. Without --channel,
+    /// every channel the [alerts] route uses is tested.
+    Test(AlertsTestArgs),
+    /// Mute matching alerts for a while
+    #[command(subcommand)]
+    Silence(SilenceCommand),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct AlertsNotifyArgs {
+    /// Also read active alerts from FILE (`-` for standard input); repeatable
+    ///
+    /// Auto-detected: JSON Lines or a JSON array of tend alerts
+    /// {id, severity, category, title, summary, started_at, source}, an
+    /// Alertmanager webhook payload, or an Alertmanager /api/v2/alerts array.
+    /// Input that is not valid JSON or matches no format exits 2 naming the
+    /// byte, and nothing is sent. Alerts from an input resolve only in runs
+    /// that read that input again.
+    #[arg(long = "from", value_name = "FILE")]
+    pub from: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsListArgs {
+    /// Also read active alerts from FILE (`-` for standard input); repeatable
+    #[arg(long = "from", value_name = "FILE")]
+    pub from: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsTestArgs {
+    /// The channel to test [default: every channel the alert routes use]
+    #[arg(long, value_enum)]
+    pub channel: Option<ChannelArg>,
+}
+
+/// A channel named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChannelArg {
+    Slack,
+    Email,
+    Webhook,
+    Stdout,
+}
+
+impl From<ChannelArg> for crate::config::ChannelKind {
+    fn from(c: ChannelArg) -> Self {
+        use crate::config::ChannelKind as K;
+        match c {
+            ChannelArg::Slack => K::Slack,
+            ChannelArg::Email => K::Email,
+            ChannelArg::Webhook => K::Webhook,
+            ChannelArg::Stdout => K::Stdout,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SilenceCommand {
+    /// Mute alerts matching every --match for a while
+    ///
+    /// A silenced alert is recorded (status silenced) instead of sent; if it
+    /// still fires when the silence ends, it is notified on the next run.
+    Add(SilenceAddArgs),
+    /// Show active silences (--all: expired ones too)
+    List(SilenceListArgs),
+    /// End a silence now
+    Expire(SilenceExpireArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SilenceAddArgs {
+    /// KEY=VALUE with KEY one of id, category, severity, source (exact values; all must match)
+    #[arg(long = "match", value_name = "KEY=VALUE", required = true, num_args = 1.., value_parser = parse_matcher)]
+    pub matchers: Vec<(crate::alerts::silence::MatchKey, String)>,
+
+    /// How long, e.g. 30m, 2h, 1d
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: crate::config::Duration,
+
+    /// Why (shown in `silence list`)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+
+    /// Who silences [default: $USER]
+    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SilenceListArgs {
+    /// Also show expired silences
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SilenceExpireArgs {
+    /// The silence id (from `silence list`), e.g. s-1a2b3c4d5e6f
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Who ends it [default: $USER]
+    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    pub by: Option<String>,
+}
+
+fn parse_matcher(text: &str) -> Result<(crate::alerts::silence::MatchKey, String), String> {
+    crate::alerts::silence::parse_matcher(text)
+}
+
+fn parse_duration(text: &str) -> Result<crate::config::Duration, String> {
+    text.parse()
+        .map_err(|e: crate::config::ParseDurationError| e.to_string())
+}
 
 #[derive(Debug, Subcommand)]
 pub enum GenerateCommand {

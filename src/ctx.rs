@@ -168,6 +168,12 @@ impl Output {
         }
     }
 
+    /// An error on standard error that did not stop the command (one step
+    /// of `tend tick`); shown even with -q.
+    pub fn error(&mut self, message: &str) {
+        let _ = writeln!(self.stderr, "tend: error: {message}");
+    }
+
     /// A note on standard error shown only with -v.
     pub fn note(&mut self, message: &str) {
         if self.verbosity == Verbosity::Verbose {
@@ -186,14 +192,17 @@ impl Output {
 pub struct Outcome {
     pub failed: bool,
     pub counts: BTreeMap<String, u64>,
+    /// An exit status the command chose itself, overriding `failed`
+    /// (`probe run --nagios-exit`, `tick`'s worst step).
+    pub exit: Option<Exit>,
 }
 
 impl Outcome {
     pub fn exit(&self) -> Exit {
-        if self.failed {
-            Exit::Partial
-        } else {
-            Exit::Success
+        match self.exit {
+            Some(exit) => exit,
+            None if self.failed => Exit::Partial,
+            None => Exit::Success,
         }
     }
 

@@ -13,6 +13,9 @@ pub enum Exit {
     Partial = 1,
     /// Usage or configuration error; nothing was done.
     Usage = 2,
+    /// `probe run --nagios-exit` only: the worst probe was UNKNOWN (there,
+    /// 0, 1 and 2 mean OK, WARNING and CRITICAL, as for a Nagios plugin).
+    Unknown = 3,
     /// A state file was unreadable and has been quarantined.
     StateUnreadable = 74,
     /// Another run holds the command's lock.
@@ -32,6 +35,8 @@ Exit status:
   1   the run completed but something failed (a channel, a source, a probe,
       an overdue command in `tend status`)
   2   usage or configuration error; nothing was done
+  0-3 with `probe run --nagios-exit`: the worst probe state (OK, WARNING,
+      CRITICAL, UNKNOWN), as a Nagios plugin would exit
   74  a state file could not be read; it was moved to state/quarantine/
   75  another run holds this command's lock; nothing was done";
 

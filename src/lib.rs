@@ -5,6 +5,7 @@
 //! functions and acts through the [`store`] → output. [`run`] is the whole
 //! program; `main` only calls it.
 
+pub mod alerts;
 pub mod audit;
 pub mod channel;
 pub mod cli;
@@ -12,13 +13,16 @@ pub mod clock;
 pub mod config;
 pub mod ctx;
 pub mod docs;
+pub mod doctor;
 pub mod engine;
 pub mod exit;
 pub mod http;
 pub mod init;
+pub mod probe;
 pub mod severity;
 pub mod status;
 pub mod store;
+pub mod tick;
 pub mod wake;
 
 use std::ffi::OsString;
@@ -88,7 +92,8 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
     let clock = g.now.map(Clock::fixed).unwrap_or_else(Clock::system);
     // `init` must work before (and regardless of) any configuration.
     let config = match &cli.command {
-        Command::Init(_) => Config::default(),
+        // `doctor` reports configuration problems instead of stopping on them.
+        Command::Init(_) | Command::Doctor => Config::default(),
         _ => config::load(root.dir(), g.config.as_deref(), env)?,
     };
     let mut ctx = Ctx {
@@ -104,8 +109,12 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Config(ConfigCommand::Check) => config::cmd::check(&mut ctx)?,
         Command::Config(ConfigCommand::Show) => config::cmd::show(&mut ctx)?,
         Command::Audit(command) => audit::cmd::run(&mut ctx, command)?,
+        Command::Alerts(command) => alerts::run(&mut ctx, command)?,
         Command::Status(args) => status::run(&mut ctx, args)?,
         Command::Wake(WakeCommand::Consume(args)) => wake::run(&mut ctx, args)?,
+        Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env)?,
+        Command::Probe(command) => probe::run(&mut ctx, command)?,
+        Command::Tick(args) => tick::run(&mut ctx, args)?,
         Command::Generate(_) => unreachable!("handled above"),
     };
     ctx.out.flush()?;

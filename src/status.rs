@@ -1,6 +1,6 @@
 //! `tend status` (SPEC §10): each command's last run and whether it is overdue
-//! (a dead man's switch: exit 1), lock holders, the wake cursor's lag, and
-//! pending proposals.
+//! (a dead man's switch: exit 1), lock holders, each probe's status and
+//! flapping, the wake cursor's lag, pending proposals, and active alerts.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -15,6 +15,8 @@ use serde_json::json;
 use crate::cli::StatusArgs;
 use crate::config::{DEFAULT_EXPECT, Duration};
 use crate::ctx::{Ctx, Outcome, RunRecord};
+use crate::probe::nagios::Status;
+use crate::probe::state::{ProbeState, ProbesState};
 use crate::store::cursor::Cursor;
 use crate::store::{lock, tail};
 
@@ -100,8 +102,12 @@ pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
         });
     }
 
+    let probes = ctx
+        .load_state::<ProbesState>(crate::probe::state::FILE)?
+        .unwrap_or_default();
     let lag = cursor_lag(ctx)?;
     let proposals = pending_proposals(&ctx.root.proposals_dir())?;
+    let alerts = crate::alerts::status_summary(ctx)?;
     let overdue = commands
         .iter()
         .filter(|c| c.schedule == Schedule::Overdue)
@@ -117,6 +123,8 @@ pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
             "overdue": overdue,
             "wake_cursor": lag,
             "pending_proposals": proposals,
+            "probes": probe_summaries(&probes),
+            "alerts": alerts,
         }))?;
     } else if ctx.out.verbosity != crate::ctx::Verbosity::Quiet {
         let mut text = format!("root {}\n", ctx.root.dir().display());
@@ -125,6 +133,10 @@ pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
         }
         for c in &commands {
             text.push_str(&format_command(c, now));
+            text.push('\n');
+        }
+        for (name, probe) in &probes.probes {
+            text.push_str(&format_probe(name, probe, now));
             text.push('\n');
         }
         if let Some(lag) = &lag {
@@ -138,6 +150,10 @@ pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
             text.push_str(&format!(
                 "{lp}: {n} {noun} waiting (tend promote list --loop {lp})\n"
             ));
+        }
+        if let Some(alerts) = &alerts {
+            text.push_str(&alerts.line());
+            text.push('\n');
         }
         ctx.out.data(text.as_bytes())?;
     }
@@ -179,6 +195,68 @@ fn format_command(c: &CommandStatus, now: DateTime<Utc>) -> String {
         line.push_str(&format!(" — running: {holder}"));
     }
     line
+}
+
+/// `probe api         CRITICAL since … (3m ago, 2 results) [api_down] — FLAPPING since …`
+fn format_probe(name: &str, p: &ProbeState, now: DateTime<Utc>) -> String {
+    let since = crate::clock::parse_ts(&p.since)
+        .map(|t| ago(now - t))
+        .unwrap_or_default();
+    let mut line = format!(
+        "probe {name:<15} {:<8} since {} ({since}, {} {})",
+        p.status.upper(),
+        p.since,
+        p.consecutive,
+        if p.consecutive == 1 {
+            "result"
+        } else {
+            "results"
+        }
+    );
+    if p.status != Status::Ok {
+        line.push_str(&format!(" [{}]", p.issue_category));
+    } else if let Some(down) = &p.down_since {
+        line.push_str(&format!(" — recovering (down since {down})"));
+    }
+    if p.flapping {
+        line.push_str(&format!(
+            " — FLAPPING since {} ({:.1}% state changes)",
+            p.flapping_since.as_deref().unwrap_or("?"),
+            p.state_change_percent
+        ));
+    } else if let Some(ended) = &p.flapping_ended {
+        line.push_str(&format!(" — stopped flapping at {ended}"));
+    } else if let Some(last) = p.changes.last() {
+        line.push_str(&format!(
+            " — last change {} → {} at {}",
+            last.from.upper(),
+            last.to.upper(),
+            last.ts
+        ));
+    }
+    line
+}
+
+fn probe_summaries(state: &ProbesState) -> serde_json::Map<String, serde_json::Value> {
+    state
+        .probes
+        .iter()
+        .map(|(name, p)| {
+            (
+                name.clone(),
+                json!({
+                    "status": p.status,
+                    "issue_category": p.issue_category,
+                    "since": p.since,
+                    "last_checked": p.last_checked,
+                    "down_since": p.down_since,
+                    "flapping": p.flapping,
+                    "flapping_since": p.flapping_since,
+                    "flapping_ended": p.flapping_ended,
+                }),
+            )
+        })
+        .collect()
 }
 
 fn ago(delta: chrono::TimeDelta) -> String {

@@ -2,6 +2,7 @@
 //! output, a Slack DM, a generic JSON webhook, or email — behind one small
 //! trait, shared by `wake consume` and `alerts`.
 
+pub mod email;
 pub mod slack;
 pub mod stdout;
 pub mod webhook;
@@ -45,17 +46,22 @@ pub trait Channel {
     fn send(&mut self, message: &Message, out: &mut Output) -> Result<Delivered, SendError>;
 }
 
+/// The name of a channel in `notification.dispatched` rows (SPEC §3:
+/// slack_dm / email / webhook / stdout).
+pub fn audit_name(kind: ChannelKind) -> &'static str {
+    match kind {
+        ChannelKind::Slack => "slack_dm",
+        other => other.as_str(),
+    }
+}
+
 /// Opens the channel `kind` with the (validated) configuration.
 pub fn open(kind: ChannelKind, config: &Config) -> Result<Box<dyn Channel>, SendError> {
     match kind {
         ChannelKind::Stdout => Ok(Box::new(stdout::StdoutChannel)),
         ChannelKind::Slack => Ok(Box::new(slack::SlackChannel::from_config(config)?)),
         ChannelKind::Webhook => Ok(Box::new(webhook::WebhookChannel::from_config(config)?)),
-        ChannelKind::Email => Err(SendError {
-            channel: ChannelKind::Email,
-            kind: "unsupported".into(),
-            message: "the email channel is not available in this build".into(),
-        }),
+        ChannelKind::Email => Ok(Box::new(email::EmailChannel::from_config(config)?)),
     }
 }
 

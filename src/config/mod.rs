@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use duration::{Duration, ParseDurationError};
 pub use secret::Secret;
+pub use validate::is_valid_name;
 
 use crate::severity::Severity;
 
@@ -710,6 +711,22 @@ impl Config {
         used.sort();
         used.dedup();
         used
+    }
+
+    /// The environment variables that hold secrets (the `*_env` keys), so that
+    /// child processes such as probes can be started without them.
+    pub fn secret_env_vars(&self) -> Vec<String> {
+        [
+            &self.slack.token_env,
+            &self.webhook.url_env,
+            &self.email.username_env,
+            &self.email.password_env,
+            &self.engine.api_key_env,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect()
     }
 
     /// The configuration as TOML with every secret-bearing value redacted.

@@ -12,6 +12,7 @@ use serde_json::json;
 use crate::cli::InitArgs;
 use crate::ctx::{Ctx, Outcome};
 use crate::store::atomic;
+use crate::store::lock::Wait;
 
 /// The commented configuration reference written as `tend.toml`.
 pub const TEMPLATE: &str = include_str!("template.toml");
@@ -37,6 +38,10 @@ struct Planned {
 }
 
 pub fn run(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
+    ctx.run_locked("init", Wait::No, |ctx| create(ctx, args))
+}
+
+fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
     let root = ctx.root.dir().to_path_buf();
     let mut created: Vec<String> = Vec::new();
 

@@ -1,9 +1,12 @@
 //! Appending to JSON Lines files shared with other writers (SPEC §3): a batch
 //! goes out in one `write` on an `O_APPEND` descriptor while an exclusive
-//! `flock` on the file is held, so concurrent writers never interleave.
+//! `flock` on the file is held, so concurrent writers never interleave. A
+//! queue file can also be [`rewrite`]n (consumed lines dropped) under the same
+//! lock without losing a concurrent append.
 
-use std::fs::{self, OpenOptions};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::atomic;
@@ -29,12 +32,7 @@ pub fn append(path: &Path, batch: &[u8]) -> io::Result<()> {
             format!("cannot append to {}: {e}", path.display()),
         )
     };
-    let mut file = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(context)?;
-    file.lock().map_err(context)?;
+    let mut file = open_locked(path).map_err(context)?;
     // One write for the batch; a short write (disk full, signal) is finished
     // while the lock is still held, so no other writer lands in between.
     let written = file.write(batch).map_err(context)?;
@@ -46,6 +44,47 @@ pub fn append(path: &Path, batch: &[u8]) -> io::Result<()> {
     if !existed {
         atomic::sync_dir(dir).map_err(context)?;
     }
+    Ok(())
+}
+
+/// Opens `path` for appending with its exclusive lock held. When the path was
+/// replaced (by [`rewrite`]) while this process waited for the lock, the lock
+/// is on the old file: open the new one instead, so no line lands in a file
+/// nobody reads any more.
+fn open_locked(path: &Path) -> io::Result<File> {
+    loop {
+        let file = OpenOptions::new().append(true).create(true).open(path)?;
+        file.lock()?;
+        let held = file.metadata()?;
+        match fs::metadata(path) {
+            Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => return Ok(file),
+            // Replaced or removed meanwhile: try again on what is there now.
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Replaces the content of `path` with `edit(current content)`, holding the
+/// lock [`append`] takes, through a temporary file and a rename (so a crash
+/// leaves the old content or the new one). An append that waited for the lock
+/// goes to the new file after it. A missing file reads as empty; nothing is
+/// written when `edit` returns the content unchanged.
+pub fn rewrite(path: &Path, edit: impl FnOnce(&[u8]) -> Vec<u8>) -> io::Result<()> {
+    let context =
+        |e: io::Error| io::Error::new(e.kind(), format!("cannot rewrite {}: {e}", path.display()));
+    if !path.exists() {
+        fs::create_dir_all(atomic::parent(path)).map_err(context)?;
+    }
+    let file = open_locked(path).map_err(context)?;
+    let current = fs::read(path).map_err(context)?;
+    let next = edit(&current);
+    if next != current {
+        atomic::write(path, &next)?;
+    }
+    // The lock goes with the old file's descriptor.
+    drop(file);
     Ok(())
 }
 
@@ -64,5 +103,30 @@ mod tests {
             fs::read_to_string(&path).unwrap(),
             "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n"
         );
+    }
+
+    #[test]
+    fn rewrite_keeps_appends_that_waited_for_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.jsonl");
+        append(&path, b"a\nb\n").unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let writer = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                rx.recv().unwrap();
+                // Blocks on the lock rewrite holds, then must land in the new file.
+                append(&path, b"c\n").unwrap();
+            })
+        };
+        rewrite(&path, |current| {
+            tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            current.strip_prefix(b"a\n").unwrap().to_vec()
+        })
+        .unwrap();
+        writer.join().unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "b\nc\n");
+        rewrite(&dir.path().join("missing.jsonl"), |c| c.to_vec()).unwrap();
     }
 }

@@ -32,6 +32,16 @@ pub fn save<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
     atomic::write_json(path, value).map_err(Into::into)
 }
 
+/// Separates a state file's name from the time it was quarantined:
+/// `wake.cursor.json.quarantined-20260524T080000.000Z`.
+const QUARANTINE_MARK: &str = ".quarantined-";
+
+/// The state file name a quarantined copy came from.
+pub fn quarantined_from(name: &str) -> Option<&str> {
+    name.split_once(QUARANTINE_MARK)
+        .map(|(original, _)| original)
+}
+
 /// Moves an unreadable state file aside, under a name that keeps every earlier
 /// quarantined copy, and describes what happened.
 pub fn quarantine(path: &Path, quarantine_dir: &Path, reason: String) -> Result<StateCorrupt> {
@@ -42,10 +52,10 @@ pub fn quarantine(path: &Path, quarantine_dir: &Path, reason: String) -> Result<
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-    let mut target = quarantine_dir.join(format!("{name}.{stamp}"));
+    let mut target = quarantine_dir.join(format!("{name}{QUARANTINE_MARK}{stamp}"));
     let mut n = 1;
     while target.exists() {
-        target = quarantine_dir.join(format!("{name}.{stamp}.{n}"));
+        target = quarantine_dir.join(format!("{name}{QUARANTINE_MARK}{stamp}.{n}"));
         n += 1;
     }
     fs::rename(path, &target)
@@ -88,6 +98,8 @@ mod tests {
         let corrupt = err.downcast_ref::<StateCorrupt>().expect("StateCorrupt");
         assert!(!path.exists());
         assert_eq!(fs::read(&corrupt.quarantined).unwrap(), b"{\"a\": 1,,");
+        let name = corrupt.quarantined.file_name().unwrap().to_str().unwrap();
+        assert_eq!(quarantined_from(name), Some("s.json"));
         // A second corrupt copy does not overwrite the first.
         fs::write(&path, b"garbage").unwrap();
         let err = load::<BTreeMap<String, u32>>(&path, &q).unwrap_err();

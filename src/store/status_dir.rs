@@ -201,6 +201,12 @@ impl StatusDirs {
         Ok(ids)
     }
 
+    /// The ids present in `status`, sorted, without applying the repair rule
+    /// (for diagnostics); unreadable directories count as empty.
+    pub fn list_all(&self, status: &str) -> Vec<String> {
+        self.list_raw(status).unwrap_or_default()
+    }
+
     /// The ids in `status`, sorted. An id also present in a later status (a
     /// move interrupted by a crash) is left out, as the repair rule would.
     pub fn list(&self, status: &str) -> Result<Vec<String>> {

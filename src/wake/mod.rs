@@ -292,16 +292,6 @@ impl Sent {
     }
 }
 
-/// The `notification.dispatched` channel name (SPEC §3).
-fn audit_channel(kind: ChannelKind) -> &'static str {
-    match kind {
-        ChannelKind::Slack => "slack_dm",
-        ChannelKind::Email => "email",
-        ChannelKind::Webhook => "webhook",
-        ChannelKind::Stdout => "stdout",
-    }
-}
-
 fn correlation_key(probe: &str, category: &str) -> String {
     format!("probe:{probe}:{category}")
 }
@@ -312,6 +302,12 @@ impl Consumer<'_> {
     fn warn(&mut self, message: &str) {
         let message = self.ctx.config.secrets.scrub(message);
         self.ctx.out.warn(&message);
+    }
+
+    /// A failure the operator must see even with -q, secrets scrubbed.
+    fn error(&mut self, message: &str) {
+        let message = self.ctx.config.secrets.scrub(message);
+        self.ctx.out.error(&message);
     }
 
     fn visit(&mut self, item: Item<'_>) -> Result<ControlFlow<()>> {
@@ -663,10 +659,16 @@ impl Consumer<'_> {
             Err(failure) => {
                 let code = failure.code.to_string();
                 if failure.code != ErrorCode::Unavailable && self.warned.insert(code.clone()) {
-                    self.warn(&format!(
+                    let text = format!(
                         "wake {} ({}/{}): the engine failed ({code}): {}; sending the fallback message",
                         wake.id, wake.probe, wake.category, failure.message
-                    ));
+                    );
+                    // A rejected credential must never go unnoticed.
+                    if matches!(failure.code, ErrorCode::Http(401 | 403)) {
+                        self.error(&text);
+                    } else {
+                        self.warn(&text);
+                    }
                 }
                 (
                     message::fallback(wake, &recent, &code),
@@ -768,8 +770,8 @@ impl Consumer<'_> {
         let (status, error) = match &result {
             Ok(_) => ("ok", None),
             Err(e) => {
-                self.warn(&format!(
-                    "{kind} message for {probe}/{category} ({reference}) not delivered: {e} ({})",
+                self.error(&format!(
+                    "{kind} message for {probe}/{category} ({reference}) not delivered: {e} ({}); recorded as failed, not retried",
                     e.kind
                 ));
                 self.ctx.out.flush()?;
@@ -779,7 +781,7 @@ impl Consumer<'_> {
             }
         };
         let mut details = json!({
-            "channel": audit_channel(self.channel_kind),
+            "channel": channel::audit_name(self.channel_kind),
             "ref": reference,
             "severity": severity,
             "category": category,
@@ -929,7 +931,7 @@ impl Consumer<'_> {
             text.push_str(" (already sent)");
         }
         if !sent.is_empty() {
-            item["channel"] = json!(audit_channel(self.channel_kind));
+            item["channel"] = json!(channel::audit_name(self.channel_kind));
             let messages: Vec<Value> = sent
                 .iter()
                 .map(|s| {
@@ -1032,7 +1034,8 @@ impl Consumer<'_> {
         let wakes = c("wakes");
         let settled = c("settled");
         if self.ctx.out.json {
-            let mut summary = json!({"summary": true, "channel": audit_channel(self.channel_kind)});
+            let mut summary =
+                json!({"summary": true, "channel": channel::audit_name(self.channel_kind)});
             for (name, n) in &outcome.counts {
                 summary[name] = json!(n);
             }

@@ -1,1 +1,153 @@
-//! placeholder
+//! Configuration through the binary: every problem exits 2 and is named.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::support::TestEnv;
+
+fn check(env: &TestEnv, toml: &str) -> crate::support::Output {
+    env.write("tend.toml", toml);
+    env.tend(&["config", "check"]).status(2)
+}
+
+#[test]
+fn each_problem_exits_2_naming_file_key_and_expectation() {
+    let env = TestEnv::new();
+    let cases = [
+        (
+            "[wake]\ndebounce_secs = 60\n",
+            vec![
+                "tend.toml (line 2)",
+                "wake.debounce_secs",
+                "unknown field",
+                "debounce_seconds",
+            ],
+        ),
+        (
+            "[wake]\nconsecutive_required = \"two\"\n",
+            vec!["wake.consecutive_required", "invalid type"],
+        ),
+        (
+            "[probes]\ntimeout = \"10 sec\"\n",
+            vec!["probes.timeout", "expected a number with a unit"],
+        ),
+        (
+            "[engine]\nrequest_timeout = \"0s\"\n",
+            vec!["engine.request_timeout", "out of range"],
+        ),
+        (
+            "[engine]\nrequest_timeout = \"601s\"\n",
+            vec!["engine.request_timeout", "at most 10m"],
+        ),
+        (
+            "[engine]\nkind = \"openai\"\nmodel = \"x\"\n",
+            vec!["engine.base_url", "explicit base_url"],
+        ),
+        (
+            "[operator]\nchannel = \"slack\"\n",
+            vec!["slack.token_env", "no credentials"],
+        ),
+    ];
+    for (toml, needles) in cases {
+        let out = check(&env, toml);
+        for needle in needles {
+            assert!(
+                out.stderr.contains(needle),
+                "{toml:?}: missing {needle:?} in\n{}",
+                out.stderr
+            );
+        }
+        assert!(
+            out.stderr.starts_with("tend: error: invalid configuration"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(out.stdout, "");
+    }
+}
+
+#[test]
+fn secret_file_with_mode_0644_is_refused_without_showing_it() {
+    let env = TestEnv::new();
+    let secret = env.write("../slack.token", "xoxb-very-secret\n");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let toml = format!(
+        "[operator]\nchannel = \"slack\"\n[slack]\ntoken_file = \"{}\"\nuser_id = \"U1\"\n",
+        secret.display()
+    );
+    let out = check(&env, &toml);
+    assert!(
+        out.stderr.contains("slack.token_file") && out.stderr.contains("mode 0644"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("very-secret"));
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    env.tend(&["config", "check"]).ok();
+    let shown = env.tend(&["config", "show"]).ok();
+    assert!(
+        !shown.stdout.contains("very-secret") && shown.stdout.contains("token_file"),
+        "{}",
+        shown.stdout
+    );
+}
+
+#[test]
+fn environment_overrides_and_validation_happen_before_side_effects() {
+    let env = TestEnv::new();
+    env.write("tend.toml", "[wake]\ndebounce_seconds = 30\n");
+    let out = env
+        .tend(&["--json", "config", "show"])
+        .env("TEND_WAKE_DEBOUNCE_SECONDS", "0")
+        .ok();
+    assert_eq!(out.json_lines()[0]["wake"]["debounce_seconds"], 0);
+    let out = env
+        .tend(&["config", "check"])
+        .env("TEND_WAKE_DEBOUNCE_SECONDS", "never")
+        .status(2);
+    assert!(
+        out.stderr
+            .contains("environment variable TEND_WAKE_DEBOUNCE_SECONDS"),
+        "{}",
+        out.stderr
+    );
+    // A command refused for its configuration leaves no trace.
+    let out = env
+        .tend(&[
+            "audit",
+            "emit",
+            "--kind",
+            "probe.observed",
+            "--details",
+            "{\"probe\":\"a\",\"status\":\"ok\"}",
+        ])
+        .env("TEND_PROBES_TIMEOUT", "0s")
+        .status(2);
+    assert!(out.stderr.contains("probes.timeout"), "{}", out.stderr);
+    assert!(!env.exists("audit") && !env.exists("state") && !env.exists("locks"));
+}
+
+#[test]
+fn explicit_config_file_and_defaults() {
+    let env = TestEnv::new();
+    let out = env.tend(&["config", "check"]).ok();
+    assert!(out.stdout.contains("built-in defaults"), "{}", out.stdout);
+    let other = env.write("../other.toml", "[alerts]\nburst_limit = 9\n");
+    let out = env
+        .tend(&[
+            "--config",
+            other.to_str().unwrap(),
+            "--json",
+            "config",
+            "show",
+        ])
+        .ok();
+    assert_eq!(out.json_lines()[0]["alerts"]["burst_limit"], 9);
+    let out = env
+        .tend(&["--config", "/nonexistent/tend.toml", "config", "check"])
+        .status(2);
+    assert!(
+        out.stderr.contains("/nonexistent/tend.toml"),
+        "{}",
+        out.stderr
+    );
+}

@@ -1,1 +1,176 @@
-//! placeholder
+//! `tend init` and `tend status`.
+
+use crate::support::TestEnv;
+
+#[test]
+fn init_creates_the_layout_once() {
+    let env = TestEnv::new();
+    let out = env.tend(&["init", "--example"]).ok();
+    assert!(out.stdout.starts_with("initialized "), "{}", out.stdout);
+    for dir in [
+        "audit",
+        "probes.d",
+        "state/runs",
+        "proposals",
+        "observations",
+        "decisions",
+        "locks",
+    ] {
+        assert!(env.path(dir).is_dir(), "{dir}");
+    }
+    assert!(env.read("tend.toml").contains("[[watcher]]"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(env.path("probes.d/example-ok"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o111, 0o111);
+    env.tend(&["config", "check"]).ok();
+    // Again: nothing to do, nothing printed, nothing overwritten.
+    env.write("tend.toml", "# mine\n");
+    let out = env.tend(&["init", "--example"]).ok();
+    assert_eq!(out.stdout, "");
+    assert_eq!(env.read("tend.toml"), "# mine\n");
+    // Dry run on a fresh root writes nothing.
+    let fresh = TestEnv::new();
+    let out = fresh.tend(&["--dry-run", "-v", "init"]).ok();
+    assert!(
+        out.stdout.contains("created tend.toml") && out.stdout.contains("would initialize"),
+        "{}",
+        out.stdout
+    );
+    assert!(std::fs::read_dir(fresh.root()).unwrap().next().is_none());
+}
+
+#[test]
+fn status_reports_runs_and_the_dead_mans_switch() {
+    let env = TestEnv::new();
+    let out = env.tend(&["status"]).ok();
+    assert!(
+        out.stdout.contains("no command has run yet"),
+        "{}",
+        out.stdout
+    );
+    env.tend(&["init"]).ok();
+    env.write(
+        "state/runs/probe-run.json",
+        r#"{"command":"probe run","started_at":"2026-05-24T07:50:00.000Z","finished_at":"2026-05-24T07:50:01.000Z","duration_ms":1000,"outcome":"ok","exit_code":0,"counts":{"probes":3},"pid":1}"#,
+    );
+    // Built-in expectation (5m) applies once a command has run: 10 minutes ago is overdue.
+    let out = env.tend(&["status"]).status(1);
+    assert!(
+        out.stdout.contains("probe run") && out.stdout.contains("OVERDUE (expected every 5m)"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("probes 3"), "{}", out.stdout);
+    let out = env
+        .tend(&["status"])
+        .env("TEND_NOW", "2026-05-24T07:53:00Z")
+        .ok();
+    assert!(out.stdout.contains("on time"), "{}", out.stdout);
+    // An explicit expectation for a command that never ran is overdue.
+    env.write(
+        "tend.toml",
+        "[status]\nexpect = { \"wake consume\" = \"10m\", \"probe run\" = \"1h\" }\n",
+    );
+    let out = env.tend(&["--json", "status"]).status(1);
+    let lines = out.json_lines();
+    let wake = lines
+        .iter()
+        .find(|l| l["command"] == "wake consume")
+        .unwrap();
+    assert_eq!(wake["schedule"], "overdue");
+    let probe = lines.iter().find(|l| l["command"] == "probe run").unwrap();
+    assert_eq!(probe["schedule"], "on_time");
+    assert_eq!(lines.last().unwrap()["overdue"], 1);
+    // -q: nothing but the exit code.
+    let out = env.tend(&["-q", "status"]).status(1);
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn status_shows_cursor_lag_and_pending_proposals() {
+    let env = TestEnv::new();
+    env.write("audit/2026-05-23.jsonl", "{\"a\":1}\n{\"a\":2}\n");
+    env.write("audit/2026-05-24.jsonl", "{\"a\":3}\n");
+    env.write(
+        "state/wake.cursor.json",
+        r#"{"segment":"2026-05-23.jsonl","offset":8,"last_line_hash":"x","updated_at":"t"}"#,
+    );
+    env.write("proposals/router-tuning/pending/p-router-1.json", "{}");
+    env.write("proposals/router-tuning/pending/p-router-2.json", "{}");
+    env.write("proposals/tool-trimming/approved/p-tool-1.json", "{}");
+    let out = env.tend(&["status"]).ok();
+    assert!(
+        out.stdout
+            .contains("wake cursor: 2026-05-23.jsonl byte 8; 2 rows (16 bytes) behind"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("router-tuning: 2 proposals waiting"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("tool-trimming"), "{}", out.stdout);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let env = TestEnv::new();
+    let out = env.tend(&["no-such-command"]).status(2);
+    assert!(
+        out.stderr.contains("unrecognized subcommand"),
+        "{}",
+        out.stderr
+    );
+    env.tend(&["--now", "yesterday", "status"]).status(2);
+    env.tend(&["--help"]).ok();
+    let out = env.tend(&["--version"]).ok();
+    assert!(out.stdout.starts_with("tend "));
+    let out = env
+        .tend(&["status"])
+        .env_remove("TEND_ROOT")
+        .env_remove("HOME")
+        .status(2);
+    assert!(out.stderr.contains("--root"), "{}", out.stderr);
+}
+
+#[test]
+fn doctor_explains_quarantine_leftovers_and_config_problems() {
+    let env = TestEnv::new();
+    env.tend(&["init"]).ok();
+    let out = env.tend(&["doctor"]).ok();
+    assert!(out.stdout.contains("no problems found"), "{}", out.stdout);
+
+    env.write("state/wake.ledger.json", "{not json");
+    env.tend(&["status"]).status(0); // status does not read the ledger
+    env.write("state/wake.cursor.json", "{not json");
+    env.tend(&["status"]).status(74);
+    env.write("state/.probes.json.tmp.123.0", "partial");
+    env.write("proposals/router-tuning/pending/p-1.json", "{}");
+    env.write("proposals/router-tuning/approved/p-1.json", "{}");
+    env.write("tend.toml", "[wake]\nbogus = 1\n");
+    let out = env.tend(&["doctor"]).status(1);
+    assert!(
+        out.stdout
+            .contains("a copy of state/wake.cursor.json that could not be parsed"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains(".probes.json.tmp.123.0 is a temporary file"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("p-1 is in pending and approved"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("wake.bogus"), "{}", out.stdout);
+    let json = env.tend(&["--json", "doctor"]).status(1).json_lines();
+    assert_eq!(json.last().unwrap()["problems"], 4);
+}

@@ -3,10 +3,12 @@
 
 mod support;
 
+mod alerts;
 mod audit;
 mod config;
 mod docs;
 mod init_status;
+mod probe;
 mod store;
 mod wake;
 mod wake_crash;

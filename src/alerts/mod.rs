@@ -1,0 +1,80 @@
+//! `tend alerts …` (SPEC §6): push newly firing alerts to Slack, email, a
+//! webhook or standard output without spam.
+//!
+//! - [`source`]: where active alerts come from (probe state, `--from` inputs);
+//! - [`diff`]: the pure set difference and every anti-spam rule;
+//! - [`message`]: the text of each message;
+//! - [`notify`], [`digest`], [`silence`], [`list`], [`send_test`]: the commands.
+
+pub mod diff;
+pub mod digest;
+pub mod list;
+pub mod message;
+pub mod notify;
+pub mod send_test;
+pub mod silence;
+pub mod source;
+
+use anyhow::Result;
+
+use crate::cli::AlertsCommand;
+use crate::ctx::{Ctx, Outcome};
+
+pub fn run(ctx: &mut Ctx, command: &AlertsCommand) -> Result<Outcome> {
+    match command {
+        AlertsCommand::Notify(args) => notify::run(ctx, args),
+        AlertsCommand::List(args) => list::run(ctx, args),
+        AlertsCommand::Digest => digest::run(ctx),
+        AlertsCommand::Test(args) => send_test::run(ctx, args),
+        AlertsCommand::Silence(command) => silence::run(ctx, command),
+    }
+}
+
+/// What `tend status` shows of alerts: the recorded alerts by status and the
+/// silences in force. `None` before `alerts notify` ever ran.
+#[derive(Debug, serde::Serialize)]
+pub struct StatusSummary {
+    pub recorded: usize,
+    pub by_status: std::collections::BTreeMap<&'static str, usize>,
+    pub silences_active: usize,
+}
+
+impl StatusSummary {
+    pub fn line(&self) -> String {
+        let parts: Vec<String> = self
+            .by_status
+            .iter()
+            .map(|(status, n)| {
+                let status = if *status == "ok" { "notified" } else { status };
+                format!("{n} {status}")
+            })
+            .collect();
+        let mut line = format!("alerts: {} recorded ({})", self.recorded, parts.join(", "));
+        if self.silences_active > 0 {
+            let noun = if self.silences_active == 1 {
+                "silence"
+            } else {
+                "silences"
+            };
+            line.push_str(&format!("; {} {noun} active", self.silences_active));
+        }
+        line
+    }
+}
+
+pub fn status_summary(ctx: &Ctx) -> Result<Option<StatusSummary>> {
+    let Some(state) = ctx.load_state::<diff::Notified>(notify::STATE_FILE)? else {
+        return Ok(None);
+    };
+    let mut by_status = std::collections::BTreeMap::new();
+    for entry in state.alerts.values() {
+        *by_status.entry(entry.status.as_str()).or_default() += 1;
+    }
+    let now = ctx.now();
+    let (silences, _) = silence::load_active(ctx)?;
+    Ok(Some(StatusSummary {
+        recorded: state.alerts.len(),
+        by_status,
+        silences_active: silences.iter().filter(|s| s.is_active_at(now)).count(),
+    }))
+}

@@ -1,0 +1,386 @@
+//! `tend alerts notify` (SPEC §6): gathers the active alerts, decides with
+//! [`diff::plan`], then acts — queue, audit, state, and one message per
+//! notified alert (or one summary per channel in a burst).
+//!
+//! Order of effects, so that a crash loses nothing and repeats little: every
+//! `--from` input is parsed before anything else (bad input: exit 2, nothing
+//! sent, nothing written); then the decisions that send nothing are recorded
+//! (digest queue, audit rows, state); then each message is sent and, right
+//! after it, its audit rows and the state that says it went out. A failed send
+//! still marks its alerts notified (`failed`): a channel that is down gets one
+//! attempt per alert, not a retry every run.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::diff::{self, Action, Decision, Notified, Plan, Policy};
+use super::digest;
+use super::message::{self, Outgoing};
+use super::silence::{self, Silence};
+use super::source::{self, Alert, PROBE_FEED};
+use crate::audit::{Kind, Row};
+use crate::channel::{self, Channel, SendError};
+use crate::cli::AlertsNotifyArgs;
+use crate::config::{ChannelKind, Config, InfoMode};
+use crate::ctx::{Ctx, Outcome};
+use crate::exit::UsageError;
+use crate::store::jsonl;
+use crate::store::lock::Wait;
+
+pub const STATE_FILE: &str = "alerts.notified.json";
+
+pub fn policy(config: &Config) -> Policy {
+    let a = &config.alerts;
+    Policy {
+        route: config.alert_route(),
+        cooldown: a.cooldown.to_chrono(),
+        burst_limit: a.burst_limit,
+        digest_info: a.info_mode == InfoMode::Digest,
+        send_resolved: a.send_resolved,
+        repeat: a.repeat_interval,
+    }
+}
+
+/// The alerts of the `--from` inputs, and the feeds they are.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pub alerts: Vec<Alert>,
+    pub feeds: BTreeSet<String>,
+}
+
+/// Reads and parses every `--from` input: a bad one is a usage error (exit 2)
+/// that names the input and the byte, before anything is sent or written.
+pub fn read_inputs(from: &[PathBuf], now: DateTime<Utc>) -> Result<Inputs> {
+    if from.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(UsageError("--from - (standard input) can be given once".into()).into());
+    }
+    let mut inputs = Inputs::default();
+    for path in from {
+        let (label, bytes) = if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| UsageError(format!("--from -: cannot read standard input: {e}")))?;
+            ("-".to_string(), bytes)
+        } else {
+            let bytes = std::fs::read(path)
+                .map_err(|e| UsageError(format!("--from {}: cannot read: {e}", path.display())))?;
+            (path.display().to_string(), bytes)
+        };
+        // The feed is the file itself, however it is spelled on the command line.
+        let feed = match std::fs::canonicalize(path) {
+            Ok(full) if label != "-" => format!("from:{}", full.display()),
+            _ => format!("from:{label}"),
+        };
+        let parsed = source::parse(&bytes, &feed, now)
+            .map_err(|e| UsageError(format!("--from {label}: {e}")))?;
+        inputs.alerts.extend(parsed.alerts);
+        inputs.feeds.insert(feed);
+    }
+    Ok(inputs)
+}
+
+/// The alerts of `state/probes.json` (written by `probe run`). `Ok(None)` when
+/// there is no probe state; `Err` (a message) when its shape is not readable,
+/// in which case probe alerts are left as they were.
+pub fn probe_state_alerts(ctx: &Ctx) -> Result<Result<Option<Vec<Alert>>, String>> {
+    let Some(state) = ctx.load_state::<Value>("probes.json")? else {
+        return Ok(Ok(None));
+    };
+    Ok(source::probe_alerts(&state)
+        .map(Some)
+        .map_err(|e| format!("state/probes.json: {e}; probe alerts are left as they were")))
+}
+
+/// Everything active: the probe state, then the inputs. Problems (a probe
+/// state it cannot read) are warned about and make the run exit 1.
+pub fn gather(ctx: &mut Ctx, inputs: Inputs, outcome: &mut Outcome) -> Result<Inputs> {
+    let mut all = Inputs::default();
+    match probe_state_alerts(ctx)? {
+        Ok(Some(alerts)) => {
+            all.alerts = alerts;
+            all.feeds.insert(PROBE_FEED.to_string());
+        }
+        Ok(None) => {}
+        Err(problem) => {
+            ctx.out.error(&problem);
+            outcome.failed = true;
+        }
+    }
+    all.alerts.extend(inputs.alerts);
+    all.feeds.extend(inputs.feeds);
+    Ok(all)
+}
+
+pub fn load_silences(ctx: &mut Ctx, outcome: &mut Outcome) -> Result<Vec<Silence>> {
+    let (silences, problems) = silence::load_active(ctx)?;
+    for p in &problems {
+        ctx.out.error(&format!("{p}; it is not applied"));
+        outcome.failed = true;
+    }
+    Ok(silences)
+}
+
+pub fn run(ctx: &mut Ctx, args: &AlertsNotifyArgs) -> Result<Outcome> {
+    let inputs = read_inputs(&args.from, ctx.now())?;
+    ctx.run_locked("alerts notify", Wait::No, |ctx| notify(ctx, inputs))
+}
+
+fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
+    let now = ctx.now();
+    let mut outcome = Outcome::default();
+    let active = gather(ctx, inputs, &mut outcome)?;
+    let state: Notified = ctx.load_state(STATE_FILE)?.unwrap_or_default();
+    let silences = load_silences(ctx, &mut outcome)?;
+    let policy = policy(&ctx.config);
+    let plan = diff::plan(
+        &active.alerts,
+        &active.feeds,
+        &state,
+        &silences,
+        now,
+        &policy,
+    );
+    let messages = message::outgoing(&plan, now, policy.burst_limit);
+    outcome.count("active", active.alerts.len() as u64);
+
+    if ctx.dry_run {
+        return dry_run(ctx, &plan, &messages, outcome);
+    }
+
+    let ended = silence::expire_ended(ctx, &silences)?;
+
+    // 1. What sends nothing: the digest queue, audit rows, the state.
+    let queued: Vec<(&Alert, bool)> = plan
+        .decisions
+        .iter()
+        .filter_map(|d| match d.action {
+            Action::Queue { reminder } => Some((&d.alert, reminder)),
+            _ => None,
+        })
+        .collect();
+    jsonl::append(
+        &ctx.root.state_file(digest::QUEUE_FILE),
+        &digest::queue_lines(&queued, now)?,
+    )?;
+    let quiet_rows: Vec<Row> = plan
+        .decisions
+        .iter()
+        .filter_map(|d| match &d.action {
+            Action::Suppress { .. } => Some(row(d, "suppressed", None, false, now)),
+            Action::Silence { silence, .. } => {
+                let mut r = row(d, "silenced", None, false, now);
+                r.details["silence_id"] = json!(silence);
+                Some(r)
+            }
+            _ => None,
+        })
+        .collect();
+    ctx.audit().append(&quiet_rows, now)?;
+    let mut working = plan.base.clone();
+    let state_path = ctx.root.state_file(STATE_FILE);
+    if working != state {
+        crate::store::state::save(&state_path, &working)?;
+    }
+
+    // 2. The messages, each followed by its record.
+    let mut channels: BTreeMap<ChannelKind, Result<Box<dyn Channel>, SendError>> = BTreeMap::new();
+    let mut results: BTreeMap<usize, Result<(), String>> = BTreeMap::new();
+    for m in &messages {
+        let channel = channels
+            .entry(m.channel)
+            .or_insert_with(|| channel::open(m.channel, &ctx.config));
+        let result = match channel {
+            Ok(c) => c.send(&m.message, &mut ctx.out).map(|_| ()),
+            Err(e) => Err(e.clone()),
+        };
+        let error = result.as_ref().err().map(|e| e.kind.clone());
+        let rows: Vec<Row> = m
+            .decisions
+            .iter()
+            .map(|i| {
+                let status = if error.is_some() { "failed" } else { "ok" };
+                row(&plan.decisions[*i], status, error.as_deref(), m.burst, now)
+            })
+            .collect();
+        ctx.audit().append(&rows, now)?;
+        for i in &m.decisions {
+            diff::apply(&mut working, &plan.decisions[*i], Some(error.is_some()));
+            results.insert(*i, result.clone().map_err(|e| e.kind));
+        }
+        crate::store::state::save(&state_path, &working)?;
+        if let Err(e) = &result {
+            outcome.failed = true;
+            outcome.count("failed", 1);
+            ctx.out.error(&format!(
+                "{} message not sent ({}: {}); its alerts count as notified (status failed), so no run retries it",
+                m.channel, e.kind, e.message
+            ));
+        } else {
+            outcome.count("messages", 1);
+        }
+    }
+    if ended > 0 {
+        outcome.count("silences_ended", ended as u64);
+    }
+    report(ctx, &plan, &results, &mut outcome, false)?;
+    Ok(outcome)
+}
+
+/// A `notification.dispatched` row for one decision.
+fn row(d: &Decision, status: &str, error: Option<&str>, burst: bool, now: DateTime<Utc>) -> Row {
+    let mut details = json!({
+        "channel": channel::audit_name(d.channel),
+        "ref": d.alert.id,
+        "severity": d.alert.severity,
+        "category": d.alert.category,
+        "status": status,
+        "action": d.action.name(),
+    });
+    if let Some(e) = error {
+        details["error"] = json!(e);
+    }
+    if burst {
+        details["burst"] = json!(true);
+    }
+    Row::new(Kind::NotificationDispatched, now, details).with_correlation_key(d.alert.id.clone())
+}
+
+fn dry_run(
+    ctx: &mut Ctx,
+    plan: &Plan,
+    messages: &[Outgoing],
+    mut outcome: Outcome,
+) -> Result<Outcome> {
+    for m in messages {
+        would_send(ctx, m.channel, &m.message)?;
+        outcome.count("messages", 1);
+    }
+    report(ctx, plan, &BTreeMap::new(), &mut outcome, true)?;
+    Ok(outcome)
+}
+
+/// What a dry run prints instead of sending: the text, or with --json an
+/// object (so the output stays JSON Lines).
+pub fn would_send(
+    ctx: &mut Ctx,
+    channel: ChannelKind,
+    message: &crate::channel::Message,
+) -> Result<()> {
+    if ctx.out.json {
+        ctx.out.json(&json!({
+            "would_send": true,
+            "channel": channel,
+            "subject": message.subject,
+            "text": message.text,
+        }))?;
+    } else {
+        ctx.out.data(
+            format!("would send via {channel}:\n{}\n\n", message.text.trim_end()).as_bytes(),
+        )?;
+    }
+    Ok(())
+}
+
+/// The item lines (-v), JSON objects and the summary line.
+fn report(
+    ctx: &mut Ctx,
+    plan: &Plan,
+    results: &BTreeMap<usize, Result<(), String>>,
+    outcome: &mut Outcome,
+    dry_run: bool,
+) -> Result<()> {
+    for (i, d) in plan.decisions.iter().enumerate() {
+        let status = match (&d.action, results.get(&i)) {
+            (Action::Suppress { .. }, _) => "suppressed".to_string(),
+            (Action::Silence { .. }, _) => "silenced".to_string(),
+            (Action::Queue { .. }, _) => "queued".to_string(),
+            (Action::Resolve { announce: false }, _) => "resolved".to_string(),
+            (_, Some(Ok(()))) => "ok".to_string(),
+            (_, Some(Err(kind))) => format!("failed: {kind}"),
+            (_, None) => "would send".to_string(),
+        };
+        let counter = match &d.action {
+            Action::Notify(_) => "notified",
+            Action::Remind { .. } => "reminded",
+            Action::Resolve { .. } => "resolved",
+            Action::Queue { .. } => "queued",
+            Action::Suppress { .. } => "suppressed",
+            Action::Silence { .. } => "silenced",
+        };
+        outcome.count(counter, 1);
+        let target = if d.action.sends() {
+            format!(" → {}", d.channel)
+        } else {
+            String::new()
+        };
+        ctx.out.item(&format!(
+            "{:<9} {:<8} {}{target}: {status}",
+            d.action.name(),
+            d.alert.severity,
+            d.alert.id
+        ))?;
+        let mut value = json!({
+            "id": d.alert.id,
+            "action": d.action.name(),
+            "severity": d.alert.severity,
+            "category": d.alert.category,
+            "title": d.alert.title,
+            "channel": d.channel,
+            "status": status,
+        });
+        if let Action::Silence { silence, until } = &d.action {
+            value["silence_id"] = json!(silence);
+            value["silenced_until"] = json!(crate::clock::format_ts(*until));
+        }
+        if plan.burst && d.action.sends() {
+            value["burst"] = json!(true);
+        }
+        ctx.out.json(&value)?;
+    }
+    let c = |name: &str| outcome.counts.get(name).copied().unwrap_or(0);
+    let mut parts = Vec::new();
+    for (name, label) in [
+        ("notified", "notified"),
+        ("reminded", "reminded"),
+        ("resolved", "resolved"),
+        ("suppressed", "suppressed (cooldown)"),
+        ("silenced", "silenced"),
+        ("queued", "queued for the digest"),
+        ("silences_ended", "silences ended"),
+    ] {
+        if c(name) > 0 {
+            parts.push(format!("{} {label}", c(name)));
+        }
+    }
+    if ctx.out.json {
+        let mut summary = json!({"summary": true, "dry_run": dry_run, "burst": plan.burst});
+        for (k, v) in &outcome.counts {
+            summary[k] = json!(v);
+        }
+        ctx.out.json(&summary)?;
+    } else if !parts.is_empty() {
+        let mut line = format!(
+            "alerts{}: {}",
+            if dry_run { " (dry run)" } else { "" },
+            parts.join(", ")
+        );
+        if plan.burst {
+            line.push_str(&format!(
+                "; burst: {} summary message(s) instead of {}",
+                c("messages") + c("failed"),
+                plan.sends()
+            ));
+        }
+        if c("failed") > 0 {
+            line.push_str(&format!("; {} message(s) failed", c("failed")));
+        }
+        ctx.out.summary(&line)?;
+    }
+    Ok(())
+}

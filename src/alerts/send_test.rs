@@ -1,0 +1,81 @@
+//! `tend alerts test [--channel C]` (SPEC §6): a clearly labelled test message
+//! through the real configured channel (by default every channel the alert
+//! routes use), reporting success or the exact failure (exit 1).
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::message::test_message;
+use crate::audit::{Kind, Row};
+use crate::channel;
+use crate::cli::AlertsTestArgs;
+use crate::config::ChannelKind;
+use crate::ctx::{Ctx, Outcome};
+
+pub fn run(ctx: &mut Ctx, args: &AlertsTestArgs) -> Result<Outcome> {
+    let kinds: Vec<ChannelKind> = match args.channel {
+        Some(c) => vec![c.into()],
+        None => {
+            let route = ctx.config.alert_route();
+            let mut kinds = vec![route.critical, route.warning, route.info];
+            kinds.sort();
+            kinds.dedup();
+            kinds
+        }
+    };
+    let now = ctx.now();
+    let mut outcome = Outcome::default();
+    let mut failures = Vec::new();
+    for kind in kinds {
+        let message = test_message(kind, now);
+        if ctx.dry_run {
+            super::notify::would_send(ctx, kind, &message)?;
+            continue;
+        }
+        let result =
+            channel::open(kind, &ctx.config).and_then(|mut c| c.send(&message, &mut ctx.out));
+        let mut details = json!({
+            "channel": crate::channel::audit_name(kind),
+            "ref": "test",
+            "severity": "info",
+            "category": "test",
+            "status": if result.is_ok() { "ok" } else { "failed" },
+            "test": true,
+        });
+        match &result {
+            Ok(delivered) => {
+                outcome.count("sent", 1);
+                let detail = delivered
+                    .detail
+                    .as_deref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default();
+                ctx.out
+                    .summary(&format!("test message sent via {kind}{detail}"))?;
+                ctx.out
+                    .json(&json!({"channel": kind, "status": "ok", "detail": delivered.detail}))?;
+            }
+            Err(e) => {
+                details["error"] = json!(e.kind);
+                outcome.count("failed", 1);
+                failures.push(format!("{kind}: {} ({})", e.message, e.kind));
+                ctx.out.json(&json!({
+                    "channel": kind,
+                    "status": "failed",
+                    "error": e.kind,
+                    "message": e.message,
+                }))?;
+            }
+        }
+        ctx.audit().append(
+            &[Row::new(Kind::NotificationDispatched, now, details).with_correlation_key("test")],
+            now,
+        )?;
+    }
+    if !failures.is_empty() {
+        // An error, so that it is printed even with -q and the exit code is 1.
+        ctx.out.flush()?;
+        anyhow::bail!("test message not sent: {}", failures.join("; "));
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,234 @@
+//! The built-in probes of `tend.toml` (SPEC §4): `http` (through the one ureq
+//! setup in `crate::http`) and `tcp` (a connect). A target that cannot be
+//! reached — refused, timed out, a DNS or TLS failure, a redirect loop — is
+//! CRITICAL with the reason; a slow but correct answer is WARNING.
+
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::nagios::{Perf, Status};
+use super::result::{ProbeResult, first_chars, seconds};
+use crate::config::ProbeConfig;
+use crate::http::{self, HttpFailure};
+
+/// Redirects an http probe follows; more is reported as a redirect loop.
+const MAX_REDIRECTS: u32 = 5;
+
+/// Checks `probe.url` with `probe.method` and `probe.headers`.
+pub fn http(probe: &ProbeConfig, timeout: Duration) -> ProbeResult {
+    let url = probe.url.as_deref().unwrap_or_default();
+    let agent = http::agent(timeout, MAX_REDIRECTS);
+    let mut request = agent.request(&probe.method, url);
+    for (name, value) in &probe.headers {
+        request = request.set(name, value);
+    }
+    let started = Instant::now();
+    let sent = http::send(request, None);
+    let elapsed = started.elapsed();
+    let (code, body) = match sent {
+        Ok(answer) => (answer.status, answer.body),
+        Err(HttpFailure::Status { code, body, .. }) => (code, body),
+        Err(failure) => {
+            let why = match &failure {
+                HttpFailure::Timeout => format!("no answer within {}", seconds(timeout)),
+                HttpFailure::Redirects => {
+                    format!("more than {MAX_REDIRECTS} redirects (a redirect loop?)")
+                }
+                other => other.to_string(),
+            };
+            return ProbeResult::new(
+                Status::Critical,
+                format!("{} {}", probe.method, scrub(&why, url)),
+                elapsed,
+            );
+        }
+    };
+
+    let ms = elapsed.as_millis();
+    let perfdata = vec![
+        Perf {
+            label: "time".into(),
+            value: Some(round3(elapsed.as_secs_f64())),
+            uom: "s".into(),
+            warn: probe
+                .max_latency_ms
+                .map(|max| format!("{}", max as f64 / 1000.0)),
+            crit: None,
+            min: Some(0.0),
+            max: None,
+        },
+        Perf {
+            label: "size".into(),
+            value: Some(body.len() as f64),
+            uom: "B".into(),
+            warn: None,
+            crit: None,
+            min: Some(0.0),
+            max: None,
+        },
+    ];
+    let expected = match &probe.expect_status {
+        Some(list) => list.contains(&code),
+        None => (200..300).contains(&code),
+    };
+    let (status, summary) = if !expected {
+        let wanted = match &probe.expect_status {
+            Some(list) => list
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            None => "2xx".into(),
+        };
+        (
+            Status::Critical,
+            format!("HTTP {code} in {ms} ms (expected {wanted})"),
+        )
+    } else if let Some(needle) = probe
+        .body_contains
+        .as_deref()
+        .filter(|n| !body.contains(*n))
+    {
+        (
+            Status::Critical,
+            format!("HTTP {code} in {ms} ms but the body lacks {needle:?}"),
+        )
+    } else if let Some(max) = probe.max_latency_ms.filter(|max| ms > u128::from(*max)) {
+        (
+            Status::Warning,
+            format!("HTTP {code} in {ms} ms, slower than {max} ms"),
+        )
+    } else {
+        (Status::Ok, format!("HTTP {code} in {ms} ms"))
+    };
+    let mut result = ProbeResult::new(status, summary, elapsed);
+    result.perfdata = perfdata;
+    if status == Status::Critical && !body.trim().is_empty() {
+        result.long_output = first_chars(body.trim(), 500);
+    }
+    result
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Removes the URL's user information (`user:password@`) from a message, so
+/// a credential in a probe's URL never reaches the audit log.
+fn scrub(message: &str, url: &str) -> String {
+    let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
+        return message.to_string();
+    };
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    match authority.rfind('@') {
+        Some(at) if at > 0 => message.replace(&authority[..at], "<redacted>"),
+        _ => message.to_string(),
+    }
+}
+
+/// Connects to `address` (`host:port`).
+pub fn tcp(address: &str, timeout: Duration) -> ProbeResult {
+    let started = Instant::now();
+    let addrs = match resolve(address, timeout) {
+        Ok(addrs) => addrs,
+        Err(why) => return ProbeResult::new(Status::Critical, why, started.elapsed()),
+    };
+    let mut last_error = String::from("no address");
+    for addr in &addrs {
+        let left = timeout.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            last_error = format!("no answer within {}", seconds(timeout));
+            break;
+        }
+        match TcpStream::connect_timeout(addr, left) {
+            Ok(stream) => {
+                drop(stream);
+                let elapsed = started.elapsed();
+                let mut result = ProbeResult::new(
+                    Status::Ok,
+                    format!(
+                        "TCP connect to {addr} in {:.1} ms",
+                        elapsed.as_secs_f64() * 1000.0
+                    ),
+                    elapsed,
+                );
+                result.perfdata = vec![Perf {
+                    label: "time".into(),
+                    value: Some(round3(elapsed.as_secs_f64())),
+                    uom: "s".into(),
+                    warn: None,
+                    crit: None,
+                    min: Some(0.0),
+                    max: None,
+                }];
+                return result;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                last_error = format!("no answer from {addr} within {}", seconds(timeout));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                last_error = format!("connection to {addr} refused");
+            }
+            Err(e) => last_error = format!("cannot connect to {addr}: {e}"),
+        }
+    }
+    ProbeResult::new(
+        Status::Critical,
+        format!("TCP {address}: {last_error}"),
+        started.elapsed(),
+    )
+}
+
+/// Resolves `host:port`, bounded by `timeout` (the system resolver may hang).
+fn resolve(address: &str, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
+    if let Ok(addr) = address.parse::<SocketAddr>() {
+        return Ok(vec![addr]);
+    }
+    let (tx, rx) = mpsc::channel();
+    let owned = address.to_string();
+    // Detached: a resolver that never answers must not hold up the run.
+    thread::spawn(move || {
+        let _ = tx.send(owned.to_socket_addrs().map(Iterator::collect::<Vec<_>>));
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
+        Ok(Ok(_)) => Err(format!("TCP {address}: the name has no address")),
+        Ok(Err(e)) => Err(format!("TCP {address}: cannot resolve: {e}")),
+        Err(_) => Err(format!(
+            "TCP {address}: name resolution took longer than {}",
+            seconds(timeout)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_hides_user_information() {
+        assert_eq!(
+            scrub(
+                "https://bob:s3cret@example.com/h: Connection Failed",
+                "https://bob:s3cret@example.com/h"
+            ),
+            "https://<redacted>@example.com/h: Connection Failed"
+        );
+        assert_eq!(scrub("x", "http://example.com/a@b"), "x");
+    }
+
+    #[test]
+    fn tcp_open_and_closed_ports() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap().to_string();
+        let r = tcp(&open, Duration::from_secs(2));
+        assert_eq!(r.status, Status::Ok, "{}", r.summary);
+        assert_eq!(r.perfdata[0].label, "time");
+        drop(listener);
+        let r = tcp(&open, Duration::from_secs(2));
+        assert_eq!(r.status, Status::Critical);
+        assert!(r.summary.contains("refused"), "{}", r.summary);
+    }
+}
