@@ -411,3 +411,18 @@ expect = { "probe run" = "5m", "wake consume" = "5m", "alerts notify" = "5m" }
     assert!(!config.actors["agent:campaign-watcher"].active);
     assert_eq!(config.secrets.smtp_password.unwrap().expose(), "p");
 }
+
+#[test]
+fn scrub_redacts_every_resolved_secret() {
+    let secrets = Secrets {
+        slack_token: Some(Secret::new("xoxb-abc")),
+        engine_api_key: Some(Secret::new("sk-123")),
+        webhook_url: Some(Secret::new("x")), // too short to redact safely
+        ..Secrets::default()
+    };
+    assert_eq!(
+        secrets.scrub("token xoxb-abc and key sk-123, x stays"),
+        "token <redacted> and key <redacted>, x stays"
+    );
+    assert_eq!(Secrets::default().scrub("plain"), "plain");
+}

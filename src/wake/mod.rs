@@ -186,14 +186,7 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     let from = match start {
         Start::Stamp => {
             if !ctx.dry_run {
-                let end = cursor::end_of_log(&dir)?;
-                let at = Cursor::at(&dir, &end, &format_ts(now))?;
-                let state = WakeState {
-                    cursor: Some(at.clone()),
-                    ..wake_state
-                };
-                state::save(&ctx.root.state_file(DEBOUNCE_FILE), &state)?;
-                state::save(&ctx.root.state_file(CURSOR_FILE), &at)?;
+                let end = stamp(ctx, wake_state)?;
                 ctx.out.note(&format!(
                     "first run: the wake cursor starts at the end of the log (audit/{} byte {}); nothing is replayed",
                     end.segment, end.offset
@@ -246,6 +239,23 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         consumer.commit(&end)?;
     }
     consumer.finish()
+}
+
+/// Stamps the wake cursor (and the debounce state's position) at the end of
+/// the log, so that `wake consume` reads only what comes after: what its first
+/// run does, and what `tend init` can do so that the first wakes of a new root
+/// are not passed over. Returns the position.
+pub fn stamp(ctx: &Ctx, state: WakeState) -> Result<Position> {
+    let dir = ctx.root.audit_dir();
+    let end = cursor::end_of_log(&dir)?;
+    let at = Cursor::at(&dir, &end, &format_ts(ctx.now()))?;
+    let state = WakeState {
+        cursor: Some(at.clone()),
+        ..state
+    };
+    state::save(&ctx.root.state_file(DEBOUNCE_FILE), &state)?;
+    state::save(&ctx.root.state_file(CURSOR_FILE), &at)?;
+    Ok(end)
 }
 
 struct Consumer<'c> {
