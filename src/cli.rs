@@ -222,7 +222,7 @@ pub enum WakeCommand {
     Consume(WakeConsumeArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct WakeConsumeArgs {
     /// Replay the whole audit log instead of continuing from the cursor
     ///

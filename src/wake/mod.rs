@@ -297,7 +297,7 @@ struct Sent {
 
 impl Sent {
     /// Whether a send was attempted (and so recorded in the ledger).
-    fn delivered(&self) -> bool {
+    fn attempted(&self) -> bool {
         self.status == "ok" || self.status == "failed"
     }
 }
@@ -419,7 +419,7 @@ impl Consumer<'_> {
         let item = json!({"row_id": id, "ts": format_ts(ts), "probe": probe,
                           "decision": "observed", "settled": true, "status": sent.status});
         self.report(&line, &item)?;
-        if sent.delivered() {
+        if sent.attempted() {
             self.commit(next)?;
         }
         Ok(())
@@ -492,7 +492,7 @@ impl Consumer<'_> {
             sent.status
         );
         self.report(&line, &item)?;
-        if sent.delivered() {
+        if sent.attempted() {
             self.commit(next)?;
         }
         Ok(())
@@ -582,7 +582,7 @@ impl Consumer<'_> {
         if decision == Decision::Bypassed && !already {
             self.outcome.count("bypassed", 1);
         }
-        let delivered = sent.iter().any(Sent::delivered);
+        let delivered = sent.iter().any(Sent::attempted);
         self.report_wake(wake, decision, verdict.settled, already, &sent)?;
         if delivered {
             self.commit(next)?;
