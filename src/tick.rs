@@ -7,7 +7,7 @@
 use anyhow::Result;
 use serde_json::json;
 
-use crate::cli::{AlertsNotifyArgs, ProbeRunArgs, TickArgs};
+use crate::cli::{AlertsNotifyArgs, ProbeRunArgs, TickArgs, WakeConsumeArgs};
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::{self, Exit};
 
@@ -17,6 +17,9 @@ type Step = fn(&mut Ctx) -> Result<Outcome>;
 const STEPS: &[(&str, Step)] = &[
     ("probe run", |ctx| {
         crate::probe::run_probes(ctx, &ProbeRunArgs::default())
+    }),
+    ("wake consume", |ctx| {
+        crate::wake::run(ctx, &WakeConsumeArgs::default())
     }),
     ("alerts notify", |ctx| {
         crate::alerts::notify::run(ctx, &AlertsNotifyArgs::default())

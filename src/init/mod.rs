@@ -96,6 +96,16 @@ fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
         created.push(relative(&root, &file.path));
     }
 
+    // The wake cursor starts at the end of the log as it is now: history is not
+    // replayed, and the first wakes this root produces are not passed over by
+    // wake consume's first-run stamping.
+    if !ctx.root.state_file(crate::wake::CURSOR_FILE).exists() {
+        if !ctx.dry_run {
+            crate::wake::stamp(ctx, crate::wake::WakeState::default())?;
+        }
+        created.push(format!("state/{}", crate::wake::CURSOR_FILE));
+    }
+
     for item in &created {
         ctx.out.item(&format!("created {item}"))?;
         ctx.out.json(&json!({"created": item}))?;

@@ -835,43 +835,81 @@ fn a_corrupt_state_file_is_quarantined() {
 
 #[test]
 fn quickstart_init_example_then_tick() {
+    // The README's set-up command: init --example, then two ticks.
     let env = TestEnv::new();
     env.tend(&["init", "--example"]).ok();
-    let out = env.tend(&["tick"]).ok();
-    let lines = out.stdout_lines();
+    let first = env.tend(&["tick"]).ok();
+    let lines = first.stdout_lines();
     assert_eq!(
         lines[0],
         "2 probes: 1 ok, 1 critical (example-queue); 1 wake requested"
     );
+    assert_eq!(lines[1], "wake consume: 1 wake: 1 buffered");
     // alerts notify, on the stdout channel, pushes the failing probe.
     assert!(
-        out.stdout.contains("🚨 CRITICAL queue_stalled"),
+        first.stdout.contains("🚨 CRITICAL queue_stalled"),
         "{}",
-        out.stdout
+        first.stdout
     );
     assert_eq!(*lines.last().unwrap(), "alerts: 1 notified");
     let wake = &env.audit_kind("probe.wake_requested")[0];
     assert_eq!(wake["details"]["issue_category"], "queue_stalled");
     assert_eq!(wake["details"]["observations"]["stalled_jobs"], 3);
-    let status = env.tend(&["status"]).ok();
+
+    // The second consecutive failure dispatches: the fallback DM, no engine.
+    let second = env
+        .tend(&["tick"])
+        .env("TEND_NOW", "2026-05-24T08:05:00Z")
+        .ok();
+    assert!(
+        second.stdout.contains("🚨 Probe alert · example-queue\nexample-queue (critical): example queue: 3 jobs waiting longer than 1h\n"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second
+            .stdout
+            .contains("I was unable to investigate — engine returned: engine_unavailable"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        !second.stdout.contains("alerts:"),
+        "the alert must not be sent twice: {}",
+        second.stdout
+    );
+    let dispatched = env.audit_kind("notification.dispatched");
+    assert_eq!(dispatched.len(), 2, "one alert, one wake DM");
+
+    let status = env
+        .tend(&["status"])
+        .env("TEND_NOW", "2026-05-24T08:05:00Z")
+        .ok();
     assert!(
         status.stdout.contains("probe example-queue   CRITICAL"),
         "{}",
         status.stdout
     );
-    assert!(status.stdout.contains("probe run"), "{}", status.stdout);
-    let out = env.tend(&["tick", "--json"]).ok();
+    let out = env
+        .tend(&["tick", "--json"])
+        .env("TEND_NOW", "2026-05-24T08:06:00Z")
+        .ok();
     let last = out.json_lines().pop().unwrap();
     assert_eq!(last["command"], "tick");
-    assert_eq!(last["steps"][0]["step"], "probe run");
-    assert_eq!(last["steps"][0]["exit_code"], 0);
     let steps: Vec<&str> = last["steps"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["step"].as_str().unwrap())
         .collect();
-    assert_eq!(steps, ["probe run", "alerts notify"]);
+    assert_eq!(steps, ["probe run", "wake consume", "alerts notify"]);
+    assert!(
+        last["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["exit_code"] == 0)
+    );
 }
 
 #[test]
