@@ -19,6 +19,7 @@ pub mod exit;
 pub mod http;
 pub mod init;
 pub mod probe;
+pub mod process;
 pub mod severity;
 pub mod status;
 pub mod store;

@@ -4,21 +4,17 @@
 //! is killed, so a hung model runner (and anything it started) never outlives
 //! the run.
 
-use std::io::{Read, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::ffi::OsStr;
+use std::time::Duration;
 
 use super::{Engine, ErrorCode, Failure, Prompt, Reply};
 use crate::config::{EngineConfig, EngineKind};
+use crate::process::{self, End};
 
 /// The most bytes of an answer kept (a runaway command cannot fill memory).
-const ANSWER_LIMIT: u64 = 1024 * 1024;
+const ANSWER_LIMIT: usize = 1024 * 1024;
 /// The most bytes of standard error kept for the failure message.
-const STDERR_LIMIT: u64 = 4096;
-/// How often the child is polled.
-const POLL: Duration = Duration::from_millis(10);
+const STDERR_LIMIT: usize = 4096;
 
 pub struct CommandEngine {
     argv: Vec<String>,
@@ -44,30 +40,6 @@ impl CommandEngine {
     }
 }
 
-/// Reads at most `limit` bytes of a pipe on a thread, then drains the rest so
-/// the writer never blocks on a full pipe.
-fn reader<R: Read + Send + 'static>(pipe: R, limit: u64) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut pipe = pipe;
-        let mut kept = Vec::new();
-        let _ = (&mut pipe).take(limit).read_to_end(&mut kept);
-        let _ = std::io::copy(&mut pipe, &mut std::io::sink());
-        let _ = tx.send(kept);
-    });
-    rx
-}
-
-fn kill_group(child: &Child) {
-    // The child leads its own group (process_group(0)), so -pid is the group.
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: kill(2) with a negative pid signals that process group; it has
-    // no memory effects, and ESRCH (the group is gone) is harmless.
-    unsafe {
-        libc::kill(-pid, libc::SIGKILL);
-    }
-}
-
 impl Engine for CommandEngine {
     fn kind(&self) -> EngineKind {
         EngineKind::Command
@@ -84,102 +56,56 @@ impl Engine for CommandEngine {
                 "[engine] command is empty",
             ));
         };
-        let started = Instant::now();
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .map_err(|e| {
-                Failure::new(
-                    ErrorCode::Exception("spawn".into()),
-                    format!("cannot run {program:?}: {e}"),
-                )
-            })?;
-        let (Some(mut stdin), Some(stdout), Some(stderr)) =
-            (child.stdin.take(), child.stdout.take(), child.stderr.take())
-        else {
-            kill_group(&child);
-            let _ = child.wait();
-            return Err(Failure::new(
-                ErrorCode::Exception("spawn".into()),
-                "the command's pipes could not be opened",
-            ));
-        };
-        let input = prompt.as_text().into_bytes();
-        // A command that never reads its input must not block us: write on a
-        // thread (a broken pipe just means it did not want the rest).
-        std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
+        let finished = process::run(process::Spec {
+            program: OsStr::new(program),
+            args,
+            cwd: None,
+            hide_env: &[],
+            stdin: Some(prompt.as_text().into_bytes()),
+            timeout,
+            stdout_limit: ANSWER_LIMIT,
+            stderr_limit: STDERR_LIMIT,
         });
-        let out = reader(stdout, ANSWER_LIMIT);
-        let err = reader(stderr, STDERR_LIMIT);
-
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if started.elapsed() >= timeout => {
-                    kill_group(&child);
-                    let _ = child.wait();
-                    return Err(Failure::new(
-                        ErrorCode::Timeout,
-                        format!(
-                            "{program:?} did not answer within {} ms; its process group was killed",
-                            timeout.as_millis()
-                        ),
-                    ));
-                }
-                Ok(None) => std::thread::sleep(POLL),
-                Err(e) => {
-                    kill_group(&child);
-                    let _ = child.wait();
-                    return Err(Failure::new(
-                        ErrorCode::Exception("wait".into()),
-                        format!("cannot wait for {program:?}: {e}"),
-                    ));
-                }
-            }
-        };
-        // Whatever the command left running in its group goes with it.
-        kill_group(&child);
-        let grace = Duration::from_millis(200);
-        let stdout = out.recv_timeout(grace).unwrap_or_default();
-        let stderr = err.recv_timeout(grace).unwrap_or_default();
-        let stderr = String::from_utf8_lossy(&stderr);
+        let stderr = String::from_utf8_lossy(&finished.stderr);
         let stderr = stderr.trim();
         let said = if stderr.is_empty() {
             String::new()
         } else {
             format!(": {}", stderr.lines().last().unwrap_or_default())
         };
-        if let Some(signal) = status.signal() {
-            return Err(Failure::new(
+        match finished.end {
+            End::Exited(0) => Ok(Reply {
+                text: String::from_utf8_lossy(&finished.stdout).into_owned(),
+                model: self.model.clone(),
+                usage: None,
+            }),
+            End::Exited(code) => Err(Failure::new(
+                ErrorCode::Exception("exit_status".into()),
+                format!("{program:?} exited with status {code}{said}"),
+            )),
+            End::Signaled(signal) => Err(Failure::new(
                 ErrorCode::Exception("signal".into()),
                 format!("{program:?} was killed by signal {signal}{said}"),
-            ));
-        }
-        if !status.success() {
-            return Err(Failure::new(
-                ErrorCode::Exception("exit_status".into()),
+            )),
+            End::TimedOut(after) => Err(Failure::new(
+                ErrorCode::Timeout,
                 format!(
-                    "{program:?} exited with status {}{said}",
-                    status.code().unwrap_or(-1)
+                    "{program:?} did not answer within {} ms; its process group was killed",
+                    after.as_millis()
                 ),
-            ));
+            )),
+            End::NotStarted(why) => Err(Failure::new(
+                ErrorCode::Exception("spawn".into()),
+                format!("cannot run {why}"),
+            )),
         }
-        Ok(Reply {
-            text: String::from_utf8_lossy(&stdout).into_owned(),
-            model: self.model.clone(),
-            usage: None,
-        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     fn sh(script: &str) -> CommandEngine {
         CommandEngine::new(vec!["/bin/sh".into(), "-c".into(), script.into()], "local")

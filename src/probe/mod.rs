@@ -9,7 +9,6 @@
 
 pub mod builtin;
 pub mod discover;
-pub mod exec;
 pub mod flap;
 pub mod nagios;
 pub mod result;

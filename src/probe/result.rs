@@ -52,26 +52,7 @@ impl ProbeResult {
     }
 }
 
-/// How a process ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum End {
-    Exited(i32),
-    Signaled(i32),
-    /// Killed (with its process group) after this long.
-    TimedOut(Duration),
-    /// It could not be started; the reason.
-    NotStarted(String),
-}
-
-/// What a process did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finished {
-    pub end: End,
-    pub stdout: Vec<u8>,
-    pub stdout_cut: bool,
-    pub stderr: Vec<u8>,
-    pub duration: Duration,
-}
+pub use crate::process::{End, Finished};
 
 /// How much of standard error is kept in a result.
 pub const STDERR_KEEP: usize = 1000;

@@ -8,10 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::builtin;
 use super::discover::{Planned, Target};
 use super::nagios::Status;
-use super::result::{ProbeResult, interpret, seconds};
-use super::{builtin, exec};
+use super::result::{ProbeResult, STDERR_KEEP, interpret, seconds};
+use crate::process;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -72,24 +73,22 @@ pub fn run_one(probe: &Planned, left: Duration, settings: &Settings) -> ProbeRes
     let own = probe.timeout.to_std();
     let timeout = own.min(left);
     let limit = settings.output_limit;
-    let mut result = match &probe.target {
-        Target::File(path) => interpret(&exec::run(
-            path.as_os_str(),
-            &[],
-            &settings.cwd,
-            &settings.hide_env,
+    let exec = |program: &std::ffi::OsStr, args: &[String]| {
+        interpret(&process::run(process::Spec {
+            program,
+            args,
+            cwd: Some(&settings.cwd),
+            hide_env: &settings.hide_env,
+            stdin: None,
             timeout,
-            limit,
-        )),
+            stdout_limit: limit,
+            stderr_limit: STDERR_KEEP * 4,
+        }))
+    };
+    let mut result = match &probe.target {
+        Target::File(path) => exec(path.as_os_str(), &[]),
         Target::Command(argv) => match argv.split_first() {
-            Some((program, args)) => interpret(&exec::run(
-                program_path(program, settings).as_os_str(),
-                args,
-                &settings.cwd,
-                &settings.hide_env,
-                timeout,
-                limit,
-            )),
+            Some((program, args)) => exec(program_path(program, settings).as_os_str(), args),
             // Validation refuses an empty argv; this keeps the runner total.
             None => {
                 let mut r = ProbeResult::new(

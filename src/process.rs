@@ -1,12 +1,13 @@
-//! Running one exec probe (SPEC §4): an argv without a shell, in its own
-//! process group, bounded by its timeout. When the probe exits or times out,
-//! its whole group is killed, so a plugin that left children behind (or hung
-//! with them) leaves nothing running. Output is read on two threads so a probe
-//! that fills one pipe while we wait on the other never deadlocks; what goes
-//! past the output limit is read and dropped.
+//! Running a child process for a bounded time (SPEC §4 exec probes, §5 the
+//! `command` engine, and every `{ command = [...] }` source): an argv without a
+//! shell, in its own process group, optionally fed standard input. When the
+//! child exits or times out its whole group is killed, so a program that left
+//! children behind (or hung with them) leaves nothing running. Output is read on
+//! threads so a child that fills one pipe while we wait on the other never
+//! deadlocks; what goes past a limit is read and dropped.
 
 use std::ffi::OsStr;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -15,41 +16,76 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::result::{End, Finished, STDERR_KEEP};
-
 /// How long to wait for the output pipes to close once the group is dead.
 /// Only a process that left the group (`setsid`) can hold them open longer;
 /// then what was read so far is used and the reader is abandoned.
 const PIPE_GRACE: Duration = Duration::from_millis(500);
 
-/// Runs `program args…` in `cwd` without the variables `hide_env`, keeping at
-/// most `limit` bytes of standard output.
-pub fn run(
-    program: &OsStr,
-    args: &[String],
-    cwd: &Path,
-    hide_env: &[String],
-    timeout: Duration,
-    limit: usize,
-) -> Finished {
+/// How a process ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End {
+    Exited(i32),
+    Signaled(i32),
+    /// Killed (with its process group) after this long.
+    TimedOut(Duration),
+    /// It could not be started; the reason.
+    NotStarted(String),
+}
+
+/// What a process did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub end: End,
+    pub stdout: Vec<u8>,
+    /// Standard output went past its limit and was cut.
+    pub stdout_cut: bool,
+    pub stderr: Vec<u8>,
+    pub duration: Duration,
+}
+
+/// What to run and within which bounds.
+#[derive(Debug, Clone)]
+pub struct Spec<'a> {
+    pub program: &'a OsStr,
+    pub args: &'a [String],
+    /// Working directory (the caller's when None).
+    pub cwd: Option<&'a Path>,
+    /// Environment variables not passed on (the secrets tend holds).
+    pub hide_env: &'a [String],
+    /// Written to standard input on a thread (a child that does not read it
+    /// cannot block us); None = /dev/null.
+    pub stdin: Option<Vec<u8>>,
+    pub timeout: Duration,
+    pub stdout_limit: usize,
+    pub stderr_limit: usize,
+}
+
+/// Runs `spec` to its end (or its timeout) and kills its process group.
+pub fn run(spec: Spec<'_>) -> Finished {
     let started = Instant::now();
-    let mut command = Command::new(program);
+    let mut command = Command::new(spec.program);
     command
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
+        .args(spec.args)
+        .stdin(if spec.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // Its own group, so that it and everything it starts can be killed together.
         .process_group(0);
-    for var in hide_env {
+    if let Some(cwd) = spec.cwd {
+        command.current_dir(cwd);
+    }
+    for var in spec.hide_env {
         command.env_remove(var);
     }
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => {
             return Finished {
-                end: End::NotStarted(format!("{}: {e}", Path::new(program).display())),
+                end: End::NotStarted(format!("{}: {e}", Path::new(spec.program).display())),
                 stdout: Vec::new(),
                 stdout_cut: false,
                 stderr: Vec::new(),
@@ -58,18 +94,24 @@ pub fn run(
         }
     };
     let pid = child.id() as libc::pid_t;
-    let stdout = Capture::start(child.stdout.take(), limit);
-    let stderr = Capture::start(child.stderr.take(), STDERR_KEEP * 4);
+    if let (Some(mut pipe), Some(input)) = (child.stdin.take(), spec.stdin) {
+        // A broken pipe only means the child did not want the rest.
+        thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
+    let stdout = Capture::start(child.stdout.take(), spec.stdout_limit);
+    let stderr = Capture::start(child.stderr.take(), spec.stderr_limit);
 
     // Wait for the exit without reaping it: while the leader is an unreaped
     // zombie its pid cannot be reused, so killing the group by that id below
-    // can only reach the probe's own processes.
+    // can only reach the child's own processes.
     let (tx, rx) = mpsc::channel();
     let waiter = thread::spawn(move || {
         wait_exit_unreaped(pid);
         let _ = tx.send(());
     });
-    let timed_out = rx.recv_timeout(timeout).is_err();
+    let timed_out = rx.recv_timeout(spec.timeout).is_err();
     // SAFETY: kill(2) with a negative pid signals the process group `pid`,
     // which this process created with process_group(0) and has not reaped;
     // the leader is also killed by its pid in case it left its group.
@@ -86,7 +128,7 @@ pub fn run(
     let (out, cut) = stdout.finish(grace_until);
     let (err, _) = stderr.finish(grace_until);
     let end = if timed_out {
-        End::TimedOut(timeout)
+        End::TimedOut(spec.timeout)
     } else {
         match status {
             Ok(status) => match (status.code(), status.signal()) {
@@ -187,15 +229,22 @@ impl Capture {
 mod tests {
     use super::*;
 
+    fn spec<'a>(program: &'a str, args: &'a [String], timeout_ms: u64, limit: usize) -> Spec<'a> {
+        Spec {
+            program: OsStr::new(program),
+            args,
+            cwd: Some(Path::new("/")),
+            hide_env: &[],
+            stdin: None,
+            timeout: Duration::from_millis(timeout_ms),
+            stdout_limit: limit,
+            stderr_limit: 1000,
+        }
+    }
+
     fn sh(script: &str, timeout_ms: u64, limit: usize) -> Finished {
-        run(
-            OsStr::new("/bin/sh"),
-            &["-c".to_string(), script.to_string()],
-            Path::new("/"),
-            &["TEND_TEST_SECRET".to_string()],
-            Duration::from_millis(timeout_ms),
-            limit,
-        )
+        let args = ["-c".to_string(), script.to_string()];
+        run(spec("/bin/sh", &args, timeout_ms, limit))
     }
 
     #[test]
@@ -223,15 +272,36 @@ mod tests {
     }
 
     #[test]
+    fn standard_input_is_fed_and_a_child_that_ignores_it_is_fine() {
+        let args = ["-c".to_string(), "tr a-z A-Z".to_string()];
+        let f = run(Spec {
+            stdin: Some(b"hello".to_vec()),
+            ..spec("/bin/sh", &args, 5000, 100)
+        });
+        assert_eq!((f.end, f.stdout), (End::Exited(0), b"HELLO".to_vec()));
+        let args = ["-c".to_string(), "echo ignored".to_string()];
+        let f = run(Spec {
+            stdin: Some(vec![b'x'; 1 << 20]),
+            ..spec("/bin/sh", &args, 5000, 100)
+        });
+        assert_eq!((f.end, f.stdout), (End::Exited(0), b"ignored\n".to_vec()));
+    }
+
+    #[test]
+    fn a_hung_child_and_its_background_children_are_killed_at_the_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("survived");
+        let script = format!("(sleep 1; touch {}) & sleep 30", marker.display());
+        let f = sh(&script, 200, 100);
+        assert_eq!(f.end, End::TimedOut(Duration::from_millis(200)));
+        assert!(f.duration < Duration::from_secs(5), "{:?}", f.duration);
+        std::thread::sleep(Duration::from_millis(1300));
+        assert!(!marker.exists(), "a background child outlived the timeout");
+    }
+
+    #[test]
     fn a_missing_program_does_not_start() {
-        let f = run(
-            OsStr::new("/nonexistent/check_x"),
-            &[],
-            Path::new("/"),
-            &[],
-            Duration::from_secs(1),
-            100,
-        );
+        let f = run(spec("/nonexistent/check_x", &[], 1000, 100));
         match f.end {
             End::NotStarted(why) => assert!(why.contains("/nonexistent/check_x"), "{why}"),
             other => panic!("{other:?}"),
