@@ -81,12 +81,15 @@ fn tail(ctx: &mut Ctx, args: &AuditTailArgs) -> Result<Outcome> {
 
     let mut position = match count {
         Count::Last(n) => {
-            print_last(ctx, &args.kind, since, &first_segment, n, &mut printed)?;
-            if args.follow {
+            // Where following starts is taken before the last rows are read: a
+            // row appended meanwhile may then print twice, but is never lost.
+            let follow_from = if args.follow {
                 cursor::end_of_log(&dir)?
             } else {
                 Position::default()
-            }
+            };
+            print_last(ctx, &args.kind, since, &first_segment, n, &mut printed)?;
+            follow_from
         }
         Count::All => {
             let from = Position {
