@@ -284,7 +284,7 @@ _tend() {
 
     case "${cmd}" in
         tend)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init config audit wake alerts status doctor probe tick generate help"
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init probe wake alerts tick status doctor config audit generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1246,7 +1246,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__help)
-            opts="init config audit wake alerts status doctor probe tick generate help"
+            opts="init probe wake alerts tick status doctor config audit generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -32,14 +32,14 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand init 'Create the state root''s layout and a commented tend.toml'
-            cand config 'Check or show the configuration'
-            cand audit 'Append to or read the audit log'
+            cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
             cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+            cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
             cand doctor 'Check the root and explain how to recover from what is found'
-            cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
-            cand tick 'Run every loop once, in order (one crontab line for all of them)'
+            cand config 'Check or show the configuration'
+            cand audit 'Append to or read the audit log'
             cand generate 'Generate man pages and shell completions (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -59,7 +59,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'tend;config'= {
+        &'tend;probe'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
@@ -73,14 +73,14 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand check 'Validate the configuration (file, environment overrides) and exit'
-            cand show 'Print the effective configuration, secrets redacted'
+            cand run 'Run every enabled probe (or the named ones) once'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
-        &'tend;config;check'= {
+        &'tend;probe;run'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --nagios-exit 'Exit with the worst probe state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
             cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
@@ -92,99 +92,13 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'tend;config;show'= {
-            cand --root 'State root directory'
-            cand --config 'Configuration file [default: <root>/tend.toml]'
-            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
-            cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
-            cand -q 'Print nothing but errors'
-            cand --quiet 'Print nothing but errors'
-            cand -v 'Print a line per item processed'
-            cand --verbose 'Print a line per item processed'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'tend;config;help'= {
-            cand check 'Validate the configuration (file, environment overrides) and exit'
-            cand show 'Print the effective configuration, secrets redacted'
+        &'tend;probe;help'= {
+            cand run 'Run every enabled probe (or the named ones) once'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
-        &'tend;config;help;check'= {
+        &'tend;probe;help;run'= {
         }
-        &'tend;config;help;show'= {
-        }
-        &'tend;config;help;help'= {
-        }
-        &'tend;audit'= {
-            cand --root 'State root directory'
-            cand --config 'Configuration file [default: <root>/tend.toml]'
-            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
-            cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
-            cand -q 'Print nothing but errors'
-            cand --quiet 'Print nothing but errors'
-            cand -v 'Print a line per item processed'
-            cand --verbose 'Print a line per item processed'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-            cand emit 'Append one validated row to today''s segment'
-            cand tail 'Print rows of the audit log (the last 10 by default)'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'tend;audit;emit'= {
-            cand --kind 'Row kind, e.g. probe.wake_requested'
-            cand --details 'Details as a JSON object; `-` reads it from standard input'
-            cand --correlation-key 'Correlation key, e.g. probe:fly:machine_down'
-            cand --root 'State root directory'
-            cand --config 'Configuration file [default: <root>/tend.toml]'
-            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
-            cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
-            cand -q 'Print nothing but errors'
-            cand --quiet 'Print nothing but errors'
-            cand -v 'Print a line per item processed'
-            cand --verbose 'Print a line per item processed'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'tend;audit;tail'= {
-            cand --kind 'Only rows of this kind (repeatable)'
-            cand --since 'Only rows at or after this instant (RFC 3339 or YYYY-MM-DD)'
-            cand -n 'How many of the last matching rows to print; `all` for every one'
-            cand --lines 'How many of the last matching rows to print; `all` for every one'
-            cand --root 'State root directory'
-            cand --config 'Configuration file [default: <root>/tend.toml]'
-            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
-            cand -f 'Keep printing rows as they are appended (until interrupted)'
-            cand --follow 'Keep printing rows as they are appended (until interrupted)'
-            cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
-            cand -q 'Print nothing but errors'
-            cand --quiet 'Print nothing but errors'
-            cand -v 'Print a line per item processed'
-            cand --verbose 'Print a line per item processed'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'tend;audit;help'= {
-            cand emit 'Append one validated row to today''s segment'
-            cand tail 'Print rows of the audit log (the last 10 by default)'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'tend;audit;help;emit'= {
-        }
-        &'tend;audit;help;tail'= {
-        }
-        &'tend;audit;help;help'= {
+        &'tend;probe;help;help'= {
         }
         &'tend;wake'= {
             cand --root 'State root directory'
@@ -425,6 +339,21 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;alerts;help;help'= {
         }
+        &'tend;tick'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tend;status'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
@@ -455,7 +384,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'tend;probe'= {
+        &'tend;config'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
@@ -469,14 +398,14 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand run 'Run every enabled probe (or the named ones) once'
+            cand check 'Validate the configuration (file, environment overrides) and exit'
+            cand show 'Print the effective configuration, secrets redacted'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
-        &'tend;probe;run'= {
+        &'tend;config;check'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
-            cand --nagios-exit 'Exit with the worst probe state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
             cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
@@ -488,15 +417,33 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'tend;probe;help'= {
-            cand run 'Run every enabled probe (or the named ones) once'
+        &'tend;config;show'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;config;help'= {
+            cand check 'Validate the configuration (file, environment overrides) and exit'
+            cand show 'Print the effective configuration, secrets redacted'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
-        &'tend;probe;help;run'= {
+        &'tend;config;help;check'= {
         }
-        &'tend;probe;help;help'= {
+        &'tend;config;help;show'= {
         }
-        &'tend;tick'= {
+        &'tend;config;help;help'= {
+        }
+        &'tend;audit'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
@@ -510,6 +457,59 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand emit 'Append one validated row to today''s segment'
+            cand tail 'Print rows of the audit log (the last 10 by default)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;audit;emit'= {
+            cand --kind 'Row kind, e.g. probe.wake_requested'
+            cand --details 'Details as a JSON object; `-` reads it from standard input'
+            cand --correlation-key 'Correlation key, e.g. probe:fly:machine_down'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;audit;tail'= {
+            cand --kind 'Only rows of this kind (repeatable)'
+            cand --since 'Only rows at or after this instant (RFC 3339 or YYYY-MM-DD)'
+            cand -n 'How many of the last matching rows to print; `all` for every one'
+            cand --lines 'How many of the last matching rows to print; `all` for every one'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand -f 'Keep printing rows as they are appended (until interrupted)'
+            cand --follow 'Keep printing rows as they are appended (until interrupted)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;audit;help'= {
+            cand emit 'Append one validated row to today''s segment'
+            cand tail 'Print rows of the audit log (the last 10 by default)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;audit;help;emit'= {
+        }
+        &'tend;audit;help;tail'= {
+        }
+        &'tend;audit;help;help'= {
         }
         &'tend;generate'= {
             cand --root 'State root directory'
@@ -573,34 +573,23 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;help'= {
             cand init 'Create the state root''s layout and a commented tend.toml'
-            cand config 'Check or show the configuration'
-            cand audit 'Append to or read the audit log'
+            cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
             cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+            cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
             cand doctor 'Check the root and explain how to recover from what is found'
-            cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
-            cand tick 'Run every loop once, in order (one crontab line for all of them)'
+            cand config 'Check or show the configuration'
+            cand audit 'Append to or read the audit log'
             cand generate 'Generate man pages and shell completions (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tend;help;init'= {
         }
-        &'tend;help;config'= {
-            cand check 'Validate the configuration (file, environment overrides) and exit'
-            cand show 'Print the effective configuration, secrets redacted'
+        &'tend;help;probe'= {
+            cand run 'Run every enabled probe (or the named ones) once'
         }
-        &'tend;help;config;check'= {
-        }
-        &'tend;help;config;show'= {
-        }
-        &'tend;help;audit'= {
-            cand emit 'Append one validated row to today''s segment'
-            cand tail 'Print rows of the audit log (the last 10 by default)'
-        }
-        &'tend;help;audit;emit'= {
-        }
-        &'tend;help;audit;tail'= {
+        &'tend;help;probe;run'= {
         }
         &'tend;help;wake'= {
             cand consume 'Debounce new wake requests, investigate each one due, message the operator'
@@ -633,16 +622,27 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;help;alerts;silence;expire'= {
         }
+        &'tend;help;tick'= {
+        }
         &'tend;help;status'= {
         }
         &'tend;help;doctor'= {
         }
-        &'tend;help;probe'= {
-            cand run 'Run every enabled probe (or the named ones) once'
+        &'tend;help;config'= {
+            cand check 'Validate the configuration (file, environment overrides) and exit'
+            cand show 'Print the effective configuration, secrets redacted'
         }
-        &'tend;help;probe;run'= {
+        &'tend;help;config;check'= {
         }
-        &'tend;help;tick'= {
+        &'tend;help;config;show'= {
+        }
+        &'tend;help;audit'= {
+            cand emit 'Append one validated row to today''s segment'
+            cand tail 'Print rows of the audit log (the last 10 by default)'
+        }
+        &'tend;help;audit;emit'= {
+        }
+        &'tend;help;audit;tail'= {
         }
         &'tend;help;generate'= {
             cand man 'Write one man page per subcommand into DIR'

@@ -34,14 +34,14 @@ complete -c tend -n "__fish_tend_needs_command" -s v -l verbose -d 'Print a line
 complete -c tend -n "__fish_tend_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_needs_command" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_needs_command" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
-complete -c tend -n "__fish_tend_needs_command" -f -a "config" -d 'Check or show the configuration'
-complete -c tend -n "__fish_tend_needs_command" -f -a "audit" -d 'Append to or read the audit log'
+complete -c tend -n "__fish_tend_needs_command" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
 complete -c tend -n "__fish_tend_needs_command" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
 complete -c tend -n "__fish_tend_needs_command" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+complete -c tend -n "__fish_tend_needs_command" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
 complete -c tend -n "__fish_tend_needs_command" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
-complete -c tend -n "__fish_tend_needs_command" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
-complete -c tend -n "__fish_tend_needs_command" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
+complete -c tend -n "__fish_tend_needs_command" -f -a "config" -d 'Check or show the configuration'
+complete -c tend -n "__fish_tend_needs_command" -f -a "audit" -d 'Append to or read the audit log'
 complete -c tend -n "__fish_tend_needs_command" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand init" -l root -d 'State root directory' -r -F
@@ -54,79 +54,29 @@ complete -c tend -n "__fish_tend_using_subcommand init" -s q -l quiet -d 'Print 
 complete -c tend -n "__fish_tend_using_subcommand init" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand init" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "show" -d 'Print the effective configuration, secrets redacted'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective configuration, secrets redacted'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -f -a "emit" -d 'Append one validated row to today\'s segment'
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l kind -d 'Row kind, e.g. probe.wake_requested' -r
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l details -d 'Details as a JSON object; `-` reads it from standard input' -r
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l correlation-key -d 'Correlation key, e.g. probe:fly:machine_down' -r
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l kind -d 'Only rows of this kind (repeatable)' -r
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l since -d 'Only rows at or after this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s n -l lines -d 'How many of the last matching rows to print; `all` for every one' -r
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s f -l follow -d 'Keep printing rows as they are appended (until interrupted)'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "emit" -d 'Append one validated row to today\'s segment'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l nagios-exit -d 'Exit with the worst probe state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l root -d 'State root directory' -r -F
 complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
@@ -227,6 +177,15 @@ complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcom
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from help" -f -a "test" -d 'Send a clearly labelled test message through the real channel'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from help" -f -a "silence" -d 'Mute matching alerts for a while'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand tick" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand tick" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand tick" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand tick" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand tick" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand tick" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand tick" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand tick" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand tick" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand status" -l root -d 'State root directory' -r -F
 complete -c tend -n "__fish_tend_using_subcommand status" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand status" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
@@ -245,38 +204,79 @@ complete -c tend -n "__fish_tend_using_subcommand doctor" -s q -l quiet -d 'Prin
 complete -c tend -n "__fish_tend_using_subcommand doctor" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand doctor" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
-complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l nagios-exit -d 'Exit with the worst probe state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN'
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand tick" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand tick" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand tick" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand tick" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand tick" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand tick" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand tick" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand tick" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand tick" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "show" -d 'Print the effective configuration, secrets redacted'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective configuration, secrets redacted'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -f -a "emit" -d 'Append one validated row to today\'s segment'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l kind -d 'Row kind, e.g. probe.wake_requested' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l details -d 'Details as a JSON object; `-` reads it from standard input' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l correlation-key -d 'Correlation key, e.g. probe:fly:machine_down' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l kind -d 'Only rows of this kind (repeatable)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l since -d 'Only rows at or after this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s n -l lines -d 'How many of the last matching rows to print; `all` for every one' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s f -l follow -d 'Keep printing rows as they are appended (until interrupted)'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "emit" -d 'Append one validated row to today\'s segment'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l root -d 'State root directory' -r -F
 complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
@@ -311,27 +311,27 @@ complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subc
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write one man page per subcommand into DIR'
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake alerts status doctor probe tick generate help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake alerts status doctor probe tick generate help" -f -a "config" -d 'Check or show the configuration'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake alerts status doctor probe tick generate help" -f -a "audit" -d 'Append to or read the audit log'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake alerts status doctor probe tick generate help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake alerts status doctor probe tick generate help" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake alerts status doctor probe tick generate help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake alerts status doctor probe tick generate help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake alerts status doctor probe tick generate help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake alerts status doctor probe tick generate help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake alerts status doctor probe tick generate help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init config audit wake alerts status doctor probe tick generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
-complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration, secrets redacted'
-complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "emit" -d 'Append one validated row to today\'s segment'
-complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "config" -d 'Check or show the configuration'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "audit" -d 'Append to or read the audit log'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from probe" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from wake" -f -a "consume" -d 'Debounce new wake requests, investigate each one due, message the operator'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "notify" -d 'Notify newly firing alerts (the cron line, every few minutes)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "list" -d 'Show active, notified, suppressed, silenced and queued alerts'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "digest" -d 'Send the info alerts queued by info_mode = "digest" as one message (daily cron line)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "test" -d 'Send a clearly labelled test message through the real channel'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "silence" -d 'Mute matching alerts for a while'
-complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from probe" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration, secrets redacted'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "emit" -d 'Append one validated row to today\'s segment'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write one man page per subcommand into DIR'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'

@@ -75,13 +75,9 @@ pub enum Command {
     /// Create the state root's layout and a commented tend.toml
     Init(InitArgs),
 
-    /// Check or show the configuration
+    /// Run health probes: Nagios plugins, JSON probes, http and tcp checks
     #[command(subcommand)]
-    Config(ConfigCommand),
-
-    /// Append to or read the audit log
-    #[command(subcommand)]
-    Audit(AuditCommand),
+    Probe(ProbeCommand),
 
     /// Turn wake requests into debounced, investigated operator messages
     #[command(subcommand)]
@@ -94,6 +90,13 @@ pub enum Command {
     /// reminders), and the operator can always see why with `alerts list`.
     #[command(subcommand)]
     Alerts(AlertsCommand),
+
+    /// Run every loop once, in order (one crontab line for all of them)
+    ///
+    /// Runs `probe run` (and the loops later versions add) through the same
+    /// code as the commands themselves, each under its own lock. The exit code
+    /// is the worst of the steps'.
+    Tick(TickArgs),
 
     /// Show each command's last run, overdue commands, lock holders, cursor lag
     ///
@@ -108,16 +111,14 @@ pub enum Command {
     /// a root on a network filesystem. Changes nothing; exit 1 when something
     /// needs attention.
     Doctor,
-    /// Run health probes: Nagios plugins, JSON probes, http and tcp checks
-    #[command(subcommand)]
-    Probe(ProbeCommand),
 
-    /// Run every loop once, in order (one crontab line for all of them)
-    ///
-    /// Runs `probe run` (and the loops later versions add) through the same
-    /// code as the commands themselves, each under its own lock. The exit code
-    /// is the worst of the steps'.
-    Tick(TickArgs),
+    /// Check or show the configuration
+    #[command(subcommand)]
+    Config(ConfigCommand),
+
+    /// Append to or read the audit log
+    #[command(subcommand)]
+    Audit(AuditCommand),
 
     /// Generate man pages and shell completions (for packagers)
     #[command(subcommand, hide = true)]
