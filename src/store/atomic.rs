@@ -14,6 +14,7 @@ static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 /// write, flush, fsync, rename over the old file, fsync the directory. The
 /// directory is created when missing.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let bytes: &[u8] = &super::redact::scrub_bytes(bytes);
     let dir = parent(path);
     fs::create_dir_all(dir)?;
     let tmp = temp_path(path);

@@ -21,6 +21,7 @@ pub fn append(path: &Path, batch: &[u8]) -> io::Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
+    let batch: &[u8] = &super::redact::scrub_bytes(batch);
     let dir = atomic::parent(path);
     let existed = path.exists();
     if !existed {
