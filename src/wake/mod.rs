@@ -9,8 +9,8 @@
 //! - `wake.ledger.json`: every wake id a message was sent for;
 //! - `engine.budget.json`: the day's LLM spend.
 //!
-//! Crash safety. For every message: engine call → send → audit rows → ledger
-//! write. After each row that sent something (and at the end): debounce state
+//! Crash safety. For every message: engine call → send → ledger write →
+//! audit rows. After each row that sent something (and at the end): debounce state
 //! (with its position) → cursor. So
 //! - a wake id is in the ledger only after its send, and a re-run skips ids in
 //!   the ledger: a duplicate needs a kill between a send and its ledger write;
@@ -808,13 +808,10 @@ impl Consumer<'_> {
         {
             details["detail"] = Value::String(detail.clone());
         }
-        rows.push(
-            Row::new(Kind::NotificationDispatched, self.now, details)
-                .with_correlation_key(correlation_key(probe, category)),
-        );
-        let mut batch = std::mem::take(&mut self.pending);
-        batch.extend(rows);
-        self.ctx.audit().append(&batch, self.now)?;
+        // The ledger first, right after the channel's answer and before any
+        // other write (SPEC §5 step 4): the duplicate window is the send alone,
+        // and a failing audit append below cannot make every later run send
+        // the message again.
         self.ledger.insert(
             ledger_id,
             Entry {
@@ -824,6 +821,18 @@ impl Consumer<'_> {
             },
         );
         state::save(&self.ctx.root.state_file(LEDGER_FILE), &self.ledger)?;
+        rows.push(
+            Row::new(Kind::NotificationDispatched, self.now, details)
+                .with_correlation_key(correlation_key(probe, category)),
+        );
+        let mut batch = std::mem::take(&mut self.pending);
+        batch.extend(rows);
+        self.ctx
+            .audit()
+            .append(&batch, self.now)
+            .with_context(|| {
+                format!("{kind} message for {probe}/{category} ({reference}) was sent and is in the ledger (it will not be sent again), but its audit rows were not written")
+            })?;
         self.outcome
             .count("messages_sent", u64::from(error.is_none()));
         Ok(Sent {
