@@ -449,6 +449,16 @@ fn a_failing_audit_append_after_a_send_does_not_send_again() {
     let out = env.tend(&["wake", "consume", "-v"]).ok();
     assert!(!out.stdout.contains("Probe alert"), "{}", out.stdout);
     assert!(out.stdout.contains("already sent"), "{}", out.stdout);
+    // The rows of the send waited in the ledger and are in the log now, once.
+    let sent = env.audit_kind("notification.dispatched");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["details"]["ref"], "w1");
+    assert_eq!(env.audit_kind("probe.investigation_completed").len(), 1);
+    let ledger: Value = serde_json::from_str(&env.read("state/wake.ledger.json")).unwrap();
+    assert!(
+        ledger["entries"]["w1"].get("unrecorded").is_none(),
+        "{ledger}"
+    );
 }
 
 #[test]
