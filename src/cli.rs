@@ -490,4 +490,23 @@ mod tests {
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
     }
+
+    #[test]
+    fn matchers_parse() {
+        assert_eq!(
+            parse_matcher("severity=CRITICAL").unwrap(),
+            (MatchKeyArg::Severity, "critical".into())
+        );
+        assert_eq!(
+            parse_matcher("id=probe:api:x=y").unwrap(),
+            (MatchKeyArg::Id, "probe:api:x=y".into())
+        );
+        assert_eq!(
+            parse_matcher(" source =alertmanager").unwrap(),
+            (MatchKeyArg::Source, "alertmanager".into())
+        );
+        for bad in ["category", "host=a", "severity=urgent", "id="] {
+            assert!(parse_matcher(bad).is_err(), "{bad}");
+        }
+    }
 }
