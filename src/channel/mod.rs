@@ -47,6 +47,9 @@ pub trait Sink {
     /// `--json`: every line on standard output is one JSON object.
     fn json_mode(&self) -> bool;
     fn stdout(&mut self) -> &mut dyn Write;
+    /// Gives up on standard output after a write to it failed, so the failure
+    /// is reported once, as a failed send.
+    fn abandon_stdout(&mut self);
 }
 
 /// A place messages can be sent.

@@ -1,5 +1,10 @@
 //! The default channel: the message on standard output (cron mails it). In
 //! `--json` mode it is one JSON object, so the output stays JSON Lines.
+//!
+//! The message counts as accepted only once it is written and flushed without
+//! error (SPEC §6): a full disk, a closed pipe or any other write error on
+//! standard output is a failed send, and nothing may record the message as
+//! sent before the flush returned.
 
 use std::io::{self, Write};
 
@@ -23,7 +28,11 @@ impl Channel for StdoutChannel {
         } else {
             out.stdout()
                 .write_all(format!("{}\n\n", message.text.trim_end()).as_bytes())
-        };
+        }
+        .and_then(|()| out.stdout().flush());
+        if result.is_err() {
+            out.abandon_stdout();
+        }
         result.map(|_| Delivered::default()).map_err(|e| SendError {
             channel: ChannelKind::Stdout,
             kind: if e.kind() == io::ErrorKind::BrokenPipe {
