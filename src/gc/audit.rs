@@ -109,7 +109,8 @@ fn segment_date(name: &str) -> Option<NaiveDate> {
 
 pub fn run(ctx: &mut Ctx, args: &GcAuditArgs) -> Result<Outcome> {
     if !args.force
-        && let Some(problem) = keep_days_problem(args.keep_days, longest_promote_window(&ctx.config))
+        && let Some(problem) =
+            keep_days_problem(args.keep_days, longest_promote_window(&ctx.config))
     {
         bail!(UsageError(problem));
     }
@@ -127,48 +128,86 @@ fn body(ctx: &mut Ctx, args: &GcAuditArgs) -> Result<Outcome> {
             continue; // YYYY-MM-DD that is not a calendar date (2026-02-30)
         };
         let path = dir.join(&name);
-        let verdict = decide_segment(date, today, args.keep_days, || {
+        let verdict = match decide_segment(date, today, args.keep_days, || {
             let len = segment_len(&path)?;
             crate::wake::has_finished(ctx, &name, len)
-        })?;
+        }) {
+            Ok(v) => v,
+            Err(e) => {
+                // Reported; the other segments are still looked at.
+                outcome.failed = true;
+                ctx.out.error(&format!("{e:#}"));
+                continue;
+            }
+        };
         match verdict {
             SegmentVerdict::Keep(reason) => {
                 kept += 1;
                 // Only the segments that are old enough are worth naming.
                 if matches!(reason, SegmentKeep::Unread) {
-                    item(ctx, &name, "kept", Some(reason.code()), &reason.describe(args.keep_days), None)?;
+                    item(
+                        ctx,
+                        &name,
+                        "kept",
+                        Some(reason.code()),
+                        &reason.describe(args.keep_days),
+                        None,
+                    )?;
                 }
             }
             SegmentVerdict::Remove if ctx.dry_run => {
                 let len = segment_len(&path)?;
-                item(ctx, &name, "would_remove", None, &format!("{len} bytes"), None)?;
+                item(
+                    ctx,
+                    &name,
+                    "would_remove",
+                    None,
+                    &format!("{len} bytes"),
+                    None,
+                )?;
                 removed += 1;
                 bytes_total += len;
             }
-            SegmentVerdict::Remove => match jsonl::remove(&path) {
-                Ok(Some(r)) => {
-                    removed += 1;
-                    bytes_total += r.bytes;
-                    let row = Row::new(
-                        Kind::GcAuditRemoved,
-                        ctx.now(),
-                        json!({"segment": name, "bytes": r.bytes, "rows": r.lines}),
-                    );
-                    ctx.audit().append(&[row], ctx.now()).with_context(|| {
+            SegmentVerdict::Remove => {
+                match jsonl::remove(&path) {
+                    Ok(Some(r)) => {
+                        removed += 1;
+                        bytes_total += r.bytes;
+                        let row = Row::new(
+                            Kind::GcAuditRemoved,
+                            ctx.now(),
+                            json!({"segment": name, "bytes": r.bytes, "rows": r.lines}),
+                        );
+                        ctx.audit().append(&[row], ctx.now()).with_context(|| {
                         format!("{name} was removed but its gc.audit_removed row could not be written")
                     })?;
-                    item(ctx, &name, "removed", None, &format!("{} bytes, {} rows", r.bytes, r.lines), Some((r.bytes, r.lines)))?;
+                        item(
+                            ctx,
+                            &name,
+                            "removed",
+                            None,
+                            &format!("{} bytes, {} rows", r.bytes, r.lines),
+                            Some((r.bytes, r.lines)),
+                        )?;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        outcome.failed = true;
+                        ctx.out.error(&e.to_string());
+                    }
                 }
-                Ok(None) => {}
-                Err(e) => {
-                    outcome.failed = true;
-                    ctx.out.error(&e.to_string());
-                }
-            },
+            }
         }
     }
     if removed > 0 {
-        outcome.count(if ctx.dry_run { "would_remove" } else { "removed" }, removed);
+        outcome.count(
+            if ctx.dry_run {
+                "would_remove"
+            } else {
+                "removed"
+            },
+            removed,
+        );
         outcome.count("bytes", bytes_total);
     }
     if kept > 0 {
@@ -185,7 +224,11 @@ fn body(ctx: &mut Ctx, args: &GcAuditArgs) -> Result<Outcome> {
             "kept": kept,
         }))?;
     } else if removed > 0 || ctx.dry_run {
-        let verb = if ctx.dry_run { "would remove" } else { "removed" };
+        let verb = if ctx.dry_run {
+            "would remove"
+        } else {
+            "removed"
+        };
         ctx.out.summary(&format!(
             "gc audit{}: {verb} {removed} segment(s) ({bytes_total} bytes); {kept} kept",
             if ctx.dry_run { " (dry run)" } else { "" }
@@ -250,7 +293,11 @@ mod tests {
         let cases = [
             ("2026-05-25", 0, SegmentVerdict::Keep(SegmentKeep::Future)),
             ("2026-05-24", 0, SegmentVerdict::Keep(SegmentKeep::Today)),
-            ("2026-05-23", 0, SegmentVerdict::Keep(SegmentKeep::Yesterday)),
+            (
+                "2026-05-23",
+                0,
+                SegmentVerdict::Keep(SegmentKeep::Yesterday),
+            ),
             ("2026-05-22", 0, SegmentVerdict::Remove),
             ("2026-05-22", 2, SegmentVerdict::Keep(SegmentKeep::Recent)),
             ("2026-05-21", 2, SegmentVerdict::Remove),

@@ -260,9 +260,14 @@ fn open(ctx: &mut Ctx, store: &StoreConfig) -> Result<Box<dyn CheckpointStore>> 
         StoreConfig::Sqlite(path) => Box::new(SqliteStore::open(&ctx.root.resolve(path))?),
         StoreConfig::PostgresEnv(var) => {
             let Some(dsn) = ctx.config.secrets.checkpoints_dsn.clone() else {
-                bail!("the Postgres connection string (environment variable {var}) was not resolved");
+                bail!(
+                    "the Postgres connection string (environment variable {var}) was not resolved"
+                );
             };
-            Box::new(PostgresStore::connect(&dsn, &format!("environment variable {var}"))?)
+            Box::new(PostgresStore::connect(
+                &dsn,
+                &format!("environment variable {var}"),
+            )?)
         }
         StoreConfig::PostgresFile(path) => {
             let Some(dsn) = ctx.config.secrets.checkpoints_dsn.clone() else {
@@ -271,7 +276,10 @@ fn open(ctx: &mut Ctx, store: &StoreConfig) -> Result<Box<dyn CheckpointStore>> 
                     path.display()
                 );
             };
-            Box::new(PostgresStore::connect(&dsn, &format!("file {}", path.display()))?)
+            Box::new(PostgresStore::connect(
+                &dsn,
+                &format!("file {}", path.display()),
+            )?)
         }
     })
 }
@@ -326,12 +334,7 @@ fn report(
     Ok(())
 }
 
-fn summarize(
-    ctx: &mut Ctx,
-    t: &Tally,
-    vacuumed: Option<Vacuumed>,
-    store: &str,
-) -> Result<()> {
+fn summarize(ctx: &mut Ctx, t: &Tally, vacuumed: Option<Vacuumed>, store: &str) -> Result<()> {
     if ctx.out.json {
         let mut v = json!({
             "summary": true,

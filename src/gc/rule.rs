@@ -446,7 +446,10 @@ mod tests {
             "x:retry-0010".cmp("x:retry-10")
         );
         assert_eq!(
-            retry_order("x:retry-99999999999999999999999", "x:retry-100000000000000000000000"),
+            retry_order(
+                "x:retry-99999999999999999999999",
+                "x:retry-100000000000000000000000"
+            ),
             Ordering::Less
         );
     }
@@ -580,10 +583,10 @@ mod tests {
             },
         ];
         let ds = decide(threads, &sessions(&["other"]), &policy());
-        assert!(ds.iter().all(|d| matches!(
-            d.verdict,
-            Verdict::Keep(KeepReason::Unreadable { .. })
-        )));
+        assert!(
+            ds.iter()
+                .all(|d| matches!(d.verdict, Verdict::Keep(KeepReason::Unreadable { .. })))
+        );
     }
 
     #[test]

@@ -24,7 +24,10 @@ pub struct Loaded {
 }
 
 /// One entity as a session record, or why it is not one.
-pub fn record(entity: &Map<String, Value>, cfg: &GcCheckpointsConfig) -> Result<SessionRecord, String> {
+pub fn record(
+    entity: &Map<String, Value>,
+    cfg: &GcCheckpointsConfig,
+) -> Result<SessionRecord, String> {
     let id = match entity.get(&cfg.session_id_field) {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
@@ -82,10 +85,11 @@ pub fn load(
         ControlFlow::Continue(())
     })
     .map_err(|e| format!("the sessions source ({source}) failed: {e}"))?;
+    let shown = report.bad.first.len() as u64;
     for b in report.bad.first {
         bad.record(b.at, b.reason);
     }
-    bad.count += report.bad.count.saturating_sub(report.bad.first.len() as u64);
+    bad.count += report.bad.count.saturating_sub(shown);
     Ok(Loaded {
         sessions: ActiveSessions::from_records(records, &cfg.terminal_statuses),
         bad,
@@ -124,7 +128,11 @@ mod tests {
         assert_eq!(rec(json!({"id": 42})).map(|r| r.id), Ok("42".to_string()));
         assert!(rec(json!({"id": ""})).is_err());
         assert!(rec(json!({"id": null})).is_err());
-        assert!(rec(json!({"session": "x"})).unwrap_err().contains("no id field"));
+        assert!(
+            rec(json!({"session": "x"}))
+                .unwrap_err()
+                .contains("no id field")
+        );
         for (deleted_at, deleted) in [
             (json!(null), false),
             (json!(false), false),

@@ -167,7 +167,11 @@ pub fn remove(path: &Path) -> io::Result<Option<Removed>> {
     match fs::symlink_metadata(path) {
         Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => {}
         // Replaced meanwhile: what is there now is someone else's.
-        Ok(_) => return Err(context(io::Error::other("it was replaced while being removed"))),
+        Ok(_) => {
+            return Err(context(io::Error::other(
+                "it was replaced while being removed",
+            )));
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(context(e)),
     }
@@ -200,10 +204,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("2026-05-01.jsonl");
         append(&path, b"a\nbb\n").unwrap();
-        assert_eq!(
-            remove(&path).unwrap(),
-            Some(Removed { bytes: 5, lines: 2 })
-        );
+        assert_eq!(remove(&path).unwrap(), Some(Removed { bytes: 5, lines: 2 }));
         assert!(!path.exists());
         assert_eq!(remove(&path).unwrap(), None);
         let target = dir.path().join("target.jsonl");

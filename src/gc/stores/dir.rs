@@ -68,10 +68,7 @@ impl DirStore {
         let meta = fs::metadata(dir)
             .with_context(|| format!("cannot open the checkpoint directory {}", dir.display()))?;
         if !meta.is_dir() {
-            bail!(
-                "the checkpoint store {} is not a directory",
-                dir.display()
-            );
+            bail!("the checkpoint store {} is not a directory", dir.display());
         }
         Ok(DirStore {
             dir: dir.to_path_buf(),
@@ -100,10 +97,7 @@ impl DirStore {
             let entry = entry.with_context(|| format!("cannot list {}", self.dir.display()))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else {
-                skipped.push(format!(
-                    "{}: the name is not UTF-8",
-                    entry.path().display()
-                ));
+                skipped.push(format!("{}: the name is not UTF-8", entry.path().display()));
                 continue;
             };
             if name.starts_with('.') {
@@ -158,7 +152,8 @@ impl DirStore {
             walk.bytes += meta.len();
         }
         if meta.is_dir() {
-            let entries = fs::read_dir(path).map_err(|e| format!("cannot list {}: {e}", path.display()))?;
+            let entries =
+                fs::read_dir(path).map_err(|e| format!("cannot list {}: {e}", path.display()))?;
             for entry in entries {
                 let entry = entry.map_err(|e| format!("cannot list {}: {e}", path.display()))?;
                 // DirEntry::metadata does not follow symbolic links.
@@ -220,7 +215,8 @@ impl DirStore {
 }
 
 fn read_dir(dir: &Path) -> Result<fs::ReadDir> {
-    fs::read_dir(dir).with_context(|| format!("cannot list the checkpoint directory {}", dir.display()))
+    fs::read_dir(dir)
+        .with_context(|| format!("cannot list the checkpoint directory {}", dir.display()))
 }
 
 fn mtime_of(meta: &Metadata) -> DateTime<Utc> {
@@ -417,7 +413,9 @@ mod tests {
     #[test]
     fn missing_store_is_an_error() {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let err = DirStore::open(&tmp.path().join("nope")).err().expect("error");
+        let err = DirStore::open(&tmp.path().join("nope"))
+            .err()
+            .expect("error");
         assert!(format!("{err:#}").contains("nope"));
     }
 }

@@ -230,7 +230,10 @@ mod tests {
             "hunter22".to_string(),
         ];
         assert_eq!(
-            scrub("bad postgres://u:hunter22@h/db; password hunter22 rejected", &hidden),
+            scrub(
+                "bad postgres://u:hunter22@h/db; password hunter22 rejected",
+                &hidden
+            ),
             "bad <redacted>; password <redacted> rejected"
         );
     }

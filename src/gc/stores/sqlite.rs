@@ -317,7 +317,9 @@ mod tests {
         let scan = s.scan().expect("scan");
         assert_eq!(
             s.delete(&scan.threads[0]).expect("delete"),
-            Removal::Removed { bytes: 2 + 1 + 1 + 4 }
+            Removal::Removed {
+                bytes: 2 + 1 + 1 + 4
+            }
         );
         let check = Connection::open(&path).expect("open");
         let n: i64 = check
@@ -329,7 +331,11 @@ mod tests {
             .expect("count");
         assert_eq!(n, 0);
         let u: i64 = check
-            .query_row("SELECT count(*) FROM checkpoints WHERE thread_id = 'U'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM checkpoints WHERE thread_id = 'U'",
+                [],
+                |r| r.get(0),
+            )
             .expect("count");
         assert_eq!(u, 1);
         assert_eq!(s.delete(&scan.threads[0]).expect("again"), Removal::Gone);
@@ -361,14 +367,22 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         let path = db(tmp.path());
         let mut s = SqliteStore::open(&path).expect("open");
-        s.conn.busy_timeout(Duration::from_millis(10)).expect("timeout");
+        s.conn
+            .busy_timeout(Duration::from_millis(10))
+            .expect("timeout");
         let scan = s.scan().expect("scan");
         let writer = Connection::open(&path).expect("open");
         writer.execute_batch("BEGIN IMMEDIATE").expect("lock");
         let removal = s.delete(&scan.threads[0]).expect("delete");
-        assert!(matches!(removal, Removal::Busy { stop: true, .. }), "{removal:?}");
+        assert!(
+            matches!(removal, Removal::Busy { stop: true, .. }),
+            "{removal:?}"
+        );
         writer.execute_batch("ROLLBACK").expect("unlock");
-        assert!(matches!(s.delete(&scan.threads[0]).expect("delete"), Removal::Removed { .. }));
+        assert!(matches!(
+            s.delete(&scan.threads[0]).expect("delete"),
+            Removal::Removed { .. }
+        ));
     }
 
     #[test]
@@ -390,7 +404,11 @@ mod tests {
             .expect("count");
         assert_eq!(tables, 1);
         let text = tmp.path().join("text.sqlite");
-        fs::write(&text, "hello, this is not a database at all, no it is not......").expect("write");
+        fs::write(
+            &text,
+            "hello, this is not a database at all, no it is not......",
+        )
+        .expect("write");
         let err = SqliteStore::open(&text).err().expect("error");
         assert!(format!("{err:#}").contains("not an SQLite database"));
     }
