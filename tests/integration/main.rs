@@ -9,6 +9,7 @@ mod config;
 mod docs;
 mod init_status;
 mod probe;
+mod quiet;
 mod store;
 mod wake;
 mod wake_crash;
