@@ -12,5 +12,6 @@ mod gc;
 mod hygiene;
 mod init_status;
 mod probe;
+mod quiet;
 mod store;
 mod wake;
