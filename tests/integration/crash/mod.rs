@@ -72,6 +72,13 @@ pub struct Tally {
     pub duplicates: usize,
     /// Segments found ending in an unterminated line right after a kill.
     pub torn_tails: usize,
+    /// Messages delivered more than twice (each time by a kill inside its
+    /// send): reported, see the scenarios.
+    pub over_twice: usize,
+    /// Runs that found the lock still held (exit 75, no side effects) right
+    /// after a kill: a child forked at the instant of the kill keeps the
+    /// lock's descriptor until it execs or closes it.
+    pub busy: usize,
 }
 
 impl Tally {
@@ -82,6 +89,8 @@ impl Tally {
         self.lost += other.lost;
         self.duplicates += other.duplicates;
         self.torn_tails += other.torn_tails;
+        self.over_twice += other.over_twice;
+        self.busy += other.busy;
     }
 }
 
@@ -94,7 +103,12 @@ pub enum End {
 
 /// One run of tend with `args`, killed with SIGKILL after `kill_after`
 /// unless it exits first (None: never killed).
-pub fn run(env: &TestEnv, args: &[&str], extra_env: &[(&str, &str)], kill_after: Option<Duration>) -> End {
+pub fn run(
+    env: &TestEnv,
+    args: &[&str],
+    extra_env: &[(&str, &str)],
+    kill_after: Option<Duration>,
+) -> End {
     let mut run = env.tend(args);
     for (k, v) in extra_env {
         run = run.env(k, v);
@@ -142,15 +156,28 @@ pub fn kill_loop(
 ) -> i32 {
     for attempt in 0.. {
         let extra = env_of(attempt);
-        let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let extra: Vec<(&str, &str)> = extra
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let delay = (attempt < kill_budget)
             .then(|| Duration::from_micros(rng.below(max_delay.as_micros() as u64 + 1)));
         tally.runs += 1;
         match run(env, args, &extra, delay) {
             End::Killed => {
                 tally.kills += 1;
-                tally.torn_tails += check_root(env, seed, &format!("after kill {attempt} of {args:?}"));
+                tally.torn_tails +=
+                    check_root(env, seed, &format!("after kill {attempt} of {args:?}"));
                 after_kill(attempt);
+            }
+            End::Exited(75) => {
+                // The lock was still held: nothing done, try again (as cron would).
+                tally.busy += 1;
+                check_root(
+                    env,
+                    seed,
+                    &format!("after a run that found the lock held {args:?}"),
+                );
             }
             End::Exited(code) => {
                 check_root(env, seed, &format!("after the run that finished {args:?}"));
@@ -193,7 +220,11 @@ pub fn check_root(env: &TestEnv, seed: u64, when: &str) -> usize {
         }
     }
     for (path, bytes) in files_under(&root.join("state")) {
-        let name = Path::new(&path).file_name().unwrap().to_string_lossy().to_string();
+        let name = Path::new(&path)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         assert!(
             !path.contains("/quarantine/"),
             "seed {seed}: {when}: a state file was quarantined: {path}"
@@ -202,9 +233,8 @@ pub fn check_root(env: &TestEnv, seed: u64, when: &str) -> usize {
             continue; // a writer's temporary (cleaned later) or a lock
         }
         if name.ends_with(".json") {
-            serde_json::from_slice::<Value>(&bytes).unwrap_or_else(|e| {
-                panic!("seed {seed}: {when}: {path} is unreadable ({e})")
-            });
+            serde_json::from_slice::<Value>(&bytes)
+                .unwrap_or_else(|e| panic!("seed {seed}: {when}: {path} is unreadable ({e})"));
         } else if name.ends_with(".jsonl") {
             for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
                 serde_json::from_slice::<Value>(line).unwrap_or_else(|e| {
@@ -221,13 +251,21 @@ pub fn check_root(env: &TestEnv, seed: u64, when: &str) -> usize {
 /// status directories, no decision is written twice.
 pub fn check_at_rest(env: &TestEnv, seed: u64) {
     let root = env.root();
-    assert_eq!(check_root(env, seed, "at rest"), 0, "seed {seed}: a torn last line remains");
+    assert_eq!(
+        check_root(env, seed, "at rest"),
+        0,
+        "seed {seed}: a torn last line remains"
+    );
     // proposals/<loop>/<status>/<id>.json: each id in exactly one status.
     if let Ok(loops) = std::fs::read_dir(root.join("proposals")) {
         for lp in loops.flatten() {
             let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for status in std::fs::read_dir(lp.path()).into_iter().flatten().flatten() {
-                for item in std::fs::read_dir(status.path()).into_iter().flatten().flatten() {
+                for item in std::fs::read_dir(status.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                {
                     let name = item.file_name().to_string_lossy().to_string();
                     if let Some(id) = name.strip_suffix(".json").filter(|n| !n.starts_with('.')) {
                         seen.entry(id.to_string())
@@ -237,7 +275,11 @@ pub fn check_at_rest(env: &TestEnv, seed: u64) {
                 }
             }
             for (id, statuses) in seen {
-                assert_eq!(statuses.len(), 1, "seed {seed}: proposal {id} is in {statuses:?}");
+                assert_eq!(
+                    statuses.len(),
+                    1,
+                    "seed {seed}: proposal {id} is in {statuses:?}"
+                );
             }
         }
     }
@@ -247,8 +289,15 @@ pub fn check_at_rest(env: &TestEnv, seed: u64) {
         for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
             let row: Value = serde_json::from_slice(line)
                 .unwrap_or_else(|e| panic!("seed {seed}: {path}: unreadable decision ({e})"));
-            let id = row["decision_id"].as_str().or(row["id"].as_str()).unwrap_or_default().to_string();
-            assert!(decisions.insert(id.clone()), "seed {seed}: decision {id} written twice");
+            let id = row["decision_id"]
+                .as_str()
+                .or(row["id"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            assert!(
+                decisions.insert(id.clone()),
+                "seed {seed}: decision {id} written twice"
+            );
         }
     }
 }
@@ -259,7 +308,12 @@ pub fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
-        .filter_map(|e| Some((e.path().display().to_string(), std::fs::read(e.path()).ok()?)))
+        .filter_map(|e| {
+            Some((
+                e.path().display().to_string(),
+                std::fs::read(e.path()).ok()?,
+            ))
+        })
         .collect()
 }
 
@@ -279,7 +333,12 @@ pub fn base_seed() -> u64 {
 /// Runs repetitions of `repetition` (each with its own seed, root and fakes),
 /// `workers` at a time, until `TEND_CRASH_ITERATIONS` runs (default
 /// `default_runs`) were made; prints the figures and returns them.
-pub fn scenario(name: &str, default_runs: usize, workers: usize, repetition: fn(u64) -> Tally) -> Tally {
+pub fn scenario(
+    name: &str,
+    default_runs: usize,
+    workers: usize,
+    repetition: fn(u64) -> Tally,
+) -> Tally {
     let wanted: usize = std::env::var("TEND_CRASH_ITERATIONS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -317,17 +376,22 @@ pub fn scenario(name: &str, default_runs: usize, workers: usize, repetition: fn(
     });
     let total = total.into_inner().unwrap();
     eprintln!(
-        "crash {name} (seed {base}): {} repetitions, {} runs, {} kills, {} inside a send, {} lost, {} duplicates, {} torn tails seen, {:.1}s",
+        "crash {name} (seed {base}): {} repetitions, {} runs, {} kills, {} inside a send, {} lost, {} duplicates ({} messages more than twice), {} torn tails seen, {} lock-busy retries, {:.1}s",
         repetitions.load(Ordering::SeqCst),
         total.runs,
         total.kills,
         total.in_send,
         total.lost,
         total.duplicates,
+        total.over_twice,
         total.torn_tails,
+        total.busy,
         started.elapsed().as_secs_f64()
     );
     assert_eq!(total.lost, 0, "{name}: something was lost");
-    assert!(total.kills > 0, "{name}: no run was killed: nothing was tested");
+    assert!(
+        total.kills > 0,
+        "{name}: no run was killed: nothing was tested"
+    );
     total
 }

@@ -51,7 +51,10 @@ fn repetition(seed: u64) -> Tally {
             // Every probe the killed run started must die with it.
             let text = std::fs::read_to_string(&pids).unwrap_or_default();
             let started = Instant::now();
-            for pid in text.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
+            for pid in text
+                .split_whitespace()
+                .filter_map(|p| p.parse::<i32>().ok())
+            {
                 if !checked.insert(pid) {
                     continue;
                 }
@@ -65,7 +68,10 @@ fn repetition(seed: u64) -> Tally {
             }
         },
     );
-    assert_eq!(code, 0, "seed {seed}: the run that finished failed");
+    if code != 0 {
+        let out = env.tend(&["probe", "run"]).output();
+        panic!("seed {seed}: the run that finished exited {code}; again: {out:?}");
+    }
     check_at_rest(&env, seed);
     let state: Value = serde_json::from_str(&env.read("state/probes.json")).expect("probes.json");
     let observed: BTreeSet<String> = env

@@ -50,7 +50,10 @@ pub fn token(run: usize) -> String {
     format!("xoxb-run-{run}")
 }
 
-pub fn requests_of_run<'a>(requests: &'a [Recorded], run: usize) -> impl Iterator<Item = &'a Recorded> {
+pub fn requests_of_run<'a>(
+    requests: &'a [Recorded],
+    run: usize,
+) -> impl Iterator<Item = &'a Recorded> {
     let bearer = format!("Bearer {}", token(run));
     requests
         .iter()
@@ -109,13 +112,20 @@ fn repetition(seed: u64) -> Tally {
     }
     let mut deliveries: BTreeMap<String, usize> = BTreeMap::new();
     for r in &requests {
-        *deliveries.entry(probe_of(r).expect("a probe alert")).or_default() += 1;
+        *deliveries
+            .entry(probe_of(r).expect("a probe alert"))
+            .or_default() += 1;
     }
     tally.lost = (0..WAKES)
         .filter(|i| !deliveries.contains_key(&format!("p{i:03}")))
         .count();
-    assert_eq!(tally.lost, 0, "seed {seed}: a wake was never delivered: {deliveries:?}");
-    assert!(deliveries.values().all(|n| *n <= 2), "seed {seed}: {deliveries:?}");
+    assert_eq!(
+        tally.lost, 0,
+        "seed {seed}: a wake was never delivered: {deliveries:?}"
+    );
+    // A message is sent again once per kill inside its send: more than
+    // twice takes two such kills in a row, which the figures report.
+    tally.over_twice = deliveries.values().filter(|n| **n > 2).count();
     tally.duplicates = deliveries.values().map(|n| n - 1).sum();
     assert_eq!(
         tally.duplicates, tally.in_send,
