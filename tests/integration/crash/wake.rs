@@ -50,10 +50,7 @@ pub fn token(run: usize) -> String {
     format!("xoxb-run-{run}")
 }
 
-pub fn requests_of_run<'a>(
-    requests: &'a [Recorded],
-    run: usize,
-) -> impl Iterator<Item = &'a Recorded> {
+pub fn requests_of_run(requests: &[Recorded], run: usize) -> impl Iterator<Item = &Recorded> {
     let bearer = format!("Bearer {}", token(run));
     requests
         .iter()
