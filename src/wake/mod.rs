@@ -75,10 +75,8 @@ pub struct WakeState {
     /// applied, and every message it called for sent and in the ledger.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<Cursor>,
-    #[serde(default)]
     pub keys: Vec<KeyEntry>,
     /// What is remembered per probe.
-    #[serde(default)]
     pub probes: BTreeMap<String, ProbeMemory>,
 }
 

@@ -687,3 +687,49 @@ fn a_torn_line_in_an_earlier_segment_is_reported_once() {
     env.tend(&["wake", "consume"]).ok();
     assert_eq!(dispatched(&env), ["w-y", "w-after"]);
 }
+
+#[test]
+fn wrong_shape_state_is_quarantined_like_unparseable_state() {
+    // (state file, a command that reads it, a command to run first)
+    let cases: [(&str, &[&str], &[&str]); 6] = [
+        ("wake.cursor.json", &["status"], &[]),
+        ("probes.json", &["status"], &[]),
+        ("alerts.notified.json", &["alerts", "list"], &[]),
+        (
+            "wake.debounce.json",
+            &["wake", "consume"],
+            &["wake", "consume"],
+        ),
+        (
+            "wake.ledger.json",
+            &["wake", "consume"],
+            &["wake", "consume"],
+        ),
+        (
+            "engine.budget.json",
+            &["wake", "consume"],
+            &["wake", "consume"],
+        ),
+    ];
+    for (file, command, before) in cases {
+        for shape in ["{}", "[]", "{\"unrelated\": 1}"] {
+            let env = TestEnv::new();
+            if !before.is_empty() {
+                env.tend(before).ok();
+            }
+            let rel = format!("state/{file}");
+            env.write(&rel, shape);
+            let out = env.tend(command).output();
+            assert_eq!(
+                out.code,
+                74,
+                "{file} = {shape}: `tend {}` took it as state\n{}{}",
+                command.join(" "),
+                out.stdout,
+                out.stderr
+            );
+            assert!(out.stderr.contains(&rel), "{}", out.stderr);
+            assert!(!env.exists(&rel), "{file} was not moved aside");
+        }
+    }
+}
