@@ -159,9 +159,10 @@ pub fn alert_message(d: &Decision, now: DateTime<Utc>) -> Message {
     let a = &d.alert;
     let head = headline(a);
     let mark = a.severity.mark();
+    // Shell-quoted: the id comes from outside and must paste as one argument.
     let silence_hint = format!(
-        "\nMute it: tend alerts silence add --match id={} --for 2h --reason \"…\"\n",
-        one_line(&a.id)
+        "\nMute it: tend alerts silence add --match {} --for 2h --reason \"…\"\n",
+        crate::terminal::shell_quote(&format!("id={}", a.id))
     );
     let (subject, first, tail) = match &d.action {
         Action::Notify(Why::New) => (
@@ -378,9 +379,9 @@ pub fn digest_message(items: &[DigestItem<'_>], now: DateTime<Utc>) -> Message {
 pub fn test_message(channel: ChannelKind, now: DateTime<Utc>) -> Message {
     Message {
         severity: Severity::Info,
-        subject: "[tend] TEST message — no alert is firing".into(),
+        subject: "[tend] TEST message — not an alert".into(),
         text: format!(
-            "🧪 TEST from tend — no alert is firing\n\nThis message was sent by `tend alerts test` at {} to check the {channel} channel. If you can read it, alerts routed to {channel} reach you.\n",
+            "🧪 TEST from tend — this is not an alert\n\nThis message was sent by `tend alerts test` at {} to check the {channel} channel; it says nothing about what is firing (see `tend alerts list`). If you can read it, alerts routed to {channel} reach you.\n",
             format_ts(now)
         ),
     }
@@ -545,6 +546,11 @@ mod tests {
     fn test_message_is_labelled() {
         let m = test_message(ChannelKind::Slack, at("2026-05-24T08:00:00Z"));
         assert!(m.subject.contains("TEST"));
-        assert!(m.text.starts_with("🧪 TEST from tend"));
+        assert!(
+            m.text
+                .starts_with("🧪 TEST from tend — this is not an alert")
+        );
+        // A test message states nothing about the current alerts.
+        assert!(!m.text.contains("no alert is firing"));
     }
 }

@@ -200,6 +200,13 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
             Err(e) => Err(e.clone()),
         };
         let error = result.as_ref().err().map(|e| e.kind.clone());
+        // The state first, right after the channel answered: a kill or a
+        // failed write after this point must not send the message again.
+        for i in &m.decisions {
+            diff::apply(&mut working, &plan.decisions[*i], Some(error.is_some()));
+            results.insert(*i, result.clone().map_err(|e| e.kind));
+        }
+        crate::store::state::save(&state_path, &working)?;
         let rows: Vec<Row> = m
             .decisions
             .iter()
@@ -209,11 +216,6 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
             })
             .collect();
         ctx.audit().append(&rows, now)?;
-        for i in &m.decisions {
-            diff::apply(&mut working, &plan.decisions[*i], Some(error.is_some()));
-            results.insert(*i, result.clone().map_err(|e| e.kind));
-        }
-        crate::store::state::save(&state_path, &working)?;
         if let Err(e) = &result {
             outcome.failed = true;
             outcome.count("failed", 1);
@@ -364,7 +366,11 @@ fn report(
             summary[k] = json!(v);
         }
         ctx.out.json(&summary)?;
-    } else if !parts.is_empty() {
+    } else {
+        let news = !parts.is_empty();
+        if !news {
+            parts.push("nothing new".into());
+        }
         let mut line = format!(
             "alerts{}: {}",
             if dry_run { " (dry run)" } else { "" },
@@ -380,7 +386,7 @@ fn report(
         if c("failed") > 0 {
             line.push_str(&format!("; {} message(s) failed", c("failed")));
         }
-        ctx.out.summary(&line)?;
+        ctx.out.news(news, &line)?;
     }
     Ok(())
 }
