@@ -40,7 +40,7 @@ fn check(dir: &str, expected: BTreeMap<String, Vec<u8>>) {
 
 #[test]
 fn cli_debug_assert() {
-    tend::cli::Cli::command().debug_assert();
+    tend::docs::cli_command().debug_assert();
 }
 
 #[test]
