@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-
 fn check(dir: &str, expected: BTreeMap<String, Vec<u8>>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     if std::env::var_os("TEND_BLESS").is_some() {
