@@ -102,9 +102,7 @@ pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
         });
     }
 
-    let probes = ctx
-        .load_state::<ProbesState>(crate::probe::state::FILE)?
-        .unwrap_or_default();
+    let probes = crate::probe::state::load(ctx)?.unwrap_or_default();
     let lag = cursor_lag(ctx)?;
     let proposals = pending_proposals(&ctx.root.proposals_dir())?;
     let alerts = crate::alerts::status_summary(ctx)?;

@@ -27,7 +27,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
     let now = ctx.now();
     let inputs = notify::read_inputs(&args.from, now)?;
     let mut outcome = Outcome::default();
-    let active = notify::gather(ctx, inputs, &mut outcome)?;
+    let active = notify::gather(ctx, inputs)?;
     let state: Notified = ctx.load_state(STATE_FILE)?.unwrap_or_default();
     let silences = notify::load_silences(ctx, &mut outcome)?;
 

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::diff::{self, Action, Decision, Notified, Plan, Policy};
 use super::digest;
@@ -85,32 +85,18 @@ pub fn read_inputs(from: &[PathBuf], now: DateTime<Utc>) -> Result<Inputs> {
     Ok(inputs)
 }
 
-/// The alerts of `state/probes.json` (written by `probe run`). `Ok(None)` when
-/// there is no probe state; `Err` (a message) when its shape is not readable,
-/// in which case probe alerts are left as they were.
-pub fn probe_state_alerts(ctx: &Ctx) -> Result<Result<Option<Vec<Alert>>, String>> {
-    let Some(state) = ctx.load_state::<Value>("probes.json")? else {
-        return Ok(Ok(None));
-    };
-    Ok(source::probe_alerts(&state)
-        .map(Some)
-        .map_err(|e| format!("state/probes.json: {e}; probe alerts are left as they were")))
+/// The alerts of `state/probes.json` (written by `probe run`). `None` when
+/// there is no probe state.
+pub fn probe_state_alerts(ctx: &Ctx) -> Result<Option<Vec<Alert>>> {
+    Ok(crate::probe::state::load(ctx)?.map(|state| source::probe_alerts(&state)))
 }
 
-/// Everything active: the probe state, then the inputs. Problems (a probe
-/// state it cannot read) are warned about and make the run exit 1.
-pub fn gather(ctx: &mut Ctx, inputs: Inputs, outcome: &mut Outcome) -> Result<Inputs> {
+/// Everything active: the probe state, then the inputs.
+pub fn gather(ctx: &mut Ctx, inputs: Inputs) -> Result<Inputs> {
     let mut all = Inputs::default();
-    match probe_state_alerts(ctx)? {
-        Ok(Some(alerts)) => {
-            all.alerts = alerts;
-            all.feeds.insert(PROBE_FEED.to_string());
-        }
-        Ok(None) => {}
-        Err(problem) => {
-            ctx.out.error(&problem);
-            outcome.failed = true;
-        }
+    if let Some(alerts) = probe_state_alerts(ctx)? {
+        all.alerts = alerts;
+        all.feeds.insert(PROBE_FEED.to_string());
     }
     all.alerts.extend(inputs.alerts);
     all.feeds.extend(inputs.feeds);
@@ -134,7 +120,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsNotifyArgs) -> Result<Outcome> {
 fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     let now = ctx.now();
     let mut outcome = Outcome::default();
-    let active = gather(ctx, inputs, &mut outcome)?;
+    let active = gather(ctx, inputs)?;
     let state: Notified = ctx.load_state(STATE_FILE)?.unwrap_or_default();
     let silences = load_silences(ctx, &mut outcome)?;
     let policy = policy(&ctx.config);
