@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use serde_json::json;
 
+use super::AlertsCount;
 use super::diff::{Entry, Notified, Status};
 use super::notify::{self, STATE_FILE};
 use super::source::Alert;
@@ -146,7 +147,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
         }
         ctx.out.data(text.as_bytes())?;
     }
-    outcome.count("alerts", lines.len() as u64);
+    outcome.count(AlertsCount::Alerts, lines.len() as u64);
     Ok(outcome)
 }
 

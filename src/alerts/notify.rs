@@ -18,6 +18,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::AlertsCount;
 use super::diff::{self, Action, Decision, Notified, Plan, Policy};
 use super::digest;
 use super::message::{self, Outgoing};
@@ -133,7 +134,7 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         &policy,
     );
     let messages = message::outgoing(&plan, now, policy.burst_limit);
-    outcome.count("active", active.alerts.len() as u64);
+    outcome.count(AlertsCount::Active, active.alerts.len() as u64);
 
     if ctx.dry_run {
         return dry_run(ctx, &plan, &messages, outcome);
@@ -202,17 +203,17 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         crate::store::state::save(&state_path, &working)?;
         if let Err(e) = &result {
             outcome.failed = true;
-            outcome.count("failed", 1);
+            outcome.count(AlertsCount::Failed, 1);
             ctx.out.error(&format!(
                 "{} message not sent ({}: {}); its alerts count as notified (status failed), so no run retries it",
                 m.channel, e.kind, e.message
             ));
         } else {
-            outcome.count("messages", 1);
+            outcome.count(AlertsCount::Messages, 1);
         }
     }
     if ended > 0 {
-        outcome.count("silences_ended", ended as u64);
+        outcome.count(AlertsCount::SilencesEnded, ended as u64);
     }
     report(ctx, &plan, &results, &mut outcome, false)?;
     Ok(outcome)
@@ -245,7 +246,7 @@ fn dry_run(
 ) -> Result<Outcome> {
     for m in messages {
         would_send(ctx, m.channel, &m.message)?;
-        outcome.count("messages", 1);
+        outcome.count(AlertsCount::Messages, 1);
     }
     report(ctx, plan, &BTreeMap::new(), &mut outcome, true)?;
     Ok(outcome)
@@ -292,12 +293,12 @@ fn report(
             (_, None) => "would send".to_string(),
         };
         let counter = match &d.action {
-            Action::Notify(_) => "notified",
-            Action::Remind { .. } => "reminded",
-            Action::Resolve { .. } => "resolved",
-            Action::Queue { .. } => "queued",
-            Action::Suppress { .. } => "suppressed",
-            Action::Silence { .. } => "silenced",
+            Action::Notify(_) => AlertsCount::Notified,
+            Action::Remind { .. } => AlertsCount::Reminded,
+            Action::Resolve { .. } => AlertsCount::Resolved,
+            Action::Queue { .. } => AlertsCount::Queued,
+            Action::Suppress { .. } => AlertsCount::Suppressed,
+            Action::Silence { .. } => AlertsCount::Silenced,
         };
         outcome.count(counter, 1);
         let target = if d.action.sends() {
@@ -329,24 +330,24 @@ fn report(
         }
         ctx.out.json(&value)?;
     }
-    let c = |name: &str| outcome.counts.get(name).copied().unwrap_or(0);
     let mut parts = Vec::new();
-    for (name, label) in [
-        ("notified", "notified"),
-        ("reminded", "reminded"),
-        ("resolved", "resolved"),
-        ("suppressed", "suppressed (cooldown)"),
-        ("silenced", "silenced"),
-        ("queued", "queued for the digest"),
-        ("silences_ended", "silences ended"),
+    for (counter, label) in [
+        (AlertsCount::Notified, "notified"),
+        (AlertsCount::Reminded, "reminded"),
+        (AlertsCount::Resolved, "resolved"),
+        (AlertsCount::Suppressed, "suppressed (cooldown)"),
+        (AlertsCount::Silenced, "silenced"),
+        (AlertsCount::Queued, "queued for the digest"),
+        (AlertsCount::SilencesEnded, "silences ended"),
     ] {
-        if c(name) > 0 {
-            parts.push(format!("{} {label}", c(name)));
+        let n = outcome.counts.get(counter);
+        if n > 0 {
+            parts.push(format!("{n} {label}"));
         }
     }
     if ctx.out.json {
         let mut summary = json!({"summary": true, "dry_run": dry_run, "burst": plan.burst});
-        for (k, v) in &outcome.counts {
+        for (k, v) in outcome.counts.iter() {
             summary[k] = json!(v);
         }
         ctx.out.json(&summary)?;
@@ -359,12 +360,15 @@ fn report(
         if plan.burst {
             line.push_str(&format!(
                 "; burst: {} summary message(s) instead of {}",
-                c("messages") + c("failed"),
+                outcome.counts.get(AlertsCount::Messages) + outcome.counts.get(AlertsCount::Failed),
                 plan.sends()
             ));
         }
-        if c("failed") > 0 {
-            line.push_str(&format!("; {} message(s) failed", c("failed")));
+        if outcome.counts.get(AlertsCount::Failed) > 0 {
+            line.push_str(&format!(
+                "; {} message(s) failed",
+                outcome.counts.get(AlertsCount::Failed)
+            ));
         }
         ctx.out.summary(&line)?;
     }

@@ -11,9 +11,16 @@ use serde_json::Value;
 
 use crate::audit::{Item, Kind, Position, Row, parse_head, segment_name};
 use crate::cli::{AuditCommand, AuditEmitArgs, AuditTailArgs, Count};
-use crate::ctx::{Ctx, Outcome};
+use crate::ctx::{Ctx, Outcome, counters};
 use crate::exit::UsageError;
 use crate::store::{cursor, tail};
+
+counters! {
+    enum AuditCount {
+        Emitted = "emitted",
+        Printed = "printed",
+    }
+}
 
 pub fn run(ctx: &mut Ctx, command: &AuditCommand) -> Result<Outcome> {
     match command {
@@ -60,7 +67,7 @@ fn emit(ctx: &mut Ctx, args: &AuditEmitArgs) -> Result<Outcome> {
         ctx.out.json(&row)?;
     }
     let mut outcome = Outcome::default();
-    outcome.count("emitted", u64::from(!ctx.dry_run));
+    outcome.count(AuditCount::Emitted, u64::from(!ctx.dry_run));
     Ok(outcome)
 }
 
@@ -110,7 +117,7 @@ fn tail(ctx: &mut Ctx, args: &AuditTailArgs) -> Result<Outcome> {
         }
     }
     let mut outcome = Outcome::default();
-    outcome.count("printed", printed);
+    outcome.count(AuditCount::Printed, printed);
     Ok(outcome)
 }
 

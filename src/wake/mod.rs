@@ -42,7 +42,7 @@ use crate::channel::{self, Channel, Delivered, Message, SendError};
 use crate::cli::WakeConsumeArgs;
 use crate::clock::format_ts;
 use crate::config::ChannelKind;
-use crate::ctx::{Ctx, Outcome, Verbosity};
+use crate::ctx::{Ctx, Outcome, Verbosity, counters};
 use crate::engine::budget::{self, Budget};
 use crate::engine::{ErrorCode, Investigator};
 use crate::severity::Severity;
@@ -53,6 +53,26 @@ use crate::store::state;
 use debounce::{Decision, KeyState, Policy};
 use ledger::{Entry, WakeLedger};
 use request::{Observation, Observed, Recovery, WakeRequest};
+
+counters! {
+    /// What `wake consume` counts (run record and JSON summary).
+    pub enum WakeCount {
+        AlreadySent = "already_sent",
+        Buffered = "buffered",
+        Bypassed = "bypassed",
+        Dispatched = "dispatched",
+        EngineFailed = "engine_failed",
+        Flapping = "flapping",
+        FlappingStarted = "flapping_started",
+        Malformed = "malformed",
+        MessagesSent = "messages_sent",
+        SendFailed = "send_failed",
+        Settled = "settled",
+        Stamped = "stamped",
+        Wakes = "wakes",
+        Window = "window",
+    }
+}
 
 pub const CURSOR_FILE: &str = "wake.cursor.json";
 pub const DEBOUNCE_FILE: &str = "wake.debounce.json";
@@ -190,7 +210,7 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
                 ));
             }
             let mut outcome = Outcome::default();
-            outcome.count("stamped", 1);
+            outcome.count(WakeCount::Stamped, 1);
             return Ok(outcome);
         }
         Start::From(from) => from,
@@ -363,7 +383,7 @@ impl Consumer<'_> {
                 if let Some(warning) = other.warning() {
                     self.warn(&warning);
                 }
-                self.outcome.count("malformed", 1);
+                self.outcome.count(WakeCount::Malformed, 1);
                 return Ok(ControlFlow::Continue(()));
             }
         };
@@ -372,7 +392,7 @@ impl Consumer<'_> {
             Ok(record) => record,
             Err(e) => {
                 self.warn(&format!("{at}: skipped {} row: {e}", row.kind));
-                self.outcome.count("malformed", 1);
+                self.outcome.count(WakeCount::Malformed, 1);
                 return Ok(ControlFlow::Continue(()));
             }
         };
@@ -381,7 +401,7 @@ impl Consumer<'_> {
                 Ok(observed) => self.observed(observed, &row.next)?,
                 Err(e) => {
                     self.warn(&format!("{at}: skipped probe.observed row: {e}"));
-                    self.outcome.count("malformed", 1);
+                    self.outcome.count(WakeCount::Malformed, 1);
                 }
             },
             "probe.recovered" => match request::parse_recovery(&record, row.raw) {
@@ -389,7 +409,7 @@ impl Consumer<'_> {
                 Ok(recovery) => self.recovery(&recovery, &row.next)?,
                 Err(e) => {
                     self.warn(&format!("{at}: skipped probe.recovered row: {e}"));
-                    self.outcome.count("malformed", 1);
+                    self.outcome.count(WakeCount::Malformed, 1);
                 }
             },
             "probe.wake_requested" => match request::parse_wake(&record, row.raw) {
@@ -402,7 +422,7 @@ impl Consumer<'_> {
                 }
                 Err(e) => {
                     self.warn(&format!("{at}: skipped probe.wake_requested row: {e}"));
-                    self.outcome.count("malformed", 1);
+                    self.outcome.count(WakeCount::Malformed, 1);
                 }
             },
             _ => {}
@@ -489,7 +509,7 @@ impl Consumer<'_> {
             "settled",
             &message,
         )?;
-        self.outcome.count("settled", 1);
+        self.outcome.count(WakeCount::Settled, 1);
         Ok(sent)
     }
 
@@ -536,7 +556,7 @@ impl Consumer<'_> {
 
     fn wake(&mut self, wake: &WakeRequest, next: &Position) -> Result<()> {
         self.see(wake.ts);
-        self.outcome.count("wakes", 1);
+        self.outcome.count(WakeCount::Wakes, 1);
         let key = (wake.probe.clone(), wake.category.clone());
         let state = self.keys.remove(&key).unwrap_or_default();
         let already = self.ledger.contains(&wake.id);
@@ -607,16 +627,16 @@ impl Consumer<'_> {
             }
         }
         let counter = match decision {
-            _ if already => "already_sent",
-            Decision::Dispatch | Decision::Bypassed => "dispatched",
-            Decision::Buffered { .. } => "buffered",
-            Decision::Window { .. } => "window",
-            Decision::FlappingStarted => "flapping_started",
-            Decision::Flapping => "flapping",
+            _ if already => WakeCount::AlreadySent,
+            Decision::Dispatch | Decision::Bypassed => WakeCount::Dispatched,
+            Decision::Buffered { .. } => WakeCount::Buffered,
+            Decision::Window { .. } => WakeCount::Window,
+            Decision::FlappingStarted => WakeCount::FlappingStarted,
+            Decision::Flapping => WakeCount::Flapping,
         };
         self.outcome.count(counter, 1);
         if decision == Decision::Bypassed && !already {
-            self.outcome.count("bypassed", 1);
+            self.outcome.count(WakeCount::Bypassed, 1);
         }
         let delivered = sent.iter().any(Sent::attempted);
         self.report_wake(wake, decision, verdict.settled, already, &sent)?;
@@ -725,7 +745,7 @@ impl Consumer<'_> {
             }
         };
         if engine_status != "ok" {
-            self.outcome.count("engine_failed", 1);
+            self.outcome.count(WakeCount::EngineFailed, 1);
         }
         rows.push(
             Row::new(
@@ -822,7 +842,7 @@ impl Consumer<'_> {
                 ));
                 self.ctx.out.flush()?;
                 self.outcome.failed = true;
-                self.outcome.count("send_failed", 1);
+                self.outcome.count(WakeCount::SendFailed, 1);
                 ("failed", Some(e.kind.clone()))
             }
         };
@@ -875,7 +895,7 @@ impl Consumer<'_> {
         // (same ids) at the next run's start.
         self.ledger_dirty |= self.ledger.recorded(ledger_id);
         self.outcome
-            .count("messages_sent", u64::from(error.is_none()));
+            .count(WakeCount::MessagesSent, u64::from(error.is_none()));
         Ok(Sent {
             message: kind,
             status: status.to_string(),
@@ -1111,13 +1131,13 @@ impl Consumer<'_> {
 
     fn finish(self) -> Result<Outcome> {
         let outcome = self.outcome;
-        let c = |name: &str| outcome.counts.get(name).copied().unwrap_or(0);
-        let wakes = c("wakes");
-        let settled = c("settled");
+        let c = |counter: WakeCount| outcome.counts.get(counter);
+        let wakes = c(WakeCount::Wakes);
+        let settled = c(WakeCount::Settled);
         if self.ctx.out.json {
             let mut summary =
                 json!({"summary": true, "channel": channel::audit_name(self.channel_kind)});
-            for (name, n) in &outcome.counts {
+            for (name, n) in outcome.counts.iter() {
                 summary[name] = json!(n);
             }
             if self.ctx.dry_run {
@@ -1126,16 +1146,16 @@ impl Consumer<'_> {
             self.ctx.out.json(&summary)?;
         } else if wakes > 0 || settled > 0 {
             let mut parts = Vec::new();
-            for (name, label) in [
-                ("dispatched", "dispatched"),
-                ("buffered", "buffered"),
-                ("window", "in window"),
-                ("flapping_started", "flapping (one message)"),
-                ("flapping", "flapping (held)"),
-                ("already_sent", "already sent"),
+            for (counter, label) in [
+                (WakeCount::Dispatched, "dispatched"),
+                (WakeCount::Buffered, "buffered"),
+                (WakeCount::Window, "in window"),
+                (WakeCount::FlappingStarted, "flapping (one message)"),
+                (WakeCount::Flapping, "flapping (held)"),
+                (WakeCount::AlreadySent, "already sent"),
             ] {
-                if c(name) > 0 {
-                    parts.push(format!("{} {label}", c(name)));
+                if c(counter) > 0 {
+                    parts.push(format!("{} {label}", c(counter)));
                 }
             }
             if settled > 0 {
@@ -1154,13 +1174,13 @@ impl Consumer<'_> {
             } else {
                 format!("wake consume: {done}")
             };
-            if c("engine_failed") > 0 {
-                line.push_str(&format!("; {} fallback", c("engine_failed")));
+            if c(WakeCount::EngineFailed) > 0 {
+                line.push_str(&format!("; {} fallback", c(WakeCount::EngineFailed)));
             }
-            if c("send_failed") > 0 {
+            if c(WakeCount::SendFailed) > 0 {
                 line.push_str(&format!(
                     "; {} failed to send via {}",
-                    c("send_failed"),
+                    c(WakeCount::SendFailed),
                     self.channel_kind
                 ));
             }
