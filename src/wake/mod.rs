@@ -318,11 +318,9 @@ pub fn has_finished(ctx: &Ctx, segment: &str, len: u64) -> Result<bool> {
     let Some(cursor) = ctx.load_state::<Cursor>(CURSOR_FILE)? else {
         return Ok(true);
     };
-    Ok(match segment.cmp(cursor.segment.as_str()) {
-        std::cmp::Ordering::Less => true,
-        std::cmp::Ordering::Equal => cursor.offset >= len,
-        std::cmp::Ordering::Greater => false,
-    })
+    // Behind the reader (no position, named before its start), or read to
+    // the segment's end.
+    Ok(cursor.start_of(segment).is_none_or(|start| start >= len))
 }
 
 struct Consumer<'c> {

@@ -9,6 +9,7 @@ mod config;
 mod docs;
 mod gc;
 mod init_status;
+mod layers;
 mod probe;
 mod store;
 mod wake;
