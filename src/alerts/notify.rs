@@ -351,7 +351,11 @@ fn report(
             summary[k] = json!(v);
         }
         ctx.out.json(&summary)?;
-    } else if !parts.is_empty() {
+    } else {
+        let news = !parts.is_empty();
+        if !news {
+            parts.push("nothing new".into());
+        }
         let mut line = format!(
             "alerts{}: {}",
             if dry_run { " (dry run)" } else { "" },
@@ -370,7 +374,7 @@ fn report(
                 outcome.counts.get(AlertsCount::Failed)
             ));
         }
-        ctx.out.summary(&line)?;
+        ctx.out.news(news, &line)?;
     }
     Ok(())
 }

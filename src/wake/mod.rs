@@ -66,6 +66,7 @@ counters! {
         FlappingStarted = "flapping_started",
         Malformed = "malformed",
         MessagesSent = "messages_sent",
+        NoEngine = "no_engine",
         SendFailed = "send_failed",
         Settled = "settled",
         Stamped = "stamped",
@@ -369,6 +370,21 @@ impl Sent {
     fn attempted(&self) -> bool {
         self.status == "ok" || self.status == "failed"
     }
+}
+
+/// Whether a run is news for cron's mail (SPEC §10 Output): a message went
+/// out (a dispatched wake, a flapping or settled message) or failed, or the
+/// engine failed. A wake buffered or still inside its window is not.
+fn is_news(outcome: &Outcome) -> bool {
+    [
+        WakeCount::Dispatched,
+        WakeCount::FlappingStarted,
+        WakeCount::Settled,
+        WakeCount::SendFailed,
+        WakeCount::EngineFailed,
+    ]
+    .into_iter()
+    .any(|counter| outcome.counts.get(counter) > 0)
 }
 
 fn correlation_key(probe: &str, category: &str) -> String {
@@ -750,15 +766,22 @@ impl Consumer<'_> {
                     }
                 }
                 (
-                    message::fallback(wake, &recent, &code),
+                    message::fallback(wake, &recent, &failure.code),
                     code,
                     wake.summary.clone(),
                     String::new(),
                 )
             }
         };
-        if engine_status != "ok" {
-            self.outcome.count(WakeCount::EngineFailed, 1);
+        match &investigation.result {
+            Ok(_) => {}
+            // A deliberate no-engine set-up is not a failure.
+            Err(f) if f.code == ErrorCode::Unavailable => {
+                self.outcome.count(WakeCount::NoEngine, 1);
+            }
+            Err(_) => {
+                self.outcome.count(WakeCount::EngineFailed, 1);
+            }
         }
         rows.push(
             Row::new(
@@ -1157,7 +1180,7 @@ impl Consumer<'_> {
                 summary["dry_run"] = json!(true);
             }
             self.ctx.out.json(&summary)?;
-        } else if wakes > 0 || settled > 0 {
+        } else {
             let mut parts = Vec::new();
             for (counter, label) in [
                 (WakeCount::Dispatched, "dispatched"),
@@ -1175,7 +1198,7 @@ impl Consumer<'_> {
                 parts.push(format!("{settled} settled"));
             }
             let done = if parts.is_empty() {
-                "nothing to do".to_string()
+                "nothing new".to_string()
             } else {
                 parts.join(", ")
             };
@@ -1187,8 +1210,17 @@ impl Consumer<'_> {
             } else {
                 format!("wake consume: {done}")
             };
+            if c(WakeCount::NoEngine) > 0 {
+                line.push_str(&format!(
+                    "; {} sent without investigation (no engine configured)",
+                    c(WakeCount::NoEngine)
+                ));
+            }
             if c(WakeCount::EngineFailed) > 0 {
-                line.push_str(&format!("; {} fallback", c(WakeCount::EngineFailed)));
+                line.push_str(&format!(
+                    "; {} sent without investigation (the engine failed)",
+                    c(WakeCount::EngineFailed)
+                ));
             }
             if c(WakeCount::SendFailed) > 0 {
                 line.push_str(&format!(
@@ -1200,8 +1232,50 @@ impl Consumer<'_> {
             if self.ctx.dry_run {
                 line.push_str(" (dry run: nothing sent or written)");
             }
-            self.ctx.out.summary(&line)?;
+            self.ctx.out.news(is_news(&outcome), &line)?;
         }
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(counts: &[(WakeCount, u64)]) -> Outcome {
+        let mut o = Outcome::default();
+        for (counter, n) in counts {
+            o.count(*counter, *n);
+        }
+        o
+    }
+
+    #[test]
+    fn news_is_a_message_or_a_failure() {
+        assert!(!is_news(&outcome(&[])));
+        assert!(!is_news(&outcome(&[
+            (WakeCount::Wakes, 3),
+            (WakeCount::Window, 2),
+            (WakeCount::Buffered, 1)
+        ])));
+        assert!(!is_news(&outcome(&[
+            (WakeCount::Wakes, 1),
+            (WakeCount::AlreadySent, 1),
+            (WakeCount::Flapping, 1)
+        ])));
+        assert!(!is_news(&outcome(&[
+            (WakeCount::Wakes, 1),
+            (WakeCount::Dispatched, 0),
+            (WakeCount::NoEngine, 0)
+        ])));
+        for counter in [
+            WakeCount::Dispatched,
+            WakeCount::FlappingStarted,
+            WakeCount::Settled,
+            WakeCount::SendFailed,
+            WakeCount::EngineFailed,
+        ] {
+            assert!(is_news(&outcome(&[(counter, 1)])), "{counter:?}");
+        }
     }
 }

@@ -11,6 +11,7 @@ mod gc;
 mod init_status;
 mod layers;
 mod probe;
+mod quiet;
 mod store;
 mod wake;
 mod wake_crash;
