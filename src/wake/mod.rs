@@ -319,9 +319,10 @@ pub fn has_finished(ctx: &Ctx, segment: &str, len: u64) -> Result<bool> {
     let Some(cursor) = ctx.load_state::<Cursor>(CURSOR_FILE)? else {
         return Ok(true);
     };
-    // Behind the reader (no position, named before its start), or read to
-    // the segment's end.
-    Ok(cursor.start_of(segment).is_none_or(|start| start >= len))
+    Ok(match cursor.start_of(segment) {
+        None => true,
+        Some(offset) => offset >= len,
+    })
 }
 
 struct Consumer<'c> {
