@@ -24,9 +24,10 @@ const LAYERS: &[(&str, u8)] = &[
     ("exit", 3),
     ("channel", 3),
     ("engine", 3),
-    // What every handler receives, and what was typed.
+    // What every handler receives, what was typed, and tick's heartbeat ping.
     ("ctx", 4),
     ("cli", 4),
+    ("heartbeat", 4),
     // Domains: one folder per loop.
     ("probe", 5),
     ("wake", 5),
@@ -40,9 +41,10 @@ const LAYERS: &[(&str, u8)] = &[
     ("doctor", 6),
     ("init", 6),
     ("tick", 6),
-    ("docs", 6),
-    ("lib", 7),
-    ("main", 7),
+    // The man pages and completions, which show tick's steps.
+    ("docs", 7),
+    ("lib", 8),
+    ("main", 8),
 ];
 
 /// The typed APIs a domain may use of another domain: (importer, path prefix).
