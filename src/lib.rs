@@ -20,6 +20,7 @@ pub mod http;
 pub mod init;
 pub mod probe;
 pub mod process;
+pub mod promote;
 pub mod severity;
 pub mod status;
 pub mod store;
