@@ -5,6 +5,7 @@
 //! compile error. Readers accept any kind.
 
 pub mod cmd;
+pub mod window;
 
 use std::borrow::Cow;
 use std::fmt;
