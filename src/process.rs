@@ -148,6 +148,152 @@ pub fn run(spec: Spec<'_>) -> Finished {
     }
 }
 
+/// A child whose standard output is read as it is produced (a `{ command }`
+/// entity source streaming millions of rows), under the same rules as [`run`]:
+/// its own process group, a timeout after which the group is killed (the
+/// reader then sees the end of the output), and the whole group killed when the
+/// stream is finished or dropped. Standard error is kept up to its limit.
+pub struct Streaming {
+    child: std::process::Child,
+    pid: libc::pid_t,
+    stdout: Option<std::process::ChildStdout>,
+    stderr: Option<Capture>,
+    stop_timer: Option<mpsc::Sender<()>>,
+    timer: Option<thread::JoinHandle<bool>>,
+    timeout: Duration,
+    started: Instant,
+    reaped: bool,
+}
+
+/// Starts `spec` with its standard output streamed; `Err` carries the reason it
+/// could not start. `spec.stdout_limit` does not apply (the reader consumes it).
+pub fn spawn_streaming(spec: Spec<'_>) -> Result<Streaming, String> {
+    let started = Instant::now();
+    let mut command = Command::new(spec.program);
+    command
+        .args(spec.args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    if let Some(cwd) = spec.cwd {
+        command.current_dir(cwd);
+    }
+    for var in spec.hide_env {
+        command.env_remove(var);
+    }
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("{}: {e}", Path::new(spec.program).display()))?;
+    let pid = child.id() as libc::pid_t;
+    let stdout = child.stdout.take();
+    let stderr = Capture::start(child.stderr.take(), spec.stderr_limit);
+    let (stop_timer, stopped) = mpsc::channel::<()>();
+    let timeout = spec.timeout;
+    // The leader is reaped only after this thread is joined, so the group id
+    // it signals cannot have been reused.
+    let timer = thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(timeout) {
+            // SAFETY: as in `run`: our own unreaped child's group and the leader.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+                libc::kill(pid, libc::SIGKILL);
+            }
+            return true;
+        }
+        false
+    });
+    Ok(Streaming {
+        child,
+        pid,
+        stdout,
+        stderr: Some(stderr),
+        stop_timer: Some(stop_timer),
+        timer: Some(timer),
+        timeout,
+        started,
+        reaped: false,
+    })
+}
+
+impl Read for Streaming {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.stdout.as_mut() {
+            Some(out) => out.read(buf),
+            None => Ok(0),
+        }
+    }
+}
+
+impl Streaming {
+    /// Waits for the child to end (bounded by its timeout), kills its group and
+    /// says how it ended. Call it once its output has been read to the end.
+    pub fn finish(mut self) -> Finished {
+        // The leader may still be writing nothing after closing its output:
+        // wait for it, the timer bounding the wait.
+        wait_exit_unreaped(self.pid);
+        self.end_group()
+    }
+
+    /// Stops the timer, kills the group and reaps the leader.
+    fn end_group(&mut self) -> Finished {
+        self.stdout = None;
+        if let Some(stop) = self.stop_timer.take() {
+            let _ = stop.send(());
+        }
+        let timed_out = self
+            .timer
+            .take()
+            .map(|t| t.join().unwrap_or(false))
+            .unwrap_or(false);
+        // SAFETY: our own child's group; the leader is not reaped yet.
+        unsafe {
+            libc::kill(-self.pid, libc::SIGKILL);
+        }
+        let status = self.child.wait();
+        self.reaped = true;
+        let duration = self.started.elapsed();
+        let stderr = match self.stderr.take() {
+            Some(capture) => capture.finish(Instant::now() + PIPE_GRACE).0,
+            None => Vec::new(),
+        };
+        let end = if timed_out {
+            End::TimedOut(self.timeout)
+        } else {
+            match status {
+                Ok(status) => match (status.code(), status.signal()) {
+                    (Some(code), _) => End::Exited(code),
+                    (None, Some(signal)) => End::Signaled(signal),
+                    (None, None) => End::NotStarted("ended without an exit status".into()),
+                },
+                Err(e) => End::NotStarted(format!("cannot wait for it: {e}")),
+            }
+        };
+        Finished {
+            end,
+            stdout: Vec::new(),
+            stdout_cut: false,
+            stderr,
+            duration,
+        }
+    }
+}
+
+impl Drop for Streaming {
+    /// A stream abandoned part-way (the reader stopped, or an error) ends its
+    /// child and the child's group at once.
+    fn drop(&mut self) {
+        if !self.reaped {
+            // SAFETY: our own child's group and leader, not reaped yet.
+            unsafe {
+                libc::kill(-self.pid, libc::SIGKILL);
+                libc::kill(self.pid, libc::SIGKILL);
+            }
+            let _ = self.end_group();
+        }
+    }
+}
+
 /// Blocks until process `pid` has exited, leaving it to be reaped.
 fn wait_exit_unreaped(pid: libc::pid_t) {
     loop {
