@@ -4,7 +4,6 @@
 //! `tend` writes only kinds from the closed [`Kind`] vocabulary, so a typo is a
 //! compile error. Readers accept any kind.
 
-pub mod cmd;
 pub mod window;
 
 use std::borrow::Cow;

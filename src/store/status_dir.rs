@@ -24,8 +24,8 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context, Result};
 use serde::de::DeserializeOwned;
 
-use super::{atomic, state};
-use crate::exit::StateCorrupt;
+use super::atomic;
+use super::state::{self, StateCorrupt};
 
 /// The statuses of one store, as a closed enum.
 pub trait Status: Copy + Eq + fmt::Debug + 'static {
