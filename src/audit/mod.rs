@@ -19,6 +19,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::clock::format_ts;
+use crate::store::cursor::Cursor;
 pub use crate::store::tail::Position;
 use crate::store::{jsonl, tail};
 
@@ -79,7 +80,8 @@ kinds! {
     PromotionRejected = "promotion.rejected", written_by: "promote", requires: ["proposal_id", "loop"];
     PromotionExpired = "promotion.expired", written_by: "promote", requires: ["proposal_id", "loop"];
     WatcherFlagged = "watcher.flagged", written_by: "watchers tick", requires: ["watcher", "entity_id", "decision_id"];
-    GcCheckpointRemoved = "gc.checkpoint_removed", written_by: "gc checkpoints", requires: ["thread_id"];
+    GcCheckpointRemoved = "gc.checkpoint_removed", written_by: "gc checkpoints", requires: ["thread_id", "base_session_id", "bytes", "store"];
+    GcAuditRemoved = "gc.audit_removed", written_by: "gc audit", requires: ["segment", "bytes", "rows"];
     ReasoningToolCalled = "reasoning.tool_called", written_by: "the platform", requires: ["route", "tool_name"];
 }
 
@@ -315,7 +317,29 @@ impl Reader {
         F: FnMut(Item<'_>) -> Result<ControlFlow<()>>,
     {
         let kinds = &self.kinds;
-        self.scanner.scan(from, |event| match event {
+        self.scanner
+            .scan(from, |event| Self::item(kinds, event, &mut visit))
+    }
+
+    /// Visits rows (and skipped lines) of every segment from `cursor`'s
+    /// positions (SPEC §3 "Reading positions"); returns the position reached
+    /// in each segment where reading moved.
+    pub fn scan_cursor<F>(&mut self, cursor: &Cursor, mut visit: F) -> Result<Vec<Position>>
+    where
+        F: FnMut(Item<'_>) -> Result<ControlFlow<()>>,
+    {
+        let kinds = &self.kinds;
+        self.scanner.scan_each(
+            |segment| cursor.start_of(segment),
+            |event| Self::item(kinds, event, &mut visit),
+        )
+    }
+
+    fn item<F>(kinds: &[String], event: tail::Event<'_>, visit: &mut F) -> Result<ControlFlow<()>>
+    where
+        F: FnMut(Item<'_>) -> Result<ControlFlow<()>>,
+    {
+        match event {
             tail::Event::Torn {
                 segment,
                 offset,
@@ -355,7 +379,7 @@ impl Reader {
                     }),
                 }
             }
-        })
+        }
     }
 }
 
