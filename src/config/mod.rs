@@ -494,6 +494,9 @@ impl Default for AlertsConfig {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PromoteConfig {
+    /// Whether `tend tick` runs `promote run` (off by default: a fresh root
+    /// stays quiet).
+    pub enabled: bool,
     #[serde(rename = "router-tuning")]
     pub router_tuning: RouterTuningConfig,
     #[serde(rename = "tool-trimming")]
@@ -510,6 +513,7 @@ pub struct RouterTuningConfig {
     pub min_calls: u64,
     pub ttl_days: u32,
     pub on_approve: Vec<String>,
+    pub on_approve_timeout: Duration,
 }
 
 impl Default for RouterTuningConfig {
@@ -520,6 +524,7 @@ impl Default for RouterTuningConfig {
             min_calls: 20,
             ttl_days: 14,
             on_approve: Vec::new(),
+            on_approve_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -533,6 +538,7 @@ pub struct ToolTrimmingConfig {
     pub registry_file: PathBuf,
     pub ttl_days: u32,
     pub on_approve: Vec<String>,
+    pub on_approve_timeout: Duration,
 }
 
 impl Default for ToolTrimmingConfig {
@@ -543,6 +549,7 @@ impl Default for ToolTrimmingConfig {
             registry_file: PathBuf::new(),
             ttl_days: 14,
             on_approve: Vec::new(),
+            on_approve_timeout: Duration::from_secs(60),
         }
     }
 }
