@@ -229,7 +229,12 @@ pub fn propose_tools(
 ) -> Vec<Draft> {
     let union: BTreeSet<&str> = tool_calls
         .values()
-        .flat_map(|tools| tools.iter().filter(|(_, n)| **n > 0).map(|(t, _)| t.as_str()))
+        .flat_map(|tools| {
+            tools
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(t, _)| t.as_str())
+        })
         .collect();
     let mut drafts = Vec::new();
     for (route, tools) in tool_calls {
@@ -512,7 +517,9 @@ mod tests {
     fn calls(list: &[(&str, &str, u64)]) -> BTreeMap<String, BTreeMap<String, u64>> {
         let mut m: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
         for (r, tool, n) in list {
-            m.entry(r.to_string()).or_default().insert(tool.to_string(), *n);
+            m.entry(r.to_string())
+                .or_default()
+                .insert(tool.to_string(), *n);
         }
         m
     }
@@ -538,9 +545,15 @@ mod tests {
         assert_eq!(*total_calls_for_route, 20);
         // min_calls − 1: nothing.
         assert!(propose_tools(&seen, &Available::Union, 21, 30).is_empty());
-        let registry: BTreeMap<String, Vec<String>> = [
-            ("a".to_string(), vec!["search".into(), "fetch".into(), "zeta".into(), "alpha".into()]),
-        ]
+        let registry: BTreeMap<String, Vec<String>> = [(
+            "a".to_string(),
+            vec![
+                "search".into(),
+                "fetch".into(),
+                "zeta".into(),
+                "alpha".into(),
+            ],
+        )]
         .into();
         let reg = propose_tools(&seen, &Available::Registry(&registry), 20, 30);
         let Subject::Tool {
@@ -552,7 +565,11 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(unused_tools, &["alpha", "zeta"], "sorted, from the registry");
+        assert_eq!(
+            unused_tools,
+            &["alpha", "zeta"],
+            "sorted, from the registry"
+        );
         assert_eq!(available_from, "registry");
         assert_eq!(*available_tools_count, 4);
         // Every offered tool used: nothing to trim.
@@ -645,8 +662,16 @@ mod tests {
             still_supported(proposal, &fresh(80, 12), &e).unwrap_err(),
             "route slack_dm now escalates on 12/80 calls (15.0%), below the threshold 50.0%"
         );
-        assert!(still_supported(proposal, &fresh(19, 19), &e).unwrap_err().contains("fewer than min_calls 20"));
-        assert!(still_supported(proposal, &fresh(0, 0), &e).unwrap_err().contains("no calls"));
+        assert!(
+            still_supported(proposal, &fresh(19, 19), &e)
+                .unwrap_err()
+                .contains("fewer than min_calls 20")
+        );
+        assert!(
+            still_supported(proposal, &fresh(0, 0), &e)
+                .unwrap_err()
+                .contains("no calls")
+        );
         let tool = Subject::Tool {
             route: "a".into(),
             unused_tools: vec!["mail".into(), "x".into()],
@@ -666,7 +691,10 @@ mod tests {
             tool_calls: calls(&[("a", "search", 9)]),
         };
         assert_eq!(still_supported(&tool, &unused, &e), Ok(()));
-        let c = cluster(&[("2026-05-20T00:00:00Z", "w1", None), ("2026-05-21T00:00:00Z", "w2", None)]);
+        let c = cluster(&[
+            ("2026-05-20T00:00:00Z", "w1", None),
+            ("2026-05-21T00:00:00Z", "w2", None),
+        ]);
         let env = Subject::Envelope {
             probe: "api".into(),
             issue_category: "down".into(),
@@ -683,7 +711,11 @@ mod tests {
         let two = Figures::Clusters {
             clusters: [("api/down".to_string(), c)].into(),
         };
-        assert!(still_supported(&env, &two, &e).unwrap_err().contains("now has 2 investigations"));
+        assert!(
+            still_supported(&env, &two, &e)
+                .unwrap_err()
+                .contains("now has 2 investigations")
+        );
         assert!(still_supported(&env, &unused, &e).is_err());
     }
 
@@ -693,11 +725,21 @@ mod tests {
         assert_eq!(gate(&[], now, 14), Gate::Propose);
         assert_eq!(gate(&[History::Clear], now, 14), Gate::Propose);
         assert_eq!(
-            gate(&[History::Rejected(t("2026-05-01T00:00:00Z")), History::Pending], now, 14),
+            gate(
+                &[
+                    History::Rejected(t("2026-05-01T00:00:00Z")),
+                    History::Pending
+                ],
+                now,
+                14
+            ),
             Gate::AlreadyPending
         );
         // Rejected exactly ttl_days ago: proposable again; a moment later: not.
-        assert_eq!(gate(&[History::Rejected(t("2026-05-10T08:00:00Z"))], now, 14), Gate::Propose);
+        assert_eq!(
+            gate(&[History::Rejected(t("2026-05-10T08:00:00Z"))], now, 14),
+            Gate::Propose
+        );
         assert_eq!(
             gate(&[History::Rejected(t("2026-05-10T08:00:01Z"))], now, 14),
             Gate::CoolingDown(t("2026-05-24T08:00:01Z"))
