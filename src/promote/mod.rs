@@ -201,7 +201,7 @@ pub fn drafts(ctx: &Ctx, lp: Loop, figures: &Figures) -> Result<Vec<Draft>> {
             &RouterRule {
                 threshold: p.router_tuning.threshold,
                 min_calls: p.router_tuning.min_calls,
-                window: p.router_tuning.window.to_string(),
+                window: window_text(p.router_tuning.window),
             },
         ),
         Figures::Tools { tool_calls } if lp == Loop::ToolTrimming => {
@@ -225,6 +225,18 @@ pub fn drafts(ctx: &Ctx, lp: Loop, figures: &Figures) -> Result<Vec<Draft>> {
             observe::path(ctx, lp).display()
         ),
     })
+}
+
+/// A window as the rationale names it: `24h` (SPEC §7's example), `7d`, `90m`.
+fn window_text(window: crate::config::Duration) -> String {
+    let secs = window.as_secs();
+    if window.as_millis() % 1000 == 0 && secs % 86_400 == 0 && secs >= 2 * 86_400 {
+        format!("{}d", secs / 86_400)
+    } else if window.as_millis() % 1000 == 0 && secs % 3600 == 0 && secs > 0 {
+        format!("{}h", secs / 3600)
+    } else {
+        window.to_string()
+    }
 }
 
 pub fn ttl_days(ctx: &Ctx, lp: Loop) -> u32 {
@@ -398,5 +410,28 @@ pub fn age(created: DateTime<Utc>, now: DateTime<Utc>) -> String {
         s if s < 7200 => format!("{}m", s / 60),
         s if s < 172_800 => format!("{}h", s / 3600),
         s => format!("{}d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Duration;
+
+    #[test]
+    fn windows_are_named_as_operators_write_them() {
+        assert_eq!(window_text(Duration::from_secs(24 * 3600)), "24h");
+        assert_eq!(window_text(Duration::from_secs(30 * 86_400)), "30d");
+        assert_eq!(window_text(Duration::from_secs(90 * 60)), "1h30m");
+        assert_eq!(window_text(Duration::from_secs(3600)), "1h");
+        assert_eq!(window_text(Duration::from_millis(1500)), "1s500ms");
+    }
+
+    #[test]
+    fn loops_parse_in_order_without_repeats() {
+        assert_eq!(parse_loops(&[]).unwrap(), Loop::ALL);
+        let named = parse_loops(&["tool-trimming".into(), "tool-trimming".into()]).unwrap();
+        assert_eq!(named, [Loop::ToolTrimming]);
+        assert!(parse_loops(&["x".into()]).is_err());
     }
 }
