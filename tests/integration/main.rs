@@ -11,6 +11,7 @@ mod gc;
 mod init_status;
 mod probe;
 mod promote;
+mod quiet;
 mod store;
 mod wake;
 mod wake_crash;
