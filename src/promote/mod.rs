@@ -230,9 +230,10 @@ pub fn drafts(ctx: &Ctx, lp: Loop, figures: &Figures) -> Result<Vec<Draft>> {
 /// A window as the rationale names it: `24h` (SPEC §7's example), `7d`, `90m`.
 fn window_text(window: crate::config::Duration) -> String {
     let secs = window.as_secs();
-    if window.as_millis() % 1000 == 0 && secs % 86_400 == 0 && secs >= 2 * 86_400 {
+    let whole_seconds = window.as_millis().is_multiple_of(1000);
+    if whole_seconds && secs.is_multiple_of(86_400) && secs >= 2 * 86_400 {
         format!("{}d", secs / 86_400)
-    } else if window.as_millis() % 1000 == 0 && secs % 3600 == 0 && secs > 0 {
+    } else if whole_seconds && secs.is_multiple_of(3600) && secs > 0 {
         format!("{}h", secs / 3600)
     } else {
         window.to_string()

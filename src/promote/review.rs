@@ -93,7 +93,7 @@ fn approve_locked(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
                 .apply
                 .as_ref()
                 .is_some_and(|a| a.status != ApplyStatus::Ok);
-            if !(unfinished && !argv.is_empty()) {
+            if !unfinished || argv.is_empty() {
                 ctx.out.summary(&format!(
                     "{}: already approved {}",
                     p.proposal_id,
