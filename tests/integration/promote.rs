@@ -363,7 +363,7 @@ fn stale_evidence_is_refused_unless_forced() {
     );
     assert_eq!(
         ids_in(&env, "router-tuning", "pending"),
-        [id.clone()],
+        vec![id.as_str()],
         "nothing moved"
     );
     assert!(env.audit_kind("promotion.approved").is_empty());
