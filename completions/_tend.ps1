@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('wake', 'wake', [CompletionResultType]::ParameterValue, 'Turn wake requests into debounced, investigated operator messages')
             [CompletionResult]::new('alerts', 'alerts', [CompletionResultType]::ParameterValue, 'Push newly firing alerts to Slack, email, a webhook or stdout without spam')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove orphaned agent checkpoints and old audit segments, safely')
+            [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Observe the platform''s telemetry, propose changes, review them from the shell')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each command''s last run, overdue commands, lock holders, cursor lag')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the root and explain how to recover from what is found')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
@@ -451,6 +452,209 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
         'tend;gc;help;help' {
             break
         }
+        'tend;promote' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('observe', 'observe', [CompletionResultType]::ParameterValue, 'Read the audit log over each loop''s window into observations/<loop>.json')
+            [CompletionResult]::new('propose', 'propose', [CompletionResultType]::ParameterValue, 'Turn the latest observations into pending proposals')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Observe, propose and expire: the usual cron line')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List proposals as a table: id, loop, subject, age, status')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one proposal: a summary with its rationale (--json: the proposal)')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve a pending proposal, after checking its evidence afresh')
+            [CompletionResult]::new('reject', 'reject', [CompletionResultType]::ParameterValue, 'Reject a pending proposal (its subject is not proposed again for ttl_days)')
+            [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Move pending proposals older than ttl_days to expired/')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tend;promote;observe' {
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Also read these JSON Lines files (or directories of *.jsonl) (repeatable)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;promote;propose' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;promote;run' {
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Also read these JSON Lines files (or directories of *.jsonl) (repeatable)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;promote;list' {
+            [CompletionResult]::new('--loop', '--loop', [CompletionResultType]::ParameterName, 'Only this loop''s proposals')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only proposals with this status: pending, approved, rejected, expired')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;promote;show' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;promote;approve' {
+            [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'A note recorded with the decision')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who decides [default: $USER]')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Seconds to wait for another reviewer''s lock')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Approve even when the evidence changed (recorded in the proposal)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;promote;reject' {
+            [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'Why (recorded with the decision)')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who decides [default: $USER]')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Seconds to wait for another reviewer''s lock')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;promote;expire' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;promote;help' {
+            [CompletionResult]::new('observe', 'observe', [CompletionResultType]::ParameterValue, 'Read the audit log over each loop''s window into observations/<loop>.json')
+            [CompletionResult]::new('propose', 'propose', [CompletionResultType]::ParameterValue, 'Turn the latest observations into pending proposals')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Observe, propose and expire: the usual cron line')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List proposals as a table: id, loop, subject, age, status')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one proposal: a summary with its rationale (--json: the proposal)')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve a pending proposal, after checking its evidence afresh')
+            [CompletionResult]::new('reject', 'reject', [CompletionResultType]::ParameterValue, 'Reject a pending proposal (its subject is not proposed again for ttl_days)')
+            [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Move pending proposals older than ttl_days to expired/')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tend;promote;help;observe' {
+            break
+        }
+        'tend;promote;help;propose' {
+            break
+        }
+        'tend;promote;help;run' {
+            break
+        }
+        'tend;promote;help;list' {
+            break
+        }
+        'tend;promote;help;show' {
+            break
+        }
+        'tend;promote;help;approve' {
+            break
+        }
+        'tend;promote;help;reject' {
+            break
+        }
+        'tend;promote;help;expire' {
+            break
+        }
+        'tend;promote;help;help' {
+            break
+        }
         'tend;status' {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
@@ -714,6 +918,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('wake', 'wake', [CompletionResultType]::ParameterValue, 'Turn wake requests into debounced, investigated operator messages')
             [CompletionResult]::new('alerts', 'alerts', [CompletionResultType]::ParameterValue, 'Push newly firing alerts to Slack, email, a webhook or stdout without spam')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove orphaned agent checkpoints and old audit segments, safely')
+            [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Observe the platform''s telemetry, propose changes, review them from the shell')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each command''s last run, overdue commands, lock holders, cursor lag')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the root and explain how to recover from what is found')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
@@ -784,6 +989,41 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             break
         }
         'tend;help;gc;audit' {
+            break
+        }
+        'tend;help;promote' {
+            [CompletionResult]::new('observe', 'observe', [CompletionResultType]::ParameterValue, 'Read the audit log over each loop''s window into observations/<loop>.json')
+            [CompletionResult]::new('propose', 'propose', [CompletionResultType]::ParameterValue, 'Turn the latest observations into pending proposals')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Observe, propose and expire: the usual cron line')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List proposals as a table: id, loop, subject, age, status')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one proposal: a summary with its rationale (--json: the proposal)')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve a pending proposal, after checking its evidence afresh')
+            [CompletionResult]::new('reject', 'reject', [CompletionResultType]::ParameterValue, 'Reject a pending proposal (its subject is not proposed again for ttl_days)')
+            [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Move pending proposals older than ttl_days to expired/')
+            break
+        }
+        'tend;help;promote;observe' {
+            break
+        }
+        'tend;help;promote;propose' {
+            break
+        }
+        'tend;help;promote;run' {
+            break
+        }
+        'tend;help;promote;list' {
+            break
+        }
+        'tend;help;promote;show' {
+            break
+        }
+        'tend;help;promote;approve' {
+            break
+        }
+        'tend;help;promote;reject' {
+            break
+        }
+        'tend;help;promote;expire' {
             break
         }
         'tend;help;status' {

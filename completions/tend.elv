@@ -36,6 +36,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
             cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
+            cand promote 'Observe the platform''s telemetry, propose changes, review them from the shell'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
             cand doctor 'Check the root and explain how to recover from what is found'
             cand config 'Check or show the configuration'
@@ -405,6 +406,190 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;gc;help;help'= {
         }
+        &'tend;promote'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand observe 'Read the audit log over each loop''s window into observations/<loop>.json'
+            cand propose 'Turn the latest observations into pending proposals'
+            cand run 'Observe, propose and expire: the usual cron line'
+            cand list 'List proposals as a table: id, loop, subject, age, status'
+            cand show 'Show one proposal: a summary with its rationale (--json: the proposal)'
+            cand approve 'Approve a pending proposal, after checking its evidence afresh'
+            cand reject 'Reject a pending proposal (its subject is not proposed again for ttl_days)'
+            cand expire 'Move pending proposals older than ttl_days to expired/'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;promote;observe'= {
+            cand --input 'Also read these JSON Lines files (or directories of *.jsonl) (repeatable)'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;promote;propose'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;promote;run'= {
+            cand --input 'Also read these JSON Lines files (or directories of *.jsonl) (repeatable)'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;promote;list'= {
+            cand --loop 'Only this loop''s proposals'
+            cand --status 'Only proposals with this status: pending, approved, rejected, expired'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;promote;show'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;promote;approve'= {
+            cand --note 'A note recorded with the decision'
+            cand --by 'Who decides [default: $USER]'
+            cand --wait 'Seconds to wait for another reviewer''s lock'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --force 'Approve even when the evidence changed (recorded in the proposal)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;promote;reject'= {
+            cand --note 'Why (recorded with the decision)'
+            cand --by 'Who decides [default: $USER]'
+            cand --wait 'Seconds to wait for another reviewer''s lock'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;promote;expire'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;promote;help'= {
+            cand observe 'Read the audit log over each loop''s window into observations/<loop>.json'
+            cand propose 'Turn the latest observations into pending proposals'
+            cand run 'Observe, propose and expire: the usual cron line'
+            cand list 'List proposals as a table: id, loop, subject, age, status'
+            cand show 'Show one proposal: a summary with its rationale (--json: the proposal)'
+            cand approve 'Approve a pending proposal, after checking its evidence afresh'
+            cand reject 'Reject a pending proposal (its subject is not proposed again for ttl_days)'
+            cand expire 'Move pending proposals older than ttl_days to expired/'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;promote;help;observe'= {
+        }
+        &'tend;promote;help;propose'= {
+        }
+        &'tend;promote;help;run'= {
+        }
+        &'tend;promote;help;list'= {
+        }
+        &'tend;promote;help;show'= {
+        }
+        &'tend;promote;help;approve'= {
+        }
+        &'tend;promote;help;reject'= {
+        }
+        &'tend;promote;help;expire'= {
+        }
+        &'tend;promote;help;help'= {
+        }
         &'tend;status'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
@@ -644,6 +829,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
             cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
+            cand promote 'Observe the platform''s telemetry, propose changes, review them from the shell'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
             cand doctor 'Check the root and explain how to recover from what is found'
             cand config 'Check or show the configuration'
@@ -697,6 +883,32 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;help;gc;checkpoints'= {
         }
         &'tend;help;gc;audit'= {
+        }
+        &'tend;help;promote'= {
+            cand observe 'Read the audit log over each loop''s window into observations/<loop>.json'
+            cand propose 'Turn the latest observations into pending proposals'
+            cand run 'Observe, propose and expire: the usual cron line'
+            cand list 'List proposals as a table: id, loop, subject, age, status'
+            cand show 'Show one proposal: a summary with its rationale (--json: the proposal)'
+            cand approve 'Approve a pending proposal, after checking its evidence afresh'
+            cand reject 'Reject a pending proposal (its subject is not proposed again for ttl_days)'
+            cand expire 'Move pending proposals older than ttl_days to expired/'
+        }
+        &'tend;help;promote;observe'= {
+        }
+        &'tend;help;promote;propose'= {
+        }
+        &'tend;help;promote;run'= {
+        }
+        &'tend;help;promote;list'= {
+        }
+        &'tend;help;promote;show'= {
+        }
+        &'tend;help;promote;approve'= {
+        }
+        &'tend;help;promote;reject'= {
+        }
+        &'tend;help;promote;expire'= {
         }
         &'tend;help;status'= {
         }

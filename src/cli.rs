@@ -100,6 +100,16 @@ pub enum Command {
     #[command(subcommand)]
     Gc(GcCommand),
 
+    /// Observe the platform's telemetry, propose changes, review them from the shell
+    ///
+    /// Three loops: router-tuning (routes that escalate too often),
+    /// tool-trimming (tools a route is offered but never calls) and
+    /// probe-envelopes (recurring investigations without an autofix). A
+    /// proposal waits in proposals/<loop>/pending/ until a human approves or
+    /// rejects it; nothing is applied unless the loop has an on_approve command.
+    #[command(subcommand)]
+    Promote(PromoteCommand),
+
     /// Run every loop once, in order (one crontab line for all of them)
     ///
     /// The long help lists the steps from the table `tick` runs
@@ -268,6 +278,119 @@ pub struct WakeConsumeArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {}
+
+#[derive(Debug, Subcommand)]
+pub enum PromoteCommand {
+    /// Read the audit log over each loop's window into observations/<loop>.json
+    ///
+    /// Rows are selected by their own `ts`; the segments of the days around
+    /// the window are read too, for rows a batching writer appended late.
+    /// Prints nothing (-v: a line per loop; --json: the observations).
+    Observe(PromoteObserveArgs),
+    /// Turn the latest observations into pending proposals
+    ///
+    /// Ids are deterministic, so re-running never duplicates; a subject with a
+    /// pending proposal, or rejected less than ttl_days ago, gets none.
+    Propose(PromoteLoopsArgs),
+    /// Observe, propose and expire: the usual cron line
+    ///
+    /// Prints one line when it made or expired proposals, nothing otherwise.
+    Run(PromoteObserveArgs),
+    /// List proposals as a table: id, loop, subject, age, status
+    List(PromoteListArgs),
+    /// Show one proposal: a summary with its rationale (--json: the proposal)
+    Show(PromoteShowArgs),
+    /// Approve a pending proposal, after checking its evidence afresh
+    ///
+    /// The loop is observed again and the approval refused (exit 1, nothing
+    /// moved) when the evidence no longer holds, unless --force. Then the
+    /// proposal moves to approved/ and the loop's on_approve command, if any,
+    /// runs with the proposal JSON on standard input. A failed on_approve is
+    /// recorded (exit 1) and approving again retries it.
+    Approve(PromoteApproveArgs),
+    /// Reject a pending proposal (its subject is not proposed again for ttl_days)
+    Reject(PromoteRejectArgs),
+    /// Move pending proposals older than ttl_days to expired/
+    Expire(PromoteLoopsArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct PromoteLoopsArgs {
+    /// Only these loops: router-tuning, tool-trimming, probe-envelopes [default: all]
+    #[arg(value_name = "LOOP")]
+    pub loops: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct PromoteObserveArgs {
+    /// Only these loops: router-tuning, tool-trimming, probe-envelopes [default: all]
+    #[arg(value_name = "LOOP")]
+    pub loops: Vec<String>,
+
+    /// Also read these JSON Lines files (or directories of *.jsonl) (repeatable)
+    #[arg(long, value_name = "FILE|DIR")]
+    pub input: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct PromoteListArgs {
+    /// Only this loop's proposals
+    #[arg(long = "loop", value_name = "LOOP")]
+    pub lp: Option<String>,
+
+    /// Only proposals with this status: pending, approved, rejected, expired
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PromoteShowArgs {
+    /// The proposal id, e.g. p-router-3f2a9c1b7d04
+    #[arg(value_name = "ID")]
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PromoteApproveArgs {
+    /// The proposal id, e.g. p-router-3f2a9c1b7d04
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// A note recorded with the decision
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub note: String,
+
+    /// Who decides [default: $USER]
+    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    pub by: Option<String>,
+
+    /// Approve even when the evidence changed (recorded in the proposal)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Seconds to wait for another reviewer's lock
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub wait: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PromoteRejectArgs {
+    /// The proposal id, e.g. p-router-3f2a9c1b7d04
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Why (recorded with the decision)
+    #[arg(long, value_name = "TEXT")]
+    pub note: String,
+
+    /// Who decides [default: $USER]
+    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    pub by: Option<String>,
+
+    /// Seconds to wait for another reviewer's lock
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub wait: u64,
+}
 
 #[derive(Debug, Subcommand)]
 pub enum ProbeCommand {

@@ -14,7 +14,8 @@ use serde_json::json;
 use crate::config::{self, Env};
 use crate::ctx::{Ctx, Outcome, counters};
 use crate::store::cursor::{Check, Cursor};
-use crate::store::{atomic, file, lock, status_dir::StatusDirs, tail};
+use crate::store::status_dir::Status;
+use crate::store::{atomic, file, lock, tail};
 
 counters! {
     enum DoctorCount {
@@ -176,31 +177,29 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
     }
 
     // Items in two status directories (a move interrupted by a kill).
-    let mut stores: Vec<(PathBuf, &'static [&'static str])> = subdirs(&ctx.root.proposals_dir())
-        .into_iter()
-        .map(|d| (d, &["pending", "approved", "rejected", "expired"][..]))
-        .collect();
-    stores.push((ctx.root.silences_dir(), &["active", "expired"][..]));
-    for (base, statuses) in stores {
-        let store = StatusDirs::new(&base, statuses);
-        let mut seen = std::collections::BTreeMap::<String, Vec<&str>>::new();
-        for status in statuses {
-            for id in store.list_all(status) {
-                seen.entry(id).or_default().push(status);
-            }
-        }
-        for (id, holders) in seen.into_iter().filter(|(_, h)| h.len() > 1) {
-            add(
-                "warning",
-                "status-dirs",
-                format!(
-                    "{id} is in {} of {}: a move was interrupted; the next command that reads it keeps the {} copy and removes the other",
-                    holders.join(" and "),
-                    base.display(),
-                    holders.last().copied().unwrap_or_default()
-                ),
-            );
-        }
+    let mut doubled: Vec<(String, String, Vec<&'static str>)> =
+        crate::promote::status::duplicates(&ctx.root)
+            .into_iter()
+            .map(|(base, id, holders)| (base, id, holders.iter().map(|s| s.name()).collect()))
+            .collect();
+    let silences = crate::alerts::silence::store(ctx);
+    for (id, holders) in silences.duplicates() {
+        doubled.push((
+            silences.base().display().to_string(),
+            id,
+            holders.iter().map(|s| s.name()).collect(),
+        ));
+    }
+    for (base, id, holders) in doubled {
+        add(
+            "warning",
+            "status-dirs",
+            format!(
+                "{id} is in {} of {base}: a move was interrupted; the next command that reads it keeps the {} copy and removes the other",
+                holders.join(" and "),
+                holders.last().copied().unwrap_or_default()
+            ),
+        );
     }
 
     // Links and non-regular files where state files, segments or locks

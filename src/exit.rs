@@ -68,6 +68,9 @@ pub fn classify(err: &anyhow::Error) -> Exit {
             || cause
                 .downcast_ref::<crate::store::status_dir::InvalidId>()
                 .is_some()
+            || cause
+                .downcast_ref::<crate::store::status_dir::UnknownStatus>()
+                .is_some()
         {
             return Exit::Usage;
         }

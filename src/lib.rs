@@ -23,6 +23,7 @@ pub mod http;
 pub mod init;
 pub mod probe;
 pub mod process;
+pub mod promote;
 pub mod severity;
 pub mod status;
 pub mod store;
@@ -131,6 +132,7 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Wake(WakeCommand::Consume(args)) => wake::run(&mut ctx, args)?,
         Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env)?,
         Command::Probe(command) => probe::run(&mut ctx, command)?,
+        Command::Promote(command) => promote::run(&mut ctx, command)?,
         Command::Tick(args) => tick::run(&mut ctx, args)?,
         Command::Gc(command) => gc::run(&mut ctx, command)?,
         Command::Generate(_) => unreachable!("handled above"),

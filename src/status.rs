@@ -102,7 +102,7 @@ pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
 
     let probes = crate::probe::state::load(ctx)?.unwrap_or_default();
     let lag = cursor_lag(ctx)?;
-    let proposals = pending_proposals(&ctx.root.proposals_dir())?;
+    let proposals = crate::promote::status::pending_counts(&ctx.root)?;
     let alerts = crate::alerts::status_summary(ctx)?;
     let overdue = commands
         .iter()
@@ -329,34 +329,6 @@ fn cursor_lag(ctx: &Ctx) -> Result<Option<Lag>> {
         return Ok(None);
     };
     Ok(Some(cursor.lag(&ctx.root.audit_dir())?))
-}
-
-/// Loop → number of pending proposals, for loops that have any.
-fn pending_proposals(dir: &Path) -> Result<BTreeMap<String, usize>> {
-    let mut pending = BTreeMap::new();
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Ok(pending);
-    };
-    for entry in entries.flatten() {
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        let Ok(files) = fs::read_dir(entry.path().join("pending")) else {
-            continue;
-        };
-        let n = files
-            .flatten()
-            .filter(|f| {
-                f.file_name()
-                    .to_str()
-                    .is_some_and(|n| n.ends_with(".json") && !n.starts_with('.'))
-            })
-            .count();
-        if n > 0 {
-            pending.insert(name, n);
-        }
-    }
-    Ok(pending)
 }
 
 #[cfg(test)]

@@ -27,6 +27,8 @@ const STEPS: &[(&str, Step)] = &[
     ("alerts notify", |ctx| {
         crate::alerts::notify::run(ctx, &AlertsNotifyArgs::default())
     }),
+    // Only when `[promote] enabled` (off by default).
+    ("promote run", crate::promote::tick_step),
 ];
 
 pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {

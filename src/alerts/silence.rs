@@ -19,11 +19,35 @@ use crate::cli::{MatchKeyArg, SilenceAddArgs, SilenceCommand, SilenceExpireArgs,
 use crate::clock::format_ts;
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::UsageError;
-use crate::store::status_dir::{MoveError, StatusDirs};
+use crate::store::status_dir::{MoveError, Status, StatusDirs};
 
-pub const ACTIVE: &str = "active";
-pub const EXPIRED: &str = "expired";
-const STATUSES: &[&str] = &[ACTIVE, EXPIRED];
+/// Where a silence is: `silences/active/` or `silences/expired/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SilenceStatus {
+    Active,
+    Expired,
+}
+
+impl Status for SilenceStatus {
+    const ALL: &'static [SilenceStatus] = &[SilenceStatus::Active, SilenceStatus::Expired];
+
+    fn name(self) -> &'static str {
+        match self {
+            SilenceStatus::Active => "active",
+            SilenceStatus::Expired => "expired",
+        }
+    }
+
+    fn next(self) -> &'static [SilenceStatus] {
+        match self {
+            SilenceStatus::Active => &[SilenceStatus::Expired],
+            SilenceStatus::Expired => &[],
+        }
+    }
+}
+
+pub const ACTIVE: SilenceStatus = SilenceStatus::Active;
+pub const EXPIRED: SilenceStatus = SilenceStatus::Expired;
 
 /// Namespace of silence ids (v5 over what the silence says).
 const SILENCE_NAMESPACE: Uuid = Uuid::from_u128(0x3b9f_6a1c_52d0_4e7b_8c21_9f0e_a4d6_7b13);
@@ -140,8 +164,8 @@ pub fn silence_id(
     format!("s-{}", &uuid.simple().to_string()[..12])
 }
 
-pub fn store(ctx: &Ctx) -> StatusDirs {
-    StatusDirs::new(ctx.root.silences_dir(), STATUSES)
+pub fn store(ctx: &Ctx) -> StatusDirs<SilenceStatus> {
+    StatusDirs::new(ctx.root.silences_dir(), ctx.root.quarantine_dir())
 }
 
 /// The silences in `active/` and any problem reading one (named by file).
@@ -149,7 +173,7 @@ pub fn load_active(ctx: &Ctx) -> Result<(Vec<Silence>, Vec<String>)> {
     load(ctx, ACTIVE)
 }
 
-fn load(ctx: &Ctx, status: &str) -> Result<(Vec<Silence>, Vec<String>)> {
+fn load(ctx: &Ctx, status: SilenceStatus) -> Result<(Vec<Silence>, Vec<String>)> {
     let store = store(ctx);
     let mut silences = Vec::new();
     let mut problems = Vec::new();
@@ -258,8 +282,11 @@ fn add(ctx: &mut Ctx, args: &SilenceAddArgs) -> Result<Outcome> {
             ctx.out.summary(&line)?;
         }
         Err(status) => {
-            ctx.out
-                .summary(&format!("{}: already exists ({status})", silence.id))?;
+            ctx.out.summary(&format!(
+                "{}: already exists ({})",
+                silence.id,
+                status.name()
+            ))?;
         }
     }
     ctx.out.json(&silence)?;

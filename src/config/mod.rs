@@ -517,6 +517,9 @@ impl Default for AlertsConfig {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PromoteConfig {
+    /// Whether `tend tick` runs `promote run` (off by default: a fresh root
+    /// stays quiet).
+    pub enabled: bool,
     #[serde(rename = "router-tuning")]
     pub router_tuning: RouterTuningConfig,
     #[serde(rename = "tool-trimming")]
@@ -533,6 +536,7 @@ pub struct RouterTuningConfig {
     pub min_calls: u64,
     pub ttl_days: u32,
     pub on_approve: Vec<String>,
+    pub on_approve_timeout: Duration,
 }
 
 impl Default for RouterTuningConfig {
@@ -543,6 +547,7 @@ impl Default for RouterTuningConfig {
             min_calls: 20,
             ttl_days: 14,
             on_approve: Vec::new(),
+            on_approve_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -556,6 +561,7 @@ pub struct ToolTrimmingConfig {
     pub registry_file: PathBuf,
     pub ttl_days: u32,
     pub on_approve: Vec<String>,
+    pub on_approve_timeout: Duration,
 }
 
 impl Default for ToolTrimmingConfig {
@@ -566,6 +572,7 @@ impl Default for ToolTrimmingConfig {
             registry_file: PathBuf::new(),
             ttl_days: 14,
             on_approve: Vec::new(),
+            on_approve_timeout: Duration::from_secs(60),
         }
     }
 }

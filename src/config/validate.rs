@@ -563,6 +563,28 @@ fn promote(c: &Config, p: &mut Problems) {
             "proposals expire after this many days",
         );
     }
+    timeout(
+        p,
+        "promote.router-tuning.on_approve_timeout",
+        r.on_approve_timeout,
+    );
+    timeout(
+        p,
+        "promote.tool-trimming.on_approve_timeout",
+        c.promote.tool_trimming.on_approve_timeout,
+    );
+    for (name, argv) in [
+        ("router-tuning", &r.on_approve),
+        ("tool-trimming", &c.promote.tool_trimming.on_approve),
+    ] {
+        if argv.first().is_some_and(|a| a.trim().is_empty()) {
+            push(
+                p,
+                format!("promote.{name}.on_approve"),
+                "the program (first element) is empty: give an argv such as [\"/usr/local/bin/apply\"], or [] for none",
+            );
+        }
+    }
     if !c.promote.probe_envelopes.on_approve.is_empty() {
         push(
             p,

@@ -23,6 +23,7 @@ counters! {
 /// The commented configuration reference written as `tend.toml`.
 pub const TEMPLATE: &str = include_str!("template.toml");
 const EXAMPLE_WATCHER: &str = include_str!("example-watcher.toml");
+const EXAMPLE_PROMOTE: &str = include_str!("example-promote.toml");
 
 /// The directories of a root (SPEC §1).
 const DIRS: [&str; 9] = [
@@ -65,6 +66,7 @@ fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
     let mut config = TEMPLATE.to_string();
     if args.example {
         config.push_str(EXAMPLE_WATCHER);
+        config.push_str(EXAMPLE_PROMOTE);
     }
     let mut files = vec![Planned {
         path: root.join("tend.toml"),
@@ -100,6 +102,16 @@ fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
             write_new(&file.path, &file.content, file.executable)?;
         }
         created.push(relative(&root, &file.path));
+    }
+
+    // A day of the platform's rows, for the promotion loops to find (only
+    // with a fresh example configuration: a second init adds nothing).
+    if args.example && !kept_config {
+        let rows = example_rows(ctx.now());
+        if !ctx.dry_run {
+            ctx.audit().append(&rows, ctx.now())?;
+        }
+        created.push(format!("{} example platform rows in audit/", rows.len()));
     }
 
     // The wake cursor starts at the end of the log as it is now: history is not
@@ -139,6 +151,46 @@ fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     outcome.count(InitCount::Created, created.len() as u64);
     Ok(outcome)
+}
+
+/// What an agent platform writes in a day: `inference.recorded` for two
+/// routes (one escalating on most calls) and `reasoning.tool_called` for the
+/// tools they use, spread over the last 20 hours.
+fn example_rows(now: chrono::DateTime<chrono::Utc>) -> Vec<crate::audit::Row> {
+    use crate::audit::{Kind, Row};
+    let mut rows = Vec::new();
+    let at = |i: usize| now - chrono::TimeDelta::minutes(20 * 60 - 25 * i as i64);
+    for i in 0..40 {
+        rows.push(Row::new(
+            Kind::InferenceRecorded,
+            at(i),
+            json!({"route": "support_triage", "model": "gpt-4o-mini", "input_tokens": 1200 + 7 * i,
+                   "output_tokens": 180, "cost_usd": 0.0003, "latency_ms": 900 + 11 * i,
+                   "escalated": i % 3 != 0}),
+        ));
+        rows.push(Row::new(
+            Kind::ReasoningToolCalled,
+            at(i),
+            json!({"route": "support_triage", "tool_name": (["search_tickets", "read_ticket"][i % 2]),
+                   "caller_session_id": format!("session-{}", i / 4)}),
+        ));
+        if i % 2 == 0 {
+            rows.push(Row::new(
+                Kind::InferenceRecorded,
+                at(i),
+                json!({"route": "billing", "model": "gpt-4o-mini", "input_tokens": 800,
+                       "output_tokens": 120, "cost_usd": 0.0002, "latency_ms": 700,
+                       "escalated": i % 10 == 0}),
+            ));
+            rows.push(Row::new(
+                Kind::ReasoningToolCalled,
+                at(i),
+                json!({"route": "billing", "tool_name": (["lookup_invoice", "issue_refund", "search_tickets"][i % 3]),
+                       "caller_session_id": format!("session-b{}", i / 4)}),
+            ));
+        }
+    }
+    rows
 }
 
 fn write_new(path: &Path, content: &[u8], executable: bool) -> Result<()> {

@@ -1,21 +1,98 @@
 //! Per-status directories (`proposals/<loop>/{pending,approved,…}/<id>.json`,
 //! `silences/{active,expired}/`), SPEC §10.
 //!
+//! Each store names its statuses with an enum implementing [`Status`]: the
+//! lifecycle order and a forward-only transition table. Because every allowed
+//! move goes to a status later in that order, an item found in two directories
+//! (a `kill -9` between the link and the unlink of a move) is resolved soundly
+//! by "the later status wins": the later copy is always the newer one.
+//!
 //! An item lives in exactly one status directory. A move writes the new content
 //! to a temporary file in the target directory, hard-links it to its final name
 //! (which fails rather than overwrite) and then unlinks the source, all under an
 //! exclusive `flock` on `<base>/.lock`, so two processes moving the same item
-//! cannot both succeed. A `kill -9` between the link and the unlink leaves the
-//! item in two directories; the repair rule resolves that: the status that comes
-//! later in the lifecycle order wins and the earlier copy is removed.
+//! cannot both succeed. Reading an item that does not parse moves it aside to a
+//! quarantine directory, so one damaged file never hides the others.
 
+use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
+use serde::de::DeserializeOwned;
 
 use super::atomic;
+use super::state::{self, StateCorrupt};
+
+/// The statuses of one store, as a closed enum.
+pub trait Status: Copy + Eq + fmt::Debug + 'static {
+    /// Every status, in lifecycle order (a later status wins a repair).
+    const ALL: &'static [Self];
+
+    /// The directory name (and the JSON value) of this status.
+    fn name(self) -> &'static str;
+
+    /// The statuses an item may move to from this one. Every target must come
+    /// later in [`Status::ALL`] (checked by [`check_table`]).
+    fn next(self) -> &'static [Self];
+
+    /// Whether an item may move from `self` to `to`.
+    fn can_move_to(self, to: Self) -> bool {
+        self.next().contains(&to)
+    }
+
+    /// The status called `name`, or an error listing the statuses.
+    fn parse(name: &str) -> Result<Self, UnknownStatus> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| UnknownStatus {
+                name: name.to_string(),
+                expected: Self::ALL
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+}
+
+/// Position of `status` in the lifecycle order.
+fn rank<S: Status>(status: S) -> usize {
+    S::ALL.iter().position(|s| *s == status).unwrap_or(0)
+}
+
+/// Checks that a transition table only moves forward in the lifecycle order
+/// and that names are distinct: what makes "the later status wins" sound.
+pub fn check_table<S: Status>() -> Result<(), String> {
+    for (i, s) in S::ALL.iter().enumerate() {
+        if S::ALL[..i].iter().any(|t| t.name() == s.name()) {
+            return Err(format!("status name {:?} is used twice", s.name()));
+        }
+        for to in s.next() {
+            if rank(*to) <= i {
+                return Err(format!(
+                    "{} -> {} moves backwards in the lifecycle",
+                    s.name(),
+                    to.name()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A status name that is not one of the store's (a usage error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown status {name:?}: expected one of {expected}")]
+pub struct UnknownStatus {
+    pub name: String,
+    pub expected: String,
+}
 
 /// An id that could escape its directory or is otherwise not allowed.
 #[derive(Debug, thiserror::Error)]
@@ -47,31 +124,65 @@ pub enum MoveError {
     #[error("{id:?} is {actual}, not {expected}")]
     NotIn {
         id: String,
-        expected: String,
-        actual: String,
+        expected: &'static str,
+        actual: &'static str,
+    },
+    #[error("{id:?} cannot move from {from} to {to}")]
+    Forbidden {
+        id: String,
+        from: &'static str,
+        to: &'static str,
     },
 }
 
 /// The store for one set of status directories.
 #[derive(Debug, Clone)]
-pub struct StatusDirs {
+pub struct StatusDirs<S: Status> {
     base: PathBuf,
-    /// Lifecycle order: a later status wins a repair.
-    statuses: &'static [&'static str],
+    quarantine: PathBuf,
+    statuses: PhantomData<S>,
 }
 
 /// Where an item is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Located {
-    pub status: &'static str,
+pub struct Located<S> {
+    pub status: S,
     pub path: PathBuf,
 }
 
-impl StatusDirs {
-    pub fn new(base: impl Into<PathBuf>, statuses: &'static [&'static str]) -> StatusDirs {
+/// An item read from its directory.
+#[derive(Debug, Clone)]
+pub struct Item<S, T> {
+    pub id: String,
+    pub status: S,
+    pub path: PathBuf,
+    pub value: T,
+    /// When it was placed in its status directory (its file's mtime).
+    pub modified: SystemTime,
+}
+
+impl<S, T> Item<S, T> {
+    /// How long it has been in its status at `now` (zero if `now` is earlier).
+    pub fn age(&self, now: SystemTime) -> Duration {
+        now.duration_since(self.modified).unwrap_or_default()
+    }
+}
+
+/// The items of one status: those that parsed, and the damaged ones that were
+/// moved aside while reading.
+#[derive(Debug)]
+pub struct Listing<S, T> {
+    pub items: Vec<Item<S, T>>,
+    pub quarantined: Vec<StateCorrupt>,
+}
+
+impl<S: Status> StatusDirs<S> {
+    /// A store at `base`; damaged items go to `quarantine`.
+    pub fn new(base: impl Into<PathBuf>, quarantine: impl Into<PathBuf>) -> StatusDirs<S> {
         StatusDirs {
             base: base.into(),
-            statuses,
+            quarantine: quarantine.into(),
+            statuses: PhantomData,
         }
     }
 
@@ -79,25 +190,8 @@ impl StatusDirs {
         &self.base
     }
 
-    pub fn statuses(&self) -> &'static [&'static str] {
-        self.statuses
-    }
-
-    fn status(&self, name: &str) -> &'static str {
-        self.statuses
-            .iter()
-            .copied()
-            .find(|s| *s == name)
-            .unwrap_or_else(|| {
-                panic!(
-                    "{name:?} is not one of the store's statuses {:?}",
-                    self.statuses
-                )
-            })
-    }
-
-    pub fn path(&self, status: &str, id: &str) -> PathBuf {
-        self.base.join(status).join(format!("{id}.json"))
+    pub fn path(&self, status: S, id: &str) -> PathBuf {
+        self.base.join(status.name()).join(format!("{id}.json"))
     }
 
     fn lock(&self) -> Result<File> {
@@ -116,35 +210,34 @@ impl StatusDirs {
     }
 
     /// Every status holding `id`, in lifecycle order (no repair).
-    fn holders(&self, id: &str) -> Vec<&'static str> {
-        self.statuses
+    fn holders(&self, id: &str) -> Vec<S> {
+        S::ALL
             .iter()
             .copied()
-            .filter(|s| self.path(s, id).exists())
+            .filter(|s| self.path(*s, id).exists())
             .collect()
     }
 
     /// Finds `id`, repairing an item left in two directories by a crash.
-    pub fn locate(&self, id: &str) -> Result<Option<Located>> {
+    pub fn locate(&self, id: &str) -> Result<Option<Located<S>>> {
         validate_id(id)?;
-        let holders = self.holders(id);
-        if holders.len() > 1 {
+        if self.holders(id).len() > 1 {
             let _guard = self.lock()?;
             self.repair_locked(id)?;
         }
         Ok(self.holders(id).last().map(|status| Located {
-            status,
-            path: self.path(status, id),
+            status: *status,
+            path: self.path(*status, id),
         }))
     }
 
     /// Removes all but the latest copy of `id`. Caller holds the lock.
-    fn repair_locked(&self, id: &str) -> Result<Vec<&'static str>> {
+    fn repair_locked(&self, id: &str) -> Result<Vec<S>> {
         let holders = self.holders(id);
         let mut removed = Vec::new();
         if let Some((_, earlier)) = holders.split_last() {
             for status in earlier {
-                let path = self.path(status, id);
+                let path = self.path(*status, id);
                 match fs::remove_file(&path) {
                     Ok(()) => removed.push(*status),
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -152,25 +245,32 @@ impl StatusDirs {
                         return Err(e).with_context(|| format!("cannot remove {}", path.display()));
                     }
                 }
-                atomic::sync_dir(&self.base.join(status))?;
+                atomic::sync_dir(&self.base.join(status.name()))?;
             }
         }
         Ok(removed)
     }
 
-    /// Applies the repair rule to every item; returns (id, kept status, removed
-    /// statuses) for each item that was in more than one directory.
-    pub fn repair_all(&self) -> Result<Vec<(String, &'static str, Vec<&'static str>)>> {
-        let mut seen = std::collections::BTreeMap::<String, usize>::new();
-        for status in self.statuses {
-            for id in self.list_raw(status)? {
-                *seen.entry(id).or_default() += 1;
+    /// Items present in more than one status directory, with their holders in
+    /// lifecycle order (for diagnostics; nothing is changed).
+    pub fn duplicates(&self) -> Vec<(String, Vec<S>)> {
+        let mut seen = std::collections::BTreeMap::<String, Vec<S>>::new();
+        for status in S::ALL {
+            for id in self.list_raw(*status).unwrap_or_default() {
+                seen.entry(id).or_default().push(*status);
             }
         }
+        seen.into_iter().filter(|(_, h)| h.len() > 1).collect()
+    }
+
+    /// Applies the repair rule to every item; returns (id, kept status, removed
+    /// statuses) for each item that was in more than one directory.
+    pub fn repair_all(&self) -> Result<Vec<(String, S, Vec<S>)>> {
+        let duplicates = self.duplicates();
         let mut repaired = Vec::new();
-        if seen.values().any(|n| *n > 1) {
+        if !duplicates.is_empty() {
             let _guard = self.lock()?;
-            for (id, _) in seen.into_iter().filter(|(_, n)| *n > 1) {
+            for (id, _) in duplicates {
                 let removed = self.repair_locked(&id)?;
                 if let Some(kept) = self.holders(&id).last() {
                     repaired.push((id, *kept, removed));
@@ -180,8 +280,8 @@ impl StatusDirs {
         Ok(repaired)
     }
 
-    fn list_raw(&self, status: &str) -> Result<Vec<String>> {
-        let dir = self.base.join(status);
+    fn list_raw(&self, status: S) -> Result<Vec<String>> {
+        let dir = self.base.join(status.name());
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -201,41 +301,73 @@ impl StatusDirs {
         Ok(ids)
     }
 
-    /// The ids present in `status`, sorted, without applying the repair rule
-    /// (for diagnostics); unreadable directories count as empty.
-    pub fn list_all(&self, status: &str) -> Vec<String> {
-        self.list_raw(status).unwrap_or_default()
-    }
-
     /// The ids in `status`, sorted. An id also present in a later status (a
     /// move interrupted by a crash) is left out, as the repair rule would.
-    pub fn list(&self, status: &str) -> Result<Vec<String>> {
-        let status = self.status(status);
-        let later: Vec<&str> = self
-            .statuses
-            .iter()
-            .copied()
-            .skip_while(|s| *s != status)
-            .skip(1)
-            .collect();
+    pub fn list(&self, status: S) -> Result<Vec<String>> {
+        let later = &S::ALL[rank(status) + 1..];
         let mut ids = self.list_raw(status)?;
-        ids.retain(|id| !later.iter().any(|s| self.path(s, id).exists()));
+        ids.retain(|id| !later.iter().any(|s| self.path(*s, id).exists()));
         Ok(ids)
+    }
+
+    /// Reads `id` in `status` as `T`. A file that does not parse as `T` is
+    /// moved to the quarantine directory and a [`StateCorrupt`] error returned.
+    pub fn read<T: DeserializeOwned>(&self, status: S, id: &str) -> Result<Item<S, T>> {
+        validate_id(id)?;
+        let path = self.path(status, id);
+        let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        let modified = file
+            .metadata()
+            .and_then(|m| m.modified())
+            .with_context(|| format!("cannot stat {}", path.display()))?;
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut &file, &mut bytes)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        match serde_json::from_slice::<T>(&bytes) {
+            Ok(value) => Ok(Item {
+                id: id.to_string(),
+                status,
+                path,
+                value,
+                modified,
+            }),
+            Err(e) => Err(state::quarantine(&path, &self.quarantine, e.to_string())?.into()),
+        }
+    }
+
+    /// Reads every item of `status`; damaged ones are quarantined and
+    /// reported, the others still returned.
+    pub fn read_all<T: DeserializeOwned>(&self, status: S) -> Result<Listing<S, T>> {
+        let mut listing = Listing {
+            items: Vec::new(),
+            quarantined: Vec::new(),
+        };
+        for id in self.list(status)? {
+            match self.read(status, &id) {
+                Ok(item) => listing.items.push(item),
+                Err(e) => match e.downcast::<StateCorrupt>() {
+                    Ok(corrupt) => listing.quarantined.push(corrupt),
+                    // Moved meanwhile by another process: not in this status any more.
+                    Err(e) if !self.path(status, &id).exists() => drop(e),
+                    Err(e) => return Err(e),
+                },
+            }
+        }
+        Ok(listing)
+    }
+
+    /// How many items `status` holds (a cheap count: nothing is parsed).
+    pub fn count(&self, status: S) -> Result<usize> {
+        Ok(self.list(status)?.len())
     }
 
     /// Creates `id` in `status` with `bytes`. Returns the status it already has
     /// (and writes nothing) when it exists anywhere.
-    pub fn create(
-        &self,
-        status: &str,
-        id: &str,
-        bytes: &[u8],
-    ) -> Result<Result<PathBuf, &'static str>> {
+    pub fn create(&self, status: S, id: &str, bytes: &[u8]) -> Result<Result<PathBuf, S>> {
         validate_id(id)?;
-        let status = self.status(status);
         let _guard = self.lock()?;
         if let Some(existing) = self.holders(id).last() {
-            return Ok(Err(existing));
+            return Ok(Err(*existing));
         }
         let target = self.path(status, id);
         place_new(&target, bytes)?;
@@ -244,9 +376,17 @@ impl StatusDirs {
 
     /// Moves `id` from `from` to `to`, replacing its content with `bytes`. Never
     /// overwrites; exactly one of several concurrent moves of an item succeeds.
-    pub fn move_item(&self, id: &str, from: &str, to: &str, bytes: &[u8]) -> Result<PathBuf> {
+    /// A move the transition table does not allow is refused.
+    pub fn move_item(&self, id: &str, from: S, to: S, bytes: &[u8]) -> Result<PathBuf> {
         validate_id(id)?;
-        let (from, to) = (self.status(from), self.status(to));
+        if !from.can_move_to(to) {
+            return Err(MoveError::Forbidden {
+                id: id.into(),
+                from: from.name(),
+                to: to.name(),
+            }
+            .into());
+        }
         let _guard = self.lock()?;
         self.repair_locked(id)?;
         let source = self.path(from, id);
@@ -254,8 +394,8 @@ impl StatusDirs {
             return Err(match self.holders(id).last() {
                 Some(actual) => MoveError::NotIn {
                     id: id.into(),
-                    expected: from.into(),
-                    actual: (*actual).into(),
+                    expected: from.name(),
+                    actual: actual.name(),
                 },
                 None => MoveError::NotFound {
                     id: id.into(),
@@ -271,16 +411,16 @@ impl StatusDirs {
         Ok(target)
     }
 
-    /// Replaces the content of `id` where it is (e.g. a silence's note).
-    pub fn rewrite(&self, id: &str, status: &str, bytes: &[u8]) -> Result<()> {
+    /// Replaces the content of `id` where it is (e.g. a silence's note, an
+    /// approval's apply result).
+    pub fn rewrite(&self, id: &str, status: S, bytes: &[u8]) -> Result<()> {
         validate_id(id)?;
-        let status = self.status(status);
         let _guard = self.lock()?;
         let path = self.path(status, id);
         if !path.exists() {
             return Err(MoveError::NotFound {
                 id: id.into(),
-                base: self.base.join(status),
+                base: self.base.join(status.name()),
             }
             .into());
         }
@@ -312,7 +452,73 @@ fn place_new(target: &Path, bytes: &[u8]) -> Result<()> {
 mod tests {
     use super::*;
 
-    const STATUSES: &[&str] = &["pending", "approved", "rejected", "expired"];
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Life {
+        Pending,
+        Approved,
+        Rejected,
+        Expired,
+    }
+
+    impl Status for Life {
+        const ALL: &'static [Life] =
+            &[Life::Pending, Life::Approved, Life::Rejected, Life::Expired];
+        fn name(self) -> &'static str {
+            match self {
+                Life::Pending => "pending",
+                Life::Approved => "approved",
+                Life::Rejected => "rejected",
+                Life::Expired => "expired",
+            }
+        }
+        fn next(self) -> &'static [Life] {
+            match self {
+                Life::Pending => &[Life::Approved, Life::Rejected, Life::Expired],
+                _ => &[],
+            }
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Backwards {
+        A,
+        B,
+    }
+
+    impl Status for Backwards {
+        const ALL: &'static [Backwards] = &[Backwards::A, Backwards::B];
+        fn name(self) -> &'static str {
+            match self {
+                Backwards::A => "a",
+                Backwards::B => "b",
+            }
+        }
+        fn next(self) -> &'static [Backwards] {
+            match self {
+                Backwards::A => &[Backwards::B],
+                Backwards::B => &[Backwards::A],
+            }
+        }
+    }
+
+    fn store(dir: &Path) -> StatusDirs<Life> {
+        StatusDirs::new(dir.join("items"), dir.join("quarantine"))
+    }
+
+    #[test]
+    fn tables_move_forward_only_and_names_parse() {
+        assert_eq!(check_table::<Life>(), Ok(()));
+        assert!(check_table::<Backwards>().unwrap_err().contains("b -> a"));
+        assert_eq!(Life::parse("rejected"), Ok(Life::Rejected));
+        let err = Life::parse("aproved").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown status \"aproved\": expected one of pending, approved, rejected, expired"
+        );
+        assert!(Life::Pending.can_move_to(Life::Expired));
+        assert!(!Life::Approved.can_move_to(Life::Rejected));
+        assert!(!Life::Expired.can_move_to(Life::Pending));
+    }
 
     #[test]
     fn ids_are_validated() {
@@ -338,29 +544,43 @@ mod tests {
     #[test]
     fn create_move_and_refuse() {
         let dir = tempfile::tempdir().unwrap();
-        let store = StatusDirs::new(dir.path(), STATUSES);
-        assert!(store.create("pending", "p1", b"{}").unwrap().is_ok());
+        let store = store(dir.path());
+        assert!(store.create(Life::Pending, "p1", b"{}").unwrap().is_ok());
         assert_eq!(
-            store.create("pending", "p1", b"{}").unwrap(),
-            Err("pending")
+            store.create(Life::Pending, "p1", b"{}").unwrap(),
+            Err(Life::Pending)
         );
-        assert_eq!(store.list("pending").unwrap(), ["p1"]);
+        assert_eq!(store.list(Life::Pending).unwrap(), ["p1"]);
         store
-            .move_item("p1", "pending", "approved", b"{\"status\":\"approved\"}")
+            .move_item(
+                "p1",
+                Life::Pending,
+                Life::Approved,
+                b"{\"status\":\"approved\"}",
+            )
             .unwrap();
-        assert_eq!(store.locate("p1").unwrap().unwrap().status, "approved");
+        assert_eq!(store.locate("p1").unwrap().unwrap().status, Life::Approved);
         assert_eq!(
-            fs::read(store.path("approved", "p1")).unwrap(),
+            fs::read(store.path(Life::Approved, "p1")).unwrap(),
             b"{\"status\":\"approved\"}"
         );
         let err = store
-            .move_item("p1", "pending", "rejected", b"{}")
+            .move_item("p1", Life::Pending, Life::Rejected, b"{}")
             .unwrap_err();
         assert!(
-            matches!(err.downcast_ref::<MoveError>(), Some(MoveError::NotIn { actual, .. }) if actual == "approved")
+            matches!(err.downcast_ref::<MoveError>(), Some(MoveError::NotIn { actual, .. }) if *actual == "approved")
         );
+        // The table refuses a backward or sideways move before touching anything.
         let err = store
-            .move_item("nope", "pending", "rejected", b"{}")
+            .move_item("p1", Life::Approved, Life::Rejected, b"{}")
+            .unwrap_err();
+        assert!(matches!(
+            err.downcast_ref::<MoveError>(),
+            Some(MoveError::Forbidden { .. })
+        ));
+        assert!(store.path(Life::Approved, "p1").exists());
+        let err = store
+            .move_item("nope", Life::Pending, Life::Rejected, b"{}")
             .unwrap_err();
         assert!(matches!(
             err.downcast_ref::<MoveError>(),
@@ -368,33 +588,86 @@ mod tests {
         ));
         assert!(
             store
-                .move_item("../etc", "pending", "rejected", b"{}")
+                .move_item("../etc", Life::Pending, Life::Rejected, b"{}")
                 .unwrap_err()
                 .downcast_ref::<InvalidId>()
                 .is_some()
         );
-        assert!(store.list("pending").unwrap().is_empty());
+        assert!(store.list(Life::Pending).unwrap().is_empty());
+        assert_eq!(store.count(Life::Approved).unwrap(), 1);
     }
 
     #[test]
     fn repair_keeps_the_later_status() {
         let dir = tempfile::tempdir().unwrap();
-        let store = StatusDirs::new(dir.path(), STATUSES);
-        for status in ["pending", "rejected"] {
-            fs::create_dir_all(dir.path().join(status)).unwrap();
-            fs::write(store.path(status, "p2"), status).unwrap();
+        let store = store(dir.path());
+        for status in [Life::Pending, Life::Rejected] {
+            fs::create_dir_all(store.base().join(status.name())).unwrap();
+            fs::write(store.path(status, "p2"), status.name()).unwrap();
         }
         // Listing already hides the stale copy; locating repairs it on disk.
-        assert!(store.list("pending").unwrap().is_empty());
-        assert_eq!(store.list("rejected").unwrap(), ["p2"]);
-        assert_eq!(store.locate("p2").unwrap().unwrap().status, "rejected");
-        assert!(!store.path("pending", "p2").exists());
-        fs::write(store.path("pending", "p3"), "x").unwrap();
-        fs::create_dir_all(dir.path().join("expired")).unwrap();
-        fs::write(store.path("expired", "p3"), "y").unwrap();
+        assert!(store.list(Life::Pending).unwrap().is_empty());
+        assert_eq!(store.list(Life::Rejected).unwrap(), ["p2"]);
+        assert_eq!(
+            store.duplicates(),
+            [("p2".to_string(), vec![Life::Pending, Life::Rejected])]
+        );
+        assert_eq!(store.locate("p2").unwrap().unwrap().status, Life::Rejected);
+        assert!(!store.path(Life::Pending, "p2").exists());
+        fs::write(store.path(Life::Pending, "p3"), "x").unwrap();
+        fs::create_dir_all(store.base().join("expired")).unwrap();
+        fs::write(store.path(Life::Expired, "p3"), "y").unwrap();
         assert_eq!(
             store.repair_all().unwrap(),
-            [("p3".to_string(), "expired", vec!["pending"])]
+            [("p3".to_string(), Life::Expired, vec![Life::Pending])]
+        );
+        assert!(store.duplicates().is_empty());
+    }
+
+    #[test]
+    fn reading_quarantines_a_damaged_item_and_keeps_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        store
+            .create(Life::Pending, "good", b"{\"n\":1}")
+            .unwrap()
+            .unwrap();
+        store
+            .create(Life::Pending, "torn", b"{\"n\":")
+            .unwrap()
+            .unwrap();
+        store
+            .create(Life::Pending, "shape", b"[]")
+            .unwrap()
+            .unwrap();
+        #[derive(serde::Deserialize)]
+        struct N {
+            n: u32,
+        }
+        let listing = store.read_all::<N>(Life::Pending).unwrap();
+        assert_eq!(listing.items.len(), 1);
+        assert_eq!(listing.items[0].id, "good");
+        assert_eq!(listing.items[0].value.n, 1);
+        assert_eq!(listing.quarantined.len(), 2);
+        assert!(listing.quarantined[0].path.ends_with("pending/shape.json"));
+        assert!(
+            listing.quarantined[0]
+                .quarantined
+                .starts_with(dir.path().join("quarantine"))
+        );
+        assert_eq!(store.list(Life::Pending).unwrap(), ["good"]);
+        // The bytes were kept.
+        assert_eq!(
+            fs::read(&listing.quarantined[1].quarantined).unwrap(),
+            b"{\"n\":"
+        );
+        // Age counts from when the item was placed.
+        let item = &listing.items[0];
+        let later = item.modified + Duration::from_secs(90);
+        assert_eq!(item.age(later), Duration::from_secs(90));
+        assert_eq!(
+            item.age(item.modified - Duration::from_secs(5)),
+            Duration::ZERO
         );
     }
 }

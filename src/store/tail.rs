@@ -139,13 +139,36 @@ impl Scanner {
                     offset: 0,
                 };
             }
-            let (reached, flow, waiting) = self.scan_segment(name, start, &mut visit)?;
+            let path = self.dir.join(name);
+            let earlier = name.as_str() < self.today.as_str();
+            let (reached, flow, waiting) =
+                self.scan_segment(&path, name, earlier, start, &mut visit)?;
             position.offset = reached;
             if flow.is_break() || waiting {
                 return Ok(position);
             }
         }
         Ok(position)
+    }
+
+    /// Visits the complete lines of one file from `start` to its end (a
+    /// segment named `name` of this scanner's directory, or any JSON Lines
+    /// file), as [`Scanner::scan`] does for each segment. An unterminated last
+    /// line is reported as torn when `finished` (an earlier day's segment, an
+    /// input file), else left for its writer. Returns the offset reached.
+    pub fn scan_file<F>(
+        &mut self,
+        path: &Path,
+        name: &str,
+        finished: bool,
+        start: u64,
+        mut visit: F,
+    ) -> anyhow::Result<u64>
+    where
+        F: FnMut(Event<'_>) -> anyhow::Result<ControlFlow<()>>,
+    {
+        let (reached, _, _) = self.scan_segment(path, name, finished, start, &mut visit)?;
+        Ok(reached)
     }
 
     /// Visits the complete lines of every segment that `start_of` gives a
@@ -167,7 +190,10 @@ impl Scanner {
             let Some(start) = start_of(&name) else {
                 continue;
             };
-            let (offset, flow, _waiting) = self.scan_segment(&name, start, &mut visit)?;
+            let path = self.dir.join(&name);
+            let earlier = name.as_str() < self.today.as_str();
+            let (offset, flow, _waiting) =
+                self.scan_segment(&path, &name, earlier, start, &mut visit)?;
             if offset != start {
                 reached.push(Position {
                     segment: name,
@@ -184,21 +210,22 @@ impl Scanner {
     /// Returns (offset reached, flow, whether an unterminated line is waiting).
     fn scan_segment<F>(
         &mut self,
+        path: &Path,
         name: &str,
+        earlier: bool,
         start: u64,
         visit: &mut F,
     ) -> anyhow::Result<(u64, ControlFlow<()>, bool)>
     where
         F: FnMut(Event<'_>) -> anyhow::Result<ControlFlow<()>>,
     {
-        let path = self.dir.join(name);
-        let mut file = match file::open_regular(&path, OpenOptions::new().read(true)) {
+        let mut file = match file::open_regular(path, OpenOptions::new().read(true)) {
             Ok(f) => f,
             // Removed by `gc audit` between listing and opening: nothing to read.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok((start, ControlFlow::Continue(()), false));
             }
-            Err(e) => return Err(file::context(e, "cannot open", &path).into()),
+            Err(e) => return Err(file::context(e, "cannot open", path).into()),
         };
         file.seek(SeekFrom::Start(start))?;
         let mut buf = std::mem::take(&mut self.buf);
@@ -250,7 +277,7 @@ impl Scanner {
                     break Ok((base, ControlFlow::Continue(()), false));
                 }
                 // An unterminated final line.
-                if name < self.today.as_str() {
+                if earlier {
                     let len = buf.len() as u64;
                     match visit(Event::Torn {
                         segment: name,

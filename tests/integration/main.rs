@@ -14,6 +14,7 @@ mod hygiene;
 mod init_status;
 mod layers;
 mod probe;
+mod promote;
 mod quiet;
 mod store;
 mod wake;

@@ -856,7 +856,12 @@ fn quickstart_init_example_then_tick() {
         "{}",
         first.stdout
     );
-    assert_eq!(*lines.last().unwrap(), "alerts: 1 notified");
+    assert!(lines.contains(&"alerts: 1 notified"), "{}", first.stdout);
+    // The example's platform rows give the promotion loops something to propose.
+    assert_eq!(
+        *lines.last().unwrap(),
+        "promote: 3 new proposals (tend promote list --status pending)"
+    );
     let wake = &env.audit_kind("probe.wake_requested")[0];
     assert_eq!(wake["details"]["issue_category"], "queue_stalled");
     assert_eq!(wake["details"]["observations"]["stalled_jobs"], 3);
@@ -907,7 +912,10 @@ fn quickstart_init_example_then_tick() {
         .iter()
         .map(|s| s["step"].as_str().unwrap())
         .collect();
-    assert_eq!(steps, ["probe run", "wake consume", "alerts notify"]);
+    assert_eq!(
+        steps,
+        ["probe run", "wake consume", "alerts notify", "promote run"]
+    );
     assert!(
         last["steps"]
             .as_array()

@@ -8,7 +8,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tend::store::status_dir::{MoveError, StatusDirs, validate_id};
+use tend::promote::status::ProposalStatus;
+use tend::store::status_dir::{MoveError, Status, StatusDirs, validate_id};
 
 use crate::support::TestEnv;
 
@@ -123,15 +124,17 @@ fn child_mover() {
     ) else {
         return;
     };
-    const STATUSES: &[&str] = &["pending", "approved", "rejected", "expired"];
-    let store = StatusDirs::new(Path::new(&base), STATUSES);
+    let store = StatusDirs::<ProposalStatus>::new(Path::new(&base), Path::new(&base).join("q"));
+    let Ok(to) = ProposalStatus::parse(&to) else {
+        std::process::exit(5);
+    };
     while !Path::new(&go).exists() {
         std::hint::spin_loop();
     }
     let result = store.move_item(
         &id,
-        "pending",
-        &to,
+        ProposalStatus::Pending,
+        to,
         format!("{{\"status\":\"{to}\"}}").as_bytes(),
     );
     let code = match result {
@@ -144,13 +147,12 @@ fn child_mover() {
 
 #[test]
 fn concurrent_moves_exactly_one_wins() {
-    const STATUSES: &[&str] = &["pending", "approved", "rejected", "expired"];
     let dir = tempfile::tempdir().unwrap();
-    let store = StatusDirs::new(dir.path(), STATUSES);
+    let store = StatusDirs::<ProposalStatus>::new(dir.path(), dir.path().join("q"));
     for round in 0..30 {
         let id = format!("p-{round}");
         store
-            .create("pending", &id, b"{\"status\":\"pending\"}")
+            .create(ProposalStatus::Pending, &id, b"{\"status\":\"pending\"}")
             .unwrap()
             .unwrap();
         let go = dir.path().join(format!("go-{round}"));
@@ -183,25 +185,37 @@ fn concurrent_moves_exactly_one_wins() {
         let mut sorted = codes.clone();
         sorted.sort();
         assert_eq!(sorted, [0, 3], "round {round}: exit codes {codes:?}");
-        let holders: Vec<&str> = STATUSES
+        let holders: Vec<ProposalStatus> = ProposalStatus::ALL
             .iter()
             .copied()
-            .filter(|s| store.path(s, &id).exists())
+            .filter(|s| store.path(*s, &id).exists())
             .collect();
         assert_eq!(holders.len(), 1, "round {round}: {id} is in {holders:?}");
-        assert_ne!(holders[0], "pending");
+        assert_ne!(holders[0], ProposalStatus::Pending);
     }
 }
 
 #[test]
 fn path_traversal_ids_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let store = StatusDirs::new(dir.path().join("proposals/x"), &["pending", "approved"]);
+    let store =
+        StatusDirs::<ProposalStatus>::new(dir.path().join("proposals/x"), dir.path().join("q"));
     for bad in ["../x", "a/b", "..", "/etc/passwd", ".hidden", ""] {
         assert!(validate_id(bad).is_err(), "{bad:?}");
-        let err = store.create("pending", bad, b"{}").unwrap_err();
+        let err = store
+            .create(ProposalStatus::Pending, bad, b"{}")
+            .unwrap_err();
         assert!(err.to_string().contains("invalid id"), "{err}");
-        assert!(store.move_item(bad, "pending", "approved", b"{}").is_err());
+        assert!(
+            store
+                .move_item(
+                    bad,
+                    ProposalStatus::Pending,
+                    ProposalStatus::Approved,
+                    b"{}"
+                )
+                .is_err()
+        );
     }
     // Nothing was written outside (or inside) the store.
     let written: Vec<_> = walk(dir.path());

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# `tend promote observe` on a realistic 1 GB audit log (issue 10), side by side
+# with jq and a straightforward Python json.loads script computing the same
+# figures (they must agree), and `cat > /dev/null` as the floor. Release build,
+# warm page cache, wall clock and peak RSS from /usr/bin/time -v.
+#
+# The log: 31 daily segments ending on the run's day; the platform's
+# inference.recorded (40 %) and reasoning.tool_called (45 %) rows, tend's own
+# rows (probe.observed, notification.dispatched, probe.investigation_completed
+# 1 %), 30 % of lines in Python's `"key": "value"` spacing, and 2 % of rows
+# written a day late or out of order into the neighbouring segment.
+#
+# Usage: bench/promote.sh                      (1 GB, 3 runs each)
+#        TEND_BENCH_BYTES=200000000 TEND_BENCH_RUNS=1 bench/promote.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+BIN=$PWD/target/release/tend
+BYTES=${TEND_BENCH_BYTES:-1000000000}
+RUNS=${TEND_BENCH_RUNS:-3}
+NOW=2026-05-24T08:00:00.000Z
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tend-promote-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root/audit"
+export TEND_ROOT=$root TEND_NOW=$NOW
+
+python3 - "$root/audit" "$BYTES" <<'PY'
+import datetime, random, sys
+out, total = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(7)
+days = [datetime.date(2026, 5, 24) - datetime.timedelta(days=d) for d in range(30, -1, -1)]
+per_day = total // len(days)
+routes = [f"route_{i}" for i in range(12)]
+tools = [f"tool_{i}" for i in range(40)]
+probes = ["api", "db", "queue", "disk", "fly"]
+files = {d: open(f"{out}/{d.isoformat()}.jsonl", "w") for d in days}
+def line(ts, kind, details, python):
+    if python:
+        body = ", ".join(f'"{k}": {v}' for k, v in details)
+        return f'{{"id": "r-{rnd.getrandbits(48):012x}", "ts": "{ts}", "kind": "{kind}", "details": {{{body}}}}}\n'
+    body = ",".join(f'"{k}":{v}' for k, v in details)
+    return f'{{"id":"r-{rnd.getrandbits(48):012x}","ts":"{ts}","kind":"{kind}","details":{{{body}}}}}\n'
+for d in days:
+    written, i = 0, 0
+    base = datetime.datetime(d.year, d.month, d.day)
+    while written < per_day:
+        i += 1
+        t = base + datetime.timedelta(milliseconds=(i * 997) % 86_400_000)
+        ts = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+        p = rnd.random()
+        py = rnd.random() < 0.3
+        if p < 0.40:
+            r = rnd.choice(routes)
+            esc = "true" if rnd.random() < (0.6 if r == "route_0" else 0.1) else "false"
+            l = line(ts, "inference.recorded", [("route", f'"{r}"'), ("model", '"gpt-4o-mini"'),
+                     ("input_tokens", rnd.randint(100, 4000)), ("output_tokens", rnd.randint(10, 800)),
+                     ("cost_usd", f"{rnd.randint(1, 500) / 100000:.5f}"), ("latency_ms", rnd.randint(200, 9000)),
+                     ("escalated", esc)], py)
+        elif p < 0.85:
+            r = rnd.choice(routes)
+            k = int(r.split("_")[1])
+            tool = tools[(k * 3 + int(rnd.random() ** 2 * 30)) % 40]
+            l = line(ts, "reasoning.tool_called", [("route", f'"{r}"'), ("tool_name", f'"{tool}"'),
+                     ("caller_session_id", f'"s-{rnd.getrandbits(32):08x}"')], py)
+        elif p < 0.86:
+            pr = rnd.choice(probes)
+            rec = rnd.choice(["Restart the worker.", "restart the worker", "Scale the pool up", "Check the disk"])
+            l = line(ts, "probe.investigation_completed", [("probe", f'"{pr}"'), ("issue_category", '"down"'),
+                     ("severity", '"critical"'), ("wake_id", f'"w-{rnd.getrandbits(40):010x}"'),
+                     ("caller_session_id", f'"probe:{pr}:down"'), ("engine_status", '"ok"'),
+                     ("summary", '"worker pool exhausted"'), ("recommendation_text", f'"{rec}"'),
+                     ("autofix_attempted", "true" if rnd.random() < 0.2 else "false")], py)
+        elif p < 0.95:
+            l = line(ts, "probe.observed", [("probe", f'"{rnd.choice(probes)}"'), ("status", '"ok"'),
+                     ("summary", '"OK - all good"'), ("perfdata", '"time=0.01s"'), ("duration_ms", 12), ("exit_code", 0)], py)
+        else:
+            l = line(ts, "notification.dispatched", [("channel", '"slack_dm"'), ("ref", '"a-1"'),
+                     ("severity", '"warning"'), ("category", '"disk"'), ("status", '"ok"')], py)
+        # 2 %: a batching writer appends late (next day's segment) or early.
+        target = d
+        if rnd.random() < 0.02:
+            j = days.index(d) + rnd.choice([-1, 1])
+            if 0 <= j < len(days):
+                target = days[j]
+        files[target].write(l)
+        written += len(l)
+for f in files.values():
+    f.close()
+PY
+size=$(du -cb "$root"/audit/*.jsonl | tail -1 | cut -f1)
+echo "log: $((size / 1000000)) MB in $(ls "$root"/audit | wc -l) segments"
+
+cat > "$work/figures.py" <<'PY'
+# The same figures as `tend promote observe`, the straightforward way.
+import json, sys, datetime
+loop, since, until = sys.argv[1], sys.argv[2], sys.argv[3]
+kind = {"router-tuning": "inference.recorded", "tool-trimming": "reasoning.tool_called",
+        "probe-envelopes": "probe.investigation_completed"}[loop]
+figures = {}
+for path in sys.argv[4:]:
+    with open(path) as f:
+        for line in f:
+            row = json.loads(line)
+            if row["kind"] != kind or not (since <= row["ts"] <= until):
+                continue
+            d = row["details"]
+            if loop == "router-tuning":
+                r = figures.setdefault(d["route"], [0, 0])
+                r[0] += 1
+                r[1] += 1 if d.get("escalated") else 0
+            elif loop == "tool-trimming":
+                key = d["route"] + "/" + d["tool_name"]
+                figures[key] = figures.get(key, 0) + 1
+            elif not d.get("autofix_attempted"):
+                key = d["probe"] + "/" + d["issue_category"]
+                figures[key] = figures.get(key, 0) + 1
+print(json.dumps(figures, sort_keys=True))
+PY
+cat > "$work/tend-figures.py" <<'PY'
+import json, sys
+loop, path = sys.argv[1], sys.argv[2]
+f = json.load(open(path))["figures"]
+if loop == "router-tuning":
+    out = {r: [v["calls_count"], v["escalation_count"]] for r, v in f["routes"].items()}
+elif loop == "tool-trimming":
+    out = {f"{r}/{t}": n for r, ts in f["tool_calls"].items() for t, n in ts.items()}
+else:
+    out = {k: v["rows"] for k, v in f["clusters"].items()}
+print(json.dumps(out, sort_keys=True))
+PY
+jq_program() {
+  case $1 in
+    router-tuning) echo 'reduce (inputs | select(.kind == "inference.recorded" and .ts >= $s and .ts <= $u) | .details) as $d ({}; .[$d.route] |= ((. // [0,0]) | [.[0] + 1, .[1] + (if $d.escalated then 1 else 0 end)]))' ;;
+    tool-trimming) echo 'reduce (inputs | select(.kind == "reasoning.tool_called" and .ts >= $s and .ts <= $u) | .details) as $d ({}; .[$d.route + "/" + $d.tool_name] += 1)' ;;
+    probe-envelopes) echo 'reduce (inputs | select(.kind == "probe.investigation_completed" and .ts >= $s and .ts <= $u) | .details | select(.autofix_attempted | not)) as $d ({}; .[$d.probe + "/" + $d.issue_category] += 1)' ;;
+  esac
+}
+
+# Wall seconds and peak RSS (MB) of a command, from GNU time.
+measure() {
+  /usr/bin/time -v "$@" > "$work/out" 2> "$work/time" || { cat "$work/time" >&2; exit 1; }
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$work/time")
+  rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$work/time")
+  echo "$wall $rss"
+}
+
+cat "$root"/audit/*.jsonl > /dev/null   # warm the page cache
+printf '%-34s %10s %10s %10s %12s\n' what seconds 'GB/s' 'RSS MB' 'rows'
+best() { sort -n | head -1; }
+for loop in router-tuning tool-trimming probe-envelopes; do
+  cat_best= ; tend_best= ; tend_rss=
+  for _ in $(seq "$RUNS"); do
+    read -r s _ < <(measure cat "$root"/audit/*.jsonl)
+    cat_best=$(printf '%s\n%s\n' "${cat_best:-999}" "$s" | best)
+    read -r s r < <(measure "$BIN" promote observe "$loop")
+    if [ -z "$tend_best" ] || awk "BEGIN{exit !($s < $tend_best)}"; then tend_best=$s; tend_rss=$r; fi
+  done
+  obs=$root/observations/$loop.json
+  since=$(python3 -c "import json;print(json.load(open('$obs'))['since'].replace('Z','') )")
+  until=$(python3 -c "import json;print(json.load(open('$obs'))['until'].replace('Z',''))")
+  # Our rows carry milliseconds: compare as the same string shape.
+  since="${since%%.*}"; until="${until%%.*}"
+  since_ts="${since}.000Z"; until_ts="${until}.000Z"
+  rows=$(python3 -c "import json;print(sum(json.load(open('$obs'))['rows'].values()))")
+  segs=$(python3 - "$root/audit" "$since" "$until" <<'PY'
+import os, sys, datetime
+d, s, u = sys.argv[1], sys.argv[2], sys.argv[3]
+lo = (datetime.datetime.fromisoformat(s) - datetime.timedelta(days=1)).date().isoformat()
+hi = (datetime.datetime.fromisoformat(u) + datetime.timedelta(days=1)).date().isoformat()
+print(" ".join(os.path.join(d, n) for n in sorted(os.listdir(d)) if lo <= n[:10] <= hi))
+PY
+)
+  read_bytes=$(du -cb $segs | tail -1 | cut -f1)
+  python3 "$work/tend-figures.py" "$loop" "$obs" > "$work/tend.json"
+  read -r py_s py_rss < <(measure python3 "$work/figures.py" "$loop" "$since_ts" "$until_ts" $segs)
+  cp "$work/out" "$work/py.json"
+  read -r jq_s jq_rss < <(measure jq -n -c --arg s "$since_ts" --arg u "$until_ts" "$(jq_program "$loop")" $segs)
+  python3 -c "import json,sys; print(json.dumps(json.load(open('$work/out')), sort_keys=True))" > "$work/jq.json"
+  agree=yes
+  cmp -s "$work/tend.json" "$work/py.json" || agree="NO (python)"
+  cmp -s "$work/tend.json" "$work/jq.json" || agree="NO (jq)"
+  gb() { awk "BEGIN{printf \"%.2f\", $read_bytes / $1 / 1e9}"; }
+  printf '%-34s %10.3f %10s %10s %12s\n' "cat (floor), $loop segments" "$cat_best" "$(awk "BEGIN{printf \"%.2f\", $size / $cat_best / 1e9}")" - -
+  printf '%-34s %10.3f %10s %10s %12s\n' "tend promote observe $loop" "$tend_best" "$(gb "$tend_best")" "$tend_rss" "$rows"
+  printf '%-34s %10.3f %10s %10s %12s\n' "python json.loads" "$py_s" "$(gb "$py_s")" "$py_rss" -
+  printf '%-34s %10.3f %10s %10s %12s\n' "jq" "$jq_s" "$(gb "$jq_s")" "$jq_rss" -
+  echo "  figures agree: $agree; tend vs jq: $(awk "BEGIN{printf \"%.0f\", $jq_s / $tend_best}")x"
+done

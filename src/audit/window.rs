@@ -1,0 +1,523 @@
+//! The windowed audit scan (SPEC §3, §7): rows of chosen kinds whose own `ts`
+//! falls in a window, from every segment whose day overlaps the window widened
+//! by a day on each side (the platform batches its writes, so rows arrive late
+//! and out of order, in yesterday's or tomorrow's segment).
+//!
+//! It is built for the loops that read the most data: the segment scanner's
+//! memmem prefilter on the quoted kind value (`"inference.recorded"` matches both
+//! `"kind":"…"` and Python's `"kind": "…"`) passes over every other line
+//! without splitting or parsing it; a candidate line is parsed once, straight
+//! into the caller's borrowed `details` struct (no `serde_json::Value`); and
+//! the caller aggregates as rows stream past, so memory is bounded by what it
+//! keeps, not by the log.
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Deserialize;
+
+use crate::store::tail::{self, Event, Scanner};
+
+/// An inclusive window of row times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+impl Window {
+    /// The window of length `length` ending at `until`.
+    pub fn ending(until: DateTime<Utc>, length: TimeDelta) -> Window {
+        Window {
+            since: until
+                .checked_sub_signed(length)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+            until,
+        }
+    }
+
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.since <= t && t <= self.until
+    }
+
+    /// Whether the segment `YYYY-MM-DD.jsonl` is read for this window: its day
+    /// overlaps [since − 1 day, until + 1 day].
+    pub fn reads_segment(&self, name: &str) -> bool {
+        let day = |t: DateTime<Utc>| t.format("%Y-%m-%d.jsonl").to_string();
+        let first = day(self.since - TimeDelta::days(1));
+        let last = day(self.until + TimeDelta::days(1));
+        first.as_str() <= name && name <= last.as_str()
+    }
+}
+
+/// What receives the selected rows: its `Details` is deserialized from each
+/// row's `details`, borrowing from the line where it can.
+pub trait Select {
+    type Details<'a>: Deserialize<'a>;
+
+    /// A row of `kinds[kind]` inside the window.
+    fn row(&mut self, kind: usize, ts: DateTime<Utc>, details: Self::Details<'_>);
+}
+
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "D: Deserialize<'de>"))]
+struct Line<'a, D> {
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    ts: Cow<'a, str>,
+    details: D,
+    #[serde(skip)]
+    _d: PhantomData<&'a ()>,
+}
+
+/// At most this many skipped lines are described; the rest are only counted.
+const MAX_WARNINGS: usize = 20;
+
+/// What a scan went through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanReport {
+    /// Rows selected, per kind (indexed like the scan's kinds).
+    pub rows: Vec<u64>,
+    /// Bytes of segments and inputs read.
+    pub bytes: u64,
+    /// Segments (and input files) read, by name.
+    pub files: Vec<String>,
+    /// Lines of a wanted kind that could not be used, and torn last lines.
+    pub skipped: u64,
+    /// The first few of those, `audit/2026-05-24.jsonl: byte 123: …`.
+    pub warnings: Vec<String>,
+}
+
+impl ScanReport {
+    fn skip(&mut self, text: String) {
+        self.skipped += 1;
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(text);
+        }
+    }
+}
+
+/// A windowed scan for `kinds`.
+pub struct WindowScan<'k> {
+    kinds: &'k [&'k str],
+    window: Window,
+    scanner: Scanner,
+    /// Today's segment name: earlier segments are finished.
+    today: String,
+    /// The window's ends in milliseconds, for the fast time check.
+    since_ms: i64,
+    until_ms: i64,
+}
+
+impl<'k> WindowScan<'k> {
+    /// A scan of the audit segments in `dir`; `today` decides which segments
+    /// are finished (an unterminated last line there is torn).
+    pub fn new(dir: &Path, today: DateTime<Utc>, kinds: &'k [&'k str], window: Window) -> Self {
+        let needles: Vec<Vec<u8>> = kinds
+            .iter()
+            .map(|k| format!("\"{k}\"").into_bytes())
+            .collect();
+        let today = today.format("%Y-%m-%d.jsonl").to_string();
+        WindowScan {
+            kinds,
+            window,
+            scanner: Scanner::new(dir, &today, &needles),
+            today,
+            since_ms: window.since.timestamp_millis(),
+            until_ms: window.until.timestamp_millis(),
+        }
+    }
+
+    /// The names of the segments this window reads, oldest first.
+    pub fn segments(&self) -> Result<Vec<String>> {
+        let window = self.window;
+        Ok(tail::segments(self.scanner.dir())?
+            .into_iter()
+            .filter(|n| window.reads_segment(n))
+            .collect())
+    }
+
+    /// Reads the window's segments, then each of `inputs` (JSON Lines files,
+    /// or directories of `*.jsonl` files), handing selected rows to `select`.
+    pub fn run<S: Select>(&mut self, inputs: &[PathBuf], select: &mut S) -> Result<ScanReport> {
+        let mut report = ScanReport {
+            rows: vec![0; self.kinds.len()],
+            ..ScanReport::default()
+        };
+        for name in self.segments()? {
+            let path = self.scanner.dir().join(&name);
+            let finished = name.as_str() < self.today.as_str();
+            self.file(
+                &path,
+                &format!("audit/{name}"),
+                finished,
+                0,
+                select,
+                &mut report,
+            )?;
+        }
+        for input in inputs {
+            for path in input_files(input)? {
+                let label = path.display().to_string();
+                self.file(&path, &label, true, 0, select, &mut report)?;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Scans one file from `start`; returns the offset reached (the end of its
+    /// last complete line).
+    pub fn file<S: Select>(
+        &mut self,
+        path: &Path,
+        label: &str,
+        finished: bool,
+        start: u64,
+        select: &mut S,
+        report: &mut ScanReport,
+    ) -> Result<u64> {
+        let kinds = self.kinds;
+        let (since_ms, until_ms) = (self.since_ms, self.until_ms);
+        report.files.push(label.to_string());
+        let reached = self
+            .scanner
+            .scan_file(path, label, finished, start, |event| {
+                match event {
+                    Event::Line { offset, bytes, .. } => {
+                        select_line(kinds, since_ms, until_ms, bytes, select, report)
+                            .unwrap_or_else(|reason| {
+                                report.skip(format!("{label}: byte {offset}: skipped line ({reason})"))
+                            });
+                    }
+                    Event::Torn { offset, len, .. } => report.skip(format!(
+                        "{label}: byte {offset}: skipped torn last line ({len} bytes without a newline)"
+                    )),
+                }
+                Ok(ControlFlow::Continue(()))
+            })?;
+        report.bytes += reached.saturating_sub(start);
+        Ok(reached)
+    }
+}
+
+/// Parses one candidate line; Ok when it was selected or is not a wanted row
+/// (a prefilter hit elsewhere in the line, a time outside the window).
+fn select_line<S: Select>(
+    kinds: &[&str],
+    since_ms: i64,
+    until_ms: i64,
+    bytes: &[u8],
+    select: &mut S,
+    report: &mut ScanReport,
+) -> Result<(), String> {
+    match serde_json::from_slice::<Line<'_, S::Details<'_>>>(bytes) {
+        Ok(line) => {
+            let Some(kind) = kinds.iter().position(|k| *k == line.kind) else {
+                return Ok(());
+            };
+            let ms = ts_millis(&line.ts)
+                .ok_or_else(|| format!("\"ts\" {:?} is not an RFC 3339 timestamp", line.ts))?;
+            if since_ms <= ms && ms <= until_ms {
+                let ts = DateTime::from_timestamp_millis(ms).unwrap_or_default();
+                report.rows[kind] += 1;
+                select.row(kind, ts, line.details);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            // Only a row of a wanted kind that cannot be used is worth a warning.
+            match super::parse_head(bytes) {
+                Ok((kind, _)) if !kinds.contains(&kind.as_ref()) => Ok(()),
+                Ok((kind, _)) => Err(format!("a {kind} row whose details do not fit: {e}")),
+                Err(_) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(()),
+                Err(reason) => Err(reason),
+            }
+        }
+    }
+}
+
+/// Milliseconds since the epoch of an RFC 3339 time. `YYYY-MM-DDTHH:MM:SS[.f…]Z`
+/// (what `tend` and most platforms write) is read without allocating; other
+/// offsets go through chrono.
+pub fn ts_millis(ts: &str) -> Option<i64> {
+    let b = ts.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+        let mut n = 0i64;
+        for c in b.get(r)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + i64::from(c - b'0');
+        }
+        Some(n)
+    };
+    let fast = (|| {
+        if b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't')
+            || b[13] != b':'
+            || b[16] != b':'
+            || !matches!(b[b.len() - 1], b'Z' | b'z')
+        {
+            return None;
+        }
+        let (y, mo, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+        let (h, mi, s) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+        let ms = match &b[19..b.len() - 1] {
+            [] => 0,
+            [b'.', frac @ ..] if !frac.is_empty() && frac.iter().all(u8::is_ascii_digit) => {
+                let mut ms = 0;
+                for i in 0..3 {
+                    ms = ms * 10 + frac.get(i).map_or(0, |c| i64::from(c - b'0'));
+                }
+                ms
+            }
+            _ => return None,
+        };
+        if !(1..=12).contains(&mo)
+            || !(1..=days_in_month(y, mo)).contains(&d)
+            || h > 23
+            || mi > 59
+            || s > 60
+        {
+            return None;
+        }
+        Some(((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms)
+    })();
+    fast.or_else(|| {
+        DateTime::parse_from_rfc3339(ts)
+            .ok()
+            .map(|t| t.with_timezone(&Utc).timestamp_millis())
+    })
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The JSON Lines files of an `--input`: the file itself, or a directory's
+/// `*.jsonl` files in name order.
+pub fn input_files(input: &Path) -> Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(input)
+        .map_err(|e| anyhow::anyhow!("cannot read input {}: {e}", input.display()))?;
+    if meta.is_file() {
+        return Ok(vec![input.to_path_buf()]);
+    }
+    if !meta.is_dir() {
+        anyhow::bail!(
+            "input {} is neither a file nor a directory",
+            input.display()
+        );
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(input)
+        .map_err(|e| anyhow::anyhow!("cannot list input {}: {e}", input.display()))?
+    {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "jsonl") && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        crate::clock::parse_ts(s).unwrap()
+    }
+
+    #[derive(Default)]
+    struct Calls {
+        seen: Vec<(usize, String, String, bool)>,
+    }
+
+    #[derive(Deserialize)]
+    struct Inference<'a> {
+        #[serde(borrow)]
+        route: Cow<'a, str>,
+        #[serde(default)]
+        escalated: bool,
+    }
+
+    impl Select for Calls {
+        type Details<'a> = Inference<'a>;
+        fn row(&mut self, kind: usize, ts: DateTime<Utc>, d: Inference<'_>) {
+            self.seen.push((
+                kind,
+                crate::clock::format_ts(ts),
+                d.route.into_owned(),
+                d.escalated,
+            ));
+        }
+    }
+
+    #[test]
+    fn selects_by_own_time_across_neighbouring_segments_in_either_spacing() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |name: &str, text: &str| fs::write(dir.path().join(name), text).unwrap();
+        // Too old to be read at all (outside the window widened by a day).
+        w(
+            "2026-05-20.jsonl",
+            "{\"ts\":\"2026-05-22T10:00:00Z\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"never\"}}\n",
+        );
+        // Yesterday's segment with a late row inside the window and one before it.
+        w(
+            "2026-05-22.jsonl",
+            concat!(
+                "{\"ts\":\"2026-05-22T07:59:59.999Z\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"early\"}}\n",
+                "{\"ts\": \"2026-05-23T09:00:00Z\", \"kind\": \"inference.recorded\", \"details\": {\"route\": \"late\", \"escalated\": true}}\n",
+            ),
+        );
+        w(
+            "2026-05-23.jsonl",
+            concat!(
+                "{\"ts\":\"2026-05-23T12:00:00.5Z\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"a\\u00e9\"}}\n",
+                "{\"ts\":\"2026-05-22T08:00:00Z\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"edge\"}}\n",
+                "{\"ts\":\"2026-05-23T12:00:00Z\",\"kind\":\"notification.dispatched\",\"details\":{\"ref\":\"inference.recorded\"}}\n",
+                "{\"ts\":\"2026-05-23T12:00:00Z\",\"kind\":\"inference.recorded\",\"details\":{\"model\":\"m\"}}\n",
+                "not json \"inference.recorded\"\n",
+                "\n",
+                "{\"ts\":\"2026-05-23+01:00\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"x\"}}\n",
+                "{\"ts\":\"2026-05-23T14:00:00+02:00\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"offset\"}}\n",
+            ),
+        );
+        // Tomorrow's segment (a skewed writer): its in-window row counts.
+        w(
+            "2026-05-24.jsonl",
+            "{\"ts\":\"2026-05-23T08:00:00Z\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"skewed\"}}\n{\"ts\":\"2026-05-23T08:00:00.001Z\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"after\"}}\n",
+        );
+        let window = Window::ending(t("2026-05-23T08:00:00Z"), TimeDelta::hours(24));
+        let kinds = ["inference.recorded"];
+        let mut scan = WindowScan::new(dir.path(), t("2026-05-23T08:00:00Z"), &kinds, window);
+        assert_eq!(
+            scan.segments().unwrap(),
+            ["2026-05-22.jsonl", "2026-05-23.jsonl", "2026-05-24.jsonl"]
+        );
+        let mut calls = Calls::default();
+        let report = scan.run(&[], &mut calls).unwrap();
+        let routes: Vec<&str> = calls.seen.iter().map(|s| s.2.as_str()).collect();
+        assert_eq!(routes, ["edge", "skewed"]);
+        assert_eq!(report.rows, [2]);
+        // Widen the window: out-of-order, late and offset rows are all selected.
+        let window = Window {
+            since: t("2026-05-22T08:00:00Z"),
+            until: t("2026-05-23T23:59:59Z"),
+        };
+        let mut scan = WindowScan::new(dir.path(), t("2026-05-24T00:00:00Z"), &kinds, window);
+        let mut calls = Calls::default();
+        let report = scan.run(&[], &mut calls).unwrap();
+        let routes: Vec<&str> = calls.seen.iter().map(|s| s.2.as_str()).collect();
+        assert_eq!(routes, ["late", "aé", "edge", "offset", "skewed", "after"]);
+        assert!(calls.seen[0].3);
+        assert_eq!(calls.seen[3].1, "2026-05-23T12:00:00.000Z");
+        assert_eq!(report.skipped, 3, "{:?}", report.warnings);
+        assert!(
+            report.warnings[0].starts_with("audit/2026-05-23.jsonl: byte "),
+            "{:?}",
+            report.warnings
+        );
+        assert!(
+            report.warnings[0].contains("details do not fit"),
+            "{:?}",
+            report.warnings
+        );
+        assert!(
+            report.warnings[2].contains("not an RFC 3339"),
+            "{:?}",
+            report.warnings
+        );
+        assert_eq!(report.files.len(), 3);
+    }
+
+    #[test]
+    fn inputs_are_read_like_segments() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        fs::create_dir(&input).unwrap();
+        fs::write(input.join("b.jsonl"), "{\"ts\":\"2026-05-23T01:00:00Z\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"b\"}}\n").unwrap();
+        fs::write(input.join("a.jsonl"), "{\"ts\":\"2026-05-23T01:00:00Z\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"a\"}}\n{\"ts\":\"2026-05-23T02:00:00Z\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"torn\"}}").unwrap();
+        fs::write(input.join("notes.txt"), "{}\n").unwrap();
+        let window = Window::ending(t("2026-05-23T08:00:00Z"), TimeDelta::hours(24));
+        let kinds = ["inference.recorded"];
+        let mut scan = WindowScan::new(
+            &dir.path().join("audit"),
+            t("2026-05-23T08:00:00Z"),
+            &kinds,
+            window,
+        );
+        let mut calls = Calls::default();
+        let report = scan.run(std::slice::from_ref(&input), &mut calls).unwrap();
+        let routes: Vec<&str> = calls.seen.iter().map(|s| s.2.as_str()).collect();
+        assert_eq!(routes, ["a", "b"]);
+        assert_eq!(report.skipped, 1);
+        assert!(report.warnings[0].contains("torn"), "{:?}", report.warnings);
+        let err = scan
+            .run(&[dir.path().join("missing")], &mut calls)
+            .unwrap_err();
+        assert!(err.to_string().contains("cannot read input"), "{err}");
+    }
+
+    #[test]
+    fn fast_times_agree_with_chrono() {
+        for ts in [
+            "2026-05-23T08:00:00Z",
+            "2026-05-23T08:00:00.1Z",
+            "2026-05-23T08:00:00.123456Z",
+            "2024-02-29T23:59:59.999Z",
+            "1970-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+            "2026-05-23T10:00:00+02:00",
+        ] {
+            let want = DateTime::parse_from_rfc3339(ts).unwrap().timestamp_millis();
+            assert_eq!(ts_millis(ts), Some(want), "{ts}");
+        }
+        for bad in [
+            "2026-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-05-23",
+            "2026-05-23T24:00:00Z",
+            "2026-05-23T08:00:00.Z",
+            "",
+        ] {
+            assert_eq!(ts_millis(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn window_reads_neighbouring_days_only() {
+        let w = Window::ending(t("2026-05-24T00:30:00Z"), TimeDelta::hours(1));
+        assert!(!w.reads_segment("2026-05-21.jsonl"));
+        assert!(w.reads_segment("2026-05-22.jsonl"));
+        assert!(w.reads_segment("2026-05-25.jsonl"));
+        assert!(!w.reads_segment("2026-05-26.jsonl"));
+        assert!(w.contains(w.since) && w.contains(w.until));
+        assert!(!w.contains(w.until + TimeDelta::milliseconds(1)));
+    }
+}

@@ -1,0 +1,438 @@
+//! `tend promote …` (SPEC §7): three promotion loops that observe telemetry,
+//! propose a change and wait for a human.
+//!
+//! - [`status`]: the closed set of loops and their status directories;
+//! - [`policy`]: pure decisions (proposals, staleness, cool-down, expiry);
+//! - [`observe`]: the windowed scan into `observations/<loop>.json`;
+//! - [`proposal`]: the proposal file and its audit rows;
+//! - [`review`]: approve and reject; [`list`]: list and show.
+//!
+//! This module's handlers only read and write through those and the store.
+
+pub mod list;
+pub mod observe;
+pub mod policy;
+pub mod proposal;
+pub mod review;
+pub mod status;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use self::policy::{Available, Draft, Figures, Gate, History, RouterRule};
+use self::proposal::Proposal;
+use self::status::{Loop, ProposalStatus};
+use crate::cli::{PromoteCommand, PromoteObserveArgs};
+use crate::ctx::{Ctx, Outcome};
+use crate::exit::UsageError;
+use crate::store::lock::{CommandLock, Wait};
+
+pub fn run(ctx: &mut Ctx, command: &PromoteCommand) -> Result<Outcome> {
+    match command {
+        PromoteCommand::Observe(args) => {
+            let loops = parse_loops(&args.loops)?;
+            ctx.run_locked("promote observe", Wait::No, |ctx| {
+                observe_cmd(ctx, &loops, &args.input)
+            })
+        }
+        PromoteCommand::Propose(args) => {
+            let loops = parse_loops(&args.loops)?;
+            ctx.run_locked("promote propose", Wait::No, |ctx| {
+                let mut outcome = Outcome::default();
+                propose_loops(ctx, &loops, &mut outcome)?;
+                summarise(ctx, &outcome)?;
+                Ok(outcome)
+            })
+        }
+        PromoteCommand::Run(args) => run_loops(ctx, args),
+        PromoteCommand::Expire(args) => {
+            let loops = parse_loops(&args.loops)?;
+            ctx.run_locked("promote expire", Wait::No, |ctx| {
+                let mut outcome = Outcome::default();
+                expire_loops(ctx, &loops, &mut outcome)?;
+                summarise(ctx, &outcome)?;
+                Ok(outcome)
+            })
+        }
+        PromoteCommand::List(args) => list::list(ctx, args),
+        PromoteCommand::Show(args) => list::show(ctx, args),
+        PromoteCommand::Approve(args) => review::approve(ctx, args),
+        PromoteCommand::Reject(args) => review::reject(ctx, args),
+    }
+}
+
+/// `promote run` = observe + propose + expire (`tend tick`'s step).
+pub fn run_loops(ctx: &mut Ctx, args: &PromoteObserveArgs) -> Result<Outcome> {
+    let loops = parse_loops(&args.loops)?;
+    ctx.run_locked("promote run", Wait::No, |ctx| {
+        let mut outcome = observe_cmd(ctx, &loops, &args.input)?;
+        propose_loops(ctx, &loops, &mut outcome)?;
+        expire_loops(ctx, &loops, &mut outcome)?;
+        summarise(ctx, &outcome)?;
+        Ok(outcome)
+    })
+}
+
+/// `tend tick`'s step: `promote run` when `[promote] enabled`.
+pub fn tick_step(ctx: &mut Ctx) -> Result<Outcome> {
+    if !ctx.config.promote.enabled {
+        return Ok(Outcome::default());
+    }
+    run_loops(ctx, &PromoteObserveArgs::default())
+}
+
+/// The loops named (all when none); an unknown name is a usage error.
+pub fn parse_loops(names: &[String]) -> Result<Vec<Loop>> {
+    if names.is_empty() {
+        return Ok(Loop::ALL.to_vec());
+    }
+    let mut loops = Vec::new();
+    for name in names {
+        let lp: Loop = name.parse().map_err(UsageError)?;
+        if !loops.contains(&lp) {
+            loops.push(lp);
+        }
+    }
+    Ok(loops)
+}
+
+/// One line when proposals were made or expired; nothing otherwise.
+fn summarise(ctx: &mut Ctx, outcome: &Outcome) -> Result<()> {
+    let get = |k: &str| outcome.counts.get(k).copied().unwrap_or(0);
+    let (proposed, expired) = (get("proposed"), get("expired"));
+    let mut parts = Vec::new();
+    if proposed > 0 {
+        let noun = if proposed == 1 {
+            "proposal"
+        } else {
+            "proposals"
+        };
+        parts.push(format!(
+            "{proposed} new {noun} (tend promote list --status pending)"
+        ));
+    }
+    if expired > 0 {
+        parts.push(format!("{expired} expired"));
+    }
+    if !parts.is_empty() {
+        ctx.out.summary(&format!("promote: {}", parts.join("; ")))?;
+    }
+    ctx.out.json(&json!({
+        "summary": true,
+        "proposed": proposed,
+        "expired": expired,
+        "skipped": get("skipped"),
+    }))?;
+    Ok(())
+}
+
+fn observe_cmd(ctx: &mut Ctx, loops: &[Loop], inputs: &[PathBuf]) -> Result<Outcome> {
+    let mut outcome = Outcome::default();
+    for lp in loops {
+        let (observation, report) = observe::observe(ctx, *lp, inputs)?;
+        for warning in &report.warnings {
+            ctx.out.warn(warning);
+        }
+        if report.skipped > report.warnings.len() as u64 {
+            ctx.out.warn(&format!(
+                "{lp}: {} more lines skipped",
+                report.skipped - report.warnings.len() as u64
+            ));
+        }
+        if !ctx.dry_run {
+            observe::save(ctx, &observation)?;
+        }
+        outcome.count("observed", 1);
+        outcome.count("rows", observation.rows.values().sum());
+        outcome.count("skipped", observation.skipped);
+        ctx.out.item(&format!(
+            "{lp}: {} rows in {} .. {} ({} bytes read, digest {})",
+            observation.rows.values().sum::<u64>(),
+            crate::clock::format_ts(observation.since),
+            crate::clock::format_ts(observation.until),
+            observation.bytes_read,
+            observation.digest
+        ))?;
+        ctx.out.json(&json!({
+            "loop": lp,
+            "since": crate::clock::format_ts(observation.since),
+            "until": crate::clock::format_ts(observation.until),
+            "rows": observation.rows,
+            "skipped": observation.skipped,
+            "bytes_read": observation.bytes_read,
+            "digest": observation.digest,
+        }))?;
+    }
+    Ok(outcome)
+}
+
+/// The tools each route is offered: `registry_file`, else the union seen.
+pub fn registry(ctx: &Ctx) -> Result<Option<BTreeMap<String, Vec<String>>>> {
+    let file = &ctx.config.promote.tool_trimming.registry_file;
+    if file.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    let path = ctx.root.resolve(file);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        UsageError(format!(
+            "promote.tool-trimming.registry_file {}: cannot read it: {e}",
+            path.display()
+        ))
+    })?;
+    let registry = serde_json::from_slice(&bytes).map_err(|e| {
+        UsageError(format!(
+            "promote.tool-trimming.registry_file {}: expected a JSON object {{route: [tools]}}: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(Some(registry))
+}
+
+/// The drafts a loop's figures support under the configuration.
+pub fn drafts(ctx: &Ctx, lp: Loop, figures: &Figures) -> Result<Vec<Draft>> {
+    let p = &ctx.config.promote;
+    Ok(match figures {
+        Figures::Routes { routes } if lp == Loop::RouterTuning => policy::propose_router(
+            routes,
+            &RouterRule {
+                threshold: p.router_tuning.threshold,
+                min_calls: p.router_tuning.min_calls,
+                window: window_text(p.router_tuning.window),
+            },
+        ),
+        Figures::Tools { tool_calls } if lp == Loop::ToolTrimming => {
+            let registry = registry(ctx)?;
+            let available = match &registry {
+                Some(r) => Available::Registry(r),
+                None => Available::Union,
+            };
+            policy::propose_tools(
+                tool_calls,
+                &available,
+                p.tool_trimming.min_calls,
+                p.tool_trimming.window.as_secs() / 86_400,
+            )
+        }
+        Figures::Clusters { clusters } if lp == Loop::ProbeEnvelopes => {
+            policy::propose_envelopes(clusters, p.probe_envelopes.min_cluster)
+        }
+        _ => anyhow::bail!(
+            "{}: the figures are not {lp}'s",
+            observe::path(ctx, lp).display()
+        ),
+    })
+}
+
+/// A window as the rationale names it: `24h` (SPEC §7's example), `7d`, `90m`.
+fn window_text(window: crate::config::Duration) -> String {
+    let secs = window.as_secs();
+    let whole_seconds = window.as_millis().is_multiple_of(1000);
+    if whole_seconds && secs.is_multiple_of(86_400) && secs >= 2 * 86_400 {
+        format!("{}d", secs / 86_400)
+    } else if whole_seconds && secs.is_multiple_of(3600) && secs > 0 {
+        format!("{}h", secs / 3600)
+    } else {
+        window.to_string()
+    }
+}
+
+pub fn ttl_days(ctx: &Ctx, lp: Loop) -> u32 {
+    let p = &ctx.config.promote;
+    match lp {
+        Loop::RouterTuning => p.router_tuning.ttl_days,
+        Loop::ToolTrimming => p.tool_trimming.ttl_days,
+        Loop::ProbeEnvelopes => p.probe_envelopes.ttl_days,
+    }
+}
+
+/// Subject → what earlier proposals say about it (pending, rejections).
+fn histories(ctx: &mut Ctx, lp: Loop) -> Result<BTreeMap<String, Vec<History>>> {
+    let store = status::store(&ctx.root, lp);
+    let mut map: BTreeMap<String, Vec<History>> = BTreeMap::new();
+    for st in [ProposalStatus::Pending, ProposalStatus::Rejected] {
+        let listing = store.read_all::<Proposal>(st)?;
+        for corrupt in &listing.quarantined {
+            ctx.out.warn(&corrupt.to_string());
+        }
+        for item in listing.items {
+            let p = item.value;
+            let h = match st {
+                ProposalStatus::Pending => History::Pending,
+                _ => History::Rejected(p.reviewed_at.unwrap_or(p.created_at)),
+            };
+            map.entry(p.subject.key()).or_default().push(h);
+        }
+    }
+    Ok(map)
+}
+
+fn propose_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<()> {
+    let now = ctx.now();
+    for lp in loops {
+        let Some(observation) = observe::load(ctx, *lp)? else {
+            ctx.out.note(&format!(
+                "{lp}: no observation yet (run `tend promote observe {lp}`)"
+            ));
+            continue;
+        };
+        let drafts = drafts(ctx, *lp, &observation.figures)?;
+        let histories = histories(ctx, *lp)?;
+        let ttl = ttl_days(ctx, *lp);
+        let store = status::store(&ctx.root, *lp);
+        for draft in drafts {
+            let key = draft.subject.key();
+            let history = histories.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+            match policy::gate(history, now, ttl) {
+                Gate::Propose => {}
+                Gate::AlreadyPending => {
+                    ctx.out
+                        .note(&format!("{lp}: {key} already has a pending proposal"));
+                    continue;
+                }
+                Gate::CoolingDown(until) => {
+                    ctx.out.note(&format!(
+                        "{lp}: {key} was rejected; not proposed again before {}",
+                        crate::clock::format_ts(until)
+                    ));
+                    continue;
+                }
+            }
+            let proposal = Proposal::new(*lp, draft, &observation, now);
+            if ctx.dry_run {
+                ctx.out
+                    .summary(&format!("would propose {} ({key})", proposal.proposal_id))?;
+                ctx.out.json(&proposal)?;
+                continue;
+            }
+            // The row first, then the proposal: a kill in between leaves a
+            // row whose proposal the next run creates (same id, same row id),
+            // never a proposal without its row.
+            if store.locate(&proposal.proposal_id)?.is_some() {
+                continue;
+            }
+            ctx.audit().append(&[proposal.proposed_row(now)], now)?;
+            match store.create(
+                ProposalStatus::Pending,
+                &proposal.proposal_id,
+                &proposal.to_bytes()?,
+            )? {
+                Ok(_) => {
+                    outcome.count("proposed", 1);
+                    ctx.out.item(&format!(
+                        "{}: {lp} {key} (confidence {})",
+                        proposal.proposal_id, proposal.confidence
+                    ))?;
+                    ctx.out.json(&proposal)?;
+                }
+                Err(existing) => {
+                    ctx.out
+                        .note(&format!("{}: already {existing}", proposal.proposal_id));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Holds the review lock (approve, reject and expire move proposals under
+/// it, so a decision and an expiry never race on one proposal).
+pub fn review_lock(ctx: &Ctx, wait: Wait) -> Result<Option<CommandLock>> {
+    if ctx.dry_run {
+        return Ok(None);
+    }
+    Ok(Some(CommandLock::acquire(
+        &ctx.root.locks_dir(),
+        "promote review",
+        &crate::clock::format_ts(ctx.now()),
+        wait,
+    )?))
+}
+
+fn expire_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<()> {
+    let now = ctx.now();
+    // A reviewer holding the lock (an on_approve may run a minute): expiry
+    // waits for the next run rather than failing this one.
+    let _lock = match review_lock(ctx, Wait::No) {
+        Ok(lock) => lock,
+        Err(e) if e.downcast_ref::<crate::store::lock::LockBusy>().is_some() => {
+            ctx.out.note(&format!("expiry skipped this run: {e:#}"));
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    for lp in loops {
+        let ttl = ttl_days(ctx, *lp);
+        let store = status::store(&ctx.root, *lp);
+        let listing = store.read_all::<Proposal>(ProposalStatus::Pending)?;
+        for corrupt in &listing.quarantined {
+            ctx.out.warn(&corrupt.to_string());
+        }
+        for item in listing.items {
+            let mut p = item.value;
+            if !policy::is_expired(p.created_at, now, ttl) {
+                continue;
+            }
+            if ctx.dry_run {
+                ctx.out
+                    .summary(&format!("would expire {}", p.proposal_id))?;
+                continue;
+            }
+            p.status = ProposalStatus::Expired;
+            p.reviewed_by = Some("tend".into());
+            p.reviewed_at = Some(now);
+            p.review_notes = format!("expired: pending for {ttl} days without a decision");
+            ctx.audit().append(&[p.decision_row(now)], now)?;
+            store
+                .move_item(
+                    &p.proposal_id,
+                    ProposalStatus::Pending,
+                    ProposalStatus::Expired,
+                    &p.to_bytes()?,
+                )
+                .with_context(|| format!("cannot expire {}", p.proposal_id))?;
+            outcome.count("expired", 1);
+            ctx.out.item(&format!("{}: expired", p.proposal_id))?;
+            ctx.out
+                .json(&json!({"proposal_id": p.proposal_id, "loop": lp, "status": "expired"}))?;
+        }
+    }
+    Ok(())
+}
+
+/// A short age: `45s`, `12m`, `5h`, `3d`.
+pub fn age(created: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - created).num_seconds().max(0);
+    match secs {
+        s if s < 120 => format!("{s}s"),
+        s if s < 7200 => format!("{}m", s / 60),
+        s if s < 172_800 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Duration;
+
+    #[test]
+    fn windows_are_named_as_operators_write_them() {
+        assert_eq!(window_text(Duration::from_secs(24 * 3600)), "24h");
+        assert_eq!(window_text(Duration::from_secs(30 * 86_400)), "30d");
+        assert_eq!(window_text(Duration::from_secs(90 * 60)), "1h30m");
+        assert_eq!(window_text(Duration::from_secs(3600)), "1h");
+        assert_eq!(window_text(Duration::from_millis(1500)), "1s500ms");
+    }
+
+    #[test]
+    fn loops_parse_in_order_without_repeats() {
+        assert_eq!(parse_loops(&[]).unwrap(), Loop::ALL);
+        let named = parse_loops(&["tool-trimming".into(), "tool-trimming".into()]).unwrap();
+        assert_eq!(named, [Loop::ToolTrimming]);
+        assert!(parse_loops(&["x".into()]).is_err());
+    }
+}

@@ -1,0 +1,661 @@
+//! `tend promote …` (SPEC §7) on real files: observe → propose → review →
+//! expire, deterministic ids, the rejection cool-down, stale evidence, repeated
+//! and conflicting decisions, on_approve (success, failure, retry, timeout),
+//! the reviewers' lock, a damaged proposal, and a kill -9 during an approval.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::TestEnv;
+
+/// One platform row, in tend's spacing or Python's `json.dumps` spacing.
+fn row(ts: &str, kind: &str, details: Value, python: bool) -> String {
+    let v = json!({"id": format!("r-{ts}"), "ts": ts, "kind": kind, "details": details});
+    let text = v.to_string();
+    if python {
+        // json.dumps: ", " and ": " separators.
+        let value: Value = serde_json::from_str(&text).unwrap();
+        python_dumps(&value)
+    } else {
+        text
+    }
+}
+
+fn python_dumps(v: &Value) -> String {
+    match v {
+        Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{}: {}", Value::from(k.as_str()), python_dumps(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(python_dumps).collect::<Vec<_>>().join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn append(env: &TestEnv, segment: &str, lines: &[String]) {
+    let path = env.path(&format!("audit/{segment}"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    for l in lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+}
+
+/// `n` inference rows for `route` in the window ending at NOW (2026-05-24T08:00Z),
+/// `escalated` of them escalated, alternately spaced, written out of order.
+fn inference(route: &str, n: usize, escalated: usize) -> Vec<String> {
+    let mut rows: Vec<String> = (0..n)
+        .map(|i| {
+            row(
+                &format!("2026-05-24T0{}:{:02}:00.000Z", i % 7, i % 60),
+                "inference.recorded",
+                json!({"route": route, "model": "m", "escalated": i < escalated, "cost_usd": 0.01}),
+                i % 3 == 0,
+            )
+        })
+        .collect();
+    rows.reverse();
+    rows
+}
+
+fn ids_in(env: &TestEnv, lp: &str, status: &str) -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(env.path(&format!("proposals/{lp}/{status}")))
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_str()?
+                        .strip_suffix(".json")
+                        .map(String::from)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+fn proposal(env: &TestEnv, lp: &str, status: &str, id: &str) -> Value {
+    serde_json::from_str(&env.read(&format!("proposals/{lp}/{status}/{id}.json"))).unwrap()
+}
+
+/// A root with one router-tuning proposal pending; returns its id.
+fn router_pending(env: &TestEnv) -> String {
+    append(env, "2026-05-24.jsonl", &inference("slack_dm", 40, 30));
+    env.tend(&["promote", "run", "router-tuning"]).ok();
+    let ids = ids_in(env, "router-tuning", "pending");
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    ids[0].clone()
+}
+
+#[test]
+fn observe_propose_review_and_expire_on_real_files() {
+    let env = TestEnv::new();
+    // Late rows for the window in yesterday's segment, Python spacing, out of order.
+    append(
+        &env,
+        "2026-05-23.jsonl",
+        &[
+            row(
+                "2026-05-24T07:00:00Z",
+                "reasoning.tool_called",
+                json!({"route": "a", "tool_name": "search", "caller_session_id": "s"}),
+                true,
+            ),
+            row(
+                "2026-04-01T00:00:00Z",
+                "reasoning.tool_called",
+                json!({"route": "a", "tool_name": "ancient", "caller_session_id": "s"}),
+                false,
+            ),
+        ],
+    );
+    let mut tools = Vec::new();
+    for i in 0..24 {
+        tools.push(row(
+            &format!("2026-05-2{}T01:00:{i:02}Z", i % 4),
+            "reasoning.tool_called",
+            json!({"route": "a", "tool_name": if i % 2 == 0 { "search" } else { "fetch" }, "caller_session_id": "s"}),
+            i % 2 == 0,
+        ));
+    }
+    tools.push(row(
+        "2026-05-20T00:00:00Z",
+        "reasoning.tool_called",
+        json!({"route": "b", "tool_name": "mail"}),
+        false,
+    ));
+    append(&env, "2026-05-24.jsonl", &tools);
+    let mut inv = Vec::new();
+    for (i, rec) in ["Restart the API.", "restart the api", "Scale up", ""]
+        .iter()
+        .enumerate()
+    {
+        inv.push(row(
+            &format!("2026-05-2{i}T03:00:00Z"),
+            "probe.investigation_completed",
+            json!({"probe": "api", "issue_category": "down", "wake_id": format!("w{i}"), "engine_status": "ok",
+                   "recommendation_text": rec, "autofix_attempted": false}),
+            i == 1,
+        ));
+    }
+    inv.push(row("2026-05-22T03:00:00Z", "probe.investigation_completed",
+        json!({"probe": "api", "issue_category": "down", "wake_id": "wx", "engine_status": "ok", "autofix_attempted": true}), false));
+    append(&env, "2026-05-23.jsonl", &inv);
+    append(&env, "2026-05-24.jsonl", &inference("slack_dm", 40, 30));
+    append(&env, "2026-05-24.jsonl", &inference("email", 40, 2));
+
+    let out = env.tend(&["promote", "observe"]).ok();
+    assert_eq!(out.stdout, "", "observe prints nothing");
+    let obs: Value = serde_json::from_str(&env.read("observations/tool-trimming.json")).unwrap();
+    assert_eq!(obs["rows"]["reasoning.tool_called"], 26, "{obs}");
+    assert_eq!(obs["figures"]["tool_calls"]["a"]["search"], 13);
+    assert!(
+        obs["figures"]["tool_calls"]["a"].get("ancient").is_none(),
+        "outside the window"
+    );
+    assert!(obs["digest"].as_str().unwrap().starts_with("sha1:"));
+    assert_eq!(obs["since"], "2026-04-24T08:00:00Z");
+
+    let out = env.tend(&["promote", "propose"]).ok();
+    assert_eq!(
+        out.stdout.trim(),
+        "promote: 3 new proposals (tend promote list --status pending)"
+    );
+    let router = ids_in(&env, "router-tuning", "pending");
+    assert_eq!(router.len(), 1, "only slack_dm escalates");
+    let p = proposal(&env, "router-tuning", "pending", &router[0]);
+    assert_eq!(p["route"], "slack_dm");
+    assert_eq!(p["calls_count"], 40);
+    assert_eq!(p["escalation_count"], 30);
+    assert_eq!(p["escalation_rate"], 0.75);
+    assert_eq!(
+        p["rationale"],
+        "Route 'slack_dm' escalated on 30/40 calls (75.0%) in the rolling 24h window (threshold 50.0%); spend so far: $0.4000."
+    );
+    assert_eq!(p["observation_digest"], obs_digest(&env, "router-tuning"));
+    let tool = ids_in(&env, "tool-trimming", "pending");
+    let t = proposal(&env, "tool-trimming", "pending", &tool[0]);
+    assert_eq!(t["route"], "a");
+    assert_eq!(t["unused_tools"], json!(["mail"]));
+    assert_eq!(t["available_from"], "union");
+    assert_eq!(t["total_calls_for_route"], 25);
+    let envelope = ids_in(&env, "probe-envelopes", "pending");
+    let e = proposal(&env, "probe-envelopes", "pending", &envelope[0]);
+    assert_eq!(e["cluster_size"], 4);
+    assert_eq!(e["confidence"], 0.6667);
+    assert_eq!(e["sample_wake_ids"], json!(["w3", "w2", "w1"]));
+    assert_eq!(
+        e["suggested_envelope"],
+        json!({"enabled": false, "fix_name": "proposed_api_down"})
+    );
+    assert_eq!(env.audit_kind("promotion.router_trigger_proposed").len(), 1);
+    assert_eq!(env.audit_kind("promotion.tool_trim_proposed").len(), 1);
+    assert_eq!(
+        env.audit_kind("promotion.probe_envelope_action_proposed")
+            .len(),
+        1
+    );
+
+    // Nothing new: a cron run prints nothing and proposes nothing.
+    let out = env.tend(&["promote", "run"]).ok();
+    assert_eq!(out.stdout, "");
+    assert_eq!(env.audit_kind("promotion.router_trigger_proposed").len(), 1);
+
+    let out = env.tend(&["promote", "list"]).ok();
+    let lines = out.stdout_lines();
+    assert_eq!(lines.len(), 4, "{}", out.stdout);
+    assert!(
+        lines[0].starts_with("ID") && lines[0].contains("SUBJECT"),
+        "{}",
+        out.stdout
+    );
+    assert!(lines.iter().all(|l| l.chars().count() <= 100));
+    let rows = env
+        .tend(&["promote", "list", "--json", "--loop", "router-tuning"])
+        .ok()
+        .json_lines();
+    assert_eq!(rows[0]["proposal_id"], json!(router[0]));
+    assert_eq!(rows.last().unwrap()["summary"], true);
+
+    let show = env.tend(&["promote", "show", &router[0]]).ok();
+    assert!(
+        show.stdout.contains("Route 'slack_dm' escalated on 30/40"),
+        "{}",
+        show.stdout
+    );
+    let shown: Value = serde_json::from_str(
+        &env.tend(&["promote", "show", &router[0], "--json"])
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(shown["proposal_id"], json!(router[0]));
+
+    env.tend(&[
+        "promote",
+        "approve",
+        &router[0],
+        "--note",
+        "tighten it",
+        "--by",
+        "alice",
+    ])
+    .ok();
+    let a = proposal(&env, "router-tuning", "approved", &router[0]);
+    assert_eq!(a["status"], "approved");
+    assert_eq!(a["reviewed_by"], "alice");
+    assert_eq!(a["review_notes"], "tighten it");
+    assert!(ids_in(&env, "router-tuning", "pending").is_empty());
+    let approved = env.audit_kind("promotion.approved");
+    assert_eq!(approved[0]["details"]["reviewed_by"], "alice");
+
+    env.tend(&["promote", "reject", &tool[0], "--note", "we need mail"])
+        .env("USER", "bob")
+        .ok();
+    assert_eq!(
+        proposal(&env, "tool-trimming", "rejected", &tool[0])["reviewed_by"],
+        "bob"
+    );
+    assert_eq!(
+        env.audit_kind("promotion.rejected")[0]["details"]["review_notes"],
+        "we need mail"
+    );
+
+    // Fourteen days later the envelope proposal expires.
+    env.tend(&["promote", "expire"])
+        .env("TEND_NOW", "2026-06-07T07:59:59Z")
+        .ok();
+    assert_eq!(ids_in(&env, "probe-envelopes", "pending"), envelope);
+    let out = env
+        .tend(&["promote", "expire"])
+        .env("TEND_NOW", "2026-06-07T08:00:00Z")
+        .ok();
+    assert_eq!(out.stdout.trim(), "promote: 1 expired");
+    assert_eq!(ids_in(&env, "probe-envelopes", "expired"), envelope);
+    assert_eq!(env.audit_kind("promotion.expired").len(), 1);
+    let out = env.tend(&["status"]).ok();
+    assert!(!out.stdout.contains("waiting"), "{}", out.stdout);
+}
+
+fn obs_digest(env: &TestEnv, lp: &str) -> Value {
+    let obs: Value = serde_json::from_str(&env.read(&format!("observations/{lp}.json"))).unwrap();
+    obs["digest"].clone()
+}
+
+#[test]
+fn ids_are_deterministic_across_runs_and_days_and_rejections_cool_down() {
+    let env = TestEnv::new();
+    let first = router_pending(&env);
+    assert!(
+        first.starts_with("p-router-") && first.len() == 21,
+        "{first}"
+    );
+    // The same facts in another root give the same id.
+    let other = TestEnv::new();
+    assert_eq!(router_pending(&other), first);
+    env.tend(&["promote", "reject", &first, "--note", "fine as is"])
+        .ok();
+    // Within ttl_days of the rejection: no new proposal, even on later days.
+    let later = "2026-05-30T08:00:00Z";
+    append(
+        &env,
+        "2026-05-30.jsonl",
+        &inference("slack_dm", 40, 30)
+            .iter()
+            .map(|l| l.replace("2026-05-24", "2026-05-30"))
+            .collect::<Vec<_>>(),
+    );
+    let out = env
+        .tend(&["promote", "run", "router-tuning"])
+        .env("TEND_NOW", later)
+        .ok();
+    assert_eq!(out.stdout, "");
+    assert!(ids_in(&env, "router-tuning", "pending").is_empty());
+    // After the cool-down: proposed again, under the new day's id.
+    let after = "2026-06-07T09:00:00Z";
+    append(
+        &env,
+        "2026-06-07.jsonl",
+        &inference("slack_dm", 40, 30)
+            .iter()
+            .map(|l| l.replace("2026-05-24", "2026-06-07"))
+            .collect::<Vec<_>>(),
+    );
+    env.tend(&["promote", "run", "router-tuning"])
+        .env("TEND_NOW", after)
+        .ok();
+    let again = ids_in(&env, "router-tuning", "pending");
+    assert_eq!(again.len(), 1);
+    assert_ne!(again[0], first);
+    // Re-running the same day never duplicates.
+    env.tend(&["promote", "run", "router-tuning"])
+        .env("TEND_NOW", "2026-06-07T10:00:00Z")
+        .ok();
+    assert_eq!(ids_in(&env, "router-tuning", "pending"), again);
+    assert_eq!(env.audit_kind("promotion.router_trigger_proposed").len(), 2);
+}
+
+#[test]
+fn stale_evidence_is_refused_unless_forced() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    // Many calms calls arrive: the rate drops under the threshold.
+    append(&env, "2026-05-24.jsonl", &inference("slack_dm", 160, 0));
+    let out = env.tend(&["promote", "approve", &id]).status(1);
+    assert!(
+        out.stderr.contains(
+            "route slack_dm now escalates on 30/200 calls (15.0%), below the threshold 50.0%"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        ids_in(&env, "router-tuning", "pending"),
+        vec![id.as_str()],
+        "nothing moved"
+    );
+    assert!(env.audit_kind("promotion.approved").is_empty());
+    env.tend(&["promote", "approve", &id, "--force", "--note", "I know"])
+        .ok();
+    let p = proposal(&env, "router-tuning", "approved", &id);
+    assert!(
+        p["forced"]["stale_evidence"]
+            .as_str()
+            .unwrap()
+            .contains("30/200"),
+        "{p}"
+    );
+    assert!(env.audit_kind("promotion.approved")[0]["details"]["forced"].is_object());
+}
+
+#[test]
+fn repeated_and_conflicting_decisions() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    env.tend(&["promote", "approve", &id, "--by", "alice"]).ok();
+    let out = env.tend(&["promote", "approve", &id, "--by", "carol"]).ok();
+    assert_eq!(
+        out.stdout.trim(),
+        format!("{id}: already approved by alice at 2026-05-24T08:00:00.000Z")
+    );
+    let out = env
+        .tend(&["promote", "reject", &id, "--note", "no"])
+        .status(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "{id} is approved (by alice at 2026-05-24T08:00:00.000Z); it cannot be rejected"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.audit_kind("promotion.approved").len(), 1);
+    let out = env
+        .tend(&["promote", "approve", "p-router-000000000000"])
+        .status(2);
+    assert!(out.stderr.contains("no proposal"), "{}", out.stderr);
+    let out = env
+        .tend(&["promote", "approve", "../../etc/passwd"])
+        .status(2);
+    assert!(out.stderr.contains("not a proposal id"), "{}", out.stderr);
+    let out = env.tend(&["promote", "observe", "router"]).status(2);
+    assert!(
+        out.stderr
+            .contains("router-tuning, tool-trimming, probe-envelopes"),
+        "{}",
+        out.stderr
+    );
+    env.tend(&["promote", "reject", &id, "--note", " "])
+        .status(2);
+}
+
+fn with_on_approve(env: &TestEnv, script: &str, timeout: &str) -> PathBuf {
+    let path = env.script("apply.sh", script);
+    env.write(
+        "tend.toml",
+        format!(
+            "[promote.router-tuning]\non_approve = [{:?}]\non_approve_timeout = {timeout:?}\n",
+            path.display().to_string()
+        ),
+    );
+    path
+}
+
+#[test]
+fn on_approve_success_failure_retry_and_timeout() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    let seen = env.dir().join("applied.json");
+    with_on_approve(
+        &env,
+        &format!(
+            "#!/bin/sh\ncat > {}\nif [ -e {}/fail ]; then echo 'cannot reach router' >&2; exit 3; fi\n",
+            seen.display(),
+            env.dir().display()
+        ),
+        "10s",
+    );
+    std::fs::write(env.dir().join("fail"), "").unwrap();
+    let out = env.tend(&["promote", "approve", &id]).status(1);
+    assert!(
+        out.stderr
+            .contains("on_approve exited 3: cannot reach router; approve it again to retry"),
+        "{}",
+        out.stderr
+    );
+    let p = proposal(&env, "router-tuning", "approved", &id);
+    assert_eq!(p["apply"]["status"], "failed");
+    assert_eq!(p["apply"]["exit_code"], 3);
+    assert_eq!(p["apply"]["stderr_tail"], "cannot reach router");
+    let stdin: Value = serde_json::from_str(&std::fs::read_to_string(&seen).unwrap()).unwrap();
+    assert_eq!(stdin["proposal_id"], json!(id));
+    assert_eq!(stdin["status"], "approved");
+    assert_eq!(
+        env.audit_kind("promotion.approved")[0]["details"]["apply"]["status"],
+        "failed"
+    );
+    // Retried by approving again, and only while it failed.
+    std::fs::remove_file(env.dir().join("fail")).unwrap();
+    env.tend(&["promote", "approve", &id]).ok();
+    let p = proposal(&env, "router-tuning", "approved", &id);
+    assert_eq!(p["apply"]["status"], "ok");
+    assert_eq!(p["apply"]["attempt"], 2);
+    std::fs::remove_file(&seen).unwrap();
+    let out = env.tend(&["promote", "approve", &id]).ok();
+    assert!(out.stdout.contains("already approved"), "{}", out.stdout);
+    assert!(!seen.exists(), "a succeeded apply is not run again");
+    assert_eq!(env.audit_kind("promotion.approved").len(), 2);
+}
+
+#[test]
+fn a_hanging_on_approve_is_killed_with_its_children_at_its_timeout() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    let pidfile = env.dir().join("child.pid");
+    with_on_approve(
+        &env,
+        &format!(
+            "#!/bin/sh\nsleep 300 &\necho $! > {}\nwait\n",
+            pidfile.display()
+        ),
+        "1s",
+    );
+    let out = env.tend(&["promote", "approve", &id]).status(1);
+    assert!(out.stderr.contains("timed out after 1s"), "{}", out.stderr);
+    let p = proposal(&env, "router-tuning", "approved", &id);
+    assert_eq!(p["apply"]["status"], "failed");
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    assert!(
+        !PathBuf::from(format!("/proc/{}", pid.trim())).exists()
+            || std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+                .unwrap_or_default()
+                .contains(") Z"),
+        "the grandchild outlived the run"
+    );
+}
+
+#[test]
+fn probe_envelopes_refuse_on_approve() {
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        "[promote.probe-envelopes]\non_approve = [\"/bin/true\"]\n",
+    );
+    let out = env.tend(&["promote", "run"]).status(2);
+    assert!(
+        out.stderr.contains("promote.probe-envelopes.on_approve"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_second_reviewer_waits_for_the_lock() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    append(
+        &env,
+        "2026-05-24.jsonl",
+        &[row(
+            "2026-05-24T01:00:00Z",
+            "reasoning.tool_called",
+            json!({"route": "a", "tool_name": "x"}),
+            false,
+        )],
+    );
+    let started = env.dir().join("started");
+    let release = env.dir().join("release");
+    with_on_approve(
+        &env,
+        &format!(
+            "#!/bin/sh\ntouch {}\nwhile [ ! -e {} ]; do sleep 0.05; done\n",
+            started.display(),
+            release.display()
+        ),
+        "60s",
+    );
+    let mut first = env.tend(&["promote", "approve", &id]).into_command();
+    let mut first = first
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !started.exists() {
+        assert!(Instant::now() < deadline, "on_approve never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The reviewers' lock is held: no wait → exit 75 naming the holder.
+    let out = env
+        .tend(&["promote", "reject", &id, "--note", "x", "--wait", "0"])
+        .status(75);
+    assert!(out.stderr.contains("promote review"), "{}", out.stderr);
+    // With --wait it gets the lock once the first approval ends, then sees its decision.
+    let mut second = env
+        .tend(&["promote", "reject", &id, "--note", "x", "--wait", "120"])
+        .into_command();
+    let second = second
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::fs::write(&release, "").unwrap();
+    assert!(first.wait().unwrap().success());
+    let out = second.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is approved"));
+}
+
+#[test]
+fn a_damaged_proposal_is_quarantined_and_the_others_listed() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    env.write(
+        "proposals/router-tuning/pending/p-router-0123456789ab.json",
+        "{\"proposal_id\": ",
+    );
+    let out = env.tend(&["promote", "list"]).status(1);
+    assert!(out.stdout.contains(&id), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("p-router-0123456789ab.json"),
+        "{}",
+        out.stderr
+    );
+    assert!(!env.exists("proposals/router-tuning/pending/p-router-0123456789ab.json"));
+    let quarantined: Vec<_> = std::fs::read_dir(env.path("state/quarantine"))
+        .unwrap()
+        .collect();
+    assert_eq!(quarantined.len(), 1);
+    env.tend(&["promote", "list"]).ok();
+    let out = env.tend(&["status"]).ok();
+    assert!(
+        out.stdout.contains("router-tuning: 1 proposal waiting"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn kill_9_during_approve_leaves_the_proposal_in_exactly_one_place() {
+    for round in 0..6u64 {
+        let env = TestEnv::new();
+        let id = router_pending(&env);
+        with_on_approve(&env, "#!/bin/sh\ncat >/dev/null\nsleep 0.2\n", "10s");
+        let mut child = env.tend(&["promote", "approve", &id]).into_command();
+        let mut child = child
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(40 * round));
+        let _ = child.kill();
+        let _ = child.wait();
+        let holders: Vec<&str> = ["pending", "approved", "rejected", "expired"]
+            .into_iter()
+            .filter(|s| ids_in(&env, "router-tuning", s).contains(&id))
+            .collect();
+        // A move killed between its link and unlink is repaired on read.
+        env.tend(&["promote", "list"]).ok();
+        let after: Vec<&str> = ["pending", "approved", "rejected", "expired"]
+            .into_iter()
+            .filter(|s| ids_in(&env, "router-tuning", s).contains(&id))
+            .collect();
+        assert_eq!(
+            after.len(),
+            1,
+            "round {round}: in {holders:?} then {after:?}"
+        );
+        // Approving again completes it: approved, applied, recorded.
+        env.tend(&["promote", "approve", &id]).ok();
+        let p = proposal(&env, "router-tuning", "approved", &id);
+        assert_eq!(p["apply"]["status"], "ok", "round {round}: {p}");
+        assert!(!env.audit_kind("promotion.approved").is_empty());
+    }
+}
+
+#[test]
+fn tick_runs_promote_only_when_enabled() {
+    let env = TestEnv::new();
+    append(&env, "2026-05-24.jsonl", &inference("slack_dm", 40, 30));
+    env.tend(&["tick"]).ok();
+    assert!(!env.exists("observations/router-tuning.json"));
+    env.write("tend.toml", "[promote]\nenabled = true\n");
+    let out = env.tend(&["tick"]).ok();
+    assert!(
+        out.stdout.contains("promote: 1 new proposal"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(ids_in(&env, "router-tuning", "pending").len(), 1);
+}
