@@ -11,6 +11,7 @@ use super::status::{self, Loop, ProposalStatus};
 use crate::cli::{PromoteListArgs, PromoteShowArgs};
 use crate::clock::format_ts;
 use crate::ctx::{Ctx, Outcome};
+use crate::promote::PromoteCount;
 use crate::exit::UsageError;
 use crate::store::status_dir::Status;
 
@@ -74,9 +75,9 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
             .then(a.proposal_id.cmp(&b.proposal_id))
     });
     let mut outcome = Outcome::default();
-    outcome.count("proposals", rows.len() as u64);
+    outcome.count(PromoteCount::Proposals, rows.len() as u64);
     if damaged > 0 {
-        outcome.count("quarantined", damaged);
+        outcome.count(PromoteCount::Quarantined, damaged);
         outcome.failed = true;
     }
     if ctx.out.json {
