@@ -98,7 +98,10 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
         .load_state::<ProbesState>(crate::probe::state::FILE)?
         .unwrap_or_default();
     let lag = cursor_lag(ctx)?;
-    let proposals = crate::promote::status::pending_counts(&ctx.root)?;
+    let proposals: BTreeMap<String, usize> = crate::promote::status::pending_counts(&ctx.root)?
+        .into_iter()
+        .map(|(lp, n)| (lp.to_string(), n))
+        .collect();
     let alerts = crate::alerts::status_summary(ctx)?;
     let overdue = commands
         .iter()
