@@ -12,10 +12,16 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::config::{self, Env};
-use crate::ctx::{Ctx, Outcome};
+use crate::ctx::{Ctx, Outcome, counters};
 use crate::store::cursor::{Check, Cursor};
 use crate::store::status_dir::Status;
 use crate::store::{atomic, file, lock, tail};
+
+counters! {
+    enum DoctorCount {
+        Problems = "problems",
+    }
+}
 
 #[derive(Debug, Serialize)]
 struct Finding {
@@ -364,7 +370,7 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
         failed: problems > 0,
         ..Outcome::default()
     };
-    outcome.count("problems", problems as u64);
+    outcome.count(DoctorCount::Problems, problems as u64);
     Ok(outcome)
 }
 
