@@ -4,6 +4,7 @@
 use anyhow::Result;
 use serde_json::json;
 
+use super::PromoteCount;
 use super::policy::Subject;
 use super::proposal::{ApplyStatus, Proposal};
 use super::review::find;
@@ -74,9 +75,9 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
             .then(a.proposal_id.cmp(&b.proposal_id))
     });
     let mut outcome = Outcome::default();
-    outcome.count("proposals", rows.len() as u64);
+    outcome.count(PromoteCount::Proposals, rows.len() as u64);
     if damaged > 0 {
-        outcome.count("quarantined", damaged);
+        outcome.count(PromoteCount::Quarantined, damaged);
         outcome.failed = true;
     }
     if ctx.out.json {

@@ -31,6 +31,23 @@ use crate::ctx::{Ctx, Outcome};
 use crate::exit::UsageError;
 use crate::store::lock::{CommandLock, Wait};
 
+crate::ctx::counters! {
+    /// What the promote commands count (run record and JSON summary).
+    pub enum PromoteCount {
+        Observed = "observed",
+        Rows = "rows",
+        Skipped = "skipped",
+        Proposed = "proposed",
+        Expired = "expired",
+        Approved = "approved",
+        Applied = "applied",
+        ApplyFailed = "apply_failed",
+        Rejected = "rejected",
+        Proposals = "proposals",
+        Quarantined = "quarantined",
+    }
+}
+
 pub fn run(ctx: &mut Ctx, command: &PromoteCommand) -> Result<Outcome> {
     match command {
         PromoteCommand::Observe(args) => {
@@ -102,8 +119,8 @@ pub fn parse_loops(names: &[String]) -> Result<Vec<Loop>> {
 
 /// One line when proposals were made or expired; nothing otherwise.
 fn summarise(ctx: &mut Ctx, outcome: &Outcome) -> Result<()> {
-    let get = |k: &str| outcome.counts.get(k).copied().unwrap_or(0);
-    let (proposed, expired) = (get("proposed"), get("expired"));
+    let get = |k: PromoteCount| outcome.counts.get(k);
+    let (proposed, expired) = (get(PromoteCount::Proposed), get(PromoteCount::Expired));
     let mut parts = Vec::new();
     if proposed > 0 {
         let noun = if proposed == 1 {
@@ -125,7 +142,7 @@ fn summarise(ctx: &mut Ctx, outcome: &Outcome) -> Result<()> {
         "summary": true,
         "proposed": proposed,
         "expired": expired,
-        "skipped": get("skipped"),
+        "skipped": get(PromoteCount::Skipped),
     }))?;
     Ok(())
 }
@@ -146,9 +163,9 @@ fn observe_cmd(ctx: &mut Ctx, loops: &[Loop], inputs: &[PathBuf]) -> Result<Outc
         if !ctx.dry_run {
             observe::save(ctx, &observation)?;
         }
-        outcome.count("observed", 1);
-        outcome.count("rows", observation.rows.values().sum());
-        outcome.count("skipped", observation.skipped);
+        outcome.count(PromoteCount::Observed, 1);
+        outcome.count(PromoteCount::Rows, observation.rows.values().sum());
+        outcome.count(PromoteCount::Skipped, observation.skipped);
         ctx.out.item(&format!(
             "{lp}: {} rows in {} .. {} ({} bytes read, digest {})",
             observation.rows.values().sum::<u64>(),
@@ -321,7 +338,7 @@ fn propose_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result
                 &proposal.to_bytes()?,
             )? {
                 Ok(_) => {
-                    outcome.count("proposed", 1);
+                    outcome.count(PromoteCount::Proposed, 1);
                     ctx.out.item(&format!(
                         "{}: {lp} {key} (confidence {})",
                         proposal.proposal_id, proposal.confidence
@@ -394,7 +411,7 @@ fn expire_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<
                     &p.to_bytes()?,
                 )
                 .with_context(|| format!("cannot expire {}", p.proposal_id))?;
-            outcome.count("expired", 1);
+            outcome.count(PromoteCount::Expired, 1);
             ctx.out.item(&format!("{}: expired", p.proposal_id))?;
             ctx.out
                 .json(&json!({"proposal_id": p.proposal_id, "loop": lp, "status": "expired"}))?;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use serde_json::json;
 
+use super::PromoteCount;
 use super::observe;
 use super::policy::{self, Evidence};
 use super::proposal::{Apply, ApplyStatus, Forced, Proposal};
@@ -169,7 +170,7 @@ fn approve_locked(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
             ProposalStatus::Approved,
             &p.to_bytes()?,
         )?;
-        outcome.count("approved", 1);
+        outcome.count(PromoteCount::Approved, 1);
         ctx.out
             .summary(&format!("{}: approved {}", p.proposal_id, p.decided()))?;
         ctx.out.json(&p)?;
@@ -192,7 +193,7 @@ fn approve_locked(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
         ProposalStatus::Approved,
         &p.to_bytes()?,
     )?;
-    outcome.count("approved", 1);
+    outcome.count(PromoteCount::Approved, 1);
     apply(ctx, &store, &mut p, &argv, timeout, &mut outcome)?;
     Ok(outcome)
 }
@@ -280,14 +281,14 @@ fn apply(
         .append(&[p.decision_row(ctx.now())], ctx.now())?;
     ctx.out.json(&*p)?;
     if status == ApplyStatus::Ok {
-        outcome.count("applied", 1);
+        outcome.count(PromoteCount::Applied, 1);
         ctx.out.summary(&format!(
             "{}: approved {}; on_approve succeeded",
             p.proposal_id,
             p.decided()
         ))?;
     } else {
-        outcome.count("apply_failed", 1);
+        outcome.count(PromoteCount::ApplyFailed, 1);
         outcome.failed = true;
         let how = match (exit_code, &error) {
             (Some(code), _) => format!("exited {code}"),
@@ -352,7 +353,7 @@ pub fn reject(ctx: &mut Ctx, args: &PromoteRejectArgs) -> Result<Outcome> {
             ProposalStatus::Rejected,
             &p.to_bytes()?,
         )?;
-        outcome.count("rejected", 1);
+        outcome.count(PromoteCount::Rejected, 1);
         let ttl = super::ttl_days(ctx, p.lp);
         ctx.out.summary(&format!(
             "{}: rejected {}; {} is not proposed again for {ttl} days",
