@@ -104,7 +104,7 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
     let lag = cursor_lag(ctx)?;
     let proposals: BTreeMap<String, usize> = crate::promote::status::pending_counts(&ctx.root)?
         .into_iter()
-        .map(|(lp, n)| (lp.name().to_string(), n))
+        .map(|(lp, n)| (lp.to_string(), n))
         .collect();
     let alerts = crate::alerts::status_summary(ctx)?;
     let overdue = commands

@@ -4,6 +4,7 @@
 use anyhow::Result;
 use serde_json::json;
 
+use super::PromoteCount;
 use super::policy::Subject;
 use super::proposal::{ApplyStatus, Proposal};
 use super::review::find;
@@ -11,7 +12,6 @@ use super::status::{self, Loop, ProposalStatus};
 use crate::cli::{PromoteListArgs, PromoteShowArgs};
 use crate::clock::format_ts;
 use crate::ctx::{Ctx, Outcome};
-use crate::promote::PromoteCount;
 use crate::exit::UsageError;
 use crate::store::status_dir::Status;
 

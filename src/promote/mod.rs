@@ -27,26 +27,26 @@ use self::policy::{Available, Draft, Figures, Gate, History, RouterRule};
 use self::proposal::Proposal;
 use self::status::{Loop, ProposalStatus};
 use crate::cli::{PromoteCommand, PromoteObserveArgs};
-use crate::ctx::{Ctx, Outcome, counters};
+use crate::ctx::{Ctx, Outcome};
+use crate::exit::UsageError;
+use crate::store::lock::{CommandLock, Wait};
 
-counters! {
+crate::ctx::counters! {
     /// What the promote commands count (run record and JSON summary).
-    pub(crate) enum PromoteCount {
+    pub enum PromoteCount {
         Observed = "observed",
         Rows = "rows",
         Skipped = "skipped",
         Proposed = "proposed",
         Expired = "expired",
-        Proposals = "proposals",
-        Quarantined = "quarantined",
         Approved = "approved",
         Applied = "applied",
         ApplyFailed = "apply_failed",
         Rejected = "rejected",
+        Proposals = "proposals",
+        Quarantined = "quarantined",
     }
 }
-use crate::exit::UsageError;
-use crate::store::lock::{CommandLock, Wait};
 
 pub fn run(ctx: &mut Ctx, command: &PromoteCommand) -> Result<Outcome> {
     match command {
@@ -119,10 +119,8 @@ pub fn parse_loops(names: &[String]) -> Result<Vec<Loop>> {
 
 /// One line when proposals were made or expired; nothing otherwise.
 fn summarise(ctx: &mut Ctx, outcome: &Outcome) -> Result<()> {
-    let (proposed, expired) = (
-        outcome.counts.get(PromoteCount::Proposed),
-        outcome.counts.get(PromoteCount::Expired),
-    );
+    let get = |k: PromoteCount| outcome.counts.get(k);
+    let (proposed, expired) = (get(PromoteCount::Proposed), get(PromoteCount::Expired));
     let mut parts = Vec::new();
     if proposed > 0 {
         let noun = if proposed == 1 {
@@ -144,7 +142,7 @@ fn summarise(ctx: &mut Ctx, outcome: &Outcome) -> Result<()> {
         "summary": true,
         "proposed": proposed,
         "expired": expired,
-        "skipped": outcome.counts.get(PromoteCount::Skipped),
+        "skipped": get(PromoteCount::Skipped),
     }))?;
     Ok(())
 }

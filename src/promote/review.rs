@@ -11,13 +11,13 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use serde_json::json;
 
+use super::PromoteCount;
 use super::observe;
 use super::policy::{self, Evidence};
 use super::proposal::{Apply, ApplyStatus, Forced, Proposal};
 use super::status::{self, Loop, ProposalStatus};
 use crate::cli::{PromoteApproveArgs, PromoteRejectArgs};
 use crate::ctx::{Ctx, Outcome};
-use crate::promote::PromoteCount;
 use crate::exit::UsageError;
 use crate::process::{self, End};
 use crate::store::lock::Wait;
