@@ -50,7 +50,10 @@ pub fn policy(config: &Config) -> Policy {
 #[derive(Debug, Default)]
 pub struct Inputs {
     pub alerts: Vec<Alert>,
+    /// The feeds read in full: their alerts missing here stopped firing.
     pub feeds: BTreeSet<String>,
+    /// Ids an input listed as resolved, whichever input reported them.
+    pub resolved: BTreeSet<String>,
 }
 
 /// Reads and parses every `--from` input: a bad one is a usage error (exit 2)
@@ -80,7 +83,8 @@ pub fn read_inputs(from: &[PathBuf], now: DateTime<Utc>) -> Result<Inputs> {
         let parsed = source::parse(&bytes, &feed, now)
             .map_err(|e| UsageError(format!("--from {label}: {e}")))?;
         inputs.alerts.extend(parsed.alerts);
-        inputs.feeds.insert(feed);
+        inputs.feeds.extend(parsed.speaks_for);
+        inputs.resolved.extend(parsed.resolved);
     }
     Ok(inputs)
 }
@@ -114,6 +118,7 @@ pub fn gather(ctx: &mut Ctx, inputs: Inputs, outcome: &mut Outcome) -> Result<In
     }
     all.alerts.extend(inputs.alerts);
     all.feeds.extend(inputs.feeds);
+    all.resolved.extend(inputs.resolved);
     Ok(all)
 }
 
@@ -141,6 +146,7 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     let plan = diff::plan(
         &active.alerts,
         &active.feeds,
+        &active.resolved,
         &state,
         &silences,
         now,
