@@ -591,6 +591,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Read rows as JSON Lines on standard input and append them all at once')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')

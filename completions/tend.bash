@@ -842,7 +842,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__audit__subcmd__emit)
-            opts="-q -v -h -V --kind --details --correlation-key --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --kind --details --correlation-key --batch --root --config --now --json --dry-run --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -534,6 +534,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --batch 'Read rows as JSON Lines on standard input and append them all at once'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
             cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'

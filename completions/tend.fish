@@ -295,6 +295,7 @@ complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcomm
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l root -d 'State root directory' -r -F
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l batch -d 'Read rows as JSON Lines on standard input and append them all at once'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l json -d 'Print JSON Lines: one object per item, then a summary object'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s q -l quiet -d 'Print nothing but errors'
