@@ -102,9 +102,8 @@ pub enum Command {
 
     /// Run every loop once, in order (one crontab line for all of them)
     ///
-    /// Runs `probe run` (and the loops later versions add) through the same
-    /// code as the commands themselves, each under its own lock. The exit code
-    /// is the worst of the steps'.
+    /// The long help lists the steps from the table `tick` runs
+    /// (`tick::help`, applied by `docs::cli_command`).
     Tick(TickArgs),
 
     /// Show each command's last run, overdue commands, lock holders, cursor lag
