@@ -240,10 +240,13 @@ pub fn apply(state: &mut Notified, decision: &Decision, failed: Option<bool>) {
 }
 
 /// Decides the run. `active` may list an id twice (the last one counts);
-/// `feeds_read` names the inputs read in this run.
+/// `feeds_read` names the feeds read in full in this run (their alerts missing
+/// from `active` stopped firing); `resolved` the ids an input listed as
+/// resolved, which stop firing whatever feed first reported them.
 pub fn plan(
     active: &[Alert],
     feeds_read: &BTreeSet<String>,
+    resolved: &BTreeSet<String>,
     state: &Notified,
     silences: &[Silence],
     now: DateTime<Utc>,
@@ -278,7 +281,10 @@ pub fn plan(
 
     // Entries this run cannot judge: carried over as they are.
     for (id, entry) in &state.alerts {
-        if !feeds_read.contains(&entry.feed) && !by_id.contains_key(id.as_str()) {
+        if !feeds_read.contains(&entry.feed)
+            && !resolved.contains(id)
+            && !by_id.contains_key(id.as_str())
+        {
             base.alerts.insert(id.clone(), entry.clone());
         }
     }
@@ -362,7 +368,9 @@ pub fn plan(
 
     // Stopped firing: only judged when its input was read in this run.
     for (id, entry) in &state.alerts {
-        if by_id.contains_key(id.as_str()) || !feeds_read.contains(&entry.feed) {
+        if by_id.contains_key(id.as_str())
+            || !(feeds_read.contains(&entry.feed) || resolved.contains(id))
+        {
             continue;
         }
         let announce = policy.send_resolved && entry.status == Status::Ok;

@@ -527,6 +527,7 @@ mod tests {
             &alerts,
             &["from:-".to_string()].into(),
             &Default::default(),
+            &Default::default(),
             &[],
             now,
             &policy,

@@ -51,7 +51,10 @@ pub fn policy(config: &Config) -> Policy {
 #[derive(Debug, Default)]
 pub struct Inputs {
     pub alerts: Vec<Alert>,
+    /// The feeds read in full: their alerts missing here stopped firing.
     pub feeds: BTreeSet<String>,
+    /// Ids an input listed as resolved, whichever input reported them.
+    pub resolved: BTreeSet<String>,
 }
 
 /// Reads and parses every `--from` input: a bad one is a usage error (exit 2)
@@ -81,7 +84,8 @@ pub fn read_inputs(from: &[PathBuf], now: DateTime<Utc>) -> Result<Inputs> {
         let parsed = source::parse(&bytes, &feed, now)
             .map_err(|e| UsageError(format!("--from {label}: {e}")))?;
         inputs.alerts.extend(parsed.alerts);
-        inputs.feeds.insert(feed);
+        inputs.feeds.extend(parsed.speaks_for);
+        inputs.resolved.extend(parsed.resolved);
     }
     Ok(inputs)
 }
@@ -101,6 +105,7 @@ pub fn gather(ctx: &mut Ctx, inputs: Inputs) -> Result<Inputs> {
     }
     all.alerts.extend(inputs.alerts);
     all.feeds.extend(inputs.feeds);
+    all.resolved.extend(inputs.resolved);
     Ok(all)
 }
 
@@ -128,6 +133,7 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     let plan = diff::plan(
         &active.alerts,
         &active.feeds,
+        &active.resolved,
         &state,
         &silences,
         now,

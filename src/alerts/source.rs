@@ -86,6 +86,53 @@ pub struct Parsed {
     pub alerts: Vec<Alert>,
     /// Alerts the input listed as resolved (or silenced in Alertmanager).
     pub inactive: usize,
+    /// The ids it listed as resolved (`status: resolved`, or an `endsAt` in
+    /// the past): resolved whichever input first reported them (SPEC §6).
+    pub resolved: Vec<String>,
+    /// The feed this input is a full snapshot of, whose alerts missing from
+    /// it have stopped firing: the input itself, or for an Alertmanager
+    /// webhook payload its group (`groupKey`). `None` when its absences
+    /// resolve nothing (a webhook payload with `truncatedAlerts` > 0).
+    pub speaks_for: Option<String>,
+}
+
+/// What an input says of one alert.
+enum Listed {
+    Firing(Alert),
+    /// Listed as resolved: the id.
+    Resolved(String),
+    /// Not active, without saying it ended (an Alertmanager v2 alert that
+    /// Alertmanager silenced or inhibited).
+    Inactive,
+}
+
+impl Parsed {
+    fn empty(format: Format, feed: &str) -> Parsed {
+        Parsed {
+            format,
+            alerts: Vec::new(),
+            inactive: 0,
+            resolved: Vec::new(),
+            speaks_for: Some(feed.to_string()),
+        }
+    }
+
+    fn add(&mut self, listed: Listed) {
+        match listed {
+            Listed::Firing(a) => self.alerts.push(a),
+            Listed::Resolved(id) => {
+                self.inactive += 1;
+                self.resolved.push(id);
+            }
+            Listed::Inactive => self.inactive += 1,
+        }
+    }
+}
+
+/// The feed of an Alertmanager alert group: a payload speaks for its group
+/// only, whatever file it arrived in.
+pub fn group_feed(group_key: &str) -> String {
+    format!("alertmanager-group:{group_key}")
 }
 
 /// Parses one input. `feed` is stored on each alert; `now` decides whether an
@@ -167,11 +214,7 @@ impl Cx<'_> {
         let items: Vec<&RawValue> = serde_json::from_slice(&self.bytes[at..])
             .map_err(|e| self.json_error(&e, at, ANY_FORMAT))?;
         let Some(first) = items.first() else {
-            return Ok(Parsed {
-                format: Format::TendArray,
-                alerts: Vec::new(),
-                inactive: 0,
-            });
+            return Ok(Parsed::empty(Format::TendArray, self.feed));
         };
         let format = match self.object(first, ANY_FORMAT)? {
             o if is_am_alert(&o) => Format::AlertmanagerV2,
@@ -184,27 +227,20 @@ impl Cx<'_> {
                 ));
             }
         };
-        let mut parsed = Parsed {
-            format,
-            alerts: Vec::with_capacity(items.len()),
-            inactive: 0,
-        };
+        let mut parsed = Parsed::empty(format, self.feed);
         for (i, raw) in items.iter().enumerate() {
             let at = self.offset_in(raw);
-            let alert = match format {
+            let listed = match format {
                 Format::AlertmanagerV2 => {
                     let o = self.object(raw, AM_ALERT)?;
-                    self.am_alert(o, at, i, true)?
+                    self.am_alert(o, at, i, true, self.feed)?
                 }
                 _ => {
                     let o = self.object(raw, TEND_ALERT)?;
                     self.tend_alert(o, at, &format!("element {i}"))?
                 }
             };
-            match alert {
-                Some(a) => parsed.alerts.push(a),
-                None => parsed.inactive += 1,
-            }
+            parsed.add(listed);
         }
         Ok(parsed)
     }
@@ -236,15 +272,8 @@ impl Cx<'_> {
                     if o.get("alerts").is_some_and(Value::is_array) && !o.contains_key("id") {
                         parsed = Some(self.webhook(o, offset)?);
                     } else if o.contains_key("id") {
-                        let mut p = Parsed {
-                            format: Format::TendLines,
-                            alerts: Vec::new(),
-                            inactive: 0,
-                        };
-                        match self.tend_alert(o, offset, "line 1")? {
-                            Some(a) => p.alerts.push(a),
-                            None => p.inactive += 1,
-                        }
+                        let mut p = Parsed::empty(Format::TendLines, self.feed);
+                        p.add(self.tend_alert(o, offset, "line 1")?);
                         parsed = Some(p);
                     } else {
                         return Err(self.error(
@@ -263,10 +292,7 @@ impl Cx<'_> {
                 }
                 Some(p) => {
                     let o = self.object(raw, TEND_ALERT)?;
-                    match self.tend_alert(o, offset, &format!("value {n}"))? {
-                        Some(a) => p.alerts.push(a),
-                        None => p.inactive += 1,
-                    }
+                    p.add(self.tend_alert(o, offset, &format!("value {n}"))?);
                 }
             }
         }
@@ -286,11 +312,27 @@ impl Cx<'_> {
     }
 
     fn webhook(&self, o: Map<String, Value>, at: usize) -> Result<Parsed, SourceError> {
-        let mut parsed = Parsed {
-            format: Format::AlertmanagerWebhook,
-            alerts: Vec::new(),
-            inactive: 0,
+        // A payload carries one alert group: it speaks for that group alone,
+        // and not even for it when Alertmanager cut alerts from it.
+        let feed = match o.get("groupKey").and_then(Value::as_str) {
+            Some(key) if !key.is_empty() => group_feed(key),
+            _ => self.feed.to_string(),
         };
+        let truncated = match o.get("truncatedAlerts") {
+            None | Some(Value::Null) => 0,
+            Some(Value::Number(n)) => n.as_u64().unwrap_or(1),
+            Some(other) => {
+                return Err(self.error(
+                    at,
+                    format!("`truncatedAlerts` is a JSON {}, not a number", kind_of(other)),
+                    "an Alertmanager webhook payload {version, groupKey, truncatedAlerts, status, alerts: [...]}",
+                ));
+            }
+        };
+        let mut parsed = Parsed::empty(Format::AlertmanagerWebhook, &feed);
+        if truncated > 0 {
+            parsed.speaks_for = None;
+        }
         let Some(Value::Array(alerts)) = o.get("alerts") else {
             unreachable!("checked by the caller");
         };
@@ -302,23 +344,21 @@ impl Cx<'_> {
                     AM_ALERT,
                 ));
             };
-            match self.am_alert(a.clone(), at, i, false)? {
-                Some(a) => parsed.alerts.push(a),
-                None => parsed.inactive += 1,
-            }
+            parsed.add(self.am_alert(a.clone(), at, i, false, &feed)?);
         }
         Ok(parsed)
     }
 
-    /// One Alertmanager alert (webhook `alerts[i]` or a v2 array element).
-    /// `None` when it is resolved (or, in v2, suppressed by Alertmanager).
+    /// One Alertmanager alert (webhook `alerts[i]` or a v2 array element) of
+    /// `feed`.
     fn am_alert(
         &self,
         a: Map<String, Value>,
         at: usize,
         index: usize,
         v2: bool,
-    ) -> Result<Option<Alert>, SourceError> {
+        feed: &str,
+    ) -> Result<Listed, SourceError> {
         let place = if v2 {
             format!("element {index}")
         } else {
@@ -350,13 +390,13 @@ impl Cx<'_> {
         // Webhook: "status": "firing" | "resolved". v2: "status": {"state":
         // "active" | "unprocessed" | "suppressed"}; an alert Alertmanager
         // silenced or inhibited is not pushed again here.
-        let inactive = match a.get("status") {
-            Some(Value::String(s)) => s.eq_ignore_ascii_case("resolved"),
-            Some(Value::Object(s)) => s
-                .get("state")
-                .and_then(Value::as_str)
-                .is_some_and(|state| state == "suppressed" || state == "resolved"),
-            _ => false,
+        let (resolved, suppressed) = match a.get("status") {
+            Some(Value::String(s)) => (s.eq_ignore_ascii_case("resolved"), false),
+            Some(Value::Object(s)) => {
+                let state = s.get("state").and_then(Value::as_str);
+                (state == Some("resolved"), state == Some("suppressed"))
+            }
+            _ => (false, false),
         };
         let time = |key: &str| -> Result<Option<DateTime<Utc>>, SourceError> {
             match a.get(key) {
@@ -373,11 +413,14 @@ impl Cx<'_> {
         };
         let started_at = time("startsAt")?;
         let ends_at = time("endsAt")?;
-        // Alertmanager writes 0001-01-01T00:00:00Z for "no end"; a v2 alert
+        // Alertmanager writes 0001-01-01T00:00:00Z for "no end"; an alert
         // whose end has passed is resolved.
-        let ended = v2 && ends_at.is_some_and(|t| t.timestamp() > 0 && t <= self.now);
-        if inactive || ended {
-            return Ok(None);
+        let ended = ends_at.is_some_and(|t| t.timestamp() > 0 && t <= self.now);
+        if resolved || ended {
+            return Ok(Listed::Resolved(id));
+        }
+        if suppressed {
+            return Ok(Listed::Inactive);
         }
         let severity = label("severity")
             .and_then(|s| s.parse().ok())
@@ -397,7 +440,7 @@ impl Cx<'_> {
             })
             .unwrap_or("")
             .to_string();
-        Ok(Some(Alert {
+        Ok(Listed::Firing(Alert {
             id,
             severity,
             title: alertname.unwrap_or(&category).to_string(),
@@ -405,17 +448,17 @@ impl Cx<'_> {
             summary,
             started_at,
             source: ALERTMANAGER_SOURCE.to_string(),
-            feed: self.feed.to_string(),
+            feed: feed.to_string(),
         }))
     }
 
-    /// One tend alert. `None` when it says `"status": "resolved"`.
+    /// One tend alert, resolved when it says `"status": "resolved"`.
     fn tend_alert(
         &self,
         o: Map<String, Value>,
         at: usize,
         place: &str,
-    ) -> Result<Option<Alert>, SourceError> {
+    ) -> Result<Listed, SourceError> {
         let bad = |problem: String| self.error(at, format!("{place}: {problem}"), TEND_ALERT);
         let text = |key: &str, required: bool| -> Result<Option<String>, SourceError> {
             match o.get(key) {
@@ -447,9 +490,9 @@ impl Cx<'_> {
             .filter(|s| !s.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_SOURCE.to_string());
         if text("status", false)?.is_some_and(|s| s.eq_ignore_ascii_case("resolved")) {
-            return Ok(None);
+            return Ok(Listed::Resolved(id));
         }
-        Ok(Some(Alert {
+        Ok(Listed::Firing(Alert {
             id,
             severity,
             category,

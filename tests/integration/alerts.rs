@@ -260,8 +260,14 @@ fn alertmanager_webhook_payload_from_a_file_and_v2_array_from_stdin() {
     let state = notified(&env);
     let entry = &state["alerts"]["3f2a9c1d0e4b5a67"];
     assert_eq!(entry["source"], "alertmanager");
-    let canonical = std::fs::canonicalize(&file).unwrap();
-    assert_eq!(entry["feed"], format!("from:{}", canonical.display()));
+    // A webhook payload speaks for its alert group, whatever its file.
+    assert_eq!(
+        entry["feed"],
+        format!(
+            "alertmanager-group:{}",
+            webhook["groupKey"].as_str().unwrap()
+        )
+    );
 
     let v2 = json!([
         {"annotations": {"description": "p99 above 2s"}, "endsAt": "2026-05-24T08:05:00Z",
@@ -1333,4 +1339,122 @@ fn a_probe_state_of_the_wrong_shape_is_quarantined_not_guessed_at() {
     assert!(!env.exists("state/alerts.notified.json"));
     assert!(dispatched(&env).is_empty());
     env.tend(&["alerts", "notify"]).ok();
+}
+
+// ------------------------------------------------------------------ Alertmanager groups
+
+/// A webhook payload as Alertmanager 0.25 POSTs it for one alert group.
+fn am_payload(group: &str, truncated: u64, alerts: &[(&str, &str, &str)]) -> String {
+    let alerts: Vec<Value> = alerts
+        .iter()
+        .map(|(fingerprint, name, status)| {
+            let ends = if *status == "resolved" {
+                "2026-05-24T07:59:00Z"
+            } else {
+                "0001-01-01T00:00:00Z"
+            };
+            json!({
+                "status": status,
+                "labels": {"alertname": name, "severity": "critical", "instance": format!("{fingerprint}:9100"), "job": "node"},
+                "annotations": {"summary": format!("{name} on {fingerprint}")},
+                "startsAt": "2026-05-24T07:40:00.123456789Z",
+                "endsAt": ends,
+                "generatorURL": "http://prometheus:9090/graph?g0.expr=up+%3D%3D+0",
+                "fingerprint": fingerprint,
+            })
+        })
+        .collect();
+    json!({
+        "version": "4",
+        "groupKey": format!("{{}}:{{alertname=\"{group}\"}}"),
+        "truncatedAlerts": truncated,
+        "status": "firing",
+        "receiver": "tend",
+        "groupLabels": {"alertname": group},
+        "commonLabels": {"alertname": group, "job": "node"},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager:9093",
+        "alerts": alerts,
+    })
+    .to_string()
+}
+
+#[test]
+fn alertmanager_payloads_speak_only_for_their_group() {
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        "[alerts]\ncooldown = \"0s\"\nburst_limit = 20\n",
+    );
+    let ids = |env: &TestEnv| -> Vec<String> {
+        notified(env)["alerts"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let c1: Vec<(&str, &str, &str)> = (1..=6)
+        .map(|i| {
+            let f: &'static str = Box::leak(format!("c1a{i}").into_boxed_str());
+            (f, "NodeDown", "firing")
+        })
+        .collect();
+    let file1 = env.write("c1.json", am_payload("NodeDown", 0, &c1));
+    let file2 = env.write(
+        "c2.json",
+        am_payload("DiskFull", 0, &[("c2a1", "DiskFull", "firing")]),
+    );
+    env.tend(&["alerts", "notify", "--from", file1.to_str().unwrap()])
+        .ok();
+    env.tend(&["alerts", "notify", "--from", file2.to_str().unwrap()])
+        .ok();
+    // c2's payload does not resolve c1's six alerts.
+    assert_eq!(ids(&env).len(), 7, "{:?}", ids(&env));
+
+    // A truncated payload of c1 listing two of them resolves nothing by absence.
+    let truncated = env.write(
+        "c1-truncated.json",
+        am_payload(
+            "NodeDown",
+            4,
+            &[
+                ("c1a1", "NodeDown", "firing"),
+                ("c1a2", "NodeDown", "firing"),
+            ],
+        ),
+    );
+    let out = env
+        .tend(&["alerts", "notify", "--from", truncated.to_str().unwrap()])
+        .ok();
+    assert_eq!(out.stdout, "");
+    assert_eq!(ids(&env).len(), 7);
+
+    // c1 again, in another file, with one alert resolved: that one goes.
+    let mut resolved = c1.clone();
+    resolved[2].2 = "resolved";
+    let again = env.write("c1-again.json", am_payload("NodeDown", 0, &resolved));
+    let out = env
+        .tend(&["alerts", "notify", "-v", "--from", again.to_str().unwrap()])
+        .ok();
+    assert!(out.stdout.contains("c1a3: resolved"), "{}", out.stdout);
+    assert_eq!(ids(&env).len(), 6);
+
+    // An explicit resolution in an input that never reported the alert.
+    let elsewhere = env.write(
+        "c2-late.json",
+        am_payload("DiskFull", 1, &[("c1a4", "NodeDown", "resolved")]),
+    );
+    let out = env
+        .tend(&[
+            "alerts",
+            "notify",
+            "-v",
+            "--from",
+            elsewhere.to_str().unwrap(),
+        ])
+        .ok();
+    assert!(out.stdout.contains("c1a4: resolved"), "{}", out.stdout);
+    let left = ids(&env);
+    assert_eq!(left, ["c1a1", "c1a2", "c1a5", "c1a6", "c2a1"]);
 }

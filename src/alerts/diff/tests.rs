@@ -51,7 +51,7 @@ fn probes() -> BTreeSet<String> {
 }
 
 fn run(active: &[Alert], state: &Notified, now: DateTime<Utc>, policy: &Policy) -> Plan {
-    plan(active, &probes(), state, &[], now, policy)
+    plan(active, &probes(), &BTreeSet::new(), state, &[], now, policy)
 }
 
 fn actions(plan: &Plan) -> Vec<(String, Action)> {
@@ -317,6 +317,7 @@ fn silence_start_and_end() {
         plan(
             std::slice::from_ref(&a),
             &probes(),
+            &BTreeSet::new(),
             state,
             silences,
             now,
@@ -371,7 +372,15 @@ fn silence_start_and_end() {
         send_resolved: true,
         ..policy()
     };
-    let p = plan(&[], &probes(), &state, silences, t(600), &loud);
+    let p = plan(
+        &[],
+        &probes(),
+        &BTreeSet::new(),
+        &state,
+        silences,
+        t(600),
+        &loud,
+    );
     assert_eq!(
         actions(&p),
         [("a".to_string(), Action::Resolve { announce: false })]
@@ -393,6 +402,7 @@ fn a_silence_on_a_notified_alert_holds_its_reminders_only() {
     let p = plan(
         std::slice::from_ref(&a),
         &probes(),
+        &BTreeSet::new(),
         &state,
         std::slice::from_ref(&s),
         t(3600),
@@ -403,6 +413,7 @@ fn a_silence_on_a_notified_alert_holds_its_reminders_only() {
     let p = plan(
         std::slice::from_ref(&a),
         &probes(),
+        &BTreeSet::new(),
         &state,
         std::slice::from_ref(&s),
         t(7200),
@@ -611,6 +622,7 @@ fn alerts_of_an_input_not_read_stay_as_they_are() {
     let state = plan(
         std::slice::from_ref(&from),
         &BTreeSet::from(["from:alerts.jsonl".to_string()]),
+        &BTreeSet::new(),
         &Notified::default(),
         &[],
         t(0),
@@ -625,6 +637,7 @@ fn alerts_of_an_input_not_read_stay_as_they_are() {
     let p = plan(
         &[],
         &BTreeSet::from(["from:alerts.jsonl".to_string()]),
+        &BTreeSet::new(),
         &state,
         &[],
         t(600),
@@ -717,4 +730,71 @@ fn state_round_trips_through_json() {
     // "nothing notified" (SPEC §10).
     assert!(serde_json::from_str::<Notified>("{}").is_err());
     assert!(serde_json::from_str::<Notified>("[]").is_err());
+}
+
+#[test]
+fn an_input_speaks_only_for_its_feed_and_resolved_ids_resolve_anywhere() {
+    let feed = |id: &str, feed: &str| Alert {
+        feed: feed.into(),
+        ..crit(id, "api_down")
+    };
+    let (g1, g2) = ("alertmanager-group:g1", "alertmanager-group:g2");
+    let active = [feed("a", g1), feed("b", g1), feed("c", g2)];
+    let read = BTreeSet::from([g1.to_string(), g2.to_string()]);
+    let off = Policy {
+        cooldown: TimeDelta::zero(),
+        ..policy()
+    };
+    let state = plan(
+        &active,
+        &read,
+        &BTreeSet::new(),
+        &Notified::default(),
+        &[],
+        t(0),
+        &off,
+    )
+    .final_state();
+    assert_eq!(state.alerts.len(), 3);
+    // g2's snapshot without c: c resolves, g1's alerts stay.
+    let p = plan(
+        &[],
+        &BTreeSet::from([g2.to_string()]),
+        &BTreeSet::new(),
+        &state,
+        &[],
+        t(60),
+        &off,
+    );
+    assert_eq!(
+        actions(&p),
+        [("c".to_string(), Action::Resolve { announce: false })]
+    );
+    // Nothing read in full (a truncated payload), but `a` listed resolved:
+    // a resolves, b stays.
+    let p = plan(
+        &[],
+        &BTreeSet::new(),
+        &BTreeSet::from(["a".to_string()]),
+        &state,
+        &[],
+        t(60),
+        &off,
+    );
+    assert_eq!(
+        actions(&p),
+        [("a".to_string(), Action::Resolve { announce: false })]
+    );
+    assert!(p.final_state().alerts.contains_key("b"));
+    // Firing in one input wins over resolved in another.
+    let p = plan(
+        &[feed("a", g1)],
+        &BTreeSet::new(),
+        &BTreeSet::from(["a".to_string()]),
+        &state,
+        &[],
+        t(60),
+        &off,
+    );
+    assert_eq!(actions(&p), []);
 }
