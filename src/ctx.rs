@@ -82,6 +82,16 @@ impl Root {
         self.dir.join("decisions")
     }
 
+    /// No configuration file and no probes (neither in `probes.d/` nor in the
+    /// configuration): almost certainly not the root the user meant.
+    pub fn looks_unset_up(&self, config: &Config) -> bool {
+        let probes_dir = self.resolve(&config.probes.dir);
+        let has_probe_files = std::fs::read_dir(&probes_dir)
+            .map(|mut entries| entries.next().is_some())
+            .unwrap_or(false);
+        config.source.is_none() && config.probe.is_empty() && !has_probe_files
+    }
+
     pub fn silences_dir(&self) -> PathBuf {
         self.dir.join("silences")
     }

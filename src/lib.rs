@@ -122,6 +122,22 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         dry_run: g.dry_run,
     };
 
+    // A misspelt --root would otherwise be created silently and stay quiet
+    // forever: say so on the first run there (and on every `status`).
+    // Only the commands that need probes: a consumer host may legitimately
+    // run `wake consume` or `audit` on rows shipped from elsewhere (SPEC §11).
+    let says_why = match &cli.command {
+        Command::Status(_) => true,
+        Command::Tick(_) | Command::Probe(_) => !ctx.root.runs_dir().exists(),
+        _ => false,
+    };
+    if says_why && ctx.root.looks_unset_up(&ctx.config) {
+        ctx.out.warn(&format!(
+            "{} has no tend.toml and no probes; `tend init` creates one (or check --root / TEND_ROOT)",
+            ctx.root.dir().display()
+        ));
+    }
+
     let outcome = match &cli.command {
         Command::Init(args) => init::run(&mut ctx, args)?,
         Command::Config(ConfigCommand::Check) => commands::config::check(&mut ctx)?,

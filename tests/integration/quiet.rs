@@ -252,3 +252,23 @@ fn status_prometheus_parses_with_the_reference_parser() {
     assert!(samples.contains("tend_wake_cursor_lag_rows||"), "{samples}");
     assert!(samples.contains("tend_alerts|status="), "{samples}");
 }
+
+#[test]
+fn a_root_without_configuration_or_probes_is_named_once() {
+    let env = TestEnv::new();
+    let hint = "has no tend.toml and no probes; `tend init` creates one";
+    let first = env.tend(&["tick"]).ok();
+    assert!(first.stderr.contains(hint), "{}", first.stderr);
+    assert_eq!(first.stdout, "");
+    // Said once: the next run is quiet.
+    let second = env.tend(&["tick"]).ok();
+    assert_eq!(second.stderr, "");
+    // `status` says so every time.
+    for _ in 0..2 {
+        let out = env.tend(&["status"]).ok();
+        assert!(out.stderr.contains(hint), "{}", out.stderr);
+    }
+    // A root with a probe (or a tend.toml) is not suspicious.
+    env.script("probes.d/web", "#!/bin/sh\necho 'OK - up'\n");
+    assert_eq!(env.tend(&["status"]).ok().stderr, "");
+}
