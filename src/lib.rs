@@ -25,6 +25,7 @@ pub mod process;
 pub mod severity;
 pub mod status;
 pub mod store;
+pub mod terminal;
 pub mod tick;
 pub mod wake;
 
@@ -62,7 +63,8 @@ where
         Ok(exit) => ExitCode::from(exit.code()),
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("tend: error: {err:#}");
+            let message = format!("{err:#}");
+            eprintln!("tend: error: {}", ctx::human(&message));
             ExitCode::from(exit::classify(&err).code())
         }
     }
@@ -99,6 +101,7 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Init(_) | Command::Doctor => Config::default(),
         _ => config::load(root.dir(), g.config.as_deref(), env)?,
     };
+    config.register_secrets(env);
     let mut ctx = Ctx {
         root,
         config,
