@@ -718,39 +718,38 @@ fn postgres_secret_stays_secret_and_nothing_is_created() {
 
 // ---------------------------------------------------------------- kill -9
 
-/// Kills `tend gc checkpoints` at varied instants while it deletes, then
-/// calls `whole_or_gone` to check every thread; finally lets a run finish.
-fn kill_during_deletion(env: &TestEnv, rounds: u32, whole_or_gone: &dyn Fn()) {
-    for round in 0..rounds {
-        let mut child = env
-            .tend(&[
-                "gc",
-                "checkpoints",
-                "--allow-empty",
-                "--max-deletions",
-                "100000",
-            ])
-            .into_command()
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(
-            150 + 97 * u64::from(round % 5),
-        ));
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
-        whole_or_gone();
-    }
-    env.tend(&[
+/// Kills `tend gc checkpoints` at random instants while it deletes (the
+/// kill -9 harness: seeded, replayable with TEND_CRASH_SEED, checking the
+/// audit log and state after every kill), calls `whole_or_gone` after each
+/// kill, and lets a last run finish.
+fn kill_during_deletion(env: &TestEnv, kills: usize, whole_or_gone: &dyn Fn()) {
+    let seed = crate::crash::base_seed();
+    let mut rng = crate::crash::Rng::new(seed);
+    let mut tally = crate::crash::Tally::default();
+    let args = [
         "gc",
         "checkpoints",
         "--allow-empty",
         "--max-deletions",
         "100000",
-    ])
-    .ok();
+    ];
+    let code = crate::crash::kill_loop(
+        env,
+        seed,
+        &mut rng,
+        &args,
+        std::time::Duration::from_millis(900),
+        kills,
+        &mut tally,
+        &|_| Vec::new(),
+        &mut |_| whole_or_gone(),
+    );
+    assert_eq!(code, 0, "seed {seed}: the last run failed");
     whole_or_gone();
+    eprintln!(
+        "gc kill -9 (seed {seed}): {} runs, {} kills",
+        tally.runs, tally.kills
+    );
 }
 
 #[test]
