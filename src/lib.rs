@@ -49,6 +49,13 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    // A write past the file-size limit (RLIMIT_FSIZE) must fail with EFBIG and
+    // be reported naming its file, like a full disk, instead of killing the
+    // process half-way through its work with SIGXFSZ.
+    // SAFETY: setting a signal's disposition to "ignore" touches no memory.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -343,8 +343,11 @@ impl Drop for Streaming {
 /// parent dies, then make sure it had not already died (the child would have
 /// been reparented and the request would never fire).
 fn die_with_parent(parent: libc::pid_t) -> std::io::Result<()> {
-    // SAFETY: prctl and getppid are async-signal-safe and take no pointers.
+    // SAFETY: prctl, getppid and signal are async-signal-safe and take no
+    // pointers.
     unsafe {
+        // tend ignores SIGXFSZ (see `run` in lib.rs); the child gets the default.
+        libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
         if libc::prctl(
             libc::PR_SET_PDEATHSIG,
             libc::SIGKILL as libc::c_ulong,

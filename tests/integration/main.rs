@@ -8,6 +8,7 @@ mod audit;
 mod config;
 mod crash;
 mod docs;
+mod fault;
 mod gc;
 mod hygiene;
 mod init_status;
