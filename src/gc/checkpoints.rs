@@ -151,7 +151,37 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
                             .last_touched
                             .ok_or_else(|| "no time".to_string()),
                     };
-                    let removal = match store.delete(&thread) {
+                    // The row goes out just before the deletion is final: a
+                    // kill in between repeats the row (same id) on the next
+                    // run, and never loses it.
+                    let audit = ctx.audit();
+                    let now = ctx.now();
+                    let fact = format!(
+                        "{}:{}:{}",
+                        store_kind.as_str(),
+                        d.thread_id,
+                        d.last_touched.map(format_ts).unwrap_or_default()
+                    );
+                    let mut record = |bytes: u64| -> Result<()> {
+                        let row = Row::deterministic(
+                            Kind::GcCheckpointRemoved,
+                            now,
+                            &fact,
+                            json!({
+                                "thread_id": d.thread_id,
+                                "base_session_id": d.base_session_id,
+                                "bytes": bytes,
+                                "store": store_kind.as_str(),
+                            }),
+                        );
+                        audit.append(&[row], now).map_err(|e| {
+                            e.context(format!(
+                                "cannot write the gc.checkpoint_removed row of thread {}; it was not deleted",
+                                d.thread_id
+                            ))
+                        })
+                    };
+                    let removal = match store.delete(&thread, &mut record) {
                         Ok(r) => r,
                         Err(e) => {
                             failed = true;
@@ -167,27 +197,6 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
                         Removal::Removed { bytes } => {
                             tally.deleted += 1;
                             tally.bytes += bytes;
-                            let row = Row::new(
-                                Kind::GcCheckpointRemoved,
-                                ctx.now(),
-                                json!({
-                                    "thread_id": d.thread_id,
-                                    "base_session_id": d.base_session_id,
-                                    "bytes": bytes,
-                                    "store": store_kind.as_str(),
-                                }),
-                            );
-                            if let Err(e) = ctx.audit().append(&[row], ctx.now()) {
-                                // The thread is gone; its row could not be
-                                // written. Stop before deleting more unrecorded.
-                                failed = true;
-                                let message = format!(
-                                    "thread {} was deleted but its gc.checkpoint_removed row could not be written: {e:#}",
-                                    d.thread_id
-                                );
-                                ctx.out.error(&message);
-                                stop = Some(format!("the run stopped: {message}"));
-                            }
                             report(ctx, d, "deleted", None, &gone_text(d), Some(bytes))?;
                         }
                         Removal::Touched { at } => {

@@ -575,3 +575,306 @@ fn gc_audit_keeps_recent_unread_and_refuses_a_short_window() {
     assert!(elsewhere.exists());
     let _ = std::io::stdout().flush();
 }
+
+// ---------------------------------------------------------------- Postgres
+
+use crate::support::postgres::PgCluster;
+
+fn pg_env(pg: &PgCluster) -> (TestEnv, PathBuf) {
+    let mut env = TestEnv::new();
+    let manifest = env.dir().join("manifest.json");
+    python(&["write", "postgres", &pg.dsn(), manifest.to_str().unwrap()]);
+    env.write("sessions.jsonl", SESSIONS);
+    config(
+        &env,
+        "{ postgres_env = \"CP_DSN\" }",
+        "{ file = \"sessions.jsonl\" }",
+    );
+    env.set_env("CP_DSN", &pg.dsn());
+    (env, manifest)
+}
+
+fn pg_check(pg: &PgCluster, manifest: &Path, kept: &str, gone: &str) {
+    python(&[
+        "check",
+        "postgres",
+        &pg.dsn(),
+        manifest.to_str().unwrap(),
+        kept,
+        gone,
+    ]);
+}
+
+#[test]
+fn postgres_saver_and_a_concurrent_row_lock() {
+    let Some(pg) = PgCluster::start() else { return };
+    let (env, manifest) = pg_env(&pg);
+
+    let out = env.tend(&["gc", "checkpoints", "--dry-run"]).ok();
+    assert!(
+        out.stdout
+            .contains("5 of 11 threads would be deleted; 6 kept"),
+        "{}",
+        out.stdout
+    );
+    pg_check(&pg, &manifest, ALL, "");
+
+    // A writer holds a row lock on INC-2: that thread is left for the next
+    // run (exit 1), the others go.
+    {
+        let _writer = Holder::start(&["hold", "postgres", &pg.dsn(), "INC-2"]);
+        let out = env.tend(&["gc", "checkpoints"]).status(1);
+        assert!(
+            out.stderr
+                .contains("thread INC-2 is locked by another writer"),
+            "{}",
+            out.stderr
+        );
+        pg_check(
+            &pg,
+            &manifest,
+            &format!("{KEPT},INC-2"),
+            "INC-2:retry-1,INC-10,x:retry-a,graph-B",
+        );
+    }
+    assert_eq!(removed_threads(&env).len(), 4);
+    env.tend(&["gc", "checkpoints"]).ok();
+    pg_check(&pg, &manifest, KEPT, GONE);
+    assert_eq!(removed_threads(&env), sorted(GONE));
+    for row in env.audit_kind("gc.checkpoint_removed") {
+        assert_eq!(row["details"]["store"], "postgres");
+        assert!(row["details"]["bytes"].as_u64().unwrap() > 0, "{row}");
+    }
+    // The migrations table is never touched.
+    assert!(
+        !pg.psql("select count(*) from checkpoint_migrations")
+            .trim()
+            .is_empty()
+    );
+}
+
+#[test]
+fn postgres_secret_stays_secret_and_nothing_is_created() {
+    let Some(pg) = PgCluster::start() else { return };
+    let env = TestEnv::new();
+    env.write("sessions.jsonl", SESSIONS);
+    config(
+        &env,
+        "{ postgres_env = \"CP_DSN\" }",
+        "{ file = \"sessions.jsonl\" }",
+    );
+
+    // A database without LangGraph's tables: refused, nothing created.
+    let out = env
+        .tend(&["gc", "checkpoints"])
+        .env("CP_DSN", &format!("{} password=hunter2hunter2", pg.dsn()))
+        .status(1);
+    assert!(
+        out.stderr.contains("no table `checkpoints`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        pg.psql("select count(*) from pg_tables where schemaname = 'public'")
+            .trim(),
+        "0"
+    );
+    // A failed connection names the variable, never the value.
+    let out = env
+        .tend(&["gc", "checkpoints"])
+        .env(
+            "CP_DSN",
+            &format!(
+                "host=127.0.0.1 port={} user=postgres dbname=nosuchdb password=hunter2hunter2",
+                pg.port()
+            ),
+        )
+        .status(1);
+    assert!(out.stderr.contains("CP_DSN"), "{}", out.stderr);
+    assert!(!out.stderr.contains("hunter2hunter2"), "{}", out.stderr);
+    // Unset: a configuration error naming the key.
+    let out = env.tend(&["gc", "checkpoints"]).status(2);
+    assert!(
+        out.stderr.contains("gc.checkpoints.store.postgres_env"),
+        "{}",
+        out.stderr
+    );
+    // A DSN file readable by others is refused.
+    let file = env.dir().join("dsn");
+    std::fs::write(&file, pg.dsn()).unwrap();
+    config(
+        &env,
+        &format!("{{ postgres_file = {:?} }}", file.display().to_string()),
+        "{ file = \"sessions.jsonl\" }",
+    );
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let out = env.tend(&["gc", "checkpoints"]).status(2);
+    assert!(
+        out.stderr.contains("readable by group or others"),
+        "{}",
+        out.stderr
+    );
+}
+
+// ---------------------------------------------------------------- kill -9
+
+/// Kills `tend gc checkpoints` at random instants while it deletes (the
+/// kill -9 harness: seeded, replayable with TEND_CRASH_SEED, checking the
+/// audit log and state after every kill), calls `whole_or_gone` after each
+/// kill, and lets a last run finish.
+fn kill_during_deletion(env: &TestEnv, kills: usize, whole_or_gone: &dyn Fn()) {
+    let seed = crate::crash::base_seed();
+    let mut rng = crate::crash::Rng::new(seed);
+    let mut tally = crate::crash::Tally::default();
+    let args = [
+        "gc",
+        "checkpoints",
+        "--allow-empty",
+        "--max-deletions",
+        "100000",
+    ];
+    let code = crate::crash::kill_loop(
+        env,
+        seed,
+        &mut rng,
+        &args,
+        std::time::Duration::from_millis(900),
+        kills,
+        &mut tally,
+        &|_| Vec::new(),
+        &mut |_| whole_or_gone(),
+    );
+    assert_eq!(code, 0, "seed {seed}: the last run failed");
+    whole_or_gone();
+    eprintln!(
+        "gc kill -9 (seed {seed}): {} runs, {} kills",
+        tally.runs, tally.kills
+    );
+}
+
+#[test]
+fn kill_9_sqlite_leaves_each_thread_whole_or_gone() {
+    let env = TestEnv::new();
+    let db = env.dir().join("bulk.sqlite");
+    python(&["bulk", "sqlite", db.to_str().unwrap(), "3000", "3"]);
+    env.write("sessions.jsonl", "");
+    config(
+        &env,
+        &format!("{{ sqlite = {:?} }}", db.display().to_string()),
+        "{ file = \"sessions.jsonl\" }",
+    );
+    let check = || {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let bad: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM (SELECT thread_id, count(*) AS n FROM checkpoints GROUP BY thread_id) c
+                 LEFT JOIN (SELECT thread_id, count(*) AS n FROM writes GROUP BY thread_id) w USING (thread_id)
+                 WHERE c.n != 3 OR coalesce(w.n, 0) != 3",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let orphan_writes: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM writes WHERE thread_id NOT IN (SELECT thread_id FROM checkpoints)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            (bad, orphan_writes),
+            (0, 0),
+            "a thread was left half-deleted"
+        );
+    };
+    kill_during_deletion(&env, 5, &check);
+    let left: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM checkpoints", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
+    // Every deletion has its row (a kill may repeat one, with the same id).
+    let mut ids: Vec<String> = removed_threads(&env);
+    ids.dedup();
+    assert_eq!(ids.len(), 3000);
+}
+
+#[test]
+fn kill_9_directory_store_leaves_each_thread_whole_or_gone() {
+    let env = TestEnv::new();
+    let store = env.dir().join("checkpoints");
+    for t in 0..1500 {
+        for f in 0..4 {
+            let path = store.join(format!("T-{t}/ns-{}/c{f}.json", f % 2));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "{}").unwrap();
+            touch(&path, 1_777_593_600);
+        }
+    }
+    env.write("sessions.jsonl", "");
+    config(
+        &env,
+        &format!("{{ dir = {:?} }}", store.display().to_string()),
+        "{ file = \"sessions.jsonl\" }",
+    );
+    let later = (chrono::Utc::now() + chrono::TimeDelta::days(1)).to_rfc3339();
+    let mut env = env;
+    env.set_env("TEND_NOW", &later);
+    let check = || {
+        for entry in std::fs::read_dir(&store).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".tend-gc-") {
+                continue; // out of sight: gone, removed by the next run
+            }
+            let files = walkdir::WalkDir::new(entry.path())
+                .into_iter()
+                .filter(|e| e.as_ref().is_ok_and(|e| e.file_type().is_file()))
+                .count();
+            assert_eq!(files, 4, "thread {name} is half-deleted");
+        }
+    };
+    kill_during_deletion(&env, 4, &check);
+    assert_eq!(std::fs::read_dir(&store).unwrap().count(), 0);
+    let mut ids = removed_threads(&env);
+    ids.dedup();
+    assert_eq!(ids.len(), 1500);
+}
+
+#[test]
+fn kill_9_postgres_leaves_each_thread_whole_or_gone() {
+    let Some(pg) = PgCluster::start() else { return };
+    let env = TestEnv::new();
+    pg.psql(
+        "CREATE TABLE checkpoints (thread_id TEXT NOT NULL, checkpoint_ns TEXT NOT NULL DEFAULT '', checkpoint_id TEXT NOT NULL, parent_checkpoint_id TEXT, type TEXT, checkpoint JSONB NOT NULL, metadata JSONB NOT NULL DEFAULT '{}', PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id));
+         CREATE TABLE checkpoint_blobs (thread_id TEXT NOT NULL, checkpoint_ns TEXT NOT NULL DEFAULT '', channel TEXT NOT NULL, version TEXT NOT NULL, type TEXT NOT NULL, blob BYTEA, PRIMARY KEY (thread_id, checkpoint_ns, channel, version));
+         CREATE TABLE checkpoint_writes (thread_id TEXT NOT NULL, checkpoint_ns TEXT NOT NULL DEFAULT '', checkpoint_id TEXT NOT NULL, task_id TEXT NOT NULL, idx INTEGER NOT NULL, channel TEXT NOT NULL, type TEXT, blob BYTEA NOT NULL, task_path TEXT NOT NULL DEFAULT '', PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx));
+         INSERT INTO checkpoints SELECT 'T-' || t, ns, '1f144f0b-255c-6014-8000-' || lpad(to_hex(t * 10 + ns::int), 12, '0'), NULL, 'json', '{}', '{}' FROM generate_series(1, 3000) t, (VALUES ('0'), ('1')) v(ns);
+         INSERT INTO checkpoint_blobs SELECT 'T-' || t, '0', 'messages', '1', 'bytes', 'abc' FROM generate_series(1, 3000) t;
+         INSERT INTO checkpoint_writes SELECT 'T-' || t, '1', 'x', 'task', 0, 'messages', 'bytes', 'abc' FROM generate_series(1, 3000) t;",
+    );
+    env.write("sessions.jsonl", "");
+    config(
+        &env,
+        "{ postgres_env = \"CP_DSN\" }",
+        "{ file = \"sessions.jsonl\" }",
+    );
+    let mut env = env;
+    env.set_env("CP_DSN", &pg.dsn());
+    let check = || {
+        let bad = pg.psql(
+            "SELECT count(*) FROM (SELECT thread_id FROM checkpoints GROUP BY thread_id HAVING count(*) != 2) c",
+        );
+        assert_eq!(bad.trim(), "0", "a thread lost some of its checkpoints");
+        let orphans = pg.psql(
+            "SELECT (SELECT count(*) FROM checkpoint_blobs WHERE thread_id NOT IN (SELECT thread_id FROM checkpoints))
+                  + (SELECT count(*) FROM checkpoint_writes WHERE thread_id NOT IN (SELECT thread_id FROM checkpoints))",
+        );
+        assert_eq!(orphans.trim(), "0", "blobs or writes outlived their thread");
+    };
+    kill_during_deletion(&env, 4, &check);
+    assert_eq!(pg.psql("SELECT count(*) FROM checkpoints").trim(), "0");
+    let mut ids = removed_threads(&env);
+    ids.dedup();
+    assert_eq!(ids.len(), 3000);
+}

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 
-use super::{CheckpointStore, Removal, Scan, StoreKind, Vacuumed};
+use super::{CheckpointStore, Record, Removal, Scan, StoreKind, Vacuumed};
 use crate::gc::rule::Thread;
 
 /// Prefix of a thread being deleted (hidden: never a thread itself).
@@ -250,7 +250,7 @@ impl CheckpointStore for DirStore {
         Ok(scan)
     }
 
-    fn delete(&mut self, thread: &Thread) -> Result<Removal> {
+    fn delete(&mut self, thread: &Thread, record: Record<'_>) -> Result<Removal> {
         let id = &thread.thread_id;
         let Ok(scanned) = &thread.last_touched else {
             bail!("thread {id} has no known time; it cannot be deleted");
@@ -265,6 +265,7 @@ impl CheckpointStore for DirStore {
         if now.newest.is_some_and(|n| n > *scanned) {
             return Ok(Removal::Touched { at: now.newest });
         }
+        record(now.bytes)?;
         // Out of sight first: each rename is atomic, and a thread whose parts
         // are all renamed is gone for every reader.
         let tag = format!("{TRASH_PREFIX}{}-", std::process::id());
@@ -296,11 +297,10 @@ impl CheckpointStore for DirStore {
             }
             return Ok(Removal::Touched { at: touched });
         }
-        let bytes = after.ok().flatten().map_or(0, |w| w.bytes);
         for path in &trashed {
             self.remove(path)?;
         }
-        Ok(Removal::Removed { bytes })
+        Ok(Removal::Removed { bytes: now.bytes })
     }
 
     fn vacuum(&mut self) -> Result<Vacuumed> {
@@ -378,11 +378,14 @@ mod tests {
         assert_eq!(a.last_touched, Ok(expected));
 
         // Deleting A removes the link, never the target.
-        let removal = s.delete(a).expect("delete");
+        let removal = s.delete(a, &mut |_| Ok(())).expect("delete");
         assert_eq!(removal, Removal::Removed { bytes: 5 });
         assert!(!store.join("A").exists());
         assert!(outside.join("big").exists());
-        assert_eq!(s.delete(a).expect("delete again"), Removal::Gone);
+        assert_eq!(
+            s.delete(a, &mut |_| Ok(())).expect("delete again"),
+            Removal::Gone
+        );
     }
 
     #[test]
@@ -395,7 +398,7 @@ mod tests {
         let mut s = DirStore::open(tmp.path()).expect("open");
         let scan = s.scan().expect("scan");
         fs::write(tmp.path().join("T/c"), b"22").expect("write");
-        let removal = s.delete(&scan.threads[0]).expect("delete");
+        let removal = s.delete(&scan.threads[0], &mut |_| Ok(())).expect("delete");
         assert!(matches!(removal, Removal::Touched { .. }), "{removal:?}");
         assert_eq!(fs::read(tmp.path().join("T/c")).expect("read"), b"22");
     }

@@ -71,14 +71,21 @@ pub struct Vacuumed {
     pub after: Option<u64>,
 }
 
+/// Writes the record of a deletion about to happen (its bytes).
+pub type Record<'a> = &'a mut dyn FnMut(u64) -> Result<()>;
+
 /// A checkpoint store.
 pub trait CheckpointStore {
     fn kind(&self) -> StoreKind;
     /// Every thread with the time it was last touched.
     fn scan(&mut self) -> Result<Scan>;
     /// Deletes `thread` whole, unless it was touched after `thread.last_touched`.
-    /// An `Err` is a failure that may affect other threads too (the run stops).
-    fn delete(&mut self, thread: &Thread) -> Result<Removal>;
+    /// `record` is called with the thread's bytes just before the deletion
+    /// becomes final (the commit, the rename), so a kill in between leaves a
+    /// record of a deletion the next run repeats, never a deletion without
+    /// its record; when `record` fails nothing is deleted. An `Err` is a
+    /// failure that may affect other threads too (the run stops).
+    fn delete(&mut self, thread: &Thread, record: Record<'_>) -> Result<Removal>;
     /// Reclaims the space of deleted threads.
     fn vacuum(&mut self) -> Result<Vacuumed>;
 }

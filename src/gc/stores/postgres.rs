@@ -13,7 +13,7 @@ use anyhow::{Result, anyhow, bail};
 use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls};
 
-use super::{CheckpointStore, Removal, Scan, StoreKind, Vacuumed, checkpoint_time};
+use super::{CheckpointStore, Record, Removal, Scan, StoreKind, Vacuumed, checkpoint_time};
 use crate::config::Secret;
 use crate::gc::rule::Thread;
 
@@ -103,7 +103,13 @@ impl PostgresStore {
     }
 }
 
-fn delete_thread(client: &mut Client, thread: &Thread) -> Result<Removal, postgres::Error> {
+/// The outer error is the database's; the inner one is `record`'s (after
+/// which the transaction was rolled back).
+fn delete_thread(
+    client: &mut Client,
+    thread: &Thread,
+    record: Record<'_>,
+) -> Result<Result<Removal>, postgres::Error> {
     let mut tx = client.transaction()?;
     tx.batch_execute(&format!(
         "SET LOCAL lock_timeout = '{}ms'",
@@ -121,7 +127,7 @@ fn delete_thread(client: &mut Client, thread: &Thread) -> Result<Removal, postgr
             let now = checkpoint_time(id).ok();
             if now.is_none() || now != thread.last_touched.clone().ok() {
                 tx.rollback()?;
-                return Ok(Removal::Touched { at: now });
+                return Ok(Ok(Removal::Touched { at: now }));
             }
         }
         None => {
@@ -131,7 +137,7 @@ fn delete_thread(client: &mut Client, thread: &Thread) -> Result<Removal, postgr
             )?;
             if left.get::<_, i64>(0) == 0 {
                 tx.rollback()?;
-                return Ok(Removal::Gone);
+                return Ok(Ok(Removal::Gone));
             }
         }
     }
@@ -148,10 +154,13 @@ fn delete_thread(client: &mut Client, thread: &Thread) -> Result<Removal, postgr
             &[&thread.thread_id],
         )?;
     }
+    let bytes = bytes.max(0) as u64;
+    if let Err(e) = record(bytes) {
+        tx.rollback()?;
+        return Ok(Err(e));
+    }
     tx.commit()?;
-    Ok(Removal::Removed {
-        bytes: bytes.max(0) as u64,
-    })
+    Ok(Ok(Removal::Removed { bytes }))
 }
 
 impl CheckpointStore for PostgresStore {
@@ -184,9 +193,9 @@ impl CheckpointStore for PostgresStore {
         Ok(scan)
     }
 
-    fn delete(&mut self, thread: &Thread) -> Result<Removal> {
-        match delete_thread(&mut self.client, thread) {
-            Ok(removal) => Ok(removal),
+    fn delete(&mut self, thread: &Thread, record: Record<'_>) -> Result<Removal> {
+        match delete_thread(&mut self.client, thread, record) {
+            Ok(result) => result,
             Err(e) => {
                 let code = e.code().cloned();
                 if code == Some(SqlState::LOCK_NOT_AVAILABLE)

@@ -21,7 +21,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 
-use super::{CheckpointStore, Removal, Scan, StoreKind, Vacuumed, checkpoint_time};
+use super::{CheckpointStore, Record, Removal, Scan, StoreKind, Vacuumed, checkpoint_time};
 use crate::gc::rule::Thread;
 
 /// How long one deletion waits for a writer to release the database.
@@ -213,48 +213,53 @@ impl CheckpointStore for SqliteStore {
         Ok(scan)
     }
 
-    fn delete(&mut self, thread: &Thread) -> Result<Removal> {
-        let begin = self.conn.execute_batch("BEGIN IMMEDIATE");
-        if let Err(e) = begin {
+    fn delete(&mut self, thread: &Thread, record: Record<'_>) -> Result<Removal> {
+        let busy = |path: &Path, detail: String| Removal::Busy {
+            message: format!("{} is locked by another writer ({detail})", path.display()),
+            stop: true,
+        };
+        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
             if is_busy(&e) {
-                return Ok(Removal::Busy {
-                    message: format!(
-                        "{} is locked by another writer (waited {}s)",
-                        self.path.display(),
-                        BUSY_WAIT.as_secs()
-                    ),
-                    stop: true,
-                });
+                return Ok(busy(&self.path, format!("waited {}s", BUSY_WAIT.as_secs())));
             }
             return Err(e).with_context(|| format!("cannot write {}", self.path.display()));
         }
-        let result = self
-            .delete_in_transaction(thread)
-            .and_then(|removal| match removal {
-                Removal::Removed { .. } => self.conn.execute_batch("COMMIT").map(|()| removal),
-                other => self.conn.execute_batch("ROLLBACK").map(|()| other),
-            });
-        match result {
-            Ok(removal) => Ok(removal),
+        // Nothing of the thread is gone unless COMMIT succeeds.
+        let rollback = |conn: &Connection| {
+            let _ = conn.execute_batch("ROLLBACK");
+        };
+        let removal = match self.delete_in_transaction(thread) {
+            Ok(r) => r,
             Err(e) => {
-                // Nothing of the thread is gone unless COMMIT succeeded.
-                let _ = self.conn.execute_batch("ROLLBACK");
+                rollback(&self.conn);
                 if is_busy(&e) {
-                    Ok(Removal::Busy {
-                        message: format!(
-                            "{} is locked by another writer: {e}",
-                            self.path.display()
-                        ),
-                        stop: true,
-                    })
+                    return Ok(busy(&self.path, e.to_string()));
+                }
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot delete thread {} from {}",
+                        thread.thread_id,
+                        self.path.display()
+                    )
+                });
+            }
+        };
+        let Removal::Removed { bytes } = removal else {
+            rollback(&self.conn);
+            return Ok(removal);
+        };
+        if let Err(e) = record(bytes) {
+            rollback(&self.conn);
+            return Err(e);
+        }
+        match self.conn.execute_batch("COMMIT") {
+            Ok(()) => Ok(removal),
+            Err(e) => {
+                rollback(&self.conn);
+                if is_busy(&e) {
+                    Ok(busy(&self.path, e.to_string()))
                 } else {
-                    Err(e).with_context(|| {
-                        format!(
-                            "cannot delete thread {} from {}",
-                            thread.thread_id,
-                            self.path.display()
-                        )
-                    })
+                    Err(e).with_context(|| format!("cannot commit to {}", self.path.display()))
                 }
             }
         }
@@ -316,7 +321,7 @@ mod tests {
         let mut s = SqliteStore::open(&path).expect("open");
         let scan = s.scan().expect("scan");
         assert_eq!(
-            s.delete(&scan.threads[0]).expect("delete"),
+            s.delete(&scan.threads[0], &mut |_| Ok(())).expect("delete"),
             Removal::Removed {
                 bytes: 2 + 1 + 1 + 4
             }
@@ -338,7 +343,10 @@ mod tests {
             )
             .expect("count");
         assert_eq!(u, 1);
-        assert_eq!(s.delete(&scan.threads[0]).expect("again"), Removal::Gone);
+        assert_eq!(
+            s.delete(&scan.threads[0], &mut |_| Ok(())).expect("again"),
+            Removal::Gone
+        );
     }
 
     #[test]
@@ -353,7 +361,7 @@ mod tests {
                 "INSERT INTO checkpoints VALUES ('U', 'x', '{NEWER}', NULL, 'msgpack', x'01', x'01')"
             ))
             .expect("insert");
-        let removal = s.delete(&scan.threads[1]).expect("delete");
+        let removal = s.delete(&scan.threads[1], &mut |_| Ok(())).expect("delete");
         assert_eq!(
             removal,
             Removal::Touched {
@@ -373,14 +381,14 @@ mod tests {
         let scan = s.scan().expect("scan");
         let writer = Connection::open(&path).expect("open");
         writer.execute_batch("BEGIN IMMEDIATE").expect("lock");
-        let removal = s.delete(&scan.threads[0]).expect("delete");
+        let removal = s.delete(&scan.threads[0], &mut |_| Ok(())).expect("delete");
         assert!(
             matches!(removal, Removal::Busy { stop: true, .. }),
             "{removal:?}"
         );
         writer.execute_batch("ROLLBACK").expect("unlock");
         assert!(matches!(
-            s.delete(&scan.threads[0]).expect("delete"),
+            s.delete(&scan.threads[0], &mut |_| Ok(())).expect("delete"),
             Removal::Removed { .. }
         ));
     }

@@ -3,10 +3,9 @@
 //! session is whole; at the end every gone thread is removed, nothing is left
 //! half-deleted, and no removal has its audit row twice.
 //!
-//! Known gap, measured and reported rather than asserted until gc records a
-//! removal durably before making it: a kill between a thread's removal and
-//! its `gc.checkpoint_removed` row leaves the removal without a row
-//! ("removals without a row" in the figures).
+//! gc writes a removal's `gc.checkpoint_removed` row just before the removal
+//! is final, with an id fixed by the thread: a kill in between makes the next
+//! run write the same row (same id) again, never a removal without a row.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -94,16 +93,22 @@ fn repetition(seed: u64) -> Tally {
         .filter(|n| !(0..ACTIVE).any(|t| *n == format!("INC-{t}")))
         .collect();
     assert!(left.is_empty(), "seed {seed}: left behind: {left:?}");
-    let mut rows: BTreeMap<String, usize> = BTreeMap::new();
+    // Distinct row ids per thread: a repeat after a kill carries the same id.
+    let mut ids: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     for row in env.audit_kind("gc.checkpoint_removed") {
-        *rows
-            .entry(row["details"]["thread_id"].as_str().unwrap().to_string())
-            .or_default() += 1;
+        ids.entry(row["details"]["thread_id"].as_str().unwrap().to_string())
+            .or_default()
+            .insert(row["id"].as_str().unwrap().to_string());
     }
+    let rows: BTreeMap<String, usize> = ids.into_iter().map(|(k, v)| (k, v.len())).collect();
     let unrecorded = (ACTIVE..ACTIVE + GONE)
         .filter(|t| !rows.contains_key(&format!("INC-{t}")))
         .count();
     UNRECORDED.fetch_add(unrecorded, Ordering::SeqCst);
+    assert_eq!(
+        unrecorded, 0,
+        "seed {seed}: a removal without its row: {rows:?}"
+    );
     assert!(
         rows.keys()
             .all(|k| (ACTIVE..ACTIVE + GONE).any(|t| *k == format!("INC-{t}"))),
