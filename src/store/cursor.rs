@@ -129,7 +129,7 @@ pub fn end_of_log(dir: &Path) -> io::Result<Position> {
 
 /// The FNV-1a hash (hex) of the line ending just before `offset` (which must
 /// follow a `\n`; `InvalidData` otherwise), read backwards in blocks.
-fn line_hash_before(path: &Path, offset: u64) -> io::Result<String> {
+pub fn line_hash_before(path: &Path, offset: u64) -> io::Result<String> {
     let mut file = File::open(path)?;
     let mut block = vec![0u8; 64 * 1024];
     let mut one = [0u8; 1];
