@@ -37,7 +37,8 @@ Exit status:
   2   usage or configuration error; nothing was done
   0-3 with `probe run --nagios-exit`: the worst probe state (OK, WARNING,
       CRITICAL, UNKNOWN), as a Nagios plugin would exit
-  74  a state file could not be read; it was moved to state/quarantine/
+  74  a state file could not be read; it was moved to state/quarantine/ (or a
+      state file, segment or lock is a link or not a regular file)
   75  another run holds this command's lock; nothing was done";
 
 /// A usage error found after argument parsing (bad `--details` JSON, an unknown
@@ -69,7 +70,9 @@ pub fn classify(err: &anyhow::Error) -> Exit {
         {
             return Exit::LockHeld;
         }
-        if cause.downcast_ref::<StateCorrupt>().is_some() {
+        if cause.downcast_ref::<StateCorrupt>().is_some()
+            || crate::store::file::as_not_regular(cause).is_some()
+        {
             return Exit::StateUnreadable;
         }
         if cause.downcast_ref::<crate::config::ConfigError>().is_some()

@@ -8,14 +8,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
+use super::file;
+
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `bytes` to `path` through a temporary file in the same directory:
 /// write, flush, fsync, rename over the old file, fsync the directory. The
-/// directory is created when missing.
+/// directory is created when missing (and made durable in its parent). A
+/// symbolic link or non-regular file at `path` is refused
+/// ([`file::NotRegularFile`]): a link is never replaced nor written through.
+/// Temporaries left by earlier writers of the same file that were killed are
+/// removed after the write.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = parent(path);
-    fs::create_dir_all(dir)?;
+    file::check_regular_or_missing(path)?;
+    let context = |e| file::context(e, "cannot write", path);
+    file::create_dir_all(dir).map_err(context)?;
     let tmp = temp_path(path);
     let result = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
@@ -27,7 +35,53 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    result.map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
+    result.map_err(context)?;
+    remove_stale_temps(path);
+    Ok(())
+}
+
+/// Removes the temporaries of `path` whose writer process is gone (killed
+/// between creating and renaming them). Best effort: a temporary that cannot
+/// be removed is left for `tend doctor` to report.
+fn remove_stale_temps(path: &Path) {
+    let dir = parent(path);
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return;
+    };
+    let prefix = format!(".{name}.tmp.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let removed = entries
+        .flatten()
+        .filter(|entry| {
+            let file_name = entry.file_name();
+            let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+                return false;
+            };
+            let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+                return false;
+            };
+            !process_is_alive(pid) && fs::remove_file(entry.path()).is_ok()
+        })
+        .count();
+    if removed > 0 {
+        let _ = sync_dir(dir);
+    }
+}
+
+/// Whether a process with this id exists (ours counts as alive: its own
+/// temporaries belong to writes in progress).
+fn process_is_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: signal 0 only checks whether the process exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 /// [`write`] of a value as pretty JSON with a final newline.
@@ -96,5 +150,38 @@ mod tests {
             .unwrap()
             .filter(|e| is_temp_name(&e.as_ref().unwrap().file_name().to_string_lossy()));
         assert_eq!(leftovers.count(), 0);
+    }
+
+    #[test]
+    fn refuses_a_link_and_cleans_up_after_killed_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside.json");
+        fs::write(&outside, b"theirs").unwrap();
+        let path = dir.path().join("state.json");
+        std::os::unix::fs::symlink(&outside, &path).unwrap();
+        let err = write(&path, b"ours").unwrap_err();
+        assert!(file::as_not_regular(&err).is_some(), "{err}");
+        assert_eq!(fs::read(&outside).unwrap(), b"theirs");
+        assert!(
+            fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        fs::remove_file(&path).unwrap();
+
+        // A writer killed mid-write left its temporary; a live one's stays.
+        let dead = dir.path().join(format!(".state.json.tmp.{}.0", i32::MAX));
+        let live = dir
+            .path()
+            .join(format!(".state.json.tmp.{}.999", std::process::id()));
+        let other = dir.path().join(format!(".other.json.tmp.{}.0", i32::MAX));
+        for p in [&dead, &live, &other] {
+            fs::write(p, b"partial").unwrap();
+        }
+        write(&path, b"ours").unwrap();
+        assert!(!dead.exists());
+        assert!(live.exists());
+        assert!(other.exists());
     }
 }

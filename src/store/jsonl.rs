@@ -5,14 +5,21 @@
 //! lock without losing a concurrent append.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::MetadataExt;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
 
-use super::atomic;
+use super::{atomic, file};
 
 /// Appends `batch` (complete lines, each ending in `\n`) to `path`, creating the
 /// file and its directory when missing, and makes it durable before returning.
+///
+/// Under the file's exclusive lock: when the file does not end in `\n` (a
+/// writer died mid-line), the batch first ends that line, so it starts on a
+/// fresh one; the batch goes out in one `write`; and when any of it fails (disk
+/// full, file size limit, a signal), the file is cut back to its length before
+/// the batch, so a failed append leaves nothing behind. A link or non-regular
+/// file at `path` is refused.
 pub fn append(path: &Path, batch: &[u8]) -> io::Result<()> {
     debug_assert!(
         batch.is_empty() || batch.ends_with(b"\n"),
@@ -22,27 +29,61 @@ pub fn append(path: &Path, batch: &[u8]) -> io::Result<()> {
         return Ok(());
     }
     let dir = atomic::parent(path);
-    let existed = path.exists();
+    let context = |e| file::context(e, "cannot append to", path);
+    let existed = fs::symlink_metadata(path).is_ok();
     if !existed {
-        fs::create_dir_all(dir)?;
+        file::create_dir_all(dir).map_err(context)?;
     }
-    let context = |e: io::Error| {
-        io::Error::new(
-            e.kind(),
-            format!("cannot append to {}: {e}", path.display()),
-        )
-    };
     let mut file = open_locked(path).map_err(context)?;
-    // One write for the batch; a short write (disk full, signal) is finished
-    // while the lock is still held, so no other writer lands in between.
-    let written = file.write(batch).map_err(context)?;
-    if written < batch.len() {
-        file.write_all(&batch[written..]).map_err(context)?;
-    }
-    file.sync_data().map_err(context)?;
+    append_locked(&mut file, batch).map_err(context)?;
     file.unlock().map_err(context)?;
     if !existed {
         atomic::sync_dir(dir).map_err(context)?;
+    }
+    Ok(())
+}
+
+/// The write itself, with the lock held: fresh line first, cut back on failure.
+fn append_locked(file: &mut File, batch: &[u8]) -> io::Result<()> {
+    let before = file.metadata()?.len();
+    let mut last = [0u8; 1];
+    let torn = before > 0 && {
+        file.read_exact_at(&mut last, before - 1)?;
+        last[0] != b'\n'
+    };
+    let fresh;
+    let bytes = if torn {
+        fresh = [b"\n".as_slice(), batch].concat();
+        fresh.as_slice()
+    } else {
+        batch
+    };
+    let result = write_whole(file, bytes).and_then(|()| file.sync_data());
+    if let Err(e) = result {
+        return match file.set_len(before).and_then(|()| file.sync_data()) {
+            Ok(()) => Err(e),
+            Err(cut) => Err(io::Error::new(
+                e.kind(),
+                format!(
+                    "{e}; cutting the file back to its {before} bytes before the write also failed: {cut}"
+                ),
+            )),
+        };
+    }
+    Ok(())
+}
+
+/// One `write` for the whole batch; a short one (disk full, signal) is
+/// finished while the lock is still held, so no other writer lands in between.
+fn write_whole(file: &mut File, bytes: &[u8]) -> io::Result<()> {
+    let mut done = 0;
+    while done < bytes.len() {
+        match file.write(&bytes[done..]) {
+            Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "wrote nothing")),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }
@@ -53,10 +94,13 @@ pub fn append(path: &Path, batch: &[u8]) -> io::Result<()> {
 /// nobody reads any more.
 fn open_locked(path: &Path) -> io::Result<File> {
     loop {
-        let file = OpenOptions::new().append(true).create(true).open(path)?;
+        let file = file::open_regular(
+            path,
+            OpenOptions::new().read(true).append(true).create(true),
+        )?;
         file.lock()?;
         let held = file.metadata()?;
-        match fs::metadata(path) {
+        match fs::symlink_metadata(path) {
             Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => return Ok(file),
             // Replaced or removed meanwhile: try again on what is there now.
             Ok(_) => {}
@@ -72,13 +116,13 @@ fn open_locked(path: &Path) -> io::Result<File> {
 /// goes to the new file after it. A missing file reads as empty; nothing is
 /// written when `edit` returns the content unchanged.
 pub fn rewrite(path: &Path, edit: impl FnOnce(&[u8]) -> Vec<u8>) -> io::Result<()> {
-    let context =
-        |e: io::Error| io::Error::new(e.kind(), format!("cannot rewrite {}: {e}", path.display()));
-    if !path.exists() {
-        fs::create_dir_all(atomic::parent(path)).map_err(context)?;
+    let context = |e| file::context(e, "cannot rewrite", path);
+    if fs::symlink_metadata(path).is_err() {
+        file::create_dir_all(atomic::parent(path)).map_err(context)?;
     }
-    let file = open_locked(path).map_err(context)?;
-    let current = fs::read(path).map_err(context)?;
+    let mut file = open_locked(path).map_err(context)?;
+    let mut current = Vec::new();
+    file.read_to_end(&mut current).map_err(context)?;
     let next = edit(&current);
     if next != current {
         atomic::write(path, &next)?;
@@ -128,5 +172,33 @@ mod tests {
         writer.join().unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "b\nc\n");
         rewrite(&dir.path().join("missing.jsonl"), |c| c.to_vec()).unwrap();
+    }
+
+    #[test]
+    fn a_batch_after_a_torn_line_starts_on_a_fresh_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seg.jsonl");
+        fs::write(&path, b"{\"n\":1}\n{\"n\":2,\"cut").unwrap();
+        append(&path, b"{\"n\":3}\n").unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "{\"n\":1}\n{\"n\":2,\"cut\n{\"n\":3}\n"
+        );
+    }
+
+    #[test]
+    fn refuses_to_append_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside.txt");
+        fs::write(&outside, b"keep\n").unwrap();
+        let path = dir.path().join("2026-01-01.jsonl");
+        std::os::unix::fs::symlink(&outside, &path).unwrap();
+        let err = append(&path, b"row\n").unwrap_err();
+        let refused = file::as_not_regular(&err).expect("NotRegularFile");
+        assert_eq!(refused.path, path);
+        assert_eq!(fs::read(&outside).unwrap(), b"keep\n");
+        let err = rewrite(&path, |_| b"x\n".to_vec()).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(fs::read(&outside).unwrap(), b"keep\n");
     }
 }

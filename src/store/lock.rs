@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use super::file;
+
 /// What the holder writes into its lock file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
@@ -70,16 +72,17 @@ impl CommandLock {
         started_at: &str,
         wait: Wait,
     ) -> Result<CommandLock> {
-        std::fs::create_dir_all(locks_dir)
-            .with_context(|| format!("cannot create {}", locks_dir.display()))?;
+        file::create_dir_all(locks_dir)?;
         let path = locks_dir.join(format!("{}.lock", file_stem(command)));
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .with_context(|| format!("cannot open lock file {}", path.display()))?;
+        let mut file = file::open_regular(
+            &path,
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )
+        .map_err(|e| file::context(e, "cannot open lock file", &path))?;
         let deadline = match wait {
             Wait::No => None,
             Wait::Up(d) => Some(Instant::now() + d),
@@ -145,7 +148,7 @@ fn read_holder(file: &mut File) -> Option<Holder> {
 /// Who holds `locks_dir/<name>.lock` right now, without taking it; `None` when
 /// nobody does. Used by `tend status`.
 pub fn current_holder(path: &Path) -> Option<Option<Holder>> {
-    let mut file = OpenOptions::new().read(true).write(true).open(path).ok()?;
+    let mut file = file::open_regular(path, OpenOptions::new().read(true).write(true)).ok()?;
     match file.try_lock_shared() {
         Ok(()) => {
             let _ = file.unlock();
@@ -174,6 +177,21 @@ mod tests {
         drop(held);
         assert!(current_holder(&path).is_none());
         CommandLock::acquire(dir.path(), "probe run", "again", Wait::No).unwrap();
+    }
+
+    #[test]
+    fn refuses_a_linked_lock_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::write(&outside, b"keep").unwrap();
+        std::os::unix::fs::symlink(&outside, dir.path().join("gc-audit.lock")).unwrap();
+        let err = CommandLock::acquire(dir.path(), "gc audit", "t", Wait::No).unwrap_err();
+        let refused = err
+            .chain()
+            .find_map(file::as_not_regular)
+            .expect("NotRegularFile");
+        assert!(refused.path.ends_with("gc-audit.lock"));
+        assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
     }
 
     #[test]

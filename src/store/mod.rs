@@ -2,6 +2,8 @@
 //! disk goes through here, and knows nothing of probes, wakes or alerts:
 //!
 //! - [`atomic`]: write-replace of state files (temp → fsync → rename → fsync dir);
+//! - [`file`]: opening segments, state and locks without following links,
+//!   refusing non-regular files, and creating directories durably;
 //! - [`state`]: typed JSON state files that are quarantined, never reset, when
 //!   they do not parse;
 //! - [`lock`]: per-command `flock`s that name their holder;
@@ -14,6 +16,7 @@
 
 pub mod atomic;
 pub mod cursor;
+pub mod file;
 pub mod id_index;
 pub mod jsonl;
 pub mod lock;

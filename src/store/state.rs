@@ -2,25 +2,28 @@
 //! it is moved to `state/quarantine/` and the command stops with exit 74.
 
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::atomic;
+use super::{atomic, file};
 use crate::exit::StateCorrupt;
 
 /// Reads `path` as `T`. `Ok(None)` when the file does not exist. A file that
 /// exists but does not parse is moved into `quarantine_dir` (its bytes kept
 /// intact) and a [`StateCorrupt`] error is returned.
 pub fn load<T: DeserializeOwned>(path: &Path, quarantine_dir: &Path) -> Result<Option<T>> {
-    let bytes = match fs::read(path) {
-        Ok(bytes) => bytes,
+    let mut file = match file::open_regular(path, fs::OpenOptions::new().read(true)) {
+        Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => return Err(file::context(e, "cannot read", path).into()),
     };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     match serde_json::from_slice(&bytes) {
         Ok(value) => Ok(Some(value)),
         Err(parse) => Err(quarantine(path, quarantine_dir, parse.to_string())?.into()),
@@ -45,8 +48,7 @@ pub fn quarantined_from(name: &str) -> Option<&str> {
 /// Moves an unreadable state file aside, under a name that keeps every earlier
 /// quarantined copy, and describes what happened.
 pub fn quarantine(path: &Path, quarantine_dir: &Path, reason: String) -> Result<StateCorrupt> {
-    fs::create_dir_all(quarantine_dir)
-        .with_context(|| format!("cannot create {}", quarantine_dir.display()))?;
+    file::create_dir_all(quarantine_dir)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

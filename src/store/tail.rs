@@ -10,13 +10,15 @@
 //!   speed. A needle is a prefilter; the caller still checks what it gets.
 //! - This module knows lines and segments, nothing of rows or kinds.
 
-use std::fs::{self, File};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use memchr::memmem::Finder;
 use serde::{Deserialize, Serialize};
+
+use super::file;
 
 const CHUNK: usize = 1 << 20;
 
@@ -177,13 +179,13 @@ impl Scanner {
         F: FnMut(Event<'_>) -> anyhow::Result<ControlFlow<()>>,
     {
         let path = self.dir.join(name);
-        let mut file = match File::open(&path) {
+        let mut file = match file::open_regular(&path, OpenOptions::new().read(true)) {
             Ok(f) => f,
             // Removed by `gc audit` between listing and opening: nothing to read.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok((start, ControlFlow::Continue(()), false));
             }
-            Err(e) => return Err(anyhow::anyhow!("cannot open {}: {e}", path.display())),
+            Err(e) => return Err(file::context(e, "cannot open", &path).into()),
         };
         file.seek(SeekFrom::Start(start))?;
         let mut buf = std::mem::take(&mut self.buf);
@@ -484,10 +486,10 @@ where
             break;
         }
         let path = dir.join(name);
-        let mut file = match File::open(&path) {
+        let mut file = match file::open_regular(&path, OpenOptions::new().read(true)) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(anyhow::anyhow!("cannot open {}: {e}", path.display())),
+            Err(e) => return Err(file::context(e, "cannot open", &path).into()),
         };
         let len = file.metadata()?.len();
         // `tail` holds bytes [end - tail.len(), end) not yet split into lines;

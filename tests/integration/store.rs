@@ -321,3 +321,175 @@ fn lock_contention_exits_75_and_frees_on_sigkill() {
     env.tend(&["init"]).ok();
     assert!(env.exists("tend.toml") && env.exists("state/runs/init.json"));
 }
+
+/// `tend audit emit` of one row, in a child whose file size limit is `limit`
+/// bytes (`RLIMIT_FSIZE`, with `SIGXFSZ` ignored so the write fails with
+/// `EFBIG` instead of killing it): a real short write.
+fn emit_with_file_size_limit(env: &TestEnv, limit: u64, details: &str) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut command = env
+        .tend(&[
+            "audit",
+            "emit",
+            "--kind",
+            "reasoning.tool_called",
+            "--details",
+            details,
+        ])
+        .into_command();
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            let rlim = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &rlim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    command
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tend with a file size limit")
+}
+
+#[test]
+fn a_short_append_is_cut_back_and_the_next_row_is_whole() {
+    let env = TestEnv::new();
+    let segment = "audit/2026-05-24.jsonl";
+    env.tend(&[
+        "audit",
+        "emit",
+        "--kind",
+        "reasoning.tool_called",
+        "--details",
+        r#"{"route":"r","tool_name":"first"}"#,
+    ])
+    .ok();
+    let before = std::fs::metadata(env.path(segment)).unwrap().len();
+    // Room for 40 more bytes: the row (over 100 bytes) is written in part,
+    // then the write fails.
+    let long = format!(
+        r#"{{"route":"r","tool_name":"cut","pad":"{}"}}"#,
+        "x".repeat(200)
+    );
+    let out = emit_with_file_size_limit(&env, before + 40, &long);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("2026-05-24.jsonl"), "{stderr}");
+    assert_eq!(
+        std::fs::metadata(env.path(segment)).unwrap().len(),
+        before,
+        "the failed batch left bytes behind"
+    );
+    env.tend(&[
+        "audit",
+        "emit",
+        "--kind",
+        "reasoning.tool_called",
+        "--details",
+        r#"{"route":"r","tool_name":"next"}"#,
+    ])
+    .ok();
+    let tools: Vec<_> = env
+        .audit_rows()
+        .iter()
+        .map(|r| r["details"]["tool_name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(tools, ["first", "next"]);
+}
+
+#[test]
+fn a_row_appended_after_a_torn_line_is_read() {
+    let env = TestEnv::new();
+    env.write(
+        "audit/2026-05-24.jsonl",
+        "{\"ts\":\"2026-05-24T07:00:00Z\",\"kind\":\"x.y\",\"details\":{}}\n{\"ts\":\"2026-05-24T07:00:01Z\",\"kind\":\"x.",
+    );
+    env.tend(&[
+        "audit",
+        "emit",
+        "--kind",
+        "reasoning.tool_called",
+        "--details",
+        r#"{"route":"r","tool_name":"after"}"#,
+    ])
+    .ok();
+    let out = env
+        .tend(&["audit", "tail", "--kind", "reasoning.tool_called"])
+        .ok();
+    let rows = out.json_lines();
+    assert_eq!(rows.len(), 1, "{}", out.stdout);
+    assert_eq!(rows[0]["details"]["tool_name"], "after");
+    // The torn line was ended, and is now one malformed line, reported.
+    let out = env.tend(&["audit", "tail"]).ok();
+    assert_eq!(out.json_lines().len(), 2, "{}", out.stdout);
+    assert!(out.stderr.contains("malformed"), "{}", out.stderr);
+}
+
+#[test]
+fn links_and_directories_in_place_of_files_are_refused_with_exit_74() {
+    let env = TestEnv::new();
+    let outside = env.dir().join("outside.jsonl");
+    std::fs::write(&outside, "keep\n").unwrap();
+    std::fs::create_dir_all(env.path("audit")).unwrap();
+    std::os::unix::fs::symlink(&outside, env.path("audit/2026-05-24.jsonl")).unwrap();
+    let out = env
+        .tend(&[
+            "audit",
+            "emit",
+            "--kind",
+            "reasoning.tool_called",
+            "--details",
+            r#"{"route":"r","tool_name":"t"}"#,
+        ])
+        .status(74);
+    assert!(
+        out.stderr
+            .contains("audit/2026-05-24.jsonl is a symbolic link"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep\n");
+    let out = env.tend(&["audit", "tail"]).status(74);
+    assert!(out.stderr.contains("symbolic link"), "{}", out.stderr);
+    std::fs::remove_file(env.path("audit/2026-05-24.jsonl")).unwrap();
+
+    // A state file that is a link, or a directory.
+    std::fs::create_dir_all(env.path("state")).unwrap();
+    std::os::unix::fs::symlink(&outside, env.path("state/wake.cursor.json")).unwrap();
+    let out = env.tend(&["wake", "consume"]).status(74);
+    assert!(
+        out.stderr
+            .contains("state/wake.cursor.json is a symbolic link"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep\n");
+    std::fs::remove_file(env.path("state/wake.cursor.json")).unwrap();
+    std::fs::create_dir_all(env.path("state/wake.cursor.json")).unwrap();
+    let out = env.tend(&["wake", "consume"]).status(74);
+    assert!(
+        out.stderr.contains("state/wake.cursor.json is a directory"),
+        "{}",
+        out.stderr
+    );
+    std::fs::remove_dir(env.path("state/wake.cursor.json")).unwrap();
+
+    // A lock file that is a link.
+    std::fs::create_dir_all(env.path("locks")).unwrap();
+    let _ = std::fs::remove_file(env.path("locks/wake-consume.lock"));
+    std::os::unix::fs::symlink(&outside, env.path("locks/wake-consume.lock")).unwrap();
+    let out = env.tend(&["wake", "consume"]).status(74);
+    assert!(
+        out.stderr
+            .contains("locks/wake-consume.lock is a symbolic link"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep\n");
+}
