@@ -184,6 +184,14 @@ impl Output {
     pub fn flush(&mut self) -> io::Result<()> {
         self.stdout.flush()
     }
+
+    /// Gives up on standard output after a write to it failed (a full disk,
+    /// a closed pipe) while it was a message channel: what is still buffered
+    /// is dropped and later output is discarded, so the failure is reported
+    /// once, as the failed send it is (exit 1), not again at the final flush.
+    pub fn abandon_stdout(&mut self) {
+        self.stdout = Box::new(io::sink());
+    }
 }
 
 /// What a handler reports back: its exit status (success, or partial failure)

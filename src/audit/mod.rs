@@ -95,14 +95,22 @@ impl Serialize for Kind {
     }
 }
 
-/// A row `tend` writes.
-#[derive(Debug, Clone, Serialize)]
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Kind, D::Error> {
+        let name = std::borrow::Cow::<str>::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A row `tend` writes (read back only where a writer keeps rows it has
+/// yet to append, as the wake ledger does).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {
     pub id: Uuid,
     #[serde(serialize_with = "serialize_ts")]
     pub ts: DateTime<Utc>,
     pub kind: Kind,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_key: Option<String>,
     pub details: Value,
 }

@@ -1,5 +1,10 @@
 //! The default channel: the message on standard output (cron mails it). In
 //! `--json` mode it is one JSON object, so the output stays JSON Lines.
+//!
+//! The message counts as accepted only once it is written and flushed without
+//! error (SPEC §6): a full disk, a closed pipe or any other write error on
+//! standard output is a failed send, and nothing may record the message as
+//! sent before the flush returned.
 
 use serde_json::json;
 
@@ -19,7 +24,11 @@ impl Channel for StdoutChannel {
             out.json(&json!({"message": message.text, "severity": message.severity, "channel": "stdout"}))
         } else {
             out.data(format!("{}\n\n", message.text.trim_end()).as_bytes())
-        };
+        }
+        .and_then(|()| out.flush());
+        if result.is_err() {
+            out.abandon_stdout();
+        }
         result.map(|_| Delivered::default()).map_err(|e| SendError {
             channel: ChannelKind::Stdout,
             kind: if e.kind() == std::io::ErrorKind::BrokenPipe {

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::Row;
+
 /// How long an id is remembered.
 pub const KEEP_DAYS: i64 = 7;
 
@@ -21,6 +23,13 @@ pub struct Entry {
     /// ok | failed: a failed send is recorded too, so that a broken channel
     /// does not turn into a storm of retries (the audit row says it failed).
     pub status: String,
+    /// The audit rows of the send, kept here until they are appended: the
+    /// ledger is written first, right after the send, so a kill or a failed
+    /// append before the rows reach the log must not lose them. The next run
+    /// appends them (with their ids, so a repeat is recognisable) before it
+    /// reads anything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unrecorded: Vec<Row>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +54,32 @@ impl WakeLedger {
         let before = self.entries.len();
         self.entries.retain(|_, e| e.at >= horizon);
         before - self.entries.len()
+    }
+
+    /// The rows of every entry still waiting for the audit log, oldest
+    /// entry first, leaving the entries without them.
+    pub fn take_unrecorded(&mut self) -> Vec<Row> {
+        let mut entries: Vec<&mut Entry> = self
+            .entries
+            .values_mut()
+            .filter(|e| !e.unrecorded.is_empty())
+            .collect();
+        entries.sort_by_key(|e| e.at);
+        entries
+            .into_iter()
+            .flat_map(|e| std::mem::take(&mut e.unrecorded))
+            .collect()
+    }
+
+    /// Marks the rows of `id` as appended; whether anything changed.
+    pub fn recorded(&mut self, id: &str) -> bool {
+        match self.entries.get_mut(id) {
+            Some(e) if !e.unrecorded.is_empty() => {
+                e.unrecorded.clear();
+                true
+            }
+            _ => false,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -75,6 +110,7 @@ mod tests {
             at: t(at),
             message: "investigation".into(),
             status: "ok".into(),
+            unrecorded: Vec::new(),
         }
     }
 
@@ -97,5 +133,40 @@ mod tests {
         let text = serde_json::to_string(&ledger).unwrap();
         assert_eq!(serde_json::from_str::<WakeLedger>(&text).unwrap(), ledger);
         assert!(settled_id("x").starts_with("settled:"));
+    }
+
+    #[test]
+    fn unrecorded_rows_round_trip_and_are_taken_once() {
+        use crate::audit::Kind;
+        let mut ledger = WakeLedger::default();
+        let row = |n: u32| {
+            Row::new(
+                Kind::NotificationDispatched,
+                t("2026-05-24T08:00:00Z"),
+                serde_json::json!({"ref": n}),
+            )
+            .with_correlation_key("probe:api:down")
+        };
+        let mut later = entry("2026-05-24T08:00:01Z");
+        later.unrecorded = vec![row(2)];
+        let mut earlier = entry("2026-05-24T08:00:00Z");
+        earlier.unrecorded = vec![row(0), row(1)];
+        ledger.insert("a-later", later);
+        ledger.insert("b-earlier", earlier);
+        ledger.insert("c-done", entry("2026-05-24T07:00:00Z"));
+        let text = serde_json::to_string(&ledger).unwrap();
+        let mut back: WakeLedger = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, ledger);
+        let rows = back.take_unrecorded();
+        let refs: Vec<_> = rows.iter().map(|r| r.details["ref"].clone()).collect();
+        assert_eq!(refs, [0, 1, 2]);
+        assert!(back.take_unrecorded().is_empty());
+        assert!(back.contains("a-later") && back.contains("b-earlier"));
+
+        let mut ledger: WakeLedger = serde_json::from_str(&text).unwrap();
+        assert!(ledger.recorded("a-later"));
+        assert!(!ledger.recorded("a-later"));
+        assert!(!ledger.recorded("c-done") && !ledger.recorded("missing"));
+        assert_eq!(ledger.take_unrecorded().len(), 2);
     }
 }

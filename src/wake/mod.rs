@@ -9,8 +9,8 @@
 //! - `wake.ledger.json`: every wake id a message was sent for;
 //! - `engine.budget.json`: the day's LLM spend.
 //!
-//! Crash safety. For every message: engine call → send → audit rows → ledger
-//! write. After each row that sent something (and at the end): debounce state
+//! Crash safety. For every message: engine call → send → ledger write →
+//! audit rows. After each row that sent something (and at the end): debounce state
 //! (with its position) → cursor. So
 //! - a wake id is in the ledger only after its send, and a re-run skips ids in
 //!   the ledger: a duplicate needs a kill between a send and its ledger write;
@@ -201,6 +201,9 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
 
     let mut ledger: WakeLedger = ctx.load_state(LEDGER_FILE)?.unwrap_or_default();
     ledger.prune(now);
+    if !ctx.dry_run {
+        record_unrecorded(ctx, &mut ledger)?;
+    }
     let budget: Budget = ctx.load_state(budget::FILE)?.unwrap_or_default();
     let investigator = Investigator::new(&ctx.config, started);
     let policy = Policy::from_config(&ctx.config.wake);
@@ -219,6 +222,7 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         probes: wake_state.probes,
         recent_limit,
         ledger,
+        ledger_dirty: false,
         budget,
         investigator,
         channel_kind,
@@ -239,6 +243,28 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         consumer.commit(&end)?;
     }
     consumer.finish()
+}
+
+/// Appends the audit rows of messages sent by a run that stopped (a kill, a
+/// failed append) between its ledger write and its audit append, then clears
+/// them from the ledger.
+fn record_unrecorded(ctx: &mut Ctx, ledger: &mut WakeLedger) -> Result<()> {
+    let rows = ledger.take_unrecorded();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    ctx.audit().append(&rows, ctx.now()).with_context(|| {
+        format!(
+            "cannot append the {} audit rows of messages already sent (kept in state/{LEDGER_FILE})",
+            rows.len()
+        )
+    })?;
+    state::save(&ctx.root.state_file(LEDGER_FILE), ledger)?;
+    ctx.out.note(&format!(
+        "appended {} audit rows of messages an earlier run sent but did not record",
+        rows.len()
+    ));
+    Ok(())
 }
 
 /// Stamps the wake cursor (and the debounce state's position) at the end of
@@ -267,6 +293,8 @@ struct Consumer<'c> {
     probes: BTreeMap<String, ProbeMemory>,
     recent_limit: usize,
     ledger: WakeLedger,
+    /// The ledger changed in memory since it was saved (rows recorded).
+    ledger_dirty: bool,
     budget: Budget,
     investigator: Investigator,
     channel_kind: ChannelKind,
@@ -808,22 +836,36 @@ impl Consumer<'_> {
         {
             details["detail"] = Value::String(detail.clone());
         }
+        // The ledger first, right after the channel's answer and before any
+        // other write (SPEC §5 step 4): the duplicate window is the send alone,
+        // and a failing audit append below cannot make every later run send
+        // the message again.
+        // The entry carries the message's audit rows until they are appended.
         rows.push(
             Row::new(Kind::NotificationDispatched, self.now, details)
                 .with_correlation_key(correlation_key(probe, category)),
         );
-        let mut batch = std::mem::take(&mut self.pending);
-        batch.extend(rows);
-        self.ctx.audit().append(&batch, self.now)?;
         self.ledger.insert(
             ledger_id,
             Entry {
                 at: self.now,
                 message: kind.to_string(),
                 status: status.to_string(),
+                unrecorded: rows.clone(),
             },
         );
         state::save(&self.ctx.root.state_file(LEDGER_FILE), &self.ledger)?;
+        let mut batch = std::mem::take(&mut self.pending);
+        batch.extend(rows);
+        self.ctx
+            .audit()
+            .append(&batch, self.now)
+            .with_context(|| {
+                format!("{kind} message for {probe}/{category} ({reference}) was sent and is in the ledger (it will not be sent again); its audit rows wait there for the next run")
+            })?;
+        // Saved with the next commit; a kill before it appends the rows again
+        // (same ids) at the next run's start.
+        self.ledger_dirty |= self.ledger.recorded(ledger_id);
         self.outcome
             .count("messages_sent", u64::from(error.is_none()));
         Ok(Sent {
@@ -1031,6 +1073,10 @@ impl Consumer<'_> {
                 .collect(),
             probes: self.probes.clone(),
         };
+        if self.ledger_dirty {
+            state::save(&self.ctx.root.state_file(LEDGER_FILE), &self.ledger)?;
+            self.ledger_dirty = false;
+        }
         state::save(&self.ctx.root.state_file(DEBOUNCE_FILE), &state)?;
         state::save(&self.ctx.root.state_file(CURSOR_FILE), &at)?;
         self.changed = false;

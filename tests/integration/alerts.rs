@@ -1191,3 +1191,99 @@ fn kill_9_at_any_instant_leaves_a_root_the_next_run_completes() {
         );
     }
 }
+
+// ------------------------------------------------------------------ stdout failures
+
+/// Runs `run` with standard output going to `stdout` (`/dev/full`, a pipe
+/// whose reader is gone): (exit code, standard error).
+fn run_with_stdout(run: crate::support::Run, stdout: std::process::Stdio) -> (i32, String) {
+    let mut command = run.into_command();
+    let out = command
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("spawn tend");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn dev_full() -> std::process::Stdio {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full")
+        .into()
+}
+
+/// A pipe whose reading end is already closed: every write is EPIPE.
+fn closed_pipe() -> std::process::Stdio {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    writer.into()
+}
+
+#[test]
+fn a_notify_whose_stdout_fails_records_failed_sends_not_ok() {
+    for (label, stdout) in [
+        ("/dev/full", dev_full as fn() -> std::process::Stdio),
+        ("closed pipe", closed_pipe),
+    ] {
+        let env = TestEnv::new();
+        probes(&env, api_down());
+        let (code, stderr) = run_with_stdout(env.tend(&["alerts", "notify"]), stdout());
+        assert_eq!(code, 1, "{label}: {stderr}");
+        assert!(
+            stderr.contains("stdout message not sent"),
+            "{label}: {stderr}"
+        );
+        let state = notified(&env);
+        assert_eq!(
+            state["alerts"]["probe:api:api_down"]["status"], "failed",
+            "{label}: {state}"
+        );
+        let rows = dispatched(&env);
+        assert_eq!(rows.len(), 1, "{label}");
+        assert_eq!(rows[0]["status"], "failed", "{label}");
+        assert!(rows[0]["error"].is_string(), "{label}: {}", rows[0]);
+    }
+}
+
+#[test]
+fn a_digest_whose_stdout_fails_keeps_its_queue() {
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        "[alerts]\ninfo_mode = \"digest\"\nroute = { critical = \"stdout\", warning = \"stdout\", info = \"stdout\" }\n",
+    );
+    probes(
+        &env,
+        json!({"cert": {"status": "warning", "issue_category": "cert_expiry", "severity": "info", "summary": "expires in 20 days"},
+               "backup": {"status": "warning", "issue_category": "backup_late", "severity": "info", "summary": "last backup 26h ago"},
+               "dns": {"status": "warning", "issue_category": "dns_slow", "severity": "info", "summary": "resolver 900 ms"}}),
+    );
+    env.tend(&["alerts", "notify"]).ok();
+    let queue = env.read("state/alerts.digest.jsonl");
+    assert_eq!(queue.lines().count(), 3);
+
+    for stdout in [dev_full(), closed_pipe()] {
+        let (code, stderr) = run_with_stdout(env.tend(&["alerts", "digest"]), stdout);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("stay queued"), "{stderr}");
+        assert_eq!(env.read("state/alerts.digest.jsonl"), queue);
+    }
+    let rows = dispatched(&env);
+    assert_eq!(rows.len(), 6);
+    assert!(rows.iter().all(|r| r["status"] == "failed"), "{rows:?}");
+
+    // A working stdout sends all three and empties the queue.
+    let out = env.tend(&["alerts", "digest"]).ok();
+    assert!(
+        out.stdout.contains("digest: sent 3 info alerts via stdout"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(env.read("state/alerts.digest.jsonl"), "");
+}

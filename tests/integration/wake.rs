@@ -407,6 +407,61 @@ fn a_run_killed_after_its_ledger_write_does_not_send_again() {
 }
 
 #[test]
+fn a_failing_audit_append_after_a_send_does_not_send_again() {
+    let mut env = stamped();
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    // The wake is in yesterday's segment; today's segment, where the rows of
+    // the send go, is a directory: every append fails after the send.
+    let yesterday = env.path("audit/2026-05-23.jsonl");
+    std::fs::create_dir_all(env.path("audit")).unwrap();
+    std::fs::write(
+        &yesterday,
+        format!(
+            "{}\n",
+            wake("w1", "2026-05-23T23:00:00Z", "api", "critical")
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(env.path(SEGMENT)).unwrap();
+    let first = env.tend(&["wake", "consume"]).output();
+    assert_ne!(first.code, 0, "{}", first.stderr);
+    assert_eq!(
+        first.stdout.matches("Probe alert").count(),
+        1,
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stderr.contains("will not be sent again"),
+        "{}",
+        first.stderr
+    );
+    let ledger: Value = serde_json::from_str(&env.read("state/wake.ledger.json")).unwrap();
+    assert!(ledger["entries"].get("w1").is_some(), "{ledger}");
+    // Every later run fails the same way, and sends nothing.
+    for _ in 0..2 {
+        let again = env.tend(&["wake", "consume"]).output();
+        assert_ne!(again.code, 0, "{}", again.stderr);
+        assert!(!again.stdout.contains("Probe alert"), "{}", again.stdout);
+    }
+    // The fault cleared, the run completes without sending again.
+    std::fs::remove_dir(env.path(SEGMENT)).unwrap();
+    let out = env.tend(&["wake", "consume", "-v"]).ok();
+    assert!(!out.stdout.contains("Probe alert"), "{}", out.stdout);
+    assert!(out.stdout.contains("already sent"), "{}", out.stdout);
+    // The rows of the send waited in the ledger and are in the log now, once.
+    let sent = env.audit_kind("notification.dispatched");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["details"]["ref"], "w1");
+    assert_eq!(env.audit_kind("probe.investigation_completed").len(), 1);
+    let ledger: Value = serde_json::from_str(&env.read("state/wake.ledger.json")).unwrap();
+    assert!(
+        ledger["entries"]["w1"].get("unrecorded").is_none(),
+        "{ledger}"
+    );
+}
+
+#[test]
 fn state_ahead_of_the_cursor_is_trusted() {
     let env = stamped();
     append(
