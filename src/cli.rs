@@ -366,7 +366,7 @@ pub enum SilenceCommand {
 pub struct SilenceAddArgs {
     /// KEY=VALUE with KEY one of id, category, severity, source (exact values; all must match)
     #[arg(long = "match", value_name = "KEY=VALUE", required = true, num_args = 1.., value_parser = parse_matcher)]
-    pub matchers: Vec<(crate::alerts::silence::MatchKey, String)>,
+    pub matchers: Vec<(MatchKeyArg, String)>,
 
     /// How long, e.g. 30m, 2h, 1d
     #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
@@ -399,8 +399,55 @@ pub struct SilenceExpireArgs {
     pub by: Option<String>,
 }
 
-fn parse_matcher(text: &str) -> Result<(crate::alerts::silence::MatchKey, String), String> {
-    crate::alerts::silence::parse_matcher(text)
+/// What a `--match` compares, as typed; the alerts handler converts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchKeyArg {
+    Id,
+    Category,
+    Severity,
+    Source,
+}
+
+impl MatchKeyArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchKeyArg::Id => "id",
+            MatchKeyArg::Category => "category",
+            MatchKeyArg::Severity => "severity",
+            MatchKeyArg::Source => "source",
+        }
+    }
+}
+
+impl std::str::FromStr for MatchKeyArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "id" => Ok(MatchKeyArg::Id),
+            "category" => Ok(MatchKeyArg::Category),
+            "severity" => Ok(MatchKeyArg::Severity),
+            "source" => Ok(MatchKeyArg::Source),
+            other => Err(format!(
+                "unknown key {other:?}: expected id, category, severity or source"
+            )),
+        }
+    }
+}
+
+/// `KEY=VALUE` of `--match`, checked (a severity is normalised).
+fn parse_matcher(text: &str) -> Result<(MatchKeyArg, String), String> {
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not KEY=VALUE (e.g. category=api_down)"))?;
+    let key: MatchKeyArg = key.trim().parse()?;
+    if value.is_empty() {
+        return Err(format!("{}= needs a value", key.as_str()));
+    }
+    if key == MatchKeyArg::Severity {
+        let severity: crate::severity::Severity = value.parse()?;
+        return Ok((key, severity.as_str().to_string()));
+    }
+    Ok((key, value.to_string()))
 }
 
 fn parse_duration(text: &str) -> Result<crate::config::Duration, String> {
@@ -442,5 +489,24 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn matchers_parse() {
+        assert_eq!(
+            parse_matcher("severity=CRITICAL").unwrap(),
+            (MatchKeyArg::Severity, "critical".into())
+        );
+        assert_eq!(
+            parse_matcher("id=probe:api:x=y").unwrap(),
+            (MatchKeyArg::Id, "probe:api:x=y".into())
+        );
+        assert_eq!(
+            parse_matcher(" source =alertmanager").unwrap(),
+            (MatchKeyArg::Source, "alertmanager".into())
+        );
+        for bad in ["category", "host=a", "severity=urgent", "id="] {
+            assert!(parse_matcher(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -194,6 +194,21 @@ impl Output {
     }
 }
 
+/// The stdout channel writes the message where the run's output goes.
+impl crate::channel::Sink for Output {
+    fn json_mode(&self) -> bool {
+        self.json
+    }
+
+    fn stdout(&mut self) -> &mut dyn Write {
+        &mut self.stdout
+    }
+
+    fn abandon_stdout(&mut self) {
+        Output::abandon_stdout(self);
+    }
+}
+
 /// What a handler reports back: its exit status (success, or partial failure)
 /// and its counts, which go into the run record and the JSON summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

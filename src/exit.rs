@@ -2,7 +2,8 @@
 //! chain to a code.
 
 use std::io;
-use std::path::PathBuf;
+
+use crate::store::state::StateCorrupt;
 
 /// Every exit code `tend` uses. Documented in `--help` and the man pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,19 +47,6 @@ Exit status:
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
-
-/// A state file that did not parse and was moved aside: exit 74.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "state file {} is unreadable ({reason}); moved it to {} — run `tend doctor` for how to recover",
-    path.display(),
-    quarantined.display()
-)]
-pub struct StateCorrupt {
-    pub path: PathBuf,
-    pub quarantined: PathBuf,
-    pub reason: String,
-}
 
 /// Maps an error chain to its exit code by looking for the typed errors the
 /// layers below raise (ripgrep's and xh's habit).

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod channel;
 pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod ctx;
 pub mod docs;
@@ -107,9 +108,9 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
 
     let outcome = match &cli.command {
         Command::Init(args) => init::run(&mut ctx, args)?,
-        Command::Config(ConfigCommand::Check) => config::cmd::check(&mut ctx)?,
-        Command::Config(ConfigCommand::Show) => config::cmd::show(&mut ctx)?,
-        Command::Audit(command) => audit::cmd::run(&mut ctx, command)?,
+        Command::Config(ConfigCommand::Check) => commands::config::check(&mut ctx)?,
+        Command::Config(ConfigCommand::Show) => commands::config::show(&mut ctx)?,
+        Command::Audit(command) => commands::audit::run(&mut ctx, command)?,
         Command::Alerts(command) => alerts::run(&mut ctx, command)?,
         Command::Status(args) => status::run(&mut ctx, args)?,
         Command::Wake(WakeCommand::Consume(args)) => wake::run(&mut ctx, args)?,

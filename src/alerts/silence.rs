@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -15,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::source::Alert;
-use crate::cli::{SilenceAddArgs, SilenceCommand, SilenceExpireArgs, SilenceListArgs};
+use crate::cli::{MatchKeyArg, SilenceAddArgs, SilenceCommand, SilenceExpireArgs, SilenceListArgs};
 use crate::clock::format_ts;
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::UsageError;
@@ -64,35 +63,15 @@ impl fmt::Display for MatchKey {
     }
 }
 
-impl FromStr for MatchKey {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "id" => Ok(MatchKey::Id),
-            "category" => Ok(MatchKey::Category),
-            "severity" => Ok(MatchKey::Severity),
-            "source" => Ok(MatchKey::Source),
-            other => Err(format!(
-                "unknown key {other:?}: expected id, category, severity or source"
-            )),
+impl From<MatchKeyArg> for MatchKey {
+    fn from(key: MatchKeyArg) -> Self {
+        match key {
+            MatchKeyArg::Id => MatchKey::Id,
+            MatchKeyArg::Category => MatchKey::Category,
+            MatchKeyArg::Severity => MatchKey::Severity,
+            MatchKeyArg::Source => MatchKey::Source,
         }
     }
-}
-
-/// `KEY=VALUE` of `--match`, checked.
-pub fn parse_matcher(text: &str) -> Result<(MatchKey, String), String> {
-    let (key, value) = text
-        .split_once('=')
-        .ok_or_else(|| format!("{text:?} is not KEY=VALUE (e.g. category=api_down)"))?;
-    let key: MatchKey = key.trim().parse()?;
-    if value.is_empty() {
-        return Err(format!("{key}= needs a value"));
-    }
-    if key == MatchKey::Severity {
-        let severity: crate::severity::Severity = value.parse()?;
-        return Ok((key, severity.as_str().to_string()));
-    }
-    Ok((key, value.to_string()))
 }
 
 /// One silence file.
@@ -225,7 +204,8 @@ pub fn run(ctx: &mut Ctx, command: &SilenceCommand) -> Result<Outcome> {
 fn add(ctx: &mut Ctx, args: &SilenceAddArgs) -> Result<Outcome> {
     let mut matchers = BTreeMap::new();
     for (key, value) in &args.matchers {
-        if let Some(previous) = matchers.insert(*key, value.clone())
+        let key = MatchKey::from(*key);
+        if let Some(previous) = matchers.insert(key, value.clone())
             && previous != *value
         {
             return Err(UsageError(format!(
@@ -484,18 +464,7 @@ mod tests {
     }
 
     #[test]
-    fn matchers_parse_and_ids_are_valid_and_stable() {
-        assert_eq!(
-            parse_matcher("severity=CRITICAL").unwrap(),
-            (MatchKey::Severity, "critical".into())
-        );
-        assert_eq!(
-            parse_matcher("id=probe:api:x=y").unwrap(),
-            (MatchKey::Id, "probe:api:x=y".into())
-        );
-        for bad in ["category", "host=a", "severity=urgent", "id="] {
-            assert!(parse_matcher(bad).is_err(), "{bad}");
-        }
+    fn ids_are_valid_and_stable() {
         let s = silence(&[(MatchKey::Category, "api_down")]);
         assert!(
             crate::store::status_dir::validate_id(&s.id).is_ok(),

@@ -4,8 +4,6 @@
 //! `tend` writes only kinds from the closed [`Kind`] vocabulary, so a typo is a
 //! compile error. Readers accept any kind.
 
-pub mod cmd;
-
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::ControlFlow;

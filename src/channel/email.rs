@@ -14,9 +14,8 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{SmtpTransport, Transport};
 
-use super::{Channel, Delivered, Message, SendError};
+use super::{Channel, Delivered, Message, SendError, Sink};
 use crate::config::{ChannelKind, Config, EmailTls};
-use crate::ctx::Output;
 
 pub struct EmailChannel {
     transport: SmtpTransport,
@@ -163,7 +162,7 @@ impl Channel for EmailChannel {
         ChannelKind::Email
     }
 
-    fn send(&mut self, message: &Message, _out: &mut Output) -> Result<Delivered, SendError> {
+    fn send(&mut self, message: &Message, _out: &mut dyn Sink) -> Result<Delivered, SendError> {
         let email = self.build(message)?;
         match self.transport.send(&email) {
             Ok(response) => Ok(Delivered {

@@ -7,8 +7,9 @@ pub mod slack;
 pub mod stdout;
 pub mod webhook;
 
+use std::io::Write;
+
 use crate::config::{ChannelKind, Config};
-use crate::ctx::Output;
 use crate::severity::Severity;
 
 /// A message for the operator.
@@ -39,11 +40,23 @@ pub struct SendError {
     pub message: String,
 }
 
+/// The run's standard output as the stdout channel needs it: where to write,
+/// and whether the run prints JSON Lines. The command context implements it;
+/// channels know nothing above them.
+pub trait Sink {
+    /// `--json`: every line on standard output is one JSON object.
+    fn json_mode(&self) -> bool;
+    fn stdout(&mut self) -> &mut dyn Write;
+    /// Gives up on standard output after a write to it failed, so the failure
+    /// is reported once, as a failed send.
+    fn abandon_stdout(&mut self);
+}
+
 /// A place messages can be sent.
 pub trait Channel {
     fn kind(&self) -> ChannelKind;
     /// Sends one message; `out` is where the stdout channel writes.
-    fn send(&mut self, message: &Message, out: &mut Output) -> Result<Delivered, SendError>;
+    fn send(&mut self, message: &Message, out: &mut dyn Sink) -> Result<Delivered, SendError>;
 }
 
 /// The name of a channel in `notification.dispatched` rows (SPEC §3:

@@ -7,9 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{CHAT_LIMIT, Channel, Delivered, Message, SendError, truncate};
+use super::{CHAT_LIMIT, Channel, Delivered, Message, SendError, Sink, truncate};
 use crate::config::{ChannelKind, Config, Secret};
-use crate::ctx::Output;
 use crate::http::{self, HttpFailure};
 
 pub struct SlackChannel {
@@ -75,7 +74,7 @@ impl Channel for SlackChannel {
         ChannelKind::Slack
     }
 
-    fn send(&mut self, message: &Message, _out: &mut Output) -> Result<Delivered, SendError> {
+    fn send(&mut self, message: &Message, _out: &mut dyn Sink) -> Result<Delivered, SendError> {
         let body = json!({
             "channel": self.user_id,
             "text": escape(&truncate(&message.text, CHAT_LIMIT)),

@@ -6,11 +6,12 @@
 //! standard output is a failed send, and nothing may record the message as
 //! sent before the flush returned.
 
+use std::io::{self, Write};
+
 use serde_json::json;
 
-use super::{Channel, Delivered, Message, SendError};
+use super::{Channel, Delivered, Message, SendError, Sink};
 use crate::config::ChannelKind;
-use crate::ctx::Output;
 
 pub struct StdoutChannel;
 
@@ -19,19 +20,22 @@ impl Channel for StdoutChannel {
         ChannelKind::Stdout
     }
 
-    fn send(&mut self, message: &Message, out: &mut Output) -> Result<Delivered, SendError> {
-        let result = if out.json {
-            out.json(&json!({"message": message.text, "severity": message.severity, "channel": "stdout"}))
+    fn send(&mut self, message: &Message, out: &mut dyn Sink) -> Result<Delivered, SendError> {
+        let result = if out.json_mode() {
+            let line =
+                json!({"message": message.text, "severity": message.severity, "channel": "stdout"});
+            write_json_line(out.stdout(), &line)
         } else {
-            out.data(format!("{}\n\n", message.text.trim_end()).as_bytes())
+            out.stdout()
+                .write_all(format!("{}\n\n", message.text.trim_end()).as_bytes())
         }
-        .and_then(|()| out.flush());
+        .and_then(|()| out.stdout().flush());
         if result.is_err() {
             out.abandon_stdout();
         }
         result.map(|_| Delivered::default()).map_err(|e| SendError {
             channel: ChannelKind::Stdout,
-            kind: if e.kind() == std::io::ErrorKind::BrokenPipe {
+            kind: if e.kind() == io::ErrorKind::BrokenPipe {
                 "broken_pipe".into()
             } else {
                 "io".into()
@@ -39,4 +43,9 @@ impl Channel for StdoutChannel {
             message: e.to_string(),
         })
     }
+}
+
+fn write_json_line(w: &mut dyn Write, value: &serde_json::Value) -> io::Result<()> {
+    serde_json::to_writer(&mut *w, value)?;
+    w.write_all(b"\n")
 }

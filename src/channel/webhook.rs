@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{CHAT_LIMIT, Channel, Delivered, Message, SendError, truncate};
+use super::{CHAT_LIMIT, Channel, Delivered, Message, SendError, Sink, truncate};
 use crate::config::{ChannelKind, Config, Secret};
-use crate::ctx::Output;
 use crate::http;
 
 pub struct WebhookChannel {
@@ -40,7 +39,7 @@ impl Channel for WebhookChannel {
         ChannelKind::Webhook
     }
 
-    fn send(&mut self, message: &Message, _out: &mut Output) -> Result<Delivered, SendError> {
+    fn send(&mut self, message: &Message, _out: &mut dyn Sink) -> Result<Delivered, SendError> {
         let body = json!({"text": truncate(&message.text, CHAT_LIMIT)}).to_string();
         let request = self
             .agent

@@ -6,7 +6,6 @@
 //! environment variable), its key and what was expected. Later commands use
 //! these structs and never parse configuration themselves.
 
-pub mod cmd;
 mod duration;
 pub mod secret;
 mod validate;

@@ -3,14 +3,26 @@
 
 use std::fs;
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{atomic, file};
-use crate::exit::StateCorrupt;
+
+/// A state file that did not parse and was moved aside: exit 74.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "state file {} is unreadable ({reason}); moved it to {} — run `tend doctor` for how to recover",
+    path.display(),
+    quarantined.display()
+)]
+pub struct StateCorrupt {
+    pub path: PathBuf,
+    pub quarantined: PathBuf,
+    pub reason: String,
+}
 
 /// Reads `path` as `T`. `Ok(None)` when the file does not exist. A file that
 /// exists but does not parse is moved into `quarantine_dir` (its bytes kept

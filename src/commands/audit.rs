@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{Item, Kind, Position, Row};
+use crate::audit::{Item, Kind, Position, Row, parse_head, segment_name};
 use crate::cli::{AuditCommand, AuditEmitArgs, AuditTailArgs, Count};
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::UsageError;
@@ -75,7 +75,7 @@ fn tail(ctx: &mut Ctx, args: &AuditTailArgs) -> Result<Outcome> {
     // Rows are in a segment of their day or later (writers stamp rows when they
     // append), so older segments can be passed over whole.
     let first_segment = since
-        .map(|t| super::segment_name(t - chrono::TimeDelta::days(1)))
+        .map(|t| segment_name(t - chrono::TimeDelta::days(1)))
         .unwrap_or_default();
     let mut printed = 0u64;
 
@@ -174,7 +174,7 @@ fn print_last(
             if line.iter().all(u8::is_ascii_whitespace) {
                 return Ok(ControlFlow::Continue(()));
             }
-            match super::parse_head(line) {
+            match parse_head(line) {
                 Ok((kind, ts)) => {
                     if (kinds.is_empty() || kinds.iter().any(|k| *k == kind)) && keep(ts, since) {
                         rows.push_front(line.to_vec());
