@@ -212,8 +212,8 @@ fn main() {
     }
 
     // No-op commands: the wake cursor sits at the end of the log.
-    let end = tend::store::cursor::end_of_log(&audit).unwrap();
-    let cursor = tend::store::cursor::Cursor::at(&audit, &end, "2026-05-24T12:00:00.000Z").unwrap();
+    let cursor =
+        tend::store::cursor::Cursor::stamp(&audit, "", "2026-05-24T12:00:00.000Z").unwrap();
     tend::store::atomic::write_json(&root.join("state/wake.cursor.json"), &cursor).unwrap();
     let tend_bin = env!("CARGO_BIN_EXE_tend");
     let runs = 50;

@@ -17,8 +17,8 @@ use crate::config::{DEFAULT_EXPECT, Duration};
 use crate::ctx::{Ctx, Outcome, RunRecord};
 use crate::probe::nagios::Status;
 use crate::probe::state::{ProbeState, ProbesState};
-use crate::store::cursor::Cursor;
-use crate::store::{lock, tail};
+use crate::store::cursor::{Cursor, Lag};
+use crate::store::lock;
 
 /// Whether a command is late, decided from its last run alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,14 +59,6 @@ struct CommandStatus {
     schedule: Schedule,
     #[serde(skip_serializing_if = "Option::is_none")]
     lock_holder: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct Lag {
-    segment: String,
-    offset: u64,
-    bytes: u64,
-    rows: u64,
 }
 
 pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
@@ -141,8 +133,11 @@ pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
         }
         if let Some(lag) = &lag {
             text.push_str(&format!(
-                "wake cursor: {} byte {}; {} rows ({} bytes) behind\n",
-                lag.segment, lag.offset, lag.rows, lag.bytes
+                "wake cursor: {} rows ({} bytes) behind in {} segment{}\n",
+                lag.rows,
+                lag.bytes,
+                lag.segments,
+                if lag.segments == 1 { "" } else { "s" }
             ));
         }
         for (lp, n) in &proposals {
@@ -323,57 +318,13 @@ fn holders(dir: &Path) -> Result<BTreeMap<String, String>> {
     Ok(held)
 }
 
-/// How far `wake consume` is behind the end of the log, once it has a cursor.
+/// How far `wake consume` is behind the end of the log, summed over
+/// segments, once it has a cursor.
 fn cursor_lag(ctx: &Ctx) -> Result<Option<Lag>> {
     let Some(cursor) = ctx.load_state::<Cursor>("wake.cursor.json")? else {
         return Ok(None);
     };
-    let dir = ctx.root.audit_dir();
-    let mut lag = Lag {
-        segment: cursor.segment.clone(),
-        offset: cursor.offset,
-        bytes: 0,
-        rows: 0,
-    };
-    for name in tail::segments(&dir)? {
-        if name < cursor.segment {
-            continue;
-        }
-        let from = if name == cursor.segment {
-            cursor.offset
-        } else {
-            0
-        };
-        let (bytes, rows) = count_from(&dir.join(&name), from)?;
-        lag.bytes += bytes;
-        lag.rows += rows;
-    }
-    Ok(Some(lag))
-}
-
-/// Bytes and complete lines of `path` after `offset`.
-fn count_from(path: &Path, offset: u64) -> Result<(u64, u64)> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut file = match fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((0, 0)),
-        Err(e) => return Err(e.into()),
-    };
-    let len = file.metadata()?.len();
-    if len <= offset {
-        return Ok((0, 0));
-    }
-    file.seek(SeekFrom::Start(offset))?;
-    let mut buf = vec![0u8; 1 << 20];
-    let mut rows = 0;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        rows += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
-    }
-    Ok((len - offset, rows))
+    Ok(Some(cursor.lag(&ctx.root.audit_dir())?))
 }
 
 /// Loop → number of pending proposals, for loops that have any.

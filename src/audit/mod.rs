@@ -17,6 +17,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::clock::format_ts;
+use crate::store::cursor::Cursor;
 pub use crate::store::tail::Position;
 use crate::store::{jsonl, tail};
 
@@ -313,7 +314,29 @@ impl Reader {
         F: FnMut(Item<'_>) -> Result<ControlFlow<()>>,
     {
         let kinds = &self.kinds;
-        self.scanner.scan(from, |event| match event {
+        self.scanner
+            .scan(from, |event| Self::item(kinds, event, &mut visit))
+    }
+
+    /// Visits rows (and skipped lines) of every segment from `cursor`'s
+    /// positions (SPEC §3 "Reading positions"); returns the position reached
+    /// in each segment where reading moved.
+    pub fn scan_cursor<F>(&mut self, cursor: &Cursor, mut visit: F) -> Result<Vec<Position>>
+    where
+        F: FnMut(Item<'_>) -> Result<ControlFlow<()>>,
+    {
+        let kinds = &self.kinds;
+        self.scanner.scan_each(
+            |segment| cursor.start_of(segment),
+            |event| Self::item(kinds, event, &mut visit),
+        )
+    }
+
+    fn item<F>(kinds: &[String], event: tail::Event<'_>, visit: &mut F) -> Result<ControlFlow<()>>
+    where
+        F: FnMut(Item<'_>) -> Result<ControlFlow<()>>,
+    {
+        match event {
             tail::Event::Torn {
                 segment,
                 offset,
@@ -353,7 +376,7 @@ impl Reader {
                     }),
                 }
             }
-        })
+        }
     }
 }
 

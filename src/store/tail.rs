@@ -168,6 +168,39 @@ impl Scanner {
         Ok(position)
     }
 
+    /// Visits the complete lines of every segment that `start_of` gives a
+    /// starting offset (`None`: passed over), each from there, segments in
+    /// name order, until the end of the log or until the visitor breaks. An
+    /// unterminated last line of today's (or a later) segment waits; the next
+    /// segment is read all the same. Returns the position reached in every
+    /// segment where reading moved.
+    pub fn scan_each<F>(
+        &mut self,
+        start_of: impl Fn(&str) -> Option<u64>,
+        mut visit: F,
+    ) -> anyhow::Result<Vec<Position>>
+    where
+        F: FnMut(Event<'_>) -> anyhow::Result<ControlFlow<()>>,
+    {
+        let mut reached = Vec::new();
+        for name in segments(&self.dir)? {
+            let Some(start) = start_of(&name) else {
+                continue;
+            };
+            let (offset, flow, _waiting) = self.scan_segment(&name, start, &mut visit)?;
+            if offset != start {
+                reached.push(Position {
+                    segment: name,
+                    offset,
+                });
+            }
+            if flow.is_break() {
+                break;
+            }
+        }
+        Ok(reached)
+    }
+
     /// Returns (offset reached, flow, whether an unterminated line is waiting).
     fn scan_segment<F>(
         &mut self,

@@ -115,7 +115,7 @@ pub fn run(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
 enum Start {
     /// No cursor yet: stamp the end of the log, replay nothing.
     Stamp,
-    From(Position),
+    From(Cursor),
 }
 
 fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
@@ -128,14 +128,17 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
 
     let (start, wake_state) = if replay {
         // A replay decides afresh, so the same rows give the same answers.
-        let from = match args.since {
-            Some(since) => Position {
-                segment: segment_name(since - TimeDelta::days(1)),
-                offset: 0,
-            },
-            None => Position::default(),
-        };
-        (Start::From(from), WakeState::default())
+        // Rows are in a segment of their day or later: `--since` starts with
+        // the segment of the day before it.
+        let done_before = args
+            .since
+            .and_then(|since| since.checked_sub_signed(TimeDelta::days(1)))
+            .map(segment_name)
+            .unwrap_or_default();
+        (
+            Start::From(Cursor::from_start(&done_before, &format_ts(now))),
+            WakeState::default(),
+        )
     } else {
         let state = saved_state.unwrap_or_default();
         let chosen = match (saved_cursor, state.cursor.clone()) {
@@ -143,42 +146,35 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
             (Some(c), None) => Some(c),
             (None, Some(s)) => Some(s),
             (Some(c), Some(s)) => {
-                if s.position() < c.position() {
+                // The state is saved first: when it differs, a run was killed
+                // between the two writes and the state's positions are the truth.
+                if c.covers(&s) && !s.covers(&c) {
                     ctx.out.warn(&format!(
                         "state/{DEBOUNCE_FILE} is behind state/{CURSOR_FILE}; going on from the cursor"
                     ));
+                    Some(c)
+                } else {
+                    Some(s)
                 }
-                // The state is saved first: when it is ahead, a run was killed
-                // between the two writes and the state's position is the truth.
-                Some(if s.position() > c.position() { s } else { c })
             }
         };
         match chosen {
             None => (Start::Stamp, state),
-            Some(c) => {
-                let from = match c.check(&dir).with_context(|| {
+            Some(mut c) => {
+                let found = c.verify(&dir).with_context(|| {
                     format!("cannot check the wake cursor against {}", dir.display())
-                })? {
-                    Check::Valid => c.position(),
-                    Check::SegmentMissing => {
-                        ctx.out.note(&format!(
-                            "audit/{} is gone; going on with the next segment",
-                            c.segment
-                        ));
-                        c.position()
+                })?;
+                for check in found {
+                    match check {
+                        Check::SegmentMissing(segment) => ctx.out.note(&format!(
+                            "audit/{segment} is gone; its reading position is dropped"
+                        )),
+                        Check::Rewritten { segment, reason } => ctx.out.warn(&format!(
+                            "audit segment rewritten ({reason}); re-reading audit/{segment} from its start (wakes already sent are not sent again)"
+                        )),
                     }
-                    Check::Rewritten(reason) => {
-                        ctx.out.warn(&format!(
-                            "audit segment rewritten ({reason}); re-reading audit/{} from its start (wakes already sent are not sent again)",
-                            c.segment
-                        ));
-                        Position {
-                            segment: c.segment.clone(),
-                            offset: 0,
-                        }
-                    }
-                };
-                (Start::From(from), state)
+                }
+                (Start::From(c), state)
             }
         }
     };
@@ -186,10 +182,11 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     let from = match start {
         Start::Stamp => {
             if !ctx.dry_run {
-                let end = stamp(ctx, wake_state)?;
+                let stamped = stamp(ctx, wake_state)?;
                 ctx.out.note(&format!(
-                    "first run: the wake cursor starts at the end of the log (audit/{} byte {}); nothing is replayed",
-                    end.segment, end.offset
+                    "first run: the wake cursor starts at the end of the log ({} segment{}); nothing is replayed",
+                    stamped.segments.len(),
+                    if stamped.segments.len() == 1 { "" } else { "s" }
                 ));
             }
             let mut outcome = Outcome::default();
@@ -233,14 +230,20 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         warned: BTreeSet::new(),
         outcome: Outcome::default(),
         changed: replay,
-        committed: None,
+        progress: from.clone(),
+        committed: from.clone(),
         ctx,
     };
     let mut reader = consumer.ctx.audit().reader(&KINDS.map(String::from), now);
-    let end = reader.scan(&from, |item| consumer.visit(item))?;
-    let moved = consumer.committed.as_ref().unwrap_or(&from) != &end;
+    let reached = reader.scan_cursor(&from, |item| consumer.visit(item))?;
+    consumer.advance(&reached)?;
+    consumer
+        .progress
+        .prune(&cursor::horizon(now, cursor::HORIZON_DAYS));
+    let moved = consumer.progress.segments != consumer.committed.segments
+        || consumer.progress.done_before != consumer.committed.done_before;
     if moved || consumer.changed || !consumer.pending.is_empty() {
-        consumer.commit(&end)?;
+        consumer.save()?;
     }
     consumer.finish()
 }
@@ -270,18 +273,21 @@ fn record_unrecorded(ctx: &mut Ctx, ledger: &mut WakeLedger) -> Result<()> {
 /// Stamps the wake cursor (and the debounce state's position) at the end of
 /// the log, so that `wake consume` reads only what comes after: what its first
 /// run does, and what `tend init` can do so that the first wakes of a new root
-/// are not passed over. Returns the position.
-pub fn stamp(ctx: &Ctx, state: WakeState) -> Result<Position> {
+/// are not passed over. Returns the cursor.
+pub fn stamp(ctx: &Ctx, state: WakeState) -> Result<Cursor> {
     let dir = ctx.root.audit_dir();
-    let end = cursor::end_of_log(&dir)?;
-    let at = Cursor::at(&dir, &end, &format_ts(ctx.now()))?;
+    let at = Cursor::stamp(
+        &dir,
+        &cursor::horizon(ctx.now(), cursor::HORIZON_DAYS),
+        &format_ts(ctx.now()),
+    )?;
     let state = WakeState {
         cursor: Some(at.clone()),
         ..state
     };
     state::save(&ctx.root.state_file(DEBOUNCE_FILE), &state)?;
     state::save(&ctx.root.state_file(CURSOR_FILE), &at)?;
-    Ok(end)
+    Ok(at)
 }
 
 struct Consumer<'c> {
@@ -310,8 +316,10 @@ struct Consumer<'c> {
     outcome: Outcome,
     /// Whether the state changed since the last commit.
     changed: bool,
-    /// The position of the last commit of this run.
-    committed: Option<Position>,
+    /// How far reading has gone (saved with each commit).
+    progress: Cursor,
+    /// What the last commit saved (or the start).
+    committed: Cursor,
 }
 
 /// What a sent (or skipped) message did, for the item line.
@@ -1036,9 +1044,26 @@ impl Consumer<'_> {
         self.report(&line, &item)
     }
 
-    /// Writes the pending rows, then the debounce state at `position`, then
-    /// the cursor (in that order: see the module comment).
+    /// Moves the reading positions to `reached` (each the position after the
+    /// last line consumed in its segment).
+    fn advance(&mut self, reached: &[Position]) -> Result<()> {
+        for position in reached {
+            self.progress
+                .advance(&self.dir, position)
+                .with_context(|| format!("cannot read audit/{}", position.segment))?;
+        }
+        Ok(())
+    }
+
+    /// Commits with reading at `position`: see [`Consumer::save`].
     fn commit(&mut self, position: &Position) -> Result<()> {
+        self.advance(std::slice::from_ref(position))?;
+        self.save()
+    }
+
+    /// Writes the pending rows, then the debounce state with the reading
+    /// positions, then the cursor (in that order: see the module comment).
+    fn save(&mut self) -> Result<()> {
         if self.ctx.dry_run {
             self.pending.clear();
             return Ok(());
@@ -1047,8 +1072,8 @@ impl Consumer<'_> {
             let batch = std::mem::take(&mut self.pending);
             self.ctx.audit().append(&batch, self.now)?;
         }
-        let at = Cursor::at(&self.dir, position, &format_ts(self.now))
-            .with_context(|| format!("cannot read audit/{}", position.segment))?;
+        let mut at = self.progress.clone();
+        at.updated_at = format_ts(self.now);
         if let Some(latest) = self.latest_event {
             // Forget what can no longer change a decision (with a day's slack
             // for rows from other hosts that arrive late).
@@ -1080,7 +1105,7 @@ impl Consumer<'_> {
         state::save(&self.ctx.root.state_file(DEBOUNCE_FILE), &state)?;
         state::save(&self.ctx.root.state_file(CURSOR_FILE), &at)?;
         self.changed = false;
-        self.committed = Some(position.clone());
+        self.committed = at;
         Ok(())
     }
 

@@ -104,7 +104,7 @@ fn status_shows_cursor_lag_and_pending_proposals() {
     let out = env.tend(&["status"]).ok();
     assert!(
         out.stdout
-            .contains("wake cursor: 2026-05-23.jsonl byte 8; 2 rows (16 bytes) behind"),
+            .contains("wake cursor: 2 rows (16 bytes) behind in 2 segments"),
         "{}",
         out.stdout
     );

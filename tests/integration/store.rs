@@ -493,3 +493,197 @@ fn links_and_directories_in_place_of_files_are_refused_with_exit_74() {
     );
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep\n");
 }
+
+/// A `probe.wake_requested` row for `probe`, critical.
+fn wake_row(id: &str, ts: &str, probe: &str) -> String {
+    serde_json::json!({
+        "id": id, "ts": ts, "kind": "probe.wake_requested",
+        "details": {"probe": probe, "issue_category": "down", "severity": "critical",
+                    "summary": format!("{probe} is down")}
+    })
+    .to_string()
+        + "\n"
+}
+
+fn append_to(env: &TestEnv, segment: &str, text: &str) {
+    use std::io::Write;
+    let path = env.path(&format!("audit/{segment}"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+}
+
+/// The wake ids messages were sent for, in order (segments in name order;
+/// torn or malformed lines passed over).
+fn dispatched(env: &TestEnv) -> Vec<String> {
+    let mut names: Vec<_> = std::fs::read_dir(env.path("audit"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .flat_map(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter(|r| r["kind"] == "notification.dispatched")
+                .map(|r| r["details"]["ref"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The wake cursor's lag in rows, from `tend status --json`.
+fn lag_rows(env: &TestEnv) -> u64 {
+    let out = env.tend(&["status", "--json"]).ok();
+    out.json_lines()
+        .iter()
+        .find_map(|v| v.get("wake_cursor").and_then(|l| l["rows"].as_u64()))
+        .unwrap_or_else(|| panic!("no wake_cursor lag in {}", out.stdout))
+}
+
+fn wake_env() -> TestEnv {
+    let mut env = TestEnv::new();
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    env.tend(&["wake", "consume"]).ok();
+    env
+}
+
+#[test]
+fn a_future_dated_segment_does_not_hide_todays_rows() {
+    let env = wake_env();
+    // A drill with --now wrote into next month's segment.
+    append_to(
+        &env,
+        "2026-06-30.jsonl",
+        &wake_row("w-drill", "2026-06-30T00:00:00Z", "drill"),
+    );
+    env.tend(&["wake", "consume"]).ok();
+    assert_eq!(dispatched(&env), ["w-drill"]);
+    // Today's rows come after: still read.
+    append_to(
+        &env,
+        "2026-05-24.jsonl",
+        &wake_row("w-today", "2026-05-24T07:59:00Z", "api"),
+    );
+    // status counts it (and wake consume's own rows of the first run).
+    let behind = lag_rows(&env);
+    assert!(behind >= 1, "status must count the row behind");
+    env.tend(&["wake", "consume"]).ok();
+    assert_eq!(dispatched(&env), ["w-drill", "w-today"]);
+}
+
+#[test]
+fn a_late_row_in_yesterdays_segment_is_read() {
+    let env = TestEnv::new();
+    append_to(
+        &env,
+        "2026-05-23.jsonl",
+        &wake_row("w-old", "2026-05-23T23:00:00Z", "old"),
+    );
+    append_to(
+        &env,
+        "2026-05-24.jsonl",
+        &wake_row("w-now", "2026-05-24T07:00:00Z", "now"),
+    );
+    let mut env = env;
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    env.tend(&["wake", "consume"]).ok();
+    assert!(dispatched(&env).is_empty(), "the first run replays nothing");
+    // A batching writer's late row lands in yesterday's segment.
+    append_to(
+        &env,
+        "2026-05-23.jsonl",
+        &wake_row("w-late", "2026-05-23T23:59:59Z", "late"),
+    );
+    env.tend(&["wake", "consume"]).ok();
+    assert_eq!(dispatched(&env), ["w-late"]);
+}
+
+#[test]
+fn a_single_position_cursor_is_migrated_in_place() {
+    let mut env = TestEnv::new();
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    let first = wake_row("w-1", "2026-05-24T07:00:00Z", "one");
+    append_to(&env, "2026-05-24.jsonl", &first);
+    // Written by the earlier version: consumed up to the end of w-1 (the
+    // hash is FNV-1a 64 of that line), with no debounce state.
+    let hash = {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in first.trim_end().bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        format!("{h:016x}")
+    };
+    env.write(
+        "state/wake.cursor.json",
+        format!(
+            r#"{{"segment":"2026-05-24.jsonl","offset":{},"last_line_hash":"{hash}","updated_at":"2026-05-24T07:00:00.000Z"}}"#,
+            first.len()
+        ),
+    );
+    append_to(
+        &env,
+        "2026-05-24.jsonl",
+        &wake_row("w-2", "2026-05-24T07:30:00Z", "two"),
+    );
+    let out = env.tend(&["wake", "consume"]).ok();
+    assert!(!out.stderr.contains("rewritten"), "{}", out.stderr);
+    assert_eq!(dispatched(&env), ["w-2"]);
+    let cursor: serde_json::Value =
+        serde_json::from_str(&env.read("state/wake.cursor.json")).unwrap();
+    assert!(
+        cursor["segments"]["2026-05-24.jsonl"]["offset"].is_u64(),
+        "{cursor}"
+    );
+    assert!(cursor.get("segment").is_none(), "{cursor}");
+}
+
+#[test]
+fn a_torn_line_in_an_earlier_segment_is_reported_once() {
+    let mut env = TestEnv::new();
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    env.tend(&["wake", "consume"]).ok();
+    // Yesterday's writer died mid-line; the line is never completed.
+    append_to(
+        &env,
+        "2026-05-23.jsonl",
+        &wake_row("w-y", "2026-05-23T22:00:00Z", "y"),
+    );
+    append_to(
+        &env,
+        "2026-05-23.jsonl",
+        "{\"id\":\"w-torn\",\"ts\":\"2026-05-23T23:",
+    );
+    let first = env.tend(&["wake", "consume"]).output();
+    assert!(
+        first.stderr.contains("audit/2026-05-23.jsonl") && first.stderr.contains("torn"),
+        "{}",
+        first.stderr
+    );
+    assert_eq!(dispatched(&env), ["w-y"]);
+    for _ in 0..2 {
+        let again = env.tend(&["wake", "consume"]).ok();
+        assert!(
+            !again.stderr.contains("torn"),
+            "reported twice: {}",
+            again.stderr
+        );
+    }
+    // A row appended after it is still read.
+    append_to(
+        &env,
+        "2026-05-23.jsonl",
+        &format!("\n{}", wake_row("w-after", "2026-05-23T23:30:00Z", "after")),
+    );
+    env.tend(&["wake", "consume"]).ok();
+    assert_eq!(dispatched(&env), ["w-y", "w-after"]);
+}

@@ -121,9 +121,10 @@ fn first_run_stamps_the_end_and_replays_nothing() {
     let out = consume(&env);
     assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
     let cursor: Value = serde_json::from_str(&env.read("state/wake.cursor.json")).unwrap();
-    assert_eq!(cursor["segment"], "2026-05-24.jsonl");
     assert_eq!(
-        cursor["offset"].as_u64().unwrap(),
+        cursor["segments"]["2026-05-24.jsonl"]["offset"]
+            .as_u64()
+            .unwrap(),
         std::fs::metadata(env.path(SEGMENT)).unwrap().len()
     );
     assert!(env.audit_kind("probe.wake_debounced").is_empty());
