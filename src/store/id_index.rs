@@ -35,8 +35,8 @@ const MAGIC: &[u8; 8] = b"TENDIDX1";
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Covered {
     offset: u64,
-    /// Hash of the line ending at `offset`; empty at offset 0 or after a torn
-    /// final line that was passed over.
+    /// Hash of the line ending at `offset` (a torn final line passed over
+    /// included), as the audit cursor keeps it; empty at offset 0.
     last_line_hash: String,
 }
 
@@ -188,16 +188,10 @@ impl IdIndex {
             if len < covered.offset {
                 return Ok(Some(format!("{} was cut shorter", path.display())));
             }
-            // An empty hash past offset 0: the segment ended in a torn line
-            // that was passed over; only its length can be checked.
-            if covered.offset > 0 && !covered.last_line_hash.is_empty() {
-                match line_hash_before(&path, covered.offset) {
-                    Ok(hash) if hash == covered.last_line_hash => {}
-                    Ok(_) => return Ok(Some(format!("{} was rewritten", path.display()))),
-                    Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                        return Ok(Some(format!("{} was rewritten", path.display())));
-                    }
-                    Err(e) => return Err(e),
+            if covered.offset > 0 {
+                let (hash, _torn) = line_hash_before(&path, covered.offset)?;
+                if hash != covered.last_line_hash {
+                    return Ok(Some(format!("{} was rewritten", path.display())));
                 }
             }
         }
@@ -279,14 +273,7 @@ impl IdIndex {
                 self.dirty = true;
             }
             if reached != from {
-                let last_line_hash =
-                    line_hash_before(&self.dir.join(&name), reached).or_else(|e| {
-                        match e.kind() {
-                            // A torn line passed over does not end in '\n'.
-                            io::ErrorKind::InvalidData => Ok(String::new()),
-                            _ => Err(e),
-                        }
-                    })?;
+                let (last_line_hash, _torn) = line_hash_before(&self.dir.join(&name), reached)?;
                 self.covered.insert(
                     name.clone(),
                     Covered {
