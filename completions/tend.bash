@@ -28,6 +28,9 @@ _tend() {
             tend,doctor)
                 cmd="tend__subcmd__doctor"
                 ;;
+            tend,gc)
+                cmd="tend__subcmd__gc"
+                ;;
             tend,generate)
                 cmd="tend__subcmd__generate"
                 ;;
@@ -154,6 +157,24 @@ _tend() {
             tend__subcmd__config__subcmd__help,show)
                 cmd="tend__subcmd__config__subcmd__help__subcmd__show"
                 ;;
+            tend__subcmd__gc,audit)
+                cmd="tend__subcmd__gc__subcmd__audit"
+                ;;
+            tend__subcmd__gc,checkpoints)
+                cmd="tend__subcmd__gc__subcmd__checkpoints"
+                ;;
+            tend__subcmd__gc,help)
+                cmd="tend__subcmd__gc__subcmd__help"
+                ;;
+            tend__subcmd__gc__subcmd__help,audit)
+                cmd="tend__subcmd__gc__subcmd__help__subcmd__audit"
+                ;;
+            tend__subcmd__gc__subcmd__help,checkpoints)
+                cmd="tend__subcmd__gc__subcmd__help__subcmd__checkpoints"
+                ;;
+            tend__subcmd__gc__subcmd__help,help)
+                cmd="tend__subcmd__gc__subcmd__help__subcmd__help"
+                ;;
             tend__subcmd__generate,completions)
                 cmd="tend__subcmd__generate__subcmd__completions"
                 ;;
@@ -183,6 +204,9 @@ _tend() {
                 ;;
             tend__subcmd__help,doctor)
                 cmd="tend__subcmd__help__subcmd__doctor"
+                ;;
+            tend__subcmd__help,gc)
+                cmd="tend__subcmd__help__subcmd__gc"
                 ;;
             tend__subcmd__help,generate)
                 cmd="tend__subcmd__help__subcmd__generate"
@@ -241,6 +265,12 @@ _tend() {
             tend__subcmd__help__subcmd__config,show)
                 cmd="tend__subcmd__help__subcmd__config__subcmd__show"
                 ;;
+            tend__subcmd__help__subcmd__gc,audit)
+                cmd="tend__subcmd__help__subcmd__gc__subcmd__audit"
+                ;;
+            tend__subcmd__help__subcmd__gc,checkpoints)
+                cmd="tend__subcmd__help__subcmd__gc__subcmd__checkpoints"
+                ;;
             tend__subcmd__help__subcmd__generate,completions)
                 cmd="tend__subcmd__help__subcmd__generate__subcmd__completions"
                 ;;
@@ -284,7 +314,7 @@ _tend() {
 
     case "${cmd}" in
         tend)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init probe wake alerts tick status doctor config audit generate help"
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init probe wake alerts gc tick status doctor config audit generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1107,6 +1137,152 @@ _tend() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tend__subcmd__gc)
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version checkpoints audit help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__gc__subcmd__audit)
+            opts="-q -v -h -V --keep-days --force --root --config --now --json --dry-run --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --keep-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__gc__subcmd__checkpoints)
+            opts="-q -v -h -V --allow-empty --min-age --max-deletions --vacuum --root --config --now --json --dry-run --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --min-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-deletions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__gc__subcmd__help)
+            opts="checkpoints audit help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__gc__subcmd__help__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__gc__subcmd__help__subcmd__checkpoints)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__gc__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tend__subcmd__generate)
             opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1246,7 +1422,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__help)
-            opts="init probe wake alerts tick status doctor config audit generate help"
+            opts="init probe wake alerts gc tick status doctor config audit generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1472,6 +1648,48 @@ _tend() {
         tend__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__gc)
+            opts="checkpoints audit"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__gc__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__gc__subcmd__checkpoints)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

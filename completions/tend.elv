@@ -35,6 +35,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
             cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+            cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
             cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
             cand doctor 'Check the root and explain how to recover from what is found'
@@ -339,6 +340,71 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;alerts;help;help'= {
         }
+        &'tend;gc'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand checkpoints 'Delete checkpoint threads whose session is gone ([gc.checkpoints])'
+            cand audit 'Remove audit segments older than --keep-days (by their file date)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;gc;checkpoints'= {
+            cand --min-age 'Keep a gone session touched more recently than this [default: [gc.checkpoints] min_age, 1h]'
+            cand --max-deletions 'Delete at most N threads this run [default: [gc.checkpoints] max_deletions, 1000]'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --allow-empty 'Delete even when the sessions source returned no session at all'
+            cand --vacuum 'Reclaim the space of deleted threads afterwards (SQLite VACUUM; Postgres VACUUM)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;gc;audit'= {
+            cand --keep-days 'Keep the segments of the last N days (by file date, UTC)'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --force 'Allow a --keep-days shorter than the longest promote window'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;gc;help'= {
+            cand checkpoints 'Delete checkpoint threads whose session is gone ([gc.checkpoints])'
+            cand audit 'Remove audit segments older than --keep-days (by their file date)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;gc;help;checkpoints'= {
+        }
+        &'tend;gc;help;audit'= {
+        }
+        &'tend;gc;help;help'= {
+        }
         &'tend;tick'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
@@ -576,6 +642,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
             cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+            cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
             cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
             cand doctor 'Check the root and explain how to recover from what is found'
@@ -621,6 +688,14 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;help;alerts;silence;list'= {
         }
         &'tend;help;alerts;silence;expire'= {
+        }
+        &'tend;help;gc'= {
+            cand checkpoints 'Delete checkpoint threads whose session is gone ([gc.checkpoints])'
+            cand audit 'Remove audit segments older than --keep-days (by their file date)'
+        }
+        &'tend;help;gc;checkpoints'= {
+        }
+        &'tend;help;gc;audit'= {
         }
         &'tend;help;tick'= {
         }

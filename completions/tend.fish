@@ -37,6 +37,7 @@ complete -c tend -n "__fish_tend_needs_command" -f -a "init" -d 'Create the stat
 complete -c tend -n "__fish_tend_needs_command" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
 complete -c tend -n "__fish_tend_needs_command" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
 complete -c tend -n "__fish_tend_needs_command" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+complete -c tend -n "__fish_tend_needs_command" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
 complete -c tend -n "__fish_tend_needs_command" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
 complete -c tend -n "__fish_tend_needs_command" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
@@ -177,6 +178,45 @@ complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcom
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from help" -f -a "test" -d 'Send a clearly labelled test message through the real channel'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from help" -f -a "silence" -d 'Mute matching alerts for a while'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -f -a "checkpoints" -d 'Delete checkpoint threads whose session is gone ([gc.checkpoints])'
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -f -a "audit" -d 'Remove audit segments older than --keep-days (by their file date)'
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l min-age -d 'Keep a gone session touched more recently than this [default: [gc.checkpoints] min_age, 1h]' -r
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l max-deletions -d 'Delete at most N threads this run [default: [gc.checkpoints] max_deletions, 1000]' -r
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l allow-empty -d 'Delete even when the sessions source returned no session at all'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l vacuum -d 'Reclaim the space of deleted threads afterwards (SQLite VACUUM; Postgres VACUUM)'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l keep-days -d 'Keep the segments of the last N days (by file date, UTC)' -r
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l force -d 'Allow a --keep-days shorter than the longest promote window'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "checkpoints" -d 'Delete checkpoint threads whose session is gone ([gc.checkpoints])'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "audit" -d 'Remove audit segments older than --keep-days (by their file date)'
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand tick" -l root -d 'State root directory' -r -F
 complete -c tend -n "__fish_tend_using_subcommand tick" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand tick" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
@@ -311,17 +351,18 @@ complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subc
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write one man page per subcommand into DIR'
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "config" -d 'Check or show the configuration'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "audit" -d 'Append to or read the audit log'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts tick status doctor config audit generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts gc tick status doctor config audit generate help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts gc tick status doctor config audit generate help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts gc tick status doctor config audit generate help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts gc tick status doctor config audit generate help" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts gc tick status doctor config audit generate help" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts gc tick status doctor config audit generate help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts gc tick status doctor config audit generate help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts gc tick status doctor config audit generate help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts gc tick status doctor config audit generate help" -f -a "config" -d 'Check or show the configuration'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts gc tick status doctor config audit generate help" -f -a "audit" -d 'Append to or read the audit log'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts gc tick status doctor config audit generate help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts gc tick status doctor config audit generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from probe" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from wake" -f -a "consume" -d 'Debounce new wake requests, investigate each one due, message the operator'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "notify" -d 'Notify newly firing alerts (the cron line, every few minutes)'
@@ -329,6 +370,8 @@ complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcomma
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "digest" -d 'Send the info alerts queued by info_mode = "digest" as one message (daily cron line)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "test" -d 'Send a clearly labelled test message through the real channel'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "silence" -d 'Mute matching alerts for a while'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from gc" -f -a "checkpoints" -d 'Delete checkpoint threads whose session is gone ([gc.checkpoints])'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from gc" -f -a "audit" -d 'Remove audit segments older than --keep-days (by their file date)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration, secrets redacted'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "emit" -d 'Append one validated row to today\'s segment'

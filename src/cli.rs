@@ -91,6 +91,15 @@ pub enum Command {
     #[command(subcommand)]
     Alerts(AlertsCommand),
 
+    /// Remove orphaned agent checkpoints and old audit segments, safely
+    ///
+    /// `gc checkpoints` deletes the checkpoint threads of sessions that are
+    /// gone (directory, LangGraph SQLite or LangGraph Postgres store);
+    /// `gc audit` removes audit segments older than --keep-days. Both refuse
+    /// when unsure, and --dry-run shows what would go and why the rest stays.
+    #[command(subcommand)]
+    Gc(GcCommand),
+
     /// Run every loop once, in order (one crontab line for all of them)
     ///
     /// Runs `probe run` (and the loops later versions add) through the same
@@ -453,6 +462,60 @@ fn parse_matcher(text: &str) -> Result<(MatchKeyArg, String), String> {
 fn parse_duration(text: &str) -> Result<crate::config::Duration, String> {
     text.parse()
         .map_err(|e: crate::config::ParseDurationError| e.to_string())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GcCommand {
+    /// Delete checkpoint threads whose session is gone ([gc.checkpoints])
+    ///
+    /// A thread's session is its id without trailing `:retry-N` suffixes;
+    /// the thread is an orphan when that session is not active in the
+    /// sessions source (missing, in a terminal status, or marked deleted).
+    /// An orphaned session goes only when none of its threads was touched
+    /// within --min-age, at most --max-deletions threads per run, each thread
+    /// whole or not at all, each removal written to the audit log
+    /// (gc.checkpoint_removed). Nothing is deleted when the source failed or
+    /// returned no session. A thread locked by a writer is left for the next
+    /// run (exit 1). Use --dry-run first: it lists every thread that would go
+    /// and why each other one is kept.
+    Checkpoints(GcCheckpointsArgs),
+    /// Remove audit segments older than --keep-days (by their file date)
+    ///
+    /// Never removes today's or yesterday's segment, nor one the wake cursor
+    /// has not finished reading; refuses a --keep-days shorter than the
+    /// longest promote window unless --force. Each removal is written to the
+    /// audit log (gc.audit_removed).
+    Audit(GcAuditArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct GcCheckpointsArgs {
+    /// Delete even when the sessions source returned no session at all
+    #[arg(long)]
+    pub allow_empty: bool,
+
+    /// Keep a gone session touched more recently than this [default: [gc.checkpoints] min_age, 1h]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub min_age: Option<crate::config::Duration>,
+
+    /// Delete at most N threads this run [default: [gc.checkpoints] max_deletions, 1000]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub max_deletions: Option<u64>,
+
+    /// Reclaim the space of deleted threads afterwards (SQLite VACUUM; Postgres VACUUM)
+    #[arg(long)]
+    pub vacuum: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GcAuditArgs {
+    /// Keep the segments of the last N days (by file date, UTC)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=36_500))]
+    pub keep_days: u32,
+
+    /// Allow a --keep-days shorter than the longest promote window
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,6 +17,7 @@ pub mod docs;
 pub mod doctor;
 pub mod engine;
 pub mod exit;
+pub mod gc;
 pub mod http;
 pub mod init;
 pub mod probe;
@@ -117,6 +118,7 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env)?,
         Command::Probe(command) => probe::run(&mut ctx, command)?,
         Command::Tick(args) => tick::run(&mut ctx, args)?,
+        Command::Gc(command) => gc::run(&mut ctx, command)?,
         Command::Generate(_) => unreachable!("handled above"),
     };
     ctx.out.flush()?;

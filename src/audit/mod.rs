@@ -78,7 +78,8 @@ kinds! {
     PromotionRejected = "promotion.rejected", written_by: "promote", requires: ["proposal_id", "loop"];
     PromotionExpired = "promotion.expired", written_by: "promote", requires: ["proposal_id", "loop"];
     WatcherFlagged = "watcher.flagged", written_by: "watchers tick", requires: ["watcher", "entity_id", "decision_id"];
-    GcCheckpointRemoved = "gc.checkpoint_removed", written_by: "gc checkpoints", requires: ["thread_id"];
+    GcCheckpointRemoved = "gc.checkpoint_removed", written_by: "gc checkpoints", requires: ["thread_id", "base_session_id", "bytes", "store"];
+    GcAuditRemoved = "gc.audit_removed", written_by: "gc audit", requires: ["segment", "bytes", "rows"];
     ReasoningToolCalled = "reasoning.tool_called", written_by: "the platform", requires: ["route", "tool_name"];
 }
 

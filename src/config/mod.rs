@@ -67,6 +67,8 @@ pub struct Secrets {
     pub smtp_username: Option<Secret>,
     pub smtp_password: Option<Secret>,
     pub engine_api_key: Option<Secret>,
+    /// The Postgres connection string of `[gc.checkpoints] store`.
+    pub checkpoints_dsn: Option<Secret>,
 }
 
 impl Secrets {
@@ -81,6 +83,7 @@ impl Secrets {
             &self.smtp_username,
             &self.smtp_password,
             &self.engine_api_key,
+            &self.checkpoints_dsn,
         ]
         .into_iter()
         .flatten()
@@ -635,6 +638,12 @@ pub struct GcConfig {
 pub enum CheckpointStore {
     Dir(PathBuf),
     Sqlite(PathBuf),
+    /// A Postgres connection string held in this environment variable.
+    #[serde(rename = "postgres_env")]
+    PostgresEnv(String),
+    /// A Postgres connection string held in this file (mode 0600).
+    #[serde(rename = "postgres_file")]
+    PostgresFile(PathBuf),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -646,7 +655,12 @@ pub struct GcCheckpointsConfig {
     pub sessions: Option<Source>,
     pub session_id_field: String,
     pub status_field: String,
+    /// Statuses of sessions that are over; empty: only sessions missing from
+    /// the source are gone.
     pub terminal_statuses: Vec<String>,
+    /// A session whose record has this field set (not null, not false, not
+    /// "") is gone; empty: not used.
+    pub deleted_field: String,
     pub min_age: Duration,
     pub max_deletions: usize,
 }
@@ -658,7 +672,8 @@ impl Default for GcCheckpointsConfig {
             sessions: None,
             session_id_field: "id".to_string(),
             status_field: "status".to_string(),
-            terminal_statuses: vec!["resolved".into(), "escalated".into(), "closed".into()],
+            terminal_statuses: Vec::new(),
+            deleted_field: String::new(),
             min_age: Duration::from_secs(3600),
             max_deletions: 1000,
         }
@@ -721,6 +736,10 @@ impl Config {
             &self.email.username_env,
             &self.email.password_env,
             &self.engine.api_key_env,
+            &match &self.gc.checkpoints.store {
+                Some(CheckpointStore::PostgresEnv(var)) => Some(var.clone()),
+                _ => None,
+            },
         ]
         .into_iter()
         .flatten()

@@ -388,6 +388,7 @@ sessions = { file = "/var/lib/agent/sessions.jsonl" }
 session_id_field = "id"
 status_field = "status"
 terminal_statuses = ["resolved", "escalated", "closed"]
+deleted_field = "deleted_at"
 min_age = "1h"
 max_deletions = 1000
 [status]

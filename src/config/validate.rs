@@ -14,7 +14,7 @@ type Problems = Vec<(String, String)>;
 const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Commands whose runs `tend status` knows (for `[status] expect`).
-pub const KNOWN_COMMANDS: [&str; 7] = [
+pub const KNOWN_COMMANDS: [&str; 8] = [
     "probe run",
     "wake consume",
     "alerts notify",
@@ -22,6 +22,7 @@ pub const KNOWN_COMMANDS: [&str; 7] = [
     "watchers tick",
     "promote run",
     "gc checkpoints",
+    "gc audit",
 ];
 
 pub fn validate(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Problems {
@@ -33,7 +34,7 @@ pub fn validate(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Pr
     alerts(config, &mut p);
     promote(config, &mut p);
     watchers(config, &mut p);
-    gc(config, &mut p);
+    gc(config, env, &mut p);
     status(config, &mut p);
     p
 }
@@ -612,7 +613,17 @@ fn watchers(c: &Config, p: &mut Problems) {
     }
 }
 
-fn gc(c: &Config, p: &mut Problems) {
+fn gc(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Problems) {
+    let key = "gc.checkpoints.store";
+    c.secrets.checkpoints_dsn = match &c.gc.checkpoints.store {
+        Some(super::CheckpointStore::PostgresEnv(var)) => secret::from_env(var, env)
+            .map_err(|m| push(p, format!("{key}.postgres_env"), m))
+            .ok(),
+        Some(super::CheckpointStore::PostgresFile(path)) => secret::from_file(path)
+            .map_err(|m| push(p, format!("{key}.postgres_file"), m))
+            .ok(),
+        _ => None,
+    };
     let g = &c.gc.checkpoints;
     if let Some(s) = &g.sessions {
         source(p, "gc.checkpoints.sessions", s);

@@ -132,9 +132,88 @@ pub fn rewrite(path: &Path, edit: impl FnOnce(&[u8]) -> Vec<u8>) -> io::Result<(
     Ok(())
 }
 
+/// What [`remove`] removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Removed {
+    pub bytes: u64,
+    /// Complete lines (a torn last line is not counted).
+    pub lines: u64,
+}
+
+/// Removes a JSON Lines file (an old audit segment) holding the lock
+/// [`append`] takes, so no batch is half-written into it as it goes; an append
+/// that waited for the lock creates the file anew. A symbolic link or
+/// non-regular file is refused. `Ok(None)` when it was already gone.
+pub fn remove(path: &Path) -> io::Result<Option<Removed>> {
+    let context =
+        |e: io::Error| io::Error::new(e.kind(), format!("cannot remove {}: {e}", path.display()));
+    match fs::symlink_metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return Err(context(io::Error::other(
+                "not a regular file (a symbolic link or a directory is never removed)",
+            )));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(context(e)),
+    }
+    let file = match OpenOptions::new().read(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(context(e)),
+    };
+    file.lock().map_err(context)?;
+    let held = file.metadata().map_err(context)?;
+    match fs::symlink_metadata(path) {
+        Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => {}
+        // Replaced meanwhile: what is there now is someone else's.
+        Ok(_) => {
+            return Err(context(io::Error::other(
+                "it was replaced while being removed",
+            )));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(context(e)),
+    }
+    let mut lines = 0u64;
+    let mut reader = io::BufReader::with_capacity(1 << 16, &file);
+    loop {
+        let buf = io::BufRead::fill_buf(&mut reader).map_err(context)?;
+        if buf.is_empty() {
+            break;
+        }
+        lines += memchr::memchr_iter(b'\n', buf).count() as u64;
+        let n = buf.len();
+        io::BufRead::consume(&mut reader, n);
+    }
+    fs::remove_file(path).map_err(context)?;
+    atomic::sync_dir(atomic::parent(path)).map_err(context)?;
+    drop(file);
+    Ok(Some(Removed {
+        bytes: held.len(),
+        lines,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remove_counts_lines_and_refuses_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("2026-05-01.jsonl");
+        append(&path, b"a\nbb\n").unwrap();
+        assert_eq!(remove(&path).unwrap(), Some(Removed { bytes: 5, lines: 2 }));
+        assert!(!path.exists());
+        assert_eq!(remove(&path).unwrap(), None);
+        let target = dir.path().join("target.jsonl");
+        append(&target, b"x\n").unwrap();
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let err = remove(&path).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        assert!(target.exists() && path.exists());
+    }
 
     #[test]
     fn appends_batches_in_order() {

@@ -290,6 +290,21 @@ pub fn stamp(ctx: &Ctx, state: WakeState) -> Result<Cursor> {
     Ok(at)
 }
 
+/// Whether `wake consume` has read the audit segment `segment` (now `len`
+/// bytes long) to its end, so that removing it loses nothing it would read
+/// (the typed answer `gc audit` asks for). Without a cursor `wake consume`
+/// has never run, and its first run starts at the end of the log.
+pub fn has_finished(ctx: &Ctx, segment: &str, len: u64) -> Result<bool> {
+    let Some(cursor) = ctx.load_state::<Cursor>(CURSOR_FILE)? else {
+        return Ok(true);
+    };
+    Ok(match segment.cmp(cursor.segment.as_str()) {
+        std::cmp::Ordering::Less => true,
+        std::cmp::Ordering::Equal => cursor.offset >= len,
+        std::cmp::Ordering::Greater => false,
+    })
+}
+
 struct Consumer<'c> {
     ctx: &'c mut Ctx,
     dir: PathBuf,

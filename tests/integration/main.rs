@@ -7,6 +7,7 @@ mod alerts;
 mod audit;
 mod config;
 mod docs;
+mod gc;
 mod init_status;
 mod probe;
 mod store;

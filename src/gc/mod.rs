@@ -1,0 +1,26 @@
+//! `tend gc checkpoints` and `tend gc audit` (SPEC §9): garbage collection of
+//! orphaned agent checkpoints and of old audit segments, as carefully as
+//! restic forgets snapshots.
+//!
+//! - [`rule`]: the orphan rule (pure);
+//! - [`sessions`]: active sessions from the configured source;
+//! - [`stores`]: the directory, SQLite and Postgres checkpoint stores;
+//! - [`checkpoints`], [`audit`]: the handlers.
+
+pub mod audit;
+pub mod checkpoints;
+pub mod rule;
+pub mod sessions;
+pub mod stores;
+
+use anyhow::Result;
+
+use crate::cli::GcCommand;
+use crate::ctx::{Ctx, Outcome};
+
+pub fn run(ctx: &mut Ctx, command: &GcCommand) -> Result<Outcome> {
+    match command {
+        GcCommand::Checkpoints(args) => checkpoints::run(ctx, args),
+        GcCommand::Audit(args) => audit::run(ctx, args),
+    }
+}

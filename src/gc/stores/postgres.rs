@@ -1,0 +1,251 @@
+//! A LangGraph Postgres checkpoint database, as `langgraph-checkpoint-postgres`
+//! writes it: tables `checkpoints`, `checkpoint_blobs` and `checkpoint_writes`
+//! (and `checkpoint_migrations`, never touched).
+//!
+//! The connection string is a secret: it is scrubbed (whole, and its
+//! password) from every error. A thread is deleted in one transaction over the
+//! three tables with a `lock_timeout`, so a row a concurrent writer holds
+//! leaves that thread for the next run while the others go on.
+
+use std::time::Duration;
+
+use anyhow::{Result, anyhow, bail};
+use postgres::error::SqlState;
+use postgres::{Client, Config, NoTls};
+
+use super::{CheckpointStore, Removal, Scan, StoreKind, Vacuumed, checkpoint_time};
+use crate::config::Secret;
+use crate::gc::rule::Thread;
+
+/// How long one deletion waits for a row lock.
+pub const LOCK_WAIT: Duration = Duration::from_secs(2);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const TABLES: [&str; 3] = ["checkpoints", "checkpoint_blobs", "checkpoint_writes"];
+
+pub struct PostgresStore {
+    client: Client,
+    /// Texts never to show: the connection string and its password.
+    hidden: Vec<String>,
+}
+
+/// `text` with the connection string and its password replaced.
+fn scrub(text: &str, hidden: &[String]) -> String {
+    let mut text = text.to_string();
+    for h in hidden {
+        if h.len() >= 4 {
+            text = text.replace(h.as_str(), "<redacted>");
+        }
+    }
+    text
+}
+
+impl PostgresStore {
+    /// Connects with `dsn`; `origin` names where it came from (for errors).
+    pub fn connect(dsn: &Secret, origin: &str) -> Result<PostgresStore> {
+        let mut hidden = vec![dsn.expose().to_string()];
+        let mut config: Config = dsn.expose().parse().map_err(|e: postgres::Error| {
+            anyhow!(
+                "the connection string in {origin} is invalid: {}",
+                scrub(&e.to_string(), &hidden)
+            )
+        })?;
+        if let Some(pw) = config.get_password() {
+            hidden.push(String::from_utf8_lossy(pw).into_owned());
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        config.application_name("tend gc checkpoints");
+        let client = config.connect(NoTls).map_err(|e| {
+            anyhow!(
+                "cannot connect to the checkpoint database ({origin}): {}",
+                scrub(&format!("{e:#}"), &hidden)
+            )
+        })?;
+        let mut store = PostgresStore { client, hidden };
+        store.check_tables()?;
+        Ok(store)
+    }
+
+    fn err(&self, what: &str, e: postgres::Error) -> anyhow::Error {
+        let detail = match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => format!("{e:#}"),
+        };
+        anyhow!("{what}: {}", scrub(&detail, &self.hidden))
+    }
+
+    fn check_tables(&mut self) -> Result<()> {
+        for table in TABLES {
+            let row = self
+                .client
+                .query_one("SELECT to_regclass($1)::text", &[&table])
+                .map_err(|e| self.err("cannot read the checkpoint database's schema", e))?;
+            let found: Option<String> = row.get(0);
+            if found.is_none() {
+                bail!(
+                    "the Postgres database is not a LangGraph checkpoint database: it has no table `{table}` (tend never creates one)"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn size(&mut self) -> Option<u64> {
+        let row = self
+            .client
+            .query_one(
+                "SELECT (pg_total_relation_size('checkpoints') + pg_total_relation_size('checkpoint_blobs') + pg_total_relation_size('checkpoint_writes'))::bigint",
+                &[],
+            )
+            .ok()?;
+        Some(row.get::<_, i64>(0).max(0) as u64)
+    }
+}
+
+fn delete_thread(client: &mut Client, thread: &Thread) -> Result<Removal, postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.batch_execute(&format!(
+        "SET LOCAL lock_timeout = '{}ms'",
+        LOCK_WAIT.as_millis()
+    ))?;
+    // Lock the thread's checkpoints: a writer adding one waits for us, or we
+    // for it (then lock_timeout leaves the thread for the next run).
+    let ids = tx.query(
+        "SELECT checkpoint_id FROM checkpoints WHERE thread_id = $1 FOR UPDATE",
+        &[&thread.thread_id],
+    )?;
+    let newest = ids.iter().map(|r| r.get::<_, String>(0)).max();
+    match &newest {
+        Some(id) => {
+            let now = checkpoint_time(id).ok();
+            if now.is_none() || now != thread.last_touched.clone().ok() {
+                tx.rollback()?;
+                return Ok(Removal::Touched { at: now });
+            }
+        }
+        None => {
+            let left = tx.query_one(
+                "SELECT (SELECT count(*) FROM checkpoint_blobs WHERE thread_id = $1) + (SELECT count(*) FROM checkpoint_writes WHERE thread_id = $1)",
+                &[&thread.thread_id],
+            )?;
+            if left.get::<_, i64>(0) == 0 {
+                tx.rollback()?;
+                return Ok(Removal::Gone);
+            }
+        }
+    }
+    let bytes = tx.query_one(
+        "SELECT ((SELECT coalesce(sum(pg_column_size(checkpoint) + pg_column_size(metadata)), 0) FROM checkpoints WHERE thread_id = $1)
+               + (SELECT coalesce(sum(coalesce(octet_length(blob), 0)), 0) FROM checkpoint_blobs WHERE thread_id = $1)
+               + (SELECT coalesce(sum(octet_length(blob)), 0) FROM checkpoint_writes WHERE thread_id = $1))::bigint",
+        &[&thread.thread_id],
+    )?;
+    let bytes: i64 = bytes.get(0);
+    for table in TABLES {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE thread_id = $1"),
+            &[&thread.thread_id],
+        )?;
+    }
+    tx.commit()?;
+    Ok(Removal::Removed {
+        bytes: bytes.max(0) as u64,
+    })
+}
+
+impl CheckpointStore for PostgresStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::Postgres
+    }
+
+    fn scan(&mut self) -> Result<Scan> {
+        let rows = self
+            .client
+            .query(
+                "SELECT thread_id, max(checkpoint_id) FROM checkpoints GROUP BY thread_id",
+                &[],
+            )
+            .map_err(|e| self.err("cannot list the checkpoint threads", e))?;
+        let mut scan = Scan::default();
+        scan.threads.reserve(rows.len());
+        for row in rows {
+            let thread_id: String = row.get(0);
+            let newest: Option<String> = row.get(1);
+            let last_touched = match newest {
+                Some(id) => checkpoint_time(&id),
+                None => Err("it has no checkpoint_id".to_string()),
+            };
+            scan.threads.push(Thread {
+                thread_id,
+                last_touched,
+            });
+        }
+        Ok(scan)
+    }
+
+    fn delete(&mut self, thread: &Thread) -> Result<Removal> {
+        match delete_thread(&mut self.client, thread) {
+            Ok(removal) => Ok(removal),
+            Err(e) => {
+                let code = e.code().cloned();
+                if code == Some(SqlState::LOCK_NOT_AVAILABLE)
+                    || code == Some(SqlState::T_R_DEADLOCK_DETECTED)
+                    || code == Some(SqlState::T_R_SERIALIZATION_FAILURE)
+                {
+                    return Ok(Removal::Busy {
+                        message: format!(
+                            "thread {} is locked by another writer (waited {}s)",
+                            thread.thread_id,
+                            LOCK_WAIT.as_secs()
+                        ),
+                        stop: false,
+                    });
+                }
+                Err(self.err(&format!("cannot delete thread {}", thread.thread_id), e))
+            }
+        }
+    }
+
+    fn vacuum(&mut self) -> Result<Vacuumed> {
+        let before = self.size();
+        self.client
+            .batch_execute("VACUUM (ANALYZE) checkpoints, checkpoint_blobs, checkpoint_writes")
+            .map_err(|e| self.err("cannot vacuum the checkpoint tables", e))?;
+        Ok(Vacuumed {
+            before,
+            after: self.size(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrubs_the_dsn_and_its_password() {
+        let hidden = vec![
+            "postgres://u:hunter22@h/db".to_string(),
+            "hunter22".to_string(),
+        ];
+        assert_eq!(
+            scrub(
+                "bad postgres://u:hunter22@h/db; password hunter22 rejected",
+                &hidden
+            ),
+            "bad <redacted>; password <redacted> rejected"
+        );
+    }
+
+    #[test]
+    fn an_invalid_dsn_error_names_the_origin_not_the_value() {
+        let secret = Secret::new("host=/tmp port=notaport password=s3cr3tpw");
+        let err = PostgresStore::connect(&secret, "environment variable CP_DSN")
+            .err()
+            .expect("error");
+        let text = format!("{err:#}");
+        assert!(text.contains("CP_DSN"), "{text}");
+        assert!(!text.contains("s3cr3tpw"), "{text}");
+    }
+}

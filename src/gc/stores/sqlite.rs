@@ -1,0 +1,428 @@
+//! A LangGraph SQLite checkpoint database, as `langgraph-checkpoint-sqlite`'s
+//! `SqliteSaver` and `AsyncSqliteSaver` write it: tables `checkpoints` and
+//! `writes`, both keyed by (`thread_id`, `checkpoint_ns`, `checkpoint_id`, …),
+//! in WAL mode.
+//!
+//! - The database is opened read-write without create, and no table is ever
+//!   created: a missing file or table is an error.
+//! - A WAL database is opened only by its owner: opening it creates `-wal` and
+//!   `-shm` files beside it, owned by whoever opened it, which the platform
+//!   (the owner) may then be unable to open.
+//! - A thread is deleted in one `BEGIN IMMEDIATE` transaction over both tables
+//!   and every namespace. A writer holding the database beyond the bounded
+//!   busy wait leaves the thread (and the rest of the run) for the next run.
+
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+
+use super::{CheckpointStore, Removal, Scan, StoreKind, Vacuumed, checkpoint_time};
+use crate::gc::rule::Thread;
+
+/// How long one deletion waits for a writer to release the database.
+pub const BUSY_WAIT: Duration = Duration::from_secs(5);
+
+pub struct SqliteStore {
+    path: PathBuf,
+    conn: Connection,
+}
+
+/// Whether the 100-byte SQLite header says the database is in WAL mode
+/// (file format read/write versions 2).
+fn is_wal(header: &[u8]) -> bool {
+    header.len() >= 20 && (header[18] == 2 || header[19] == 2)
+}
+
+/// Refuses to open a WAL database that belongs to someone else (SPEC §9).
+/// Pure: the decision from the owner, the effective user and the header.
+pub fn ownership_problem(path: &Path, owner: u32, euid: u32, header: &[u8]) -> Option<String> {
+    if is_wal(header) && owner != euid {
+        Some(format!(
+            "{} is a WAL database owned by uid {owner}; opening it as uid {euid} would leave -wal/-shm files the owner may not be able to open. Run `tend gc checkpoints` as the database's owner (e.g. from that user's crontab)",
+            path.display()
+        ))
+    } else {
+        None
+    }
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let meta = fs::metadata(path)
+            .with_context(|| format!("cannot open the checkpoint database {}", path.display()))?;
+        if !meta.is_file() {
+            bail!(
+                "the checkpoint database {} is not a regular file",
+                path.display()
+            );
+        }
+        let mut header = [0u8; 100];
+        let read = fs::File::open(path)
+            .and_then(|mut f| f.read(&mut header))
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if read > 0 && !header.starts_with(b"SQLite format 3\0") {
+            bail!("{} is not an SQLite database", path.display());
+        }
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let euid = unsafe { libc::geteuid() };
+        if let Some(problem) = ownership_problem(path, meta.uid(), euid, &header[..read]) {
+            bail!(problem);
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open the checkpoint database {}", path.display()))?;
+        conn.busy_timeout(BUSY_WAIT)
+            .context("cannot set the busy timeout")?;
+        let store = SqliteStore {
+            path: path.to_path_buf(),
+            conn,
+        };
+        store.check_tables()?;
+        Ok(store)
+    }
+
+    fn check_tables(&self) -> Result<()> {
+        for table in ["checkpoints", "writes"] {
+            let found: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .optional()
+                .with_context(|| format!("cannot read the schema of {}", self.path.display()))?;
+            if found.is_none() {
+                bail!(
+                    "{} is not a LangGraph checkpoint database: it has no table `{table}` (tend never creates one)",
+                    self.path.display()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn newest_checkpoint(&self, thread_id: &str) -> rusqlite::Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT max(checkpoint_id) FROM checkpoints WHERE thread_id = ?1")?
+            .query_row([thread_id], |r| r.get(0))
+    }
+
+    fn delete_in_transaction(&self, thread: &Thread) -> rusqlite::Result<Removal> {
+        let newest = self.newest_checkpoint(&thread.thread_id)?;
+        let Some(newest) = newest else {
+            // No checkpoint left; pending writes alone still belong to it.
+            let writes: i64 = self
+                .conn
+                .prepare_cached("SELECT count(*) FROM writes WHERE thread_id = ?1")?
+                .query_row([&thread.thread_id], |r| r.get(0))?;
+            if writes == 0 {
+                return Ok(Removal::Gone);
+            }
+            return self.delete_rows(&thread.thread_id);
+        };
+        let now = checkpoint_time(&newest).ok();
+        if now.is_none() || now != thread.last_touched.clone().ok() {
+            return Ok(Removal::Touched { at: now });
+        }
+        self.delete_rows(&thread.thread_id)
+    }
+
+    fn delete_rows(&self, thread_id: &str) -> rusqlite::Result<Removal> {
+        let checkpoint_bytes: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(sum(coalesce(length(checkpoint), 0) + coalesce(length(metadata), 0)), 0) FROM checkpoints WHERE thread_id = ?1",
+            )?
+            .query_row([thread_id], |r| r.get(0))?;
+        let write_bytes: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(sum(coalesce(length(value), 0)), 0) FROM writes WHERE thread_id = ?1",
+            )?
+            .query_row([thread_id], |r| r.get(0))?;
+        self.conn
+            .prepare_cached("DELETE FROM checkpoints WHERE thread_id = ?1")?
+            .execute(params![thread_id])?;
+        self.conn
+            .prepare_cached("DELETE FROM writes WHERE thread_id = ?1")?
+            .execute(params![thread_id])?;
+        Ok(Removal::Removed {
+            bytes: (checkpoint_bytes.max(0) + write_bytes.max(0)) as u64,
+        })
+    }
+
+    fn size(&self) -> Option<u64> {
+        self.conn
+            .query_row(
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .ok()
+            .map(|n| n.max(0) as u64)
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+impl CheckpointStore for SqliteStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::Sqlite
+    }
+
+    fn scan(&mut self) -> Result<Scan> {
+        let mut scan = Scan::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT thread_id, max(checkpoint_id) FROM checkpoints GROUP BY thread_id")
+            .with_context(|| format!("cannot read {}", self.path.display()))?;
+        let mut rows = stmt
+            .query([])
+            .with_context(|| format!("cannot read {}", self.path.display()))?;
+        while let Some(row) = rows
+            .next()
+            .with_context(|| format!("cannot read {}", self.path.display()))?
+        {
+            let Ok(thread_id) = row.get::<_, String>(0) else {
+                scan.skipped
+                    .push("a checkpoint row whose thread_id is not text".to_string());
+                continue;
+            };
+            let last_touched = match row.get::<_, String>(1) {
+                Ok(id) => checkpoint_time(&id),
+                Err(_) => Err("its newest checkpoint_id is not text".to_string()),
+            };
+            scan.threads.push(Thread {
+                thread_id,
+                last_touched,
+            });
+        }
+        Ok(scan)
+    }
+
+    fn delete(&mut self, thread: &Thread) -> Result<Removal> {
+        let begin = self.conn.execute_batch("BEGIN IMMEDIATE");
+        if let Err(e) = begin {
+            if is_busy(&e) {
+                return Ok(Removal::Busy {
+                    message: format!(
+                        "{} is locked by another writer (waited {}s)",
+                        self.path.display(),
+                        BUSY_WAIT.as_secs()
+                    ),
+                    stop: true,
+                });
+            }
+            return Err(e).with_context(|| format!("cannot write {}", self.path.display()));
+        }
+        let result = self
+            .delete_in_transaction(thread)
+            .and_then(|removal| match removal {
+                Removal::Removed { .. } => self.conn.execute_batch("COMMIT").map(|()| removal),
+                other => self.conn.execute_batch("ROLLBACK").map(|()| other),
+            });
+        match result {
+            Ok(removal) => Ok(removal),
+            Err(e) => {
+                // Nothing of the thread is gone unless COMMIT succeeded.
+                let _ = self.conn.execute_batch("ROLLBACK");
+                if is_busy(&e) {
+                    Ok(Removal::Busy {
+                        message: format!(
+                            "{} is locked by another writer: {e}",
+                            self.path.display()
+                        ),
+                        stop: true,
+                    })
+                } else {
+                    Err(e).with_context(|| {
+                        format!(
+                            "cannot delete thread {} from {}",
+                            thread.thread_id,
+                            self.path.display()
+                        )
+                    })
+                }
+            }
+        }
+    }
+
+    fn vacuum(&mut self) -> Result<Vacuumed> {
+        let before = self.size();
+        self.conn
+            .execute_batch("VACUUM")
+            .with_context(|| format!("cannot vacuum {}", self.path.display()))?;
+        Ok(Vacuumed {
+            before,
+            after: self.size(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHEMA: &str = "
+        CREATE TABLE checkpoints (thread_id TEXT NOT NULL, checkpoint_ns TEXT NOT NULL DEFAULT '', checkpoint_id TEXT NOT NULL, parent_checkpoint_id TEXT, type TEXT, checkpoint BLOB, metadata BLOB, PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id));
+        CREATE TABLE writes (thread_id TEXT NOT NULL, checkpoint_ns TEXT NOT NULL DEFAULT '', checkpoint_id TEXT NOT NULL, task_id TEXT NOT NULL, task_path TEXT NOT NULL DEFAULT '', idx INTEGER NOT NULL, channel TEXT NOT NULL, type TEXT, value BLOB, PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx));";
+
+    // 2026-05-24T08:00:00.1234567Z and one 100 ns tick later.
+    const OLD: &str = "1f157469-00c1-6687-8000-000000000000";
+    const NEWER: &str = "1f157469-00c1-6688-8000-000000000000";
+
+    fn db(dir: &Path) -> PathBuf {
+        let path = dir.join("cp.sqlite");
+        let conn = Connection::open(&path).expect("create");
+        conn.execute_batch(SCHEMA).expect("schema");
+        conn.execute_batch(&format!(
+            "INSERT INTO checkpoints VALUES ('T', '', '{OLD}', NULL, 'msgpack', x'0102', x'03');
+             INSERT INTO checkpoints VALUES ('T', 'sub:1', '{NEWER}', NULL, 'msgpack', x'01', NULL);
+             INSERT INTO writes VALUES ('T', 'sub:1', '{NEWER}', 'task', '', 0, 'ch', 'msgpack', x'0a0b0c0d');
+             INSERT INTO checkpoints VALUES ('U', '', '{OLD}', NULL, 'msgpack', x'01', x'01');"
+        ))
+        .expect("rows");
+        path
+    }
+
+    #[test]
+    fn scan_takes_the_newest_checkpoint_across_namespaces() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut s = SqliteStore::open(&db(tmp.path())).expect("open");
+        let scan = s.scan().expect("scan");
+        assert_eq!(scan.threads.len(), 2);
+        assert_eq!(scan.threads[0].thread_id, "T");
+        assert_eq!(scan.threads[0].last_touched, checkpoint_time(NEWER));
+        assert_eq!(scan.threads[1].last_touched, checkpoint_time(OLD));
+    }
+
+    #[test]
+    fn delete_removes_every_namespace_of_both_tables_and_counts_bytes() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = db(tmp.path());
+        let mut s = SqliteStore::open(&path).expect("open");
+        let scan = s.scan().expect("scan");
+        assert_eq!(
+            s.delete(&scan.threads[0]).expect("delete"),
+            Removal::Removed {
+                bytes: 2 + 1 + 1 + 4
+            }
+        );
+        let check = Connection::open(&path).expect("open");
+        let n: i64 = check
+            .query_row(
+                "SELECT (SELECT count(*) FROM checkpoints WHERE thread_id = 'T') + (SELECT count(*) FROM writes WHERE thread_id = 'T')",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(n, 0);
+        let u: i64 = check
+            .query_row(
+                "SELECT count(*) FROM checkpoints WHERE thread_id = 'U'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(u, 1);
+        assert_eq!(s.delete(&scan.threads[0]).expect("again"), Removal::Gone);
+    }
+
+    #[test]
+    fn a_checkpoint_written_after_the_scan_keeps_the_thread() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = db(tmp.path());
+        let mut s = SqliteStore::open(&path).expect("open");
+        let scan = s.scan().expect("scan");
+        Connection::open(&path)
+            .expect("open")
+            .execute_batch(&format!(
+                "INSERT INTO checkpoints VALUES ('U', 'x', '{NEWER}', NULL, 'msgpack', x'01', x'01')"
+            ))
+            .expect("insert");
+        let removal = s.delete(&scan.threads[1]).expect("delete");
+        assert_eq!(
+            removal,
+            Removal::Touched {
+                at: checkpoint_time(NEWER).ok()
+            }
+        );
+    }
+
+    #[test]
+    fn a_locked_database_is_busy_not_an_error() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = db(tmp.path());
+        let mut s = SqliteStore::open(&path).expect("open");
+        s.conn
+            .busy_timeout(Duration::from_millis(10))
+            .expect("timeout");
+        let scan = s.scan().expect("scan");
+        let writer = Connection::open(&path).expect("open");
+        writer.execute_batch("BEGIN IMMEDIATE").expect("lock");
+        let removal = s.delete(&scan.threads[0]).expect("delete");
+        assert!(
+            matches!(removal, Removal::Busy { stop: true, .. }),
+            "{removal:?}"
+        );
+        writer.execute_batch("ROLLBACK").expect("unlock");
+        assert!(matches!(
+            s.delete(&scan.threads[0]).expect("delete"),
+            Removal::Removed { .. }
+        ));
+    }
+
+    #[test]
+    fn never_creates_a_database_or_a_table() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let missing = tmp.path().join("missing.sqlite");
+        assert!(SqliteStore::open(&missing).is_err());
+        assert!(!missing.exists());
+        let empty = tmp.path().join("empty.sqlite");
+        Connection::open(&empty)
+            .expect("create")
+            .execute_batch("CREATE TABLE other (x)")
+            .expect("table");
+        let err = SqliteStore::open(&empty).err().expect("error");
+        assert!(format!("{err:#}").contains("no table `checkpoints`"));
+        let tables: i64 = Connection::open(&empty)
+            .expect("open")
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(tables, 1);
+        let text = tmp.path().join("text.sqlite");
+        fs::write(
+            &text,
+            "hello, this is not a database at all, no it is not......",
+        )
+        .expect("write");
+        let err = SqliteStore::open(&text).err().expect("error");
+        assert!(format!("{err:#}").contains("not an SQLite database"));
+    }
+
+    #[test]
+    fn wal_ownership() {
+        let mut wal = [0u8; 100];
+        wal[18] = 2;
+        wal[19] = 2;
+        let rollback = [1u8; 100];
+        let p = Path::new("/db");
+        assert!(ownership_problem(p, 1000, 0, &wal).is_some());
+        assert!(ownership_problem(p, 1000, 1000, &wal).is_none());
+        assert!(ownership_problem(p, 1000, 0, &rollback).is_none());
+        assert!(ownership_problem(p, 1000, 0, &[]).is_none());
+    }
+}
