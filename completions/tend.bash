@@ -52,6 +52,9 @@ _tend() {
             tend,wake)
                 cmd="tend__subcmd__wake"
                 ;;
+            tend,watchers)
+                cmd="tend__subcmd__watchers"
+                ;;
             tend__subcmd__alerts,digest)
                 cmd="tend__subcmd__alerts__subcmd__digest"
                 ;;
@@ -229,6 +232,9 @@ _tend() {
             tend__subcmd__help,wake)
                 cmd="tend__subcmd__help__subcmd__wake"
                 ;;
+            tend__subcmd__help,watchers)
+                cmd="tend__subcmd__help__subcmd__watchers"
+                ;;
             tend__subcmd__help__subcmd__alerts,digest)
                 cmd="tend__subcmd__help__subcmd__alerts__subcmd__digest"
                 ;;
@@ -283,6 +289,15 @@ _tend() {
             tend__subcmd__help__subcmd__wake,consume)
                 cmd="tend__subcmd__help__subcmd__wake__subcmd__consume"
                 ;;
+            tend__subcmd__help__subcmd__watchers,explain)
+                cmd="tend__subcmd__help__subcmd__watchers__subcmd__explain"
+                ;;
+            tend__subcmd__help__subcmd__watchers,list)
+                cmd="tend__subcmd__help__subcmd__watchers__subcmd__list"
+                ;;
+            tend__subcmd__help__subcmd__watchers,tick)
+                cmd="tend__subcmd__help__subcmd__watchers__subcmd__tick"
+                ;;
             tend__subcmd__probe,help)
                 cmd="tend__subcmd__probe__subcmd__help"
                 ;;
@@ -307,6 +322,30 @@ _tend() {
             tend__subcmd__wake__subcmd__help,help)
                 cmd="tend__subcmd__wake__subcmd__help__subcmd__help"
                 ;;
+            tend__subcmd__watchers,explain)
+                cmd="tend__subcmd__watchers__subcmd__explain"
+                ;;
+            tend__subcmd__watchers,help)
+                cmd="tend__subcmd__watchers__subcmd__help"
+                ;;
+            tend__subcmd__watchers,list)
+                cmd="tend__subcmd__watchers__subcmd__list"
+                ;;
+            tend__subcmd__watchers,tick)
+                cmd="tend__subcmd__watchers__subcmd__tick"
+                ;;
+            tend__subcmd__watchers__subcmd__help,explain)
+                cmd="tend__subcmd__watchers__subcmd__help__subcmd__explain"
+                ;;
+            tend__subcmd__watchers__subcmd__help,help)
+                cmd="tend__subcmd__watchers__subcmd__help__subcmd__help"
+                ;;
+            tend__subcmd__watchers__subcmd__help,list)
+                cmd="tend__subcmd__watchers__subcmd__help__subcmd__list"
+                ;;
+            tend__subcmd__watchers__subcmd__help,tick)
+                cmd="tend__subcmd__watchers__subcmd__help__subcmd__tick"
+                ;;
             *)
                 ;;
         esac
@@ -314,7 +353,7 @@ _tend() {
 
     case "${cmd}" in
         tend)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init probe wake alerts gc tick status doctor config audit generate help"
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init probe wake alerts watchers gc tick status doctor config audit generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1422,7 +1461,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__help)
-            opts="init probe wake alerts gc tick status doctor config audit generate help"
+            opts="init probe wake alerts watchers gc tick status doctor config audit generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1855,6 +1894,62 @@ _tend() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tend__subcmd__help__subcmd__watchers)
+            opts="tick list explain"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__watchers__subcmd__explain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__watchers__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__watchers__subcmd__tick)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tend__subcmd__init)
             opts="-q -v -h -V --example --root --config --now --json --dry-run --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2118,6 +2213,180 @@ _tend() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__watchers)
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version tick list explain help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__watchers__subcmd__explain)
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__watchers__subcmd__help)
+            opts="tick list explain help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__watchers__subcmd__help__subcmd__explain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__watchers__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__watchers__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__watchers__subcmd__help__subcmd__tick)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__watchers__subcmd__list)
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__watchers__subcmd__tick)
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

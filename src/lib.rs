@@ -27,6 +27,7 @@ pub mod status;
 pub mod store;
 pub mod tick;
 pub mod wake;
+pub mod watchers;
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter};
@@ -119,6 +120,7 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Probe(command) => probe::run(&mut ctx, command)?,
         Command::Tick(args) => tick::run(&mut ctx, args)?,
         Command::Gc(command) => gc::run(&mut ctx, command)?,
+        Command::Watchers(command) => watchers::run(&mut ctx, command)?,
         Command::Generate(_) => unreachable!("handled above"),
     };
     ctx.out.flush()?;

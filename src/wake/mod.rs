@@ -298,11 +298,8 @@ pub fn has_finished(ctx: &Ctx, segment: &str, len: u64) -> Result<bool> {
     let Some(cursor) = ctx.load_state::<Cursor>(CURSOR_FILE)? else {
         return Ok(true);
     };
-    Ok(match segment.cmp(cursor.segment.as_str()) {
-        std::cmp::Ordering::Less => true,
-        std::cmp::Ordering::Equal => cursor.offset >= len,
-        std::cmp::Ordering::Greater => false,
-    })
+    // Per-segment positions: a segment behind the reader (None) is finished.
+    Ok(cursor.start_of(segment).is_none_or(|offset| offset >= len))
 }
 
 struct Consumer<'c> {
