@@ -138,6 +138,22 @@ impl Output {
         Ok(())
     }
 
+    /// The summary line of a loop's run (SPEC §10 Output): cron mails what a
+    /// job prints, so it is printed only when the run has news (a new
+    /// failure, a recovery, a flap, a message sent, …), always with -v, and
+    /// never with -q or --json.
+    pub fn news(&mut self, is_news: bool, line: &str) -> io::Result<()> {
+        let shown = match self.verbosity {
+            Verbosity::Quiet => false,
+            Verbosity::Normal => is_news,
+            Verbosity::Verbose => true,
+        };
+        if !self.json && shown {
+            writeln!(self.stdout, "{line}")?;
+        }
+        Ok(())
+    }
+
     /// A line per item, shown with -v (human mode).
     pub fn item(&mut self, line: &str) -> io::Result<()> {
         if !self.json && self.verbosity == Verbosity::Verbose {

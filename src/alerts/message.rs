@@ -370,9 +370,9 @@ pub fn digest_message(items: &[DigestItem<'_>], now: DateTime<Utc>) -> Message {
 pub fn test_message(channel: ChannelKind, now: DateTime<Utc>) -> Message {
     Message {
         severity: Severity::Info,
-        subject: "[tend] TEST message — no alert is firing".into(),
+        subject: "[tend] TEST message — not an alert".into(),
         text: format!(
-            "🧪 TEST from tend — no alert is firing\n\nThis message was sent by `tend alerts test` at {} to check the {channel} channel. If you can read it, alerts routed to {channel} reach you.\n",
+            "🧪 TEST from tend — this is not an alert\n\nThis message was sent by `tend alerts test` at {} to check the {channel} channel; it says nothing about what is firing (see `tend alerts list`). If you can read it, alerts routed to {channel} reach you.\n",
             format_ts(now)
         ),
     }
@@ -537,6 +537,11 @@ mod tests {
     fn test_message_is_labelled() {
         let m = test_message(ChannelKind::Slack, at("2026-05-24T08:00:00Z"));
         assert!(m.subject.contains("TEST"));
-        assert!(m.text.starts_with("🧪 TEST from tend"));
+        assert!(
+            m.text
+                .starts_with("🧪 TEST from tend — this is not an alert")
+        );
+        // A test message states nothing about the current alerts.
+        assert!(!m.text.contains("no alert is firing"));
     }
 }

@@ -364,7 +364,11 @@ fn report(
             summary[k] = json!(v);
         }
         ctx.out.json(&summary)?;
-    } else if !parts.is_empty() {
+    } else {
+        let news = !parts.is_empty();
+        if !news {
+            parts.push("nothing new".into());
+        }
         let mut line = format!(
             "alerts{}: {}",
             if dry_run { " (dry run)" } else { "" },
@@ -380,7 +384,7 @@ fn report(
         if c("failed") > 0 {
             line.push_str(&format!("; {} message(s) failed", c("failed")));
         }
-        ctx.out.summary(&line)?;
+        ctx.out.news(news, &line)?;
     }
     Ok(())
 }

@@ -88,6 +88,8 @@ struct Report {
     probe: Planned,
     result: ProbeResult,
     decision: Decision,
+    /// A new failure, a confirmed recovery or a flap ([`rule::is_news`]).
+    news: bool,
 }
 
 fn run_selected(
@@ -146,7 +148,9 @@ fn run_selected(
             summary: result.summary.clone(),
             at: at.clone(),
         };
-        let decision = rule::apply(previous.probes.get(&probe.name), observation, recover_after);
+        let before = previous.probes.get(&probe.name);
+        let decision = rule::apply(before, observation, recover_after);
+        let news = rule::is_news(before, &decision);
         let info = rule::ProbeInfo {
             name: &probe.name,
             kind: probe.kind_name(),
@@ -159,6 +163,7 @@ fn run_selected(
             probe,
             result,
             decision,
+            news,
         });
     }
     for name in &not_run {
@@ -207,13 +212,11 @@ fn run_selected(
             "{name}: removed from state/probes.json (no longer an enabled probe)"
         ))?;
     }
-    if tally.worth_saying() {
-        let mut line = tally.line();
-        if ctx.dry_run {
-            line.push_str(" (dry run: nothing written)");
-        }
-        ctx.out.summary(&line)?;
+    let mut line = tally.line();
+    if ctx.dry_run {
+        line.push_str(" (dry run: nothing written)");
     }
+    ctx.out.news(tally.is_news(), &line)?;
     ctx.out.json(&tally.json(ctx.dry_run))?;
 
     let mut outcome = Outcome {
@@ -248,6 +251,8 @@ struct Tally {
     worst: Status,
     wakes: u64,
     changed: u64,
+    /// Results that are news ([`rule::is_news`]).
+    news: u64,
     recovered: Vec<String>,
     /// Flapping now, including those that started this run.
     flapping: Vec<String>,
@@ -277,6 +282,7 @@ impl Tally {
             }
             t.wakes += u64::from(r.decision.wake);
             t.changed += u64::from(r.decision.changed);
+            t.news += u64::from(r.news);
             if r.decision.state.flapping {
                 t.flapping.push(name.clone());
             }
@@ -303,15 +309,10 @@ impl Tally {
         !self.failed_to_start.is_empty() || self.skipped > 0 || self.not_run > 0
     }
 
-    /// Cron stays quiet when every probe is OK and nothing changed.
-    fn worth_saying(&self) -> bool {
-        self.worst != Status::Ok
-            || self.changed > 0
-            || !self.recovered.is_empty()
-            || !self.flap_started.is_empty()
-            || !self.flap_ended.is_empty()
-            || self.failed()
-            || self.pruned > 0
+    /// Cron stays quiet unless something changed: a probe's news, a probe
+    /// that could not run, a probe that left the state.
+    fn is_news(&self) -> bool {
+        self.news > 0 || self.failed() || self.pruned > 0
     }
 
     /// `3 probes: 1 ok, 1 warning (disk), 1 critical (api); 2 wakes requested; 1 recovered (db)`

@@ -305,6 +305,30 @@ pub fn rows(
     rows
 }
 
+/// Whether a result is news for the operator reading cron's mail (SPEC §10
+/// Output): a new failure (a first non-OK result, or a change of status or
+/// category while failing), a confirmed recovery, the start or end of
+/// flapping. A probe failing as it was is not news; neither is the first OK
+/// after a failure before `recover_after` confirms it, nor any change while
+/// the probe is flapping (its start said so once).
+pub fn is_news(previous: Option<&ProbeState>, decision: &Decision) -> bool {
+    let now = &decision.state;
+    if decision.flap.is_some() {
+        return true;
+    }
+    if now.flapping {
+        return false;
+    }
+    if decision.recovered.is_some() {
+        return true;
+    }
+    match previous {
+        _ if now.status == Status::Ok => false,
+        None => true,
+        Some(p) => p.status != now.status || p.issue_category != now.issue_category,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,6 +464,70 @@ mod tests {
         assert_eq!(last.history.len(), KEEP);
         assert_eq!(last.changes.len(), KEEP);
         assert_eq!(last.history[19].ts, last.last_checked);
+    }
+
+    /// `is_news` of each result of `statuses` applied in order.
+    fn news(statuses: &[Status], recover_after: u32) -> Vec<bool> {
+        let mut state: Option<ProbeState> = None;
+        let mut out = Vec::new();
+        for (n, s) in statuses.iter().enumerate() {
+            let d = apply(state.as_ref(), obs(*s, n as u32), recover_after);
+            out.push(is_news(state.as_ref(), &d));
+            state = Some(d.state.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn news_is_a_new_failure_a_confirmed_recovery_or_a_flap() {
+        let (t, f) = (true, false);
+        assert_eq!(news(&[O, O, O], 2), [f, f, f]);
+        assert_eq!(news(&[C, C, C], 2), [t, f, f]);
+        // The first OK is not yet a recovery; the second confirms it.
+        assert_eq!(news(&[O, C, C, O, O, O], 2), [f, t, f, f, t, f]);
+        assert_eq!(news(&[O, C, O], 1), [f, t, t]);
+        // A blip that returns to failing before recovery: the return is news again.
+        assert_eq!(news(&[C, O, C], 2), [t, f, t]);
+        assert_eq!(news(&[W, C, C, U], 2), [t, t, f, t]);
+    }
+
+    #[test]
+    fn news_on_a_new_category_while_failing() {
+        let first = apply(None, obs(C, 0), 2);
+        let mut next = obs(C, 1);
+        next.issue_category = "disk_full".into();
+        let second = apply(Some(&first.state), next, 2);
+        assert!(is_news(Some(&first.state), &second));
+        let third = apply(Some(&second.state), obs(C, 2), 2);
+        assert!(is_news(Some(&second.state), &third));
+    }
+
+    #[test]
+    fn flapping_is_news_once_when_it_starts_and_once_when_it_ends() {
+        let mut seq: Vec<Status> = (0..10).map(|i| if i % 2 == 0 { O } else { C }).collect();
+        seq.extend(std::iter::repeat_n(O, 25));
+        for recover_after in [1, 2] {
+            let ds = run(&seq, recover_after);
+            let marks: Vec<usize> = (0..ds.len()).filter(|&i| ds[i].flap.is_some()).collect();
+            let first_flap = marks[0];
+            let shown: Vec<usize> = news(&seq, recover_after)
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n)
+                .map(|(i, _)| i)
+                .collect();
+            // Before flapping: each failure (and, with recover_after 1, each
+            // recovery) is news; while it flaps, only its start and end.
+            assert!(shown.contains(&1));
+            assert_eq!(
+                shown
+                    .iter()
+                    .filter(|&&i| i >= first_flap)
+                    .copied()
+                    .collect::<Vec<_>>(),
+                marks
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::request::{Observation, WakeRequest};
 use crate::channel::{CHAT_LIMIT, Message, truncate};
+use crate::engine::ErrorCode;
 use crate::severity::Severity;
 
 /// The most characters of the observations line in a fallback message.
@@ -37,7 +38,7 @@ pub fn investigation(wake: &WakeRequest, diagnosis: &str) -> Message {
 
 /// What the operator gets when the engine is not configured or failed: the
 /// wake itself, its observations and recent results, and the engine's code.
-pub fn fallback(wake: &WakeRequest, recent: &[Observation], code: &str) -> Message {
+pub fn fallback(wake: &WakeRequest, recent: &[Observation], code: &ErrorCode) -> Message {
     let summary = if wake.summary.is_empty() {
         "(no summary)"
     } else {
@@ -58,9 +59,15 @@ pub fn fallback(wake: &WakeRequest, recent: &[Observation], code: &str) -> Messa
             statuses.join(" → ")
         ));
     }
-    body.push_str(&format!(
-        "I was unable to investigate — engine returned: {code}"
-    ));
+    match code {
+        // A deliberate set-up, not a failure.
+        ErrorCode::Unavailable => {
+            body.push_str("Sent without investigation (no engine configured).")
+        }
+        _ => body.push_str(&format!(
+            "I was unable to investigate — engine returned: {code}"
+        )),
+    }
     message(wake.severity, &wake.probe, &body)
 }
 
@@ -168,13 +175,13 @@ mod tests {
     #[test]
     fn fallback_message() {
         let recent = [observed("ok"), observed("critical"), observed("critical")];
-        let m = fallback(&wake(Severity::Critical), &recent, "engine_unavailable");
+        let m = fallback(&wake(Severity::Critical), &recent, &ErrorCode::Unavailable);
         insta::assert_snapshot!(m.text, @r#"
         🚨 Probe alert · fly
         fly (critical): Fly app(s) unreachable: HTTP 401
         Category: machine_down · error="HTTP 401", machines=0, status=unhealthy
         Recent results (oldest first): ok → critical → critical
-        I was unable to investigate — engine returned: engine_unavailable
+        Sent without investigation (no engine configured).
         "#);
     }
 
@@ -183,7 +190,7 @@ mod tests {
         let mut w = wake(Severity::Warning);
         w.observations = Value::Null;
         w.summary.clear();
-        let m = fallback(&w, &[], "engine_http_401");
+        let m = fallback(&w, &[], &ErrorCode::Http(401));
         insta::assert_snapshot!(m.text, @r"
         ⚠️ Probe alert · fly
         fly (warning): (no summary)

@@ -298,8 +298,10 @@ pub fn has_finished(ctx: &Ctx, segment: &str, len: u64) -> Result<bool> {
     let Some(cursor) = ctx.load_state::<Cursor>(CURSOR_FILE)? else {
         return Ok(true);
     };
-    // Per-segment positions: a segment behind the reader (None) is finished.
-    Ok(cursor.start_of(segment).is_none_or(|offset| offset >= len))
+    Ok(match cursor.start_of(segment) {
+        None => true,
+        Some(offset) => offset >= len,
+    })
 }
 
 struct Consumer<'c> {
@@ -348,6 +350,21 @@ impl Sent {
     fn attempted(&self) -> bool {
         self.status == "ok" || self.status == "failed"
     }
+}
+
+/// Whether a run is news for cron's mail (SPEC §10 Output): a message went
+/// out (a dispatched wake, a flapping or settled message) or failed, or the
+/// engine failed. A wake buffered or still inside its window is not.
+fn is_news(outcome: &Outcome) -> bool {
+    [
+        "dispatched",
+        "flapping_started",
+        "settled",
+        "send_failed",
+        "engine_failed",
+    ]
+    .iter()
+    .any(|name| outcome.counts.get(*name).is_some_and(|n| *n > 0))
 }
 
 fn correlation_key(probe: &str, category: &str) -> String {
@@ -729,15 +746,22 @@ impl Consumer<'_> {
                     }
                 }
                 (
-                    message::fallback(wake, &recent, &code),
+                    message::fallback(wake, &recent, &failure.code),
                     code,
                     wake.summary.clone(),
                     String::new(),
                 )
             }
         };
-        if engine_status != "ok" {
-            self.outcome.count("engine_failed", 1);
+        match &investigation.result {
+            Ok(_) => {}
+            // A deliberate no-engine set-up is not a failure.
+            Err(f) if f.code == ErrorCode::Unavailable => {
+                self.outcome.count("no_engine", 1);
+            }
+            Err(_) => {
+                self.outcome.count("engine_failed", 1);
+            }
         }
         rows.push(
             Row::new(
@@ -1136,7 +1160,7 @@ impl Consumer<'_> {
                 summary["dry_run"] = json!(true);
             }
             self.ctx.out.json(&summary)?;
-        } else if wakes > 0 || settled > 0 {
+        } else {
             let mut parts = Vec::new();
             for (name, label) in [
                 ("dispatched", "dispatched"),
@@ -1154,7 +1178,7 @@ impl Consumer<'_> {
                 parts.push(format!("{settled} settled"));
             }
             let done = if parts.is_empty() {
-                "nothing to do".to_string()
+                "nothing new".to_string()
             } else {
                 parts.join(", ")
             };
@@ -1166,8 +1190,17 @@ impl Consumer<'_> {
             } else {
                 format!("wake consume: {done}")
             };
+            if c("no_engine") > 0 {
+                line.push_str(&format!(
+                    "; {} sent without investigation (no engine configured)",
+                    c("no_engine")
+                ));
+            }
             if c("engine_failed") > 0 {
-                line.push_str(&format!("; {} fallback", c("engine_failed")));
+                line.push_str(&format!(
+                    "; {} sent without investigation (the engine failed)",
+                    c("engine_failed")
+                ));
             }
             if c("send_failed") > 0 {
                 line.push_str(&format!(
@@ -1179,8 +1212,50 @@ impl Consumer<'_> {
             if self.ctx.dry_run {
                 line.push_str(" (dry run: nothing sent or written)");
             }
-            self.ctx.out.summary(&line)?;
+            self.ctx.out.news(is_news(&outcome), &line)?;
         }
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(counts: &[(&str, u64)]) -> Outcome {
+        let mut o = Outcome::default();
+        for (name, n) in counts {
+            o.count(name, *n);
+        }
+        o
+    }
+
+    #[test]
+    fn news_is_a_message_or_a_failure() {
+        assert!(!is_news(&outcome(&[])));
+        assert!(!is_news(&outcome(&[
+            ("wakes", 3),
+            ("window", 2),
+            ("buffered", 1)
+        ])));
+        assert!(!is_news(&outcome(&[
+            ("wakes", 1),
+            ("already_sent", 1),
+            ("flapping", 1)
+        ])));
+        assert!(!is_news(&outcome(&[
+            ("wakes", 1),
+            ("dispatched", 0),
+            ("no_engine", 0)
+        ])));
+        for name in [
+            "dispatched",
+            "flapping_started",
+            "settled",
+            "send_failed",
+            "engine_failed",
+        ] {
+            assert!(is_news(&outcome(&[(name, 1)])), "{name}");
+        }
     }
 }

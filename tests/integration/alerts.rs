@@ -1038,7 +1038,7 @@ fn alerts_test_reports_success_or_the_exact_failure() {
     let out = env.tend(&["alerts", "test"]).ok();
     assert!(
         out.stdout
-            .starts_with("🧪 TEST from tend — no alert is firing"),
+            .starts_with("🧪 TEST from tend — this is not an alert"),
         "{}",
         out.stdout
     );
@@ -1094,7 +1094,7 @@ fn alerts_test_reports_success_or_the_exact_failure() {
     let m = &sink.messages()[0];
     assert_eq!(
         m["headers"]["Subject"],
-        "[tend] TEST message — no alert is firing"
+        "[tend] TEST message — not an alert"
     );
     assert!(
         m["body"]

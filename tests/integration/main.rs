@@ -10,6 +10,7 @@ mod docs;
 mod gc;
 mod init_status;
 mod probe;
+mod quiet;
 mod store;
 mod wake;
 mod wake_crash;

@@ -142,9 +142,9 @@ fn first_run_stamps_the_end_and_replays_nothing() {
     🚨 Probe alert · api
     api (critical): api answers HTTP 503
     Category: down · http_status=503
-    I was unable to investigate — engine returned: engine_unavailable
+    Sent without investigation (no engine configured).
 
-    wake consume: 2 wakes: 1 dispatched, 1 buffered; 1 fallback
+    wake consume: 2 wakes: 1 dispatched, 1 buffered; 1 sent without investigation (no engine configured)
     "#);
     let debounced = env.audit_kind("probe.wake_debounced");
     assert_eq!(debounced.len(), 1);
@@ -184,11 +184,11 @@ fn the_default_run_shows_buffered_then_dispatched_then_the_fallback() {
     fly (critical): fly answers HTTP 503
     Category: down · http_status=503
     Recent results (oldest first): critical
-    I was unable to investigate — engine returned: engine_unavailable
+    Sent without investigation (no engine configured).
 
     2026-05-24T07:55:00.000Z fly/down critical: dispatch; investigation → stdout ok, engine: engine_unavailable
     2026-05-24T07:56:00.000Z fly/down critical: in window until 2026-05-24T08:05:00.000Z
-    wake consume: 3 wakes: 1 dispatched, 1 buffered, 1 in window; 1 fallback
+    wake consume: 3 wakes: 1 dispatched, 1 buffered, 1 in window; 1 sent without investigation (no engine configured)
     "#);
     let completed = env.audit_kind("probe.investigation_completed");
     assert_eq!(completed.len(), 1);
@@ -1049,7 +1049,7 @@ fn slack_dm_is_posted_with_the_bot_token() {
     let out = consume(&env);
     assert_eq!(
         out.stdout,
-        "wake consume: 1 wake: 1 dispatched; 1 fallback\n"
+        "wake consume: 1 wake: 1 dispatched; 1 sent without investigation (no engine configured)\n"
     );
     let requests = slack.requests();
     assert_eq!(requests.len(), 1);
@@ -1073,7 +1073,7 @@ fn slack_dm_is_posted_with_the_bot_token() {
     🚨 Probe alert · api
     api (critical): &lt;!channel&gt; &amp; friends
     Category: down · http_status=503
-    I was unable to investigate — engine returned: engine_unavailable
+    Sent without investigation (no engine configured).
     ");
     let d = &env.audit_kind("notification.dispatched")[0]["details"];
     assert_eq!(d["channel"], "slack_dm");
