@@ -14,3 +14,4 @@ mod quiet;
 mod store;
 mod wake;
 mod wake_crash;
+mod watchers;
