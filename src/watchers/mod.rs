@@ -6,6 +6,7 @@
 //! - [`rule`]: the staleness rule, times, decision ids, who goes first (pure);
 //! - [`scan`]: one watcher's pass over its source into counts and candidates;
 //! - [`decision`]: the Decision row, the index and the `watcher.flagged` row;
+//! - [`check`]: the configuration rules that read the decisions written;
 //! - this file: the handlers.
 //!
 //! Writing order for a batch: the Decision rows (the truth), then their
@@ -15,6 +16,7 @@
 //! did not know yet (its run was killed before saving the index) gets its
 //! audit row again, so that row is written at least once.
 
+pub mod check;
 pub mod decision;
 pub mod rule;
 pub mod scan;
@@ -131,6 +133,12 @@ pub fn tick(ctx: &mut Ctx, args: &WatchersTickArgs) -> Result<Outcome> {
 }
 
 fn tick_locked(ctx: &mut Ctx, names: &[String]) -> Result<Outcome> {
+    if names.is_empty() {
+        ctx.out.note("no watcher is enabled");
+        ctx.out
+            .json(&json!({"summary": true, "command": "watchers tick", "watchers": 0}))?;
+        return Ok(Outcome::default());
+    }
     let now = ctx.now();
     let mut decisions = Decisions::open(ctx)?;
     let mut outcome = Outcome::default();

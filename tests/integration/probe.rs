@@ -856,7 +856,16 @@ fn quickstart_init_example_then_tick() {
         "{}",
         first.stdout
     );
-    assert_eq!(*lines.last().unwrap(), "alerts: 1 notified");
+    assert!(lines.contains(&"alerts: 1 notified"), "{}", first.stdout);
+    // The example watcher flags the campaign held since January.
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("watcher campaign: 1 flagged (2 scanned, 1 in status, 1 stalled"),
+        "{}",
+        first.stdout
+    );
     let wake = &env.audit_kind("probe.wake_requested")[0];
     assert_eq!(wake["details"]["issue_category"], "queue_stalled");
     assert_eq!(wake["details"]["observations"]["stalled_jobs"], 3);

@@ -509,3 +509,53 @@ fn init_example_flags_the_stalled_campaign_and_tick_runs_watchers() {
         out.stdout
     );
 }
+
+#[test]
+fn config_check_reads_the_decisions_already_written() {
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        watcher(
+            "campaign",
+            r#"{ file = "entities/campaigns.jsonl" }"#,
+            NS,
+            "",
+        ),
+    );
+    campaigns(&env, &[("c-1", "Held", "2026-05-01T00:00:00Z")]);
+    env.tend(&["watchers", "tick"]).status(0);
+    env.tend(&["config", "check"]).status(0);
+    // A new namespace would flag the open episode again: a warning.
+    let other = "8d7f2c1e-4b6a-5d3c-9e8f-0a1b2c3d4e99";
+    env.write(
+        "tend.toml",
+        watcher(
+            "campaign",
+            r#"{ file = "entities/campaigns.jsonl" }"#,
+            other,
+            "",
+        ),
+    );
+    let out = env.tend(&["config", "check"]).status(0);
+    assert!(
+        out.stderr
+            .contains("watcher campaign: 1 past decision(s) were made under another namespace"),
+        "{}",
+        out.stderr
+    );
+    // The choice "Stuck" already belongs to CampaignProgress in the decisions.
+    let moved = watcher(
+        "campaign",
+        r#"{ file = "entities/campaigns.jsonl" }"#,
+        NS,
+        "",
+    )
+    .replace("context = \"CampaignProgress\"", "context = \"Other\"");
+    env.write("tend.toml", &moved);
+    let out = env.tend(&["config", "check"]).status(2);
+    assert!(
+        out.stderr.contains("\"Stuck\" was already written under context \"CampaignProgress\" (decisions/2026-05.jsonl at byte 0)"),
+        "{}",
+        out.stderr
+    );
+}
