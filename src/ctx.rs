@@ -17,7 +17,9 @@ use crate::clock::{Clock, format_ts};
 use crate::config::Config;
 use crate::exit::Exit;
 use crate::store::lock::{self, CommandLock, Wait};
+use crate::store::redact;
 use crate::store::state;
+use crate::terminal;
 
 /// The paths of one state root (SPEC §1).
 #[derive(Debug, Clone)]
@@ -107,7 +109,14 @@ pub enum Verbosity {
     Verbose,
 }
 
-/// Standard output and error, with the output mode (SPEC §10 Output).
+/// A line for a person: secrets scrubbed, control characters escaped (SPEC §10).
+pub fn human(text: &str) -> String {
+    terminal::escape_control(&redact::scrub(text)).into_owned()
+}
+
+/// Standard output and error, with the output mode (SPEC §10 Output). Every
+/// line goes through the secret scrub ([`redact`]) on its way out, and human
+/// output has its control characters escaped ([`terminal`]).
 pub struct Output {
     pub json: bool,
     pub verbosity: Verbosity,
@@ -133,7 +142,7 @@ impl Output {
     /// The one summary line of a run that did something (human mode, not -q).
     pub fn summary(&mut self, line: &str) -> io::Result<()> {
         if !self.json && self.verbosity != Verbosity::Quiet {
-            writeln!(self.stdout, "{line}")?;
+            writeln!(self.stdout, "{}", human(line))?;
         }
         Ok(())
     }
@@ -157,7 +166,7 @@ impl Output {
     /// A line per item, shown with -v (human mode).
     pub fn item(&mut self, line: &str) -> io::Result<()> {
         if !self.json && self.verbosity == Verbosity::Verbose {
-            writeln!(self.stdout, "{line}")?;
+            writeln!(self.stdout, "{}", human(line))?;
         }
         Ok(())
     }
@@ -165,8 +174,9 @@ impl Output {
     /// One JSON object on its own line (JSON mode only).
     pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
         if self.json {
-            serde_json::to_writer(&mut self.stdout, value)?;
-            self.stdout.write_all(b"\n")?;
+            let mut line = serde_json::to_vec(value)?;
+            line.push(b'\n');
+            self.stdout.write_all(&redact::scrub_bytes(&line))?;
         }
         Ok(())
     }
@@ -174,26 +184,27 @@ impl Output {
     /// Output that is the command's product (a row, a configuration): always
     /// printed, whatever the verbosity.
     pub fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.stdout.write_all(bytes)
+        self.stdout
+            .write_all(&terminal::escape_control_bytes(&redact::scrub_bytes(bytes)))
     }
 
     /// A diagnostic on standard error (hidden by -q).
     pub fn warn(&mut self, message: &str) {
         if self.verbosity != Verbosity::Quiet {
-            let _ = writeln!(self.stderr, "tend: warning: {message}");
+            let _ = writeln!(self.stderr, "tend: warning: {}", human(message));
         }
     }
 
     /// An error on standard error that did not stop the command (one step
     /// of `tend tick`); shown even with -q.
     pub fn error(&mut self, message: &str) {
-        let _ = writeln!(self.stderr, "tend: error: {message}");
+        let _ = writeln!(self.stderr, "tend: error: {}", human(message));
     }
 
     /// A note on standard error shown only with -v.
     pub fn note(&mut self, message: &str) {
         if self.verbosity == Verbosity::Verbose {
-            let _ = writeln!(self.stderr, "tend: {message}");
+            let _ = writeln!(self.stderr, "tend: {}", human(message));
         }
     }
 

@@ -81,14 +81,17 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
 
     // The configuration, reported rather than fatal here.
     match config::load(&root, explicit_config, env) {
-        Ok(c) => add(
-            "ok",
-            "config",
-            match c.source {
-                Some(p) => format!("{} is valid", p.display()),
-                None => "no tend.toml: built-in defaults".to_string(),
-            },
-        ),
+        Ok(c) => {
+            c.register_secrets(env);
+            add(
+                "ok",
+                "config",
+                match c.source {
+                    Some(p) => format!("{} is valid", p.display()),
+                    None => "no tend.toml: built-in defaults".to_string(),
+                },
+            )
+        }
         Err(e) => {
             for p in e.problems {
                 add(

@@ -25,6 +25,7 @@ pub mod process;
 pub mod severity;
 pub mod status;
 pub mod store;
+pub mod terminal;
 pub mod tick;
 pub mod wake;
 pub mod watchers;
@@ -49,6 +50,13 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    // A write past the file-size limit (RLIMIT_FSIZE) must fail with EFBIG and
+    // be reported naming its file, like a full disk, instead of killing the
+    // process half-way through its work with SIGXFSZ.
+    // SAFETY: setting a signal's disposition to "ignore" touches no memory.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -63,7 +71,8 @@ where
         Ok(exit) => ExitCode::from(exit.code()),
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("tend: error: {err:#}");
+            let message = format!("{err:#}");
+            eprintln!("tend: error: {}", ctx::human(&message));
             ExitCode::from(exit::classify(&err).code())
         }
     }
@@ -100,6 +109,7 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Init(_) | Command::Doctor => Config::default(),
         _ => config::load(root.dir(), g.config.as_deref(), env)?,
     };
+    config.register_secrets(env);
     let mut ctx = Ctx {
         root,
         config,

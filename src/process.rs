@@ -5,6 +5,25 @@
 //! children behind (or hung with them) leaves nothing running. Output is read on
 //! threads so a child that fills one pipe while we wait on the other never
 //! deadlocks; what goes past a limit is read and dropped.
+//!
+//! Children never outlive tend (SPEC §10), even when tend itself is killed
+//! with `SIGKILL` and can clean nothing up:
+//! - the child gets `PR_SET_PDEATHSIG = SIGKILL`, so the kernel kills it when
+//!   the thread that started it dies (that thread waits for the child until it
+//!   ends, so it dies only with the process); a parent that died before the
+//!   `prctl` took effect is caught by re-checking `getppid()`;
+//! - what the child starts in its process group is covered by a watchdog: a
+//!   tiny process forked *before* the child, which leads the process group the
+//!   child then joins, and blocks reading a pipe whose only writer is tend.
+//!   When tend dies, for any reason, the kernel closes the pipe, the read
+//!   returns, and the watchdog kills the whole group (itself included). As it
+//!   exists before the child, there is no instant at which the child runs
+//!   unwatched. At a normal end the group kill reaches the watchdog too.
+//!
+//! Not covered: a process that deliberately leaves the group (`setsid`, a
+//! daemon's double fork) has asked to be independent; tend cannot find it
+//! without cgroups and does not try. Such a process also cannot hold up a run:
+//! its pipes are abandoned after [`PIPE_GRACE`].
 
 use std::ffi::OsStr;
 use std::io::{Read, Write};
@@ -72,14 +91,22 @@ pub fn run(spec: Spec<'_>) -> Finished {
             Stdio::null()
         })
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own group, so that it and everything it starts can be killed together.
-        .process_group(0);
+        .stderr(Stdio::piped());
+    // A group of its own (led by the watchdog when there is one), so that it
+    // and everything it starts can be killed together.
+    let watchdog = Watchdog::start();
+    command.process_group(watchdog.as_ref().map_or(0, |w| w.pid));
     if let Some(cwd) = spec.cwd {
         command.current_dir(cwd);
     }
     for var in spec.hide_env {
         command.env_remove(var);
+    }
+    // SAFETY: the closure runs in the forked child before exec and calls only
+    // async-signal-safe functions (prctl, getppid), allocating nothing.
+    let parent = unsafe { libc::getpid() };
+    unsafe {
+        command.pre_exec(move || die_with_parent(parent));
     }
     let mut child = match command.spawn() {
         Ok(child) => child,
@@ -94,6 +121,7 @@ pub fn run(spec: Spec<'_>) -> Finished {
         }
     };
     let pid = child.id() as libc::pid_t;
+    let group = watchdog.as_ref().map_or(pid, |w| w.pid);
     if let (Some(mut pipe), Some(input)) = (child.stdin.take(), spec.stdin) {
         // A broken pipe only means the child did not want the rest.
         thread::spawn(move || {
@@ -112,16 +140,19 @@ pub fn run(spec: Spec<'_>) -> Finished {
         let _ = tx.send(());
     });
     let timed_out = rx.recv_timeout(spec.timeout).is_err();
-    // SAFETY: kill(2) with a negative pid signals the process group `pid`,
-    // which this process created with process_group(0) and has not reaped;
-    // the leader is also killed by its pid in case it left its group.
+    // SAFETY: kill(2) with a negative pid signals the process group `group`,
+    // whose leader (the watchdog, else the child) is our child and not yet
+    // reaped, so the id cannot have been reused; the child is also killed by
+    // its pid in case it left its group.
     unsafe {
-        libc::kill(-pid, libc::SIGKILL);
+        libc::kill(-group, libc::SIGKILL);
         if timed_out {
             libc::kill(pid, libc::SIGKILL);
         }
     }
     let _ = waiter.join();
+    // Before the leader is reaped, so that the group id is still ours.
+    drop(watchdog);
     let status = child.wait();
     let duration = started.elapsed();
     let grace_until = Instant::now() + PIPE_GRACE;
@@ -156,6 +187,9 @@ pub fn run(spec: Spec<'_>) -> Finished {
 pub struct Streaming {
     child: std::process::Child,
     pid: libc::pid_t,
+    /// The process group (the watchdog's pid, else the child's).
+    group: libc::pid_t,
+    watchdog: Option<Watchdog>,
     stdout: Option<std::process::ChildStdout>,
     stderr: Option<Capture>,
     stop_timer: Option<mpsc::Sender<()>>,
@@ -174,8 +208,15 @@ pub fn spawn_streaming(spec: Spec<'_>) -> Result<Streaming, String> {
         .args(spec.args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+        .stderr(Stdio::piped());
+    // As in `run`: a group led by a watchdog, and a death signal.
+    let watchdog = Watchdog::start();
+    command.process_group(watchdog.as_ref().map_or(0, |w| w.pid));
+    // SAFETY: as in `run` (async-signal-safe calls only).
+    let parent = unsafe { libc::getpid() };
+    unsafe {
+        command.pre_exec(move || die_with_parent(parent));
+    }
     if let Some(cwd) = spec.cwd {
         command.current_dir(cwd);
     }
@@ -186,6 +227,7 @@ pub fn spawn_streaming(spec: Spec<'_>) -> Result<Streaming, String> {
         .spawn()
         .map_err(|e| format!("{}: {e}", Path::new(spec.program).display()))?;
     let pid = child.id() as libc::pid_t;
+    let group = watchdog.as_ref().map_or(pid, |w| w.pid);
     let stdout = child.stdout.take();
     let stderr = Capture::start(child.stderr.take(), spec.stderr_limit);
     let (stop_timer, stopped) = mpsc::channel::<()>();
@@ -196,7 +238,7 @@ pub fn spawn_streaming(spec: Spec<'_>) -> Result<Streaming, String> {
         if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(timeout) {
             // SAFETY: as in `run`: our own unreaped child's group and the leader.
             unsafe {
-                libc::kill(-pid, libc::SIGKILL);
+                libc::kill(-group, libc::SIGKILL);
                 libc::kill(pid, libc::SIGKILL);
             }
             return true;
@@ -206,6 +248,8 @@ pub fn spawn_streaming(spec: Spec<'_>) -> Result<Streaming, String> {
     Ok(Streaming {
         child,
         pid,
+        group,
+        watchdog,
         stdout,
         stderr: Some(stderr),
         stop_timer: Some(stop_timer),
@@ -246,10 +290,11 @@ impl Streaming {
             .take()
             .map(|t| t.join().unwrap_or(false))
             .unwrap_or(false);
-        // SAFETY: our own child's group; the leader is not reaped yet.
+        // SAFETY: our own child's group; its leader is not reaped yet.
         unsafe {
-            libc::kill(-self.pid, libc::SIGKILL);
+            libc::kill(-self.group, libc::SIGKILL);
         }
+        drop(self.watchdog.take());
         let status = self.child.wait();
         self.reaped = true;
         let duration = self.started.elapsed();
@@ -286,11 +331,135 @@ impl Drop for Streaming {
         if !self.reaped {
             // SAFETY: our own child's group and leader, not reaped yet.
             unsafe {
-                libc::kill(-self.pid, libc::SIGKILL);
+                libc::kill(-self.group, libc::SIGKILL);
                 libc::kill(self.pid, libc::SIGKILL);
             }
             let _ = self.end_group();
         }
+    }
+}
+
+/// In the child between fork and exec: ask the kernel for `SIGKILL` when the
+/// parent dies, then make sure it had not already died (the child would have
+/// been reparented and the request would never fire).
+fn die_with_parent(parent: libc::pid_t) -> std::io::Result<()> {
+    // SAFETY: prctl, getppid and signal are async-signal-safe and take no
+    // pointers.
+    unsafe {
+        // tend ignores SIGXFSZ (see `run` in lib.rs); the child gets the default.
+        libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+        if libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        ) != 0
+        {
+            return Err(std::io::Error::last_os_error());
+        }
+        if libc::getppid() != parent {
+            return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+        }
+    }
+    Ok(())
+}
+
+/// A process that kills the child's process group when tend dies (see the
+/// module documentation). Dropping it ends it: tend closes its end of the
+/// pipe, and reaps the watchdog.
+struct Watchdog {
+    pid: libc::pid_t,
+    /// The write end; closed by tend's death or by [`Drop`].
+    pipe: Option<std::os::fd::OwnedFd>,
+}
+
+impl Watchdog {
+    /// Starts a watchdog leading a new process group (its pid is the group
+    /// id). When the pipe or the fork fails, there is no watchdog: the child
+    /// is still ended by the group kill at its end and by its death signal.
+    fn start() -> Option<Watchdog> {
+        use std::os::fd::FromRawFd;
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: pipe2 fills two descriptors into a valid array.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return None;
+        }
+        // SAFETY: both descriptors were just created and are owned here.
+        let (read, write) = unsafe {
+            (
+                std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+                std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+            )
+        };
+        // SAFETY: in the forked child, watch() uses only async-signal-safe
+        // calls and never returns.
+        match unsafe { libc::fork() } {
+            -1 => None,
+            0 => unsafe { watch(fds[0]) },
+            pid => {
+                // Also set here, so the group exists before the child joins
+                // it whichever process runs first.
+                // SAFETY: setpgid on our own child, which never execs.
+                unsafe { libc::setpgid(pid, pid) };
+                drop(read);
+                Some(Watchdog {
+                    pid,
+                    pipe: Some(write),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        drop(self.pipe.take());
+        let mut status = 0;
+        // SAFETY: waiting for our own child with a valid out-pointer.
+        while unsafe { libc::waitpid(self.pid, &mut status, 0) } < 0
+            && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+        {}
+    }
+}
+
+/// The watchdog's whole life, in a child forked from a multi-threaded
+/// process: only async-signal-safe calls, no allocation, never returns.
+unsafe fn watch(read: libc::c_int) -> ! {
+    // SAFETY: plain syscalls on descriptors and ids this process owns.
+    unsafe {
+        // Lead a new group, which the child joins.
+        libc::setpgid(0, 0);
+        // Keep only the pipe (as descriptor 0): an inherited write end of
+        // another watchdog's pipe, or an output pipe, must not be held open.
+        if libc::dup2(read, 0) < 0 {
+            libc::_exit(1);
+        }
+        if libc::syscall(
+            libc::SYS_close_range,
+            1 as libc::c_uint,
+            libc::c_uint::MAX,
+            0 as libc::c_uint,
+        ) != 0
+        {
+            for fd in 1..65_536 {
+                libc::close(fd);
+            }
+        }
+        let mut byte = 0u8;
+        loop {
+            let n = libc::read(0, (&mut byte as *mut u8).cast(), 1);
+            if n >= 0 || *libc::__errno_location() != libc::EINTR {
+                break;
+            }
+        }
+        // End of file: tend is gone (or done). End the group, then ourselves.
+        // Only when leading our own group: never signal the group of tend's
+        // caller.
+        if libc::getpgrp() == libc::getpid() {
+            libc::kill(0, libc::SIGKILL);
+        }
+        libc::_exit(0)
     }
 }
 

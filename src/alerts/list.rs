@@ -14,6 +14,7 @@ use super::source::Alert;
 use crate::cli::AlertsListArgs;
 use crate::clock::format_ts;
 use crate::ctx::{Ctx, Outcome, Verbosity};
+use crate::terminal::escape_field;
 
 struct Line<'a> {
     id: &'a str,
@@ -95,13 +96,14 @@ pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
         if let Some(s) = &l.silence {
             title.push_str(&format!(" [silence {s}]"));
         }
+        // Fields from outside, escaped so that none can forge a line.
         text.push_str(&format!(
             "{:<15} {:<8} {:<24} {:<32} {}\n",
             l.status,
             severity(l).as_str(),
-            category,
-            l.id,
-            title
+            escape_field(category),
+            escape_field(l.id),
+            escape_field(&title)
         ));
         let mut value = json!({
             "id": l.id,

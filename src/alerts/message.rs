@@ -159,9 +159,10 @@ pub fn alert_message(d: &Decision, now: DateTime<Utc>) -> Message {
     let a = &d.alert;
     let head = headline(a);
     let mark = a.severity.mark();
+    // Shell-quoted: the id comes from outside and must paste as one argument.
     let silence_hint = format!(
-        "\nMute it: tend alerts silence add --match id={} --for 2h --reason \"…\"\n",
-        one_line(&a.id)
+        "\nMute it: tend alerts silence add --match {} --for 2h --reason \"…\"\n",
+        crate::terminal::shell_quote(&format!("id={}", a.id))
     );
     let (subject, first, tail) = match &d.action {
         Action::Notify(Why::New) => (

@@ -200,6 +200,13 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
             Err(e) => Err(e.clone()),
         };
         let error = result.as_ref().err().map(|e| e.kind.clone());
+        // The state first, right after the channel answered: a kill or a
+        // failed write after this point must not send the message again.
+        for i in &m.decisions {
+            diff::apply(&mut working, &plan.decisions[*i], Some(error.is_some()));
+            results.insert(*i, result.clone().map_err(|e| e.kind));
+        }
+        crate::store::state::save(&state_path, &working)?;
         let rows: Vec<Row> = m
             .decisions
             .iter()
@@ -209,11 +216,6 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
             })
             .collect();
         ctx.audit().append(&rows, now)?;
-        for i in &m.decisions {
-            diff::apply(&mut working, &plan.decisions[*i], Some(error.is_some()));
-            results.insert(*i, result.clone().map_err(|e| e.kind));
-        }
-        crate::store::state::save(&state_path, &working)?;
         if let Err(e) = &result {
             outcome.failed = true;
             outcome.count("failed", 1);

@@ -12,6 +12,8 @@ use serde_json::json;
 
 use super::{Channel, Delivered, Message, SendError, Sink};
 use crate::config::ChannelKind;
+use crate::store::redact;
+use crate::terminal;
 
 pub struct StdoutChannel;
 
@@ -26,8 +28,11 @@ impl Channel for StdoutChannel {
                 json!({"message": message.text, "severity": message.severity, "channel": "stdout"});
             write_json_line(out.stdout(), &line)
         } else {
-            out.stdout()
-                .write_all(format!("{}\n\n", message.text.trim_end()).as_bytes())
+            // Secrets scrubbed and control characters escaped (SPEC §10), as
+            // for everything else printed.
+            let text = redact::scrub(message.text.trim_end());
+            let text = terminal::escape_control(&text);
+            out.stdout().write_all(format!("{text}\n\n").as_bytes())
         }
         .and_then(|()| out.stdout().flush());
         if result.is_err() {
@@ -46,6 +51,7 @@ impl Channel for StdoutChannel {
 }
 
 fn write_json_line(w: &mut dyn Write, value: &serde_json::Value) -> io::Result<()> {
-    serde_json::to_writer(&mut *w, value)?;
-    w.write_all(b"\n")
+    let mut line = serde_json::to_vec(value)?;
+    line.push(b'\n');
+    w.write_all(&redact::scrub_bytes(&line))
 }

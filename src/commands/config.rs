@@ -32,7 +32,7 @@ pub fn check(ctx: &mut Ctx) -> Result<Outcome> {
 
 pub fn show(ctx: &mut Ctx) -> Result<Outcome> {
     if ctx.out.json {
-        let value = serde_json::to_value(ctx.config.redacted())?;
+        let value = ctx.config.to_redacted_json()?;
         ctx.out.json(&value)?;
     } else {
         let text = ctx.config.to_redacted_toml();

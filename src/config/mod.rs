@@ -72,12 +72,8 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// `text` with every resolved secret replaced by `<redacted>`: for
-    /// messages that quote what a remote service answered (an error body may
-    /// echo a credential back).
-    pub fn scrub(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        for secret in [
+    fn all(&self) -> impl Iterator<Item = &Secret> {
+        [
             &self.slack_token,
             &self.webhook_url,
             &self.smtp_username,
@@ -87,10 +83,24 @@ impl Secrets {
         ]
         .into_iter()
         .flatten()
-        {
-            // A one- or two-character "secret" would redact ordinary words.
-            if secret.expose().len() >= 4 {
-                text = text.replace(secret.expose(), "<redacted>");
+    }
+
+    /// Hands every resolved value to the process-wide scrub, the one choke
+    /// point through which every file written and every line printed passes
+    /// (SPEC §10).
+    pub fn register(&self) {
+        crate::store::redact::register(self.all().map(Secret::expose));
+    }
+
+    /// `text` with every resolved secret replaced by `<redacted>`: for
+    /// messages that quote what a remote service answered (an error body may
+    /// echo a credential back).
+    pub fn scrub(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for secret in self.all() {
+            // A short "secret" would redact ordinary words.
+            if secret.expose().chars().count() >= crate::store::redact::MIN_LEN {
+                text = text.replace(secret.expose(), crate::store::redact::REDACTED);
             }
         }
         text
@@ -802,15 +812,41 @@ impl Config {
         .collect()
     }
 
+    /// Registers every configured secret with the process-wide scrub (SPEC
+    /// §10): the values resolved for the channels and engine in use, and also
+    /// the values of every other variable the file names as holding a secret
+    /// (a channel not in use today still names a real credential).
+    pub fn register_secrets(&self, env: &Env) {
+        self.secrets.register();
+        let named = self.secret_env_vars();
+        crate::store::redact::register(
+            named
+                .iter()
+                .filter_map(|var| env.get(var))
+                .map(|value| value.trim()),
+        );
+    }
+
     /// The configuration as TOML with every secret-bearing value redacted.
     pub fn to_redacted_toml(&self) -> String {
-        toml::to_string_pretty(&self.redacted())
-            .unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+        let rendered = toml::Value::try_from(self.redacted()).and_then(|mut value| {
+            redact_urls_toml(&mut value);
+            toml::to_string_pretty(&value)
+        });
+        rendered.unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+
+    /// The configuration as JSON, redacted as [`Config::to_redacted_toml`].
+    pub fn to_redacted_json(&self) -> serde_json::Result<serde_json::Value> {
+        let mut value = serde_json::to_value(self.redacted())?;
+        redact_urls_json(&mut value);
+        Ok(value)
     }
 
     /// A copy safe to print: literal webhook URLs and credential-like probe
     /// headers are replaced by `<redacted>` (secrets themselves are never held in
     /// the serialized fields, only the names of their variables and files).
+    /// Credentials inside other URLs are redacted when rendering.
     pub fn redacted(&self) -> Config {
         const REDACTED: &str = "<redacted>";
         let mut copy = self.clone();
@@ -819,39 +855,87 @@ impl Config {
         }
         for probe in &mut copy.probe {
             for (name, value) in probe.headers.iter_mut() {
-                let lower = name.to_ascii_lowercase();
-                if [
-                    "authorization",
-                    "cookie",
-                    "token",
-                    "key",
-                    "secret",
-                    "password",
-                ]
-                .iter()
-                .any(|word| lower.contains(word))
-                {
+                if name.eq_ignore_ascii_case("cookie") || is_credential_name(name) {
                     *value = REDACTED.to_string();
                 }
-            }
-            if let Some(url) = &mut probe.url {
-                *url = redact_url_userinfo(url);
             }
         }
         copy
     }
 }
 
-/// `https://user:pass@host/…` → `https://<redacted>@host/…`.
-fn redact_url_userinfo(url: &str) -> String {
+/// A URL with its credentials redacted (SPEC §10): the user information
+/// (`https://u:pass@host/…` → `https://<redacted>@host/…`) and the value of
+/// every query parameter named like a credential (`?token=…`, `api_key`,
+/// `X-Amz-Signature`, …). Text that is not a URL is returned unchanged.
+pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_string();
     };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}://<redacted>@{}", &url[..scheme_end], &rest[at + 1..]),
-        None => url.to_string(),
+    let (scheme, rest) = (&url[..scheme_end], &url[scheme_end + 3..]);
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => format!("<redacted>@{}", &authority[at + 1..]),
+        None => authority.to_string(),
+    };
+    let (before_fragment, fragment) = match tail.find('#') {
+        Some(i) => tail.split_at(i),
+        None => (tail, ""),
+    };
+    let tail = match before_fragment.split_once('?') {
+        Some((path, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|param| match param.split_once('=') {
+                    Some((name, value)) if !value.is_empty() && is_credential_name(name) => {
+                        format!("{name}=<redacted>")
+                    }
+                    _ => param.to_string(),
+                })
+                .collect();
+            format!("{path}?{}{fragment}", params.join("&"))
+        }
+        None => format!("{before_fragment}{fragment}"),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
+/// A query parameter or header name that carries a credential.
+fn is_credential_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "token",
+        "key",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "sig",
+        "auth",
+        "credential",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
+}
+
+/// Applies [`redact_url`] to every string in `value` that holds a URL.
+fn redact_urls_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) if s.contains("://") => *s = redact_url(s),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_urls_json),
+        serde_json::Value::Object(map) => map.values_mut().for_each(redact_urls_json),
+        _ => {}
+    }
+}
+
+/// [`redact_urls_json`] for the TOML rendering.
+fn redact_urls_toml(value: &mut toml::Value) {
+    match value {
+        toml::Value::String(s) if s.contains("://") => *s = redact_url(s),
+        toml::Value::Array(items) => items.iter_mut().for_each(redact_urls_toml),
+        toml::Value::Table(map) => map.iter_mut().for_each(|(_, v)| redact_urls_toml(v)),
+        _ => {}
     }
 }
 

@@ -470,3 +470,57 @@ fn watchers_namespaces_are_unique_and_bounds_are_checked() {
     );
     assert!(err.contains("namespace"), "{err}");
 }
+
+#[test]
+fn redact_url_hides_user_information_and_credential_parameters() {
+    use super::redact_url;
+    let cases = [
+        (
+            "https://u:pass@example.com/x",
+            "https://<redacted>@example.com/x",
+        ),
+        (
+            "https://u:p@ss@example.com",
+            "https://<redacted>@example.com",
+        ),
+        (
+            "https://example.com/h?token=abc&page=2&api_key=k1&X-Amz-Signature=s#frag",
+            "https://example.com/h?token=<redacted>&page=2&api_key=<redacted>&X-Amz-Signature=<redacted>#frag",
+        ),
+        (
+            "http://h:8080?Password=x&sig=y&secret=",
+            "http://h:8080?Password=<redacted>&sig=<redacted>&secret=",
+        ),
+        ("https://example.com/a@b", "https://example.com/a@b"),
+        (
+            "https://example.com/?q=token",
+            "https://example.com/?q=token",
+        ),
+        ("not a url ?token=x", "not a url ?token=x"),
+        ("", ""),
+    ];
+    for (url, want) in cases {
+        assert_eq!(redact_url(url), want, "{url}");
+    }
+}
+
+#[test]
+fn show_redacts_credentials_in_every_url() {
+    let config = load_text(
+        "[engine]\nkind = \"openai\"\nbase_url = \"https://bob:hunter2@llm.example.com/v1?key=K123\"\nmodel = \"m\"\n[[probe]]\nname = \"api\"\nkind = \"http\"\nurl = \"https://example.com/h?token=T456&x=1\"\n",
+        &[],
+    )
+    .unwrap();
+    let text = config.to_redacted_toml();
+    let json = config.to_redacted_json().unwrap().to_string();
+    for shown in [&text, &json] {
+        for secret in ["hunter2", "bob", "K123", "T456"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("llm.example.com/v1?key=<redacted>"),
+            "{shown}"
+        );
+        assert!(shown.contains("x=1"), "{shown}");
+    }
+}

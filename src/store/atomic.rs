@@ -20,6 +20,7 @@ static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 /// Temporaries left by earlier writers of the same file that were killed are
 /// removed after the write.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let bytes: &[u8] = &super::redact::scrub_bytes(bytes);
     let dir = parent(path);
     file::check_regular_or_missing(path)?;
     let context = |e| file::context(e, "cannot write", path);

@@ -28,6 +28,7 @@ pub fn append(path: &Path, batch: &[u8]) -> io::Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
+    let batch: &[u8] = &super::redact::scrub_bytes(batch);
     let dir = atomic::parent(path);
     let context = |e| file::context(e, "cannot append to", path);
     let existed = fs::symlink_metadata(path).is_ok();

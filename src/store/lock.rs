@@ -114,9 +114,12 @@ impl CommandLock {
         };
         let mut text = serde_json::to_vec(&holder)?;
         text.push(b'\n');
-        file.set_len(0)?;
-        file.seek(SeekFrom::Start(0))?;
-        file.write_all(&text)?;
+        (|| {
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(&text)
+        })()
+        .map_err(|e| file::context(e, "cannot record the lock's holder in", &path))?;
         Ok(CommandLock { file, path })
     }
 

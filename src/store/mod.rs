@@ -11,6 +11,7 @@
 //! - [`tail`] and [`cursor`]: reading complete lines across daily segments from a
 //!   remembered position, with a byte prefilter;
 //! - [`id_index`]: a persistent set of ids over monthly segments, caught up at open;
+//! - [`redact`]: the secrets scrubbed from everything written or printed;
 //! - [`source`]: entity sources (file, dir, command) streamed row by row;
 //! - [`status_dir`]: per-status directories with moves that never overwrite.
 
@@ -20,6 +21,7 @@ pub mod file;
 pub mod id_index;
 pub mod jsonl;
 pub mod lock;
+pub mod redact;
 pub mod source;
 pub mod state;
 pub mod status_dir;

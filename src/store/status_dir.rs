@@ -292,6 +292,7 @@ impl StatusDirs {
 /// Writes `bytes` as a new file at `target`: temp file, fsync, hard link (fails
 /// if `target` exists), unlink the temp, fsync the directory.
 fn place_new(target: &Path, bytes: &[u8]) -> Result<()> {
+    let bytes: &[u8] = &super::redact::scrub_bytes(bytes);
     let dir = atomic::parent(target);
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let tmp = atomic::temp_path(target);

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Runs tend's fuzz targets with cargo fuzz (nightly), each for N minutes, one
+# after the other, niced (the machine is shared), and prints per target the
+# executions, libFuzzer's coverage (cov = edges, ft = features) and whether
+# it crashed. Crashes land in fuzz/artifacts/<target>/; add each as a
+# regression unit test beside the code it broke, then fix it.
+#
+#   fuzz/run.sh [-m MINUTES] [TARGET…]      default: 10 minutes, every target
+#
+# Needs: rustup's nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
+set -eu
+cd "$(dirname "$0")"
+minutes=10
+if [ "${1:-}" = "-m" ]; then minutes=$2; shift 2; fi
+targets=${*:-"audit_reader nagios_output probe_json alert_input entity_source duration config_toml"}
+command -v cargo-fuzz >/dev/null 2>&1 || { echo "run.sh: cargo-fuzz is missing: cargo install cargo-fuzz" >&2; exit 2; }
+mkdir -p logs
+cargo +nightly fuzz build --release >/dev/null
+status=0
+for target in $targets; do
+    mkdir -p "corpus/$target"
+    cp -n seeds/"$target"/* "corpus/$target/" 2>/dev/null || true
+    log="logs/$target.log"
+    if nice -n 19 cargo +nightly fuzz run --release "$target" "corpus/$target" -- \
+        -max_total_time=$((minutes * 60)) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 >"$log" 2>&1; then
+        outcome=ok
+    else
+        outcome="CRASH (see $log and artifacts/$target/)"
+        status=1
+    fi
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
+    echo "$target: ${runs:-?} executions in ${minutes} min, ${cov:-cov ?}, $outcome"
+done
+exit $status

@@ -1,0 +1,189 @@
+//! Text from outside on a terminal (SPEC §10): probe output, alert annotations
+//! and server answers may carry terminal escape sequences, NULs or bidirectional
+//! overrides. Human output escapes them, so what an operator reads is what the
+//! bytes say and nothing rewrites their screen; and a command `tend` suggests is
+//! shell-quoted, so it can be pasted safely whatever the id in it.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Characters that reorder text on screen (Trojan Source): shown escaped.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+fn needs_escape(c: char, keep_newlines: bool) -> bool {
+    match c {
+        '\n' | '\t' => !keep_newlines,
+        c => c.is_control() || is_bidi_control(c),
+    }
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        c if (c as u32) < 0x80 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c => {
+            let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+        }
+    }
+}
+
+fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| needs_escape(c, keep_newlines)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs_escape(c, keep_newlines) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `text` with every control character (ESC, NUL, CR, C1 codes …) and
+/// bidirectional override escaped as `\x1b`, `\u{202e}`; newlines and tabs
+/// stay, for multi-line text.
+pub fn escape_control(text: &str) -> Cow<'_, str> {
+    escape(text, true)
+}
+
+/// [`escape_control`] for one field of a one-line record (a table cell):
+/// newlines and tabs are escaped too, so a value cannot forge a line.
+pub fn escape_field(text: &str) -> Cow<'_, str> {
+    escape(text, false)
+}
+
+/// [`escape_control`] on bytes about to be printed. Invalid UTF-8 passes
+/// through untouched; only control characters and bidi overrides change.
+pub fn escape_control_bytes(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let clean = match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            return match escape_control(text) {
+                Cow::Borrowed(_) => Cow::Borrowed(bytes),
+                Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+            };
+        }
+        Err(_) => bytes
+            .iter()
+            .all(|&b| b >= 0x20 && b != 0x7f || b == b'\n' || b == b'\t'),
+    };
+    if clean {
+        return Cow::Borrowed(bytes);
+    }
+    // Not UTF-8: escape single-byte controls, pass the rest.
+    let mut out = Vec::with_capacity(bytes.len() + 8);
+    for &b in bytes {
+        if (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f {
+            out.extend_from_slice(format!("\\x{b:02x}").as_bytes());
+        } else {
+            out.push(b);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// One shell word that a POSIX shell (and bash, zsh, fish) reads back as
+/// exactly `word`: as is when it holds only safe characters, else in single
+/// quotes (`'` written `'\''`); a word with control characters uses `$'…'`
+/// quoting with escapes, so the pasted command stays on one line.
+pub fn shell_quote(word: &str) -> Cow<'_, str> {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-.,:/=@%+".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        return Cow::Borrowed(word);
+    }
+    if word.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        let mut out = String::from("$'");
+        for c in word.chars() {
+            match c {
+                '\'' => out.push_str("\\'"),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() || is_bidi_control(c) => {
+                    let mut utf8 = [0u8; 4];
+                    for b in c.encode_utf8(&mut utf8).bytes() {
+                        let _ = write!(out, "\\x{b:02x}");
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        return Cow::Owned(out);
+    }
+    Cow::Owned(format!("'{}'", word.replace('\'', "'\\''")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_clean_text_borrowed() {
+        let cases = [
+            ("plain text · ✅", "plain text · ✅"),
+            ("a\x1b[2Jb", "a\\x1b[2Jb"),
+            ("nul\0here", "nul\\x00here"),
+            ("cr\rover", "cr\\x0dover"),
+            ("del\x7f", "del\\x7f"),
+            ("c1\u{9b}31m", "c1\\u{009b}31m"),
+            ("rtl\u{202e}txt", "rtl\\u{202e}txt"),
+            ("two\nlines\tand tab", "two\nlines\tand tab"),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(escape_control(input), want, "{input:?}");
+        }
+        assert!(matches!(escape_control("clean"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_field_cannot_forge_a_line() {
+        assert_eq!(escape_field("a\nb\tc\0"), "a\\nb\\tc\\x00");
+        assert_eq!(escape_field("ok"), "ok");
+    }
+
+    #[test]
+    fn bytes_are_escaped_even_when_not_utf8() {
+        assert_eq!(&*escape_control_bytes(b"ok\n"), b"ok\n");
+        assert!(matches!(escape_control_bytes(b"ok\n"), Cow::Borrowed(_)));
+        assert_eq!(&*escape_control_bytes(b"x\x1b[0m\n"), b"x\\x1b[0m\n");
+        assert_eq!(&*escape_control_bytes(b"\xff\x00z"), b"\xff\\x00z");
+        assert!(matches!(escape_control_bytes(b"\xffz"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn shell_quoting_round_trips_through_a_real_shell() {
+        let words = [
+            "id=probe:fly:machine_down",
+            "id=x; touch /tmp/PWNED #",
+            "it's",
+            "$(reboot)",
+            "`id`",
+            "",
+            "a\nb",
+            "esc\x1b[31m'q'",
+        ];
+        for word in words {
+            let quoted = shell_quote(word);
+            // bash reads `$'…'`; printf %s prints the word back exactly.
+            let out = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(format!("printf %s {quoted}"))
+                .output()
+                .unwrap();
+            assert_eq!(String::from_utf8_lossy(&out.stdout), word, "{quoted}");
+            assert!(!quoted.contains('\n'), "{quoted}");
+        }
+        assert_eq!(shell_quote("id=abc"), "id=abc");
+        assert_eq!(
+            shell_quote("id=x; touch /tmp/PWNED #"),
+            "'id=x; touch /tmp/PWNED #'"
+        );
+    }
+}

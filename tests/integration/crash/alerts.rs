@@ -1,0 +1,119 @@
+//! `tend alerts notify` (SPEC §6): 30 new alerts to a slow Slack. Every alert
+//! is delivered at least once, a duplicate only for a kill between a send and
+//! the state write that records it, never more than twice.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::wake::{requests_of_run, slack_env, token};
+use super::{Rng, Tally, check_at_rest, kill_loop, scenario};
+use crate::support::TestEnv;
+use crate::support::fakes;
+use crate::support::http::{FakeServer, Recorded};
+
+const ALERTS: usize = 30;
+
+pub fn notified_ids(env: &TestEnv) -> BTreeSet<String> {
+    let Ok(text) = std::fs::read_to_string(env.path("state/alerts.notified.json")) else {
+        return BTreeSet::new();
+    };
+    let state: Value = serde_json::from_str(&text).expect("the state is always whole JSON");
+    state["alerts"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The alert a message was about (its `Alert id:` line).
+pub fn alert_of(request: &Recorded) -> Option<String> {
+    let text = request.json()["text"].as_str()?.to_string();
+    text.lines()
+        .find_map(|l| l.strip_prefix("Alert id: ").map(|id| id.trim().to_string()))
+}
+
+fn repetition(seed: u64) -> Tally {
+    let mut rng = Rng::new(seed);
+    let slack = FakeServer::start(fakes::slack_ok().delayed(Duration::from_millis(3)));
+    let mut env = TestEnv::new();
+    slack_env(&mut env, &slack);
+    env.write(
+        "tend.toml",
+        "[alerts]\nburst_limit = 1000\nroute = { critical = \"slack\", warning = \"slack\", info = \"slack\" }\n",
+    );
+    let mut input = String::new();
+    for i in 0..ALERTS {
+        input.push_str(
+            &json!({"id": format!("a{i:02}"), "severity": "critical", "category": format!("c{i:02}"),
+                    "title": format!("Alert {i}"), "summary": "firing"})
+            .to_string(),
+        );
+        input.push('\n');
+    }
+    let file = env.write("alerts.jsonl", input);
+    let file = file.to_str().unwrap();
+
+    let mut tally = Tally::default();
+    let mut killed: Vec<(usize, BTreeSet<String>)> = Vec::new();
+    let code = kill_loop(
+        &env,
+        seed,
+        &mut rng,
+        &["alerts", "notify", "-q", "--from", file],
+        Duration::from_millis(200),
+        300,
+        &mut tally,
+        &|run| vec![("TEST_SLACK_TOKEN".into(), token(run))],
+        &mut |run| killed.push((run, notified_ids(&env))),
+    );
+    assert_eq!(code, 0, "seed {seed}: the run that finished failed");
+    let before = slack.request_count();
+    env.tend(&["alerts", "notify", "--from", file]).ok();
+    assert_eq!(
+        slack.request_count(),
+        before,
+        "seed {seed}: a settled run sent again"
+    );
+    check_at_rest(&env, seed);
+
+    let requests = slack.requests();
+    for (run, notified) in &killed {
+        let unrecorded = requests_of_run(&requests, *run)
+            .filter(|r| !notified.contains(&alert_of(r).expect("an alert message")))
+            .count();
+        assert!(
+            unrecorded <= 1,
+            "seed {seed}: one kill left {unrecorded} sends unrecorded"
+        );
+        tally.in_send += unrecorded;
+    }
+    let mut deliveries: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &requests {
+        *deliveries
+            .entry(alert_of(r).expect("an alert message"))
+            .or_default() += 1;
+    }
+    tally.lost = (0..ALERTS)
+        .filter(|i| !deliveries.contains_key(&format!("a{i:02}")))
+        .count();
+    assert_eq!(
+        tally.lost, 0,
+        "seed {seed}: an alert was never delivered: {deliveries:?}"
+    );
+    // A message is sent again once per kill inside its send: more than
+    // twice takes two such kills in a row, which the figures report.
+    tally.over_twice = deliveries.values().filter(|n| **n > 2).count();
+    tally.duplicates = deliveries.values().map(|n| n - 1).sum();
+    assert_eq!(
+        tally.duplicates, tally.in_send,
+        "seed {seed}: every duplicate must come from a kill inside a send"
+    );
+    assert_eq!(notified_ids(&env).len(), ALERTS, "seed {seed}");
+    tally
+}
+
+#[test]
+fn alerts_notify() {
+    scenario("alerts notify", 40, 2, repetition);
+}

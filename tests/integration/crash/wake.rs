@@ -1,0 +1,144 @@
+//! `tend wake consume` (SPEC §5 step 4): 60 wakes to a slow Slack. Every wake
+//! is delivered at least once; a wake is delivered twice only when a kill
+//! landed between its send and its ledger write, which is observed directly:
+//! after each kill, what Slack received from that run is compared with the
+//! ledger on disk.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{Rng, Tally, check_at_rest, kill_loop, scenario};
+use crate::support::TestEnv;
+use crate::support::fakes;
+use crate::support::http::{FakeServer, Recorded};
+
+const WAKES: usize = 60;
+
+pub fn ledger_ids(env: &TestEnv) -> BTreeSet<String> {
+    let Ok(text) = std::fs::read_to_string(env.path("state/wake.ledger.json")) else {
+        return BTreeSet::new();
+    };
+    let ledger: Value = serde_json::from_str(&text).expect("the ledger is always whole JSON");
+    ledger["entries"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The probe a Slack request was about (`🚨 Probe alert · p017` → `p017`).
+pub fn probe_of(request: &Recorded) -> Option<String> {
+    let text = request.json()["text"].as_str()?.to_string();
+    let first = text.lines().next()?;
+    first
+        .contains("Probe alert")
+        .then(|| first.rsplit(' ').next().unwrap_or_default().to_string())
+}
+
+/// Slack settings through the environment, with a per-run token variable.
+pub fn slack_env(env: &mut TestEnv, slack: &FakeServer) {
+    env.set_env("TEND_OPERATOR_CHANNEL", "slack")
+        .set_env("TEND_SLACK_TOKEN_ENV", "TEST_SLACK_TOKEN")
+        .set_env("TEST_SLACK_TOKEN", "xoxb-stamp")
+        .set_env("TEND_SLACK_USER_ID", "U0123456")
+        .set_env("TEND_SLACK_API_BASE", &format!("{}/api", slack.url()))
+        .set_env("TEND_SLACK_TIMEOUT", "5s");
+}
+
+pub fn token(run: usize) -> String {
+    format!("xoxb-run-{run}")
+}
+
+pub fn requests_of_run(requests: &[Recorded], run: usize) -> impl Iterator<Item = &Recorded> {
+    let bearer = format!("Bearer {}", token(run));
+    requests
+        .iter()
+        .filter(move |r| r.header("authorization") == Some(bearer.as_str()))
+}
+
+fn repetition(seed: u64) -> Tally {
+    let mut rng = Rng::new(seed);
+    let slack = FakeServer::start(fakes::slack_ok().delayed(Duration::from_millis(3)));
+    let mut env = TestEnv::new();
+    slack_env(&mut env, &slack);
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    env.tend(&["wake", "consume"]).ok(); // stamp the cursor on the empty log
+    let mut text = String::new();
+    for i in 0..WAKES {
+        let row = json!({
+            "id": format!("w{i:03}"), "ts": format!("2026-05-24T07:{:02}:{:02}Z", i / 60, i % 60),
+            "kind": "probe.wake_requested",
+            "details": {"probe": format!("p{i:03}"), "issue_category": "down", "severity": "critical",
+                        "summary": "down"}
+        });
+        text.push_str(&row.to_string());
+        text.push('\n');
+    }
+    env.write("audit/2026-05-24.jsonl", text);
+
+    let mut tally = Tally::default();
+    let mut killed: Vec<(usize, BTreeSet<String>)> = Vec::new();
+    let code = kill_loop(
+        &env,
+        seed,
+        &mut rng,
+        &["wake", "consume", "-q"],
+        Duration::from_millis(250),
+        300,
+        &mut tally,
+        &|run| vec![("TEST_SLACK_TOKEN".into(), token(run))],
+        &mut |run| killed.push((run, ledger_ids(&env))),
+    );
+    assert_eq!(code, 0, "seed {seed}: the run that finished failed");
+    // One more run: nothing left to send.
+    let out = env.tend(&["wake", "consume"]).ok();
+    assert_eq!(out.stdout, "", "seed {seed}");
+    check_at_rest(&env, seed);
+
+    let requests = slack.requests();
+    for (run, ledger) in &killed {
+        let unrecorded = requests_of_run(&requests, *run)
+            .filter(|r| !ledger.contains(&format!("w{}", &probe_of(r).unwrap()[1..])))
+            .count();
+        assert!(
+            unrecorded <= 1,
+            "seed {seed}: one kill left {unrecorded} sends without a ledger entry"
+        );
+        tally.in_send += unrecorded;
+    }
+    let mut deliveries: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &requests {
+        *deliveries
+            .entry(probe_of(r).expect("a probe alert"))
+            .or_default() += 1;
+    }
+    tally.lost = (0..WAKES)
+        .filter(|i| !deliveries.contains_key(&format!("p{i:03}")))
+        .count();
+    assert_eq!(
+        tally.lost, 0,
+        "seed {seed}: a wake was never delivered: {deliveries:?}"
+    );
+    // A message is sent again once per kill inside its send: more than
+    // twice takes two such kills in a row, which the figures report.
+    tally.over_twice = deliveries.values().filter(|n| **n > 2).count();
+    tally.duplicates = deliveries.values().map(|n| n - 1).sum();
+    assert_eq!(
+        tally.duplicates, tally.in_send,
+        "seed {seed}: every duplicate must come from a kill inside a send"
+    );
+    assert_eq!(ledger_ids(&env).len(), WAKES, "seed {seed}");
+    let refs: BTreeSet<String> = env
+        .audit_kind("notification.dispatched")
+        .iter()
+        .map(|r| r["details"]["ref"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(refs.len(), WAKES, "seed {seed}: a dispatch row is missing");
+    tally
+}
+
+#[test]
+fn wake_consume() {
+    scenario("wake consume", 40, 2, repetition);
+}
