@@ -559,3 +559,50 @@ fn config_check_reads_the_decisions_already_written() {
         out.stderr
     );
 }
+
+#[test]
+fn a_postgres_command_source() {
+    let Some(pg) = crate::support::postgres::PgCluster::start() else {
+        return;
+    };
+    pg.psql(
+        "create table campaigns (campaign_id text primary key, status text, last_status_changed_at timestamptz);
+         insert into campaigns values
+           ('p-1', 'Held', '2026-05-01 09:00:00.123456+00'),
+           ('p-2', 'Held', '2026-05-23 09:00:00+02'),
+           ('p-3', 'Running', '2026-01-01 00:00:00+00');",
+    );
+    let env = TestEnv::new();
+    let port = pg.port().to_string();
+    // psql -At with row_to_json: PostgreSQL's own timestamp text form.
+    let source = format!(
+        r#"{{ command = ["psql", "-X", "-At", "-h", "127.0.0.1", "-p", "{port}", "-U", "postgres", "-d", "postgres", "-c", "select row_to_json(c) from campaigns c where status = 'Held' order by campaign_id"] }}"#
+    );
+    env.write("tend.toml", watcher("campaign", &source, NS, ""));
+    let out = env.tend(&["watchers", "tick", "--json"]).status(0);
+    let lines = out.json_lines();
+    assert_eq!(lines[0]["entity_id"], "p-1");
+    assert_eq!(lines.last().unwrap()["counts"]["scanned"], 2);
+    let rows = decisions(&env);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0]["inputs"]["since"],
+        "2026-05-01T09:00:00.123456+00:00"
+    );
+    assert_eq!(
+        rows[0]["decision_id"],
+        python_id("p-1", "2026-05-01T09:00:00.123456+00:00")
+    );
+    // A failing query is a failed source: exit 1, nothing written.
+    let source = format!(
+        r#"{{ command = ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "{port}", "-U", "postgres", "-d", "postgres", "-c", "select row_to_json(c) from nope c"] }}"#
+    );
+    env.write("tend.toml", watcher("campaign", &source, NS, ""));
+    let out = env.tend(&["watchers", "tick"]).status(1);
+    assert!(
+        out.stderr.contains("relation \"nope\" does not exist"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(decisions(&env).len(), 1);
+}

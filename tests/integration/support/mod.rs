@@ -5,6 +5,7 @@
 
 pub mod fakes;
 pub mod http;
+pub mod postgres;
 pub mod smtp;
 
 use std::io::Write;
