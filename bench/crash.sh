@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # The kill -9 harness at scale: runs every crash scenario of the integration
 # suite (tests/integration/crash/) with TEND_CRASH_ITERATIONS runs each
-# (default 2000, so ≥ 10,000 runs across the five scenarios), niced, and
+# (default 2000, so ≥ 10,000 runs across the scenarios), niced, and
 # prints the figures: runs, kills, kills inside a send, lost, duplicates.
 #
 #   bench/crash.sh [ITERATIONS_PER_SCENARIO] [SCENARIO…]
 #
-# Scenarios: wake_consume alerts_notify probe_run tick audit_emit (default: all).
+# Scenarios: wake_consume alerts_notify probe_run tick audit_emit gc_checkpoints
+# (default: all).
 # A failure prints its seed; replay with TEND_CRASH_SEED=<seed>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 iterations=${1:-2000}
 shift || true
-scenarios=${*:-"wake_consume alerts_notify probe_run tick audit_emit"}
+scenarios=${*:-"wake_consume alerts_notify probe_run tick audit_emit gc_checkpoints"}
 cargo build --release --quiet --tests
 status=0
-declare -A module=([wake_consume]=wake [alerts_notify]=alerts [probe_run]=probe [tick]=tick [audit_emit]=audit_emit)
+declare -A module=([wake_consume]=wake [alerts_notify]=alerts [probe_run]=probe [tick]=tick [audit_emit]=audit_emit [gc_checkpoints]=gc)
 for s in $scenarios; do
     TEND_CRASH_ITERATIONS=$iterations nice -n 19 cargo test --release --quiet --test integration \
         "crash::${module[$s]}::$s" -- --exact --nocapture --test-threads=1 2>&1 |

@@ -8,7 +8,8 @@
 //! 2. an info alert in digest mode is queued for `tend alerts digest`;
 //! 3. cooldown: a category notified less than `cooldown` ago, at the same or a
 //!    higher severity, records the alert `suppressed` (an escalation is never
-//!    held back by a quieter notification);
+//!    held back by a quieter notification); when the cooldown no longer holds
+//!    it and it still fires, it is notified then;
 //! 4. otherwise it is notified.
 //!
 //! Still-firing alerts get a reminder every `repeat_interval` of their
@@ -120,6 +121,9 @@ pub enum Why {
     New,
     /// Its silence ended and it still fires.
     Unsilenced,
+    /// It was held by its category's cooldown, which has ended, and it still
+    /// fires.
+    CooledDown,
     /// It fires at a higher severity than it was notified at.
     Escalated {
         from: Severity,
@@ -287,6 +291,14 @@ pub fn plan(
         let why = match previous {
             None => Some(Why::New),
             Some(e) if e.status == Status::Silenced => silence.is_none().then_some(Why::Unsilenced),
+            // Held by its category's cooldown: notified once the cooldown no
+            // longer holds it, if it still fires (as after a silence).
+            Some(e) if e.status == Status::Suppressed => {
+                let held = marks
+                    .get(&alert.category)
+                    .is_some_and(|m| cooldown_holds(m, alert.severity, now, policy));
+                (!held && silence.is_none()).then_some(Why::CooledDown)
+            }
             // An escalation under a silence waits for the silence to end.
             Some(e) if alert.severity > e.severity && silence.is_none() => {
                 Some(Why::Escalated { from: e.severity })
@@ -386,6 +398,12 @@ pub fn plan(
     }
 }
 
+/// Whether the category's last notification `mark` holds back an alert of
+/// `severity` at `now`: within the cooldown, and not an escalation past it.
+fn cooldown_holds(mark: &Mark, severity: Severity, now: DateTime<Utc>, policy: &Policy) -> bool {
+    now - mark.at < policy.cooldown && severity <= mark.severity
+}
+
 /// The decision for an alert that needs a message (`why`).
 #[allow(clippy::too_many_arguments)]
 fn record(
@@ -438,9 +456,7 @@ fn record(
     }
     let cooled = match (why, marks.get(&alert.category)) {
         (Why::Unsilenced, _) => None,
-        (_, Some(mark)) if now - mark.at < policy.cooldown && alert.severity <= mark.severity => {
-            Some(mark.at)
-        }
+        (_, Some(mark)) if cooldown_holds(mark, alert.severity, now, policy) => Some(mark.at),
         _ => None,
     };
     if let Some(at) = cooled {

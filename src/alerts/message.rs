@@ -180,6 +180,14 @@ pub fn alert_message(d: &Decision, now: DateTime<Utc>) -> Message {
             format!("{mark} {head} — its silence ended and it is still firing"),
             silence_hint,
         ),
+        Action::Notify(Why::CooledDown) => (
+            format!("[tend] {head} (held by the category cooldown, still firing)"),
+            format!(
+                "{mark} {head} — held back by the {} cooldown, still firing",
+                one_line(&a.category)
+            ),
+            silence_hint,
+        ),
         Action::Remind { number } => (
             format!("[tend] {head} (still firing, reminder {number})"),
             format!("{mark} Still firing: {head} (reminder {number})"),

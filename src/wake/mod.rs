@@ -26,6 +26,7 @@ pub mod ledger;
 pub mod message;
 pub mod prompt;
 pub mod request;
+pub mod start;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
@@ -53,6 +54,7 @@ use crate::store::state;
 use debounce::{Decision, KeyState, Policy};
 use ledger::{Entry, WakeLedger};
 use request::{Observation, Observed, Recovery, WakeRequest};
+use start::{Found, Replay, ReplayReason, Start};
 
 pub const CURSOR_FILE: &str = "wake.cursor.json";
 pub const DEBOUNCE_FILE: &str = "wake.debounce.json";
@@ -111,78 +113,51 @@ pub fn run(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     ctx.run_locked("wake consume", Wait::No, |ctx| consume(ctx, args))
 }
 
-/// Where this run starts reading.
-enum Start {
-    /// No cursor yet: stamp the end of the log, replay nothing.
-    Stamp,
-    From(Cursor),
-}
-
 fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     let started = Instant::now();
     let now = ctx.now();
     let dir = ctx.root.audit_dir();
     let saved_cursor: Option<Cursor> = ctx.load_state(CURSOR_FILE)?;
     let saved_state: Option<WakeState> = ctx.load_state(DEBOUNCE_FILE)?;
-    let replay = args.from_start || args.since.is_some();
-
-    let (start, wake_state) = if replay {
-        // A replay decides afresh, so the same rows give the same answers.
-        // Rows are in a segment of their day or later: `--since` starts with
-        // the segment of the day before it.
-        let done_before = args
-            .since
-            .and_then(|since| since.checked_sub_signed(TimeDelta::days(1)))
-            .map(segment_name)
-            .unwrap_or_default();
-        (
-            Start::From(Cursor::from_start(&done_before, &format_ts(now))),
-            WakeState::default(),
-        )
-    } else {
-        let state = saved_state.unwrap_or_default();
-        let chosen = match (saved_cursor, state.cursor.clone()) {
-            (None, None) => None,
-            (Some(c), None) => Some(c),
-            (None, Some(s)) => Some(s),
-            (Some(c), Some(s)) => {
-                // The state is saved first: when it differs, a run was killed
-                // between the two writes and the state's positions are the truth.
-                if c.covers(&s) && !s.covers(&c) {
-                    ctx.out.warn(&format!(
-                        "state/{DEBOUNCE_FILE} is behind state/{CURSOR_FILE}; going on from the cursor"
-                    ));
-                    Some(c)
-                } else {
-                    Some(s)
-                }
-            }
-        };
-        match chosen {
-            None => (Start::Stamp, state),
-            Some(mut c) => {
-                let found = c.verify(&dir).with_context(|| {
-                    format!("cannot check the wake cursor against {}", dir.display())
-                })?;
-                for check in found {
-                    match check {
-                        Check::SegmentMissing(segment) => ctx.out.note(&format!(
-                            "audit/{segment} is gone; its reading position is dropped"
-                        )),
-                        Check::Rewritten { segment, reason } => ctx.out.warn(&format!(
-                            "audit segment rewritten ({reason}); re-reading audit/{segment} from its start (wakes already sent are not sent again)"
-                        )),
-                    }
-                }
-                (Start::From(c), state)
+    let state_missing = saved_state.is_none();
+    let saved_state = saved_state.unwrap_or_default();
+    let cursor = match (saved_cursor, saved_state.cursor.clone()) {
+        (None, None) => None,
+        (Some(c), None) => Some(c),
+        (None, Some(s)) => Some(s),
+        (Some(c), Some(s)) => {
+            // The state is saved first: when it differs, a run was killed
+            // between the two writes and the state's positions are the truth.
+            if c.covers(&s) && !s.covers(&c) {
+                ctx.out.warn(&format!(
+                    "state/{DEBOUNCE_FILE} is behind state/{CURSOR_FILE}; going on from the cursor"
+                ));
+                Some(c)
+            } else {
+                Some(s)
             }
         }
     };
-
-    let from = match start {
+    let replay = match (args.from_start, args.since) {
+        (true, _) => Replay::FromStart,
+        (false, Some(t)) => Replay::Since(t),
+        (false, None) => Replay::No,
+    };
+    let found = Found {
+        cursor,
+        state_missing,
+        ran_before: ran_before(ctx)?,
+    };
+    let policy = Policy::from_config(&ctx.config.wake);
+    let (from, wake_state, decide_from, replaying) = match start::decide(
+        replay,
+        found,
+        now,
+        policy.window,
+    ) {
         Start::Stamp => {
             if !ctx.dry_run {
-                let stamped = stamp(ctx, wake_state)?;
+                let stamped = stamp(ctx, saved_state)?;
                 ctx.out.note(&format!(
                     "first run: the wake cursor starts at the end of the log ({} segment{}); nothing is replayed",
                     stamped.segments.len(),
@@ -193,9 +168,43 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
             outcome.count("stamped", 1);
             return Ok(outcome);
         }
-        Start::From(from) => from,
+        Start::Continue(mut c) => {
+            let found = c.verify(&dir).with_context(|| {
+                format!("cannot check the wake cursor against {}", dir.display())
+            })?;
+            for check in found {
+                match check {
+                    Check::SegmentMissing(segment) => ctx.out.note(&format!(
+                        "audit/{segment} is gone; its reading position is dropped"
+                    )),
+                    Check::Rewritten { segment, reason } => ctx.out.warn(&format!(
+                        "audit segment rewritten ({reason}); re-reading audit/{segment} from its start (wakes already sent are not sent again)"
+                    )),
+                }
+            }
+            (c, saved_state, None, false)
+        }
+        Start::Replay {
+            scan_from,
+            decide_from,
+            reason,
+        } => {
+            if reason == ReplayReason::Lost {
+                let since = decide_from.map(format_ts).unwrap_or_default();
+                ctx.out.warn(&format!(
+                    "the wake cursor or debounce state is gone (see state/quarantine/); replaying the audit log from {since} in event time to rebuild it; messages already sent (state/{LEDGER_FILE}) are not sent again"
+                ));
+            }
+            // Segments before the one of `scan_from`'s day are not read.
+            let done_before = scan_from.map(segment_name).unwrap_or_default();
+            (
+                Cursor::from_start(&done_before, &format_ts(now)),
+                WakeState::default(),
+                decide_from,
+                true,
+            )
+        }
     };
-
     let mut ledger: WakeLedger = ctx.load_state(LEDGER_FILE)?.unwrap_or_default();
     ledger.prune(now);
     if !ctx.dry_run {
@@ -203,7 +212,6 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     }
     let budget: Budget = ctx.load_state(budget::FILE)?.unwrap_or_default();
     let investigator = Investigator::new(&ctx.config, started);
-    let policy = Policy::from_config(&ctx.config.wake);
     let channel_kind = ctx.config.operator.channel;
     let recent_limit = ctx.config.wake.recent_observations;
 
@@ -225,11 +233,11 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         channel_kind,
         channel: None,
         pending: Vec::new(),
-        since: args.since,
+        decide_from,
         latest_event: None,
         warned: BTreeSet::new(),
         outcome: Outcome::default(),
-        changed: replay,
+        changed: replaying,
         progress: from.clone(),
         committed: from.clone(),
         ctx,
@@ -246,6 +254,31 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         consumer.save()?;
     }
     consumer.finish()
+}
+
+/// Whether `wake consume` ran on this root before: its ledger exists, or a
+/// copy of its cursor or debounce state was quarantined.
+fn ran_before(ctx: &Ctx) -> Result<bool> {
+    if ctx.root.state_file(LEDGER_FILE).exists() {
+        return Ok(true);
+    }
+    let dir = ctx.root.quarantine_dir();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(anyhow::anyhow!("cannot list {}: {e}", dir.display())),
+    };
+    for entry in entries {
+        let name = entry
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .file_name();
+        if let Some(original) = name.to_str().and_then(state::quarantined_from)
+            && (original == CURSOR_FILE || original == DEBOUNCE_FILE)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Appends the audit rows of messages sent by a run that stopped (a kill, a
@@ -322,7 +355,9 @@ struct Consumer<'c> {
     channel: Option<Result<Box<dyn Channel>, SendError>>,
     /// Rows not yet written (they go out with the next commit or send).
     pending: Vec<Row>,
-    since: Option<DateTime<Utc>>,
+    /// Rows whose own time is before this only rebuild the state (a replay
+    /// from `--since`, or of a lost state): nothing is dispatched for them.
+    decide_from: Option<DateTime<Utc>>,
     /// The newest event time seen (for forgetting inert keys).
     latest_event: Option<DateTime<Utc>>,
     /// Engine failures already reported on standard error this run.
@@ -414,7 +449,7 @@ impl Consumer<'_> {
                 }
             },
             "probe.recovered" => match request::parse_recovery(&record, row.raw) {
-                Ok(recovery) if self.since.is_some_and(|s| recovery.ts < s) => {}
+                Ok(recovery) if self.rebuilding(recovery.ts) => self.rebuild_recovery(&recovery),
                 Ok(recovery) => self.recovery(&recovery, &row.next)?,
                 Err(e) => {
                     self.warn(&format!("{at}: skipped probe.recovered row: {e}"));
@@ -422,7 +457,7 @@ impl Consumer<'_> {
                 }
             },
             "probe.wake_requested" => match request::parse_wake(&record, row.raw) {
-                Ok((wake, _)) if self.since.is_some_and(|s| wake.ts < s) => {}
+                Ok((wake, _)) if self.rebuilding(wake.ts) => self.rebuild_wake(&wake),
                 Ok((wake, note)) => {
                     if let Some(note) = note {
                         self.warn(&format!("{at}: wake {}: {note}", wake.id));
@@ -464,9 +499,11 @@ impl Consumer<'_> {
             memory.recent.drain(..excess);
         }
         self.changed = true;
-        if !debounce::observation_settles(in_episode, flapping)
-            || self.since.is_some_and(|s| ts < s)
-        {
+        if !debounce::observation_settles(in_episode, flapping) {
+            return Ok(());
+        }
+        if self.decide_from.is_some_and(|from| ts < from) {
+            memory.flapping_episode = false;
             return Ok(());
         }
         self.see(ts);
@@ -488,6 +525,49 @@ impl Consumer<'_> {
             self.commit(next)?;
         }
         Ok(())
+    }
+
+    /// Whether a row of this event time only rebuilds the state (it comes
+    /// before the `--since` of a replay).
+    fn rebuilding(&self, at: DateTime<Utc>) -> bool {
+        self.decide_from.is_some_and(|from| at < from)
+    }
+
+    /// A wake before `--since`: decided as the original run decided it, so
+    /// that the state is what it was then; nothing is sent, written or shown.
+    fn rebuild_wake(&mut self, wake: &WakeRequest) {
+        self.see(wake.ts);
+        let key = (wake.probe.clone(), wake.category.clone());
+        let state = self.keys.remove(&key).unwrap_or_default();
+        let memory = self.probes.entry(wake.probe.clone()).or_default();
+        let verdict = debounce::decide(
+            state,
+            &debounce::Wake {
+                id: &wake.id,
+                at: wake.ts,
+                severity: wake.severity,
+                flapping: wake.flapping,
+                in_episode: memory.flapping_episode,
+            },
+            &self.policy,
+        );
+        if verdict.settled {
+            memory.flapping_episode = false;
+        }
+        if verdict.decision == Decision::FlappingStarted {
+            memory.flapping_episode = true;
+        }
+        self.keys.insert(key, verdict.state);
+    }
+
+    /// A recovery before `--since`: it may have ended a flapping episode.
+    fn rebuild_recovery(&mut self, recovery: &Recovery) {
+        self.see(recovery.ts);
+        if let Some(memory) = self.probes.get_mut(&recovery.probe)
+            && debounce::recovery_settles(memory.flapping_episode, memory.observed_flapping)
+        {
+            memory.flapping_episode = false;
+        }
     }
 
     fn see(&mut self, at: DateTime<Utc>) {

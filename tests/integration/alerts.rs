@@ -463,6 +463,35 @@ fn cooldown_suppresses_a_second_alert_of_the_category() {
     let rows = dispatched(&env);
     assert_eq!(rows.last().unwrap()["status"], "suppressed");
     assert_eq!(rows.last().unwrap()["ref"], "probe:api2:api_down");
+    // Inside the cooldown: nothing new.
+    let out = env
+        .tend(&["alerts", "notify"])
+        .env("TEND_NOW", "2026-05-24T08:29:59Z")
+        .ok();
+    assert_eq!(out.stdout, "");
+    // The cooldown over and api2 still firing: notified then.
+    let out = env
+        .tend(&["alerts", "notify"])
+        .env("TEND_NOW", "2026-05-24T08:30:00Z")
+        .ok();
+    assert!(
+        out.stdout
+            .contains("held back by the api_down cooldown, still firing"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.ends_with("alerts: 1 notified\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        notified(&env)["alerts"]["probe:api2:api_down"]["status"],
+        "ok"
+    );
+    let rows = dispatched(&env);
+    assert_eq!(rows.last().unwrap()["status"], "ok");
+    assert_eq!(rows.last().unwrap()["ref"], "probe:api2:api_down");
 }
 
 #[test]

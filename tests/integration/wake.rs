@@ -324,6 +324,116 @@ fn replays_from_start_and_since_give_identical_decisions() {
 }
 
 #[test]
+fn a_replay_since_inside_a_window_decides_as_the_original_run() {
+    let env = stamped();
+    append(
+        &env,
+        &[
+            wake("w1", "2026-05-24T07:00:00Z", "api", "critical"),
+            wake("w2", "2026-05-24T07:01:00Z", "api", "critical"),
+            wake("w3", "2026-05-24T07:02:00Z", "api", "critical"),
+            wake("w4", "2026-05-24T07:03:00Z", "api", "critical"),
+        ],
+    );
+    let first = env.tend(&["--json", "wake", "consume"]).ok();
+    let names =
+        |out: &Output| -> Vec<String> { decisions(out).into_iter().map(|(_, d)| d).collect() };
+    assert_eq!(names(&first), ["buffered", "dispatch", "window", "window"]);
+    assert_eq!(env.audit_kind("notification.dispatched").len(), 1);
+    // From inside the window of w2's dispatch: the rows before T rebuild the
+    // window, so w3 and w4 are debounced again and nothing is sent.
+    let replay = env
+        .tend(&[
+            "--json",
+            "wake",
+            "consume",
+            "--since",
+            "2026-05-24T07:01:30Z",
+        ])
+        .ok();
+    assert_eq!(
+        decisions(&replay),
+        [
+            ("w3".to_string(), "window".to_string()),
+            ("w4".to_string(), "window".to_string())
+        ]
+    );
+    assert!(!replay.stdout.contains("Probe alert"), "{}", replay.stdout);
+    assert_eq!(env.audit_kind("notification.dispatched").len(), 1);
+    // From inside the buffer that w1 opened: w2 is its second sighting.
+    let replay = env
+        .tend(&[
+            "--json",
+            "wake",
+            "consume",
+            "--since",
+            "2026-05-24T07:00:30Z",
+        ])
+        .ok();
+    assert_eq!(names(&replay), ["dispatch", "window", "window"]);
+    assert_eq!(env.audit_kind("notification.dispatched").len(), 1);
+}
+
+#[test]
+fn a_lost_cursor_and_debounce_state_replay_the_ledger_horizon() {
+    let env = stamped();
+    append(
+        &env,
+        &[
+            wake("a1", "2026-05-24T07:00:00Z", "api", "critical"),
+            wake("a2", "2026-05-24T07:01:00Z", "api", "critical"),
+            wake("b1", "2026-05-24T07:20:00Z", "db", "critical"),
+        ],
+    );
+    let out = consume(&env);
+    assert_eq!(
+        out.stdout.matches("Probe alert").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    // Both files garbled; a wake arrives that completes db's buffer.
+    env.write("state/wake.cursor.json", "{garbled");
+    env.write("state/wake.debounce.json", "{\"keys\": 7");
+    append(
+        &env,
+        &[wake("b2", "2026-05-24T07:21:00Z", "db", "critical")],
+    );
+    env.tend(&["wake", "consume"]).status(74);
+    env.tend(&["wake", "consume"]).status(74);
+    assert!(!env.exists("state/wake.cursor.json"));
+    assert!(!env.exists("state/wake.debounce.json"));
+    // Not a stamp at the end of the log: a replay that rebuilds db's buffer
+    // (b1 counts), sends b2, and does not send a2 again.
+    let out = env.tend(&["--json", "wake", "consume"]).ok();
+    assert!(
+        out.stderr
+            .contains("replaying the audit log from 2026-05-17T08:00:00.000Z"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        decisions(&out),
+        [
+            ("a1".to_string(), "buffered".to_string()),
+            ("a2".to_string(), "dispatch".to_string()),
+            ("b1".to_string(), "buffered".to_string()),
+            ("b2".to_string(), "dispatch".to_string()),
+        ]
+    );
+    let refs: Vec<_> = env
+        .audit_kind("notification.dispatched")
+        .iter()
+        .map(|r| r["details"]["ref"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(refs, ["a2", "b2"]);
+    // And the loop goes on from there.
+    let out = env.tend(&["--json", "wake", "consume"]).ok();
+    assert!(decisions(&out).is_empty(), "{}", out.stdout);
+    assert!(env.exists("state/wake.cursor.json"));
+}
+
+#[test]
 fn a_rewritten_segment_is_re_read_without_sending_twice() {
     let mut env = stamped();
     env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");

@@ -478,18 +478,100 @@ fn a_suppressed_alert_is_reminded_from_when_it_was_recorded() {
     )
     .final_state();
     assert_eq!(state.alerts["b"].status, Status::Suppressed);
-    let p = run(
-        &[crit("a", "api_down"), crit("b", "api_down")],
-        &state,
-        t(3600),
-        &hourly,
+    // Still held by the cooldown: nothing.
+    let both = [crit("a", "api_down"), crit("b", "api_down")];
+    let p = run(&both, &state, t(30 * 60 - 1), &hourly);
+    assert_eq!(actions(&p), []);
+    // The cooldown over, b still fires: notified then, and reminded an
+    // interval after that.
+    let p = run(&both, &state, t(30 * 60), &hourly);
+    assert_eq!(
+        actions(&p),
+        [("b".to_string(), Action::Notify(Why::CooledDown))]
     );
+    let state = p.final_state();
+    assert_eq!(state.alerts["b"].status, Status::Ok);
+    let p = run(&both, &state, t(3600), &hourly);
+    assert_eq!(
+        actions(&p),
+        [("a".to_string(), Action::Remind { number: 1 })]
+    );
+    let p = run(&both, &state, t(30 * 60 + 3600), &hourly);
     assert_eq!(
         actions(&p),
         [
             ("a".to_string(), Action::Remind { number: 1 }),
             ("b".to_string(), Action::Remind { number: 1 }),
         ]
+    );
+}
+
+#[test]
+fn a_suppressed_alert_is_notified_when_the_cooldown_ends() {
+    let a = crit("a", "api_down");
+    let state = notified(std::slice::from_ref(&a), t(0));
+    let both = [a.clone(), crit("b", "api_down"), crit("c", "api_down")];
+    let p = run(&both, &state, t(60), &policy());
+    let state = p.final_state();
+    assert_eq!(state.alerts["b"].status, Status::Suppressed);
+    assert_eq!(state.alerts["c"].status, Status::Suppressed);
+    // A second before the end: still held, and not recorded again.
+    let p = run(&both, &state, t(30 * 60 - 1), &policy());
+    assert_eq!(actions(&p), []);
+    assert_eq!(p.final_state(), state);
+    // At the end: the first of them is notified, and its message starts a
+    // new cooldown that goes on holding the other, then lets it through.
+    let p = run(&both, &state, t(30 * 60), &policy());
+    assert_eq!(
+        actions(&p),
+        [("b".to_string(), Action::Notify(Why::CooledDown))]
+    );
+    let state = p.final_state();
+    assert_eq!(state.alerts["c"].status, Status::Suppressed);
+    let p = run(&both, &state, t(60 * 60 - 1), &policy());
+    assert_eq!(actions(&p), []);
+    let p = run(&both, &state, t(60 * 60), &policy());
+    assert_eq!(
+        actions(&p),
+        [("c".to_string(), Action::Notify(Why::CooledDown))]
+    );
+    // A suppressed alert that stopped firing is resolved without a message.
+    let p = run(
+        &[a.clone(), crit("b", "api_down")],
+        &state,
+        t(60 * 60),
+        &policy(),
+    );
+    assert_eq!(
+        actions(&p),
+        [("c".to_string(), Action::Resolve { announce: false })]
+    );
+    // An escalation past the cooldown's severity is not held.
+    let state = notified(&[alert("w", Severity::Warning, "api_down")], t(0));
+    let mut held = run(
+        &[
+            alert("w", Severity::Warning, "api_down"),
+            alert("x", Severity::Warning, "api_down"),
+        ],
+        &state,
+        t(60),
+        &policy(),
+    )
+    .final_state();
+    assert_eq!(held.alerts["x"].status, Status::Suppressed);
+    held.alerts.get_mut("x").unwrap().severity = Severity::Warning;
+    let p = run(
+        &[
+            alert("w", Severity::Warning, "api_down"),
+            crit("x", "api_down"),
+        ],
+        &held,
+        t(120),
+        &policy(),
+    );
+    assert_eq!(
+        actions(&p),
+        [("x".to_string(), Action::Notify(Why::CooledDown))]
     );
 }
 

@@ -21,9 +21,13 @@
 //! many runs (killed or not) each scenario makes at least (CI runs a few dozen;
 //! `bench/crash.sh` runs thousands). Each scenario prints one line of figures:
 //! runs, kills, kills inside a send, lost, duplicates.
+//!
+//! Commands covered: probe run, wake consume, alerts notify, tick, audit
+//! emit, gc checkpoints.
 
 mod alerts;
 mod audit_emit;
+mod gc;
 mod probe;
 mod tick;
 mod wake;
