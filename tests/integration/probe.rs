@@ -916,7 +916,15 @@ fn quickstart_init_example_then_tick() {
         .iter()
         .map(|s| s["step"].as_str().unwrap())
         .collect();
-    assert_eq!(steps, ["probe run", "wake consume", "alerts notify"]);
+    assert_eq!(
+        steps,
+        [
+            "probe run",
+            "wake consume",
+            "alerts notify",
+            "watchers tick"
+        ]
+    );
     assert!(
         last["steps"]
             .as_array()
