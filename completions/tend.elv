@@ -37,12 +37,12 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
             cand watchers 'Flag entities that silently stalled (flag-only, deterministic watchers)'
             cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
-            cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
             cand doctor 'Check the root and explain how to recover from what is found'
             cand config 'Check or show the configuration'
             cand audit 'Append to or read the audit log'
             cand generate 'Generate man pages and shell completions (for packagers)'
+            cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tend;init'= {
@@ -484,21 +484,6 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;gc;help;help'= {
         }
-        &'tend;tick'= {
-            cand --root 'State root directory'
-            cand --config 'Configuration file [default: <root>/tend.toml]'
-            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
-            cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
-            cand -q 'Print nothing but errors'
-            cand --quiet 'Print nothing but errors'
-            cand -v 'Print a line per item processed'
-            cand --verbose 'Print a line per item processed'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
         &'tend;status'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
@@ -613,6 +598,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --batch 'Read rows as JSON Lines on standard input and append them all at once'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
             cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
@@ -716,6 +702,21 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;generate;help;help'= {
         }
+        &'tend;tick'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tend;help'= {
             cand init 'Create the state root''s layout and a commented tend.toml'
             cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
@@ -723,12 +724,12 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
             cand watchers 'Flag entities that silently stalled (flag-only, deterministic watchers)'
             cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
-            cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
             cand doctor 'Check the root and explain how to recover from what is found'
             cand config 'Check or show the configuration'
             cand audit 'Append to or read the audit log'
             cand generate 'Generate man pages and shell completions (for packagers)'
+            cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tend;help;init'= {
@@ -788,8 +789,6 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;help;gc;audit'= {
         }
-        &'tend;help;tick'= {
-        }
         &'tend;help;status'= {
         }
         &'tend;help;doctor'= {
@@ -817,6 +816,8 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;help;generate;man'= {
         }
         &'tend;help;generate;completions'= {
+        }
+        &'tend;help;tick'= {
         }
         &'tend;help;help'= {
         }

@@ -39,12 +39,12 @@ complete -c tend -n "__fish_tend_needs_command" -f -a "wake" -d 'Turn wake reque
 complete -c tend -n "__fish_tend_needs_command" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
 complete -c tend -n "__fish_tend_needs_command" -f -a "watchers" -d 'Flag entities that silently stalled (flag-only, deterministic watchers)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
-complete -c tend -n "__fish_tend_needs_command" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
 complete -c tend -n "__fish_tend_needs_command" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
 complete -c tend -n "__fish_tend_needs_command" -f -a "config" -d 'Check or show the configuration'
 complete -c tend -n "__fish_tend_needs_command" -f -a "audit" -d 'Append to or read the audit log'
 complete -c tend -n "__fish_tend_needs_command" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
+complete -c tend -n "__fish_tend_needs_command" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand init" -l root -d 'State root directory' -r -F
 complete -c tend -n "__fish_tend_using_subcommand init" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
@@ -262,15 +262,6 @@ complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "checkpoints" -d 'Delete checkpoint threads whose session is gone ([gc.checkpoints])'
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "audit" -d 'Remove audit segments older than --keep-days (by their file date)'
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand tick" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand tick" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand tick" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand tick" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand tick" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand tick" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand tick" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand tick" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand tick" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand status" -l root -d 'State root directory' -r -F
 complete -c tend -n "__fish_tend_using_subcommand status" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand status" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
@@ -340,6 +331,7 @@ complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcomm
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l root -d 'State root directory' -r -F
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l batch -d 'Read rows as JSON Lines on standard input and append them all at once'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l json -d 'Print JSON Lines: one object per item, then a summary object'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s q -l quiet -d 'Print nothing but errors'
@@ -396,19 +388,28 @@ complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subc
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write one man page per subcommand into DIR'
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'
 complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "watchers" -d 'Flag entities that silently stalled (flag-only, deterministic watchers)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "config" -d 'Check or show the configuration'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "audit" -d 'Append to or read the audit log'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc tick status doctor config audit generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand tick" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand tick" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand tick" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand tick" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand tick" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand tick" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand tick" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand tick" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand tick" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "watchers" -d 'Flag entities that silently stalled (flag-only, deterministic watchers)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "config" -d 'Check or show the configuration'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "audit" -d 'Append to or read the audit log'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from probe" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from wake" -f -a "consume" -d 'Debounce new wake requests, investigate each one due, message the operator'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "notify" -d 'Notify newly firing alerts (the cron line, every few minutes)'

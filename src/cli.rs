@@ -111,9 +111,8 @@ pub enum Command {
 
     /// Run every loop once, in order (one crontab line for all of them)
     ///
-    /// Runs `probe run` (and the loops later versions add) through the same
-    /// code as the commands themselves, each under its own lock. The exit code
-    /// is the worst of the steps'.
+    /// The long help lists the steps from the table `tick` runs
+    /// (`tick::help`, applied by `docs::cli_command`).
     Tick(TickArgs),
 
     /// Show each command's last run, overdue commands, lock holders, cursor lag
@@ -208,16 +207,26 @@ pub enum AuditCommand {
 #[derive(Debug, Args)]
 pub struct AuditEmitArgs {
     /// Row kind, e.g. probe.wake_requested
-    #[arg(long, value_name = "KIND")]
-    pub kind: String,
+    #[arg(long, value_name = "KIND", required_unless_present = "batch")]
+    pub kind: Option<String>,
 
     /// Details as a JSON object; `-` reads it from standard input
-    #[arg(long, value_name = "JSON")]
-    pub details: String,
+    #[arg(long, value_name = "JSON", required_unless_present = "batch")]
+    pub details: Option<String>,
 
     /// Correlation key, e.g. probe:fly:machine_down
     #[arg(long, value_name = "KEY")]
     pub correlation_key: Option<String>,
+
+    /// Read rows as JSON Lines on standard input and append them all at once
+    ///
+    /// One object per line: {"kind": …, "details": {…}, "correlation_key": …}
+    /// (correlation_key optional; blank lines ignored; at most 64 MiB). Every
+    /// line is validated first; if any is bad, each bad line is reported by its
+    /// number and nothing is written. Otherwise all rows are appended in one
+    /// locked write: all or nothing.
+    #[arg(long, conflicts_with_all = ["kind", "details", "correlation_key"])]
+    pub batch: bool,
 }
 
 #[derive(Debug, Args)]
@@ -232,7 +241,8 @@ pub struct AuditTailArgs {
 
     /// How many of the last matching rows to print; `all` for every one
     ///
-    /// Default: 10, or all when --since is given.
+    /// Default: 10, or all when --since is given. At most 1000000 (use `all`
+    /// for more).
     #[arg(short = 'n', long, value_name = "N", value_parser = parse_count)]
     pub lines: Option<Count>,
 
@@ -248,13 +258,20 @@ pub enum Count {
     Last(usize),
 }
 
+/// The largest `audit tail -n` (the rows are held in memory until printed).
+pub const MAX_TAIL_LINES: usize = 1_000_000;
+
 fn parse_count(text: &str) -> Result<Count, String> {
     if text == "all" {
         return Ok(Count::All);
     }
-    text.parse()
-        .map(Count::Last)
-        .map_err(|_| format!("expected a number or `all`, got {text:?}"))
+    match text.parse::<u128>() {
+        Ok(n) if n <= MAX_TAIL_LINES as u128 => Ok(Count::Last(n as usize)),
+        Ok(_) => Err(format!(
+            "{text} is more than {MAX_TAIL_LINES} rows; use `all` to print every row"
+        )),
+        Err(_) => Err(format!("expected a number or `all`, got {text:?}")),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -32,6 +32,13 @@ fn complete_shell(shell: Shell) -> CompleteShell {
     }
 }
 
+/// The whole command line: the clap definitions of [`crate::cli`], with the
+/// help text that is made from the code's own tables (the steps of `tick`),
+/// so that help, man pages and completions cannot drift from what runs.
+pub fn cli_command() -> clap::Command {
+    Cli::command().mut_subcommand("tick", |tick| tick.long_about(crate::tick::help()))
+}
+
 /// File name → content of every man page: `tend.1`, `tend-audit-emit.1`, …
 /// one per (visible) command and subcommand.
 pub fn man_pages() -> Result<BTreeMap<String, Vec<u8>>> {
@@ -45,7 +52,7 @@ pub fn man_pages() -> Result<BTreeMap<String, Vec<u8>>> {
         pages.insert(man.get_filename(), buf);
         Ok(())
     }
-    let mut cmd = Cli::command().disable_help_subcommand(true);
+    let mut cmd = cli_command().disable_help_subcommand(true);
     cmd.build();
     let mut pages = BTreeMap::new();
     walk(cmd, &mut pages)?;
@@ -59,7 +66,7 @@ pub fn completions() -> BTreeMap<String, Vec<u8>> {
         .map(|shell| {
             let shell = complete_shell(*shell);
             let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "tend", &mut buf);
+            clap_complete::generate(shell, &mut cli_command(), "tend", &mut buf);
             (shell.file_name("tend"), buf)
         })
         .collect()
@@ -88,7 +95,7 @@ pub fn run(command: &GenerateCommand, out: &mut Output) -> Result<()> {
         } => {
             clap_complete::generate(
                 complete_shell(*shell),
-                &mut Cli::command(),
+                &mut cli_command(),
                 "tend",
                 &mut StdoutBytes(out),
             );

@@ -13,7 +13,8 @@ use serde_json::json;
 
 use crate::config::{self, Env};
 use crate::ctx::{Ctx, Outcome};
-use crate::store::{atomic, lock, status_dir::StatusDirs};
+use crate::store::cursor::{Check, Cursor};
+use crate::store::{atomic, file, lock, status_dir::StatusDirs, tail};
 
 #[derive(Debug, Serialize)]
 struct Finding {
@@ -103,14 +104,29 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
         }
     }
 
-    // Quarantined state files.
-    for path in files(&ctx.root.quarantine_dir()) {
+    // Quarantined state files (those of state/runs/ in quarantine/runs/).
+    let quarantine = ctx.root.quarantine_dir();
+    let mut quarantined = files(&quarantine);
+    for sub in subdirs(&quarantine) {
+        quarantined.extend(files(&sub));
+    }
+    for path in quarantined {
         let name = path
             .file_name()
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        let Some(original) = crate::store::state::quarantined_from(&name).map(str::to_string)
+        let Some(original) =
+            crate::store::state::quarantined_from(&name).map(|original| {
+                match path
+                    .parent()
+                    .and_then(|p| p.strip_prefix(&quarantine).ok())
+                    .filter(|sub| !sub.as_os_str().is_empty())
+                {
+                    Some(sub) => format!("{}/{original}", sub.display()),
+                    None => original.to_string(),
+                }
+            })
         else {
             continue;
         };
@@ -181,6 +197,137 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
         }
     }
 
+    // Links and non-regular files where state files, segments or locks
+    // belong: every command that meets one stops with exit 74.
+    let in_place = |dir: &Path, belongs: &dyn Fn(&str) -> bool| -> Vec<(PathBuf, &'static str)> {
+        let mut found: Vec<(PathBuf, &'static str)> = fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_str().is_some_and(belongs))
+            .filter_map(|e| {
+                let t = e.file_type().ok()?;
+                (!t.is_file()).then(|| (e.path(), file::describe(t)))
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let state_name = |n: &str| {
+        !atomic::is_temp_name(n)
+            && (n.ends_with(".json") || n.ends_with(".jsonl") || n.ends_with(".index"))
+    };
+    let mut misplaced = in_place(&ctx.root.state_dir(), &state_name);
+    misplaced.extend(in_place(&ctx.root.runs_dir(), &state_name));
+    misplaced.extend(in_place(&ctx.root.audit_dir(), &tail::is_segment_name));
+    misplaced.extend(in_place(&ctx.root.locks_dir(), &|n: &str| {
+        n.ends_with(".lock")
+    }));
+    for (path, found) in misplaced {
+        add(
+            "problem",
+            "not-a-file",
+            format!(
+                "{} is {found}, not a regular file: every command that uses it stops (exit 74). Move it away; tend recreates what it needs",
+                path.display()
+            ),
+        );
+    }
+
+    // Room on the disk: appends and state writes fail on a full one.
+    if let Some((free, total)) = disk_space(&root) {
+        let mib = |b: u64| b >> 20;
+        if free == 0 {
+            add(
+                "problem",
+                "disk",
+                format!(
+                    "the filesystem of {} is full: appends and state writes fail until space is freed (tend gc audit --keep-days N frees old segments)",
+                    root.display()
+                ),
+            );
+        } else if free < 64 << 20 {
+            add(
+                "warning",
+                "disk",
+                format!(
+                    "the filesystem of {} has only {} MiB free of {} MiB",
+                    root.display(),
+                    mib(free),
+                    mib(total)
+                ),
+            );
+        }
+    }
+
+    // The wake cursor: readable, and its positions still where lines end.
+    let cursor_path = ctx.root.state_file("wake.cursor.json");
+    match fs::read(&cursor_path) {
+        Err(_) => {}
+        Ok(bytes) => match serde_json::from_slice::<Cursor>(&bytes) {
+            Err(e) => add(
+                "problem",
+                "cursor",
+                format!(
+                    "{} is not a wake cursor ({e}); the next `tend wake consume` moves it to state/quarantine/ and stops",
+                    cursor_path.display()
+                ),
+            ),
+            Ok(mut cursor) => {
+                let audit = ctx.root.audit_dir();
+                match cursor.verify(&audit) {
+                    Ok(found) => {
+                        for check in found {
+                            if let Check::Rewritten { segment, reason } = check {
+                                add(
+                                    "warning",
+                                    "cursor",
+                                    format!(
+                                        "audit/{segment} was rewritten under the wake cursor ({reason}); the next `tend wake consume` re-reads it from its start (nothing is sent twice)"
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    Err(e) => add(
+                        "problem",
+                        "cursor",
+                        format!(
+                            "cannot check the wake cursor against {}: {e}",
+                            audit.display()
+                        ),
+                    ),
+                }
+                let tomorrow = ctx
+                    .now()
+                    .checked_add_signed(chrono::TimeDelta::days(1))
+                    .map(|t| t.format("%Y-%m-%d.jsonl").to_string())
+                    .unwrap_or_default();
+                for segment in tail::segments(&audit).unwrap_or_default() {
+                    if !tomorrow.is_empty() && segment > tomorrow {
+                        add(
+                            "warning",
+                            "audit",
+                            format!(
+                                "audit/{segment} is dated after today (a skewed clock, or a drill run with --now); its rows are read all the same, and the segment is removed by `tend gc audit` only once its day is old"
+                            ),
+                        );
+                    }
+                }
+                if let Ok(lag) = cursor.lag(&audit) {
+                    add(
+                        "ok",
+                        "cursor",
+                        format!(
+                            "wake cursor: {} rows ({} bytes) behind in {} segments",
+                            lag.rows, lag.bytes, lag.segments
+                        ),
+                    );
+                }
+            }
+        },
+    }
+
     // Locks held right now.
     for path in files(&ctx.root.locks_dir()) {
         if let Some(holder) = lock::current_holder(&path) {
@@ -244,6 +391,23 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
         .collect();
     out.sort();
     out
+}
+
+/// Bytes available to unprivileged writers and the size of the filesystem of
+/// `path` (statvfs).
+fn disk_space(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs writes into the zeroed struct we own; the path is a valid C string.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) } != 0 {
+        return None;
+    }
+    let block = stat.f_frsize as u64;
+    Some((
+        (stat.f_bavail as u64).saturating_mul(block),
+        (stat.f_blocks as u64).saturating_mul(block),
+    ))
 }
 
 /// The name of the network filesystem `path` is on, if it is on one.

@@ -18,6 +18,7 @@ pub mod doctor;
 pub mod engine;
 pub mod exit;
 pub mod gc;
+pub mod heartbeat;
 pub mod http;
 pub mod init;
 pub mod probe;
@@ -35,7 +36,7 @@ use std::io::{self, BufWriter};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::Parser;
+use clap::FromArgMatches;
 
 use crate::cli::{Cli, Command, ConfigCommand, WakeCommand};
 use crate::clock::Clock;
@@ -57,7 +58,10 @@ where
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = docs::cli_command()
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

@@ -2,7 +2,8 @@
 //! alerts notify, …), for a one-line crontab.
 //! Each step is the command itself (same handler, same lock, same run record);
 //! a step that fails is reported and the next one still runs. The exit code is
-//! the worst of the steps'.
+//! the worst of the steps'. Then the heartbeat, when configured, is pinged
+//! with that exit code ([`crate::heartbeat`]).
 
 use anyhow::Result;
 use serde_json::json;
@@ -10,10 +11,12 @@ use serde_json::json;
 use crate::cli::{AlertsNotifyArgs, ProbeRunArgs, TickArgs, WakeConsumeArgs};
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::{self, Exit};
+use crate::heartbeat::{self, Ping};
 
 type Step = fn(&mut Ctx) -> Result<Outcome>;
 
-/// The loops, in the order they run: adding one is adding a line.
+/// The loops, in the order they run: adding one is adding a line (the
+/// help text of `tick` is made from this table too: [`help`]).
 const STEPS: &[(&str, Step)] = &[
     ("probe run", |ctx| {
         crate::probe::run_probes(ctx, &ProbeRunArgs::default())
@@ -55,9 +58,57 @@ pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
         worst = worst.max(exit);
         steps.push(json!({"step": name, "exit_code": exit.code()}));
     }
-    ctx.out
-        .json(&json!({"summary": true, "command": "tick", "steps": steps}))?;
+    let heartbeat = beat(ctx, worst);
+    ctx.out.json(&json!({
+        "summary": true,
+        "command": "tick",
+        "steps": steps,
+        "heartbeat": heartbeat,
+    }))?;
     outcome.failed = worst != Exit::Success;
     outcome.exit = Some(worst);
     Ok(outcome)
+}
+
+/// The long help of `tend tick`, from [`STEPS`] so that it cannot drift.
+pub fn help() -> String {
+    let names: Vec<String> = STEPS.iter().map(|(name, _)| format!("`{name}`")).collect();
+    format!(
+        "Run every loop once, in order (one crontab line for all of them)\n\n\
+         Runs {}, in this order, through the same code as the commands \
+         themselves, each under its own lock; a step that fails is reported and \
+         the next one still runs. The exit code is the worst of the steps'. \
+         Then, when [heartbeat] is configured, requests its URL (`{{url}}` on \
+         success, `{{url}}/{{exit_code}}` otherwise); a failed ping is reported on \
+         standard error and does not change the exit code.",
+        names.join(", ")
+    )
+}
+
+/// Pings the heartbeat, if configured, after a tick that ended with `exit`;
+/// returns what happened for the JSON summary (`null` when not configured).
+fn beat(ctx: &mut Ctx, exit: Exit) -> serde_json::Value {
+    let Some(url) = ctx.config.secrets.heartbeat_url.clone() else {
+        return serde_json::Value::Null;
+    };
+    if ctx.dry_run {
+        ctx.out.note("dry run: the heartbeat is not pinged");
+        return json!({"status": "dry_run"});
+    }
+    match heartbeat::ping(&url, ctx.config.heartbeat.timeout.to_std(), exit) {
+        Ping::Sent { status } => {
+            ctx.out.note(&format!(
+                "heartbeat pinged (exit code {}, HTTP {status})",
+                exit.code()
+            ));
+            json!({"status": "ok", "exit_code": exit.code(), "http_status": status})
+        }
+        Ping::Failed { code, message } => {
+            let message = ctx.config.secrets.scrub(&message);
+            ctx.out.error(&format!(
+                "heartbeat ping failed ({code}): {message}; the exit code is unchanged"
+            ));
+            json!({"status": "failed", "exit_code": exit.code(), "error": code})
+        }
+    }
 }

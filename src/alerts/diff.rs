@@ -35,11 +35,9 @@ use crate::severity::Severity;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notified {
     /// Alert id → what was recorded about it.
-    #[serde(default)]
     pub alerts: BTreeMap<String, Entry>,
     /// Category → its last notification, for the cooldown. Kept only while it
     /// can still suppress something.
-    #[serde(default)]
     pub categories: BTreeMap<String, Mark>,
 }
 

@@ -148,6 +148,16 @@ impl Row {
         self
     }
 
+    /// Checks a correlation key: non-empty text without control characters.
+    pub fn check_correlation_key(key: &str) -> Result<(), String> {
+        if key.is_empty() || key.contains(char::is_control) {
+            return Err(
+                "a correlation key must be non-empty text without control characters".into(),
+            );
+        }
+        Ok(())
+    }
+
     /// Checks that `details` is an object carrying the kind's required fields.
     pub fn check_details(kind: Kind, details: &Value) -> Result<(), String> {
         let Some(object) = details.as_object() else {
@@ -167,6 +177,57 @@ impl Row {
                 missing.join(", ")
             ))
         }
+    }
+}
+
+/// The most a `tend audit emit --batch` may read from standard input.
+pub const MAX_BATCH_BYTES: usize = 64 << 20;
+
+/// One line of `tend audit emit --batch`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchLine {
+    kind: String,
+    details: Value,
+    #[serde(default)]
+    correlation_key: Option<String>,
+}
+
+/// Parses the JSON Lines of `tend audit emit --batch` (`{kind, details,
+/// correlation_key?}` per line; blank lines ignored) into rows stamped `now`.
+/// Every line is checked: the error lists each bad line by its number, and
+/// then no row is returned at all.
+pub fn parse_batch(input: &[u8], now: DateTime<Utc>) -> Result<Vec<Row>, Vec<String>> {
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (index, line) in input.split(|b| *b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let number = index + 1;
+        let parsed = serde_json::from_slice::<BatchLine>(line)
+            .map_err(|e| format!("not a {{kind, details, correlation_key?}} object: {e}"))
+            .and_then(|l| {
+                let kind: Kind = l.kind.parse()?;
+                Row::check_details(kind, &l.details)?;
+                let row = Row::new(kind, now, l.details);
+                match l.correlation_key {
+                    Some(key) => {
+                        Row::check_correlation_key(&key)?;
+                        Ok(row.with_correlation_key(key))
+                    }
+                    None => Ok(row),
+                }
+            });
+        match parsed {
+            Ok(row) => rows.push(row),
+            Err(e) => problems.push(format!("line {number}: {e}")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
     }
 }
 
@@ -442,6 +503,54 @@ mod tests {
                 .id
                 .get_version_num(),
             7
+        );
+    }
+
+    #[test]
+    fn a_batch_is_checked_whole_with_line_numbers() {
+        let now = t("2026-05-24T08:00:00Z");
+        let good = concat!(
+            r#"{"kind":"reasoning.tool_called","details":{"route":"r","tool_name":"a"}}"#,
+            "\n\n",
+            r#"{"kind":"inference.recorded","details":{"route":"r","model":"m"},"correlation_key":"k"}"#,
+        );
+        let rows = parse_batch(good.as_bytes(), now).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].kind, Kind::InferenceRecorded);
+        assert_eq!(rows[1].correlation_key.as_deref(), Some("k"));
+        assert!(rows.iter().all(|r| r.ts == now));
+        assert!(parse_batch(b"", now).unwrap().is_empty());
+
+        let bad = [
+            r#"{"kind":"reasoning.tool_called","details":{"route":"r","tool_name":"a"}}"#,
+            r#"{"kind":"reasoning.tool_caled","details":{}}"#,
+            r#"{"kind":"reasoning.tool_called","details":{"route":"r"}}"#,
+            "not json",
+            r#"{"kind":"reasoning.tool_called","details":{"route":"r","tool_name":"a"},"correlation_key":""}"#,
+            r#"{"kind":"reasoning.tool_called","details":{"route":"r","tool_name":"a"},"extra":1}"#,
+            r#"{"details":{}}"#,
+            "[]",
+        ]
+        .join("\n");
+        let problems = parse_batch(bad.as_bytes(), now).unwrap_err();
+        let lines: Vec<&str> = problems
+            .iter()
+            .map(|p| p.split(':').next().unwrap())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "line 2", "line 3", "line 4", "line 5", "line 6", "line 7", "line 8"
+            ],
+            "{problems:?}"
+        );
+        assert!(problems[0].contains("unknown kind"), "{}", problems[0]);
+        assert!(problems[1].contains("lack tool_name"), "{}", problems[1]);
+        assert!(problems[4].contains("unknown field"), "{}", problems[4]);
+        assert!(
+            problems[5].contains("missing field `kind`"),
+            "{}",
+            problems[5]
         );
     }
 

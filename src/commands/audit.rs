@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::audit::{Item, Kind, Position, Row, parse_head, segment_name};
+use crate::audit::{self, Item, Kind, MAX_BATCH_BYTES, Position, Row, parse_head, segment_name};
 use crate::cli::{AuditCommand, AuditEmitArgs, AuditTailArgs, Count};
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::UsageError;
@@ -23,45 +23,87 @@ pub fn run(ctx: &mut Ctx, command: &AuditCommand) -> Result<Outcome> {
 }
 
 fn emit(ctx: &mut Ctx, args: &AuditEmitArgs) -> Result<Outcome> {
-    let kind: Kind = args
-        .kind
+    let rows = if args.batch {
+        read_batch(ctx)?
+    } else {
+        vec![one_row(ctx, args)?]
+    };
+    if !ctx.dry_run {
+        ctx.audit().append(&rows, ctx.now())?;
+    }
+    for row in &rows {
+        let line = serde_json::to_string(row)?;
+        if ctx.dry_run {
+            ctx.out.data(format!("{line}\n").as_bytes())?;
+        } else {
+            ctx.out.item(&line)?;
+            ctx.out.json(row)?;
+        }
+    }
+    let mut outcome = Outcome::default();
+    outcome.count("emitted", if ctx.dry_run { 0 } else { rows.len() as u64 });
+    Ok(outcome)
+}
+
+/// The row of `--kind`, `--details` and `--correlation-key`.
+fn one_row(ctx: &Ctx, args: &AuditEmitArgs) -> Result<Row> {
+    let (Some(kind), Some(details)) = (&args.kind, &args.details) else {
+        return Err(UsageError("--kind and --details are required without --batch".into()).into());
+    };
+    let kind: Kind = kind
         .parse()
         .map_err(|e: String| UsageError(format!("--kind: {e}")))?;
-    let text = if args.details == "-" {
+    let text = if details == "-" {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
             .context("cannot read --details from standard input")?;
         text
     } else {
-        args.details.clone()
+        details.clone()
     };
     let details: Value = serde_json::from_str(&text)
         .map_err(|e| UsageError(format!("--details is not valid JSON: {e}")))?;
     Row::check_details(kind, &details).map_err(|e| UsageError(format!("--details: {e}")))?;
     let mut row = Row::new(kind, ctx.now(), details);
     if let Some(key) = &args.correlation_key {
-        if key.is_empty() || key.contains(char::is_control) {
-            return Err(UsageError(
-                "--correlation-key must be non-empty text without control characters".into(),
-            )
-            .into());
-        }
+        Row::check_correlation_key(key)
+            .map_err(|e| UsageError(format!("--correlation-key: {e}")))?;
         row = row.with_correlation_key(key.clone());
     }
-    if !ctx.dry_run {
-        ctx.audit().append(std::slice::from_ref(&row), ctx.now())?;
+    Ok(row)
+}
+
+/// The rows of `--batch`, all valid, or a usage error naming every bad line.
+fn read_batch(ctx: &Ctx) -> Result<Vec<Row>> {
+    let mut input = Vec::new();
+    std::io::stdin()
+        .take(MAX_BATCH_BYTES as u64 + 1)
+        .read_to_end(&mut input)
+        .context("cannot read the batch from standard input")?;
+    if input.len() > MAX_BATCH_BYTES {
+        return Err(UsageError(format!(
+            "--batch: standard input is larger than {} MiB; split it into several batches (nothing was written)",
+            MAX_BATCH_BYTES >> 20
+        ))
+        .into());
     }
-    let line = serde_json::to_string(&row)?;
-    if ctx.dry_run {
-        ctx.out.data(format!("{line}\n").as_bytes())?;
-    } else {
-        ctx.out.item(&line)?;
-        ctx.out.json(&row)?;
-    }
-    let mut outcome = Outcome::default();
-    outcome.count("emitted", u64::from(!ctx.dry_run));
-    Ok(outcome)
+    audit::parse_batch(&input, ctx.now()).map_err(|problems| {
+        const SHOWN: usize = 20;
+        let mut text = format!(
+            "--batch: {} bad line{}; nothing was written:",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        );
+        for problem in problems.iter().take(SHOWN) {
+            text.push_str("\n  ");
+            text.push_str(problem);
+        }
+        if problems.len() > SHOWN {
+            text.push_str(&format!("\n  … and {} more", problems.len() - SHOWN));
+        }
+        UsageError(text).into()
+    })
 }
 
 fn tail(ctx: &mut Ctx, args: &AuditTailArgs) -> Result<Outcome> {
@@ -75,7 +117,8 @@ fn tail(ctx: &mut Ctx, args: &AuditTailArgs) -> Result<Outcome> {
     // Rows are in a segment of their day or later (writers stamp rows when they
     // append), so older segments can be passed over whole.
     let first_segment = since
-        .map(|t| segment_name(t - chrono::TimeDelta::days(1)))
+        .and_then(|t| t.checked_sub_signed(chrono::TimeDelta::days(1)))
+        .map(segment_name)
         .unwrap_or_default();
     let mut printed = 0u64;
 
@@ -164,7 +207,7 @@ fn print_last(
         .iter()
         .map(|k| format!("\"{k}\"").into_bytes())
         .collect();
-    let mut rows: VecDeque<Vec<u8>> = VecDeque::with_capacity(n);
+    let mut rows: VecDeque<Vec<u8>> = VecDeque::with_capacity(n.min(1024));
     let mut warnings = Vec::new();
     tail::scan_backward(
         &ctx.root.audit_dir(),

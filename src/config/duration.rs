@@ -22,6 +22,10 @@ const UNITS: [(&str, u64); 5] = [
 impl Duration {
     pub const ZERO: Duration = Duration(0);
 
+    /// The longest duration accepted anywhere (configuration, flags): 100
+    /// years, so that adding one to any instant `tend` handles cannot overflow.
+    pub const MAX: Duration = Duration(36_500 * 86_400_000);
+
     pub const fn from_millis(ms: u64) -> Self {
         Duration(ms)
     }
@@ -47,7 +51,7 @@ impl Duration {
     }
 
     pub fn to_chrono(self) -> chrono::TimeDelta {
-        // u64 milliseconds always fit an i64 after the parse bound below.
+        // At most Duration::MAX (parse bound): always fits an i64.
         chrono::TimeDelta::milliseconds(self.0 as i64)
     }
 }
@@ -60,7 +64,7 @@ impl fmt::Display for ParseDurationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "invalid duration {:?}: expected a number with a unit (ms, s, m, h, d), e.g. \"500ms\", \"10s\", \"72h\", \"1h30m\"",
+            "invalid duration {:?}: expected a number with a unit (ms, s, m, h, d), e.g. \"500ms\", \"10s\", \"72h\", \"1h30m\", at most 36500d",
             self.0
         )
     }
@@ -96,7 +100,7 @@ impl FromStr for Duration {
             total = value
                 .checked_mul(factor)
                 .and_then(|ms| total.checked_add(ms))
-                .filter(|ms| *ms <= i64::MAX as u64 / 1000)
+                .filter(|ms| *ms <= Duration::MAX.0)
                 .ok_or_else(err)?;
         }
         Ok(Duration(total))
@@ -175,12 +179,25 @@ mod tests {
             "10 s",
             "h10",
             "99999999999999999999d",
+            "99999999d",
+            "36500d1ms",
+            "876001h",
         ] {
             assert!(
                 text.parse::<Duration>().is_err(),
                 "{text:?} should be refused"
             );
         }
+    }
+
+    #[test]
+    fn the_bound_is_inclusive_and_safe_to_add() {
+        let max: Duration = "36500d".parse().unwrap();
+        assert_eq!(max, Duration::MAX);
+        let far = chrono::DateTime::parse_from_rfc3339("9999-12-31T23:59:59Z")
+            .unwrap()
+            .to_utc();
+        assert!(far.checked_add_signed(max.to_chrono()).is_some());
     }
 
     #[test]

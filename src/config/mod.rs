@@ -23,8 +23,17 @@ pub use validate::is_valid_name;
 use crate::severity::Severity;
 
 /// The configuration sections that `TEND_<SECTION>_<KEY>` may override.
-pub const FLAT_SECTIONS: [&str; 9] = [
-    "probes", "wake", "engine", "operator", "slack", "webhook", "email", "alerts", "status",
+pub const FLAT_SECTIONS: [&str; 10] = [
+    "probes",
+    "wake",
+    "engine",
+    "operator",
+    "slack",
+    "webhook",
+    "email",
+    "alerts",
+    "status",
+    "heartbeat",
 ];
 
 /// Environment variables that are `tend`'s own settings, not configuration keys.
@@ -51,6 +60,7 @@ pub struct Config {
     pub actors: BTreeMap<String, ActorConfig>,
     pub gc: GcConfig,
     pub status: StatusConfig,
+    pub heartbeat: HeartbeatConfig,
     /// Secrets resolved at load time from the `*_env` / `*_file` keys of the
     /// channels and engine in use. Never serialized.
     #[serde(skip)]
@@ -69,6 +79,8 @@ pub struct Secrets {
     pub engine_api_key: Option<Secret>,
     /// The Postgres connection string of `[gc.checkpoints] store`.
     pub checkpoints_dsn: Option<Secret>,
+    /// The `[heartbeat]` URL (a ping URL is its own credential).
+    pub heartbeat_url: Option<Secret>,
 }
 
 impl Secrets {
@@ -80,6 +92,7 @@ impl Secrets {
             &self.smtp_password,
             &self.engine_api_key,
             &self.checkpoints_dsn,
+            &self.heartbeat_url,
         ]
         .into_iter()
         .flatten()
@@ -756,6 +769,30 @@ pub struct StatusConfig {
     pub expect: BTreeMap<String, Duration>,
 }
 
+/// `[heartbeat]` (SPEC §10): a URL requested after each `tick` — `{url}` on
+/// success, `{url}/{exit_code}` otherwise — so that someone else notices a
+/// dead host or crontab.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HeartbeatConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url_env: Option<String>,
+    /// A ping URL is a credential: `config show` redacts it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub timeout: Duration,
+}
+
+impl Default for HeartbeatConfig {
+    fn default() -> Self {
+        HeartbeatConfig {
+            url_env: None,
+            url: None,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
 /// Expected intervals that apply to a command once it has run at least once.
 pub const DEFAULT_EXPECT: [(&str, Duration); 3] = [
     ("probe run", Duration::from_secs(300)),
@@ -801,6 +838,7 @@ impl Config {
             &self.email.username_env,
             &self.email.password_env,
             &self.engine.api_key_env,
+            &self.heartbeat.url_env,
             &match &self.gc.checkpoints.store {
                 Some(CheckpointStore::PostgresEnv(var)) => Some(var.clone()),
                 _ => None,
@@ -852,6 +890,9 @@ impl Config {
         let mut copy = self.clone();
         if copy.webhook.url.is_some() {
             copy.webhook.url = Some(REDACTED.to_string());
+        }
+        if copy.heartbeat.url.is_some() {
+            copy.heartbeat.url = Some(REDACTED.to_string());
         }
         for probe in &mut copy.probe {
             for (name, value) in probe.headers.iter_mut() {

@@ -41,7 +41,41 @@ pub fn validate(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Pr
     watchers(config, &mut p);
     gc(config, env, &mut p);
     status(config, &mut p);
+    heartbeat(config, env, &mut p);
     p
+}
+
+/// `[heartbeat]`: one URL, from `url_env` or `url`. `TEND_HEARTBEAT_URL` is
+/// both the usual `url_env` and the environment override of `url`; the same
+/// value reached both ways is one URL, not a conflict.
+fn heartbeat(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Problems) {
+    timeout(p, "heartbeat.timeout", c.heartbeat.timeout);
+    let from_env = c.heartbeat.url_env.as_deref().map(|var| (var, env(var)));
+    let url = match (from_env, c.heartbeat.url.as_deref()) {
+        (None, None) => return,
+        (Some((_, Some(value))), Some(url)) if value.trim() == url.trim() => value,
+        (Some(_), Some(_)) => {
+            return push(
+                p,
+                "heartbeat.url_env",
+                "set heartbeat.url_env or heartbeat.url, not both",
+            );
+        }
+        (Some((var, _)), None) => match secret::from_env(var, env) {
+            Ok(url) => url.expose().to_string(),
+            Err(m) => return push(p, "heartbeat.url_env", m),
+        },
+        (None, Some(url)) => url.to_string(),
+    };
+    if !is_http_url(&url) {
+        let key = if c.heartbeat.url.is_some() {
+            "heartbeat.url"
+        } else {
+            "heartbeat.url_env"
+        };
+        return push(p, key, "is not an http:// or https:// URL");
+    }
+    c.secrets.heartbeat_url = Some(Secret::new(url));
 }
 
 fn push(p: &mut Problems, key: impl Into<String>, message: impl Into<String>) {

@@ -50,7 +50,6 @@ pub const KEEP: usize = 20;
 /// disabled) are dropped by the next full `probe run`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProbesState {
-    #[serde(default)]
     pub probes: BTreeMap<String, ProbeState>,
 }
 

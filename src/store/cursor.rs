@@ -219,6 +219,13 @@ impl Cursor {
         }
     }
 
+    /// Whether `segment`, now `len` bytes long, has been read to its end (or
+    /// is behind the reader), so that removing it loses nothing this reader
+    /// would read.
+    pub fn has_finished(&self, segment: &str, len: u64) -> bool {
+        self.start_of(segment).is_none_or(|offset| offset >= len)
+    }
+
     /// Records that `position.segment` is consumed up to `position.offset`,
     /// hashing the line that ends there. An offset that is not after a
     /// newline is the end of a torn line passed over.
@@ -557,6 +564,10 @@ mod tests {
         );
         assert_eq!(c.start_of("2026-01-01.jsonl"), Some(2));
         assert_eq!(c.start_of("2026-01-02.jsonl"), Some(0));
+        assert!(!c.has_finished("2026-01-01.jsonl", 7));
+        assert!(c.has_finished("2026-01-01.jsonl", 2));
+        assert!(c.has_finished("2026-03-01.jsonl", 6));
+        assert!(!c.has_finished("2026-01-02.jsonl", 6));
         c.advance(dir.path(), &pos("2026-01-01.jsonl", 7)).unwrap();
         c.advance(dir.path(), &pos("2026-01-02.jsonl", 6)).unwrap();
         assert_eq!(c.lag(dir.path()).unwrap(), Lag::default());

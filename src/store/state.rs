@@ -60,6 +60,19 @@ pub fn quarantined_from(name: &str) -> Option<&str> {
 /// Moves an unreadable state file aside, under a name that keeps every earlier
 /// quarantined copy, and describes what happened.
 pub fn quarantine(path: &Path, quarantine_dir: &Path, reason: String) -> Result<StateCorrupt> {
+    // A file in a subdirectory of the state directory (`state/runs/x.json`)
+    // goes to the same subdirectory of the quarantine, so that its copy says
+    // where it came from.
+    let sub = quarantine_dir
+        .parent()
+        .and_then(|state_dir| atomic::parent(path).strip_prefix(state_dir).ok())
+        .filter(|sub| !sub.as_os_str().is_empty())
+        .map(Path::to_path_buf);
+    let quarantine_dir = match &sub {
+        Some(sub) => quarantine_dir.join(sub),
+        None => quarantine_dir.to_path_buf(),
+    };
+    let quarantine_dir = quarantine_dir.as_path();
     file::create_dir_all(quarantine_dir)?;
     let name = path
         .file_name()
@@ -100,6 +113,18 @@ mod tests {
             load::<BTreeMap<String, u32>>(&path, &q).unwrap(),
             Some(value)
         );
+    }
+
+    #[test]
+    fn a_file_of_a_subdirectory_keeps_it_in_the_quarantine() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs/probe-run.json");
+        let q = dir.path().join("quarantine");
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, b"{\"command\": ").unwrap();
+        let err = load::<BTreeMap<String, u32>>(&path, &q).unwrap_err();
+        let corrupt = err.downcast_ref::<StateCorrupt>().expect("StateCorrupt");
+        assert_eq!(corrupt.quarantined.parent().unwrap(), q.join("runs"));
     }
 
     #[test]

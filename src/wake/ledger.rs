@@ -34,7 +34,6 @@ pub struct Entry {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WakeLedger {
-    #[serde(default)]
     pub entries: BTreeMap<String, Entry>,
 }
 

@@ -77,10 +77,8 @@ pub struct WakeState {
     /// applied, and every message it called for sent and in the ledger.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<Cursor>,
-    #[serde(default)]
     pub keys: Vec<KeyEntry>,
     /// What is remembered per probe.
-    #[serde(default)]
     pub probes: BTreeMap<String, ProbeMemory>,
 }
 
@@ -331,10 +329,7 @@ pub fn has_finished(ctx: &Ctx, segment: &str, len: u64) -> Result<bool> {
     let Some(cursor) = ctx.load_state::<Cursor>(CURSOR_FILE)? else {
         return Ok(true);
     };
-    Ok(match cursor.start_of(segment) {
-        None => true,
-        Some(offset) => offset >= len,
-    })
+    Ok(cursor.has_finished(segment, len))
 }
 
 struct Consumer<'c> {

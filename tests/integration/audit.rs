@@ -370,3 +370,84 @@ fn tail_follow_prints_rows_appended_later() {
     child.wait().unwrap();
     assert!(line.contains("\"new\""), "{line}");
 }
+
+#[test]
+fn emit_batch_appends_every_row_or_none() {
+    let env = TestEnv::new();
+    let good = concat!(
+        r#"{"kind":"reasoning.tool_called","details":{"route":"r","tool_name":"a"}}"#,
+        "\n",
+        r#"{"kind":"inference.recorded","details":{"route":"r","model":"m"},"correlation_key":"route:r"}"#,
+        "\n\n",
+        r#"{"kind":"reasoning.tool_called","details":{"route":"r","tool_name":"b"}}"#,
+    );
+    let out = env
+        .tend(&["audit", "emit", "--batch", "--json"])
+        .stdin(good)
+        .ok();
+    assert_eq!(out.json_lines().len(), 3, "{}", out.stdout);
+    let rows = env.audit_rows();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1]["correlation_key"], "route:r");
+    assert_eq!(rows[2]["details"]["tool_name"], "b");
+
+    // One bad line among good ones: every bad line named, nothing written.
+    let before = env.read("audit/2026-05-24.jsonl");
+    let bad = [
+        r#"{"kind":"reasoning.tool_called","details":{"route":"r","tool_name":"c"}}"#,
+        r#"{"kind":"reasoning.tool_called","details":{"route":"r"}}"#,
+        r#"{"kind":"reasoning.tool_called","details":{"route":"r","tool_name":"d"}}"#,
+        "{not json",
+    ]
+    .join("\n");
+    let out = env.tend(&["audit", "emit", "--batch"]).stdin(bad).status(2);
+    assert!(
+        out.stderr.contains("2 bad lines; nothing was written"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("line 2: details of a reasoning.tool_called row lack tool_name"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("line 4: "), "{}", out.stderr);
+    assert_eq!(env.read("audit/2026-05-24.jsonl"), before);
+
+    // --batch does not mix with a single row's flags; an empty batch is fine.
+    env.tend(&[
+        "audit",
+        "emit",
+        "--batch",
+        "--kind",
+        "reasoning.tool_called",
+    ])
+    .status(2);
+    env.tend(&["audit", "emit", "--batch"]).stdin("").ok();
+    env.tend(&["audit", "emit", "--kind", "reasoning.tool_called"])
+        .status(2);
+    assert_eq!(env.read("audit/2026-05-24.jsonl"), before);
+}
+
+#[test]
+fn huge_counts_are_refused_not_a_panic() {
+    let env = TestEnv::new();
+    let out = env
+        .tend(&["audit", "tail", "-n", "18446744073709551615"])
+        .status(2);
+    assert!(
+        out.stderr.contains("more than 1000000 rows"),
+        "{}",
+        out.stderr
+    );
+    let out = env
+        .tend(&["audit", "tail", "-n", "99999999999999999999999999"])
+        .status(2);
+    assert!(
+        out.stderr.contains("more than 1000000 rows"),
+        "{}",
+        out.stderr
+    );
+    env.tend(&["audit", "tail", "-n", "1000000"]).ok();
+}

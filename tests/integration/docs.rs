@@ -4,8 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use clap::CommandFactory;
-
 fn check(dir: &str, expected: BTreeMap<String, Vec<u8>>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     if std::env::var_os("TEND_BLESS").is_some() {
@@ -40,7 +38,7 @@ fn check(dir: &str, expected: BTreeMap<String, Vec<u8>>) {
 
 #[test]
 fn cli_debug_assert() {
-    tend::cli::Cli::command().debug_assert();
+    tend::docs::cli_command().debug_assert();
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! Cron-friendly output (SPEC §10 Output): a run prints only when something
 //! changed; `-v` shows everything, `-q` only errors.
 
+use std::time::Duration;
+
 use crate::support::TestEnv;
+use crate::support::http::{FakeServer, Reply};
 
 /// `tend tick` at minute `m` after 08:00.
 fn tick_at(env: &TestEnv, m: u32, flags: &[&str]) -> crate::support::Output {
@@ -80,4 +83,127 @@ fn quickstart_ticks_print_only_news() {
     );
     let out = tick_at(&env, 9, &[]);
     assert_eq!(out.stdout, "");
+}
+
+/// A root with one probe that is OK (or, with `broken`, one that cannot start:
+/// tick then exits 1) and a heartbeat at `url`.
+fn heartbeat_root(url: &str, timeout: &str, broken: bool) -> TestEnv {
+    let env = TestEnv::new();
+    env.script("probes.d/web", "#!/bin/sh\necho 'OK - up'\n");
+    if broken {
+        env.script("probes.d/Bad Name", "#!/bin/sh\necho OK\n");
+    }
+    env.write(
+        "tend.toml",
+        format!("[heartbeat]\nurl = \"{url}\"\ntimeout = \"{timeout}\"\n"),
+    );
+    env
+}
+
+#[test]
+fn heartbeat_pings_the_url_or_the_url_with_the_exit_code() {
+    let server = FakeServer::start(Reply::text(200, "OK"));
+    let url = format!("{}/ping/0b9c3f4e-hc", server.url());
+    let env = heartbeat_root(&url, "5s", false);
+    let out = env.tend(&["tick"]).ok();
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
+    let broken = heartbeat_root(&url, "5s", true);
+    broken.tend(&["tick"]).status(1);
+    let paths: Vec<(String, String)> = server
+        .requests()
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone()))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ("GET".to_string(), "/ping/0b9c3f4e-hc".to_string()),
+            ("GET".to_string(), "/ping/0b9c3f4e-hc/1".to_string()),
+        ]
+    );
+    // A dry run pings nothing; --json says what the ping did.
+    env.tend(&["tick", "--dry-run"]).ok();
+    assert_eq!(server.request_count(), 2);
+    let out = env.tend(&["tick", "--json"]).ok();
+    let summary = out.json_lines().pop().unwrap();
+    assert_eq!(summary["heartbeat"]["status"], "ok");
+    assert_eq!(summary["heartbeat"]["http_status"], 200);
+}
+
+#[test]
+fn heartbeat_url_from_the_environment_is_a_secret() {
+    let server = FakeServer::start(Reply::text(200, "OK"));
+    let mut env = TestEnv::new();
+    env.script("probes.d/web", "#!/bin/sh\necho 'OK - up'\n");
+    env.write(
+        "tend.toml",
+        "[heartbeat]\nurl_env = \"TEND_HEARTBEAT_URL\"\n",
+    );
+    let url = format!("{}/ping/secret-uuid-1234", server.url());
+    env.set_env("TEND_HEARTBEAT_URL", &url);
+    env.tend(&["tick"]).ok();
+    assert_eq!(server.requests()[0].path, "/ping/secret-uuid-1234");
+    let shown = env.tend(&["config", "show"]).ok();
+    assert!(!shown.stdout.contains("secret-uuid"), "{}", shown.stdout);
+    // The variable is not passed on to probes.
+    env.script(
+        "probes.d/web",
+        "#!/bin/sh\necho \"OK - ${TEND_HEARTBEAT_URL:-unset}\"\n",
+    );
+    let out = env.tend(&["probe", "run", "--json"]).ok();
+    assert!(out.stdout.contains("OK - unset"), "{}", out.stdout);
+    // Without the variable, the configuration is invalid (exit 2, named).
+    env.remove_env("TEND_HEARTBEAT_URL");
+    let out = env.tend(&["tick"]).status(2);
+    assert!(out.stderr.contains("heartbeat.url_env"), "{}", out.stderr);
+}
+
+#[test]
+fn a_failed_or_hanging_heartbeat_is_reported_never_fatal() {
+    // A server that accepts and never answers within the timeout.
+    let hanging = FakeServer::start(Reply::text(200, "OK").delayed(Duration::from_secs(20)));
+    let url = format!("{}/ping/hang-uuid-5678", hanging.url());
+    let env = heartbeat_root(&url, "1s", false);
+    let out = env.tend(&["tick"]).ok();
+    assert!(
+        out.stderr
+            .contains("tend: error: heartbeat ping failed (timeout)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("hang-uuid"),
+        "the URL is a secret: {}",
+        out.stderr
+    );
+    // Even with -q (it is an error), and the run's own exit code stands.
+    let out = heartbeat_root(&url, "1s", true)
+        .tend(&["tick", "-q"])
+        .status(1);
+    assert!(
+        out.stderr.contains("heartbeat ping failed"),
+        "{}",
+        out.stderr
+    );
+
+    // Nothing listening: a connection failure, exit code unchanged.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let env = heartbeat_root(&format!("http://127.0.0.1:{port}/ping/x"), "2s", false);
+    let out = env.tend(&["tick"]).ok();
+    assert!(
+        out.stderr.contains("heartbeat ping failed (connect)"),
+        "{}",
+        out.stderr
+    );
+    // A 5xx answer is a failure too.
+    let failing = FakeServer::start(Reply::text(503, "down"));
+    let env = heartbeat_root(&format!("{}/p", failing.url()), "2s", false);
+    let out = env.tend(&["tick"]).ok();
+    assert!(
+        out.stderr.contains("heartbeat ping failed (http_503)"),
+        "{}",
+        out.stderr
+    );
 }

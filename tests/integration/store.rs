@@ -687,3 +687,88 @@ fn a_torn_line_in_an_earlier_segment_is_reported_once() {
     env.tend(&["wake", "consume"]).ok();
     assert_eq!(dispatched(&env), ["w-y", "w-after"]);
 }
+
+#[test]
+fn wrong_shape_state_is_quarantined_like_unparseable_state() {
+    // (state file, a command that reads it, a command to run first)
+    let cases: [(&str, &[&str], &[&str]); 6] = [
+        ("wake.cursor.json", &["status"], &[]),
+        ("probes.json", &["status"], &[]),
+        ("alerts.notified.json", &["alerts", "list"], &[]),
+        (
+            "wake.debounce.json",
+            &["wake", "consume"],
+            &["wake", "consume"],
+        ),
+        (
+            "wake.ledger.json",
+            &["wake", "consume"],
+            &["wake", "consume"],
+        ),
+        (
+            "engine.budget.json",
+            &["wake", "consume"],
+            &["wake", "consume"],
+        ),
+    ];
+    for (file, command, before) in cases {
+        for shape in ["{}", "[]", "{\"unrelated\": 1}"] {
+            let env = TestEnv::new();
+            if !before.is_empty() {
+                env.tend(before).ok();
+            }
+            let rel = format!("state/{file}");
+            env.write(&rel, shape);
+            let out = env.tend(command).output();
+            assert_eq!(
+                out.code,
+                74,
+                "{file} = {shape}: `tend {}` took it as state\n{}{}",
+                command.join(" "),
+                out.stdout,
+                out.stderr
+            );
+            assert!(out.stderr.contains(&rel), "{}", out.stderr);
+            assert!(!env.exists(&rel), "{file} was not moved aside");
+        }
+    }
+}
+
+#[test]
+fn doctor_reports_what_stops_commands_and_where_to_restore() {
+    let env = TestEnv::new();
+    env.tend(&["init"]).ok();
+    let out = env.tend(&["doctor"]).ok();
+    assert!(out.stdout.contains("no problems found"), "{}", out.stdout);
+
+    // A corrupt run record, quarantined by the command that met it.
+    env.write("state/runs/probe-run.json", "{\"command\": ");
+    env.tend(&["status"]).status(74);
+    // A directory where a state file belongs, a linked segment.
+    std::fs::create_dir_all(env.path("state/probes.json")).unwrap();
+    std::fs::create_dir_all(env.path("audit")).unwrap();
+    std::os::unix::fs::symlink(env.dir(), env.path("audit/2026-05-23.jsonl")).unwrap();
+    // A segment dated in the future.
+    env.write("audit/2026-07-01.jsonl", "");
+
+    let out = env.tend(&["doctor"]).status(1);
+    let text = &out.stdout;
+    assert!(
+        text.contains("state/probes.json is a directory, not a regular file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("audit/2026-05-23.jsonl is a symbolic link, not a regular file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("audit/2026-07-01.jsonl is dated after today"),
+        "{text}"
+    );
+    let restore = env.path("state/runs/probe-run.json");
+    assert!(
+        text.contains(&format!("move it back to {}", restore.display())),
+        "{text}"
+    );
+    assert!(!text.contains("no problems found"), "{text}");
+}

@@ -713,9 +713,8 @@ fn state_round_trips_through_json() {
     let state = notified(&[crit("a", "api_down")], t(0));
     let text = serde_json::to_string(&state).unwrap();
     assert_eq!(serde_json::from_str::<Notified>(&text).unwrap(), state);
-    // Tolerant of a missing section.
-    assert_eq!(
-        serde_json::from_str::<Notified>("{}").unwrap(),
-        Notified::default()
-    );
+    // Not the file's shape: refused (and so quarantined), never taken as
+    // "nothing notified" (SPEC §10).
+    assert!(serde_json::from_str::<Notified>("{}").is_err());
+    assert!(serde_json::from_str::<Notified>("[]").is_err());
 }
