@@ -2071,12 +2071,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__status)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --root --config --now --json --dry-run --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text prometheus" -- "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

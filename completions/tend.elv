@@ -485,6 +485,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;gc;help;help'= {
         }
         &'tend;status'= {
+            cand --format 'Output format: human text, or the Prometheus text format'
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'

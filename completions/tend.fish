@@ -262,6 +262,8 @@ complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "checkpoints" -d 'Delete checkpoint threads whose session is gone ([gc.checkpoints])'
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "audit" -d 'Remove audit segments older than --keep-days (by their file date)'
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand status" -l format -d 'Output format: human text, or the Prometheus text format' -r -f -a "text\t''
+prometheus\t''"
 complete -c tend -n "__fish_tend_using_subcommand status" -l root -d 'State root directory' -r -F
 complete -c tend -n "__fish_tend_using_subcommand status" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand status" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r

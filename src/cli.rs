@@ -309,7 +309,24 @@ pub struct WakeConsumeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct StatusArgs {}
+pub struct StatusArgs {
+    /// Output format: human text, or the Prometheus text format
+    ///
+    /// `prometheus` prints the same facts as metrics (tend_last_run_*,
+    /// tend_overdue, tend_wake_cursor_lag_*, tend_proposals_pending,
+    /// tend_alerts, tend_quarantined_files) for node_exporter's textfile
+    /// collector. --json prints JSON Lines instead.
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub format: StatusFormat,
+}
+
+/// How `tend status` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum StatusFormat {
+    #[default]
+    Text,
+    Prometheus,
+}
 
 #[derive(Debug, Subcommand)]
 pub enum ProbeCommand {

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::cli::StatusArgs;
+use crate::cli::{StatusArgs, StatusFormat};
 use crate::config::{DEFAULT_EXPECT, Duration};
 use crate::ctx::{Ctx, Outcome, RunRecord};
 use crate::probe::nagios::Status;
@@ -61,7 +61,7 @@ struct CommandStatus {
     lock_holder: Option<String>,
 }
 
-pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
+pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
     let now = ctx.now();
     let runs = load_runs(ctx)?;
 
@@ -106,7 +106,16 @@ pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
         .filter(|c| c.schedule == Schedule::Overdue)
         .count();
 
-    if ctx.out.json {
+    if args.format == StatusFormat::Prometheus && !ctx.out.json {
+        let facts = Facts {
+            commands: &commands,
+            lag: lag.as_ref(),
+            proposals: &proposals,
+            alerts: alerts.as_ref().map(|a| &a.by_status),
+            quarantined: count_files(&ctx.root.quarantine_dir()),
+        };
+        ctx.out.data(prometheus(&facts).as_bytes())?;
+    } else if ctx.out.json {
         for c in &commands {
             ctx.out.json(c)?;
         }
@@ -164,6 +173,135 @@ pub fn run(ctx: &mut Ctx, _args: &StatusArgs) -> Result<Outcome> {
     };
     outcome.count("overdue", overdue as u64);
     Ok(outcome)
+}
+
+/// What `--format prometheus` reports.
+struct Facts<'a> {
+    commands: &'a [CommandStatus],
+    lag: Option<&'a Lag>,
+    proposals: &'a BTreeMap<String, usize>,
+    alerts: Option<&'a BTreeMap<&'static str, usize>>,
+    quarantined: usize,
+}
+
+/// A label value escaped as the text format requires (`\`, `"`, newline).
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// The Prometheus text exposition format (version 0.0.4) of the status facts,
+/// named per Prometheus conventions (base units, `_seconds`, `_bytes`).
+fn prometheus(f: &Facts<'_>) -> String {
+    let mut out = String::new();
+    let mut family = |name: &str, help: &str, samples: Vec<(String, String)>| {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+        for (labels, value) in samples {
+            out.push_str(&format!("{name}{labels} {value}\n"));
+        }
+    };
+    let per_command = |value: &dyn Fn(&CommandStatus) -> Option<String>| -> Vec<(String, String)> {
+        f.commands
+            .iter()
+            .filter_map(|c| value(c).map(|v| (format!("{{command=\"{}\"}}", label(&c.command)), v)))
+            .collect()
+    };
+    let ts = |t: &str| {
+        crate::clock::parse_ts(t)
+            .ok()
+            .map(|t| format!("{:.3}", t.timestamp_millis() as f64 / 1000.0))
+    };
+    family(
+        "tend_last_run_timestamp_seconds",
+        "When the command's last run started (Unix time).",
+        per_command(&|c| c.last_run.as_ref().and_then(|r| ts(&r.started_at))),
+    );
+    family(
+        "tend_last_run_finished_timestamp_seconds",
+        "When the command's last run finished (Unix time).",
+        per_command(&|c| c.last_run.as_ref().and_then(|r| ts(&r.finished_at))),
+    );
+    family(
+        "tend_last_run_duration_seconds",
+        "How long the command's last run took.",
+        per_command(&|c| {
+            c.last_run
+                .as_ref()
+                .map(|r| format!("{:.3}", r.duration_ms as f64 / 1000.0))
+        }),
+    );
+    family(
+        "tend_last_run_exit_code",
+        "The exit code of the command's last run.",
+        per_command(&|c| c.last_run.as_ref().map(|r| r.exit_code.to_string())),
+    );
+    family(
+        "tend_last_run_success",
+        "1 when the command's last run succeeded (exit code 0), else 0.",
+        per_command(&|c| {
+            c.last_run
+                .as_ref()
+                .map(|r| u8::from(r.exit_code == 0).to_string())
+        }),
+    );
+    family(
+        "tend_overdue",
+        "1 when the command is overdue against its expected interval, else 0.",
+        per_command(&|c| match c.schedule {
+            Schedule::Unchecked => None,
+            s => Some(u8::from(s == Schedule::Overdue).to_string()),
+        }),
+    );
+    if let Some(lag) = f.lag {
+        family(
+            "tend_wake_cursor_lag_bytes",
+            "Bytes of the audit log wake consume has not read yet.",
+            vec![(String::new(), lag.bytes.to_string())],
+        );
+        family(
+            "tend_wake_cursor_lag_rows",
+            "Rows of the audit log wake consume has not read yet.",
+            vec![(String::new(), lag.rows.to_string())],
+        );
+    }
+    family(
+        "tend_proposals_pending",
+        "Proposals waiting for review, per promotion loop.",
+        f.proposals
+            .iter()
+            .map(|(lp, n)| (format!("{{loop=\"{}\"}}", label(lp)), n.to_string()))
+            .collect(),
+    );
+    if let Some(alerts) = f.alerts {
+        family(
+            "tend_alerts",
+            "Alerts recorded by alerts notify, per status.",
+            alerts
+                .iter()
+                .map(|(status, n)| (format!("{{status=\"{}\"}}", label(status)), n.to_string()))
+                .collect(),
+        );
+    }
+    family(
+        "tend_quarantined_files",
+        "State files moved to state/quarantine/ (see tend doctor).",
+        vec![(String::new(), f.quarantined.to_string())],
+    );
+    out
+}
+
+/// Regular files in `dir` (0 when it does not exist).
+fn count_files(dir: &Path) -> usize {
+    fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 fn format_command(c: &CommandStatus, now: DateTime<Utc>) -> String {
@@ -364,6 +502,12 @@ fn pending_proposals(dir: &Path) -> Result<BTreeMap<String, usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prometheus_label_values_are_escaped() {
+        assert_eq!(label("probe run"), "probe run");
+        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
 
     #[test]
     fn schedule_rule_at_its_boundaries() {

@@ -22,5 +22,5 @@ fuzz_target!(|data: &[u8]| {
     if let Some(Ok(answer)) = answer {
         assert_eq!(result.status, answer.status, "the JSON answer decides");
     }
-    let _ = serde_json::to_string(&result).expect("a result serializes");
+    let _ = format!("{result:?}");
 });

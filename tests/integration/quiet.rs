@@ -207,3 +207,48 @@ fn a_failed_or_hanging_heartbeat_is_reported_never_fatal() {
         out.stderr
     );
 }
+
+#[test]
+fn status_prometheus_parses_with_the_reference_parser() {
+    let env = TestEnv::new();
+    env.tend(&["init", "--example"]).ok();
+    env.tend(&["tick"]).ok();
+    env.write("proposals/router-tuning/pending/p1.json", "{}");
+    env.write("state/quarantine/probes.json.1", "junk");
+    let out = env.tend(&["status", "--format", "prometheus"]).ok();
+    // Python's prometheus_client text parser (installed by .ci/run) reads it.
+    let script = "import sys\nfrom prometheus_client.parser import text_string_to_metric_families as parse\nfor f in parse(sys.stdin.read()):\n    for s in f.samples:\n        labels = ','.join(f'{k}={v}' for k, v in sorted(s.labels.items()))\n        print(f'{s.name}|{labels}|{s.value}')\n";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(out.stdout.as_bytes())
+        .unwrap();
+    let parsed = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&parsed.stderr);
+    assert!(parsed.status.success(), "parser: {stderr}\n{}", out.stdout);
+    let samples = String::from_utf8_lossy(&parsed.stdout).into_owned();
+    for expected in [
+        "tend_last_run_timestamp_seconds|command=probe run|1779609600.0",
+        "tend_last_run_exit_code|command=wake consume|0",
+        "tend_last_run_success|command=alerts notify|1",
+        "tend_overdue|command=probe run|0",
+        "tend_proposals_pending|loop=router-tuning|1",
+        "tend_quarantined_files||1",
+    ] {
+        assert!(
+            samples.lines().any(|l| l == expected),
+            "{expected}\n{samples}"
+        );
+    }
+    assert!(samples.contains("tend_wake_cursor_lag_rows||"), "{samples}");
+    assert!(samples.contains("tend_alerts|status="), "{samples}");
+}

@@ -772,3 +772,29 @@ fn doctor_reports_what_stops_commands_and_where_to_restore() {
     );
     assert!(!text.contains("no problems found"), "{text}");
 }
+
+#[test]
+fn huge_durations_are_refused_not_a_panic() {
+    let env = TestEnv::new();
+    let silence = |duration: &str| {
+        env.tend(&[
+            "alerts",
+            "silence",
+            "add",
+            "--match",
+            "id=probe:x:down",
+            "--for",
+            duration,
+            "--reason",
+            "drill",
+        ])
+    };
+    let out = silence("99999999d").status(2);
+    assert!(out.stderr.contains("at most 36500d"), "{}", out.stderr);
+    silence("36500d")
+        .env("TEND_NOW", "9999-12-31T00:00:00Z")
+        .ok();
+    env.write("tend.toml", "[alerts]\ncooldown = \"99999999d\"\n");
+    let out = env.tend(&["config", "check"]).status(2);
+    assert!(out.stderr.contains("at most 36500d"), "{}", out.stderr);
+}

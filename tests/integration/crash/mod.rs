@@ -3,9 +3,10 @@
 //! command again and again, SIGKILLing each run at a random instant, until a
 //! run completes; after every kill and at the end it checks the invariants:
 //!
-//! - no audit row lost or torn mid-file: every complete line of every segment
-//!   is a whole row (a final line without its newline is counted, and must be
-//!   gone — ended by the next writer — never glued to another row);
+//! - no audit row torn mid-file: every complete line of every segment is a
+//!   whole row, except a tail that a kill cut (SIGKILL can stop a write at a
+//!   page boundary) and the next writer then ended (SPEC §3), which readers
+//!   skip; such tails are counted ("torn tails");
 //! - no state unreadable: every state file and run record parses, nothing is
 //!   quarantined;
 //! - every wake and alert delivered at least once; a duplicate only for a kill
@@ -192,6 +193,15 @@ pub fn kill_loop(
     unreachable!()
 }
 
+thread_local! {
+    /// Unterminated tails seen after a kill: (segment path, offset, length).
+    /// SIGKILL can cut a write at a page boundary, and the next writer ends
+    /// such a line before its own batch (SPEC §3), leaving it mid-file,
+    /// where readers report and skip it. Only such lines may be unreadable.
+    static KNOWN_TORN: std::cell::RefCell<BTreeSet<(String, usize, usize)>> =
+        const { std::cell::RefCell::new(BTreeSet::new()) };
+}
+
 /// The invariants every root satisfies at any instant (after a kill, after
 /// a run). Returns how many segments end in an unterminated line.
 pub fn check_root(env: &TestEnv, seed: u64, when: &str) -> usize {
@@ -207,8 +217,20 @@ pub fn check_root(env: &TestEnv, seed: u64, when: &str) -> usize {
             && !tail.is_empty()
         {
             torn += 1;
+            let at = bytes.len() - tail.len();
+            KNOWN_TORN.with(|k| k.borrow_mut().insert((path.clone(), at, tail.len())));
         }
+        let mut offset = 0;
         for (n, line) in lines.iter().enumerate() {
+            let at = offset;
+            offset += line.len() + 1;
+            if serde_json::from_slice::<Value>(line).is_err()
+                && KNOWN_TORN.with(|k| k.borrow().contains(&(path.clone(), at, line.len())))
+            {
+                // A tail cut by a kill, ended as it was by the next writer
+                // (not glued to its batch: the length is the tail's).
+                continue;
+            }
             let row: Value = serde_json::from_slice(line).unwrap_or_else(|e| {
                 panic!(
                     "seed {seed}: {when}: {path} line {}: not a whole row ({e}): {:?}",
