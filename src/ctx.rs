@@ -241,7 +241,7 @@ impl crate::channel::Sink for Output {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outcome {
     pub failed: bool,
-    pub counts: BTreeMap<String, u64>,
+    pub counts: Counts,
     /// An exit status the command chose itself, overriding `failed`
     /// (`probe run --nagios-exit`, `tick`'s worst step).
     pub exit: Option<Exit>,
@@ -256,9 +256,66 @@ impl Outcome {
         }
     }
 
-    pub fn count(&mut self, name: &str, n: u64) -> &mut Self {
-        *self.counts.entry(name.to_string()).or_default() += n;
+    pub fn count(&mut self, counter: impl Counter, n: u64) -> &mut Self {
+        self.counts.add(counter, n);
         self
+    }
+}
+
+/// A thing a command counts. Each command declares its counters as an enum
+/// (with [`counters!`]), so a misspelt counter is a compile error; the name
+/// is what the run record and the JSON summary show.
+pub trait Counter: Copy {
+    fn name(self) -> &'static str;
+}
+
+/// Declares an enum of counters and its names:
+/// `counters! { pub enum AuditCount { Emitted = "emitted", } }`.
+macro_rules! counters {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident = $text:literal,)*
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $crate::ctx::Counter for $name {
+            fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+pub(crate) use counters;
+
+/// A command's counts by name (ordered by name, as the run record shows them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts(BTreeMap<String, u64>);
+
+impl Counts {
+    pub fn add(&mut self, counter: impl Counter, n: u64) {
+        *self.0.entry(counter.name().to_string()).or_default() += n;
+    }
+
+    /// The count of `counter` (0 when never counted).
+    pub fn get(&self, counter: impl Counter) -> u64 {
+        self.0.get(counter.name()).copied().unwrap_or(0)
+    }
+
+    /// Adds every count of `step` as `"{step_name}: {name}"` (`tend tick`).
+    pub fn add_step(&mut self, step_name: &str, step: &Counts) {
+        for (name, n) in &step.0 {
+            *self.0.entry(format!("{step_name}: {name}")).or_default() += n;
+        }
+    }
+
+    /// Every count, ordered by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.0.iter().map(|(name, n)| (name.as_str(), *n))
     }
 }
 
@@ -269,14 +326,41 @@ pub struct RunRecord {
     pub started_at: String,
     pub finished_at: String,
     pub duration_ms: u64,
-    /// ok | partial | error
-    pub outcome: String,
+    pub outcome: RunOutcome,
     pub exit_code: u8,
     #[serde(default)]
     pub counts: BTreeMap<String, u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub pid: u32,
+}
+
+/// How a recorded run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunOutcome {
+    /// Completed, and everything in it succeeded.
+    Ok,
+    /// Completed, but something in it failed (exit 1).
+    Partial,
+    /// Stopped by an error.
+    Error,
+}
+
+impl RunOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Ok => "ok",
+            RunOutcome::Partial => "partial",
+            RunOutcome::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for RunOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Everything a handler needs.
@@ -319,13 +403,17 @@ impl Ctx {
         let result = body(self);
         let (outcome, exit_code, counts, error) = match &result {
             Ok(o) => (
-                if o.failed { "partial" } else { "ok" },
+                if o.failed {
+                    RunOutcome::Partial
+                } else {
+                    RunOutcome::Ok
+                },
                 o.exit().code(),
-                o.counts.clone(),
+                o.counts.0.clone(),
                 None,
             ),
             Err(e) => (
-                "error",
+                RunOutcome::Error,
                 crate::exit::classify(e).code(),
                 BTreeMap::new(),
                 Some(format!("{e:#}")),
@@ -339,7 +427,7 @@ impl Ctx {
             ),
             started_at,
             duration_ms: elapsed.as_millis() as u64,
-            outcome: outcome.to_string(),
+            outcome,
             exit_code,
             counts,
             error,
@@ -354,5 +442,52 @@ impl Ctx {
             self.out.warn(&format!("cannot record the run: {e:#}"));
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod counts_tests {
+    use super::*;
+
+    counters! {
+        enum TestCount {
+            Zebra = "zebra",
+            Apple = "apple",
+        }
+    }
+
+    #[test]
+    fn counts_add_up_by_name_in_name_order() {
+        let mut outcome = Outcome::default();
+        assert_eq!(outcome.counts.get(TestCount::Apple), 0);
+        outcome
+            .count(TestCount::Zebra, 2)
+            .count(TestCount::Apple, 1)
+            .count(TestCount::Zebra, 3);
+        assert_eq!(outcome.counts.get(TestCount::Zebra), 5);
+        // The run record and JSON summaries show counts ordered by name,
+        // whatever order the enum declares them in.
+        let names: Vec<(&str, u64)> = outcome.counts.iter().collect();
+        assert_eq!(names, [("apple", 1), ("zebra", 5)]);
+
+        let mut tick = Counts::default();
+        tick.add_step("probe run", &outcome.counts);
+        tick.add_step("probe run", &outcome.counts);
+        let names: Vec<(&str, u64)> = tick.iter().collect();
+        assert_eq!(names, [("probe run: apple", 2), ("probe run: zebra", 10)]);
+    }
+
+    #[test]
+    fn run_outcome_is_written_as_before() {
+        for (outcome, text) in [
+            (RunOutcome::Ok, "\"ok\""),
+            (RunOutcome::Partial, "\"partial\""),
+            (RunOutcome::Error, "\"error\""),
+        ] {
+            assert_eq!(serde_json::to_string(&outcome).unwrap(), text);
+            assert_eq!(format!("\"{outcome}\""), text);
+            let back: RunOutcome = serde_json::from_str(text).unwrap();
+            assert_eq!(back, outcome);
+        }
     }
 }

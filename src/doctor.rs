@@ -12,9 +12,15 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::config::{self, Env};
-use crate::ctx::{Ctx, Outcome};
+use crate::ctx::{Ctx, Outcome, counters};
 use crate::store::cursor::{Check, Cursor};
 use crate::store::{atomic, file, lock, status_dir::StatusDirs, tail};
+
+counters! {
+    enum DoctorCount {
+        Problems = "problems",
+    }
+}
 
 #[derive(Debug, Serialize)]
 struct Finding {
@@ -365,7 +371,7 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
         failed: problems > 0,
         ..Outcome::default()
     };
-    outcome.count("problems", problems as u64);
+    outcome.count(DoctorCount::Problems, problems as u64);
     Ok(outcome)
 }
 

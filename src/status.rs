@@ -14,11 +14,17 @@ use serde_json::json;
 
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::config::{DEFAULT_EXPECT, Duration};
-use crate::ctx::{Ctx, Outcome, RunRecord};
+use crate::ctx::{Ctx, Outcome, RunRecord, counters};
 use crate::probe::nagios::Status;
 use crate::probe::state::{ProbeState, ProbesState};
 use crate::store::cursor::{Cursor, Lag};
 use crate::store::lock;
+
+counters! {
+    enum StatusCount {
+        Overdue = "overdue",
+    }
+}
 
 /// Whether a command is late, decided from its last run alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -94,9 +100,7 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
         });
     }
 
-    let probes = ctx
-        .load_state::<ProbesState>(crate::probe::state::FILE)?
-        .unwrap_or_default();
+    let probes = crate::probe::state::load(ctx)?.unwrap_or_default();
     let lag = cursor_lag(ctx)?;
     let proposals = pending_proposals(&ctx.root.proposals_dir())?;
     let alerts = crate::alerts::status_summary(ctx)?;
@@ -171,7 +175,7 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
         failed: overdue > 0,
         ..Outcome::default()
     };
-    outcome.count("overdue", overdue as u64);
+    outcome.count(StatusCount::Overdue, overdue as u64);
     Ok(outcome)
 }
 

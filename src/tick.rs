@@ -44,9 +44,7 @@ pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
     for (name, step) in STEPS {
         let exit = match step(ctx) {
             Ok(done) => {
-                for (key, n) in &done.counts {
-                    outcome.count(&format!("{name}: {key}"), *n);
-                }
+                outcome.counts.add_step(name, &done.counts);
                 done.exit()
             }
             Err(err) if exit::is_broken_pipe(&err) => return Err(err),

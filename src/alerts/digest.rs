@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::AlertsCount;
 use super::message::{DigestItem, digest_message};
 use super::source::Alert;
 use crate::audit::{Kind, Row};
@@ -170,7 +171,7 @@ fn send(ctx: &mut Ctx) -> Result<Outcome> {
                 ));
                 outcome.failed = true;
             }
-            outcome.count("sent", items.len() as u64);
+            outcome.count(AlertsCount::Sent, items.len() as u64);
             ctx.out.summary(&format!(
                 "digest: sent {} info alerts via {kind}",
                 items.len()
@@ -178,7 +179,7 @@ fn send(ctx: &mut Ctx) -> Result<Outcome> {
         }
         Err(e) => {
             outcome.failed = true;
-            outcome.count("failed", items.len() as u64);
+            outcome.count(AlertsCount::Failed, items.len() as u64);
             ctx.out.error(&format!(
                 "digest not sent ({}: {}); its {} alerts stay queued for the next run",
                 e.kind,

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use serde_json::json;
 
+use super::AlertsCount;
 use super::diff::{Entry, Notified, Status};
 use super::notify::{self, STATE_FILE};
 use super::source::Alert;
@@ -28,7 +29,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
     let now = ctx.now();
     let inputs = notify::read_inputs(&args.from, now)?;
     let mut outcome = Outcome::default();
-    let active = notify::gather(ctx, inputs, &mut outcome)?;
+    let active = notify::gather(ctx, inputs)?;
     let state: Notified = ctx.load_state(STATE_FILE)?.unwrap_or_default();
     let silences = notify::load_silences(ctx, &mut outcome)?;
 
@@ -148,7 +149,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
         }
         ctx.out.data(text.as_bytes())?;
     }
-    outcome.count("alerts", lines.len() as u64);
+    outcome.count(AlertsCount::Alerts, lines.len() as u64);
     Ok(outcome)
 }
 

@@ -18,7 +18,27 @@ pub mod source;
 use anyhow::Result;
 
 use crate::cli::AlertsCommand;
-use crate::ctx::{Ctx, Outcome};
+use crate::ctx::{Ctx, Outcome, counters};
+
+counters! {
+    /// What the alerts commands count (run records and JSON summaries).
+    pub enum AlertsCount {
+        Active = "active",
+        Added = "added",
+        Alerts = "alerts",
+        Expired = "expired",
+        Failed = "failed",
+        Messages = "messages",
+        Notified = "notified",
+        Queued = "queued",
+        Reminded = "reminded",
+        Resolved = "resolved",
+        Sent = "sent",
+        Silenced = "silenced",
+        SilencesEnded = "silences_ended",
+        Suppressed = "suppressed",
+    }
+}
 
 pub fn run(ctx: &mut Ctx, command: &AlertsCommand) -> Result<Outcome> {
     match command {

@@ -16,8 +16,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::json;
 
+use super::AlertsCount;
 use super::diff::{self, Action, Decision, Notified, Plan, Policy};
 use super::digest;
 use super::message::{self, Outgoing};
@@ -85,32 +86,18 @@ pub fn read_inputs(from: &[PathBuf], now: DateTime<Utc>) -> Result<Inputs> {
     Ok(inputs)
 }
 
-/// The alerts of `state/probes.json` (written by `probe run`). `Ok(None)` when
-/// there is no probe state; `Err` (a message) when its shape is not readable,
-/// in which case probe alerts are left as they were.
-pub fn probe_state_alerts(ctx: &Ctx) -> Result<Result<Option<Vec<Alert>>, String>> {
-    let Some(state) = ctx.load_state::<Value>("probes.json")? else {
-        return Ok(Ok(None));
-    };
-    Ok(source::probe_alerts(&state)
-        .map(Some)
-        .map_err(|e| format!("state/probes.json: {e}; probe alerts are left as they were")))
+/// The alerts of `state/probes.json` (written by `probe run`). `None` when
+/// there is no probe state.
+pub fn probe_state_alerts(ctx: &Ctx) -> Result<Option<Vec<Alert>>> {
+    Ok(crate::probe::state::load(ctx)?.map(|state| source::probe_alerts(&state)))
 }
 
-/// Everything active: the probe state, then the inputs. Problems (a probe
-/// state it cannot read) are warned about and make the run exit 1.
-pub fn gather(ctx: &mut Ctx, inputs: Inputs, outcome: &mut Outcome) -> Result<Inputs> {
+/// Everything active: the probe state, then the inputs.
+pub fn gather(ctx: &mut Ctx, inputs: Inputs) -> Result<Inputs> {
     let mut all = Inputs::default();
-    match probe_state_alerts(ctx)? {
-        Ok(Some(alerts)) => {
-            all.alerts = alerts;
-            all.feeds.insert(PROBE_FEED.to_string());
-        }
-        Ok(None) => {}
-        Err(problem) => {
-            ctx.out.error(&problem);
-            outcome.failed = true;
-        }
+    if let Some(alerts) = probe_state_alerts(ctx)? {
+        all.alerts = alerts;
+        all.feeds.insert(PROBE_FEED.to_string());
     }
     all.alerts.extend(inputs.alerts);
     all.feeds.extend(inputs.feeds);
@@ -134,7 +121,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsNotifyArgs) -> Result<Outcome> {
 fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     let now = ctx.now();
     let mut outcome = Outcome::default();
-    let active = gather(ctx, inputs, &mut outcome)?;
+    let active = gather(ctx, inputs)?;
     let state: Notified = ctx.load_state(STATE_FILE)?.unwrap_or_default();
     let silences = load_silences(ctx, &mut outcome)?;
     let policy = policy(&ctx.config);
@@ -147,7 +134,7 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         &policy,
     );
     let messages = message::outgoing(&plan, now, policy.burst_limit);
-    outcome.count("active", active.alerts.len() as u64);
+    outcome.count(AlertsCount::Active, active.alerts.len() as u64);
 
     if ctx.dry_run {
         return dry_run(ctx, &plan, &messages, outcome);
@@ -218,17 +205,17 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         ctx.audit().append(&rows, now)?;
         if let Err(e) = &result {
             outcome.failed = true;
-            outcome.count("failed", 1);
+            outcome.count(AlertsCount::Failed, 1);
             ctx.out.error(&format!(
                 "{} message not sent ({}: {}); its alerts count as notified (status failed), so no run retries it",
                 m.channel, e.kind, e.message
             ));
         } else {
-            outcome.count("messages", 1);
+            outcome.count(AlertsCount::Messages, 1);
         }
     }
     if ended > 0 {
-        outcome.count("silences_ended", ended as u64);
+        outcome.count(AlertsCount::SilencesEnded, ended as u64);
     }
     report(ctx, &plan, &results, &mut outcome, false)?;
     Ok(outcome)
@@ -261,7 +248,7 @@ fn dry_run(
 ) -> Result<Outcome> {
     for m in messages {
         would_send(ctx, m.channel, &m.message)?;
-        outcome.count("messages", 1);
+        outcome.count(AlertsCount::Messages, 1);
     }
     report(ctx, plan, &BTreeMap::new(), &mut outcome, true)?;
     Ok(outcome)
@@ -308,12 +295,12 @@ fn report(
             (_, None) => "would send".to_string(),
         };
         let counter = match &d.action {
-            Action::Notify(_) => "notified",
-            Action::Remind { .. } => "reminded",
-            Action::Resolve { .. } => "resolved",
-            Action::Queue { .. } => "queued",
-            Action::Suppress { .. } => "suppressed",
-            Action::Silence { .. } => "silenced",
+            Action::Notify(_) => AlertsCount::Notified,
+            Action::Remind { .. } => AlertsCount::Reminded,
+            Action::Resolve { .. } => AlertsCount::Resolved,
+            Action::Queue { .. } => AlertsCount::Queued,
+            Action::Suppress { .. } => AlertsCount::Suppressed,
+            Action::Silence { .. } => AlertsCount::Silenced,
         };
         outcome.count(counter, 1);
         let target = if d.action.sends() {
@@ -345,24 +332,24 @@ fn report(
         }
         ctx.out.json(&value)?;
     }
-    let c = |name: &str| outcome.counts.get(name).copied().unwrap_or(0);
     let mut parts = Vec::new();
-    for (name, label) in [
-        ("notified", "notified"),
-        ("reminded", "reminded"),
-        ("resolved", "resolved"),
-        ("suppressed", "suppressed (cooldown)"),
-        ("silenced", "silenced"),
-        ("queued", "queued for the digest"),
-        ("silences_ended", "silences ended"),
+    for (counter, label) in [
+        (AlertsCount::Notified, "notified"),
+        (AlertsCount::Reminded, "reminded"),
+        (AlertsCount::Resolved, "resolved"),
+        (AlertsCount::Suppressed, "suppressed (cooldown)"),
+        (AlertsCount::Silenced, "silenced"),
+        (AlertsCount::Queued, "queued for the digest"),
+        (AlertsCount::SilencesEnded, "silences ended"),
     ] {
-        if c(name) > 0 {
-            parts.push(format!("{} {label}", c(name)));
+        let n = outcome.counts.get(counter);
+        if n > 0 {
+            parts.push(format!("{n} {label}"));
         }
     }
     if ctx.out.json {
         let mut summary = json!({"summary": true, "dry_run": dry_run, "burst": plan.burst});
-        for (k, v) in &outcome.counts {
+        for (k, v) in outcome.counts.iter() {
             summary[k] = json!(v);
         }
         ctx.out.json(&summary)?;
@@ -379,12 +366,15 @@ fn report(
         if plan.burst {
             line.push_str(&format!(
                 "; burst: {} summary message(s) instead of {}",
-                c("messages") + c("failed"),
+                outcome.counts.get(AlertsCount::Messages) + outcome.counts.get(AlertsCount::Failed),
                 plan.sends()
             ));
         }
-        if c("failed") > 0 {
-            line.push_str(&format!("; {} message(s) failed", c("failed")));
+        if outcome.counts.get(AlertsCount::Failed) > 0 {
+            line.push_str(&format!(
+                "; {} message(s) failed",
+                outcome.counts.get(AlertsCount::Failed)
+            ));
         }
         ctx.out.news(news, &line)?;
     }

@@ -5,6 +5,7 @@
 use anyhow::Result;
 use serde_json::json;
 
+use super::AlertsCount;
 use super::message::test_message;
 use crate::audit::{Kind, Row};
 use crate::channel;
@@ -44,7 +45,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsTestArgs) -> Result<Outcome> {
         });
         match &result {
             Ok(delivered) => {
-                outcome.count("sent", 1);
+                outcome.count(AlertsCount::Sent, 1);
                 let detail = delivered
                     .detail
                     .as_deref()
@@ -57,7 +58,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsTestArgs) -> Result<Outcome> {
             }
             Err(e) => {
                 details["error"] = json!(e.kind);
-                outcome.count("failed", 1);
+                outcome.count(AlertsCount::Failed, 1);
                 failures.push(format!("{kind}: {} ({})", e.message, e.kind));
                 ctx.out.json(&json!({
                     "channel": kind,

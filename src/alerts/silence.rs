@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::AlertsCount;
 use super::source::Alert;
 use crate::cli::{MatchKeyArg, SilenceAddArgs, SilenceCommand, SilenceExpireArgs, SilenceListArgs};
 use crate::clock::format_ts;
@@ -253,7 +254,7 @@ fn add(ctx: &mut Ctx, args: &SilenceAddArgs) -> Result<Outcome> {
     }
     match store(ctx).create(ACTIVE, &silence.id, &to_bytes(&silence)?)? {
         Ok(_) => {
-            outcome.count("added", 1);
+            outcome.count(AlertsCount::Added, 1);
             ctx.out.summary(&line)?;
         }
         Err(status) => {
@@ -262,9 +263,8 @@ fn add(ctx: &mut Ctx, args: &SilenceAddArgs) -> Result<Outcome> {
         }
     }
     ctx.out.json(&silence)?;
-    ctx.out.json(
-        &json!({"summary": true, "added": outcome.counts.get("added").copied().unwrap_or(0)}),
-    )?;
+    ctx.out
+        .json(&json!({"summary": true, "added": outcome.counts.get(AlertsCount::Added)}))?;
     Ok(outcome)
 }
 
@@ -331,7 +331,7 @@ fn list(ctx: &mut Ctx, args: &SilenceListArgs) -> Result<Outcome> {
         failed: !problems.is_empty(),
         ..Outcome::default()
     };
-    outcome.count("active", active as u64);
+    outcome.count(AlertsCount::Active, active as u64);
     Ok(outcome)
 }
 
@@ -378,7 +378,7 @@ fn expire(ctx: &mut Ctx, args: &SilenceExpireArgs) -> Result<Outcome> {
         return Ok(outcome);
     }
     store.move_item(&silence.id, ACTIVE, EXPIRED, &to_bytes(&silence)?)?;
-    outcome.count("expired", 1);
+    outcome.count(AlertsCount::Expired, 1);
     ctx.out.summary(&format!(
         "{}: expired ({}); alerts it held are notified on the next `tend alerts notify`",
         silence.id,

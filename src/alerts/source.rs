@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crate::probe::state::{ProbesState, Status as ProbeStatus};
 use crate::severity::Severity;
 
 /// One firing alert, whatever its origin.
@@ -490,65 +491,63 @@ fn offset_of(bytes: &[u8], line: usize, column: usize) -> usize {
     (start + column.saturating_sub(1)).min(bytes.len())
 }
 
-/// The alerts of the probe state (`state/probes.json`, written by `probe run`):
-/// every probe whose status is not OK is an alert `probe:{probe}:{category}`,
-/// and so is one that is OK again but not yet recovered (`down_since` still
-/// set, SPEC §4's `recover_after` hysteresis), under its episode's category,
-/// so that a probe flapping between OK and not OK is one alert, not a
-/// resolve and a re-fire every run. Tolerant of extra fields; a shape it
-/// cannot read at all is an error.
-pub fn probe_alerts(state: &Value) -> Result<Vec<Alert>, String> {
-    let probes = state
-        .get("probes")
-        .and_then(Value::as_object)
-        .ok_or("no `probes` object")?;
+/// The alerts of the probe state (`state/probes.json`, written by `probe run`,
+/// read through its typed API): every probe whose status is not OK is an
+/// alert `probe:{probe}:{category}`, and so is one that is OK again but not yet
+/// recovered (`down_since` still set, SPEC §4's `recover_after` hysteresis),
+/// under its episode's category, so that a probe flapping between OK and not
+/// OK is one alert, not a resolve and a re-fire every run.
+pub fn probe_alerts(state: &ProbesState) -> Vec<Alert> {
     let mut alerts = Vec::new();
-    for (name, probe) in probes {
-        let Some(status) = probe.get("status").and_then(Value::as_str) else {
-            return Err(format!("probes.{name}: no `status` string"));
-        };
-        let status = status.to_ascii_lowercase();
-        let field = |key: &str| {
-            probe
-                .get(key)
-                .and_then(Value::as_str)
-                .filter(|s| !s.trim().is_empty())
-        };
-        let recovering = status == "ok" && field("down_since").is_some();
-        if status == "ok" && !recovering {
+    for (name, probe) in &state.probes {
+        let recovering = probe.is_recovering();
+        if probe.status == ProbeStatus::Ok && !recovering {
             continue;
         }
+        let issue_category = text(&probe.issue_category);
         let category = if recovering {
-            field("down_category").or(field("issue_category"))
+            probe
+                .down_category
+                .as_deref()
+                .and_then(text)
+                .or(issue_category)
         } else {
-            field("issue_category").or(field("category"))
+            issue_category
         }
-        .unwrap_or(&status)
+        .unwrap_or(probe.status.as_str())
         .to_string();
-        let severity = match field("severity").map(str::parse::<Severity>) {
-            Some(Ok(s)) => s,
-            Some(Err(e)) => return Err(format!("probes.{name}.severity: {e}")),
-            None if status == "critical" => Severity::Critical,
+        let severity = match probe.severity {
+            Some(s) => s,
+            None if probe.status == ProbeStatus::Critical => Severity::Critical,
             None => Severity::Warning,
         };
-        let since = if recovering { "down_since" } else { "since" };
-        let started_at = field(since).and_then(|s| crate::clock::parse_ts(s).ok());
+        let since = if recovering {
+            probe.down_since.as_deref()
+        } else {
+            Some(probe.since.as_str())
+        };
+        let started_at = since.and_then(|s| crate::clock::parse_ts(s).ok());
         alerts.push(Alert {
             id: format!("probe:{name}:{category}"),
             severity,
             title: if recovering {
                 format!("{name} is recovering")
             } else {
-                format!("{name} is {status}")
+                format!("{name} is {}", probe.status.as_str())
             },
             category,
-            summary: field("summary").unwrap_or("").to_string(),
+            summary: probe.summary.clone(),
             started_at,
             source: "probe".to_string(),
             feed: PROBE_FEED.to_string(),
         });
     }
-    Ok(alerts)
+    alerts
+}
+
+/// A text field, with blank taken as absent.
+fn text(field: &str) -> Option<&str> {
+    Some(field).filter(|s| !s.trim().is_empty())
 }
 
 #[cfg(test)]

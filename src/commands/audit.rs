@@ -11,9 +11,16 @@ use serde_json::Value;
 
 use crate::audit::{self, Item, Kind, MAX_BATCH_BYTES, Position, Row, parse_head, segment_name};
 use crate::cli::{AuditCommand, AuditEmitArgs, AuditTailArgs, Count};
-use crate::ctx::{Ctx, Outcome};
+use crate::ctx::{Ctx, Outcome, counters};
 use crate::exit::UsageError;
 use crate::store::{cursor, tail};
+
+counters! {
+    enum AuditCount {
+        Emitted = "emitted",
+        Printed = "printed",
+    }
+}
 
 pub fn run(ctx: &mut Ctx, command: &AuditCommand) -> Result<Outcome> {
     match command {
@@ -41,7 +48,10 @@ fn emit(ctx: &mut Ctx, args: &AuditEmitArgs) -> Result<Outcome> {
         }
     }
     let mut outcome = Outcome::default();
-    outcome.count("emitted", if ctx.dry_run { 0 } else { rows.len() as u64 });
+    outcome.count(
+        AuditCount::Emitted,
+        if ctx.dry_run { 0 } else { rows.len() as u64 },
+    );
     Ok(outcome)
 }
 
@@ -153,7 +163,7 @@ fn tail(ctx: &mut Ctx, args: &AuditTailArgs) -> Result<Outcome> {
         }
     }
     let mut outcome = Outcome::default();
-    outcome.count("printed", printed);
+    outcome.count(AuditCount::Printed, printed);
     Ok(outcome)
 }
 

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use serde_json::json;
 
+use super::GcCount;
 use crate::audit::{Kind, Row};
 use crate::cli::GcAuditArgs;
 use crate::config::{Config, Duration};
@@ -202,16 +203,16 @@ fn body(ctx: &mut Ctx, args: &GcAuditArgs) -> Result<Outcome> {
     if removed > 0 {
         outcome.count(
             if ctx.dry_run {
-                "would_remove"
+                GcCount::WouldRemove
             } else {
-                "removed"
+                GcCount::Removed
             },
             removed,
         );
-        outcome.count("bytes", bytes_total);
+        outcome.count(GcCount::Bytes, bytes_total);
     }
     if kept > 0 {
-        outcome.count("kept", kept);
+        outcome.count(GcCount::Kept, kept);
     }
     if ctx.out.json {
         ctx.out.json(&json!({

@@ -5,6 +5,7 @@
 use anyhow::{Result, bail};
 use serde_json::json;
 
+use super::GcCount;
 use super::rule::{self, Decision, KeepReason, Policy, Verdict};
 use super::sessions;
 use super::stores::dir::DirStore;
@@ -44,22 +45,22 @@ impl Tally {
             failed,
             ..Outcome::default()
         };
-        for (name, n) in [
-            ("scanned", self.scanned),
-            ("deleted", self.deleted),
-            ("bytes", self.bytes),
-            ("would_delete", self.would_delete),
-            ("kept", self.kept),
-            ("touched", self.touched),
-            ("gone", self.gone),
-            ("busy", self.busy),
-            ("left", self.left),
-            ("over_cap", self.over_cap),
-            ("source_empty", self.source_empty),
-            ("skipped", self.skipped),
+        for (counter, n) in [
+            (GcCount::Scanned, self.scanned),
+            (GcCount::Deleted, self.deleted),
+            (GcCount::Bytes, self.bytes),
+            (GcCount::WouldDelete, self.would_delete),
+            (GcCount::Kept, self.kept),
+            (GcCount::Touched, self.touched),
+            (GcCount::Gone, self.gone),
+            (GcCount::Busy, self.busy),
+            (GcCount::Left, self.left),
+            (GcCount::OverCap, self.over_cap),
+            (GcCount::SourceEmpty, self.source_empty),
+            (GcCount::Skipped, self.skipped),
         ] {
             if n > 0 {
-                o.count(name, n);
+                o.count(counter, n);
             }
         }
         o

@@ -16,7 +16,27 @@ pub mod stores;
 use anyhow::Result;
 
 use crate::cli::GcCommand;
-use crate::ctx::{Ctx, Outcome};
+use crate::ctx::{Ctx, Outcome, counters};
+
+counters! {
+    /// What the gc commands count (run records and JSON summaries).
+    pub enum GcCount {
+        Busy = "busy",
+        Bytes = "bytes",
+        Deleted = "deleted",
+        Gone = "gone",
+        Kept = "kept",
+        Left = "left",
+        OverCap = "over_cap",
+        Removed = "removed",
+        Scanned = "scanned",
+        Skipped = "skipped",
+        SourceEmpty = "source_empty",
+        Touched = "touched",
+        WouldDelete = "would_delete",
+        WouldRemove = "would_remove",
+    }
+}
 
 pub fn run(ctx: &mut Ctx, command: &GcCommand) -> Result<Outcome> {
     match command {

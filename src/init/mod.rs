@@ -10,9 +10,15 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::cli::InitArgs;
-use crate::ctx::{Ctx, Outcome};
+use crate::ctx::{Ctx, Outcome, counters};
 use crate::store::atomic;
 use crate::store::lock::Wait;
+
+counters! {
+    enum InitCount {
+        Created = "created",
+    }
+}
 
 /// The commented configuration reference written as `tend.toml`.
 pub const TEMPLATE: &str = include_str!("template.toml");
@@ -131,7 +137,7 @@ fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
         &json!({"summary": true, "root": root, "created": created.len(), "dry_run": ctx.dry_run}),
     )?;
     let mut outcome = Outcome::default();
-    outcome.count("created", created.len() as u64);
+    outcome.count(InitCount::Created, created.len() as u64);
     Ok(outcome)
 }
 

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 
 use crate::cli::{ProbeCommand, ProbeRunArgs};
 use crate::clock::format_ts;
-use crate::ctx::{Ctx, Outcome};
+use crate::ctx::{Counter, Ctx, Outcome, counters};
 use crate::exit::{Exit, UsageError};
 use crate::store::lock::Wait;
 use discover::{Catalog, Planned};
@@ -32,6 +32,25 @@ use nagios::Status;
 use result::ProbeResult;
 use rule::{Decision, FlapChange};
 use state::ProbesState;
+
+counters! {
+    /// What `probe run` counts (run record and JSON summary).
+    enum ProbeCount {
+        Probes = "probes",
+        Ok = "ok",
+        Warning = "warning",
+        Critical = "critical",
+        Unknown = "unknown",
+        Wakes = "wakes",
+        Changed = "changed",
+        Recovered = "recovered",
+        Flapping = "flapping",
+        FailedToStart = "failed_to_start",
+        Skipped = "skipped",
+        NotRun = "not_run",
+        Pruned = "pruned",
+    }
+}
 
 pub fn run(ctx: &mut Ctx, command: &ProbeCommand) -> Result<Outcome> {
     match command {
@@ -223,10 +242,10 @@ fn run_selected(
         failed: tally.failed(),
         ..Outcome::default()
     };
-    for (name, n) in tally.counts() {
+    for (counter, n) in tally.counts() {
         // Zeros add nothing to the run record but noise.
-        if n > 0 || name == "probes" {
-            outcome.count(name, n);
+        if n > 0 || counter == ProbeCount::Probes {
+            outcome.count(counter, n);
         }
     }
     if args.nagios_exit {
@@ -385,7 +404,7 @@ impl Tally {
         line
     }
 
-    fn counts(&self) -> Vec<(&'static str, u64)> {
+    fn counts(&self) -> Vec<(ProbeCount, u64)> {
         let of = |s: Status| {
             self.by_status
                 .iter()
@@ -393,19 +412,19 @@ impl Tally {
                 .map_or(0, |(_, n)| n.len() as u64)
         };
         vec![
-            ("probes", self.probes() as u64),
-            ("ok", of(Status::Ok)),
-            ("warning", of(Status::Warning)),
-            ("critical", of(Status::Critical)),
-            ("unknown", of(Status::Unknown)),
-            ("wakes", self.wakes),
-            ("changed", self.changed),
-            ("recovered", self.recovered.len() as u64),
-            ("flapping", self.flapping.len() as u64),
-            ("failed_to_start", self.failed_to_start.len() as u64),
-            ("skipped", self.skipped as u64),
-            ("not_run", self.not_run as u64),
-            ("pruned", self.pruned as u64),
+            (ProbeCount::Probes, self.probes() as u64),
+            (ProbeCount::Ok, of(Status::Ok)),
+            (ProbeCount::Warning, of(Status::Warning)),
+            (ProbeCount::Critical, of(Status::Critical)),
+            (ProbeCount::Unknown, of(Status::Unknown)),
+            (ProbeCount::Wakes, self.wakes),
+            (ProbeCount::Changed, self.changed),
+            (ProbeCount::Recovered, self.recovered.len() as u64),
+            (ProbeCount::Flapping, self.flapping.len() as u64),
+            (ProbeCount::FailedToStart, self.failed_to_start.len() as u64),
+            (ProbeCount::Skipped, self.skipped as u64),
+            (ProbeCount::NotRun, self.not_run as u64),
+            (ProbeCount::Pruned, self.pruned as u64),
         ]
     }
 
@@ -416,8 +435,8 @@ impl Tally {
             "worst": self.worst,
             "dry_run": dry_run,
         });
-        for (name, n) in self.counts() {
-            summary[name] = json!(n);
+        for (counter, n) in self.counts() {
+            summary[counter.name()] = json!(n);
         }
         summary["flapping_started"] = json!(self.flap_started);
         summary["flapping_ended"] = json!(self.flap_ended);

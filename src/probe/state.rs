@@ -1,13 +1,16 @@
 //! `state/probes.json` (SPEC §4): the latest status of every probe, its
 //! consecutive counts, flapping, and its last results and state changes. Written
 //! by `probe run` (atomically, after its audit rows), read by `alerts notify`
-//! and `tend status`.
+//! and `tend status` through [`load`] — the one typed way other modules read
+//! it.
 
 use std::collections::BTreeMap;
 
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::nagios::Status;
+pub use super::nagios::Status;
+use crate::ctx::Ctx;
 use crate::severity::Severity;
 
 /// The state file name under `state/`.
@@ -82,6 +85,24 @@ pub struct ProbeState {
     pub history: Vec<HistoryEntry>,
     #[serde(default)]
     pub changes: Vec<Change>,
+}
+
+/// Reads `state/probes.json`: `None` before the first `probe run`. A file that
+/// does not parse as this shape is quarantined (exit 74).
+pub fn load(ctx: &Ctx) -> Result<Option<ProbesState>> {
+    ctx.load_state(FILE)
+}
+
+impl ProbeState {
+    /// OK again but not yet recovered (fewer than `recover_after` OKs in a
+    /// row since the episode began): the non-OK episode is still open.
+    pub fn is_recovering(&self) -> bool {
+        self.status == Status::Ok
+            && self
+                .down_since
+                .as_deref()
+                .is_some_and(|s| !s.trim().is_empty())
+    }
 }
 
 /// One past result.

@@ -43,7 +43,7 @@ use crate::channel::{self, Channel, Delivered, Message, SendError};
 use crate::cli::WakeConsumeArgs;
 use crate::clock::format_ts;
 use crate::config::ChannelKind;
-use crate::ctx::{Ctx, Outcome, Verbosity};
+use crate::ctx::{Ctx, Outcome, Verbosity, counters};
 use crate::engine::budget::{self, Budget};
 use crate::engine::{ErrorCode, Investigator};
 use crate::severity::Severity;
@@ -55,6 +55,27 @@ use debounce::{Decision, KeyState, Policy};
 use ledger::{Entry, WakeLedger};
 use request::{Observation, Observed, Recovery, WakeRequest};
 use start::{Found, Replay, ReplayReason, Start};
+
+counters! {
+    /// What `wake consume` counts (run record and JSON summary).
+    pub enum WakeCount {
+        AlreadySent = "already_sent",
+        Buffered = "buffered",
+        Bypassed = "bypassed",
+        Dispatched = "dispatched",
+        EngineFailed = "engine_failed",
+        Flapping = "flapping",
+        FlappingStarted = "flapping_started",
+        Malformed = "malformed",
+        MessagesSent = "messages_sent",
+        NoEngine = "no_engine",
+        SendFailed = "send_failed",
+        Settled = "settled",
+        Stamped = "stamped",
+        Wakes = "wakes",
+        Window = "window",
+    }
+}
 
 pub const CURSOR_FILE: &str = "wake.cursor.json";
 pub const DEBOUNCE_FILE: &str = "wake.debounce.json";
@@ -163,7 +184,7 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
                 ));
             }
             let mut outcome = Outcome::default();
-            outcome.count("stamped", 1);
+            outcome.count(WakeCount::Stamped, 1);
             return Ok(outcome);
         }
         Start::Continue(mut c) => {
@@ -387,14 +408,14 @@ impl Sent {
 /// engine failed. A wake buffered or still inside its window is not.
 fn is_news(outcome: &Outcome) -> bool {
     [
-        "dispatched",
-        "flapping_started",
-        "settled",
-        "send_failed",
-        "engine_failed",
+        WakeCount::Dispatched,
+        WakeCount::FlappingStarted,
+        WakeCount::Settled,
+        WakeCount::SendFailed,
+        WakeCount::EngineFailed,
     ]
-    .iter()
-    .any(|name| outcome.counts.get(*name).is_some_and(|n| *n > 0))
+    .into_iter()
+    .any(|counter| outcome.counts.get(counter) > 0)
 }
 
 fn correlation_key(probe: &str, category: &str) -> String {
@@ -422,7 +443,7 @@ impl Consumer<'_> {
                 if let Some(warning) = other.warning() {
                     self.warn(&warning);
                 }
-                self.outcome.count("malformed", 1);
+                self.outcome.count(WakeCount::Malformed, 1);
                 return Ok(ControlFlow::Continue(()));
             }
         };
@@ -431,7 +452,7 @@ impl Consumer<'_> {
             Ok(record) => record,
             Err(e) => {
                 self.warn(&format!("{at}: skipped {} row: {e}", row.kind));
-                self.outcome.count("malformed", 1);
+                self.outcome.count(WakeCount::Malformed, 1);
                 return Ok(ControlFlow::Continue(()));
             }
         };
@@ -440,7 +461,7 @@ impl Consumer<'_> {
                 Ok(observed) => self.observed(observed, &row.next)?,
                 Err(e) => {
                     self.warn(&format!("{at}: skipped probe.observed row: {e}"));
-                    self.outcome.count("malformed", 1);
+                    self.outcome.count(WakeCount::Malformed, 1);
                 }
             },
             "probe.recovered" => match request::parse_recovery(&record, row.raw) {
@@ -448,7 +469,7 @@ impl Consumer<'_> {
                 Ok(recovery) => self.recovery(&recovery, &row.next)?,
                 Err(e) => {
                     self.warn(&format!("{at}: skipped probe.recovered row: {e}"));
-                    self.outcome.count("malformed", 1);
+                    self.outcome.count(WakeCount::Malformed, 1);
                 }
             },
             "probe.wake_requested" => match request::parse_wake(&record, row.raw) {
@@ -461,7 +482,7 @@ impl Consumer<'_> {
                 }
                 Err(e) => {
                     self.warn(&format!("{at}: skipped probe.wake_requested row: {e}"));
-                    self.outcome.count("malformed", 1);
+                    self.outcome.count(WakeCount::Malformed, 1);
                 }
             },
             _ => {}
@@ -593,7 +614,7 @@ impl Consumer<'_> {
             "settled",
             &message,
         )?;
-        self.outcome.count("settled", 1);
+        self.outcome.count(WakeCount::Settled, 1);
         Ok(sent)
     }
 
@@ -640,7 +661,7 @@ impl Consumer<'_> {
 
     fn wake(&mut self, wake: &WakeRequest, next: &Position) -> Result<()> {
         self.see(wake.ts);
-        self.outcome.count("wakes", 1);
+        self.outcome.count(WakeCount::Wakes, 1);
         let key = (wake.probe.clone(), wake.category.clone());
         let state = self.keys.remove(&key).unwrap_or_default();
         let already = self.ledger.contains(&wake.id);
@@ -711,16 +732,16 @@ impl Consumer<'_> {
             }
         }
         let counter = match decision {
-            _ if already => "already_sent",
-            Decision::Dispatch | Decision::Bypassed => "dispatched",
-            Decision::Buffered { .. } => "buffered",
-            Decision::Window { .. } => "window",
-            Decision::FlappingStarted => "flapping_started",
-            Decision::Flapping => "flapping",
+            _ if already => WakeCount::AlreadySent,
+            Decision::Dispatch | Decision::Bypassed => WakeCount::Dispatched,
+            Decision::Buffered { .. } => WakeCount::Buffered,
+            Decision::Window { .. } => WakeCount::Window,
+            Decision::FlappingStarted => WakeCount::FlappingStarted,
+            Decision::Flapping => WakeCount::Flapping,
         };
         self.outcome.count(counter, 1);
         if decision == Decision::Bypassed && !already {
-            self.outcome.count("bypassed", 1);
+            self.outcome.count(WakeCount::Bypassed, 1);
         }
         let delivered = sent.iter().any(Sent::attempted);
         self.report_wake(wake, decision, verdict.settled, already, &sent)?;
@@ -832,10 +853,10 @@ impl Consumer<'_> {
             Ok(_) => {}
             // A deliberate no-engine set-up is not a failure.
             Err(f) if f.code == ErrorCode::Unavailable => {
-                self.outcome.count("no_engine", 1);
+                self.outcome.count(WakeCount::NoEngine, 1);
             }
             Err(_) => {
-                self.outcome.count("engine_failed", 1);
+                self.outcome.count(WakeCount::EngineFailed, 1);
             }
         }
         rows.push(
@@ -933,7 +954,7 @@ impl Consumer<'_> {
                 ));
                 self.ctx.out.flush()?;
                 self.outcome.failed = true;
-                self.outcome.count("send_failed", 1);
+                self.outcome.count(WakeCount::SendFailed, 1);
                 ("failed", Some(e.kind.clone()))
             }
         };
@@ -986,7 +1007,7 @@ impl Consumer<'_> {
         // (same ids) at the next run's start.
         self.ledger_dirty |= self.ledger.recorded(ledger_id);
         self.outcome
-            .count("messages_sent", u64::from(error.is_none()));
+            .count(WakeCount::MessagesSent, u64::from(error.is_none()));
         Ok(Sent {
             message: kind,
             status: status.to_string(),
@@ -1222,13 +1243,13 @@ impl Consumer<'_> {
 
     fn finish(self) -> Result<Outcome> {
         let outcome = self.outcome;
-        let c = |name: &str| outcome.counts.get(name).copied().unwrap_or(0);
-        let wakes = c("wakes");
-        let settled = c("settled");
+        let c = |counter: WakeCount| outcome.counts.get(counter);
+        let wakes = c(WakeCount::Wakes);
+        let settled = c(WakeCount::Settled);
         if self.ctx.out.json {
             let mut summary =
                 json!({"summary": true, "channel": channel::audit_name(self.channel_kind)});
-            for (name, n) in &outcome.counts {
+            for (name, n) in outcome.counts.iter() {
                 summary[name] = json!(n);
             }
             if self.ctx.dry_run {
@@ -1237,16 +1258,16 @@ impl Consumer<'_> {
             self.ctx.out.json(&summary)?;
         } else {
             let mut parts = Vec::new();
-            for (name, label) in [
-                ("dispatched", "dispatched"),
-                ("buffered", "buffered"),
-                ("window", "in window"),
-                ("flapping_started", "flapping (one message)"),
-                ("flapping", "flapping (held)"),
-                ("already_sent", "already sent"),
+            for (counter, label) in [
+                (WakeCount::Dispatched, "dispatched"),
+                (WakeCount::Buffered, "buffered"),
+                (WakeCount::Window, "in window"),
+                (WakeCount::FlappingStarted, "flapping (one message)"),
+                (WakeCount::Flapping, "flapping (held)"),
+                (WakeCount::AlreadySent, "already sent"),
             ] {
-                if c(name) > 0 {
-                    parts.push(format!("{} {label}", c(name)));
+                if c(counter) > 0 {
+                    parts.push(format!("{} {label}", c(counter)));
                 }
             }
             if settled > 0 {
@@ -1265,22 +1286,22 @@ impl Consumer<'_> {
             } else {
                 format!("wake consume: {done}")
             };
-            if c("no_engine") > 0 {
+            if c(WakeCount::NoEngine) > 0 {
                 line.push_str(&format!(
                     "; {} sent without investigation (no engine configured)",
-                    c("no_engine")
+                    c(WakeCount::NoEngine)
                 ));
             }
-            if c("engine_failed") > 0 {
+            if c(WakeCount::EngineFailed) > 0 {
                 line.push_str(&format!(
                     "; {} sent without investigation (the engine failed)",
-                    c("engine_failed")
+                    c(WakeCount::EngineFailed)
                 ));
             }
-            if c("send_failed") > 0 {
+            if c(WakeCount::SendFailed) > 0 {
                 line.push_str(&format!(
                     "; {} failed to send via {}",
-                    c("send_failed"),
+                    c(WakeCount::SendFailed),
                     self.channel_kind
                 ));
             }
@@ -1297,10 +1318,10 @@ impl Consumer<'_> {
 mod tests {
     use super::*;
 
-    fn outcome(counts: &[(&str, u64)]) -> Outcome {
+    fn outcome(counts: &[(WakeCount, u64)]) -> Outcome {
         let mut o = Outcome::default();
-        for (name, n) in counts {
-            o.count(name, *n);
+        for (counter, n) in counts {
+            o.count(*counter, *n);
         }
         o
     }
@@ -1309,28 +1330,28 @@ mod tests {
     fn news_is_a_message_or_a_failure() {
         assert!(!is_news(&outcome(&[])));
         assert!(!is_news(&outcome(&[
-            ("wakes", 3),
-            ("window", 2),
-            ("buffered", 1)
+            (WakeCount::Wakes, 3),
+            (WakeCount::Window, 2),
+            (WakeCount::Buffered, 1)
         ])));
         assert!(!is_news(&outcome(&[
-            ("wakes", 1),
-            ("already_sent", 1),
-            ("flapping", 1)
+            (WakeCount::Wakes, 1),
+            (WakeCount::AlreadySent, 1),
+            (WakeCount::Flapping, 1)
         ])));
         assert!(!is_news(&outcome(&[
-            ("wakes", 1),
-            ("dispatched", 0),
-            ("no_engine", 0)
+            (WakeCount::Wakes, 1),
+            (WakeCount::Dispatched, 0),
+            (WakeCount::NoEngine, 0)
         ])));
-        for name in [
-            "dispatched",
-            "flapping_started",
-            "settled",
-            "send_failed",
-            "engine_failed",
+        for counter in [
+            WakeCount::Dispatched,
+            WakeCount::FlappingStarted,
+            WakeCount::Settled,
+            WakeCount::SendFailed,
+            WakeCount::EngineFailed,
         ] {
-            assert!(is_news(&outcome(&[(name, 1)])), "{name}");
+            assert!(is_news(&outcome(&[(counter, 1)])), "{counter:?}");
         }
     }
 }

@@ -1316,3 +1316,21 @@ fn a_digest_whose_stdout_fails_keeps_its_queue() {
     );
     assert_eq!(env.read("state/alerts.digest.jsonl"), "");
 }
+
+#[test]
+fn a_probe_state_of_the_wrong_shape_is_quarantined_not_guessed_at() {
+    // alerts reads state/probes.json through probe's typed API: a file that is
+    // not the shape `probe run` writes is quarantined like unparseable JSON,
+    // and nothing is sent or recorded.
+    let env = TestEnv::new();
+    env.write(
+        "state/probes.json",
+        r#"{"probes": {"api": {"status": "WARNING"}}}"#,
+    );
+    let out = env.tend(&["alerts", "notify"]).status(74);
+    assert!(out.stderr.contains("probes.json"), "{}", out.stderr);
+    assert!(!env.exists("state/probes.json"));
+    assert!(!env.exists("state/alerts.notified.json"));
+    assert!(dispatched(&env).is_empty());
+    env.tend(&["alerts", "notify"]).ok();
+}

@@ -12,6 +12,7 @@ mod fault;
 mod gc;
 mod hygiene;
 mod init_status;
+mod layers;
 mod probe;
 mod quiet;
 mod store;
