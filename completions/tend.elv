@@ -35,6 +35,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
             cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+            cand watchers 'Flag entities that silently stalled (flag-only, deterministic watchers)'
             cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
             cand promote 'Observe the platform''s telemetry, propose changes, review them from the shell'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
@@ -340,6 +341,84 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;alerts;help;silence;expire'= {
         }
         &'tend;alerts;help;help'= {
+        }
+        &'tend;watchers'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand tick 'Run the enabled watchers (or the named ones) once'
+            cand list 'List the configured watchers: enabled, their actor''s state, last run'
+            cand explain 'Print the decision an entity would get now, with the reasoning'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;watchers;tick'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;watchers;list'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;watchers;explain'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;watchers;help'= {
+            cand tick 'Run the enabled watchers (or the named ones) once'
+            cand list 'List the configured watchers: enabled, their actor''s state, last run'
+            cand explain 'Print the decision an entity would get now, with the reasoning'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;watchers;help;tick'= {
+        }
+        &'tend;watchers;help;list'= {
+        }
+        &'tend;watchers;help;explain'= {
+        }
+        &'tend;watchers;help;help'= {
         }
         &'tend;gc'= {
             cand --root 'State root directory'
@@ -829,6 +908,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
             cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+            cand watchers 'Flag entities that silently stalled (flag-only, deterministic watchers)'
             cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
             cand promote 'Observe the platform''s telemetry, propose changes, review them from the shell'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
@@ -876,6 +956,17 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;help;alerts;silence;list'= {
         }
         &'tend;help;alerts;silence;expire'= {
+        }
+        &'tend;help;watchers'= {
+            cand tick 'Run the enabled watchers (or the named ones) once'
+            cand list 'List the configured watchers: enabled, their actor''s state, last run'
+            cand explain 'Print the decision an entity would get now, with the reasoning'
+        }
+        &'tend;help;watchers;tick'= {
+        }
+        &'tend;help;watchers;list'= {
+        }
+        &'tend;help;watchers;explain'= {
         }
         &'tend;help;gc'= {
             cand checkpoints 'Delete checkpoint threads whose session is gone ([gc.checkpoints])'

@@ -91,6 +91,15 @@ pub enum Command {
     #[command(subcommand)]
     Alerts(AlertsCommand),
 
+    /// Flag entities that silently stalled (flag-only, deterministic watchers)
+    ///
+    /// Each [[watcher]] reads its entity source (a file, a directory or a
+    /// command such as psql or sqlite3) and records one Decision per stall
+    /// episode in decisions/YYYY-MM.jsonl, plus a watcher.flagged audit row. It
+    /// never changes the entities it watches.
+    #[command(subcommand)]
+    Watchers(WatchersCommand),
+
     /// Remove orphaned agent checkpoints and old audit segments, safely
     ///
     /// `gc checkpoints` deletes the checkpoint threads of sessions that are
@@ -148,6 +157,39 @@ pub struct InitArgs {
     /// Also install example probes and watcher fixtures that work offline
     #[arg(long)]
     pub example: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WatchersCommand {
+    /// Run the enabled watchers (or the named ones) once
+    ///
+    /// For each entity in a watched status whose last progress is at least
+    /// stale_after ago, records a Decision (once per stall episode: the id is a
+    /// UUIDv5 of the entity and the episode's start). The most stalled go first,
+    /// at most max_flags_per_run per watcher. A failing source is reported and
+    /// the other watchers still run (exit 1).
+    Tick(WatchersTickArgs),
+    /// List the configured watchers: enabled, their actor's state, last run
+    List,
+    /// Print the decision an entity would get now, with the reasoning
+    Explain(WatchersExplainArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct WatchersTickArgs {
+    /// Run only these watchers (enabled or not) [default: every enabled one]
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchersExplainArgs {
+    /// The watcher's name
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The entity's id (the value of the watcher's id_field)
+    #[arg(value_name = "ENTITY_ID")]
+    pub entity_id: String,
 }
 
 #[derive(Debug, Subcommand)]

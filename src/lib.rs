@@ -30,6 +30,7 @@ pub mod store;
 pub mod terminal;
 pub mod tick;
 pub mod wake;
+pub mod watchers;
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter};
@@ -151,6 +152,7 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Command::Promote(command) => promote::run(&mut ctx, command)?,
         Command::Tick(args) => tick::run(&mut ctx, args)?,
         Command::Gc(command) => gc::run(&mut ctx, command)?,
+        Command::Watchers(command) => watchers::run(&mut ctx, command)?,
         Command::Generate(_) => unreachable!("handled above"),
     };
     ctx.out.flush()?;

@@ -107,6 +107,7 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
         .map(|(lp, n)| (lp.to_string(), n))
         .collect();
     let alerts = crate::alerts::status_summary(ctx)?;
+    let watchers = crate::watchers::last_runs(ctx)?;
     let overdue = commands
         .iter()
         .filter(|c| c.schedule == Schedule::Overdue)
@@ -133,6 +134,7 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
             "pending_proposals": proposals,
             "probes": probe_summaries(&probes),
             "alerts": alerts,
+            "watchers": watchers,
         }))?;
     } else if ctx.out.verbosity != crate::ctx::Verbosity::Quiet {
         let mut text = format!("root {}\n", ctx.root.dir().display());
@@ -164,6 +166,10 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
         }
         if let Some(alerts) = &alerts {
             text.push_str(&alerts.line());
+            text.push('\n');
+        }
+        for (name, run) in &watchers {
+            text.push_str(&crate::watchers::status_line(name, run));
             text.push('\n');
         }
         ctx.out.data(text.as_bytes())?;

@@ -27,6 +27,14 @@ const STEPS: &[(&str, Step)] = &[
     ("alerts notify", |ctx| {
         crate::alerts::notify::run(ctx, &AlertsNotifyArgs::default())
     }),
+    // Only when a watcher is enabled: watchers are off unless enabled.
+    ("watchers tick", |ctx| {
+        if crate::watchers::any_enabled(ctx) {
+            crate::watchers::tick(ctx, &crate::cli::WatchersTickArgs::default())
+        } else {
+            Ok(Outcome::default())
+        }
+    }),
     // Only when `[promote] enabled` (off by default).
     ("promote run", crate::promote::tick_step),
 ];

@@ -7,6 +7,18 @@ use serde_json::json;
 use crate::ctx::{Ctx, Outcome};
 
 pub fn check(ctx: &mut Ctx) -> Result<Outcome> {
+    // The rules that need the decisions already written (SPEC §8).
+    let findings = crate::watchers::check::check_decisions(ctx)?;
+    for warning in &findings.warnings {
+        ctx.out.warn(warning);
+    }
+    if !findings.errors.is_empty() {
+        return Err(crate::exit::UsageError(format!(
+            "invalid configuration\n  {}",
+            findings.errors.join("\n  ")
+        ))
+        .into());
+    }
     let source = match &ctx.config.source {
         Some(path) => path.display().to_string(),
         None => "built-in defaults (no tend.toml)".to_string(),

@@ -625,7 +625,7 @@ pub struct WatcherConfig {
     pub statuses: Vec<String>,
     pub since_field: String,
     #[serde(default)]
-    pub recency_fields: Vec<String>,
+    pub recency_fields: RecencyFields,
     pub stale_after: Duration,
     pub context: String,
     pub choice: String,
@@ -637,10 +637,65 @@ pub struct WatcherConfig {
     pub exempt_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub exempt_when: BTreeMap<String, toml::Value>,
+    /// Bound on a `command` source's run (default 60 s).
+    #[serde(default = "default_source_timeout")]
+    pub timeout: Duration,
 }
 
 fn default_max_flags() -> usize {
     100
+}
+
+fn default_source_timeout() -> Duration {
+    Duration::from_secs(60)
+}
+
+/// A watcher's `recency_fields`: one list for every status, or a list per status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RecencyFields {
+    All(Vec<String>),
+    PerStatus(BTreeMap<String, Vec<String>>),
+}
+
+impl Default for RecencyFields {
+    fn default() -> Self {
+        RecencyFields::All(Vec::new())
+    }
+}
+
+impl RecencyFields {
+    /// The fields whose times count as progress for an entity in `status`.
+    pub fn for_status(&self, status: &str) -> &[String] {
+        match self {
+            RecencyFields::All(fields) => fields,
+            RecencyFields::PerStatus(map) => map.get(status).map_or(&[], Vec::as_slice),
+        }
+    }
+}
+
+/// Whether an `exempt_when` value from tend.toml equals an entity's JSON value
+/// (numbers by value: `1` matches `1.0`).
+pub fn toml_matches_json(expected: &toml::Value, actual: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match (expected, actual) {
+        (toml::Value::String(a), J::String(b)) => a == b,
+        (toml::Value::Boolean(a), J::Bool(b)) => a == b,
+        (toml::Value::Integer(a), J::Number(b)) => {
+            b.as_i64() == Some(*a) || b.as_f64() == Some(*a as f64)
+        }
+        (toml::Value::Float(a), J::Number(b)) => b.as_f64() == Some(*a),
+        (toml::Value::Array(a), J::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| toml_matches_json(x, y))
+        }
+        (toml::Value::Table(a), J::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, x)| b.get(k).is_some_and(|y| toml_matches_json(x, y)))
+        }
+        (toml::Value::Datetime(a), J::String(b)) => a.to_string() == *b,
+        _ => false,
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

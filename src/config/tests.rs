@@ -252,7 +252,7 @@ fn probes_are_checked_per_kind_and_unique() {
 fn watchers_choice_belongs_to_one_context() {
     let watcher = |name: &str, context: &str| {
         format!(
-            "[[watcher]]\nname = \"{name}\"\nsource = {{ file = \"e.jsonl\" }}\nid_field = \"id\"\nstatus_field = \"s\"\nstatuses = [\"Held\"]\nsince_field = \"t\"\nstale_after = \"72h\"\ncontext = \"{context}\"\nchoice = \"Stuck\"\ndecided_by = \"agent:x\"\nnamespace = \"8d7f2c1e-4b6a-5d3c-9e8f-0a1b2c3d4e5f\"\n"
+            "[[watcher]]\nname = \"{name}\"\nsource = {{ file = \"e.jsonl\" }}\nid_field = \"id\"\nstatus_field = \"s\"\nstatuses = [\"Held\"]\nsince_field = \"t\"\nstale_after = \"72h\"\ncontext = \"{context}\"\nchoice = \"Stuck\"\ndecided_by = \"agent:x\"\nnamespace = \"8d7f2c1e-4b6a-5d3c-9e8f-0a1b2c3d4e5{name}\"\n"
         )
     };
     assert!(
@@ -426,6 +426,49 @@ fn scrub_redacts_every_resolved_secret() {
         "token <redacted> and key <redacted>, x stays"
     );
     assert_eq!(Secrets::default().scrub("plain"), "plain");
+}
+
+#[test]
+fn watchers_namespaces_are_unique_and_bounds_are_checked() {
+    let watcher = |name: &str, extra: &str| {
+        format!(
+            "[[watcher]]\nname = \"{name}\"\nsource = {{ command = [\"psql\"] }}\nid_field = \"id\"\nstatus_field = \"s\"\nstatuses = [\"Held\"]\nsince_field = \"t\"\nstale_after = \"72h\"\ncontext = \"C\"\nchoice = \"Stuck\"\ndecided_by = \"agent:x\"\nnamespace = \"8d7f2c1e-4b6a-5d3c-9e8f-0a1b2c3d4e5f\"\n{extra}"
+        )
+    };
+    let err = problem(&format!("{}{}", watcher("a", ""), watcher("b", "")), &[]);
+    assert!(
+        err.contains("watcher[1].namespace") && err.contains("own namespace"),
+        "{err}"
+    );
+    let err = problem(
+        &watcher("a", "max_flags_per_run = 0\ntimeout = \"0s\"\n"),
+        &[],
+    );
+    assert!(
+        err.contains("watcher[0].max_flags_per_run") && err.contains("watcher[0].timeout"),
+        "{err}"
+    );
+    let err = problem(
+        &watcher("a", "stale_after = \"4000d\"\n").replace("stale_after = \"72h\"\n", ""),
+        &[],
+    );
+    assert!(err.contains("watcher[0].stale_after"), "{err}");
+    let err = problem(
+        &watcher("a", "recency_fields = { Running = [\"x\"] }\n"),
+        &[],
+    );
+    assert!(err.contains("watcher[0].recency_fields.Running"), "{err}");
+    let ok = load_text(&watcher("a", "recency_fields = { Held = [\"x\"] }\n"), &[]).unwrap();
+    assert_eq!(
+        ok.watchers[0].recency_fields.for_status("Held"),
+        ["x".to_string()]
+    );
+    assert!(ok.watchers[0].recency_fields.for_status("Other").is_empty());
+    let err = problem(
+        &watcher("a", "").replace("namespace = \"8d7f2c1e-4b6a-5d3c-9e8f-0a1b2c3d4e5f\"\n", ""),
+        &[],
+    );
+    assert!(err.contains("namespace"), "{err}");
 }
 
 #[test]

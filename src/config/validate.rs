@@ -10,6 +10,11 @@ use super::{ChannelKind, Config, Duration, EngineKind, ProbeKind, Source};
 
 type Problems = Vec<(String, String)>;
 
+/// The most Decisions one watcher writes per tick.
+const MAX_FLAGS_PER_RUN: usize = 1_000_000;
+/// The longest `stale_after` (ten years).
+const MAX_STALE_AFTER: Duration = Duration::from_secs(3650 * 86_400);
+
 /// The longest timeout any request or probe may have.
 const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -609,6 +614,7 @@ fn source(p: &mut Problems, key: &str, source: &Source) {
 fn watchers(c: &Config, p: &mut Problems) {
     let mut names = BTreeSet::new();
     let mut choice_context: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
+    let mut namespaces: BTreeMap<uuid::Uuid, usize> = BTreeMap::new();
     for (i, w) in c.watchers.iter().enumerate() {
         let key = |field: &str| format!("watcher[{i}].{field}");
         if !is_valid_name(&w.name) {
@@ -649,8 +655,50 @@ fn watchers(c: &Config, p: &mut Problems) {
         if w.stale_after.is_zero() {
             push(p, key("stale_after"), "must be longer than 0s");
         }
-        if w.max_flags_per_run == 0 {
-            push(p, key("max_flags_per_run"), "must be at least 1");
+        if w.max_flags_per_run == 0 || w.max_flags_per_run > MAX_FLAGS_PER_RUN {
+            push(
+                p,
+                key("max_flags_per_run"),
+                format!(
+                    "{} is out of range: expected 1 to {MAX_FLAGS_PER_RUN}",
+                    w.max_flags_per_run
+                ),
+            );
+        }
+        if w.stale_after > MAX_STALE_AFTER {
+            push(
+                p,
+                key("stale_after"),
+                format!("{} is out of range: expected at most 3650d", w.stale_after),
+            );
+        }
+        timeout(p, &key("timeout"), w.timeout);
+        if w.namespace.is_nil() {
+            push(
+                p,
+                key("namespace"),
+                "must be a UUID other than the nil UUID",
+            );
+        } else if let Some(other) = namespaces.insert(w.namespace, i) {
+            push(
+                p,
+                key("namespace"),
+                format!(
+                    "{} is also watcher[{other}]'s: each watcher needs its own namespace (its decision ids would collide)",
+                    w.namespace
+                ),
+            );
+        }
+        if let crate::config::RecencyFields::PerStatus(map) = &w.recency_fields {
+            for status in map.keys() {
+                if !w.statuses.contains(status) {
+                    push(
+                        p,
+                        key(&format!("recency_fields.{status}")),
+                        format!("{status:?} is not one of this watcher's statuses"),
+                    );
+                }
+            }
         }
         match choice_context.get(w.choice.as_str()) {
             Some((context, other)) if *context != w.context => push(

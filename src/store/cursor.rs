@@ -437,7 +437,7 @@ fn complete_end(path: &Path) -> io::Result<u64> {
 /// The FNV-1a hash (hex) of the line ending just before `offset` (without
 /// its newline), read backwards in blocks, and whether that line is torn (the
 /// byte before `offset` is not a newline). Offset 0 ends the empty line.
-fn line_hash_before(path: &Path, offset: u64) -> io::Result<(String, bool)> {
+pub fn line_hash_before(path: &Path, offset: u64) -> io::Result<(String, bool)> {
     let mut hash = Fnv64::new();
     let Some(last) = offset.checked_sub(1) else {
         return Ok((format!("{:016x}", hash.0), false));

@@ -10,6 +10,7 @@
 //! - [`jsonl`]: appending a batch of lines under an exclusive lock with one write;
 //! - [`tail`] and [`cursor`]: reading complete lines across daily segments from a
 //!   remembered position, with a byte prefilter;
+//! - [`id_index`]: a persistent set of ids over monthly segments, caught up at open;
 //! - [`redact`]: the secrets scrubbed from everything written or printed;
 //! - [`source`]: entity sources (file, dir, command) streamed row by row;
 //! - [`status_dir`]: per-status directories with moves that never overwrite.
@@ -17,6 +18,7 @@
 pub mod atomic;
 pub mod cursor;
 pub mod file;
+pub mod id_index;
 pub mod jsonl;
 pub mod lock;
 pub mod redact;

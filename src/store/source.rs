@@ -168,6 +168,28 @@ pub enum SourceError {
     },
 }
 
+/// The first few non-empty lines of a failed command's standard error, on
+/// one line (psql and sqlite3 put the error first, then its context).
+fn stderr_excerpt(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(3)
+        .collect();
+    let mut excerpt = lines.join(" | ");
+    if excerpt.len() > 400 {
+        let mut cut = 400;
+        while !excerpt.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        excerpt.truncate(cut);
+        excerpt.push('…');
+    }
+    excerpt
+}
+
 fn stderr_suffix(stderr: &str) -> String {
     if stderr.is_empty() {
         String::new()
@@ -302,12 +324,7 @@ where
         other => other,
     };
     let finished = child.finish();
-    let stderr = String::from_utf8_lossy(&finished.stderr)
-        .trim()
-        .lines()
-        .last()
-        .unwrap_or("")
-        .to_string();
+    let stderr = stderr_excerpt(&finished.stderr);
     // How the child ended decides first: output cut short by a kill or a
     // failure is reported as that, not as the truncation it caused.
     match finished.end {

@@ -63,7 +63,24 @@ pub fn is_segment_name(name: &str) -> bool {
         })
 }
 
-/// The segment names in `dir`, oldest first. A missing directory has none.
+/// Whether `name` is a monthly segment file name: `YYYY-MM.jsonl` (the
+/// decisions of SPEC §8). A directory holds daily or monthly segments, and the
+/// same reader reads both.
+pub fn is_monthly_segment_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() == 13
+        && name.ends_with(".jsonl")
+        && b[..7].iter().enumerate().all(|(i, c)| {
+            if i == 4 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
+/// The segment names (daily or monthly) in `dir`, oldest first. A missing
+/// directory has none.
 pub fn segments(dir: &Path) -> io::Result<Vec<String>> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -78,7 +95,10 @@ pub fn segments(dir: &Path) -> io::Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in entries {
         let name = entry?.file_name();
-        if let Some(name) = name.to_str().filter(|n| is_segment_name(n)) {
+        if let Some(name) = name
+            .to_str()
+            .filter(|n| is_segment_name(n) || is_monthly_segment_name(n))
+        {
             names.push(name.to_string());
         }
     }

@@ -18,3 +18,4 @@ mod promote;
 mod quiet;
 mod store;
 mod wake;
+mod watchers;

@@ -857,6 +857,14 @@ fn quickstart_init_example_then_tick() {
         first.stdout
     );
     assert!(lines.contains(&"alerts: 1 notified"), "{}", first.stdout);
+    // The example watcher flags the campaign held since January.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("watcher campaign: 1 flagged (2 scanned, 1 in status, 1 stalled")),
+        "{}",
+        first.stdout
+    );
     // The example's platform rows give the promotion loops something to propose.
     assert_eq!(
         *lines.last().unwrap(),
@@ -914,7 +922,13 @@ fn quickstart_init_example_then_tick() {
         .collect();
     assert_eq!(
         steps,
-        ["probe run", "wake consume", "alerts notify", "promote run"]
+        [
+            "probe run",
+            "wake consume",
+            "alerts notify",
+            "watchers tick",
+            "promote run"
+        ]
     );
     assert!(
         last["steps"]
