@@ -36,7 +36,7 @@ use crate::store::lock::Wait;
 use crate::store::state;
 
 use decision::Decisions;
-use scan::{Counts, Scanned};
+use scan::{Counts, Scanned, WatcherCount};
 
 /// `state/watchers.json`: each watcher's last run (owned here; `status` and
 /// `watchers list` read it through [`last_runs`]).
@@ -166,7 +166,7 @@ fn tick_locked(ctx: &mut Ctx, names: &[String]) -> Result<Outcome> {
                     error: None,
                 },
             );
-            outcome.count("skipped", 1);
+            outcome.count(WatcherCount::Skipped, 1);
             continue;
         }
         let result = scan::scan(ctx, &watcher, &decisions, now)
@@ -192,7 +192,7 @@ fn tick_locked(ctx: &mut Ctx, names: &[String]) -> Result<Outcome> {
                     "watcher": watcher.name, "failed": true, "error": message,
                 }))?;
                 outcome.failed = true;
-                outcome.count("failed", 1);
+                outcome.count(WatcherCount::Failed, 1);
                 runs.insert(
                     watcher.name.clone(),
                     LastRun {

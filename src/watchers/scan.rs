@@ -19,6 +19,24 @@ use crate::config::{Source, WatcherConfig};
 use crate::ctx::Ctx;
 use crate::store::source::{self, At, BadRows, CommandSource};
 
+crate::ctx::counters! {
+    /// What `watchers tick` counts (run record and JSON summary).
+    pub enum WatcherCount {
+        Scanned = "scanned",
+        InStatus = "in_status",
+        Stalled = "stalled",
+        Flagged = "flagged",
+        AlreadyFlagged = "already_flagged",
+        Exempt = "exempt",
+        Deferred = "deferred",
+        Invalid = "invalid",
+        Duplicate = "duplicate",
+        Future = "future",
+        Skipped = "skipped",
+        Failed = "failed",
+    }
+}
+
 /// A watcher's counts for one pass (SPEC §8 summary).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -42,18 +60,18 @@ impl Counts {
         }
     }
 
-    pub fn fields(&self) -> [(&'static str, u64); 10] {
+    pub fn fields(&self) -> [(WatcherCount, u64); 10] {
         [
-            ("scanned", self.scanned),
-            ("in_status", self.in_status),
-            ("stalled", self.stalled),
-            ("flagged", self.flagged),
-            ("already_flagged", self.already_flagged),
-            ("exempt", self.exempt),
-            ("deferred", self.deferred),
-            ("invalid", self.invalid),
-            ("duplicate", self.duplicate),
-            ("future", self.future),
+            (WatcherCount::Scanned, self.scanned),
+            (WatcherCount::InStatus, self.in_status),
+            (WatcherCount::Stalled, self.stalled),
+            (WatcherCount::Flagged, self.flagged),
+            (WatcherCount::AlreadyFlagged, self.already_flagged),
+            (WatcherCount::Exempt, self.exempt),
+            (WatcherCount::Deferred, self.deferred),
+            (WatcherCount::Invalid, self.invalid),
+            (WatcherCount::Duplicate, self.duplicate),
+            (WatcherCount::Future, self.future),
         ]
     }
 
