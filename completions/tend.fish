@@ -39,6 +39,7 @@ complete -c tend -n "__fish_tend_needs_command" -f -a "wake" -d 'Turn wake reque
 complete -c tend -n "__fish_tend_needs_command" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
 complete -c tend -n "__fish_tend_needs_command" -f -a "watchers" -d 'Flag entities that silently stalled (flag-only, deterministic watchers)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
+complete -c tend -n "__fish_tend_needs_command" -f -a "promote" -d 'Observe the platform\'s telemetry, propose changes, review them from the shell'
 complete -c tend -n "__fish_tend_needs_command" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
 complete -c tend -n "__fish_tend_needs_command" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
 complete -c tend -n "__fish_tend_needs_command" -f -a "config" -d 'Check or show the configuration'
@@ -262,6 +263,116 @@ complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "checkpoints" -d 'Delete checkpoint threads whose session is gone ([gc.checkpoints])'
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "audit" -d 'Remove audit segments older than --keep-days (by their file date)'
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -f -a "observe" -d 'Read the audit log over each loop\'s window into observations/<loop>.json'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -f -a "propose" -d 'Turn the latest observations into pending proposals'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -f -a "run" -d 'Observe, propose and expire: the usual cron line'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -f -a "list" -d 'List proposals as a table: id, loop, subject, age, status'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -f -a "show" -d 'Show one proposal: a summary with its rationale (--json: the proposal)'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -f -a "approve" -d 'Approve a pending proposal, after checking its evidence afresh'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -f -a "reject" -d 'Reject a pending proposal (its subject is not proposed again for ttl_days)'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -f -a "expire" -d 'Move pending proposals older than ttl_days to expired/'
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -l input -d 'Also read these JSON Lines files (or directories of *.jsonl) (repeatable)' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -l input -d 'Also read these JSON Lines files (or directories of *.jsonl) (repeatable)' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l loop -d 'Only this loop\'s proposals' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l status -d 'Only proposals with this status: pending, approved, rejected, expired' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l note -d 'A note recorded with the decision' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l by -d 'Who decides [default: $USER]' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l wait -d 'Seconds to wait for another reviewer\'s lock' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l force -d 'Approve even when the evidence changed (recorded in the proposal)'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l note -d 'Why (recorded with the decision)' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l by -d 'Who decides [default: $USER]' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l wait -d 'Seconds to wait for another reviewer\'s lock' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from help" -f -a "observe" -d 'Read the audit log over each loop\'s window into observations/<loop>.json'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from help" -f -a "propose" -d 'Turn the latest observations into pending proposals'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from help" -f -a "run" -d 'Observe, propose and expire: the usual cron line'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from help" -f -a "list" -d 'List proposals as a table: id, loop, subject, age, status'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one proposal: a summary with its rationale (--json: the proposal)'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from help" -f -a "approve" -d 'Approve a pending proposal, after checking its evidence afresh'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from help" -f -a "reject" -d 'Reject a pending proposal (its subject is not proposed again for ttl_days)'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from help" -f -a "expire" -d 'Move pending proposals older than ttl_days to expired/'
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand status" -l format -d 'Output format: human text, or the Prometheus text format' -r -f -a "text\t''
 prometheus\t''"
 complete -c tend -n "__fish_tend_using_subcommand status" -l root -d 'State root directory' -r -F
@@ -399,19 +510,20 @@ complete -c tend -n "__fish_tend_using_subcommand tick" -s q -l quiet -d 'Print 
 complete -c tend -n "__fish_tend_using_subcommand tick" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand tick" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand tick" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "watchers" -d 'Flag entities that silently stalled (flag-only, deterministic watchers)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "config" -d 'Check or show the configuration'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "audit" -d 'Append to or read the audit log'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc status doctor config audit generate tick help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "watchers" -d 'Flag entities that silently stalled (flag-only, deterministic watchers)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "promote" -d 'Observe the platform\'s telemetry, propose changes, review them from the shell'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "config" -d 'Check or show the configuration'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "audit" -d 'Append to or read the audit log'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from probe" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from wake" -f -a "consume" -d 'Debounce new wake requests, investigate each one due, message the operator'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "notify" -d 'Notify newly firing alerts (the cron line, every few minutes)'
@@ -424,6 +536,14 @@ complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcomma
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from watchers" -f -a "explain" -d 'Print the decision an entity would get now, with the reasoning'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from gc" -f -a "checkpoints" -d 'Delete checkpoint threads whose session is gone ([gc.checkpoints])'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from gc" -f -a "audit" -d 'Remove audit segments older than --keep-days (by their file date)'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from promote" -f -a "observe" -d 'Read the audit log over each loop\'s window into observations/<loop>.json'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from promote" -f -a "propose" -d 'Turn the latest observations into pending proposals'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from promote" -f -a "run" -d 'Observe, propose and expire: the usual cron line'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from promote" -f -a "list" -d 'List proposals as a table: id, loop, subject, age, status'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from promote" -f -a "show" -d 'Show one proposal: a summary with its rationale (--json: the proposal)'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from promote" -f -a "approve" -d 'Approve a pending proposal, after checking its evidence afresh'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from promote" -f -a "reject" -d 'Reject a pending proposal (its subject is not proposed again for ttl_days)'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from promote" -f -a "expire" -d 'Move pending proposals older than ttl_days to expired/'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration, secrets redacted'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "emit" -d 'Append one validated row to today\'s segment'

@@ -859,9 +859,9 @@ fn quickstart_init_example_then_tick() {
     assert!(lines.contains(&"alerts: 1 notified"), "{}", first.stdout);
     // The example watcher flags the campaign held since January.
     assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("watcher campaign: 1 flagged (2 scanned, 1 in status, 1 stalled")),
+        lines.iter().any(
+            |l| l.starts_with("watcher campaign: 1 flagged (2 scanned, 1 in status, 1 stalled")
+        ),
         "{}",
         first.stdout
     );

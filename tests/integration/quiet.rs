@@ -212,8 +212,8 @@ fn a_failed_or_hanging_heartbeat_is_reported_never_fatal() {
 fn status_prometheus_parses_with_the_reference_parser() {
     let env = TestEnv::new();
     env.tend(&["init", "--example"]).ok();
+    // The example enables the promotion loops: the tick proposes one change per loop.
     env.tend(&["tick"]).ok();
-    env.write("proposals/router-tuning/pending/p1.json", "{}");
     env.write("state/quarantine/probes.json.1", "junk");
     let out = env.tend(&["status", "--format", "prometheus"]).ok();
     // Python's prometheus_client text parser (installed by .ci/run) reads it.
