@@ -22,7 +22,6 @@ pub mod heartbeat;
 pub mod http;
 pub mod init;
 pub mod probe;
-pub mod process;
 pub mod promote;
 pub mod severity;
 pub mod status;

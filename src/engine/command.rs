@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::{Engine, ErrorCode, Failure, Prompt, Reply};
 use crate::config::{EngineConfig, EngineKind};
-use crate::process::{self, End};
+use crate::store::process::{self, End};
 
 /// The most bytes of an answer kept (a runaway command cannot fill memory).
 const ANSWER_LIMIT: usize = 1024 * 1024;

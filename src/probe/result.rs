@@ -52,7 +52,7 @@ impl ProbeResult {
     }
 }
 
-pub use crate::process::{End, Finished};
+pub use crate::store::process::{End, Finished};
 
 /// How much of standard error is kept in a result.
 pub const STDERR_KEEP: usize = 1000;

@@ -12,7 +12,7 @@ use super::builtin;
 use super::discover::{Planned, Target};
 use super::nagios::Status;
 use super::result::{ProbeResult, STDERR_KEEP, interpret, seconds};
-use crate::process;
+use crate::store::process;
 
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -19,8 +19,8 @@ use super::status::{self, Loop, ProposalStatus};
 use crate::cli::{PromoteApproveArgs, PromoteRejectArgs};
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::UsageError;
-use crate::process::{self, End};
 use crate::store::lock::Wait;
+use crate::store::process::{self, End};
 use crate::store::status_dir::{Item, StatusDirs};
 
 /// How much of `on_approve`'s standard error is kept in the proposal.

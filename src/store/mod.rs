@@ -21,6 +21,7 @@ pub mod file;
 pub mod id_index;
 pub mod jsonl;
 pub mod lock;
+pub mod process;
 pub mod redact;
 pub mod source;
 pub mod state;

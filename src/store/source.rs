@@ -12,7 +12,7 @@
 //! exited non-zero, was killed or timed out, output cut inside a JSON array —
 //! is a [`SourceError`], so a caller never mistakes half a source for all of it.
 //!
-//! Child handling is [`crate::process`]'s (a leaf module that imports nothing
+//! Child handling is [`crate::store::process`]'s (a leaf module that imports nothing
 //! from the crate), never re-implemented here.
 
 use std::ffi::OsStr;
@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::process;
+use crate::store::process;
 
 /// The largest row accepted; a longer one is a bad row (read and dropped).
 pub const MAX_ROW_BYTES: usize = 16 << 20;

@@ -12,7 +12,6 @@ const LAYERS: &[(&str, u8)] = &[
     // Foundation: import nothing from the crate.
     ("clock", 0),
     ("severity", 0),
-    ("process", 0),
     ("http", 0),
     ("terminal", 0),
     // The plain-file substrate, knowing nothing of probes, wakes or alerts.
