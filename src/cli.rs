@@ -295,7 +295,10 @@ pub enum WakeCommand {
     /// decisions use the rows' own timestamps, so a replay decides the same. A
     /// dispatched wake is investigated by the [engine] (nothing is ever executed
     /// to fix anything) and sent to the [operator] channel; without an engine, or
-    /// when it fails, a fallback message names the engine's error code. Every
+    /// when it fails, a fallback message names the engine's error code, and a
+    /// failed engine makes the run exit 1 once everything is sent and recorded.
+    /// Token usage counts toward [engine] max_daily_cost_usd; the command
+    /// engine's is estimated as one token per 4 bytes of prompt and answer. Every
     /// dispatched wake id goes into state/wake.ledger.json and is never sent
     /// twice. The first run starts at the end of the log and sends nothing.
     Consume(WakeConsumeArgs),
