@@ -303,7 +303,13 @@ pub enum ConfigCommand {
     /// Exit 0 when valid; exit 2 with every problem named (file or
     /// environment variable, key, what was expected) when not.
     Check,
-    /// Print the effective configuration, secrets redacted
+    /// Print the effective configuration, defaults marked, secrets redacted
+    ///
+    /// Every key with its value as the commands use it: from the file, the
+    /// TEND_<SECTION>_<KEY> environment, or the built-in default (marked with a
+    /// trailing `# default` comment, as are the [status] expect intervals that
+    /// apply once a command has run). The output is valid TOML that
+    /// `config check` accepts back. --json prints it as one JSON object.
     Show,
 }
 
