@@ -437,7 +437,7 @@ pub struct StatusArgs {
     ///
     /// `prometheus` prints the same facts as metrics (tend_last_run_*,
     /// tend_overdue, tend_wake_cursor_lag_*, tend_proposals_pending,
-    /// tend_alerts, tend_quarantined_files) for node_exporter's textfile
+    /// tend_alerts_active, tend_quarantined_files) for node_exporter's textfile
     /// collector. --json prints JSON Lines instead.
     #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
     pub format: StatusFormat,

@@ -87,7 +87,7 @@ pub const ROUTE: &str = "probe_investigation";
 
 /// The kinds read: wakes, recoveries (which end flapping episodes) and
 /// observations (the probe's recent results, for the prompt).
-const KINDS: [&str; 3] = ["probe.wake_requested", "probe.recovered", "probe.observed"];
+pub const KINDS: [&str; 3] = ["probe.wake_requested", "probe.recovered", "probe.observed"];
 
 /// Debounced rows held in memory before they are written with a commit.
 const COMMIT_EVERY: usize = 10_000;

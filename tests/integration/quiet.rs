@@ -243,14 +243,61 @@ fn status_prometheus_parses_with_the_reference_parser() {
         "tend_overdue|command=probe run|0",
         "tend_proposals_pending|loop=router-tuning|1",
         "tend_quarantined_files||1",
+        // Active alerts per severity, every severity present.
+        "tend_alerts_active|severity=critical|1",
+        "tend_alerts_active|severity=warning|0",
+        "tend_alerts_active|severity=info|0",
+        // Right after a tick nothing is left for wake consume: the rows it
+        // and the later steps wrote are not lag.
+        "tend_wake_cursor_lag_rows||0",
     ] {
         assert!(
             samples.lines().any(|l| l == expected),
             "{expected}\n{samples}"
         );
     }
-    assert!(samples.contains("tend_wake_cursor_lag_rows||"), "{samples}");
-    assert!(samples.contains("tend_alerts|status="), "{samples}");
+    assert!(!samples.contains("tend_alerts|"), "{samples}");
+}
+
+#[test]
+fn status_right_after_a_tick_reports_no_lag_of_tends_own_rows() {
+    let env = TestEnv::new();
+    env.tend(&["init", "--example"]).ok();
+    for m in 0..3 {
+        tick_at(&env, m, &[]);
+    }
+    // wake consume wrote its own rows after its cursor (probe.wake_debounced
+    // among them), and alerts notify and promote wrote theirs.
+    assert!(!env.audit_kind("probe.wake_debounced").is_empty());
+    let status = env
+        .tend(&["status"])
+        .env("TEND_NOW", "2026-05-24T08:02:30Z")
+        .ok();
+    let line = status
+        .stdout_lines()
+        .into_iter()
+        .find(|l| l.starts_with("wake cursor:"))
+        .unwrap_or_else(|| panic!("{}", status.stdout))
+        .to_string();
+    assert!(
+        line.starts_with("wake cursor: up to date ("),
+        "{line}\n{}",
+        status.stdout
+    );
+    assert!(line.ends_with("of other kinds after it)"), "{line}");
+    // A new probe run leaves work for wake consume: that is lag, by kind.
+    env.tend(&["probe", "run"])
+        .env("TEND_NOW", "2026-05-24T08:03:00Z")
+        .ok();
+    let status = env
+        .tend(&["status", "--json"])
+        .env("TEND_NOW", "2026-05-24T08:03:30Z")
+        .ok();
+    let summary = status.json_lines().pop().unwrap();
+    let lag = &summary["wake_cursor"];
+    assert_eq!(lag["unread"]["probe.observed"], 2, "{lag}");
+    assert_eq!(lag["unread"]["probe.wake_requested"], 1, "{lag}");
+    assert_eq!(lag["rows"], 3, "{lag}");
 }
 
 #[test]
