@@ -326,12 +326,16 @@ fn propose_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result
                 continue;
             }
             // The row first, then the proposal: a kill in between leaves a
-            // row whose proposal the next run creates (same id, same row id),
-            // never a proposal without its row.
+            // row whose proposal the next run creates, never a proposal
+            // without its row. The next run finds that row (same id) and adds
+            // no second copy: the id is fixed by the UTC day of the
+            // observation's end, so the killed run wrote it on that day or
+            // later.
             if store.locate(&proposal.proposal_id)?.is_some() {
                 continue;
             }
-            ctx.audit().append(&[proposal.proposed_row(now)], now)?;
+            ctx.audit()
+                .append_missing(&[proposal.proposed_row(now)], observation.until, now)?;
             match store.create(
                 ProposalStatus::Pending,
                 &proposal.proposal_id,
@@ -402,7 +406,7 @@ fn expire_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<
             p.reviewed_by = Some("tend".into());
             p.reviewed_at = Some(now);
             p.review_notes = format!("expired: pending for {ttl} days without a decision");
-            ctx.audit().append(&[p.decision_row(now)], now)?;
+            review::record_decision(ctx, &p, now)?;
             store
                 .move_item(
                     &p.proposal_id,
