@@ -70,6 +70,7 @@ pub fn run(ctx: &mut Ctx, command: &PromoteCommand) -> Result<Outcome> {
             let loops = parse_loops(&args.loops)?;
             ctx.run_locked("promote expire", Wait::No, |ctx| {
                 let mut outcome = Outcome::default();
+                repair(ctx, &loops)?;
                 expire_loops(ctx, &loops, &mut outcome)?;
                 summarise(ctx, &outcome)?;
                 Ok(outcome)
@@ -287,8 +288,29 @@ fn histories(ctx: &mut Ctx, lp: Loop) -> Result<BTreeMap<String, Vec<History>>> 
     Ok(map)
 }
 
+/// Applies the repair rule (SPEC §10: present in two status directories,
+/// the later status wins) to every proposal of `loops`, so that a move a
+/// kill left half-done does not stay on disk until someone reads that one
+/// proposal. Readers already see the later status only.
+fn repair(ctx: &mut Ctx, loops: &[Loop]) -> Result<()> {
+    if ctx.dry_run {
+        return Ok(());
+    }
+    for lp in loops {
+        for (id, kept, removed) in status::store(&ctx.root, *lp).repair_all()? {
+            let removed: Vec<String> = removed.iter().map(|s| s.to_string()).collect();
+            ctx.out.note(&format!(
+                "{id}: a move left unfinished was completed: kept it in {kept}, removed the copy in {}",
+                removed.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn propose_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<()> {
     let now = ctx.now();
+    repair(ctx, loops)?;
     for lp in loops {
         let Some(observation) = observe::load(ctx, *lp)? else {
             ctx.out.note(&format!(

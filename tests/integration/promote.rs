@@ -696,6 +696,28 @@ fn a_decision_retried_after_a_kill_between_its_row_and_its_move_writes_one_row()
 }
 
 #[test]
+fn promote_run_completes_a_move_a_kill_left_half_done() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    // A kill between the link into expired/ and the unlink from pending/.
+    let pending = env.read(&format!("proposals/router-tuning/pending/{id}.json"));
+    env.write(
+        &format!("proposals/router-tuning/expired/{id}.json"),
+        &pending,
+    );
+    let out = env.tend(&["promote", "run", "-v"]).ok();
+    assert!(
+        out.stderr.contains(&format!(
+            "{id}: a move left unfinished was completed: kept it in expired, removed the copy in pending"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(ids_in(&env, "router-tuning", "pending").is_empty());
+    assert_eq!(ids_in(&env, "router-tuning", "expired"), [id.as_str()]);
+}
+
+#[test]
 fn an_apply_recorded_before_its_row_gets_the_row_when_approved_again() {
     let env = TestEnv::new();
     let id = router_pending(&env);
