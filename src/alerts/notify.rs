@@ -256,16 +256,21 @@ fn record_unrecorded(ctx: &mut Ctx, state: &mut Notified) -> Result<()> {
         return Ok(());
     }
     let rows = std::mem::take(&mut state.unrecorded);
-    ctx.audit().append(&rows, ctx.now()).map_err(|e| {
-        e.context(format!(
-            "cannot append the {} audit rows of messages already sent (kept in state/{STATE_FILE})",
-            rows.len()
-        ))
-    })?;
+    // Those a killed append wrote whole are not written twice.
+    let since = rows.iter().map(|r| r.ts).min().unwrap_or(ctx.now());
+    let appended = ctx
+        .audit()
+        .append_missing(&rows, since, ctx.now())
+        .map_err(|e| {
+            e.context(format!(
+                "cannot append the {} audit rows of messages already sent (kept in state/{STATE_FILE})",
+                rows.len()
+            ))
+        })?;
     crate::store::state::save(&ctx.root.state_file(STATE_FILE), &*state)?;
     ctx.out.note(&format!(
-        "appended {} audit rows of messages an earlier run sent but did not record",
-        rows.len()
+        "appended {appended} audit rows of messages an earlier run sent but did not record ({} were already written)",
+        rows.len() - appended
     ));
     Ok(())
 }

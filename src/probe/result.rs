@@ -58,7 +58,8 @@ pub use crate::store::process::{End, Finished};
 pub const STDERR_KEEP: usize = 1000;
 
 /// The largest JSON object a probe may print (SPEC §4): it is parsed whole,
-/// whatever `output_limit` keeps; beyond it the result is UNKNOWN.
+/// whatever `output_limit` keeps; beyond it the result is UNKNOWN (also when
+/// a larger `output_limit` let more be read).
 pub const JSON_LIMIT: usize = 1024 * 1024;
 
 /// How many bytes of a probe's standard output are read: enough to parse a
@@ -101,11 +102,11 @@ pub fn interpret(finished: &Finished, output_limit: usize) -> ProbeResult {
 
     // A JSON object cut at the read limit cannot be decided on: saying
     // anything but UNKNOWN would be a guess (an `ok` read from a prefix).
-    if finished.stdout_cut && stdout.trim_start().starts_with('{') {
+    let too_large = finished.stdout_cut || finished.stdout.len() > JSON_LIMIT;
+    if too_large && stdout.trim_start().starts_with('{') {
         result.status = Status::Unknown;
         let why = format!(
-            "output too large: standard output starts like a JSON object but is over {} bytes, the most a JSON probe may print",
-            read_limit(output_limit)
+            "output too large: standard output starts like a JSON object but is over {JSON_LIMIT} bytes, the most a JSON probe may print"
         );
         result.summary = match &abnormal {
             Some(first) => format!("{first}: {why}"),
@@ -378,6 +379,14 @@ mod tests {
         assert_eq!(r.status, Status::Unknown);
         assert!(r.summary.starts_with("output too large"), "{}", r.summary);
         assert!(r.summary.contains(&JSON_LIMIT.to_string()), "{}", r.summary);
+        // Over 1 MiB though a larger output_limit read it all: still too large.
+        let big = format!(
+            r#"{{"status":"ok","observations":{{"x":"{}"}}}}"#,
+            "x".repeat(JSON_LIMIT)
+        );
+        let r = interpret(&finished(End::Exited(0), &big), 4 * JSON_LIMIT);
+        assert_eq!(r.status, Status::Unknown);
+        assert!(r.summary.starts_with("output too large"), "{}", r.summary);
         // Plugin text cut at the read limit keeps its exit code's state.
         let mut f = finished(End::Exited(2), "CRITICAL - huge\nmore");
         f.stdout_cut = true;

@@ -214,6 +214,8 @@ fn a_sent_message_whose_audit_append_failed_is_recorded_by_the_next_run() {
         notified(&env)["alerts"]["probe:api:api_down"]["status"],
         "ok"
     );
+    let waiting = env.read("state/alerts.notified.json");
+    assert!(waiting.contains("\"unrecorded\""), "{waiting}");
 
     // Fault cleared, and a writer killed mid-row left a torn tail: the next
     // run ends that line, appends the waiting row, and sends nothing again.
@@ -253,6 +255,24 @@ fn a_sent_message_whose_audit_append_failed_is_recorded_by_the_next_run() {
     let out = env.tend(&["alerts", "notify"]).ok();
     assert_eq!(out.stdout, "");
     assert_eq!(env.read("audit/2026-05-24.jsonl"), text);
+
+    // A kill after the append but before the state let go of the rows: the
+    // next run finds them written and adds no second copy.
+    env.write("state/alerts.notified.json", &waiting);
+    let out = env.tend(&["alerts", "notify", "-v"]).ok();
+    assert!(
+        !out.stdout.contains("CRITICAL"),
+        "sent again: {}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("appended 0 audit rows")
+            && out.stderr.contains("1 were already written"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read("audit/2026-05-24.jsonl"), text);
+    assert!(notified(&env).get("unrecorded").is_none());
 }
 
 #[test]

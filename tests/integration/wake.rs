@@ -547,7 +547,8 @@ fn a_failing_audit_append_after_a_send_does_not_send_again() {
         "{}",
         first.stderr
     );
-    let ledger: Value = serde_json::from_str(&env.read("state/wake.ledger.json")).unwrap();
+    let waiting = env.read("state/wake.ledger.json");
+    let ledger: Value = serde_json::from_str(&waiting).unwrap();
     assert!(ledger["entries"].get("w1").is_some(), "{ledger}");
     // Every later run fails the same way, and sends nothing.
     for _ in 0..2 {
@@ -570,6 +571,17 @@ fn a_failing_audit_append_after_a_send_does_not_send_again() {
         ledger["entries"]["w1"].get("unrecorded").is_none(),
         "{ledger}"
     );
+    // A kill after that append but before the ledger let go of the rows:
+    // the next run finds them written and adds no second copy.
+    let log = env.read(SEGMENT);
+    env.write("state/wake.ledger.json", &waiting);
+    let out = env.tend(&["wake", "consume", "-v"]).ok();
+    assert!(
+        out.stderr.contains("appended 0 audit rows") && out.stderr.contains("were already written"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read(SEGMENT), log);
 }
 
 #[test]
