@@ -122,6 +122,20 @@ fn repetition(seed: u64) -> Tally {
         unrecorded.is_empty(),
         "seed {seed}: sent but never recorded in the audit log: {unrecorded:?}"
     );
+    // And none twice: rows a run re-appends after a kill are only those the
+    // log lacks.
+    let mut ids = BTreeSet::new();
+    for (_, bytes) in super::files_under(&env.path("audit")) {
+        for line in bytes.split(|b| *b == b'\n') {
+            if let Ok(row) = serde_json::from_slice::<Value>(line) {
+                let id = row["id"].as_str().unwrap_or_default().to_string();
+                assert!(
+                    ids.insert(id.clone()),
+                    "seed {seed}: row {id} written twice"
+                );
+            }
+        }
+    }
     tally
 }
 
