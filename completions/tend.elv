@@ -42,7 +42,6 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand doctor 'Check the root and explain how to recover from what is found'
             cand config 'Check or show the configuration'
             cand audit 'Append to or read the audit log'
-            cand generate 'Generate man pages and shell completions (for packagers)'
             cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -188,7 +187,6 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -273,7 +271,6 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
             cand --all 'Also show expired silences'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -379,9 +376,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;watchers;list'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
-            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -396,7 +391,6 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -563,7 +557,6 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -578,7 +571,6 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -675,7 +667,6 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -690,7 +681,6 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -703,9 +693,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;config'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
-            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -715,15 +703,13 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand check 'Validate the configuration (file, environment overrides) and exit'
-            cand show 'Print the effective configuration, secrets redacted'
+            cand show 'Print the effective configuration, defaults marked, secrets redacted'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tend;config;check'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
-            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -736,9 +722,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;config;show'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
-            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -750,7 +734,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;config;help'= {
             cand check 'Validate the configuration (file, environment overrides) and exit'
-            cand show 'Print the effective configuration, secrets redacted'
+            cand show 'Print the effective configuration, defaults marked, secrets redacted'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tend;config;help;check'= {
@@ -807,7 +791,6 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand -f 'Keep printing rows as they are appended (until interrupted)'
             cand --follow 'Keep printing rows as they are appended (until interrupted)'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -827,66 +810,6 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;audit;help;tail'= {
         }
         &'tend;audit;help;help'= {
-        }
-        &'tend;generate'= {
-            cand --root 'State root directory'
-            cand --config 'Configuration file [default: <root>/tend.toml]'
-            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
-            cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
-            cand -q 'Print nothing but errors'
-            cand --quiet 'Print nothing but errors'
-            cand -v 'Print a line per item processed'
-            cand --verbose 'Print a line per item processed'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-            cand man 'Write one man page per subcommand into DIR'
-            cand completions 'Print the completion script for SHELL (or write every shell''s into --dir)'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'tend;generate;man'= {
-            cand --root 'State root directory'
-            cand --config 'Configuration file [default: <root>/tend.toml]'
-            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
-            cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
-            cand -q 'Print nothing but errors'
-            cand --quiet 'Print nothing but errors'
-            cand -v 'Print a line per item processed'
-            cand --verbose 'Print a line per item processed'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'tend;generate;completions'= {
-            cand --dir 'Write the scripts of all shells into this directory'
-            cand --root 'State root directory'
-            cand --config 'Configuration file [default: <root>/tend.toml]'
-            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
-            cand --json 'Print JSON Lines: one object per item, then a summary object'
-            cand --dry-run 'Compute and print everything; send nothing, write nothing'
-            cand -q 'Print nothing but errors'
-            cand --quiet 'Print nothing but errors'
-            cand -v 'Print a line per item processed'
-            cand --verbose 'Print a line per item processed'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'tend;generate;help'= {
-            cand man 'Write one man page per subcommand into DIR'
-            cand completions 'Print the completion script for SHELL (or write every shell''s into --dir)'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'tend;generate;help;man'= {
-        }
-        &'tend;generate;help;completions'= {
-        }
-        &'tend;generate;help;help'= {
         }
         &'tend;tick'= {
             cand --root 'State root directory'
@@ -915,7 +838,6 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand doctor 'Check the root and explain how to recover from what is found'
             cand config 'Check or show the configuration'
             cand audit 'Append to or read the audit log'
-            cand generate 'Generate man pages and shell completions (for packagers)'
             cand tick 'Run every loop once, in order (one crontab line for all of them)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -1008,7 +930,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;help;config'= {
             cand check 'Validate the configuration (file, environment overrides) and exit'
-            cand show 'Print the effective configuration, secrets redacted'
+            cand show 'Print the effective configuration, defaults marked, secrets redacted'
         }
         &'tend;help;config;check'= {
         }
@@ -1021,14 +943,6 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;help;audit;emit'= {
         }
         &'tend;help;audit;tail'= {
-        }
-        &'tend;help;generate'= {
-            cand man 'Write one man page per subcommand into DIR'
-            cand completions 'Print the completion script for SHELL (or write every shell''s into --dir)'
-        }
-        &'tend;help;generate;man'= {
-        }
-        &'tend;help;generate;completions'= {
         }
         &'tend;help;tick'= {
         }

@@ -24,7 +24,7 @@ function __fish_tend_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c tend -n "__fish_tend_needs_command" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_needs_command" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_needs_command" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_needs_command" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_needs_command" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -44,10 +44,9 @@ complete -c tend -n "__fish_tend_needs_command" -f -a "status" -d 'Show each com
 complete -c tend -n "__fish_tend_needs_command" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
 complete -c tend -n "__fish_tend_needs_command" -f -a "config" -d 'Check or show the configuration'
 complete -c tend -n "__fish_tend_needs_command" -f -a "audit" -d 'Append to or read the audit log'
-complete -c tend -n "__fish_tend_needs_command" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand init" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand init" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand init" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand init" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand init" -l example -d 'Also install example probes and watcher fixtures that work offline'
@@ -57,7 +56,7 @@ complete -c tend -n "__fish_tend_using_subcommand init" -s q -l quiet -d 'Print 
 complete -c tend -n "__fish_tend_using_subcommand init" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand init" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -68,7 +67,7 @@ complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_sub
 complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
 complete -c tend -n "__fish_tend_using_subcommand probe; and not __fish_seen_subcommand_from run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -l nagios-exit -d 'Exit with the worst probe state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN'
@@ -80,7 +79,7 @@ complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcomm
 complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
 complete -c tend -n "__fish_tend_using_subcommand probe; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -92,7 +91,7 @@ complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subc
 complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -f -a "consume" -d 'Debounce new wake requests, investigate each one due, message the operator'
 complete -c tend -n "__fish_tend_using_subcommand wake; and not __fish_seen_subcommand_from consume help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l since -d 'Replay wake requests at or after this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -l from-start -d 'Replay the whole audit log instead of continuing from the cursor'
@@ -104,7 +103,7 @@ complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcomma
 complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from consume" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from help" -f -a "consume" -d 'Debounce new wake requests, investigate each one due, message the operator'
 complete -c tend -n "__fish_tend_using_subcommand wake; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand alerts; and not __fish_seen_subcommand_from notify list digest test silence help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand alerts; and not __fish_seen_subcommand_from notify list digest test silence help" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand alerts; and not __fish_seen_subcommand_from notify list digest test silence help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand alerts; and not __fish_seen_subcommand_from notify list digest test silence help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand alerts; and not __fish_seen_subcommand_from notify list digest test silence help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -120,7 +119,7 @@ complete -c tend -n "__fish_tend_using_subcommand alerts; and not __fish_seen_su
 complete -c tend -n "__fish_tend_using_subcommand alerts; and not __fish_seen_subcommand_from notify list digest test silence help" -f -a "silence" -d 'Mute matching alerts for a while'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and not __fish_seen_subcommand_from notify list digest test silence help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from notify" -l from -d 'Also read active alerts from FILE (`-` for standard input); repeatable' -r -F
-complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from notify" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from notify" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from notify" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from notify" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from notify" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -130,16 +129,15 @@ complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcom
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from notify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from notify" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from list" -l from -d 'Also read active alerts from FILE (`-` for standard input); repeatable' -r -F
-complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from list" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from list" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from list" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from list" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from list" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from list" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but errors'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from digest" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from digest" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from digest" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from digest" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from digest" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -152,7 +150,7 @@ complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcom
 email\t''
 webhook\t''
 stdout\t''"
-complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from test" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from test" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from test" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from test" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from test" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -161,7 +159,7 @@ complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcom
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from test" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from silence" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from silence" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from silence" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from silence" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from silence" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -180,7 +178,7 @@ complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcom
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from help" -f -a "test" -d 'Send a clearly labelled test message through the real channel'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from help" -f -a "silence" -d 'Mute matching alerts for a while'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand watchers; and not __fish_seen_subcommand_from tick list explain help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand watchers; and not __fish_seen_subcommand_from tick list explain help" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand watchers; and not __fish_seen_subcommand_from tick list explain help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand watchers; and not __fish_seen_subcommand_from tick list explain help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand watchers; and not __fish_seen_subcommand_from tick list explain help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -193,7 +191,7 @@ complete -c tend -n "__fish_tend_using_subcommand watchers; and not __fish_seen_
 complete -c tend -n "__fish_tend_using_subcommand watchers; and not __fish_seen_subcommand_from tick list explain help" -f -a "list" -d 'List the configured watchers: enabled, their actor\'s state, last run'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and not __fish_seen_subcommand_from tick list explain help" -f -a "explain" -d 'Print the decision an entity would get now, with the reasoning'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and not __fish_seen_subcommand_from tick list explain help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from tick" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from tick" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from tick" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from tick" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from tick" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -202,20 +200,17 @@ complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subc
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from tick" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from tick" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from tick" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from list" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from list" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from list" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from list" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from list" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from list" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but errors'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from explain" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from explain" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from explain" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from explain" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from explain" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from explain" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from explain" -s q -l quiet -d 'Print nothing but errors'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from explain" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from explain" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -224,7 +219,7 @@ complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subc
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the configured watchers: enabled, their actor\'s state, last run'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from help" -f -a "explain" -d 'Print the decision an entity would get now, with the reasoning'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -238,7 +233,7 @@ complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcom
 complete -c tend -n "__fish_tend_using_subcommand gc; and not __fish_seen_subcommand_from checkpoints audit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l min-age -d 'Keep a gone session touched more recently than this [default: [gc.checkpoints] min_age, 1h]' -r
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l max-deletions -d 'Delete at most N threads this run [default: [gc.checkpoints] max_deletions, 1000]' -r
-complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -l allow-empty -d 'Delete even when the sessions source returned no session at all'
@@ -250,7 +245,7 @@ complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from checkpoints" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l keep-days -d 'Keep the segments of the last N days (by file date, UTC)' -r
-complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from audit" -l force -d 'Allow a --keep-days shorter than the longest promote window'
@@ -263,7 +258,7 @@ complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "checkpoints" -d 'Delete checkpoint threads whose session is gone ([gc.checkpoints])'
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "audit" -d 'Remove audit segments older than --keep-days (by their file date)'
 complete -c tend -n "__fish_tend_using_subcommand gc; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -282,7 +277,7 @@ complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_s
 complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -f -a "expire" -d 'Move pending proposals older than ttl_days to expired/'
 complete -c tend -n "__fish_tend_using_subcommand promote; and not __fish_seen_subcommand_from observe propose run list show approve reject expire help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -l input -d 'Also read these JSON Lines files (or directories of *.jsonl) (repeatable)' -r -F
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -291,7 +286,7 @@ complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subco
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from observe" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -301,7 +296,7 @@ complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subco
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from propose" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -l input -d 'Also read these JSON Lines files (or directories of *.jsonl) (repeatable)' -r -F
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -312,20 +307,18 @@ complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subco
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l loop -d 'Only this loop\'s proposals' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l status -d 'Only proposals with this status: pending, approved, rejected, expired' -r
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but errors'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but errors'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -333,7 +326,7 @@ complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subco
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l note -d 'A note recorded with the decision' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l by -d 'Who decides [default: $USER]' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l wait -d 'Seconds to wait for another reviewer\'s lock' -r
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l force -d 'Approve even when the evidence changed (recorded in the proposal)'
@@ -346,7 +339,7 @@ complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subco
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l note -d 'Why (recorded with the decision)' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l by -d 'Who decides [default: $USER]' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l wait -d 'Seconds to wait for another reviewer\'s lock' -r
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -355,7 +348,7 @@ complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subco
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from expire" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -375,58 +368,50 @@ complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subco
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand status" -l format -d 'Output format: human text, or the Prometheus text format' -r -f -a "text\t''
 prometheus\t''"
-complete -c tend -n "__fish_tend_using_subcommand status" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand status" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand status" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand status" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand status" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand status" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand status" -s q -l quiet -d 'Print nothing but errors'
 complete -c tend -n "__fish_tend_using_subcommand status" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand status" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand doctor" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand doctor" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand doctor" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand doctor" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand doctor" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand doctor" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand doctor" -s q -l quiet -d 'Print nothing but errors'
 complete -c tend -n "__fish_tend_using_subcommand doctor" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand doctor" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s q -l quiet -d 'Print nothing but errors'
 complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "show" -d 'Print the effective configuration, secrets redacted'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "show" -d 'Print the effective configuration, defaults marked, secrets redacted'
 complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print nothing but errors'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but errors'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective configuration, secrets redacted'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective configuration, defaults marked, secrets redacted'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -438,10 +423,26 @@ complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_sub
 complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -f -a "emit" -d 'Append one validated row to today\'s segment'
 complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
 complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l kind -d 'Row kind, e.g. probe.wake_requested' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l kind -d 'Row kind, e.g. probe.wake_requested' -r -f -a "probe.observed\t''
+probe.wake_requested\t''
+probe.recovered\t''
+probe.wake_debounced\t''
+probe.investigation_completed\t''
+inference.recorded\t''
+notification.dispatched\t''
+promotion.router_trigger_proposed\t''
+promotion.tool_trim_proposed\t''
+promotion.probe_envelope_action_proposed\t''
+promotion.approved\t''
+promotion.rejected\t''
+promotion.expired\t''
+watcher.flagged\t''
+gc.checkpoint_removed\t''
+gc.audit_removed\t''
+reasoning.tool_called\t''"
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l details -d 'Details as a JSON object; `-` reads it from standard input' -r
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l correlation-key -d 'Correlation key, e.g. probe:fly:machine_down' -r
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l batch -d 'Read rows as JSON Lines on standard input and append them all at once'
@@ -451,15 +452,30 @@ complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcomm
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l kind -d 'Only rows of this kind (repeatable)' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l kind -d 'Only rows of this kind (repeatable)' -r -f -a "probe.observed\t''
+probe.wake_requested\t''
+probe.recovered\t''
+probe.wake_debounced\t''
+probe.investigation_completed\t''
+inference.recorded\t''
+notification.dispatched\t''
+promotion.router_trigger_proposed\t''
+promotion.tool_trim_proposed\t''
+promotion.probe_envelope_action_proposed\t''
+promotion.approved\t''
+promotion.rejected\t''
+promotion.expired\t''
+watcher.flagged\t''
+gc.checkpoint_removed\t''
+gc.audit_removed\t''
+reasoning.tool_called\t''"
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l since -d 'Only rows at or after this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s n -l lines -d 'How many of the last matching rows to print; `all` for every one' -r
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s f -l follow -d 'Keep printing rows as they are appended (until interrupted)'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s q -l quiet -d 'Print nothing but errors'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from tail" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -467,41 +483,7 @@ complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcomm
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "emit" -d 'Append one validated row to today\'s segment'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "man" -d 'Write one man page per subcommand into DIR'
-complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'
-complete -c tend -n "__fish_tend_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from man" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dir -d 'Write the scripts of all shells into this directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -l root -d 'State root directory' -r -F
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -l json -d 'Print JSON Lines: one object per item, then a summary object'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'Print nothing but errors'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'Print a line per item processed'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write one man page per subcommand into DIR'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'
-complete -c tend -n "__fish_tend_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tend -n "__fish_tend_using_subcommand tick" -l root -d 'State root directory' -r -F
+complete -c tend -n "__fish_tend_using_subcommand tick" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand tick" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand tick" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
 complete -c tend -n "__fish_tend_using_subcommand tick" -l json -d 'Print JSON Lines: one object per item, then a summary object'
@@ -510,20 +492,19 @@ complete -c tend -n "__fish_tend_using_subcommand tick" -s q -l quiet -d 'Print 
 complete -c tend -n "__fish_tend_using_subcommand tick" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand tick" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand tick" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "watchers" -d 'Flag entities that silently stalled (flag-only, deterministic watchers)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "promote" -d 'Observe the platform\'s telemetry, propose changes, review them from the shell'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "config" -d 'Check or show the configuration'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "audit" -d 'Append to or read the audit log'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "generate" -d 'Generate man pages and shell completions (for packagers)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit generate tick help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "watchers" -d 'Flag entities that silently stalled (flag-only, deterministic watchers)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "promote" -d 'Observe the platform\'s telemetry, propose changes, review them from the shell'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "config" -d 'Check or show the configuration'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "audit" -d 'Append to or read the audit log'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from probe" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from wake" -f -a "consume" -d 'Debounce new wake requests, investigate each one due, message the operator'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "notify" -d 'Notify newly firing alerts (the cron line, every few minutes)'
@@ -545,8 +526,6 @@ complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcomma
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from promote" -f -a "reject" -d 'Reject a pending proposal (its subject is not proposed again for ttl_days)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from promote" -f -a "expire" -d 'Move pending proposals older than ttl_days to expired/'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
-complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration, secrets redacted'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration, defaults marked, secrets redacted'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "emit" -d 'Append one validated row to today\'s segment'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'
-complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write one man page per subcommand into DIR'
-complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Print the completion script for SHELL (or write every shell\'s into --dir)'

@@ -5,8 +5,6 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::exit::EXIT_CODES_HELP;
-
 /// Close an operator's feedback loops from cron.
 ///
 /// Each subcommand does one pass of work over plain files under one state root
@@ -18,7 +16,6 @@ use crate::exit::EXIT_CODES_HELP;
     version,
     propagate_version = true,
     after_help = "Run `tend init --example && tend status` to see a root. Exit codes: see --help.",
-    after_long_help = EXIT_CODES_HELP,
     max_term_width = 100
 )]
 pub struct Cli {
@@ -29,17 +26,21 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Options every command accepts, shown under their own heading after the
+/// command's own. `--now` and `--dry-run` are left out of the help (and
+/// refused) where they mean nothing: see [`GLOBALS_USED`].
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// State root directory
     ///
     /// Holds tend.toml, the audit log, state, proposals and locks. Default:
     /// $XDG_STATE_HOME/tend, else ~/.local/state/tend.
-    #[arg(long, global = true, env = "TEND_ROOT", value_name = "DIR")]
+    #[arg(long, global = true, env = "TEND_ROOT", value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub root: Option<PathBuf>,
 
     /// Configuration file [default: <root>/tend.toml]
-    #[arg(long, global = true, env = "TEND_CONFIG", value_name = "FILE")]
+    #[arg(long, global = true, env = "TEND_CONFIG", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<PathBuf>,
 
     /// Run as if at this instant (RFC 3339 or YYYY-MM-DD)
@@ -68,6 +69,109 @@ pub struct GlobalArgs {
 
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
     crate::clock::parse_ts(text)
+}
+
+/// Which of the globals `--now` and `--dry-run` a command uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GlobalsUsed {
+    /// It reads the clock (so `--now` changes what it does).
+    pub now: bool,
+    /// It writes or sends something (so `--dry-run` changes what it does).
+    pub dry_run: bool,
+}
+
+const BOTH: GlobalsUsed = GlobalsUsed {
+    now: true,
+    dry_run: true,
+};
+const CLOCK_ONLY: GlobalsUsed = GlobalsUsed {
+    now: true,
+    dry_run: false,
+};
+const NEITHER: GlobalsUsed = GlobalsUsed {
+    now: false,
+    dry_run: false,
+};
+
+/// Every visible command, by its path, with the globals it uses. `--help`,
+/// the man pages and the completions leave out the others, and giving one
+/// of them on the command line is a usage error (exit 2) rather than a flag
+/// silently ignored. A test checks that every command is listed.
+pub const GLOBALS_USED: &[(&str, GlobalsUsed)] = &[
+    ("init", BOTH),
+    ("probe run", BOTH),
+    ("wake consume", BOTH),
+    ("alerts notify", BOTH),
+    ("alerts list", CLOCK_ONLY),
+    ("alerts digest", BOTH),
+    ("alerts test", BOTH),
+    ("alerts silence add", BOTH),
+    ("alerts silence list", CLOCK_ONLY),
+    ("alerts silence expire", BOTH),
+    ("watchers tick", BOTH),
+    ("watchers list", NEITHER),
+    ("watchers explain", CLOCK_ONLY),
+    ("gc checkpoints", BOTH),
+    ("gc audit", BOTH),
+    ("promote observe", BOTH),
+    ("promote propose", BOTH),
+    ("promote run", BOTH),
+    ("promote list", CLOCK_ONLY),
+    ("promote show", CLOCK_ONLY),
+    ("promote approve", BOTH),
+    ("promote reject", BOTH),
+    ("promote expire", BOTH),
+    ("tick", BOTH),
+    ("status", CLOCK_ONLY),
+    ("doctor", CLOCK_ONLY),
+    ("config check", NEITHER),
+    ("config show", NEITHER),
+    ("audit emit", BOTH),
+    ("audit tail", CLOCK_ONLY),
+];
+
+/// The globals a command path uses; a group (`alerts`, `alerts silence`)
+/// uses what any of its commands uses. None for a path not in the table
+/// (the top level, `generate`).
+pub fn globals_used(path: &str) -> Option<GlobalsUsed> {
+    let prefix = format!("{path} ");
+    GLOBALS_USED
+        .iter()
+        .filter(|(p, _)| *p == path || p.starts_with(&prefix))
+        .map(|(_, used)| *used)
+        .reduce(|a, b| GlobalsUsed {
+            now: a.now || b.now,
+            dry_run: a.dry_run || b.dry_run,
+        })
+}
+
+/// `--kind`: any text (a log may hold rows other writers added, and `audit
+/// emit` checks its kind itself, naming the closest one), but completed
+/// from the closed vocabulary of tend's row kinds.
+#[derive(Debug, Clone, Copy)]
+struct KindValue;
+
+impl clap::builder::TypedValueParser for KindValue {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::audit::Kind::ALL
+                .iter()
+                .map(|k| clap::builder::PossibleValue::new(k.as_str())),
+        ))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,7 +303,13 @@ pub enum ConfigCommand {
     /// Exit 0 when valid; exit 2 with every problem named (file or
     /// environment variable, key, what was expected) when not.
     Check,
-    /// Print the effective configuration, secrets redacted
+    /// Print the effective configuration, defaults marked, secrets redacted
+    ///
+    /// Every key with its value as the commands use it: from the file, the
+    /// TEND_<SECTION>_<KEY> environment, or the built-in default (marked with a
+    /// trailing `# default` comment, as are the [status] expect intervals that
+    /// apply once a command has run). The output is valid TOML that
+    /// `config check` accepts back. --json prints it as one JSON object.
     Show,
 }
 
@@ -217,7 +327,7 @@ pub enum AuditCommand {
 #[derive(Debug, Args)]
 pub struct AuditEmitArgs {
     /// Row kind, e.g. probe.wake_requested
-    #[arg(long, value_name = "KIND", required_unless_present = "batch")]
+    #[arg(long, value_name = "KIND", required_unless_present = "batch", value_parser = KindValue, hide_possible_values = true)]
     pub kind: Option<String>,
 
     /// Details as a JSON object; `-` reads it from standard input
@@ -242,7 +352,7 @@ pub struct AuditEmitArgs {
 #[derive(Debug, Args)]
 pub struct AuditTailArgs {
     /// Only rows of this kind (repeatable)
-    #[arg(long, value_name = "KIND")]
+    #[arg(long, value_name = "KIND", value_parser = KindValue, hide_possible_values = true)]
     pub kind: Vec<String>,
 
     /// Only rows at or after this instant (RFC 3339 or YYYY-MM-DD)
@@ -295,7 +405,10 @@ pub enum WakeCommand {
     /// decisions use the rows' own timestamps, so a replay decides the same. A
     /// dispatched wake is investigated by the [engine] (nothing is ever executed
     /// to fix anything) and sent to the [operator] channel; without an engine, or
-    /// when it fails, a fallback message names the engine's error code. Every
+    /// when it fails, a fallback message names the engine's error code, and a
+    /// failed engine makes the run exit 1 once everything is sent and recorded.
+    /// Token usage counts toward [engine] max_daily_cost_usd; the command
+    /// engine's is estimated as one token per 4 bytes of prompt and answer. Every
     /// dispatched wake id goes into state/wake.ledger.json and is never sent
     /// twice. The first run starts at the end of the log and sends nothing.
     Consume(WakeConsumeArgs),
@@ -324,7 +437,7 @@ pub struct StatusArgs {
     ///
     /// `prometheus` prints the same facts as metrics (tend_last_run_*,
     /// tend_overdue, tend_wake_cursor_lag_*, tend_proposals_pending,
-    /// tend_alerts, tend_quarantined_files) for node_exporter's textfile
+    /// tend_alerts_active, tend_quarantined_files) for node_exporter's textfile
     /// collector. --json prints JSON Lines instead.
     #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
     pub format: StatusFormat,

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use clap::CommandFactory;
 use clap_complete::Generator;
 use clap_complete::Shell as CompleteShell;
+use roff::{Roff, bold, italic, roman};
 
 use crate::cli::{Cli, GenerateCommand, Shell};
 use crate::ctx::Output;
@@ -33,10 +34,60 @@ fn complete_shell(shell: Shell) -> CompleteShell {
 }
 
 /// The whole command line: the clap definitions of [`crate::cli`], with the
-/// help text that is made from the code's own tables (the steps of `tick`),
-/// so that help, man pages and completions cannot drift from what runs.
+/// help text that is made from the code's own tables (the steps of `tick`,
+/// the exit codes), and with `--now` and `--dry-run` hidden where they mean
+/// nothing ([`crate::cli::GLOBALS_USED`]), so that help, man pages and
+/// completions cannot drift from what runs.
 pub fn cli_command() -> clap::Command {
-    Cli::command().mut_subcommand("tick", |tick| tick.long_about(crate::tick::help()))
+    let cmd = Cli::command()
+        .after_long_help(crate::exit::exit_codes_help())
+        .mut_subcommand("tick", |tick| tick.long_about(crate::tick::help()));
+    let hidden: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| ["now", "dry_run"].contains(&a.get_id().as_str()))
+        .map(|a| a.clone().hide(true))
+        .collect();
+    hide_unused_globals(cmd, "", &hidden)
+}
+
+/// Gives each subcommand that does not use `--now` or `--dry-run` its own
+/// hidden copy of the global, which clap then does not replace with the
+/// visible one when it propagates the globals down (the copy stays global,
+/// so its value still reaches [`crate::cli::GlobalArgs`]).
+fn hide_unused_globals(mut cmd: clap::Command, path: &str, hidden: &[clap::Arg]) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let sub_path = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path} {name}")
+        };
+        cmd = cmd.mut_subcommand(&name, |mut sub| {
+            if let Some(used) = crate::cli::globals_used(&sub_path) {
+                for arg in hidden {
+                    let unused = match arg.get_id().as_str() {
+                        "now" => !used.now,
+                        _ => !used.dry_run,
+                    };
+                    if unused {
+                        sub = sub.arg(arg.clone());
+                    }
+                }
+            }
+            hide_unused_globals(sub, &sub_path, hidden)
+        });
+    }
+    cmd
+}
+
+/// The version every page's footer names (`tend 0.1.0`, on the subcommands'
+/// pages too).
+fn source() -> String {
+    format!("tend {}", env!("CARGO_PKG_VERSION"))
 }
 
 /// File name → content of every man page: `tend.1`, `tend-audit-emit.1`, …
@@ -46,10 +97,8 @@ pub fn man_pages() -> Result<BTreeMap<String, Vec<u8>>> {
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
             walk(sub, pages)?;
         }
-        let man = clap_mangen::Man::new(cmd);
-        let mut buf = Vec::new();
-        man.render(&mut buf)?;
-        pages.insert(man.get_filename(), buf);
+        let (name, page) = man_page(cmd)?;
+        pages.insert(name, page);
         Ok(())
     }
     let mut cmd = cli_command().disable_help_subcommand(true);
@@ -59,6 +108,289 @@ pub fn man_pages() -> Result<BTreeMap<String, Vec<u8>>> {
     Ok(pages)
 }
 
+/// One page: clap_mangen's sections, with a synopsis that names each
+/// option's value, an EXIT STATUS section in place of the help's trailing
+/// text, and (on `tend(1)`) ENVIRONMENT and FILES.
+fn man_page(cmd: clap::Command) -> Result<(String, Vec<u8>)> {
+    let top = cmd.get_name() == "tend";
+    let man = clap_mangen::Man::new(cmd.clone()).source(source());
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    let mut part = |render: &dyn Fn(&mut Vec<u8>) -> std::io::Result<()>| -> Result<()> {
+        let mut buf = Vec::new();
+        render(&mut buf)?;
+        parts.push(buf);
+        Ok(())
+    };
+    part(&|w| man.render_title(w))?;
+    // Left-aligned and unhyphenated: keys, paths and variable names must not
+    // be split or stretched across a line (`TEND_EN‐ GINE_KIND`).
+    part(&|w| {
+        let mut roff = Roff::new();
+        roff.control("nh", []).control("ad", ["l"]);
+        roff.to_writer(w)
+    })?;
+    part(&|w| man.render_name_section(w))?;
+    part(&|w| std::io::Write::write_all(w, synopsis(&cmd).as_bytes()))?;
+    part(&|w| man.render_description_section(w))?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        part(&|w| man.render_options_section(w))?;
+    }
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        part(&|w| man.render_subcommands_section(w))?;
+    }
+    part(&|w| exit_status().to_writer(w))?;
+    if top {
+        part(&|w| environment().to_writer(w))?;
+        part(&|w| files().to_writer(w))?;
+    } else {
+        part(&|w| see_also().to_writer(w))?;
+    }
+    // Each piece starts with roff's preamble; the page needs it once.
+    let preamble = Roff::new().render();
+    let mut page = Vec::new();
+    for (i, bytes) in parts.iter().enumerate() {
+        let body = match bytes.strip_prefix(preamble.as_bytes()) {
+            Some(rest) if i > 0 => rest,
+            _ => bytes,
+        };
+        page.extend_from_slice(body);
+    }
+    Ok((man.get_filename(), page))
+}
+
+/// `tend audit tail [--kind <KIND>]... [-n|--lines <N>] …`: every visible
+/// option with its value name, then the positionals and the subcommand.
+/// Written as raw roff so that a bracketed item is never split across lines
+/// (`\ ` is roff's unbreakable space).
+fn synopsis(cmd: &clap::Command) -> String {
+    fn esc(text: &str) -> String {
+        text.replace('\\', "\\\\").replace('-', "\\-")
+    }
+    let b = |text: &str| format!("\\fB{}\\fR", esc(text));
+    let i = |text: &str| format!("\\fI{}\\fR", esc(text));
+    let name = cmd.get_bin_name().unwrap_or_else(|| cmd.get_name());
+    let mut items = vec![b(name)];
+    let visible = |a: &&clap::Arg| !a.is_hide_set();
+    for arg in cmd
+        .get_arguments()
+        .filter(visible)
+        .filter(|a| !a.is_positional())
+    {
+        let mut item = match (arg.get_short(), arg.get_long()) {
+            (Some(short), Some(long)) => {
+                format!("{}|{}", b(&format!("-{short}")), b(&format!("--{long}")))
+            }
+            (Some(short), None) => b(&format!("-{short}")),
+            (None, Some(long)) => b(&format!("--{long}")),
+            (None, None) => continue,
+        };
+        if arg.get_num_args().is_some_and(|n| n.takes_values()) {
+            for value in arg.get_value_names().unwrap_or_default() {
+                item.push_str("\\ ");
+                item.push_str(&i(&format!("<{value}>")));
+            }
+        }
+        if !arg.is_required_set() {
+            item = format!("[{item}]");
+        }
+        if repeats(arg) {
+            item.push_str("...");
+        }
+        items.push(item);
+    }
+    for arg in cmd.get_positionals().filter(visible) {
+        let value = arg
+            .get_value_names()
+            .and_then(|v| v.first())
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| arg.get_id().to_string());
+        let mut item = if arg.is_required_set() {
+            format!("<{}>", i(&value))
+        } else {
+            format!("[{}]", i(&value))
+        };
+        if repeats(arg) {
+            item.push_str("...");
+        }
+        items.push(item);
+    }
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        items.push(format!("<{}>", i("command")));
+    }
+    format!(".SH SYNOPSIS\n{}\n", items.join(" "))
+}
+
+/// Whether an argument may be given more than once (or take several values).
+fn repeats(arg: &clap::Arg) -> bool {
+    matches!(
+        arg.get_action(),
+        clap::ArgAction::Append | clap::ArgAction::Count
+    ) || arg.get_num_args().is_some_and(|n| n.max_values() > 1)
+}
+
+fn exit_status() -> Roff {
+    let mut roff = Roff::new();
+    roff.control("SH", ["EXIT STATUS"]);
+    for (code, meaning) in crate::exit::EXIT_CODES {
+        roff.control("TP", []);
+        roff.text([bold(*code)]);
+        roff.text([roman(*meaning)]);
+    }
+    roff
+}
+
+fn see_also() -> Roff {
+    let mut roff = Roff::new();
+    roff.control("SH", ["SEE ALSO"]);
+    roff.text([bold("tend"), roman("(1)")]);
+    roff
+}
+
+/// The environment variables `tend` reads (besides the ones its
+/// configuration names for secrets).
+fn environment() -> Roff {
+    let sections = crate::config::FLAT_SECTIONS.join(", ");
+    let entries: [(&str, String); 7] = [
+        (
+            "TEND_ROOT",
+            "The state root, when --root is not given.".into(),
+        ),
+        (
+            "TEND_CONFIG",
+            "The configuration file, when --config is not given [default: <root>/tend.toml]."
+                .into(),
+        ),
+        (
+            "TEND_NOW",
+            "Run as if at this instant, when --now is not given (RFC 3339 or YYYY-MM-DD).".into(),
+        ),
+        (
+            "TEND_<SECTION>_<KEY>",
+            format!(
+                "Overrides one configuration key of a flat section ({sections}), e.g. \
+                 TEND_WAKE_DEBOUNCE_SECONDS=0 or TEND_ENGINE_KIND=none. Precedence: flag, then \
+                 environment, then file, then default. A value that does not parse is an error \
+                 naming the variable (exit 2)."
+            ),
+        ),
+        (
+            "XDG_STATE_HOME, HOME",
+            "The default state root is $XDG_STATE_HOME/tend, else ~/.local/state/tend.".into(),
+        ),
+        (
+            "USER",
+            "Who approves, rejects or silences, when --by is not given.".into(),
+        ),
+        (
+            "*_env",
+            "Secrets are read from the variables the configuration names (token_env, \
+             api_key_env, password_env, url_env, postgres_env …), never from the file itself."
+                .into(),
+        ),
+    ];
+    let mut roff = Roff::new();
+    roff.control("SH", ["ENVIRONMENT"]);
+    for (name, meaning) in entries {
+        roff.control("TP", []);
+        roff.text([bold(name)]);
+        roff.text([roman(meaning)]);
+    }
+    roff
+}
+
+/// The root's layout (SPEC §1).
+fn files() -> Roff {
+    const LAYOUT: [(&str, &str); 10] = [
+        ("<root>/tend.toml", "The optional configuration file."),
+        (
+            "<root>/audit/YYYY-MM-DD.jsonl",
+            "The audit log, one segment per UTC day.",
+        ),
+        (
+            "<root>/probes.d/",
+            "Executable probes (Nagios plugins or JSON probes).",
+        ),
+        (
+            "<root>/state/",
+            "Small JSON state files, written atomically: wake.cursor.json, wake.debounce.json, \
+             wake.ledger.json, probes.json, alerts.notified.json, alerts.digest.jsonl, \
+             decisions.index, and runs/<command>.json (each command's last run).",
+        ),
+        (
+            "<root>/state/quarantine/",
+            "State files that could not be read, moved aside (see tend doctor).",
+        ),
+        (
+            "<root>/proposals/<loop>/{pending,approved,rejected,expired}/",
+            "One JSON file per proposal, in the directory of its status.",
+        ),
+        (
+            "<root>/observations/<loop>.json",
+            "The latest snapshot written by promote observe.",
+        ),
+        (
+            "<root>/decisions/YYYY-MM.jsonl",
+            "Decision rows written by watchers tick.",
+        ),
+        (
+            "<root>/locks/<command>.lock",
+            "flock files; each holds the pid and start time of the run that holds it.",
+        ),
+        (
+            "$XDG_STATE_HOME/tend",
+            "The default root (else ~/.local/state/tend).",
+        ),
+    ];
+    let mut roff = Roff::new();
+    roff.control("SH", ["FILES"]);
+    for (path, meaning) in LAYOUT {
+        roff.control("TP", []);
+        roff.text([italic(path)]);
+        roff.text([roman(meaning)]);
+    }
+    roff
+}
+
+/// The command line the completions offer: without what is hidden (the
+/// `generate` command, `--now` and `--dry-run` where they mean nothing),
+/// which clap_complete would otherwise offer (it ignores `hide` for
+/// arguments, and for subcommands in zsh and fish). clap cannot remove an
+/// argument or a subcommand, so the built tree is copied without them; the
+/// copies' arguments are no longer global, so building the copy propagates
+/// nothing back.
+fn completion_command() -> clap::Command {
+    fn copy(built: &clap::Command) -> clap::Command {
+        let mut cmd = clap::Command::new(built.get_name().to_string())
+            .version(env!("CARGO_PKG_VERSION"))
+            .subcommand_required(built.is_subcommand_required_set())
+            .arg_required_else_help(built.is_arg_required_else_help_set())
+            .disable_help_subcommand(built.is_disable_help_subcommand_set())
+            .args(
+                built
+                    .get_arguments()
+                    // The copy makes its own --help and --version.
+                    .filter(|a| {
+                        !a.is_hide_set() && !["help", "version"].contains(&a.get_id().as_str())
+                    })
+                    .map(|a| a.clone().global(false)),
+            )
+            .subcommands(
+                built
+                    .get_subcommands()
+                    // The copy makes its own `help` subcommand.
+                    .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+                    .map(copy),
+            );
+        if let Some(about) = built.get_about() {
+            cmd = cmd.about(about.clone());
+        }
+        cmd
+    }
+    let mut full = cli_command();
+    full.build();
+    copy(&full)
+}
+
 /// File name → content of every shell's completion script.
 pub fn completions() -> BTreeMap<String, Vec<u8>> {
     SHELLS
@@ -66,7 +398,7 @@ pub fn completions() -> BTreeMap<String, Vec<u8>> {
         .map(|shell| {
             let shell = complete_shell(*shell);
             let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut cli_command(), "tend", &mut buf);
+            clap_complete::generate(shell, &mut completion_command(), "tend", &mut buf);
             (shell.file_name("tend"), buf)
         })
         .collect()
@@ -95,7 +427,7 @@ pub fn run(command: &GenerateCommand, out: &mut Output) -> Result<()> {
         } => {
             clap_complete::generate(
                 complete_shell(*shell),
-                &mut cli_command(),
+                &mut completion_command(),
                 "tend",
                 &mut StdoutBytes(out),
             );

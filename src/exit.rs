@@ -29,18 +29,52 @@ impl Exit {
     }
 }
 
-/// The table shown at the end of `--help` and in the man pages.
-pub const EXIT_CODES_HELP: &str = "\
-Exit status:
-  0   success (a run that did nothing is a success)
-  1   the run completed but something failed (a channel, a source, a probe,
-      an overdue command in `tend status`)
-  2   usage or configuration error; nothing was done
-  0-3 with `probe run --nagios-exit`: the worst probe state (OK, WARNING,
-      CRITICAL, UNKNOWN), as a Nagios plugin would exit
-  74  a state file could not be read; it was moved to state/quarantine/ (or a
-      state file, segment or lock is a link or not a regular file)
-  75  another run holds this command's lock; nothing was done";
+/// The exit-status table: code(s) and meaning. `--help` shows it as text
+/// ([`exit_codes_help`]) and every man page as its EXIT STATUS section.
+pub const EXIT_CODES: &[(&str, &str)] = &[
+    ("0", "success (a run that did nothing is a success)"),
+    (
+        "1",
+        "the run completed but something failed (a channel, a source, a probe, an overdue command in `tend status`)",
+    ),
+    ("2", "usage or configuration error; nothing was done"),
+    (
+        "0-3",
+        "with `probe run --nagios-exit`: the worst probe state (OK, WARNING, CRITICAL, UNKNOWN), as a Nagios plugin would exit",
+    ),
+    (
+        "74",
+        "a state file could not be read; it was moved to state/quarantine/ (or a state file, segment or lock is a link or not a regular file)",
+    ),
+    (
+        "75",
+        "another run holds this command's lock; nothing was done",
+    ),
+];
+
+/// [`EXIT_CODES`] as the text at the end of `tend --help`, each meaning
+/// wrapped under its code.
+pub fn exit_codes_help() -> String {
+    const WIDTH: usize = 76;
+    const INDENT: usize = 6;
+    let mut text = String::from("Exit status:");
+    for (code, meaning) in EXIT_CODES {
+        let mut line = format!("  {code:<4}");
+        for word in meaning.split(' ') {
+            if line.len() > INDENT && line.len() + 1 + word.len() > WIDTH {
+                text.push('\n');
+                text.push_str(&line);
+                line = " ".repeat(INDENT);
+            } else if line.len() > INDENT {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        text.push('\n');
+        text.push_str(&line);
+    }
+    text
+}
 
 /// A usage error found after argument parsing (bad `--details` JSON, an unknown
 /// kind, an invalid id): exit 2.
@@ -85,4 +119,23 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_help_wraps_each_meaning_under_its_code() {
+        let text = exit_codes_help();
+        assert!(text.starts_with("Exit status:\n  0   success"), "{text}");
+        for line in text.lines() {
+            assert!(line.len() <= 76, "{line:?}");
+        }
+        // A continuation line is indented past the code column.
+        assert!(text.contains("\n      an overdue command"), "{text}");
+        for (code, _) in EXIT_CODES {
+            assert!(text.contains(&format!("\n  {code:<4}")), "{code}");
+        }
+    }
 }

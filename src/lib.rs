@@ -58,9 +58,11 @@ where
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
-    let parsed = docs::cli_command()
-        .try_get_matches_from(args)
-        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let mut command = docs::cli_command();
+    let parsed = command.try_get_matches_from_mut(args).and_then(|matches| {
+        refuse_unused_globals(&command, &matches)?;
+        Cli::from_arg_matches(&matches)
+    });
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
@@ -79,6 +81,49 @@ where
             eprintln!("tend: error: {}", ctx::human(&message));
             ExitCode::from(exit::classify(&err).code())
         }
+    }
+}
+
+/// `--now` or `--dry-run` typed for a command they mean nothing to (see
+/// [`cli::GLOBALS_USED`]) is a usage error: silently ignoring `--dry-run`
+/// would let a user believe nothing was written. `TEND_NOW` in the
+/// environment is not an error: it is meant for every command.
+fn refuse_unused_globals(
+    command: &clap::Command,
+    matches: &clap::ArgMatches,
+) -> Result<(), clap::Error> {
+    let mut path = Vec::new();
+    let mut leaf = matches;
+    while let Some((name, sub)) = leaf.subcommand() {
+        path.push(name);
+        leaf = sub;
+    }
+    let path = path.join(" ");
+    let Some(used) = cli::globals_used(&path) else {
+        return Ok(());
+    };
+    let typed = |id: &str| leaf.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    let unused = if typed("dry_run") && !used.dry_run {
+        Some(("--dry-run", "it writes and sends nothing anyway"))
+    } else if typed("now") && !used.now {
+        Some(("--now", "it does not depend on the time"))
+    } else {
+        None
+    };
+    // The error shows the usage of the command that was typed.
+    let mut typed_command = command.clone();
+    for name in path.split(' ') {
+        match typed_command.find_subcommand(name) {
+            Some(sub) => typed_command = sub.clone(),
+            None => break,
+        }
+    }
+    match unused {
+        Some((flag, why)) => Err(typed_command.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("{flag} means nothing to `tend {path}`: {why}"),
+        )),
+        None => Ok(()),
     }
 }
 

@@ -280,6 +280,52 @@ impl AuditLog {
         Ok(())
     }
 
+    /// Appends, as one batch, those of `rows` whose id is not already in a
+    /// segment from the UTC day of `since` on: a writer that retries a row
+    /// with a deterministic id after a kill (the row was appended, the state
+    /// change that follows it was not) so adds no second copy. `since` is the
+    /// earliest instant the first attempt can have run at; rows written before
+    /// its day are not looked for. The caller holds its command's lock, so no
+    /// other `tend` run appends the same ids meanwhile. Returns how many rows
+    /// were appended.
+    pub fn append_missing(
+        &self,
+        rows: &[Row],
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut kinds: Vec<String> = rows.iter().map(|r| r.kind.as_str().to_string()).collect();
+        kinds.sort();
+        kinds.dedup();
+        let mut missing: std::collections::HashSet<String> =
+            rows.iter().map(|r| r.id.to_string()).collect();
+        let from = Position {
+            segment: segment_name(since.min(now)),
+            offset: 0,
+        };
+        self.reader(&kinds, now).scan(&from, |item| {
+            if let Item::Row(row) = item
+                && let Ok(IdOf { id: Some(id) }) = serde_json::from_slice::<IdOf<'_>>(row.raw)
+            {
+                missing.remove(id.as_ref());
+                if missing.is_empty() {
+                    return Ok(ControlFlow::Break(()));
+                }
+            }
+            Ok(ControlFlow::Continue(()))
+        })?;
+        let rows: Vec<Row> = rows
+            .iter()
+            .filter(|r| missing.remove(&r.id.to_string()))
+            .cloned()
+            .collect();
+        self.append(&rows, now)?;
+        Ok(rows.len())
+    }
+
     /// A reader over this log for `kinds` (empty = every kind), with `today`
     /// deciding which segments count as earlier days for torn lines.
     pub fn reader(&self, kinds: &[String], today: DateTime<Utc>) -> Reader {
@@ -354,6 +400,13 @@ impl Item<'_> {
             )),
         }
     }
+}
+
+/// Only a row's id (what [`AuditLog::append_missing`] looks for).
+#[derive(Deserialize)]
+struct IdOf<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -617,5 +670,56 @@ mod tests {
             warnings[0]
         );
         assert_eq!(end.offset, std::fs::metadata(&seg).unwrap().len());
+    }
+
+    #[test]
+    fn append_missing_adds_no_second_copy_of_a_retried_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(dir.path());
+        let day1 = t("2026-05-24T23:59:00Z");
+        let day2 = t("2026-05-25T00:01:00Z");
+        let row = |fact: &str, at| {
+            Row::deterministic(
+                Kind::PromotionApproved,
+                at,
+                fact,
+                json!({"proposal_id": fact, "loop": "router-tuning"}),
+            )
+        };
+        // The first attempt appended its row, then was killed.
+        log.append(&[row("p-a:0", day1)], day1).unwrap();
+        // Another kind's row with the same fact is not the same row.
+        log.append(
+            &[Row::deterministic(
+                Kind::PromotionRejected,
+                day1,
+                "p-b:0",
+                json!({}),
+            )],
+            day1,
+        )
+        .unwrap();
+        // The retry, past midnight, looks from the first attempt's day on.
+        let retry = [row("p-a:0", day2), row("p-b:0", day2), row("p-b:0", day2)];
+        assert_eq!(log.append_missing(&retry, day1, day2).unwrap(), 1);
+        assert_eq!(log.append_missing(&retry, day1, day2).unwrap(), 0);
+        let count = |id: Uuid| {
+            ["2026-05-24.jsonl", "2026-05-25.jsonl"]
+                .iter()
+                .map(|n| std::fs::read_to_string(dir.path().join(n)).unwrap_or_default())
+                .map(|text| text.matches(&id.to_string()).count())
+                .sum::<usize>()
+        };
+        assert_eq!(count(retry[0].id), 1);
+        assert_eq!(count(retry[1].id), 1);
+        // Rows before `since`'s day are not looked for: the retry window is
+        // the caller's to choose.
+        assert_eq!(
+            log.append_missing(&[row("p-a:0", day2)], day2, day2)
+                .unwrap(),
+            1
+        );
+        assert_eq!(count(retry[0].id), 2);
+        assert_eq!(log.append_missing(&[], day1, day2).unwrap(), 0);
     }
 }

@@ -2,6 +2,8 @@
 //! `state/engine.budget.json`, per UTC day, checked before each call, so the
 //! check never scans the audit log. Costs come from the `[engine] prices`
 //! table (US dollars per million tokens); a model without a price costs 0.
+//! An engine that reports no usage (the `command` engine) is charged an
+//! estimate: one token per 4 bytes of prompt and of answer ([`estimate`]).
 
 use std::collections::BTreeMap;
 
@@ -58,6 +60,22 @@ pub fn allows(spent_usd: f64, max_daily_cost_usd: f64) -> bool {
     spent_usd < max_daily_cost_usd
 }
 
+/// Bytes per token of the estimate (SPEC §5): a common rule of thumb for
+/// English text with the usual tokenizers, which slightly over-counts code
+/// and JSON-heavy prompts rather than under-counting them.
+pub const BYTES_PER_TOKEN: u64 = 4;
+
+/// The estimated usage of a call that sent `prompt_bytes` and got
+/// `answer_bytes` back: one token per [`BYTES_PER_TOKEN`] bytes, rounded up.
+pub fn estimate(prompt_bytes: usize, answer_bytes: usize) -> Usage {
+    let tokens = |bytes: usize| (bytes as u64).div_ceil(BYTES_PER_TOKEN);
+    Usage {
+        input_tokens: tokens(prompt_bytes),
+        output_tokens: tokens(answer_bytes),
+        estimated: true,
+    }
+}
+
 /// The cost of `usage` on `model`, None when the model has no price.
 pub fn cost(prices: &BTreeMap<String, Price>, model: &str, usage: Usage) -> Option<f64> {
     let price = prices.get(model)?;
@@ -111,12 +129,26 @@ mod tests {
                 output_per_mtok: 0.60,
             },
         )]);
-        let usage = Usage {
-            input_tokens: 2_000_000,
-            output_tokens: 500_000,
-        };
+        let usage = Usage::reported(2_000_000, 500_000);
         let c = cost(&prices, "gpt-4o-mini", usage).unwrap();
         assert!((c - 0.6).abs() < 1e-9, "{c}");
         assert_eq!(cost(&prices, "other", usage), None);
+        // An estimate is priced like reported usage.
+        let c = cost(&prices, "gpt-4o-mini", estimate(8_000_000, 2_000_000)).unwrap();
+        assert!((c - 0.6).abs() < 1e-9, "{c}");
+    }
+
+    #[test]
+    fn estimates_one_token_per_four_bytes_rounded_up() {
+        let e = estimate(0, 0);
+        assert_eq!((e.input_tokens, e.output_tokens, e.estimated), (0, 0, true));
+        let e = estimate(1, 4);
+        assert_eq!((e.input_tokens, e.output_tokens), (1, 1));
+        let e = estimate(5, 8);
+        assert_eq!((e.input_tokens, e.output_tokens), (2, 2));
+        let e = estimate(4001, 399);
+        assert_eq!((e.input_tokens, e.output_tokens), (1001, 100));
+        let e = estimate(usize::MAX, 0);
+        assert_eq!(e.input_tokens, (usize::MAX as u64).div_ceil(4));
     }
 }

@@ -3,11 +3,18 @@
 //! and the answer read from its standard output. At the timeout the whole group
 //! is killed, so a hung model runner (and anything it started) never outlives
 //! the run.
+//!
+//! A command reports no token usage, so every call that ran is charged an
+//! estimate ([`budget::estimate`]: one token per 4 bytes of prompt and of what
+//! it printed), priced by `[engine] prices` for `[engine] model`; the budget
+//! ladder then halts it like the HTTP engines. A command that ran and failed
+//! (an exit status, a signal, the timeout) is charged too: it may have spent
+//! its tokens before failing. One that could not start costs nothing.
 
 use std::ffi::OsStr;
 use std::time::Duration;
 
-use super::{Engine, ErrorCode, Failure, Prompt, Reply};
+use super::{Engine, ErrorCode, Failure, Prompt, Reply, budget};
 use crate::config::{EngineConfig, EngineKind};
 use crate::store::process::{self, End};
 
@@ -56,12 +63,14 @@ impl Engine for CommandEngine {
                 "[engine] command is empty",
             ));
         };
+        let input = prompt.as_text().into_bytes();
+        let input_bytes = input.len();
         let finished = process::run(process::Spec {
             program: OsStr::new(program),
             args,
             cwd: None,
             hide_env: &[],
-            stdin: Some(prompt.as_text().into_bytes()),
+            stdin: Some(input),
             timeout,
             stdout_limit: ANSWER_LIMIT,
             stderr_limit: STDERR_LIMIT,
@@ -73,27 +82,31 @@ impl Engine for CommandEngine {
         } else {
             format!(": {}", stderr.lines().last().unwrap_or_default())
         };
+        let spent = Some(budget::estimate(input_bytes, finished.stdout.len()));
         match finished.end {
             End::Exited(0) => Ok(Reply {
                 text: String::from_utf8_lossy(&finished.stdout).into_owned(),
                 model: self.model.clone(),
-                usage: None,
+                usage: spent,
             }),
             End::Exited(code) => Err(Failure::new(
                 ErrorCode::Exception("exit_status".into()),
                 format!("{program:?} exited with status {code}{said}"),
-            )),
+            )
+            .spent(spent)),
             End::Signaled(signal) => Err(Failure::new(
                 ErrorCode::Exception("signal".into()),
                 format!("{program:?} was killed by signal {signal}{said}"),
-            )),
+            )
+            .spent(spent)),
             End::TimedOut(after) => Err(Failure::new(
                 ErrorCode::Timeout,
                 format!(
                     "{program:?} did not answer within {} ms; its process group was killed",
                     after.as_millis()
                 ),
-            )),
+            )
+            .spent(spent)),
             End::NotStarted(why) => Err(Failure::new(
                 ErrorCode::Exception("spawn".into()),
                 format!("cannot run {why}"),
@@ -124,8 +137,11 @@ mod tests {
             .complete(&prompt(), Duration::from_secs(10))
             .unwrap();
         assert_eq!(r.text.trim(), "got: sys");
-        assert_eq!(r.usage, None);
         assert_eq!(r.model, "local");
+        // "sys\n\nthe question" is 17 bytes, "got: sys\n" 9: estimated.
+        let usage = r.usage.unwrap();
+        assert_eq!((usage.input_tokens, usage.output_tokens), (5, 3));
+        assert!(usage.estimated);
     }
 
     #[test]
@@ -150,10 +166,16 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.code.to_string(), "engine_exception:exit_status");
         assert!(err.message.contains("status 3: boom"), "{}", err.message);
+        assert_eq!(
+            err.usage.map(|u| u.input_tokens),
+            Some(5),
+            "a command that ran is charged its prompt"
+        );
         let err = CommandEngine::new(vec!["/nonexistent/llm".into()], "x")
             .complete(&prompt(), Duration::from_secs(1))
             .unwrap_err();
         assert_eq!(err.code.to_string(), "engine_exception:spawn");
+        assert_eq!(err.usage, None, "a command that never started cost nothing");
         let err = sh("kill -9 $$")
             .complete(&prompt(), Duration::from_secs(10))
             .unwrap_err();

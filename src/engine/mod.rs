@@ -35,11 +35,26 @@ impl Prompt {
     }
 }
 
-/// Token usage as the engine reported it.
+/// Token usage: as the engine reported it, or estimated (the command engine,
+/// which reports none: see [`budget::estimate`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Usage {
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// Estimated by tend rather than reported by the engine.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub estimated: bool,
+}
+
+impl Usage {
+    /// Usage as an engine reported it.
+    pub fn reported(input_tokens: u64, output_tokens: u64) -> Usage {
+        Usage {
+            input_tokens,
+            output_tokens,
+            estimated: false,
+        }
+    }
 }
 
 /// A successful answer.
@@ -49,7 +64,7 @@ pub struct Reply {
     pub text: String,
     /// The model that answered (from the response when it says).
     pub model: String,
-    /// None when the engine does not report usage (the command engine).
+    /// None when the engine reported no usage and none was estimated.
     pub usage: Option<Usage>,
 }
 
@@ -68,6 +83,16 @@ pub enum ErrorCode {
     CostLadderHalted,
 }
 
+impl ErrorCode {
+    /// Whether the run counts it as a failure (exit 1, SPEC §10): the engine
+    /// was asked and did not answer usefully. No engine configured and the
+    /// day's budget spent are the configuration doing what it says: the
+    /// fallback is sent and the run succeeds.
+    pub fn is_failure(&self) -> bool {
+        !matches!(self, ErrorCode::Unavailable | ErrorCode::CostLadderHalted)
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -81,11 +106,14 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// A failed call: its code, and a message for people (never holding a secret).
+/// A failed call: its code, a message for people (never holding a secret),
+/// and the tokens it still spent (a tool call or JSON answer the server
+/// billed, a command that ran): they count toward the day's budget.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub code: ErrorCode,
     pub message: String,
+    pub usage: Option<Usage>,
 }
 
 impl Failure {
@@ -93,6 +121,20 @@ impl Failure {
         Failure {
             code,
             message: message.into(),
+            usage: None,
+        }
+    }
+
+    /// The same failure, having spent `usage`.
+    pub fn spent(self, usage: Option<Usage>) -> Failure {
+        Failure { usage, ..self }
+    }
+
+    /// The same failure with `secret` scrubbed from its message.
+    pub fn scrubbed(self, secret: Option<&Secret>) -> Failure {
+        Failure {
+            message: scrub(&self.message, secret),
+            ..self
         }
     }
 
@@ -109,6 +151,21 @@ impl Failure {
         };
         Failure::new(code, scrub(&format!("{what}: {failure}"), secret))
     }
+}
+
+/// The URL of an engine's endpoint: `base_url`'s path, its trailing `/` and
+/// any of `already` (tried in order: a base URL pasted with the endpoint's own
+/// path, or with the API version the path adds) removed, then `path`
+/// appended; a query string (`?api-version=…`) is kept after it.
+pub fn endpoint(base_url: &str, already: &[&str], path: &str) -> String {
+    let (base, query) = base_url.split_at(base_url.find(['?', '#']).unwrap_or(base_url.len()));
+    let mut base = base.trim_end_matches('/');
+    for suffix in already {
+        if let Some(rest) = base.strip_suffix(suffix) {
+            base = rest.trim_end_matches('/');
+        }
+    }
+    format!("{base}{path}{query}")
 }
 
 /// Replaces every occurrence of the secret in `text`.
@@ -305,7 +362,7 @@ impl Investigator {
         // Usage counts even when the answer is then refused: it was spent.
         let (model, usage) = match &answer {
             Ok(reply) => (reply.model.clone(), reply.usage),
-            Err(_) => (engine.model().to_string(), None),
+            Err(failure) => (engine.model().to_string(), failure.usage),
         };
         let result =
             answer.and_then(|reply| check_prose(&reply.text).map(|text| Reply { text, ..reply }));
@@ -351,7 +408,33 @@ mod tests {
         ];
         for (code, text) in codes {
             assert_eq!(code.to_string(), text);
+            let deliberate = matches!(text, "engine_unavailable" | "cost_ladder_halted");
+            assert_eq!(code.is_failure(), !deliberate, "{text}");
         }
+    }
+
+    #[test]
+    fn endpoints_keep_the_query_and_drop_what_is_already_there() {
+        assert_eq!(endpoint("http://h", &[], "/p"), "http://h/p");
+        assert_eq!(endpoint("http://h///", &[], "/p"), "http://h/p");
+        assert_eq!(endpoint("http://h/a/p/", &["/p"], "/p"), "http://h/a/p");
+        assert_eq!(
+            endpoint("http://h/a?x=1&y=/p", &["/p"], "/p"),
+            "http://h/a/p?x=1&y=/p"
+        );
+        assert_eq!(
+            endpoint("http://h/v1/m", &["/m", "/v1"], "/v1/m"),
+            "http://h/v1/m"
+        );
+        assert_eq!(
+            endpoint("http://h/v1", &["/m", "/v1"], "/v1/m"),
+            "http://h/v1/m"
+        );
+        // Only a whole trailing segment is taken for the suffix.
+        assert_eq!(
+            endpoint("http://h/xv1", &["/v1"], "/v1/m"),
+            "http://h/xv1/v1/m"
+        );
     }
 
     #[test]
@@ -437,10 +520,7 @@ mod tests {
         let ok = Reply {
             text: "{\"a\":1}".into(),
             model: "m".into(),
-            usage: Some(Usage {
-                input_tokens: 1_000_000,
-                output_tokens: 0,
-            }),
+            usage: Some(Usage::reported(1_000_000, 0)),
         };
         let mut inv = Investigator::with_engine(
             Some(Box::new(Fixed(Ok(ok), 0))),
@@ -459,6 +539,22 @@ mod tests {
         assert_eq!(r.result.unwrap_err().code, ErrorCode::BadResponse);
         let called = r.called.unwrap();
         assert_eq!(called.cost_usd, 0.5, "a refused answer's tokens were spent");
+
+        // A refused call that the engine billed is charged.
+        let refused = Failure::new(ErrorCode::BadResponse, "tool call")
+            .spent(Some(Usage::reported(2_000_000, 1_000_000)));
+        let mut billed = Investigator::with_engine(
+            Some(Box::new(Fixed(Err(refused), 0))),
+            Duration::from_secs(1),
+            far,
+            10.0,
+        );
+        billed.prices = inv.prices.clone();
+        let r = billed.investigate(&prompt(), 0.0);
+        assert_eq!(r.result.unwrap_err().code, ErrorCode::BadResponse);
+        let called = r.called.unwrap();
+        assert_eq!(called.usage, Some(Usage::reported(2_000_000, 1_000_000)));
+        assert_eq!(called.cost_usd, 2.0);
 
         let halted = inv.investigate(&prompt(), 1.0);
         assert_eq!(halted.result.unwrap_err().code, ErrorCode::CostLadderHalted);

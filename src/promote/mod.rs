@@ -70,6 +70,7 @@ pub fn run(ctx: &mut Ctx, command: &PromoteCommand) -> Result<Outcome> {
             let loops = parse_loops(&args.loops)?;
             ctx.run_locked("promote expire", Wait::No, |ctx| {
                 let mut outcome = Outcome::default();
+                repair(ctx, &loops)?;
                 expire_loops(ctx, &loops, &mut outcome)?;
                 summarise(ctx, &outcome)?;
                 Ok(outcome)
@@ -290,8 +291,29 @@ fn histories(ctx: &mut Ctx, lp: Loop) -> Result<BTreeMap<String, Vec<History>>> 
     Ok(map)
 }
 
+/// Applies the repair rule (SPEC §10: present in two status directories,
+/// the later status wins) to every proposal of `loops`, so that a move a
+/// kill left half-done does not stay on disk until someone reads that one
+/// proposal. Readers already see the later status only.
+fn repair(ctx: &mut Ctx, loops: &[Loop]) -> Result<()> {
+    if ctx.dry_run {
+        return Ok(());
+    }
+    for lp in loops {
+        for (id, kept, removed) in status::store(&ctx.root, *lp).repair_all()? {
+            let removed: Vec<String> = removed.iter().map(|s| s.to_string()).collect();
+            ctx.out.note(&format!(
+                "{id}: a move left unfinished was completed: kept it in {kept}, removed the copy in {}",
+                removed.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn propose_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<()> {
     let now = ctx.now();
+    repair(ctx, loops)?;
     for lp in loops {
         let Some(observation) = observe::load(ctx, *lp)? else {
             ctx.out.note(&format!(
@@ -329,12 +351,16 @@ fn propose_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result
                 continue;
             }
             // The row first, then the proposal: a kill in between leaves a
-            // row whose proposal the next run creates (same id, same row id),
-            // never a proposal without its row.
+            // row whose proposal the next run creates, never a proposal
+            // without its row. The next run finds that row (same id) and adds
+            // no second copy: the id is fixed by the UTC day of the
+            // observation's end, so the killed run wrote it on that day or
+            // later.
             if store.locate(&proposal.proposal_id)?.is_some() {
                 continue;
             }
-            ctx.audit().append(&[proposal.proposed_row(now)], now)?;
+            ctx.audit()
+                .append_missing(&[proposal.proposed_row(now)], observation.until, now)?;
             match store.create(
                 ProposalStatus::Pending,
                 &proposal.proposal_id,
@@ -405,7 +431,7 @@ fn expire_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<
             p.reviewed_by = Some("tend".into());
             p.reviewed_at = Some(now);
             p.review_notes = format!("expired: pending for {ttl} days without a decision");
-            ctx.audit().append(&[p.decision_row(now)], now)?;
+            review::record_decision(ctx, &p, now)?;
             store
                 .move_item(
                     &p.proposal_id,

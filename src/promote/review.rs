@@ -4,6 +4,17 @@
 //! evidence on a fresh observation first (refused with figures unless
 //! `--force`), and runs the loop's `on_approve` command through the one child
 //! runner (own process group, killed at its timeout).
+//!
+//! Crash safety (SPEC §10): a decision's `promotion.*` row has a deterministic
+//! id per (proposal, transition, apply attempt) and is appended before the
+//! move, so no move is ever without its row. A kill between the two leaves
+//! the proposal pending with its row written; the decision repeated finds
+//! that row (over [`RETRY_WINDOW`]) and adds no second copy. With
+//! `on_approve`, the move comes first (apply "running") and each finished
+//! attempt's row follows its record in the proposal; approving again writes
+//! a row a kill prevented. What this order cannot rule out: after a kill
+//! between an approval's row and its move, a reviewer who then rejects
+//! leaves both rows (the approved one never took effect).
 
 use std::ffi::OsStr;
 use std::time::Duration;
@@ -94,6 +105,16 @@ fn approve_locked(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
                 .apply
                 .as_ref()
                 .is_some_and(|a| a.status != ApplyStatus::Ok);
+            // A run killed after recording its attempt in the proposal and
+            // before its audit row: the row is written now (once).
+            if !ctx.dry_run
+                && let Some(a) = &p.apply
+                && (a.status != ApplyStatus::Running || argv.is_empty())
+            {
+                let now = ctx.now();
+                ctx.audit()
+                    .append_missing(&[p.decision_row(now)], a.started_at, now)?;
+            }
             if !unfinished || argv.is_empty() {
                 ctx.out.summary(&format!(
                     "{}: already approved {}",
@@ -162,9 +183,10 @@ fn approve_locked(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
         return Ok(outcome);
     }
     if argv.is_empty() {
-        // Row first, then the move: a kill in between leaves a row that the
-        // repeated approval writes again with the same id, never a silent move.
-        ctx.audit().append(&[p.decision_row(now)], now)?;
+        // Row first, then the move: a kill in between leaves a row and the
+        // proposal pending; approving again finds that row (same id) and
+        // adds no second copy. Never a move without its row.
+        record_decision(ctx, &p, now)?;
         store.move_item(
             &p.proposal_id,
             ProposalStatus::Pending,
@@ -197,6 +219,20 @@ fn approve_locked(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
     outcome.count(PromoteCount::Approved, 1);
     apply(ctx, &store, &mut p, &argv, timeout, &mut outcome)?;
     Ok(outcome)
+}
+
+/// How far back a repeated decision looks for the row of the attempt that
+/// was killed between its row and its move. A retry later than that after
+/// the kill may add a second copy, with the same id.
+pub const RETRY_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+/// Appends the `promotion.approved|rejected|expired` row of `p`'s decision,
+/// unless a killed attempt of the same decision already did (same
+/// deterministic id, looked for over [`RETRY_WINDOW`]).
+pub fn record_decision(ctx: &Ctx, p: &Proposal, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    ctx.audit()
+        .append_missing(&[p.decision_row(now)], now - RETRY_WINDOW, now)?;
+    Ok(())
 }
 
 /// Runs `on_approve` with the proposal on standard input, records the result
@@ -347,7 +383,7 @@ pub fn reject(ctx: &mut Ctx, args: &PromoteRejectArgs) -> Result<Outcome> {
             ctx.out.json(&p)?;
             return Ok(outcome);
         }
-        ctx.audit().append(&[p.decision_row(now)], now)?;
+        record_decision(ctx, &p, now)?;
         store.move_item(
             &p.proposal_id,
             ProposalStatus::Pending,

@@ -61,6 +61,7 @@ counters! {
     pub enum WakeCount {
         AlreadySent = "already_sent",
         Buffered = "buffered",
+        BudgetSpent = "budget_spent",
         Bypassed = "bypassed",
         Dispatched = "dispatched",
         EngineFailed = "engine_failed",
@@ -86,7 +87,7 @@ pub const ROUTE: &str = "probe_investigation";
 
 /// The kinds read: wakes, recoveries (which end flapping episodes) and
 /// observations (the probe's recent results, for the prompt).
-const KINDS: [&str; 3] = ["probe.wake_requested", "probe.recovered", "probe.observed"];
+pub const KINDS: [&str; 3] = ["probe.wake_requested", "probe.recovered", "probe.observed"];
 
 /// Debounced rows held in memory before they are written with a commit.
 const COMMIT_EVERY: usize = 10_000;
@@ -308,16 +309,21 @@ fn record_unrecorded(ctx: &mut Ctx, ledger: &mut WakeLedger) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    ctx.audit().append(&rows, ctx.now()).with_context(|| {
-        format!(
-            "cannot append the {} audit rows of messages already sent (kept in state/{LEDGER_FILE})",
-            rows.len()
-        )
-    })?;
+    // Those a killed append wrote whole are not written twice.
+    let since = rows.iter().map(|r| r.ts).min().unwrap_or(ctx.now());
+    let appended = ctx
+        .audit()
+        .append_missing(&rows, since, ctx.now())
+        .with_context(|| {
+            format!(
+                "cannot append the {} audit rows of messages already sent (kept in state/{LEDGER_FILE})",
+                rows.len()
+            )
+        })?;
     state::save(&ctx.root.state_file(LEDGER_FILE), ledger)?;
     ctx.out.note(&format!(
-        "appended {} audit rows of messages an earlier run sent but did not record",
-        rows.len()
+        "appended {appended} audit rows of messages an earlier run sent but did not record ({} were already written)",
+        rows.len() - appended
     ));
     Ok(())
 }
@@ -799,25 +805,25 @@ impl Consumer<'_> {
                 Err(f) => f.code.to_string(),
             };
             let usage = called.usage.unwrap_or_default();
+            let mut details = json!({
+                "route": ROUTE,
+                "model": called.model,
+                "input_tokens": usage.input_tokens,
+                "output_tokens": usage.output_tokens,
+                "usage_reported": called.usage.is_some_and(|u| !u.estimated),
+                "cost_usd": called.cost_usd,
+                "latency_ms": called.latency_ms,
+                "escalated": false,
+                "status": status,
+                "caller_session_id": key,
+                "wake_id": wake.id,
+            });
+            if usage.estimated {
+                details["usage_estimated"] = json!(true);
+            }
             rows.push(
-                Row::new(
-                    Kind::InferenceRecorded,
-                    self.now,
-                    json!({
-                        "route": ROUTE,
-                        "model": called.model,
-                        "input_tokens": usage.input_tokens,
-                        "output_tokens": usage.output_tokens,
-                        "usage_reported": called.usage.is_some(),
-                        "cost_usd": called.cost_usd,
-                        "latency_ms": called.latency_ms,
-                        "escalated": false,
-                        "status": status,
-                        "caller_session_id": key,
-                        "wake_id": wake.id,
-                    }),
-                )
-                .with_correlation_key(key.clone()),
+                Row::new(Kind::InferenceRecorded, self.now, details)
+                    .with_correlation_key(key.clone()),
             );
         }
         let (message, engine_status, summary, recommendation) = match &investigation.result {
@@ -851,12 +857,20 @@ impl Consumer<'_> {
         };
         match &investigation.result {
             Ok(_) => {}
-            // A deliberate no-engine set-up is not a failure.
+            // A deliberate no-engine set-up is not a failure, nor is a
+            // budget doing its job.
             Err(f) if f.code == ErrorCode::Unavailable => {
                 self.outcome.count(WakeCount::NoEngine, 1);
             }
-            Err(_) => {
+            Err(f) if f.code == ErrorCode::CostLadderHalted => {
+                self.outcome.count(WakeCount::BudgetSpent, 1);
+            }
+            // The engine was asked and failed: the fallback went out, and
+            // the run is a partial failure (exit 1, SPEC §10).
+            Err(f) => {
+                debug_assert!(f.code.is_failure());
                 self.outcome.count(WakeCount::EngineFailed, 1);
+                self.outcome.failed = true;
             }
         }
         rows.push(
@@ -1290,6 +1304,12 @@ impl Consumer<'_> {
                 line.push_str(&format!(
                     "; {} sent without investigation (no engine configured)",
                     c(WakeCount::NoEngine)
+                ));
+            }
+            if c(WakeCount::BudgetSpent) > 0 {
+                line.push_str(&format!(
+                    "; {} sent without investigation (today's LLM budget is spent)",
+                    c(WakeCount::BudgetSpent)
                 ));
             }
             if c(WakeCount::EngineFailed) > 0 {

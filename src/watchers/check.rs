@@ -7,13 +7,13 @@
 //! - a watcher whose past Decisions were made under another namespace would
 //!   flag every open episode again: a warning.
 
-use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use anyhow::Result;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::choices::{Choices, Conflict};
 use super::decision::segment_name;
 use crate::ctx::Ctx;
 use crate::store::tail::{Event, Position, Scanner};
@@ -50,8 +50,8 @@ pub fn check_decisions(ctx: &Ctx) -> Result<Findings> {
     if watchers.is_empty() {
         return Ok(findings);
     }
-    // choice → (context, where first seen) as written.
-    let mut written: BTreeMap<String, (String, String)> = BTreeMap::new();
+    // choice → contexts, as written.
+    let mut written = Choices::default();
     // watcher index → decisions made under another namespace.
     let mut foreign = vec![0u64; watchers.len()];
     let mut scanner = Scanner::new(&ctx.root.decisions_dir(), &segment_name(ctx.now()), &[]);
@@ -65,16 +65,12 @@ pub fn check_decisions(ctx: &Ctx) -> Result<Findings> {
         else {
             return Ok(ControlFlow::Continue(()));
         };
+        // Any row with a context and a choice counts, whoever wrote it.
+        written.note_line(bytes, segment, offset);
         // Unreadable rows are the index's to report; here they say nothing.
         let Ok(row) = serde_json::from_slice::<Row>(bytes) else {
             return Ok(ControlFlow::Continue(()));
         };
-        written.entry(row.choice.clone()).or_insert_with(|| {
-            (
-                row.context.clone(),
-                format!("decisions/{segment} at byte {offset}"),
-            )
-        });
         for (i, w) in watchers.iter().enumerate() {
             let mine = match &row.watcher {
                 Some(name) => *name == w.name,
@@ -94,9 +90,7 @@ pub fn check_decisions(ctx: &Ctx) -> Result<Findings> {
         Ok(ControlFlow::Continue(()))
     })?;
     for (i, w) in watchers.iter().enumerate() {
-        if let Some((context, at)) = written.get(&w.choice)
-            && *context != w.context
-        {
+        if let Some(Conflict { context, at }) = written.conflict(&w.choice, &w.context) {
             findings.errors.push(format!(
                 "watcher[{i}].choice: {:?} was already written under context {context:?} ({at}); a choice token belongs to exactly one context, and watcher {} uses it under {:?}",
                 w.choice, w.name, w.context

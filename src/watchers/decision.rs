@@ -9,12 +9,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::choices::{self, Choices};
 use super::rule;
 use super::scan::Stalled;
 use crate::audit::{Kind, Row};
 use crate::clock::format_ts;
 use crate::config::WatcherConfig;
 use crate::ctx::Ctx;
+use crate::exit::UsageError;
 use crate::store::id_index::{CaughtUp, IdIndex, Refresh};
 use crate::store::jsonl;
 
@@ -112,20 +114,38 @@ pub fn segment_name(t: DateTime<Utc>) -> String {
     t.format("%Y-%m.jsonl").to_string()
 }
 
-/// The decisions already made, through the index.
+/// The decisions already made, through the index, and the (choice,
+/// context) pairs they hold ([`choices`]).
 pub struct Decisions {
     index: IdIndex,
+    choices: Choices,
+    /// Whether `choices` holds pairs its file does not.
+    choices_dirty: bool,
+    /// `watcher.flagged` rows of Decisions written by a run that did not
+    /// finish, and the earliest of their `decided_at`: written by [`settle`].
+    ///
+    /// [`settle`]: Decisions::settle
+    repeat: Vec<Row>,
+    repeat_since: Option<DateTime<Utc>>,
+    refresh: Refresh,
 }
 
 impl Decisions {
-    /// Opens the index and catches it up with the decision files. A Decision
-    /// it did not know yet, made by one of our watchers (a run killed before
-    /// it saved the index), gets its `watcher.flagged` row again.
+    /// Opens the index and catches it up with the decision files, in memory:
+    /// nothing is written until [`Decisions::settle`], so a tick can still
+    /// refuse (see [`Decisions::check_choices`]) without side effects. A
+    /// Decision the index did not know yet, made by one of our watchers (a
+    /// run killed before it saved the index), is due its `watcher.flagged`
+    /// row again.
     pub fn open(ctx: &mut Ctx) -> Result<Decisions> {
         let watchers: Vec<String> = ctx.config.watchers.iter().map(|w| w.name.clone()).collect();
         let now = ctx.now();
         let mut repeat: Vec<Row> = Vec::new();
+        let mut repeat_since: Option<DateTime<Utc>> = None;
+        let loaded = choices::load(ctx);
+        let mut seen = Choices::default();
         let (index, refresh) = open_index(ctx, |row| {
+            seen.note_line(row.line, row.segment, row.offset);
             if !row.new {
                 return;
             }
@@ -135,37 +155,102 @@ impl Decisions {
                     .as_deref()
                     .filter(|w| watchers.iter().any(|n| n == w))
             {
+                // Its row went to the segment of its run's day.
+                let decided = crate::clock::parse_ts(&d.decided_at).unwrap_or(now);
+                repeat_since = Some(repeat_since.map_or(decided, |t| t.min(decided)));
                 repeat.push(d.flagged_row(w, now));
             }
         })?;
         report_refresh(ctx, &refresh);
-        if !repeat.is_empty() && !ctx.dry_run {
-            ctx.out.warn(&format!(
-                "{} decision(s) were written by a run that did not finish; writing their watcher.flagged rows again",
-                repeat.len()
-            ));
-            ctx.audit().append(&repeat, now)?;
+        // The pairs cover what the index covers: rebuilt with it.
+        let (mut choices, mut choices_dirty) = match loaded {
+            Some(c) if refresh.rebuilt.is_none() => (c, false),
+            _ => (choices::rebuild(ctx)?, true),
+        };
+        for (choice, contexts) in seen.pairs() {
+            for (context, at) in contexts {
+                choices_dirty |= choices.note(choice, context, || at.clone());
+            }
         }
-        let mut decisions = Decisions { index };
-        if !ctx.dry_run && refresh != Refresh::default() {
-            decisions.index.save(|_| {})?;
+        Ok(Decisions {
+            index,
+            choices,
+            choices_dirty,
+            repeat,
+            repeat_since,
+            refresh,
+        })
+    }
+
+    /// Refuses a watcher whose choice the decision files already hold under
+    /// another context (a configuration error, exit 2).
+    pub fn check_choices(&self, w: &WatcherConfig) -> Result<()> {
+        match self.choices.conflict(&w.choice, &w.context) {
+            None => Ok(()),
+            Some(conflict) => Err(UsageError(Choices::refusal(w, &conflict)).into()),
         }
-        Ok(decisions)
+    }
+
+    /// Writes what opening found due: the `watcher.flagged` rows of Decisions
+    /// from a run that did not finish (unless already in the audit log: a
+    /// run killed after its audit rows, before its index, adds no second
+    /// copy), then the pairs, then the index.
+    pub fn settle(&mut self, ctx: &mut Ctx) -> Result<()> {
+        let now = ctx.now();
+        if ctx.dry_run {
+            return Ok(());
+        }
+        if !self.repeat.is_empty() {
+            let since = self.repeat_since.unwrap_or(now);
+            let written = ctx.audit().append_missing(&self.repeat, since, now)?;
+            if written > 0 {
+                ctx.out.warn(&format!(
+                    "{written} decision(s) were written by a run that did not finish before their watcher.flagged rows; wrote those rows"
+                ));
+            }
+            self.repeat.clear();
+        }
+        self.save_choices(ctx)?;
+        if self.refresh != Refresh::default() {
+            self.index.save(|_| {})?;
+            self.refresh = Refresh::default();
+        }
+        Ok(())
+    }
+
+    fn save_choices(&mut self, ctx: &Ctx) -> Result<()> {
+        if self.choices_dirty {
+            choices::save(ctx, &self.choices).with_context(|| {
+                format!(
+                    "cannot write {}",
+                    ctx.root.state_file(choices::FILE).display()
+                )
+            })?;
+            self.choices_dirty = false;
+        }
+        Ok(())
     }
 
     /// The index caught up in memory only (for `explain` and dry runs).
     pub fn open_read_only(ctx: &mut Ctx) -> Result<Decisions> {
         let (index, refresh) = open_index(ctx, |_| {})?;
         report_refresh(ctx, &refresh);
-        Ok(Decisions { index })
+        Ok(Decisions {
+            index,
+            choices: Choices::default(),
+            choices_dirty: false,
+            repeat: Vec::new(),
+            repeat_since: None,
+            refresh: Refresh::default(),
+        })
     }
 
     pub fn contains(&self, id: &Uuid) -> bool {
         self.index.contains(id.as_bytes())
     }
 
-    /// Records `rows`: the Decisions (one append), their audit rows, then
-    /// the index.
+    /// Records `rows`: the Decisions (one append), their pairs, their audit
+    /// rows, then the index.
     pub fn record(&mut self, ctx: &mut Ctx, rows: &[Decision]) -> Result<()> {
         let now = ctx.now();
         let mut batch = Vec::with_capacity(rows.len() * 600);
@@ -176,6 +261,12 @@ impl Decisions {
         let path = ctx.root.decisions_dir().join(segment_name(now));
         jsonl::append(&path, &batch)
             .with_context(|| format!("cannot append to {}", path.display()))?;
+        for row in rows {
+            self.choices_dirty |= self.choices.note(&row.choice, &row.context, || {
+                format!("decisions/{}", segment_name(now))
+            });
+        }
+        self.save_choices(ctx)?;
         let audit: Vec<Row> = rows
             .iter()
             .map(|d| d.flagged_row(d.watcher.as_deref().unwrap_or_default(), now))

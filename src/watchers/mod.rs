@@ -10,13 +10,19 @@
 //! - this file: the handlers.
 //!
 //! Writing order for a batch: the Decision rows (the truth), then their
-//! `watcher.flagged` audit rows, then `state/decisions.index`. The index is
-//! caught up from the decision files when it is opened, so a kill at any
-//! instant never writes a second Decision for an id; a Decision that the index
-//! did not know yet (its run was killed before saving the index) gets its
-//! audit row again, so that row is written at least once.
+//! (choice, context) pairs, then their `watcher.flagged` audit rows, then
+//! `state/decisions.index`. The index is caught up from the decision files
+//! when it is opened, so a kill at any instant never writes a second Decision
+//! for an id. A Decision that the index did not know yet (its run was killed
+//! before saving the index) is due its audit row: it is written unless the
+//! audit log already holds it (the row's id is deterministic, looked for from
+//! the Decision's `decided_at` on), so that row is written exactly once.
+//!
+//! Before anything is written, a tick refuses (exit 2) when a watcher's
+//! choice token was already written under another context ([`choices`]).
 
 pub mod check;
+pub mod choices;
 pub mod decision;
 pub mod rule;
 pub mod scan;
@@ -141,6 +147,12 @@ fn tick_locked(ctx: &mut Ctx, names: &[String]) -> Result<Outcome> {
     }
     let now = ctx.now();
     let mut decisions = Decisions::open(ctx)?;
+    // A choice token written under another context refuses the tick before
+    // anything is written (SPEC §8 configuration rules).
+    for name in names {
+        decisions.check_choices(find(ctx, name)?)?;
+    }
+    decisions.settle(ctx)?;
     let mut outcome = Outcome::default();
     let mut totals = Counts::default();
     let mut runs = last_runs(ctx)?;

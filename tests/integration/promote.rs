@@ -644,6 +644,132 @@ fn kill_9_during_approve_leaves_the_proposal_in_exactly_one_place() {
     }
 }
 
+/// The promotion.* rows of `kind`, by row id.
+fn row_ids(env: &TestEnv, kind: &str) -> Vec<String> {
+    env.audit_kind(kind)
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Moves a proposal back to `pending/` as it was, which is the state a kill
+/// leaves between a decision's audit row and its move.
+fn unmove(env: &TestEnv, lp: &str, status: &str, id: &str, pending: &str) {
+    std::fs::remove_file(env.path(&format!("proposals/{lp}/{status}/{id}.json"))).unwrap();
+    env.write(&format!("proposals/{lp}/pending/{id}.json"), pending);
+}
+
+#[test]
+fn a_decision_retried_after_a_kill_between_its_row_and_its_move_writes_one_row() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    let pending = env.read(&format!("proposals/router-tuning/pending/{id}.json"));
+    // The proposal row: a run killed after it, before the proposal file.
+    std::fs::remove_file(env.path(&format!("proposals/router-tuning/pending/{id}.json"))).unwrap();
+    env.tend(&["promote", "run", "router-tuning"]).ok();
+    assert_eq!(ids_in(&env, "router-tuning", "pending"), [id.as_str()]);
+    assert_eq!(row_ids(&env, "promotion.router_trigger_proposed").len(), 1);
+    // Approve: the row, killed, approved again (by another reviewer, later).
+    env.tend(&["promote", "approve", &id, "--by", "alice"]).ok();
+    unmove(&env, "router-tuning", "approved", &id, &pending);
+    env.tend(&["promote", "approve", &id, "--by", "alice"])
+        .env("TEND_NOW", "2026-05-24T09:00:00Z")
+        .ok();
+    assert_eq!(ids_in(&env, "router-tuning", "approved"), [id.as_str()]);
+    assert_eq!(row_ids(&env, "promotion.approved").len(), 1);
+    // Reject, the same way.
+    unmove(&env, "router-tuning", "approved", &id, &pending);
+    env.tend(&["promote", "reject", &id, "--note", "no"]).ok();
+    unmove(&env, "router-tuning", "rejected", &id, &pending);
+    env.tend(&["promote", "reject", &id, "--note", "no"]).ok();
+    assert_eq!(row_ids(&env, "promotion.rejected").len(), 1);
+    // Expire, the same way (a day later: the row is in yesterday's segment).
+    unmove(&env, "router-tuning", "rejected", &id, &pending);
+    let later = "2026-06-08T08:00:00Z";
+    env.tend(&["promote", "expire"]).env("TEND_NOW", later).ok();
+    unmove(&env, "router-tuning", "expired", &id, &pending);
+    env.tend(&["promote", "expire"])
+        .env("TEND_NOW", "2026-06-09T07:00:00Z")
+        .ok();
+    assert_eq!(ids_in(&env, "router-tuning", "expired"), [id.as_str()]);
+    assert_eq!(row_ids(&env, "promotion.expired").len(), 1);
+}
+
+#[test]
+fn promote_run_completes_a_move_a_kill_left_half_done() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    // A kill between the link into expired/ and the unlink from pending/.
+    let pending = env.read(&format!("proposals/router-tuning/pending/{id}.json"));
+    env.write(
+        &format!("proposals/router-tuning/expired/{id}.json"),
+        &pending,
+    );
+    let out = env.tend(&["promote", "run", "-v"]).ok();
+    assert!(
+        out.stderr.contains(&format!(
+            "{id}: a move left unfinished was completed: kept it in expired, removed the copy in pending"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(ids_in(&env, "router-tuning", "pending").is_empty());
+    assert_eq!(ids_in(&env, "router-tuning", "expired"), [id.as_str()]);
+}
+
+#[test]
+fn an_apply_recorded_before_its_row_gets_the_row_when_approved_again() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    let seen = env.dir().join("applied.log");
+    with_on_approve(
+        &env,
+        &format!(
+            "#!/bin/sh
+cat >/dev/null
+echo run >> {}
+if [ -e {}/fail ]; then exit 3; fi
+",
+            seen.display(),
+            env.dir().display()
+        ),
+        "10s",
+    );
+    // A failed attempt whose row a kill prevented: the retry records it
+    // before running the command again.
+    std::fs::write(env.dir().join("fail"), "").unwrap();
+    env.tend(&["promote", "approve", &id]).status(1);
+    let segment = env.path("audit/2026-05-24.jsonl");
+    let with_row = std::fs::read_to_string(&segment).unwrap();
+    let without: String = with_row
+        .lines()
+        .filter(|l| !l.contains("\"promotion.approved\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&segment, &without).unwrap();
+    std::fs::remove_file(env.dir().join("fail")).unwrap();
+    env.tend(&["promote", "approve", &id]).ok();
+    let attempts: Vec<Value> = env
+        .audit_kind("promotion.approved")
+        .iter()
+        .map(|r| r["details"]["apply"]["attempt"].clone())
+        .collect();
+    assert_eq!(attempts, [json!(1), json!(2)]);
+    // A succeeded attempt whose row a kill prevented: approving again
+    // writes it, once, and does not run the command again.
+    let with_row = std::fs::read_to_string(&segment).unwrap();
+    let (kept, dropped): (Vec<&str>, Vec<&str>) =
+        with_row.lines().partition(|l| !l.contains("\"attempt\":2"));
+    assert_eq!(dropped.len(), 1);
+    std::fs::write(&segment, kept.join("\n") + "\n").unwrap();
+    for _ in 0..2 {
+        let out = env.tend(&["promote", "approve", &id]).ok();
+        assert!(out.stdout.contains("already approved"), "{}", out.stdout);
+    }
+    assert_eq!(row_ids(&env, "promotion.approved").len(), 2);
+    assert_eq!(std::fs::read_to_string(&seen).unwrap().lines().count(), 2);
+}
+
 #[test]
 fn tick_runs_promote_only_when_enabled() {
     let env = TestEnv::new();

@@ -547,7 +547,8 @@ fn a_failing_audit_append_after_a_send_does_not_send_again() {
         "{}",
         first.stderr
     );
-    let ledger: Value = serde_json::from_str(&env.read("state/wake.ledger.json")).unwrap();
+    let waiting = env.read("state/wake.ledger.json");
+    let ledger: Value = serde_json::from_str(&waiting).unwrap();
     assert!(ledger["entries"].get("w1").is_some(), "{ledger}");
     // Every later run fails the same way, and sends nothing.
     for _ in 0..2 {
@@ -570,6 +571,17 @@ fn a_failing_audit_append_after_a_send_does_not_send_again() {
         ledger["entries"]["w1"].get("unrecorded").is_none(),
         "{ledger}"
     );
+    // A kill after that append but before the ledger let go of the rows:
+    // the next run finds them written and adds no second copy.
+    let log = env.read(SEGMENT);
+    env.write("state/wake.ledger.json", &waiting);
+    let out = env.tend(&["wake", "consume", "-v"]).ok();
+    assert!(
+        out.stderr.contains("appended 0 audit rows") && out.stderr.contains("were already written"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read(SEGMENT), log);
 }
 
 #[test]
@@ -668,6 +680,48 @@ fn a_corrupt_state_file_is_quarantined() {
     let out = env.tend(&["wake", "consume"]).status(74);
     assert!(out.stderr.contains("wake.debounce.json"), "{}", out.stderr);
     assert!(env.exists("state/quarantine"));
+}
+
+#[test]
+fn state_files_of_the_wrong_shape_are_quarantined_not_reset() {
+    for file in [
+        "wake.debounce.json",
+        "wake.cursor.json",
+        "wake.ledger.json",
+        "engine.budget.json",
+    ] {
+        for content in ["[]", "{}", "null", "7", "{\"keys\": {}}"] {
+            let env = stamped();
+            append(
+                &env,
+                &[wake("w1", "2026-05-24T07:00:00Z", "fly", "critical")],
+            );
+            env.write(&format!("state/{file}"), content);
+            let out = env.tend(&["wake", "consume"]).status(74);
+            assert!(
+                out.stderr.contains(&format!("state/{file} is unreadable")),
+                "{file} {content}: {}",
+                out.stderr
+            );
+            assert!(!env.exists(&format!("state/{file}")), "{file} {content}");
+            let kept: Vec<String> = std::fs::read_dir(env.path("state/quarantine"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(kept.len(), 1, "{file} {content}: {kept:?}");
+            assert!(kept[0].starts_with(file), "{kept:?}");
+            assert_eq!(
+                std::fs::read_to_string(env.path("state/quarantine").join(&kept[0])).unwrap(),
+                content,
+                "the bytes are kept as they were"
+            );
+            assert_eq!(
+                env.audit_kind("notification.dispatched").len(),
+                0,
+                "{file} {content}: nothing was sent"
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------- flapping
@@ -903,7 +957,8 @@ fn openai_failure(reply: Reply, timeout: &str) -> (Output, String, TestEnv) {
         &env,
         &[wake("w1", "2026-05-24T07:00:00Z", "fly", "critical")],
     );
-    let out = consume(&env);
+    // The engine failed: a partial failure, though the fallback went out.
+    let out = env.tend(&["wake", "consume"]).status(1);
     assert_eq!(engine.request_count(), 1);
     let status = env.audit_kind("probe.investigation_completed")[0]["details"]["engine_status"]
         .as_str()
@@ -925,7 +980,7 @@ fn engine_failures_give_the_fallback_with_their_code() {
             "engine_bad_response",
         ),
         (fakes::openai_ok("   ", 10, 0), "engine_bad_response"),
-        (fakes::openai_tool_call(), "engine_bad_response"),
+        (fakes::openai_tool_call(10, 5), "engine_bad_response"),
         (Reply::hang_up(), "engine_exception:connect"),
     ];
     for (reply, code) in cases {
@@ -1038,7 +1093,7 @@ fn anthropic_engine_speaks_the_messages_api() {
                 "critical",
             )],
         );
-        let out = consume(&env);
+        let out = env.tend(&["wake", "consume"]).status(1);
         assert!(
             out.stdout.contains(&format!("engine returned: {code}")),
             "{code}: {}",
@@ -1069,7 +1124,9 @@ fn command_engine_answers_times_out_and_fails() {
         env.write("tend.toml", toml);
         append(env, &[wake(id, "2026-05-24T07:00:00Z", probe, "critical")]);
         let started = Instant::now();
-        let out = consume(env);
+        let out = env
+            .tend(&["wake", "consume"])
+            .status(if mode == "ok" { 0 } else { 1 });
         (out, started.elapsed())
     };
     let (out, _) = run(&env, "ok", "w1", "disk");
@@ -1081,6 +1138,7 @@ fn command_engine_answers_times_out_and_fails() {
     assert!(prompt.contains("Probe: disk") && prompt.contains("Never claim that a fix"));
     let d = &env.audit_kind("inference.recorded")[0]["details"];
     assert_eq!(d["usage_reported"], false);
+    assert_eq!(d["usage_estimated"], true);
 
     let (out, took) = run(&env, "hang", "w2", "api");
     assert!(
@@ -1144,6 +1202,251 @@ fn the_cost_ladder_halts_before_the_next_call() {
     env.tend(&["--now", "2026-05-25T00:01:00Z", "wake", "consume"])
         .ok();
     assert_eq!(engine.request_count(), 2);
+}
+
+#[test]
+fn a_refused_tool_call_still_counts_its_tokens_toward_the_budget() {
+    for (kind, reply) in [
+        ("openai", fakes::openai_tool_call(777, 33)),
+        ("anthropic", fakes::anthropic_tool_use(777, 33)),
+    ] {
+        let engine = FakeServer::start(reply);
+        let mut env = stamped();
+        engine_env(&mut env, kind, &engine.url());
+        // 810 tokens at $1000/Mtok = $0.81 per call; $0.50 a day.
+        env.write(
+            "tend.toml",
+            "[engine]\nmax_daily_cost_usd = 0.5\nprices = { \"test-model\" = { input_per_mtok = 1000.0, output_per_mtok = 1000.0 } }\n",
+        );
+        append(
+            &env,
+            &[wake("w1", "2026-05-24T07:00:00Z", "api", "critical")],
+        );
+        let out = env.tend(&["wake", "consume"]).status(1);
+        assert!(
+            out.stdout.contains("engine returned: engine_bad_response"),
+            "{kind}: {}",
+            out.stdout
+        );
+        let inference = env.audit_kind("inference.recorded");
+        assert_eq!(inference.len(), 1, "{kind}");
+        let d = &inference[0]["details"];
+        assert_eq!(d["status"], "engine_bad_response", "{kind}");
+        assert_eq!(
+            (d["input_tokens"].as_u64(), d["output_tokens"].as_u64()),
+            (Some(777), Some(33)),
+            "{kind}: {d}"
+        );
+        assert_eq!(d["usage_reported"], true, "{kind}");
+        assert!(
+            (d["cost_usd"].as_f64().unwrap() - 0.81).abs() < 1e-9,
+            "{kind}: {d}"
+        );
+        let budget: Value = serde_json::from_str(&env.read("state/engine.budget.json")).unwrap();
+        assert!(
+            (budget["spent_usd"].as_f64().unwrap() - 0.81).abs() < 1e-9,
+            "{kind}: {budget}"
+        );
+
+        // The refused call spent the day's budget: the next wake is halted
+        // before any call, and that is not a failure of the run.
+        append(
+            &env,
+            &[wake("w2", "2026-05-24T07:01:00Z", "db", "critical")],
+        );
+        let out = env.tend(&["wake", "consume"]).ok();
+        assert_eq!(engine.request_count(), 1, "{kind}");
+        assert!(
+            out.stdout.contains("engine returned: cost_ladder_halted"),
+            "{kind}: {}",
+            out.stdout
+        );
+        assert!(
+            out.stdout
+                .contains("1 sent without investigation (today's LLM budget is spent)"),
+            "{kind}: {}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn the_command_engine_is_priced_by_an_estimate_and_halted_by_the_budget() {
+    let mut env = stamped();
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    let llm = env.script(
+        "bin/llm",
+        "#!/bin/sh\necho run >> \"$TEND_ROOT/calls\"\ncat > \"$TEND_ROOT/prompt.txt\"\n\
+         printf 'The disk is full. Logs grew overnight.\\nNext step: rotate the logs.\\n'\n",
+    );
+    // At $1000 per million tokens, a prompt of a few hundred tokens costs
+    // far more than the $0.001 a day allowed.
+    env.write(
+        "tend.toml",
+        format!(
+            "[engine]\nkind = \"command\"\ncommand = [{:?}]\nmodel = \"local\"\n\
+             max_daily_cost_usd = 0.001\n\
+             prices = {{ \"local\" = {{ input_per_mtok = 1000.0, output_per_mtok = 2000.0 }} }}\n",
+            llm.display().to_string()
+        ),
+    );
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:00:00Z", "disk", "critical")],
+    );
+    let out = consume(&env);
+    assert!(out.stdout.contains("The disk is full."), "{}", out.stdout);
+    let answer = "The disk is full. Logs grew overnight.\nNext step: rotate the logs.\n";
+    let prompt_bytes = std::fs::metadata(env.path("prompt.txt")).unwrap().len();
+    let (input, output) = (prompt_bytes.div_ceil(4), (answer.len() as u64).div_ceil(4));
+    let d = &env.audit_kind("inference.recorded")[0]["details"];
+    assert_eq!(d["model"], "local");
+    assert_eq!(
+        (d["input_tokens"].as_u64(), d["output_tokens"].as_u64()),
+        (Some(input), Some(output)),
+        "one token per 4 bytes of prompt and answer: {d}"
+    );
+    assert_eq!(
+        (
+            d["usage_reported"].as_bool(),
+            d["usage_estimated"].as_bool()
+        ),
+        (Some(false), Some(true))
+    );
+    let cost = (input as f64 * 1000.0 + output as f64 * 2000.0) / 1e6;
+    assert!(
+        (d["cost_usd"].as_f64().unwrap() - cost).abs() < 1e-12,
+        "{d}"
+    );
+    let budget: Value = serde_json::from_str(&env.read("state/engine.budget.json")).unwrap();
+    assert!((budget["spent_usd"].as_f64().unwrap() - cost).abs() < 1e-12);
+    assert!(cost > 0.001);
+
+    // A later run is halted before the command is run again.
+    append(
+        &env,
+        &[wake("w2", "2026-05-24T07:30:00Z", "db", "critical")],
+    );
+    let out = env
+        .tend(&["--now", "2026-05-24T09:00:00Z", "wake", "consume"])
+        .ok();
+    assert!(
+        out.stdout.contains("engine returned: cost_ladder_halted"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("max_daily_cost_usd"), "{}", out.stderr);
+    assert_eq!(env.read("calls").lines().count(), 1, "the command ran once");
+    assert_eq!(env.audit_kind("inference.recorded").len(), 1);
+}
+
+#[test]
+fn base_urls_ending_in_the_api_path_are_not_doubled_and_errors_name_the_url() {
+    // Anthropic: a base URL with /v1 (or the whole endpoint) requests /v1/messages.
+    let engine = FakeServer::start(fakes::anthropic_ok(DIAGNOSIS, 10, 10));
+    for (i, base) in ["/v1", "/v1/", "/v1/messages"].into_iter().enumerate() {
+        let mut env = stamped();
+        engine_env(&mut env, "anthropic", &format!("{}{base}", engine.url()));
+        append(
+            &env,
+            &[wake(
+                &format!("w{i}"),
+                "2026-05-24T07:00:00Z",
+                "fly",
+                "critical",
+            )],
+        );
+        let out = consume(&env);
+        assert!(out.stdout.contains(DIAGNOSIS), "{base}: {}", out.stdout);
+        assert_eq!(engine.requests()[i].path, "/v1/messages", "{base}");
+    }
+    // OpenAI-compatible: the endpoint pasted whole is not doubled either.
+    let engine = FakeServer::start(fakes::openai_ok(DIAGNOSIS, 10, 10));
+    let mut env = stamped();
+    engine_env(
+        &mut env,
+        "openai",
+        &format!("{}/v1/chat/completions/", engine.url()),
+    );
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:00:00Z", "fly", "critical")],
+    );
+    consume(&env);
+    assert_eq!(engine.requests()[0].path, "/v1/chat/completions");
+
+    // A failure names the URL actually requested, credentials redacted.
+    let missing = FakeServer::start(fakes::api_error(404, "not found"));
+    for kind in ["anthropic", "openai"] {
+        let mut env = stamped();
+        let base = missing.url().replace("http://", "http://bob:hunter2@");
+        engine_env(&mut env, kind, &format!("{base}/v1?key=K123"));
+        append(
+            &env,
+            &[wake("w1", "2026-05-24T07:00:00Z", "fly", "critical")],
+        );
+        let out = env.tend(&["wake", "consume"]).status(1);
+        let path = if kind == "anthropic" {
+            "/v1/messages"
+        } else {
+            "/v1/chat/completions"
+        };
+        let shown = format!(
+            "POST {}{path}?key=<redacted>: HTTP 404",
+            missing.url().replace("http://", "http://<redacted>@")
+        );
+        assert!(
+            out.stderr.contains(&shown),
+            "{kind}: want {shown:?} in {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("hunter2") && !out.stderr.contains("K123"));
+        assert!(out.stdout.contains("engine returned: engine_http_404"));
+        assert_eq!(
+            missing.requests().last().unwrap().path,
+            format!("{path}?key=K123")
+        );
+    }
+}
+
+#[test]
+fn a_failed_engine_makes_wake_consume_and_tick_exit_1_after_the_fallback() {
+    let engine = FakeServer::start(fakes::api_error(403, "forbidden"));
+    let mut env = stamped();
+    engine_env(&mut env, "openai", &engine.url());
+    env.write("tend.toml", "# engine from the environment\n");
+    append(
+        &env,
+        &[wake("w1", "2026-05-24T07:00:00Z", "fly", "critical")],
+    );
+    let out = env.tend(&["--json", "tick"]).status(1);
+    let lines = out.json_lines();
+    let summary = lines.last().unwrap();
+    let wake_step = summary["steps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no steps in {summary}"))
+        .iter()
+        .find(|s| s["step"] == "wake consume")
+        .unwrap_or_else(|| panic!("no wake consume step in {summary}"))
+        .clone();
+    assert_eq!(wake_step["exit_code"], 1, "{summary}");
+    assert!(
+        out.stderr.contains("engine_http_403"),
+        "a rejected key is never silent: {}",
+        out.stderr
+    );
+    // Everything was still sent and recorded, and the wake is not sent again.
+    let dispatched = env.audit_kind("notification.dispatched");
+    assert_eq!(dispatched.len(), 1);
+    assert_eq!(dispatched[0]["details"]["status"], "ok");
+    assert_eq!(
+        env.audit_kind("probe.investigation_completed")[0]["details"]["engine_status"],
+        "engine_http_403"
+    );
+    assert_eq!(env.audit_kind("inference.recorded").len(), 1);
+    let out = env.tend(&["wake", "consume"]).ok();
+    assert_eq!(out.stdout, "");
+    assert_eq!(engine.request_count(), 1);
 }
 
 // ---------------------------------------------------------------- channels

@@ -469,7 +469,7 @@ fn a_run_killed_after_its_decision_never_writes_a_second_one() {
     let out = env.tend(&["watchers", "tick"]).status(0);
     assert!(
         out.stderr
-            .contains("writing their watcher.flagged rows again"),
+            .contains("1 decision(s) were written by a run that did not finish before their watcher.flagged rows; wrote those rows"),
         "{}",
         out.stderr
     );
@@ -485,6 +485,124 @@ fn a_run_killed_after_its_decision_never_writes_a_second_one() {
     env.tend(&["watchers", "tick"]).status(0);
     assert_eq!(decisions(&env).len(), 3);
     assert_eq!(env.audit_kind("watcher.flagged").len(), 3);
+}
+
+#[test]
+fn a_run_killed_after_its_audit_rows_adds_no_second_copy() {
+    // The state a kill -9 leaves between the audit append and the index: the
+    // Decision and its watcher.flagged row written, the index behind.
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        watcher(
+            "campaign",
+            r#"{ file = "entities/campaigns.jsonl" }"#,
+            NS,
+            "",
+        ),
+    );
+    campaigns(&env, &[("c-1", "Held", "2026-05-01T00:00:00Z")]);
+    let index = env.path("state/decisions.index");
+    env.tend(&["watchers", "tick"]).status(0);
+    let before = std::fs::read(&index).unwrap();
+    campaigns(
+        &env,
+        &[
+            ("c-1", "Held", "2026-05-01T00:00:00Z"),
+            ("c-2", "Held", "2026-05-02T00:00:00Z"),
+        ],
+    );
+    env.tend(&["watchers", "tick"]).status(0);
+    assert_eq!(env.audit_kind("watcher.flagged").len(), 2);
+    // Put the index back as it was before the second run saved it.
+    std::fs::write(&index, before).unwrap();
+    let out = env.tend(&["watchers", "tick", "-v"]).status(0);
+    assert!(!out.stderr.contains("wrote those rows"), "{}", out.stderr);
+    assert_eq!(decisions(&env).len(), 2);
+    let flagged = env.audit_kind("watcher.flagged");
+    assert_eq!(flagged.len(), 2, "no second copy: {flagged:?}");
+}
+
+#[test]
+fn a_choice_written_under_another_context_refuses_the_tick() {
+    let env = TestEnv::new();
+    let config = |context: &str| {
+        watcher(
+            "campaign",
+            r#"{ file = "entities/campaigns.jsonl" }"#,
+            NS,
+            "",
+        )
+        .replace(
+            "context = \"CampaignProgress\"",
+            &format!("context = \"{context}\""),
+        )
+    };
+    env.write("tend.toml", config("CampaignProgress"));
+    campaigns(&env, &[("c-1", "Held", "2026-05-01T00:00:00Z")]);
+    env.tend(&["watchers", "tick"]).status(0);
+    campaigns(
+        &env,
+        &[
+            ("c-1", "Held", "2026-05-01T00:00:00Z"),
+            ("c-2", "Held", "2026-05-02T00:00:00Z"),
+        ],
+    );
+    let refused = |env: &TestEnv, other: &str, at: &str| {
+        let audit = env.audit_kind("watcher.flagged").len();
+        let decided = decisions(env).len();
+        let out = env.tend(&["watchers", "tick"]).status(2);
+        let expected = format!(
+            "watcher campaign: choice \"Stuck\" was already written under context \"{other}\" ({at})"
+        );
+        assert!(out.stderr.contains(&expected), "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("this watcher writes it under \"Moved\"; nothing was flagged"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(decisions(env).len(), decided, "nothing written");
+        assert_eq!(env.audit_kind("watcher.flagged").len(), audit);
+    };
+    // The watcher's own context changed under decisions already written.
+    env.write("tend.toml", config("Moved"));
+    refused(&env, "CampaignProgress", "decisions/2026-05.jsonl");
+    // Rebuilt from the files when the pairs' file is gone.
+    std::fs::remove_file(env.path("state/decision-choices.json")).unwrap();
+    refused(
+        &env,
+        "CampaignProgress",
+        "decisions/2026-05.jsonl at byte 0",
+    );
+    // A Decision another writer appended with the token under its context.
+    let mut written = env.read("decisions/2026-05.jsonl");
+    let offset = written.len();
+    let platform = serde_json::json!({"decision_id": uuid::Uuid::now_v7(), "decided_at": NOW,
+        "decided_by": "agent:platform", "context": "Elsewhere", "choice": "Stuck"});
+    written.push_str(&format!("{platform}\n"));
+    env.write("decisions/2026-05.jsonl", &written);
+    env.write("tend.toml", config("CampaignProgress"));
+    refused_other(&env, offset);
+    // The configuration check says the same.
+    let out = env.tend(&["config", "check"]).status(2);
+    assert!(
+        out.stderr
+            .contains("\"Stuck\" was already written under context"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The tick refused for the platform's row at `offset`.
+fn refused_other(env: &TestEnv, offset: usize) {
+    let decided = decisions(env).len();
+    let out = env.tend(&["watchers", "tick"]).status(2);
+    let expected = format!(
+        "watcher campaign: choice \"Stuck\" was already written under context \"Elsewhere\" (decisions/2026-05.jsonl at byte {offset}); a choice token belongs to exactly one context, and this watcher writes it under \"CampaignProgress\""
+    );
+    assert!(out.stderr.contains(&expected), "{}", out.stderr);
+    assert_eq!(decisions(env).len(), decided, "nothing written");
 }
 
 #[test]

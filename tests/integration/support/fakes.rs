@@ -40,17 +40,33 @@ pub fn openai_ok(text: &str, input_tokens: u64, output_tokens: u64) -> Reply {
     )
 }
 
-/// A chat completion that calls a tool instead of answering.
-pub fn openai_tool_call() -> Reply {
+/// A chat completion that calls a tool instead of answering (billed as usual).
+pub fn openai_tool_call(input_tokens: u64, output_tokens: u64) -> Reply {
     Reply::json(
         200,
         json!({
+            "id": "chatcmpl-2",
+            "object": "chat.completion",
             "model": "test-model",
             "choices": [{"index": 0, "message": {"role": "assistant", "content": null,
                 "tool_calls": [{"id": "c1", "type": "function",
                                 "function": {"name": "restart_service", "arguments": "{}"}}]},
                 "finish_reason": "tool_calls"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5}
+            "usage": {"prompt_tokens": input_tokens, "completion_tokens": output_tokens,
+                      "total_tokens": input_tokens + output_tokens}
+        }),
+    )
+}
+
+/// A Messages API answer that only uses a tool (billed as usual).
+pub fn anthropic_tool_use(input_tokens: u64, output_tokens: u64) -> Reply {
+    Reply::json(
+        200,
+        json!({
+            "id": "msg_2", "type": "message", "role": "assistant", "model": "claude-test",
+            "content": [{"type": "tool_use", "id": "toolu_1", "name": "restart_service", "input": {}}],
+            "stop_reason": "tool_use",
+            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens}
         }),
     )
 }
