@@ -625,8 +625,15 @@ fn kill_9_during_approve_leaves_the_proposal_in_exactly_one_place() {
             .into_iter()
             .filter(|s| ids_in(&env, "router-tuning", s).contains(&id))
             .collect();
-        // A move killed between its link and unlink is repaired on read.
-        env.tend(&["promote", "list"]).ok();
+        // A move killed between its link and unlink: readers see the later
+        // status only, and the next `promote expire` (or run) completes it.
+        let listed = env.tend(&["--json", "promote", "list"]).ok().json_lines();
+        let shown: Vec<&Value> = listed
+            .iter()
+            .filter(|r| r["proposal_id"] == id.as_str())
+            .collect();
+        assert_eq!(shown.len(), 1, "round {round}: listed {listed:?}");
+        env.tend(&["promote", "expire"]).ok();
         let after: Vec<&str> = ["pending", "approved", "rejected", "expired"]
             .into_iter()
             .filter(|s| ids_in(&env, "router-tuning", s).contains(&id))
