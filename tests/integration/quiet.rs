@@ -391,3 +391,49 @@ fn a_refused_http_connection_names_host_and_port() {
     );
     assert!(!out.stdout.contains("os error"), "{}", out.stdout);
 }
+
+#[test]
+fn alerts_list_columns_fit_their_longest_value() {
+    let env = TestEnv::new();
+    let long_id = format!("alertmanager:{}", "f".repeat(48));
+    env.write(
+        "alerts.jsonl",
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"id": long_id, "severity": "critical", "category": "HighErrorRate",
+                "title": "Error rate above 5%", "summary": "", "source": "alertmanager"}),
+            serde_json::json!({"id": "a", "severity": "warning", "category": "disk_nearly_full_on_the_database_host",
+                "title": "Disk 91%", "summary": "", "source": "alertmanager"}),
+        ),
+    );
+    let out = env
+        .tend(&[
+            "alerts",
+            "list",
+            "--from",
+            env.path("alerts.jsonl").to_str().unwrap(),
+        ])
+        .ok();
+    let lines = out.stdout_lines();
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+    // Not a terminal: nothing is cut, and every column starts where its
+    // header does.
+    for header in ["SEVERITY", "CATEGORY", "ID", "TITLE"] {
+        let at = lines[0].find(header).unwrap();
+        for line in &lines[1..] {
+            let before = &line[..at];
+            assert!(
+                before.ends_with("  "),
+                "{header} misaligned:\n{}",
+                out.stdout
+            );
+            assert!(
+                !line[at..].starts_with(' '),
+                "{header} misaligned:\n{}",
+                out.stdout
+            );
+        }
+    }
+    assert!(out.stdout.contains(&long_id), "{}", out.stdout);
+    assert!(!out.stdout.contains('…'), "{}", out.stdout);
+}
