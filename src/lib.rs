@@ -127,6 +127,27 @@ fn refuse_unused_globals(
     }
 }
 
+/// `--now`, else `TEND_NOW` (read here rather than by clap so that a bad
+/// value is reported naming the variable, not the flag).
+fn now_from(
+    flag: Option<chrono::DateTime<chrono::Utc>>,
+    env: &Env,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    if flag.is_some() {
+        return Ok(flag);
+    }
+    match env
+        .get("TEND_NOW")
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
+        None => Ok(None),
+        Some(value) => clock::parse_ts(value)
+            .map(Some)
+            .map_err(|e| exit::UsageError(format!("environment variable TEND_NOW: {e}")).into()),
+    }
+}
+
 fn execute(cli: Cli, env: &Env) -> Result<Exit> {
     let g = &cli.global;
     let verbosity = match (g.quiet, g.verbose) {
@@ -151,7 +172,10 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Some(dir) => dir.clone(),
         None => ctx::default_root(env)?,
     });
-    let clock = g.now.map(Clock::fixed).unwrap_or_else(Clock::system);
+    let clock = match now_from(g.now, env)? {
+        Some(now) => Clock::fixed(now),
+        None => Clock::system(),
+    };
     // `init` must work before (and regardless of) any configuration.
     let config = match &cli.command {
         // `doctor` reports configuration problems instead of stopping on them.

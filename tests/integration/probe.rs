@@ -681,7 +681,7 @@ fn configuration_errors_exit_2() {
     for (text, needle) in [
         (
             "[[probe]]\nname = \"a\"\ncommand = []\n",
-            "probe[0].command",
+            "probe \"a\".command",
         ),
         (
             "[[probe]]\nname = \"a\"\ncommand = [\"x\"]\n[[probe]]\nname = \"a\"\ncommand = [\"y\"]\n",
