@@ -201,7 +201,8 @@ fn a_bad_environment_value_names_the_variable() {
         .env("TEND_WAKE_DEBOUNCE_SECONDS", "ten")
         .status(2);
     assert!(
-        out.stderr.contains("environment variable TEND_WAKE_DEBOUNCE_SECONDS")
+        out.stderr
+            .contains("environment variable TEND_WAKE_DEBOUNCE_SECONDS")
             && out.stderr.contains("expected a whole number"),
         "{}",
         out.stderr
@@ -235,7 +236,8 @@ fn validation_errors_name_the_probe() {
     env.write("tend.toml", "[[probe]]\nname = \"api\"\nkind = \"http\"\n");
     let out = env.tend(&["config", "check"]).status(2);
     assert!(
-        out.stderr.contains("probe \"api\".url: an http probe needs a url"),
+        out.stderr
+            .contains("probe \"api\".url: an http probe needs a url"),
         "{}",
         out.stderr
     );

@@ -437,3 +437,44 @@ fn alerts_list_columns_fit_their_longest_value() {
     assert!(out.stdout.contains(&long_id), "{}", out.stdout);
     assert!(!out.stdout.contains('…'), "{}", out.stdout);
 }
+
+#[test]
+fn now_far_ahead_of_the_clock_warns_on_commands_that_write() {
+    let env = TestEnv::new();
+    env.tend(&["init"]).ok();
+    let future = "2099-01-01T00:00:00Z";
+    let out = env.tend(&["probe", "run", "--now", future]).ok();
+    assert!(
+        out.stderr.contains("--now 2099-01-01T00:00:00.000Z is ")
+            && out.stderr.contains("days ahead of the clock"),
+        "{}",
+        out.stderr
+    );
+    // TEND_NOW too.
+    let out = env.tend(&["probe", "run"]).env("TEND_NOW", future).ok();
+    assert!(out.stderr.contains("ahead of the clock"), "{}", out.stderr);
+    // Nothing written: no warning.
+    let out = env.tend(&["status", "--now", future]).ok();
+    assert!(!out.stderr.contains("ahead of the clock"), "{}", out.stderr);
+    let out = env
+        .tend(&["probe", "run", "--dry-run", "--now", future])
+        .ok();
+    assert!(!out.stderr.contains("ahead of the clock"), "{}", out.stderr);
+    // The past (replays, the tests' fixed clock) is not news.
+    let out = env
+        .tend(&["probe", "run", "--now", "2026-05-24T08:00:00Z"])
+        .ok();
+    assert!(!out.stderr.contains("ahead of the clock"), "{}", out.stderr);
+}
+
+#[test]
+fn a_fresh_roots_wake_cursor_reads_up_to_date() {
+    let env = TestEnv::new();
+    env.tend(&["init"]).ok();
+    let out = env.tend(&["status"]).ok();
+    assert!(
+        out.stdout_lines().contains(&"wake cursor: up to date"),
+        "{}",
+        out.stdout
+    );
+}
