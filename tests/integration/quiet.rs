@@ -478,3 +478,24 @@ fn a_fresh_roots_wake_cursor_reads_up_to_date() {
         out.stdout
     );
 }
+
+/// The README's crontab section, as cron would run it: `* * * * * tend tick`
+/// with a probe that stays down mails the failure, the operator message, and
+/// then only a reminder once the wake's debounce window has passed.
+#[test]
+fn a_probe_that_stays_down_mails_once_per_change_and_a_reminder_per_window() {
+    let env = TestEnv::new();
+    env.tend(&["init", "--example"]).ok();
+    let mut printed = Vec::new();
+    for m in 0..=13 {
+        let out = tick_at(&env, m, &[]);
+        assert_eq!(out.stderr, "", "minute {m}");
+        if !out.stdout.is_empty() {
+            printed.push(m);
+        }
+    }
+    // 0: the failure and its alert; 1: the operator message; 12: the window
+    // (10 minutes after the dispatch) has passed and two more sightings
+    // dispatched a reminder.
+    assert_eq!(printed, [0, 1, 12]);
+}
