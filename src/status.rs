@@ -477,7 +477,7 @@ fn holders(dir: &Path) -> Result<BTreeMap<String, String>> {
 /// count as lag: the rows it writes itself (`probe.wake_debounced`, …) and
 /// those of the other commands lie after its cursor but are not work for it.
 #[derive(Debug, Clone, Default, Serialize)]
-struct WakeLag {
+pub struct WakeLag {
     /// Rows of the kinds wake consume reads, not read yet.
     rows: u64,
     /// Those rows per kind.
@@ -503,7 +503,7 @@ impl WakeLag {
     }
 
     /// `wake cursor: up to date`, or what is left to read.
-    fn line(&self) -> String {
+    pub fn line(&self) -> String {
         if self.rows == 0 {
             return match self.other_rows {
                 0 => "wake cursor: up to date".to_string(),
@@ -533,19 +533,24 @@ fn cursor_lag(ctx: &Ctx) -> Result<Option<WakeLag>> {
     let Some(cursor) = ctx.load_state::<Cursor>("wake.cursor.json")? else {
         return Ok(None);
     };
+    wake_lag(ctx, &cursor).map(Some)
+}
+
+/// What wake consume has not read after `cursor` (for `doctor` too).
+pub fn wake_lag(ctx: &Ctx, cursor: &Cursor) -> Result<WakeLag> {
     let raw = cursor.lag(&ctx.root.audit_dir())?;
     let mut unread: BTreeMap<String, u64> = BTreeMap::new();
     if raw.bytes > 0 {
         let kinds = crate::wake::KINDS.map(String::from);
         let mut reader = ctx.audit().reader(&kinds, ctx.now());
-        reader.scan_cursor(&cursor, |item| {
+        reader.scan_cursor(cursor, |item| {
             if let Item::Row(row) = item {
                 *unread.entry(row.kind.to_string()).or_default() += 1;
             }
             Ok(ControlFlow::Continue(()))
         })?;
     }
-    Ok(Some(WakeLag::new(raw, unread)))
+    Ok(WakeLag::new(raw, unread))
 }
 
 #[cfg(test)]
