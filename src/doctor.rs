@@ -319,7 +319,7 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
                         );
                     }
                 }
-                if let Ok(lag) = crate::status::wake_lag(ctx, &cursor) {
+                if let Ok(lag) = crate::wake::lag::wake_lag(ctx, &cursor) {
                     add("ok", "cursor", lag.line());
                 }
             }
