@@ -703,7 +703,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand check 'Validate the configuration (file, environment overrides) and exit'
-            cand show 'Print the effective configuration, secrets redacted'
+            cand show 'Print the effective configuration, defaults marked, secrets redacted'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tend;config;check'= {
@@ -734,7 +734,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;config;help'= {
             cand check 'Validate the configuration (file, environment overrides) and exit'
-            cand show 'Print the effective configuration, secrets redacted'
+            cand show 'Print the effective configuration, defaults marked, secrets redacted'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tend;config;help;check'= {
@@ -930,7 +930,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;help;config'= {
             cand check 'Validate the configuration (file, environment overrides) and exit'
-            cand show 'Print the effective configuration, secrets redacted'
+            cand show 'Print the effective configuration, defaults marked, secrets redacted'
         }
         &'tend;help;config;check'= {
         }

@@ -392,7 +392,7 @@ complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_su
 complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
-complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "show" -d 'Print the effective configuration, secrets redacted'
+complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "show" -d 'Print the effective configuration, defaults marked, secrets redacted'
 complete -c tend -n "__fish_tend_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
@@ -409,7 +409,7 @@ complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcom
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
-complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective configuration, secrets redacted'
+complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective configuration, defaults marked, secrets redacted'
 complete -c tend -n "__fish_tend_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand audit; and not __fish_seen_subcommand_from emit tail help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
@@ -526,6 +526,6 @@ complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcomma
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from promote" -f -a "reject" -d 'Reject a pending proposal (its subject is not proposed again for ttl_days)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from promote" -f -a "expire" -d 'Move pending proposals older than ttl_days to expired/'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration (file, environment overrides) and exit'
-complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration, secrets redacted'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration, defaults marked, secrets redacted'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "emit" -d 'Append one validated row to today\'s segment'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "tail" -d 'Print rows of the audit log (the last 10 by default)'

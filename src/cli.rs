@@ -303,7 +303,13 @@ pub enum ConfigCommand {
     /// Exit 0 when valid; exit 2 with every problem named (file or
     /// environment variable, key, what was expected) when not.
     Check,
-    /// Print the effective configuration, secrets redacted
+    /// Print the effective configuration, defaults marked, secrets redacted
+    ///
+    /// Every key with its value as the commands use it: from the file, the
+    /// TEND_<SECTION>_<KEY> environment, or the built-in default (marked with a
+    /// trailing `# default` comment, as are the [status] expect intervals that
+    /// apply once a command has run). The output is valid TOML that
+    /// `config check` accepts back. --json prints it as one JSON object.
     Show,
 }
 
@@ -431,7 +437,7 @@ pub struct StatusArgs {
     ///
     /// `prometheus` prints the same facts as metrics (tend_last_run_*,
     /// tend_overdue, tend_wake_cursor_lag_*, tend_proposals_pending,
-    /// tend_alerts, tend_quarantined_files) for node_exporter's textfile
+    /// tend_alerts_active, tend_quarantined_files) for node_exporter's textfile
     /// collector. --json prints JSON Lines instead.
     #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
     pub format: StatusFormat,

@@ -53,3 +53,29 @@ impl FromStr for Severity {
         }
     }
 }
+
+/// Whether a category is only the name of a probe state or a severity
+/// (`critical`, what a probe without a category of its own gets, SPEC §4):
+/// a message then leaves it out, as the severity already says it.
+pub fn is_state_name(category: &str) -> bool {
+    let category = category.trim();
+    category.is_empty()
+        || ["ok", "warning", "critical", "unknown", "info"]
+            .iter()
+            .any(|state| category.eq_ignore_ascii_case(state))
+}
+
+#[cfg(test)]
+mod state_name_tests {
+    #[test]
+    fn state_and_severity_names_say_nothing_else() {
+        for name in [
+            "critical", "CRITICAL", " unknown", "warning", "ok", "info", "",
+        ] {
+            assert!(super::is_state_name(name), "{name:?}");
+        }
+        for name in ["api_down", "critical_path", "machine_down", "okay"] {
+            assert!(!super::is_state_name(name), "{name:?}");
+        }
+    }
+}

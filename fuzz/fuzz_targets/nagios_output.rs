@@ -21,13 +21,16 @@ fuzz_target!(|data: &[u8]| {
     let mut errors = Vec::new();
     nagios::parse_perfdata(&text, &mut perf, &mut errors);
     for end in [End::Exited(code), End::Signaled(9), End::TimedOut(Duration::from_secs(1))] {
-        let result = interpret(&Finished {
-            end,
-            stdout: output.to_vec(),
-            stdout_cut: code == 2,
-            stderr: output.iter().rev().copied().collect(),
-            duration: Duration::from_millis(5),
-        });
+        let result = interpret(
+            &Finished {
+                end,
+                stdout: output.to_vec(),
+                stdout_cut: code == 2,
+                stderr: output.iter().rev().copied().collect(),
+                duration: Duration::from_millis(5),
+            },
+            80 + output.len() % 400,
+        );
         let _ = format!("{result:?}");
     }
 });

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::silence::Silence;
 use super::source::Alert;
+use crate::audit::Row;
 use crate::config::{ChannelKind, RouteTable, SeverityDurations};
 use crate::severity::Severity;
 
@@ -39,6 +40,14 @@ pub struct Notified {
     /// Category → its last notification, for the cooldown. Kept only while it
     /// can still suppress something.
     pub categories: BTreeMap<String, Mark>,
+    /// The audit rows of a message already sent, kept here until they are
+    /// appended: the state is written first, right after the send, so a kill
+    /// or a failed append before the rows reach the log must not lose them.
+    /// The next run appends them (with their ids, so a repeat of a row a
+    /// killed append had half written is recognisable) before anything else.
+    /// Not part of the planning: [`plan`] never carries it over.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unrecorded: Vec<Row>,
 }
 
 /// What was recorded about one alert.
@@ -273,6 +282,7 @@ pub fn plan(
             .filter(|(_, m)| now - m.at < policy.cooldown)
             .map(|(c, m)| (c.clone(), *m))
             .collect(),
+        unrecorded: Vec::new(),
     };
     // Marks as they stand during planning (sends included), for the cooldown
     // of later alerts in the same run.

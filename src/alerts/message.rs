@@ -110,7 +110,11 @@ pub fn headline(alert: &Alert) -> String {
     let title = one_line(&alert.title);
     let category = one_line(&alert.category);
     let severity = alert.severity.as_str().to_ascii_uppercase();
-    if title == category {
+    // A probe without a category of its own gets its state's name
+    // ("critical"): that says nothing the severity does not.
+    if crate::severity::is_state_name(&category) {
+        format!("{severity} {title}")
+    } else if title == category {
         format!("{severity} {category}")
     } else {
         format!("{severity} {category}: {title}")
@@ -394,6 +398,28 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         crate::clock::parse_ts(s).unwrap()
+    }
+
+    #[test]
+    fn headline_leaves_out_a_category_that_is_a_state_name() {
+        let mut alert = decision(Action::Notify(Why::New)).alert;
+        assert_eq!(headline(&alert), "CRITICAL api: HighErrorRate");
+        alert.title = "redis-tcp is critical".into();
+        for category in ["critical", "CRITICAL", "unknown", "warning", "ok", ""] {
+            alert.category = category.into();
+            assert_eq!(
+                headline(&alert),
+                "CRITICAL redis-tcp is critical",
+                "{category}"
+            );
+        }
+        alert.category = "redis-tcp is critical".into();
+        assert_eq!(headline(&alert), "CRITICAL redis-tcp is critical");
+        alert.category = "critical_path".into();
+        assert_eq!(
+            headline(&alert),
+            "CRITICAL critical_path: redis-tcp is critical"
+        );
     }
 
     fn decision(action: Action) -> Decision {

@@ -56,6 +56,8 @@ pub fn run(ctx: &mut Ctx, command: &AlertsCommand) -> Result<Outcome> {
 pub struct StatusSummary {
     pub recorded: usize,
     pub by_status: std::collections::BTreeMap<&'static str, usize>,
+    /// Active alerts (those recorded) per severity, every severity present.
+    pub by_severity: std::collections::BTreeMap<&'static str, usize>,
     pub silences_active: usize,
 }
 
@@ -87,14 +89,21 @@ pub fn status_summary(ctx: &Ctx) -> Result<Option<StatusSummary>> {
         return Ok(None);
     };
     let mut by_status = std::collections::BTreeMap::new();
+    let mut by_severity: std::collections::BTreeMap<&'static str, usize> =
+        crate::severity::Severity::ALL
+            .iter()
+            .map(|s| (s.as_str(), 0))
+            .collect();
     for entry in state.alerts.values() {
         *by_status.entry(entry.status.as_str()).or_default() += 1;
+        *by_severity.entry(entry.severity.as_str()).or_default() += 1;
     }
     let now = ctx.now();
     let (silences, _) = silence::load_active(ctx)?;
     Ok(Some(StatusSummary {
         recorded: state.alerts.len(),
         by_status,
+        by_severity,
         silences_active: silences.iter().filter(|s| s.is_active_at(now)).count(),
     }))
 }

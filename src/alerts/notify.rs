@@ -6,9 +6,12 @@
 //! `--from` input is parsed before anything else (bad input: exit 2, nothing
 //! sent, nothing written); then the decisions that send nothing are recorded
 //! (digest queue, audit rows, state); then each message is sent and, right
-//! after it, its audit rows and the state that says it went out. A failed send
-//! still marks its alerts notified (`failed`): a channel that is down gets one
-//! attempt per alert, not a retry every run.
+//! after it, the state that says it went out — holding the message's audit
+//! rows — and then those rows in the log. A kill or a failed append between
+//! the two leaves the rows in the state, and the next run appends them before
+//! anything else: a message sent is never left without its record. A failed
+//! send still marks its alerts notified (`failed`): a channel that is down
+//! gets one attempt per alert, not a retry every run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -127,7 +130,10 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     let now = ctx.now();
     let mut outcome = Outcome::default();
     let active = gather(ctx, inputs)?;
-    let state: Notified = ctx.load_state(STATE_FILE)?.unwrap_or_default();
+    let mut state: Notified = ctx.load_state(STATE_FILE)?.unwrap_or_default();
+    if !ctx.dry_run {
+        record_unrecorded(ctx, &mut state)?;
+    }
     let silences = load_silences(ctx, &mut outcome)?;
     let policy = policy(&ctx.config);
     let plan = diff::plan(
@@ -182,6 +188,8 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     }
 
     // 2. The messages, each followed by its record.
+    // Whether the state file still holds rows that are now in the log.
+    let mut rows_in_state = false;
     let mut channels: BTreeMap<ChannelKind, Result<Box<dyn Channel>, SendError>> = BTreeMap::new();
     let mut results: BTreeMap<usize, Result<(), String>> = BTreeMap::new();
     for m in &messages {
@@ -193,13 +201,6 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
             Err(e) => Err(e.clone()),
         };
         let error = result.as_ref().err().map(|e| e.kind.clone());
-        // The state first, right after the channel answered: a kill or a
-        // failed write after this point must not send the message again.
-        for i in &m.decisions {
-            diff::apply(&mut working, &plan.decisions[*i], Some(error.is_some()));
-            results.insert(*i, result.clone().map_err(|e| e.kind));
-        }
-        crate::store::state::save(&state_path, &working)?;
         let rows: Vec<Row> = m
             .decisions
             .iter()
@@ -208,7 +209,24 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
                 row(&plan.decisions[*i], status, error.as_deref(), m.burst, now)
             })
             .collect();
-        ctx.audit().append(&rows, now)?;
+        // The state first, right after the channel answered: a kill or a
+        // failed write after this point must not send the message again. It
+        // carries the message's rows until they are in the log.
+        for i in &m.decisions {
+            diff::apply(&mut working, &plan.decisions[*i], Some(error.is_some()));
+            results.insert(*i, result.clone().map_err(|e| e.kind));
+        }
+        working.unrecorded = rows.clone();
+        crate::store::state::save(&state_path, &working)?;
+        ctx.audit().append(&rows, now).map_err(|e| {
+            e.context(format!(
+                "the {} message was sent and is recorded in state/{STATE_FILE} (it will not be sent again); its audit rows wait there for the next run",
+                m.channel
+            ))
+        })?;
+        // Cleared on disk with the next message's state, or below.
+        working.unrecorded.clear();
+        rows_in_state = true;
         if let Err(e) = &result {
             outcome.failed = true;
             outcome.count(AlertsCount::Failed, 1);
@@ -220,11 +238,41 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
             outcome.count(AlertsCount::Messages, 1);
         }
     }
+    if rows_in_state {
+        crate::store::state::save(&state_path, &working)?;
+    }
     if ended > 0 {
         outcome.count(AlertsCount::SilencesEnded, ended as u64);
     }
     report(ctx, &plan, &results, &mut outcome, false)?;
     Ok(outcome)
+}
+
+/// Appends the audit rows of messages that an earlier run sent and recorded
+/// in the state but could not append (a kill, a failed write), then clears
+/// them from the state.
+fn record_unrecorded(ctx: &mut Ctx, state: &mut Notified) -> Result<()> {
+    if state.unrecorded.is_empty() {
+        return Ok(());
+    }
+    let rows = std::mem::take(&mut state.unrecorded);
+    // Those a killed append wrote whole are not written twice.
+    let since = rows.iter().map(|r| r.ts).min().unwrap_or(ctx.now());
+    let appended = ctx
+        .audit()
+        .append_missing(&rows, since, ctx.now())
+        .map_err(|e| {
+            e.context(format!(
+                "cannot append the {} audit rows of messages already sent (kept in state/{STATE_FILE})",
+                rows.len()
+            ))
+        })?;
+    crate::store::state::save(&ctx.root.state_file(STATE_FILE), &*state)?;
+    ctx.out.note(&format!(
+        "appended {appended} audit rows of messages an earlier run sent but did not record ({} were already written)",
+        rows.len() - appended
+    ));
+    Ok(())
 }
 
 /// A `notification.dispatched` row for one decision.

@@ -35,7 +35,7 @@ pub fn show(ctx: &mut Ctx) -> Result<Outcome> {
         let value = ctx.config.to_redacted_json()?;
         ctx.out.json(&value)?;
     } else {
-        let text = ctx.config.to_redacted_toml();
+        let text = ctx.config.to_annotated_toml();
         ctx.out.data(text.as_bytes())?;
     }
     Ok(Outcome::default())

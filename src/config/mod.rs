@@ -8,6 +8,7 @@
 
 mod duration;
 pub mod secret;
+mod show;
 mod validate;
 
 use std::collections::BTreeMap;

@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::html;
 use super::nagios::{Perf, Status};
 use super::result::{ProbeResult, first_chars, seconds};
 use crate::config::ProbeConfig;
@@ -32,6 +33,15 @@ pub fn http(probe: &ProbeConfig, timeout: Duration) -> ProbeResult {
         Err(HttpFailure::Status { code, body, .. }) => (code, body),
         Err(failure) => {
             let why = match &failure {
+                // The OS's words ("Connection refused (os error 111)") after
+                // ureq's; the operator needs where.
+                HttpFailure::Connect(message) if message.contains("Connection refused") => {
+                    return ProbeResult::new(
+                        Status::Critical,
+                        format!("connection refused ({})", authority(url)),
+                        elapsed,
+                    );
+                }
                 HttpFailure::Timeout => format!("no answer within {}", seconds(timeout)),
                 HttpFailure::Redirects => {
                     format!("more than {MAX_REDIRECTS} redirects (a redirect loop?)")
@@ -105,10 +115,52 @@ pub fn http(probe: &ProbeConfig, timeout: Duration) -> ProbeResult {
     };
     let mut result = ProbeResult::new(status, summary, elapsed);
     result.perfdata = perfdata;
-    if status == Status::Critical && !body.trim().is_empty() {
-        result.long_output = first_chars(body.trim(), 500);
+    if status == Status::Critical {
+        result.long_output = body_excerpt(&body);
     }
     result
+}
+
+/// The most lines of a failing answer's body kept as `long_output`.
+const BODY_LINES: usize = 10;
+
+/// What a failing answer said, for `long_output`: an HTML error page as its
+/// readable text, any body at most [`BODY_LINES`] lines and 500 characters.
+fn body_excerpt(body: &str) -> String {
+    let text = if html::looks_like_html(body) {
+        html::to_text(body, BODY_LINES)
+    } else {
+        let lines: Vec<&str> = body.trim().lines().collect();
+        let mut kept = lines[..lines.len().min(BODY_LINES)].join("\n");
+        if lines.len() > BODY_LINES {
+            kept.push_str("\n…");
+        }
+        kept
+    };
+    first_chars(text.trim(), 500)
+}
+
+/// `host:port` of a URL (the scheme's port when none is written), without
+/// user information.
+fn authority(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host_port = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host_port = host_port.rsplit_once('@').map_or(host_port, |(_, h)| h);
+    let has_port = match host_port.rfind(']') {
+        // [::1]:8080
+        Some(bracket) => host_port[bracket..].contains(':'),
+        None => host_port.contains(':'),
+    };
+    if has_port {
+        host_port.to_string()
+    } else {
+        let port = if scheme.eq_ignore_ascii_case("https") {
+            443
+        } else {
+            80
+        };
+        format!("{host_port}:{port}")
+    }
 }
 
 fn round3(x: f64) -> f64 {
@@ -217,6 +269,51 @@ mod tests {
             "https://<redacted>@example.com/h: Connection Failed"
         );
         assert_eq!(scrub("x", "http://example.com/a@b"), "x");
+    }
+
+    #[test]
+    fn authority_names_host_and_port() {
+        for (url, expected) in [
+            ("http://127.0.0.1:8080/health", "127.0.0.1:8080"),
+            ("http://example.com/x", "example.com:80"),
+            ("https://example.com", "example.com:443"),
+            ("https://bob:pw@example.com:8443/a@b", "example.com:8443"),
+            ("http://[::1]:9000/", "[::1]:9000"),
+            ("http://[::1]/", "[::1]:80"),
+            ("http://h?q=1", "h:80"),
+        ] {
+            assert_eq!(authority(url), expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn body_excerpt_strips_html_and_caps_lines() {
+        let page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr><p>nginx</p></body></html>";
+        assert_eq!(body_excerpt(page), "502 Bad Gateway\nnginx");
+        assert_eq!(body_excerpt("  \n "), "");
+        assert_eq!(
+            body_excerpt("{\"error\":\"down\"}\n"),
+            "{\"error\":\"down\"}"
+        );
+        let text: String = (1..=12).map(|i| format!("line {i}\n")).collect();
+        let excerpt = body_excerpt(&text);
+        assert_eq!(excerpt.lines().count(), BODY_LINES + 1);
+        assert!(excerpt.ends_with("line 10\n…"), "{excerpt}");
+        assert_eq!(body_excerpt(&"x".repeat(2000)).chars().count(), 501); // 500 and "…"
+    }
+
+    #[test]
+    fn refused_http_names_host_and_port() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let probe: ProbeConfig = toml::from_str(&format!(
+            "name = \"api\"\nkind = \"http\"\nurl = \"http://{addr}/health\"\n"
+        ))
+        .unwrap();
+        let r = http(&probe, Duration::from_secs(2));
+        assert_eq!(r.status, Status::Critical);
+        assert_eq!(r.summary, format!("connection refused ({addr})"));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 pub mod builtin;
 pub mod discover;
 pub mod flap;
+pub mod html;
 pub mod nagios;
 pub mod result;
 pub mod rule;

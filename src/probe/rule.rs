@@ -186,7 +186,8 @@ pub struct ProbeInfo<'a> {
 }
 
 /// The observations a wake carries: the JSON probe's own, then the
-/// performance data, the long output and the exit code when there are any.
+/// performance data, the long output and the exit code when there are any,
+/// and `output_cut` when the output was cut to `output_limit`.
 pub fn observations(result: &ProbeResult) -> Map<String, Value> {
     let mut map = result.observations.clone();
     if !result.perfdata.is_empty() {
@@ -199,6 +200,11 @@ pub fn observations(result: &ProbeResult) -> Map<String, Value> {
     }
     if let Some(code) = result.exit_code {
         map.entry("exit_code").or_insert_with(|| json!(code));
+    }
+    // Whoever reads the wake (the engine, the operator) learns that there was
+    // more than `output_limit` kept.
+    if result.output_cut {
+        map.entry("output_cut").or_insert_with(|| json!(true));
     }
     map
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::builtin;
 use super::discover::{Planned, Target};
 use super::nagios::Status;
-use super::result::{ProbeResult, STDERR_KEEP, interpret, seconds};
+use super::result::{ProbeResult, STDERR_KEEP, interpret, read_limit, seconds};
 use crate::store::process;
 
 #[derive(Debug, Clone)]
@@ -74,16 +74,19 @@ pub fn run_one(probe: &Planned, left: Duration, settings: &Settings) -> ProbeRes
     let timeout = own.min(left);
     let limit = settings.output_limit;
     let exec = |program: &std::ffi::OsStr, args: &[String]| {
-        interpret(&process::run(process::Spec {
+        // Read enough to parse a JSON object whole: `output_limit` cuts what
+        // is kept, never what is decided (SPEC §4).
+        let finished = process::run(process::Spec {
             program,
             args,
             cwd: Some(&settings.cwd),
             hide_env: &settings.hide_env,
             stdin: None,
             timeout,
-            stdout_limit: limit,
+            stdout_limit: read_limit(limit),
             stderr_limit: STDERR_KEEP * 4,
-        }))
+        });
+        interpret(&finished, limit)
     };
     let mut result = match &probe.target {
         Target::File(path) => exec(path.as_os_str(), &[]),

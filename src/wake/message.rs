@@ -45,11 +45,21 @@ pub fn fallback(wake: &WakeRequest, recent: &[Observation], code: &ErrorCode) ->
         &wake.summary
     };
     let mut body = format!("{} ({}): {summary}\n", wake.probe, wake.severity);
-    let observed = render_observations(&wake.observations);
-    if observed.is_empty() {
-        body.push_str(&format!("Category: {}\n", wake.category));
-    } else {
-        body.push_str(&format!("Category: {} · {observed}\n", wake.category));
+    let (output, others) = split_output(&wake.observations);
+    let observed = render_observations(&others);
+    // A category that is the state's name says nothing the severity does not.
+    let category = Some(&wake.category).filter(|c| !crate::severity::is_state_name(c));
+    match (category, observed.is_empty()) {
+        (Some(category), true) => body.push_str(&format!("Category: {category}\n")),
+        (Some(category), false) => body.push_str(&format!("Category: {category} · {observed}\n")),
+        (None, false) => body.push_str(&format!("Observed: {observed}\n")),
+        (None, true) => {}
+    }
+    if !output.is_empty() {
+        body.push_str("Output:\n");
+        for line in output_lines(output) {
+            body.push_str(&format!("  {line}\n"));
+        }
     }
     if !recent.is_empty() {
         let shown = &recent[recent.len().saturating_sub(RECENT_LIMIT)..];
@@ -92,6 +102,58 @@ pub fn settled(probe: &str, severity: Severity, now: &str, summary: &str) -> Mes
         body.push_str(&format!("\nLatest: {summary}"));
     }
     message(severity, probe, &body)
+}
+
+/// The most lines of a probe's output (`long_output`) in a fallback message,
+/// and the most characters of each.
+const OUTPUT_LINES: usize = 5;
+const OUTPUT_LINE_CHARS: usize = 160;
+
+/// The probe's `long_output` (its text, several lines) apart from the other
+/// observations (rendered on one line).
+fn split_output(observations: &Value) -> (&str, Value) {
+    match observations {
+        Value::Object(map) => {
+            let output = map
+                .get("long_output")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let mut others = map.clone();
+            if !output.is_empty() {
+                others.remove("long_output");
+            }
+            (output.trim(), Value::Object(others))
+        }
+        other => ("", other.clone()),
+    }
+}
+
+/// At most [`OUTPUT_LINES`] non-blank lines of `output`, each cut to
+/// [`OUTPUT_LINE_CHARS`], control characters escaped; a last `…` when
+/// lines were left out.
+fn output_lines(output: &str) -> Vec<String> {
+    let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
+    let mut shown: Vec<String> = lines
+        .iter()
+        .take(OUTPUT_LINES)
+        .map(|line| {
+            let line: String = line
+                .trim_end()
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            if line.chars().count() <= OUTPUT_LINE_CHARS {
+                line
+            } else {
+                let cut: String = line.chars().take(OUTPUT_LINE_CHARS - 1).collect();
+                format!("{cut}…")
+            }
+        })
+        .collect();
+    if lines.len() > OUTPUT_LINES {
+        shown.push("…".to_string());
+    }
+    shown
 }
 
 /// `key=value, …` of an observations object (strings with spaces quoted,
@@ -197,6 +259,39 @@ mod tests {
         Category: machine_down
         I was unable to investigate — engine returned: engine_http_401
         ");
+    }
+
+    #[test]
+    fn fallback_shows_the_output_as_capped_lines_and_leaves_out_a_state_category() {
+        let mut w = wake(Severity::Critical);
+        w.category = "critical".into();
+        w.summary = "HTTP 503 in 2 ms (expected 2xx)".into();
+        let output: String = (1..=7).map(|i| format!("line {i}\n")).collect();
+        w.observations = json!({"long_output": output, "size": 302});
+        let m = fallback(&w, &[], &ErrorCode::Unavailable);
+        insta::assert_snapshot!(m.text, @r"
+        🚨 Probe alert · fly
+        fly (critical): HTTP 503 in 2 ms (expected 2xx)
+        Observed: size=302
+        Output:
+          line 1
+          line 2
+          line 3
+          line 4
+          line 5
+          …
+        Sent without investigation (no engine configured).
+        ");
+        let long = "x".repeat(500);
+        assert_eq!(output_lines(&long)[0].chars().count(), OUTPUT_LINE_CHARS);
+        assert_eq!(output_lines("a\tb\n\n  \nc"), ["a b", "c"]);
+        w.observations = json!({"long_output": "only"});
+        let m = fallback(&w, &[], &ErrorCode::Unavailable);
+        assert!(
+            m.text.contains("(expected 2xx)\nOutput:\n  only\n"),
+            "{}",
+            m.text
+        );
     }
 
     #[test]

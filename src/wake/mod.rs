@@ -87,7 +87,7 @@ pub const ROUTE: &str = "probe_investigation";
 
 /// The kinds read: wakes, recoveries (which end flapping episodes) and
 /// observations (the probe's recent results, for the prompt).
-const KINDS: [&str; 3] = ["probe.wake_requested", "probe.recovered", "probe.observed"];
+pub const KINDS: [&str; 3] = ["probe.wake_requested", "probe.recovered", "probe.observed"];
 
 /// Debounced rows held in memory before they are written with a commit.
 const COMMIT_EVERY: usize = 10_000;
@@ -309,16 +309,21 @@ fn record_unrecorded(ctx: &mut Ctx, ledger: &mut WakeLedger) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    ctx.audit().append(&rows, ctx.now()).with_context(|| {
-        format!(
-            "cannot append the {} audit rows of messages already sent (kept in state/{LEDGER_FILE})",
-            rows.len()
-        )
-    })?;
+    // Those a killed append wrote whole are not written twice.
+    let since = rows.iter().map(|r| r.ts).min().unwrap_or(ctx.now());
+    let appended = ctx
+        .audit()
+        .append_missing(&rows, since, ctx.now())
+        .with_context(|| {
+            format!(
+                "cannot append the {} audit rows of messages already sent (kept in state/{LEDGER_FILE})",
+                rows.len()
+            )
+        })?;
     state::save(&ctx.root.state_file(LEDGER_FILE), ledger)?;
     ctx.out.note(&format!(
-        "appended {} audit rows of messages an earlier run sent but did not record",
-        rows.len()
+        "appended {appended} audit rows of messages an earlier run sent but did not record ({} were already written)",
+        rows.len() - appended
     ));
     Ok(())
 }

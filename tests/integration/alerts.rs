@@ -187,6 +187,95 @@ fn first_run_notifies_probe_alerts_and_a_second_run_is_silent() {
 }
 
 #[test]
+fn a_sent_message_whose_audit_append_failed_is_recorded_by_the_next_run() {
+    let env = TestEnv::new();
+    probes(&env, api_down());
+    // The segment's place is taken: the append after the send fails.
+    let segment = env.path("audit/2026-05-24.jsonl");
+    std::fs::create_dir_all(&segment).unwrap();
+    let out = env.tend(&["alerts", "notify"]).output();
+    assert_eq!(out.code, 74, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("🚨 CRITICAL api_down: api is critical"),
+        "the message went out: {}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("audit/2026-05-24.jsonl"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("will not be sent again"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        notified(&env)["alerts"]["probe:api:api_down"]["status"],
+        "ok"
+    );
+    let waiting = env.read("state/alerts.notified.json");
+    assert!(waiting.contains("\"unrecorded\""), "{waiting}");
+
+    // Fault cleared, and a writer killed mid-row left a torn tail: the next
+    // run ends that line, appends the waiting row, and sends nothing again.
+    std::fs::remove_dir(&segment).unwrap();
+    env.write(
+        "audit/2026-05-24.jsonl",
+        "{\"id\":\"x1\",\"ts\":\"2026-05-24T07:59:00Z\",\"kind\":\"probe.observed\",\"details\":{}}\n{\"id\":\"x2\",\"ts\":\"2026-",
+    );
+    let out = env.tend(&["alerts", "notify", "-v"]).ok();
+    assert!(
+        !out.stdout.contains("CRITICAL"),
+        "sent again: {}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("appended 1 audit rows of messages an earlier run sent"),
+        "{}",
+        out.stderr
+    );
+    let text = env.read("audit/2026-05-24.jsonl");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(
+        lines[1], "{\"id\":\"x2\",\"ts\":\"2026-",
+        "the torn line was ended"
+    );
+    let row: Value = serde_json::from_str(lines[2]).unwrap();
+    assert_eq!(row["kind"], "notification.dispatched");
+    assert_eq!(row["details"]["ref"], "probe:api:api_down");
+    assert_eq!(row["details"]["status"], "ok");
+    assert!(
+        notified(&env).get("unrecorded").is_none(),
+        "the rows left the state once appended"
+    );
+    // And a third run has nothing to add.
+    let out = env.tend(&["alerts", "notify"]).ok();
+    assert_eq!(out.stdout, "");
+    assert_eq!(env.read("audit/2026-05-24.jsonl"), text);
+
+    // A kill after the append but before the state let go of the rows: the
+    // next run finds them written and adds no second copy.
+    env.write("state/alerts.notified.json", &waiting);
+    let out = env.tend(&["alerts", "notify", "-v"]).ok();
+    assert!(
+        !out.stdout.contains("CRITICAL"),
+        "sent again: {}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("appended 0 audit rows")
+            && out.stderr.contains("1 were already written"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read("audit/2026-05-24.jsonl"), text);
+    assert!(notified(&env).get("unrecorded").is_none());
+}
+
+#[test]
 fn send_resolved_announces_the_end() {
     let env = TestEnv::new();
     env.write("tend.toml", "[alerts]\nsend_resolved = true\n");

@@ -151,3 +151,44 @@ fn explicit_config_file_and_defaults() {
         out.stderr
     );
 }
+
+#[test]
+fn show_prints_effective_values_marks_defaults_and_reads_back() {
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        "[alerts]\ncooldown = \"1h\"\n\n[[probe]]\nname = \"api\"\nkind = \"tcp\"\naddress = \"127.0.0.1:9\"\n",
+    );
+    let shown = env
+        .tend(&["config", "show"])
+        .env("TEND_WAKE_DEBOUNCE_SECONDS", "30")
+        .ok()
+        .stdout;
+    let lines: Vec<&str> = shown.lines().collect();
+    for expected in [
+        // From the file and the environment: no mark.
+        "cooldown = \"1h\"",
+        "debounce_seconds = 30",
+        "name = \"api\"",
+        // Defaults, marked.
+        "burst_limit = 5 # default",
+        "consecutive_required = 2 # default",
+        "enabled = true # default",
+        // status applies these though the file has no [status] at all.
+        "\"probe run\" = \"5m\" # default (applies once the command has run)",
+    ] {
+        assert!(lines.contains(&expected), "{expected:?} not in:\n{shown}");
+    }
+    assert!(shown.contains("[status.expect]"), "{shown}");
+    // The output is a configuration `config check` accepts, with the same values.
+    env.write("shown.toml", &shown);
+    let config = env.path("shown.toml");
+    env.tend(&["--config", config.to_str().unwrap(), "config", "check"])
+        .ok();
+    let again = env
+        .tend(&["--config", config.to_str().unwrap(), "config", "show"])
+        .ok()
+        .stdout;
+    assert!(again.contains("debounce_seconds = 30\n"), "{again}");
+    assert!(again.contains("cooldown = \"1h\"\n"), "{again}");
+}

@@ -70,6 +70,25 @@ fn alert_of(r: &Recorded) -> Option<String> {
         .find_map(|l| l.strip_prefix("Alert id: ").map(str::to_string))
 }
 
+/// The `ref` of every whole `notification.dispatched` row (a line that a
+/// failed or killed append left unreadable is skipped, as readers skip it).
+fn dispatched_refs(env: &TestEnv) -> std::collections::BTreeSet<String> {
+    let mut refs = std::collections::BTreeSet::new();
+    for (_, bytes) in crate::crash::files_under(&env.path("audit")) {
+        for line in bytes.split(|b| *b == b'\n') {
+            let Ok(row) = serde_json::from_slice::<serde_json::Value>(line) else {
+                continue;
+            };
+            if row["kind"] == "notification.dispatched"
+                && let Some(r) = row["details"]["ref"].as_str()
+            {
+                refs.insert(r.to_string());
+            }
+        }
+    }
+    refs
+}
+
 fn deliveries(slack: &FakeServer) -> BTreeMap<String, usize> {
     let mut n = BTreeMap::new();
     for r in slack.requests() {
@@ -144,6 +163,14 @@ fn the_file_size_limit_at_each_write_of_alerts_notify_loses_nothing() {
         let before = slack.request_count();
         env.tend(&args).ok();
         assert_eq!(slack.request_count(), before, "limit {limit}");
+        // Every message sent has its record, whichever write the limit hit.
+        let recorded = dispatched_refs(&env);
+        for i in 0..3 {
+            assert!(
+                recorded.contains(&format!("a{i}")),
+                "limit {limit}: a{i} was sent but has no notification.dispatched row"
+            );
+        }
     }
     // The sweep reached both sides: runs stopped by the limit, and runs it let through.
     assert!(

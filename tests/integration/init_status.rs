@@ -92,8 +92,13 @@ fn status_reports_runs_and_the_dead_mans_switch() {
 #[test]
 fn status_shows_cursor_lag_and_pending_proposals() {
     let env = TestEnv::new();
-    env.write("audit/2026-05-23.jsonl", "{\"a\":1}\n{\"a\":2}\n");
-    env.write("audit/2026-05-24.jsonl", "{\"a\":3}\n");
+    let wake = r#"{"kind":"probe.wake_requested","ts":"2026-05-23T10:00:00Z","details":{}}"#;
+    let own = r#"{"kind":"probe.wake_debounced","ts":"2026-05-23T10:00:00Z","details":{}}"#;
+    env.write(
+        "audit/2026-05-23.jsonl",
+        format!("{{\"a\":1}}\n{wake}\n{own}\n"),
+    );
+    env.write("audit/2026-05-24.jsonl", format!("{wake}\n"));
     env.write(
         "state/wake.cursor.json",
         r#"{"segment":"2026-05-23.jsonl","offset":8,"last_line_hash":"x","updated_at":"t"}"#,
@@ -104,7 +109,7 @@ fn status_shows_cursor_lag_and_pending_proposals() {
     let out = env.tend(&["status"]).ok();
     assert!(
         out.stdout
-            .contains("wake cursor: 2 rows (16 bytes) behind in 2 segments"),
+            .contains("wake cursor: 2 rows to read (2 probe.wake_requested) in 2 segments"),
         "{}",
         out.stdout
     );

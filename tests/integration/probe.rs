@@ -191,6 +191,59 @@ fn huge_and_non_utf8_output() {
 }
 
 #[test]
+fn a_json_probe_over_output_limit_is_decided_whole_and_kept_cut() {
+    let env = TestEnv::new();
+    // 20 KB of observations, past the default output_limit of 10000 bytes;
+    // "status" comes first, so a prefix would still parse as far as it goes.
+    env.script(
+        "probes.d/queue",
+        "#!/bin/sh\n\
+         printf '{\"status\":\"critical\",\"category\":\"queue_stalled\",\"summary\":\"3 jobs stalled\",\"observations\":{\"stalled\":3,\"dump\":\"'\n\
+         head -c 20000 /dev/zero | tr '\\0' j\n\
+         printf '\",\"oldest_s\":5400}}\\n'\n",
+    );
+    // Past the 1 MiB a JSON object may take: UNKNOWN, never a guess.
+    env.script(
+        "probes.d/flood",
+        "#!/bin/sh\nprintf '{\"status\":\"ok\",\"summary\":\"fine\",\"observations\":{\"x\":\"'\n\
+         head -c 1100000 /dev/zero | tr '\\0' x\nprintf '\"}}\\n'\n",
+    );
+    env.tend(&["probe", "run"]).ok();
+    let queue = observed(&env, "queue");
+    let d = &queue["details"];
+    assert_eq!(d["status"], "critical", "{d}");
+    assert_eq!(d["issue_category"], "queue_stalled");
+    assert_eq!(d["summary"], "3 jobs stalled");
+    assert_eq!(d["output_cut"], true);
+    assert_eq!(d["observations"]["stalled"], 3);
+    assert_eq!(d["observations"]["oldest_s"], 5400);
+    let dump = d["observations"]["dump"].as_str().unwrap();
+    assert!(
+        dump.starts_with("jjj") && dump.ends_with('…'),
+        "{}",
+        dump.len()
+    );
+    let kept = d["observations"].to_string().len() + d["summary"].as_str().unwrap().len();
+    assert!(kept <= 10_000, "kept {kept} bytes");
+
+    let wakes: Vec<Value> = env
+        .audit_kind("probe.wake_requested")
+        .into_iter()
+        .filter(|r| r["details"]["probe"] == "queue")
+        .collect();
+    assert_eq!(wakes.len(), 1, "the critical result requests a wake");
+    let w = &wakes[0]["details"];
+    assert_eq!(w["severity"], "critical");
+    assert_eq!(w["observations"]["output_cut"], true);
+    assert!(w["observations"].to_string().len() < 10_200);
+
+    let flood = observed(&env, "flood");
+    assert_eq!(flood["details"]["status"], "unknown");
+    let summary = flood["details"]["summary"].as_str().unwrap();
+    assert!(summary.starts_with("output too large"), "{summary}");
+}
+
+#[test]
 fn every_perfdata_form() {
     let env = TestEnv::new();
     env.script(

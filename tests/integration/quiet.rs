@@ -243,14 +243,61 @@ fn status_prometheus_parses_with_the_reference_parser() {
         "tend_overdue|command=probe run|0",
         "tend_proposals_pending|loop=router-tuning|1",
         "tend_quarantined_files||1",
+        // Active alerts per severity, every severity present.
+        "tend_alerts_active|severity=critical|1",
+        "tend_alerts_active|severity=warning|0",
+        "tend_alerts_active|severity=info|0",
+        // Right after a tick nothing is left for wake consume: the rows it
+        // and the later steps wrote are not lag.
+        "tend_wake_cursor_lag_rows||0",
     ] {
         assert!(
             samples.lines().any(|l| l == expected),
             "{expected}\n{samples}"
         );
     }
-    assert!(samples.contains("tend_wake_cursor_lag_rows||"), "{samples}");
-    assert!(samples.contains("tend_alerts|status="), "{samples}");
+    assert!(!samples.contains("tend_alerts|"), "{samples}");
+}
+
+#[test]
+fn status_right_after_a_tick_reports_no_lag_of_tends_own_rows() {
+    let env = TestEnv::new();
+    env.tend(&["init", "--example"]).ok();
+    for m in 0..3 {
+        tick_at(&env, m, &[]);
+    }
+    // wake consume wrote its own rows after its cursor (probe.wake_debounced
+    // among them), and alerts notify and promote wrote theirs.
+    assert!(!env.audit_kind("probe.wake_debounced").is_empty());
+    let status = env
+        .tend(&["status"])
+        .env("TEND_NOW", "2026-05-24T08:02:30Z")
+        .ok();
+    let line = status
+        .stdout_lines()
+        .into_iter()
+        .find(|l| l.starts_with("wake cursor:"))
+        .unwrap_or_else(|| panic!("{}", status.stdout))
+        .to_string();
+    assert!(
+        line.starts_with("wake cursor: up to date ("),
+        "{line}\n{}",
+        status.stdout
+    );
+    assert!(line.ends_with("of other kinds after it)"), "{line}");
+    // A new probe run leaves work for wake consume: that is lag, by kind.
+    env.tend(&["probe", "run"])
+        .env("TEND_NOW", "2026-05-24T08:03:00Z")
+        .ok();
+    let status = env
+        .tend(&["status", "--json"])
+        .env("TEND_NOW", "2026-05-24T08:03:30Z")
+        .ok();
+    let summary = status.json_lines().pop().unwrap();
+    let lag = &summary["wake_cursor"];
+    assert_eq!(lag["unread"]["probe.observed"], 2, "{lag}");
+    assert_eq!(lag["unread"]["probe.wake_requested"], 1, "{lag}");
+    assert_eq!(lag["rows"], 3, "{lag}");
 }
 
 #[test]
@@ -271,4 +318,76 @@ fn a_root_without_configuration_or_probes_is_named_once() {
     // A root with a probe (or a tend.toml) is not suspicious.
     env.script("probes.d/web", "#!/bin/sh\necho 'OK - up'\n");
     assert_eq!(env.tend(&["status"]).ok().stderr, "");
+}
+
+/// A failing HTTP probe whose server answers with an nginx-style HTML error
+/// page: the observation and the operator's message carry its text, not its
+/// markup.
+#[test]
+fn an_html_error_page_reaches_the_operator_as_text() {
+    let page = "<html>\r\n<head><title>503 Service Temporarily Unavailable</title>\
+        <style>body { font: 12px sans-serif }</style></head>\r\n<body>\r\n\
+        <center><h1>503 Service Temporarily Unavailable</h1></center>\r\n\
+        <p>Tom &amp; Jerry&#39;s API is down &mdash; retry later</p>\
+        <hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>\r\n";
+    let server = FakeServer::start(Reply::new(503, "text/html", page));
+    let env = TestEnv::new();
+    // init places the wake cursor, so the first wakes are read.
+    env.tend(&["init"]).ok();
+    env.write(
+        "tend.toml",
+        format!(
+            "[[probe]]\nname = \"api\"\nkind = \"http\"\nurl = \"{}/health\"\n",
+            server.url()
+        ),
+    );
+    tick_at(&env, 0, &[]);
+    let out = tick_at(&env, 1, &[]);
+    let observed = env.audit_kind("probe.observed");
+    let long_output = observed[0]["details"]["long_output"].as_str().unwrap();
+    assert_eq!(
+        long_output,
+        "503 Service Temporarily Unavailable\nTom & Jerry's API is down — retry later\nnginx/1.25.3"
+    );
+    assert!(
+        out.stdout.starts_with("🚨 Probe alert · api\n"),
+        "{}",
+        out.stdout
+    );
+    for markup in ["<", "&amp;", "font:", "&#39;"] {
+        assert!(
+            !out.stdout.contains(markup),
+            "{markup:?} in:\n{}",
+            out.stdout
+        );
+    }
+    assert!(
+        out.stdout.contains(
+            "Output:\n  503 Service Temporarily Unavailable\n  Tom & Jerry's API is down — retry later\n  nginx/1.25.3\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    // The category is the state's name: the severity already says it.
+    assert!(!out.stdout.contains("Category: critical"), "{}", out.stdout);
+}
+
+/// A refused connection says where, in the probe's own words.
+#[test]
+fn a_refused_http_connection_names_host_and_port() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        format!("[[probe]]\nname = \"api\"\nkind = \"http\"\nurl = \"http://{addr}/health\"\n"),
+    );
+    let out = env.tend(&["probe", "run", "-v"]).ok();
+    assert!(
+        out.stdout.contains(&format!("connection refused ({addr})")),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("os error"), "{}", out.stdout);
 }

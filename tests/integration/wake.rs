@@ -547,7 +547,8 @@ fn a_failing_audit_append_after_a_send_does_not_send_again() {
         "{}",
         first.stderr
     );
-    let ledger: Value = serde_json::from_str(&env.read("state/wake.ledger.json")).unwrap();
+    let waiting = env.read("state/wake.ledger.json");
+    let ledger: Value = serde_json::from_str(&waiting).unwrap();
     assert!(ledger["entries"].get("w1").is_some(), "{ledger}");
     // Every later run fails the same way, and sends nothing.
     for _ in 0..2 {
@@ -570,6 +571,17 @@ fn a_failing_audit_append_after_a_send_does_not_send_again() {
         ledger["entries"]["w1"].get("unrecorded").is_none(),
         "{ledger}"
     );
+    // A kill after that append but before the ledger let go of the rows:
+    // the next run finds them written and adds no second copy.
+    let log = env.read(SEGMENT);
+    env.write("state/wake.ledger.json", &waiting);
+    let out = env.tend(&["wake", "consume", "-v"]).ok();
+    assert!(
+        out.stderr.contains("appended 0 audit rows") && out.stderr.contains("were already written"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read(SEGMENT), log);
 }
 
 #[test]
@@ -668,6 +680,48 @@ fn a_corrupt_state_file_is_quarantined() {
     let out = env.tend(&["wake", "consume"]).status(74);
     assert!(out.stderr.contains("wake.debounce.json"), "{}", out.stderr);
     assert!(env.exists("state/quarantine"));
+}
+
+#[test]
+fn state_files_of_the_wrong_shape_are_quarantined_not_reset() {
+    for file in [
+        "wake.debounce.json",
+        "wake.cursor.json",
+        "wake.ledger.json",
+        "engine.budget.json",
+    ] {
+        for content in ["[]", "{}", "null", "7", "{\"keys\": {}}"] {
+            let env = stamped();
+            append(
+                &env,
+                &[wake("w1", "2026-05-24T07:00:00Z", "fly", "critical")],
+            );
+            env.write(&format!("state/{file}"), content);
+            let out = env.tend(&["wake", "consume"]).status(74);
+            assert!(
+                out.stderr.contains(&format!("state/{file} is unreadable")),
+                "{file} {content}: {}",
+                out.stderr
+            );
+            assert!(!env.exists(&format!("state/{file}")), "{file} {content}");
+            let kept: Vec<String> = std::fs::read_dir(env.path("state/quarantine"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(kept.len(), 1, "{file} {content}: {kept:?}");
+            assert!(kept[0].starts_with(file), "{kept:?}");
+            assert_eq!(
+                std::fs::read_to_string(env.path("state/quarantine").join(&kept[0])).unwrap(),
+                content,
+                "the bytes are kept as they were"
+            );
+            assert_eq!(
+                env.audit_kind("notification.dispatched").len(),
+                0,
+                "{file} {content}: nothing was sent"
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------- flapping
