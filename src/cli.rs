@@ -46,8 +46,10 @@ pub struct GlobalArgs {
     /// Run as if at this instant (RFC 3339 or YYYY-MM-DD)
     ///
     /// For tests, replays and incident drills: every decision that depends on
-    /// the time uses this instead of the system clock.
-    #[arg(long, global = true, env = "TEND_NOW", value_name = "TIMESTAMP", value_parser = parse_now)]
+    /// the time uses this instead of the system clock. Without --now, the
+    /// TEND_NOW environment variable does the same (a bad value is an error
+    /// naming it).
+    #[arg(long, global = true, value_name = "TIMESTAMP", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
 
     /// Print JSON Lines: one object per item, then a summary object

@@ -59,7 +59,9 @@ where
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
     let mut command = docs::cli_command();
+    let mut path = String::new();
     let parsed = command.try_get_matches_from_mut(args).and_then(|matches| {
+        path = command_path(&matches);
         refuse_unused_globals(&command, &matches)?;
         Cli::from_arg_matches(&matches)
     });
@@ -73,7 +75,7 @@ where
     let env: Env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
-    match execute(cli, &env) {
+    match execute(cli, &env, &path) {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
@@ -92,13 +94,11 @@ fn refuse_unused_globals(
     command: &clap::Command,
     matches: &clap::ArgMatches,
 ) -> Result<(), clap::Error> {
-    let mut path = Vec::new();
     let mut leaf = matches;
-    while let Some((name, sub)) = leaf.subcommand() {
-        path.push(name);
+    while let Some((_, sub)) = leaf.subcommand() {
         leaf = sub;
     }
-    let path = path.join(" ");
+    let path = command_path(matches);
     let Some(used) = cli::globals_used(&path) else {
         return Ok(());
     };
@@ -127,7 +127,66 @@ fn refuse_unused_globals(
     }
 }
 
-fn execute(cli: Cli, env: &Env) -> Result<Exit> {
+/// The typed command's path: `alerts silence add`.
+fn command_path(matches: &clap::ArgMatches) -> String {
+    let mut path = Vec::new();
+    let mut leaf = matches;
+    while let Some((name, sub)) = leaf.subcommand() {
+        path.push(name);
+        leaf = sub;
+    }
+    path.join(" ")
+}
+
+/// How far ahead of the real clock `--now` may be before a command that
+/// writes warns: rows, cursors and run records would be dated in the future.
+const FUTURE_NOW_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// The warning for a run as if at `now` when the real clock says `real`:
+/// only for a command that writes (and not in a dry run).
+fn future_now_warning(
+    now: chrono::DateTime<chrono::Utc>,
+    real: chrono::DateTime<chrono::Utc>,
+    writes: bool,
+) -> Option<String> {
+    let ahead = now.signed_duration_since(real);
+    if !writes || ahead <= FUTURE_NOW_TOLERANCE {
+        return None;
+    }
+    let minutes = ahead.num_minutes();
+    let how_far = match minutes {
+        m if m < 120 => format!("{m} minutes"),
+        m if m < 48 * 60 => format!("{} hours", m / 60),
+        m => format!("{} days", m / (24 * 60)),
+    };
+    Some(format!(
+        "--now {} is {how_far} ahead of the clock: what this run writes (audit rows, cursors, run records) is dated in the future",
+        clock::format_ts(now)
+    ))
+}
+
+/// `--now`, else `TEND_NOW` (read here rather than by clap so that a bad
+/// value is reported naming the variable, not the flag).
+fn now_from(
+    flag: Option<chrono::DateTime<chrono::Utc>>,
+    env: &Env,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    if flag.is_some() {
+        return Ok(flag);
+    }
+    match env
+        .get("TEND_NOW")
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
+        None => Ok(None),
+        Some(value) => clock::parse_ts(value)
+            .map(Some)
+            .map_err(|e| exit::UsageError(format!("environment variable TEND_NOW: {e}")).into()),
+    }
+}
+
+fn execute(cli: Cli, env: &Env, path: &str) -> Result<Exit> {
     let g = &cli.global;
     let verbosity = match (g.quiet, g.verbose) {
         (true, _) => Verbosity::Quiet,
@@ -151,7 +210,16 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
         Some(dir) => dir.clone(),
         None => ctx::default_root(env)?,
     });
-    let clock = g.now.map(Clock::fixed).unwrap_or_else(Clock::system);
+    let clock = match now_from(g.now, env)? {
+        Some(now) => {
+            let writes = !g.dry_run && cli::globals_used(path).is_some_and(|u| u.dry_run);
+            if let Some(warning) = future_now_warning(now, chrono::Utc::now(), writes) {
+                out.warn(&warning);
+            }
+            Clock::fixed(now)
+        }
+        None => Clock::system(),
+    };
     // `init` must work before (and regardless of) any configuration.
     let config = match &cli.command {
         // `doctor` reports configuration problems instead of stopping on them.
@@ -201,4 +269,33 @@ fn execute(cli: Cli, env: &Env) -> Result<Exit> {
     };
     ctx.out.flush()?;
     Ok(outcome.exit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn future_now_warns_only_past_a_minute_and_only_when_writing() {
+        let real = clock::parse_ts("2026-05-24T08:00:00Z").unwrap();
+        let at = |secs: i64| real + chrono::TimeDelta::seconds(secs);
+        assert_eq!(future_now_warning(at(-86_400), real, true), None);
+        assert_eq!(future_now_warning(at(60), real, true), None);
+        let warning = future_now_warning(at(61), real, true).unwrap();
+        assert!(
+            warning.starts_with("--now 2026-05-24T08:01:01.000Z is 1 minutes ahead"),
+            "{warning}"
+        );
+        assert_eq!(future_now_warning(at(61), real, false), None);
+        assert!(
+            future_now_warning(at(3 * 3600), real, true)
+                .unwrap()
+                .contains("3 hours ahead")
+        );
+        assert!(
+            future_now_warning(at(3 * 86_400), real, true)
+                .unwrap()
+                .contains("3 days ahead")
+        );
+    }
 }

@@ -187,3 +187,137 @@ mod tests {
         );
     }
 }
+
+/// The width of the terminal standard output is, or None when it is not a
+/// terminal (a pipe, a file, cron's mail): then tables are not cut.
+pub fn stdout_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let from_env = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w > 0);
+    from_env.or_else(|| {
+        let mut size = libc::winsize {
+            ws_row: 0,
+            ws_col: 0,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCGWINSZ writes a winsize into the struct it is given.
+        let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+        (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+    })
+}
+
+/// The most characters of a column other than the last on a terminal.
+pub const TABLE_CELL_MAX: usize = 40;
+
+/// `text` cut to `width` characters, the last one `…` when cut.
+pub fn cut(text: &str, width: usize) -> Cow<'_, str> {
+    if text.chars().count() <= width {
+        return Cow::Borrowed(text);
+    }
+    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+    Cow::Owned(format!("{kept}…"))
+}
+
+/// `rows` under `header` as columns sized to their content, two spaces
+/// apart, the last column unpadded. Cells must be escaped already. On a
+/// terminal (`width` given) a column holds at most [`TABLE_CELL_MAX`]
+/// characters and the last one is cut so that each line fits the width
+/// (keeping at least 10 characters of it); a cut cell ends with `…`.
+pub fn table(header: &[&str], rows: &[Vec<String>], width: Option<usize>) -> String {
+    let columns = header.len();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    if width.is_some() {
+        for w in widths.iter_mut().take(columns.saturating_sub(1)) {
+            *w = (*w).min(TABLE_CELL_MAX);
+        }
+    }
+    let before_last: usize = widths
+        .iter()
+        .take(columns.saturating_sub(1))
+        .map(|w| w + 2)
+        .sum();
+    let last_width = width.map(|w| w.saturating_sub(before_last).max(10));
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut text = String::new();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate().take(columns) {
+            if i + 1 == columns {
+                match last_width {
+                    Some(w) => line.push_str(&cut(cell, w)),
+                    None => line.push_str(cell),
+                }
+            } else {
+                let w = widths[i];
+                line.push_str(&format!("{:<w$}  ", cut(cell, w)));
+            }
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    fn rows(cells: &[&[&str]]) -> Vec<Vec<String>> {
+        cells
+            .iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn columns_are_sized_to_their_content() {
+        let body = rows(&[
+            &["new", "probe:a-very-long-probe-name:api_down", "API down"],
+            &["notified", "x", "t"],
+        ]);
+        assert_eq!(
+            table(&["STATUS", "ID", "TITLE"], &body, None),
+            "STATUS    ID                                     TITLE\n\
+             new       probe:a-very-long-probe-name:api_down  API down\n\
+             notified  x                                      t\n"
+        );
+    }
+
+    #[test]
+    fn on_a_terminal_long_cells_are_cut_with_a_marker() {
+        let long_id = "i".repeat(60);
+        let body = rows(&[&["new", &long_id, "a title that is rather long"]]);
+        let text = table(&["STATUS", "ID", "TITLE"], &body, Some(70));
+        let line = text.lines().nth(1).unwrap();
+        assert_eq!(
+            line,
+            format!("new     {}…  a title that is rat…", "i".repeat(39))
+        );
+        assert!(text.lines().all(|l| l.chars().count() <= 70), "{text}");
+        // A narrow terminal still shows 10 characters of the last column.
+        let text = table(&["STATUS", "ID", "TITLE"], &body, Some(20));
+        assert!(
+            text.lines().nth(1).unwrap().ends_with("a title t…"),
+            "{text}"
+        );
+        // Short cells are not touched.
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("abcd", 3), "ab…");
+    }
+
+    #[test]
+    fn an_empty_table_is_its_header() {
+        assert_eq!(table(&["A", "B"], &[], None), "A  B\n");
+    }
+}

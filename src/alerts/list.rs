@@ -80,13 +80,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
     }
     lines.sort_by(|a, b| severity(b).cmp(&severity(a)).then(a.id.cmp(b.id)));
 
-    let mut text = String::new();
-    if !lines.is_empty() {
-        text.push_str(&format!(
-            "{:<15} {:<8} {:<24} {:<32} {}\n",
-            "STATUS", "SEVERITY", "CATEGORY", "ID", "TITLE"
-        ));
-    }
+    let mut table: Vec<Vec<String>> = Vec::new();
     for l in &lines {
         let (category, title) = match (l.alert, l.entry) {
             (Some(a), _) => (a.category.as_str(), a.title.as_str()),
@@ -98,14 +92,13 @@ pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
             title.push_str(&format!(" [silence {s}]"));
         }
         // Fields from outside, escaped so that none can forge a line.
-        text.push_str(&format!(
-            "{:<15} {:<8} {:<24} {:<32} {}\n",
-            l.status,
-            severity(l).as_str(),
-            escape_field(category),
-            escape_field(l.id),
-            escape_field(&title)
-        ));
+        table.push(vec![
+            l.status.clone(),
+            severity(l).as_str().to_string(),
+            escape_field(category).into_owned(),
+            escape_field(l.id).into_owned(),
+            escape_field(&title).into_owned(),
+        ]);
         let mut value = json!({
             "id": l.id,
             "status": l.status,
@@ -144,9 +137,15 @@ pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
             "firing": firing,
         }))?;
     } else if ctx.out.verbosity != Verbosity::Quiet {
-        if lines.is_empty() {
-            text.push_str("no alerts\n");
-        }
+        let text = if lines.is_empty() {
+            "no alerts\n".to_string()
+        } else {
+            crate::terminal::table(
+                &["STATUS", "SEVERITY", "CATEGORY", "ID", "TITLE"],
+                &table,
+                crate::terminal::stdout_width(),
+            )
+        };
         ctx.out.data(text.as_bytes())?;
     }
     outcome.count(AlertsCount::Alerts, lines.len() as u64);

@@ -91,9 +91,32 @@ pub struct ScanReport {
     pub skipped: u64,
     /// The first few of those, `audit/2026-05-24.jsonl: byte 123: …`.
     pub warnings: Vec<String>,
+    /// Rows of a wanted kind whose time fell outside the window.
+    pub outside: u64,
+    /// The earliest and latest times (ms since the epoch) of the rows selected.
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
 }
 
 impl ScanReport {
+    /// Adds the report of a later file (row counts kind by kind).
+    pub fn absorb(&mut self, later: ScanReport) {
+        if self.rows.len() < later.rows.len() {
+            self.rows.resize(later.rows.len(), 0);
+        }
+        for (mine, n) in self.rows.iter_mut().zip(later.rows) {
+            *mine += n;
+        }
+        self.bytes += later.bytes;
+        self.files.extend(later.files);
+        self.skipped += later.skipped;
+        let room = MAX_WARNINGS.saturating_sub(self.warnings.len());
+        self.warnings.extend(later.warnings.into_iter().take(room));
+        self.outside += later.outside;
+        self.first_ms = self.first_ms.into_iter().chain(later.first_ms).min();
+        self.last_ms = self.last_ms.into_iter().chain(later.last_ms).max();
+    }
+
     fn skip(&mut self, text: String) {
         self.skipped += 1;
         if self.warnings.len() < MAX_WARNINGS {
@@ -133,6 +156,22 @@ impl<'k> WindowScan<'k> {
         }
     }
 
+    /// Whether the segment `name` is of an earlier day than the scan's today
+    /// (no writer appends to it any more in the normal course).
+    pub fn is_finished(&self, name: &str) -> bool {
+        name < self.today.as_str()
+    }
+
+    /// The audit directory scanned.
+    pub fn dir(&self) -> &Path {
+        self.scanner.dir()
+    }
+
+    /// The window's ends in milliseconds since the epoch.
+    pub fn window_ms(&self) -> (i64, i64) {
+        (self.since_ms, self.until_ms)
+    }
+
     /// The names of the segments this window reads, oldest first.
     pub fn segments(&self) -> Result<Vec<String>> {
         let window = self.window;
@@ -151,7 +190,7 @@ impl<'k> WindowScan<'k> {
         };
         for name in self.segments()? {
             let path = self.scanner.dir().join(&name);
-            let finished = name.as_str() < self.today.as_str();
+            let finished = self.is_finished(&name);
             self.file(
                 &path,
                 &format!("audit/{name}"),
@@ -225,7 +264,11 @@ fn select_line<S: Select>(
             if since_ms <= ms && ms <= until_ms {
                 let ts = DateTime::from_timestamp_millis(ms).unwrap_or_default();
                 report.rows[kind] += 1;
+                report.first_ms = Some(report.first_ms.map_or(ms, |t| t.min(ms)));
+                report.last_ms = Some(report.last_ms.map_or(ms, |t| t.max(ms)));
                 select.row(kind, ts, line.details);
+            } else {
+                report.outside += 1;
             }
             Ok(())
         }
@@ -425,6 +468,14 @@ mod tests {
         let routes: Vec<&str> = calls.seen.iter().map(|s| s.2.as_str()).collect();
         assert_eq!(routes, ["edge", "skewed"]);
         assert_eq!(report.rows, [2]);
+        assert_eq!(report.outside, 5, "early, late, aé, offset and after");
+        assert_eq!(
+            (report.first_ms, report.last_ms),
+            (
+                Some(t("2026-05-22T08:00:00Z").timestamp_millis()),
+                Some(t("2026-05-23T08:00:00Z").timestamp_millis())
+            )
+        );
         // Widen the window: out-of-order, late and offset rows are all selected.
         let window = Window {
             since: t("2026-05-22T08:00:00Z"),

@@ -1131,8 +1131,8 @@ fn parse_file(text: &str, origin: &str) -> Result<toml::Table, ConfigError> {
             .unwrap_or_default();
         return Err(single(
             &format!("{origin}{at}"),
-            &clean_key(&key),
-            inner.message().trim().to_string(),
+            &name_entries(&clean_key(&key), &entry_names(&table)),
+            plain_expectation(inner.message().trim()),
         ));
     }
     Ok(table)
@@ -1143,11 +1143,72 @@ fn deserialize_value(
     origin: &str,
     env_origins: &BTreeMap<String, String>,
 ) -> Result<Config, ConfigError> {
+    let entry_names = entry_names(&table);
     serde_path_to_error::deserialize::<_, Config>(toml::Value::Table(table)).map_err(|e| {
-        let key = clean_key(&e.path().to_string());
-        let message = e.inner().message().trim().to_string();
+        let key = name_entries(&clean_key(&e.path().to_string()), &entry_names);
+        let message = plain_expectation(e.inner().message().trim());
         single(&origin_of(&key, origin, env_origins), &key, message)
     })
+}
+
+/// The names of the `[[probe]]` and `[[watcher]]` entries, to name them in
+/// errors.
+fn entry_names(table: &toml::Table) -> [(&'static str, Vec<String>); 2] {
+    let names = |kind: &str| -> Vec<String> {
+        table
+            .get(kind)
+            .and_then(toml::Value::as_array)
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|e| {
+                        e.get("name")
+                            .and_then(toml::Value::as_str)
+                            .unwrap_or_default()
+                            .to_string()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    [("probe", names("probe")), ("watcher", names("watcher"))]
+}
+
+/// `probe[0].timeout` → `probe "api".timeout` (see [`validate::entry_name`]).
+fn name_entries(key: &str, entries: &[(&str, Vec<String>)]) -> String {
+    for (kind, names) in entries {
+        let Some(rest) = key.strip_prefix(kind).and_then(|r| r.strip_prefix('[')) else {
+            continue;
+        };
+        let Some((index, tail)) = rest.split_once(']') else {
+            continue;
+        };
+        let Ok(index) = index.parse::<usize>() else {
+            continue;
+        };
+        let name = names.get(index).map(String::as_str).unwrap_or_default();
+        return format!("{}{tail}", validate::entry_name(kind, index, name));
+    }
+    key.to_string()
+}
+
+/// serde's `expected u64` in words a user of the file knows.
+fn plain_expectation(message: &str) -> String {
+    let mut message = message.to_string();
+    for (rust, plain) in [
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+    ] {
+        if message.ends_with(rust) {
+            message = format!("{}{plain}", &message[..message.len() - rust.len()]);
+        }
+    }
+    message
 }
 
 /// serde_path_to_error writes `.` for the root and `?` for unknown positions.

@@ -65,10 +65,7 @@ fn wrong_type_and_bad_duration() {
         "[[probe]]\nname = \"a\"\ncommand = [\"x\"]\ntimeout = 5\n",
         &[],
     );
-    assert!(
-        err.contains("probe[0].timeout") || err.contains("probe.0.timeout"),
-        "{err}"
-    );
+    assert!(err.contains("probe \"a\".timeout"), "{err}");
 }
 
 #[test]
@@ -219,13 +216,13 @@ fn secret_file_readable_by_others_is_refused() {
 #[test]
 fn probes_are_checked_per_kind_and_unique() {
     let err = problem("[[probe]]\nname = \"a\"\ncommand = []\n", &[]);
-    assert!(err.contains("probe[0].command"), "{err}");
+    assert!(err.contains("probe \"a\".command"), "{err}");
     let err = problem(
         "[[probe]]\nname = \"a\"\ncommand = [\"x\"]\n[[probe]]\nname = \"a\"\ncommand = [\"y\"]\n",
         &[],
     );
     assert!(
-        err.contains("probe[1].name") && err.contains("unique"),
+        err.contains("probe \"a\".name") && err.contains("unique"),
         "{err}"
     );
     let err = problem("[[probe]]\nname = \"a\"\nkind = \"smtp\"\n", &[]);
@@ -238,14 +235,14 @@ fn probes_are_checked_per_kind_and_unique() {
         &[],
     );
     assert!(
-        err.contains("probe[0].name") && err.contains("probe[0].address"),
+        err.contains("probe \"Bad Name\".name") && err.contains("probe \"Bad Name\".address"),
         "{err}"
     );
     let err = problem(
         "[[probe]]\nname = \"w\"\nkind = \"http\"\nurl = \"ftp://x\"\n",
         &[],
     );
-    assert!(err.contains("probe[0].url"), "{err}");
+    assert!(err.contains("probe \"w\".url"), "{err}");
 }
 
 #[test]
@@ -267,7 +264,7 @@ fn watchers_choice_belongs_to_one_context() {
         &[],
     );
     assert!(
-        err.contains("watcher[1].choice") && err.contains("\"C1\""),
+        err.contains("watcher \"b\".choice") && err.contains("\"C1\""),
         "{err}"
     );
 }
@@ -437,7 +434,7 @@ fn watchers_namespaces_are_unique_and_bounds_are_checked() {
     };
     let err = problem(&format!("{}{}", watcher("a", ""), watcher("b", "")), &[]);
     assert!(
-        err.contains("watcher[1].namespace") && err.contains("own namespace"),
+        err.contains("watcher \"b\".namespace") && err.contains("own namespace"),
         "{err}"
     );
     let err = problem(
@@ -445,19 +442,22 @@ fn watchers_namespaces_are_unique_and_bounds_are_checked() {
         &[],
     );
     assert!(
-        err.contains("watcher[0].max_flags_per_run") && err.contains("watcher[0].timeout"),
+        err.contains("watcher \"a\".max_flags_per_run") && err.contains("watcher \"a\".timeout"),
         "{err}"
     );
     let err = problem(
         &watcher("a", "stale_after = \"4000d\"\n").replace("stale_after = \"72h\"\n", ""),
         &[],
     );
-    assert!(err.contains("watcher[0].stale_after"), "{err}");
+    assert!(err.contains("watcher \"a\".stale_after"), "{err}");
     let err = problem(
         &watcher("a", "recency_fields = { Running = [\"x\"] }\n"),
         &[],
     );
-    assert!(err.contains("watcher[0].recency_fields.Running"), "{err}");
+    assert!(
+        err.contains("watcher \"a\".recency_fields.Running"),
+        "{err}"
+    );
     let ok = load_text(&watcher("a", "recency_fields = { Held = [\"x\"] }\n"), &[]).unwrap();
     assert_eq!(
         ok.watchers[0].recency_fields.for_status("Held"),
@@ -523,4 +523,31 @@ fn show_redacts_credentials_in_every_url() {
         );
         assert!(shown.contains("x=1"), "{shown}");
     }
+}
+
+#[test]
+fn entries_are_named_by_their_name_and_numbers_in_words() {
+    let err = problem(
+        "[[probe]]\nname = \"api\"\nkind = \"tcp\"\naddress = \"h:1\"\nmax_latency_ms = -3\n",
+        &[],
+    );
+    assert!(err.contains("probe \"api\".max_latency_ms"), "{err}");
+    assert!(err.contains("expected a whole number"), "{err}");
+    let err = problem("[[probe]]\nkind = \"tcp\"\naddress = \"h:1\"\n", &[]);
+    assert!(err.contains("probe[0]"), "{err}");
+    assert_eq!(
+        super::name_entries(
+            "watcher[1].choice",
+            &[("watcher", vec!["a".into(), "b".into()])]
+        ),
+        "watcher \"b\".choice"
+    );
+    assert_eq!(
+        super::name_entries("wake.debounce_seconds", &[]),
+        "wake.debounce_seconds"
+    );
+    assert_eq!(
+        super::plain_expectation("invalid type: string \"abc\", expected u64"),
+        "invalid type: string \"abc\", expected a whole number, 0 or more"
+    );
 }

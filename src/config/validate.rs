@@ -78,6 +78,16 @@ fn heartbeat(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Probl
     c.secrets.heartbeat_url = Some(Secret::new(url));
 }
 
+/// How a problem names an entry of an array of tables: by its name
+/// (`probe "api"`), which the user wrote, else by its position (`probe[0]`).
+pub fn entry_name(kind: &str, index: usize, name: &str) -> String {
+    if name.trim().is_empty() {
+        format!("{kind}[{index}]")
+    } else {
+        format!("{kind} {name:?}")
+    }
+}
+
 fn push(p: &mut Problems, key: impl Into<String>, message: impl Into<String>) {
     p.push((key.into(), message.into()));
 }
@@ -153,7 +163,7 @@ fn probes(c: &Config, p: &mut Problems) {
 
     let mut seen = BTreeSet::new();
     for (i, probe) in c.probe.iter().enumerate() {
-        let key = |field: &str| format!("probe[{i}].{field}");
+        let key = |field: &str| format!("{}.{field}", entry_name("probe", i, &probe.name));
         if !is_valid_name(&probe.name) {
             push(
                 p,
@@ -616,7 +626,7 @@ fn watchers(c: &Config, p: &mut Problems) {
     let mut choice_context: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
     let mut namespaces: BTreeMap<uuid::Uuid, usize> = BTreeMap::new();
     for (i, w) in c.watchers.iter().enumerate() {
-        let key = |field: &str| format!("watcher[{i}].{field}");
+        let key = |field: &str| format!("{}.{field}", entry_name("watcher", i, &w.name));
         if !is_valid_name(&w.name) {
             push(
                 p,
@@ -684,8 +694,9 @@ fn watchers(c: &Config, p: &mut Problems) {
                 p,
                 key("namespace"),
                 format!(
-                    "{} is also watcher[{other}]'s: each watcher needs its own namespace (its decision ids would collide)",
-                    w.namespace
+                    "{} is also {}'s: each watcher needs its own namespace (its decision ids would collide)",
+                    w.namespace,
+                    entry_name("watcher", other, &c.watchers[other].name)
                 ),
             );
         }
@@ -705,8 +716,10 @@ fn watchers(c: &Config, p: &mut Problems) {
                 p,
                 key("choice"),
                 format!(
-                    "choice {:?} already belongs to context {:?} (watcher[{other}]); a choice token belongs to exactly one context",
-                    w.choice, context
+                    "choice {:?} already belongs to context {:?} ({}); a choice token belongs to exactly one context",
+                    w.choice,
+                    context,
+                    entry_name("watcher", *other, &c.watchers[*other].name)
                 ),
             ),
             Some(_) => {}

@@ -16,7 +16,7 @@ use crate::audit::{Kind, Row};
 use crate::cli::GcCheckpointsArgs;
 use crate::clock::format_ts;
 use crate::config::CheckpointStore as StoreConfig;
-use crate::ctx::{Ctx, Outcome};
+use crate::ctx::{Ctx, Outcome, Verbosity};
 use crate::exit::UsageError;
 use crate::store::lock::Wait;
 
@@ -133,16 +133,16 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
                         KeepReason::SourceEmpty => tally.source_empty += 1,
                         _ => {}
                     }
-                    report(ctx, d, "kept", Some(reason.code()), &reason.describe(), None)?;
+                    report(ctx, d, "kept", Some(reason.code()), || reason.describe(), None)?;
                 }
                 Verdict::Delete if ctx.dry_run => {
                     tally.would_delete += 1;
-                    report(ctx, d, "would_delete", None, &gone_text(d), None)?;
+                    report(ctx, d, "would_delete", None, || gone_text(d), None)?;
                 }
                 Verdict::Delete => {
                     if let Some(why) = &stop {
                         tally.left += 1;
-                        report(ctx, d, "left", Some("busy"), why, None)?;
+                        report(ctx, d, "left", Some("busy"), || why.to_string(), None)?;
                         continue;
                     }
                     let thread = rule::Thread {
@@ -189,7 +189,7 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
                             ctx.out.error(&message);
                             stop = Some(format!("the run stopped: {message}"));
                             tally.left += 1;
-                            report(ctx, d, "left", Some("error"), &message, None)?;
+                            report(ctx, d, "left", Some("error"), || message.clone(), None)?;
                             continue;
                         }
                     };
@@ -197,7 +197,7 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
                         Removal::Removed { bytes } => {
                             tally.deleted += 1;
                             tally.bytes += bytes;
-                            report(ctx, d, "deleted", None, &gone_text(d), Some(bytes))?;
+                            report(ctx, d, "deleted", None, || gone_text(d), Some(bytes))?;
                         }
                         Removal::Touched { at } => {
                             tally.touched += 1;
@@ -206,11 +206,11 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
                                 Some(at) => format!("touched at {} during this run", format_ts(at)),
                                 None => "changed during this run".to_string(),
                             };
-                            report(ctx, d, "kept", Some("touched"), &text, None)?;
+                            report(ctx, d, "kept", Some("touched"), || text.clone(), None)?;
                         }
                         Removal::Gone => {
                             tally.gone += 1;
-                            report(ctx, d, "gone", None, "already gone", None)?;
+                            report(ctx, d, "gone", None, || "already gone".to_string(), None)?;
                         }
                         Removal::Busy { message, stop: stop_all } => {
                             failed = true;
@@ -219,7 +219,7 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
                                 "{message}; thread {} left for the next run",
                                 d.thread_id
                             ));
-                            report(ctx, d, "left", Some("busy"), &message, None)?;
+                            report(ctx, d, "left", Some("busy"), || message.clone(), None)?;
                             if stop_all {
                                 stop = Some(format!("{message}; left for the next run"));
                             }
@@ -307,14 +307,25 @@ fn gone_text(d: &Decision) -> String {
 
 /// One thread's line: always in a dry run (that is its point), with -v
 /// otherwise; one JSON object with --json.
+/// One line (or JSON object) about a thread; `text` is only built when the
+/// line is shown (a million kept threads under -q cost no formatting).
 fn report(
     ctx: &mut Ctx,
     d: &Decision,
     action: &str,
     reason: Option<&str>,
-    text: &str,
+    text: impl FnOnce() -> String,
     bytes: Option<u64>,
 ) -> Result<()> {
+    let shown = match ctx.out.verbosity {
+        Verbosity::Quiet => false,
+        Verbosity::Normal => ctx.dry_run,
+        Verbosity::Verbose => true,
+    };
+    if !ctx.out.json && !shown {
+        return Ok(());
+    }
+    let text = &text();
     if ctx.out.json {
         let mut v = json!({
             "thread_id": d.thread_id,

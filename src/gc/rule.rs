@@ -3,7 +3,10 @@
 //! store and the session source said.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+
+use crate::store::cursor::Fnv64;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -75,7 +78,9 @@ pub struct SessionRecord {
 /// The sessions that are still active, from the source's records.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActiveSessions {
-    ids: HashSet<String>,
+    /// Session ids come from the operator's own source: FNV is safe here and
+    /// several times faster than SipHash on a million short ids.
+    ids: HashSet<String, BuildHasherDefault<Fnv64>>,
     /// Records the source returned (active or not).
     pub records: u64,
 }
@@ -235,31 +240,49 @@ pub fn is_recent(touched: DateTime<Utc>, now: DateTime<Utc>, min_age: TimeDelta)
     }
 }
 
+/// The base session id of a thread paired with its length.
+fn base_of((len, t): &(usize, Thread)) -> &str {
+    &t.thread_id[..*len]
+}
+
 /// Decides every thread (SPEC §9). The result lists the threads to delete
 /// first — oldest session first, then by thread id — and then those kept, in
 /// thread id order, so output and deletion order are stable.
 pub fn decide(threads: Vec<Thread>, sessions: &ActiveSessions, policy: &Policy) -> Vec<Decision> {
-    // Group by base session id.
-    let mut groups: BTreeMap<String, Vec<Thread>> = BTreeMap::new();
-    for thread in threads {
-        groups
-            .entry(base_session_id(&thread.thread_id).to_string())
-            .or_default()
-            .push(thread);
-    }
+    // Group by base session id: sort by (base, retry order), then take runs
+    // of equal base. Threads are moved into their decisions, not copied.
+    let mut threads: Vec<(usize, Thread)> = threads
+        .into_iter()
+        .map(|t| (base_session_id(&t.thread_id).len(), t))
+        .collect();
+    threads.sort_by(|a, b| {
+        base_of(a)
+            .cmp(base_of(b))
+            .then_with(|| retry_order(&a.1.thread_id, &b.1.thread_id))
+    });
     let refuse_all = sessions.records == 0 && !policy.allow_empty;
 
     let mut delete: Vec<(DateTime<Utc>, Decision)> = Vec::new();
-    let mut kept: Vec<Decision> = Vec::new();
-    for (base, mut members) in groups {
-        members.sort_by(|a, b| retry_order(&a.thread_id, &b.thread_id));
-        let keep_all = |reason: &dyn Fn(&Thread) -> KeepReason, kept: &mut Vec<Decision>| {
-            for t in &members {
+    let mut kept: Vec<Decision> = Vec::with_capacity(threads.len());
+    let mut rest = threads.into_iter().peekable();
+    let mut members: Vec<Thread> = Vec::new();
+    while let Some((len, first)) = rest.next() {
+        let base = first.thread_id[..len].to_string();
+        members.clear();
+        members.push(first);
+        while let Some(next) = rest.next_if(|next| base_of(next) == base) {
+            members.push(next.1);
+        }
+        let keep_all = |reason: &dyn Fn(&Thread) -> KeepReason,
+                        members: &mut Vec<Thread>,
+                        kept: &mut Vec<Decision>| {
+            for t in members.drain(..) {
+                let verdict = Verdict::Keep(reason(&t));
                 kept.push(Decision {
-                    thread_id: t.thread_id.clone(),
+                    last_touched: t.last_touched.ok(),
+                    thread_id: t.thread_id,
                     base_session_id: base.clone(),
-                    last_touched: t.last_touched.clone().ok(),
-                    verdict: Verdict::Keep(reason(t)),
+                    verdict,
                 });
             }
         };
@@ -281,12 +304,13 @@ pub fn decide(threads: Vec<Thread>, sessions: &ActiveSessions, policy: &Policy) 
                         }
                     }
                 },
+                &mut members,
                 &mut kept,
             );
             continue;
         }
         if refuse_all {
-            keep_all(&|_| KeepReason::SourceEmpty, &mut kept);
+            keep_all(&|_| KeepReason::SourceEmpty, &mut members, &mut kept);
             continue;
         }
         if let Some((thread, why)) = members.iter().find_map(|t| match &t.last_touched {
@@ -298,7 +322,7 @@ pub fn decide(threads: Vec<Thread>, sessions: &ActiveSessions, policy: &Policy) 
                 thread: thread.clone(),
                 why: why.clone(),
             };
-            keep_all(&|_| reason.clone(), &mut kept);
+            keep_all(&|_| reason.clone(), &mut members, &mut kept);
             continue;
         }
         // Every member has a time here.
@@ -315,16 +339,16 @@ pub fn decide(threads: Vec<Thread>, sessions: &ActiveSessions, policy: &Policy) 
                 thread: newest_thread.clone(),
                 touched: newest_at,
             };
-            keep_all(&|_| reason.clone(), &mut kept);
+            keep_all(&|_| reason.clone(), &mut members, &mut kept);
             continue;
         }
-        for t in &members {
+        for t in members.drain(..) {
             delete.push((
                 newest_at,
                 Decision {
-                    thread_id: t.thread_id.clone(),
+                    last_touched: t.last_touched.ok(),
+                    thread_id: t.thread_id,
                     base_session_id: base.clone(),
-                    last_touched: t.last_touched.clone().ok(),
                     verdict: Verdict::Delete,
                 },
             ));

@@ -50,7 +50,7 @@ pub fn run(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
 
 fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
     let root = ctx.root.dir().to_path_buf();
-    let mut created: Vec<String> = Vec::new();
+    let mut created: Vec<Created> = Vec::new();
 
     for dir in DIRS {
         let path = root.join(dir);
@@ -59,7 +59,7 @@ fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
                 fs::create_dir_all(&path)
                     .with_context(|| format!("cannot create {}", path.display()))?;
             }
-            created.push(format!("{dir}/"));
+            created.push(Created::Dir(dir));
         }
     }
 
@@ -101,7 +101,7 @@ fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
         if !ctx.dry_run {
             write_new(&file.path, &file.content, file.executable)?;
         }
-        created.push(relative(&root, &file.path));
+        created.push(Created::File(relative(&root, &file.path)));
     }
 
     // A day of the platform's rows, for the promotion loops to find (only
@@ -111,7 +111,7 @@ fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
         if !ctx.dry_run {
             ctx.audit().append(&rows, ctx.now())?;
         }
-        created.push(format!("{} example platform rows in audit/", rows.len()));
+        created.push(Created::ExampleRows(rows.len()));
     }
 
     // The wake cursor starts at the end of the log as it is now: history is not
@@ -121,36 +121,117 @@ fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
         if !ctx.dry_run {
             crate::wake::stamp(ctx, crate::wake::WakeState::default())?;
         }
-        created.push(format!("state/{}", crate::wake::CURSOR_FILE));
+        created.push(Created::WakeCursor);
     }
 
     for item in &created {
         ctx.out.item(&format!("created {item}"))?;
-        ctx.out.json(&json!({"created": item}))?;
+        ctx.out.json(&json!({"created": item.to_string()}))?;
     }
-    if args.example && kept_config {
-        ctx.out.note(
-            "tend.toml exists and was left as it is; the example watcher was not added to it",
-        );
-    }
-    let verb = if ctx.dry_run {
-        "would initialize"
+    let missing = if args.example && kept_config {
+        let existing = fs::read_to_string(root.join("tend.toml")).unwrap_or_default();
+        missing_examples(&existing)
     } else {
-        "initialized"
+        Vec::new()
     };
-    if !created.is_empty() {
-        ctx.out.summary(&format!(
-            "{verb} {} ({} created)",
-            root.display(),
-            created.len()
-        ))?;
-    }
+    ctx.out.summary(&summary(
+        &root.display().to_string(),
+        &created,
+        &missing,
+        ctx.dry_run,
+    ))?;
     ctx.out.json(
         &json!({"summary": true, "root": root, "created": created.len(), "dry_run": ctx.dry_run}),
     )?;
     let mut outcome = Outcome::default();
     outcome.count(InitCount::Created, created.len() as u64);
     Ok(outcome)
+}
+
+/// The parts of the example configuration an existing tend.toml lacks
+/// (init never edits a tend.toml it did not create).
+fn missing_examples(existing: &str) -> Vec<&'static str> {
+    let has = |needle: &str| existing.lines().any(|l| l.trim() == needle);
+    let mut missing = Vec::new();
+    if !has("name = \"campaign\"") {
+        missing.push("the example watcher ([[watcher]] campaign)");
+    }
+    if !has("[promote]") {
+        missing.push("the example promotion loops ([promote] enabled = true)");
+    }
+    missing
+}
+
+/// One thing `init` created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Created {
+    Dir(&'static str),
+    /// A file, relative to the root.
+    File(String),
+    ExampleRows(usize),
+    WakeCursor,
+}
+
+impl std::fmt::Display for Created {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Created::Dir(dir) => write!(f, "{dir}/"),
+            Created::File(path) => f.write_str(path),
+            Created::ExampleRows(n) => write!(f, "{n} example platform rows in audit/"),
+            Created::WakeCursor => write!(f, "state/{}", crate::wake::CURSOR_FILE),
+        }
+    }
+}
+
+/// The one line `init` prints: what it created, grouped (`tend.toml, 9
+/// directories, 2 example probes, …`), or that the root was already there
+/// and, with `--example`, what of the example its kept tend.toml lacks.
+fn summary(root: &str, created: &[Created], missing: &[&str], dry_run: bool) -> String {
+    let dirs: Vec<&Created> = created
+        .iter()
+        .filter(|c| matches!(c, Created::Dir(_)))
+        .collect();
+    let is_probe = |c: &Created| matches!(c, Created::File(p) if p.starts_with("probes.d/"));
+    let probes = created.iter().filter(|c| is_probe(c)).count();
+    let mut parts: Vec<String> = Vec::new();
+    if created.contains(&Created::File("tend.toml".into())) {
+        parts.push("tend.toml".into());
+    }
+    match dirs.len() {
+        0 => {}
+        1 => parts.push(dirs[0].to_string()),
+        n => parts.push(format!("{n} directories")),
+    }
+    match probes {
+        0 => {}
+        1 => parts.push("1 example probe".into()),
+        n => parts.push(format!("{n} example probes")),
+    }
+    for c in created {
+        match c {
+            Created::File(path) if path != "tend.toml" && !is_probe(c) => parts.push(path.clone()),
+            Created::ExampleRows(_) => parts.push(c.to_string()),
+            Created::WakeCursor => parts.push(format!("the wake cursor ({c})")),
+            _ => {}
+        }
+    }
+    let mut line = if parts.is_empty() {
+        format!("{root} is already initialized; nothing to create")
+    } else {
+        let verb = if dry_run {
+            "would initialize"
+        } else {
+            "initialized"
+        };
+        format!("{verb} {root}: created {}", parts.join(", "))
+    };
+    if !missing.is_empty() {
+        line.push_str(&format!(
+            "; tend.toml was kept as it is and lacks {} (see `tend init --help`)",
+            missing.join(" and ")
+        ));
+    }
+    line
 }
 
 /// What an agent platform writes in a day: `inference.recorded` for two
@@ -241,5 +322,58 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_root_names_what_was_created() {
+        let file = |p: &str| Created::File(p.into());
+        let created = [
+            Created::Dir("audit"),
+            Created::Dir("probes.d"),
+            Created::Dir("state"),
+            file("tend.toml"),
+            file("probes.d/example-ok"),
+            file("probes.d/example-queue"),
+            file("entities/campaigns.jsonl"),
+            Created::ExampleRows(36),
+            Created::WakeCursor,
+        ];
+        assert_eq!(
+            summary("/r", &created, &[], false),
+            "initialized /r: created tend.toml, 3 directories, 2 example probes, \
+             entities/campaigns.jsonl, 36 example platform rows in audit/, \
+             the wake cursor (state/wake.cursor.json)"
+        );
+        assert!(summary("/r", &created, &[], true).starts_with("would initialize /r: created"));
+    }
+
+    #[test]
+    fn a_second_run_says_the_root_is_there_and_what_the_example_lacks() {
+        assert_eq!(
+            summary("/r", &[], &[], false),
+            "/r is already initialized; nothing to create"
+        );
+        let missing = missing_examples("# mine\n");
+        assert_eq!(missing.len(), 2);
+        assert_eq!(
+            summary(
+                "/r",
+                &[Created::File("probes.d/example-ok".into())],
+                &missing[..1],
+                false
+            ),
+            "initialized /r: created 1 example probe; tend.toml was kept as it is and lacks \
+             the example watcher ([[watcher]] campaign) (see `tend init --help`)"
+        );
+        assert!(missing_examples(&format!("{EXAMPLE_WATCHER}{EXAMPLE_PROMOTE}")).is_empty());
+        assert_eq!(
+            summary("/r", &[Created::Dir("locks")], &[], false),
+            "initialized /r: created locks/"
+        );
     }
 }

@@ -112,7 +112,7 @@ pub fn classify(name: &str, is_file: bool, executable: bool) -> FileVerdict {
 pub fn discover(config: &Config, dir: &Path, shown: &Path) -> Catalog {
     let mut catalog = Catalog::default();
     let defaults = &config.probes;
-    for (i, probe) in config.probe.iter().enumerate() {
+    for probe in &config.probe {
         let target = match probe.kind {
             ProbeKind::Exec => Target::Command(probe.command.clone()),
             ProbeKind::Http => Target::Http(Box::new(probe.clone())),
@@ -127,7 +127,7 @@ pub fn discover(config: &Config, dir: &Path, shown: &Path) -> Catalog {
             severity: probe.severity,
             envelope: probe.envelope.clone(),
             enabled: probe.enabled,
-            origin: format!("tend.toml probe[{i}] {:?}", probe.name),
+            origin: format!("the [[probe]] {:?} of tend.toml", probe.name),
         });
     }
 

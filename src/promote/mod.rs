@@ -151,7 +151,8 @@ fn summarise(ctx: &mut Ctx, outcome: &Outcome) -> Result<()> {
 fn observe_cmd(ctx: &mut Ctx, loops: &[Loop], inputs: &[PathBuf]) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     for lp in loops {
-        let (observation, report) = observe::observe(ctx, *lp, inputs)?;
+        let observed = observe::observe(ctx, *lp, inputs)?;
+        let (observation, report) = (&observed.observation, &observed.report);
         for warning in &report.warnings {
             ctx.out.warn(warning);
         }
@@ -162,17 +163,18 @@ fn observe_cmd(ctx: &mut Ctx, loops: &[Loop], inputs: &[PathBuf]) -> Result<Outc
             ));
         }
         if !ctx.dry_run {
-            observe::save(ctx, &observation)?;
+            observe::save(ctx, &observed)?;
         }
         outcome.count(PromoteCount::Observed, 1);
         outcome.count(PromoteCount::Rows, observation.rows.values().sum());
         outcome.count(PromoteCount::Skipped, observation.skipped);
         ctx.out.item(&format!(
-            "{lp}: {} rows in {} .. {} ({} bytes read, digest {})",
+            "{lp}: {} rows in {} .. {} ({} bytes read, {} from the cache, digest {})",
             observation.rows.values().sum::<u64>(),
             crate::clock::format_ts(observation.since),
             crate::clock::format_ts(observation.until),
             observation.bytes_read,
+            observation.bytes_cached,
             observation.digest
         ))?;
         ctx.out.json(&json!({
@@ -182,6 +184,7 @@ fn observe_cmd(ctx: &mut Ctx, loops: &[Loop], inputs: &[PathBuf]) -> Result<Outc
             "rows": observation.rows,
             "skipped": observation.skipped,
             "bytes_read": observation.bytes_read,
+            "bytes_cached": observation.bytes_cached,
             "digest": observation.digest,
         }))?;
     }

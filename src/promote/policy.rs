@@ -70,6 +70,31 @@ impl Cluster {
         }
     }
 
+    /// Adds the rows of `later`, as if they had been added one by one after
+    /// this cluster's own (the same counts, texts and sample as one pass).
+    pub fn merge(&mut self, later: Cluster) {
+        self.rows += later.rows;
+        self.with_recommendation += later.with_recommendation;
+        for (key, seen) in later.recommendations {
+            match self.recommendations.get_mut(&key) {
+                Some(mine) => {
+                    mine.count += seen.count;
+                    if seen.last_ts >= mine.last_ts {
+                        mine.last_ts = seen.last_ts;
+                        mine.text = seen.text;
+                    }
+                }
+                None => {
+                    self.recommendations.insert(key, seen);
+                }
+            }
+        }
+        // Newest first; on equal (time, id) the earlier-added stays first.
+        self.recent_wakes.extend(later.recent_wakes);
+        self.recent_wakes.sort_by(|a, b| b.cmp(a));
+        self.recent_wakes.truncate(SAMPLE_WAKES);
+    }
+
     /// The most frequent recommendation (ties: the most recent) and its count.
     pub fn recurring(&self) -> Option<&Recommendation> {
         self.recommendations
@@ -466,6 +491,37 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// Merging the clusters of two halves of a row sequence gives the cluster
+    /// of the whole, at every split point, with ties in time and text.
+    #[test]
+    fn merged_clusters_equal_one_pass() {
+        let texts = ["Restart it.", "restart  it", "Scale up", "", "scale up!"];
+        let rows: Vec<(DateTime<Utc>, String, Option<&str>)> = (0..23u64)
+            .map(|i| {
+                let x = i.wrapping_mul(2_654_435_761) % 1000;
+                let ts = t("2026-05-23T08:00:00Z") + TimeDelta::seconds((x % 4) as i64);
+                let text = match x % 6 {
+                    5 => None,
+                    k => Some(texts[k as usize % texts.len()]),
+                };
+                (ts, format!("w{}", x % 3), text)
+            })
+            .collect();
+        let add_all = |rows: &[(DateTime<Utc>, String, Option<&str>)]| {
+            let mut c = Cluster::default();
+            for (ts, id, text) in rows {
+                c.add(*ts, id, *text);
+            }
+            c
+        };
+        let whole = add_all(&rows);
+        for split in 0..=rows.len() {
+            let mut first = add_all(&rows[..split]);
+            first.merge(add_all(&rows[split..]));
+            assert_eq!(first, whole, "split at {split}");
+        }
     }
 
     fn rule() -> RouterRule {

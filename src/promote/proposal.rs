@@ -258,6 +258,7 @@ mod tests {
             rows: Default::default(),
             skipped: 0,
             bytes_read: 0,
+            bytes_cached: 0,
             figures: crate::promote::policy::Figures::Routes { routes },
             digest: "sha1:x".into(),
         };

@@ -145,10 +145,11 @@ fn approve_locked(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
         ProposalStatus::Pending => {}
     }
     // Terraform's discipline: the plan is checked against fresh state.
-    let (fresh, _) = observe::observe(ctx, lp, &[])?;
+    let observed = observe::observe(ctx, lp, &[])?;
     if !ctx.dry_run {
-        observe::save(ctx, &fresh)?;
+        observe::save(ctx, &observed)?;
     }
+    let fresh = observed.observation;
     let c = &ctx.config.promote;
     let evidence = Evidence {
         threshold: c.router_tuning.threshold,

@@ -192,3 +192,54 @@ fn show_prints_effective_values_marks_defaults_and_reads_back() {
     assert!(again.contains("debounce_seconds = 30\n"), "{again}");
     assert!(again.contains("cooldown = \"1h\"\n"), "{again}");
 }
+
+#[test]
+fn a_bad_environment_value_names_the_variable() {
+    let env = TestEnv::new();
+    let out = env
+        .tend(&["config", "check"])
+        .env("TEND_WAKE_DEBOUNCE_SECONDS", "ten")
+        .status(2);
+    assert!(
+        out.stderr
+            .contains("environment variable TEND_WAKE_DEBOUNCE_SECONDS")
+            && out.stderr.contains("expected a whole number"),
+        "{}",
+        out.stderr
+    );
+    let out = env.tend(&["status"]).env("TEND_NOW", "yesterday").status(2);
+    assert!(
+        out.stderr
+            .contains("environment variable TEND_NOW: invalid timestamp \"yesterday\""),
+        "{}",
+        out.stderr
+    );
+    // --now wins over the variable.
+    env.tend(&["status", "--now", "2026-05-24T08:00:00Z"])
+        .env("TEND_NOW", "yesterday")
+        .ok();
+}
+
+#[test]
+fn validation_errors_name_the_probe() {
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        "[[probe]]\nname = \"api\"\nkind = \"http\"\n\n[[probe]]\nname = \"db\"\nkind = \"tcp\"\naddress = \"db:5432\"\ntimeout = 5\n",
+    );
+    let out = env.tend(&["config", "check"]).status(2);
+    assert!(
+        out.stderr.contains("probe \"db\".timeout"),
+        "{}",
+        out.stderr
+    );
+    env.write("tend.toml", "[[probe]]\nname = \"api\"\nkind = \"http\"\n");
+    let out = env.tend(&["config", "check"]).status(2);
+    assert!(
+        out.stderr
+            .contains("probe \"api\".url: an http probe needs a url"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("probe[0]"), "{}", out.stderr);
+}

@@ -6,7 +6,20 @@ use crate::support::TestEnv;
 fn init_creates_the_layout_once() {
     let env = TestEnv::new();
     let out = env.tend(&["init", "--example"]).ok();
-    assert!(out.stdout.starts_with("initialized "), "{}", out.stdout);
+    assert!(
+        out.stdout.starts_with(&format!(
+            "initialized {}: created tend.toml, 8 directories, 2 example probes, entities/campaigns.jsonl, ",
+            env.root().display()
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .ends_with(", the wake cursor (state/wake.cursor.json)\n"),
+        "{}",
+        out.stdout
+    );
     for dir in [
         "audit",
         "probes.d",
@@ -26,10 +39,29 @@ fn init_creates_the_layout_once() {
         .mode();
     assert_eq!(mode & 0o111, 0o111);
     env.tend(&["config", "check"]).ok();
-    // Again: nothing to do, nothing printed, nothing overwritten.
-    env.write("tend.toml", "# mine\n");
+    // Again: nothing to do, nothing overwritten, and it says so.
     let out = env.tend(&["init", "--example"]).ok();
-    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stdout,
+        format!(
+            "{} is already initialized; nothing to create\n",
+            env.root().display()
+        )
+    );
+    // A tend.toml of the user's own is kept; init says what of the example
+    // it lacks, and puts back an example probe that was removed.
+    env.write("tend.toml", "# mine\n");
+    std::fs::remove_file(env.path("probes.d/example-ok")).unwrap();
+    let out = env.tend(&["init", "--example"]).ok();
+    assert_eq!(
+        out.stdout,
+        format!(
+            "initialized {}: created 1 example probe; tend.toml was kept as it is and lacks \
+             the example watcher ([[watcher]] campaign) and the example promotion loops \
+             ([promote] enabled = true) (see `tend init --help`)\n",
+            env.root().display()
+        )
+    );
     assert_eq!(env.read("tend.toml"), "# mine\n");
     // Dry run on a fresh root writes nothing.
     let fresh = TestEnv::new();

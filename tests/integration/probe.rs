@@ -681,7 +681,7 @@ fn configuration_errors_exit_2() {
     for (text, needle) in [
         (
             "[[probe]]\nname = \"a\"\ncommand = []\n",
-            "probe[0].command",
+            "probe \"a\".command",
         ),
         (
             "[[probe]]\nname = \"a\"\ncommand = [\"x\"]\n[[probe]]\nname = \"a\"\ncommand = [\"y\"]\n",
@@ -757,8 +757,9 @@ fn probes_dir_rules() {
         out.stderr
     );
     assert!(
-        out.stderr
-            .contains("probes.d/dup: skipped: tend.toml probe[0] \"dup\" has the same name"),
+        out.stderr.contains(
+            "probes.d/dup: skipped: the [[probe]] \"dup\" of tend.toml has the same name"
+        ),
         "{}",
         out.stderr
     );
@@ -794,8 +795,9 @@ fn probes_dir_rules() {
         out.stdout
     );
 
-    // A named run is not about the other files.
-    env.tend(&["probe", "run", "good"]).ok();
+    // A named run is not about the other files: no warning, nothing to say.
+    let out = env.tend(&["probe", "run", "good"]).ok();
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
 }
 
 #[test]

@@ -625,8 +625,15 @@ fn kill_9_during_approve_leaves_the_proposal_in_exactly_one_place() {
             .into_iter()
             .filter(|s| ids_in(&env, "router-tuning", s).contains(&id))
             .collect();
-        // A move killed between its link and unlink is repaired on read.
-        env.tend(&["promote", "list"]).ok();
+        // A move killed between its link and unlink: readers see the later
+        // status only, and the next `promote expire` (or run) completes it.
+        let listed = env.tend(&["--json", "promote", "list"]).ok().json_lines();
+        let shown: Vec<&Value> = listed
+            .iter()
+            .filter(|r| r["proposal_id"] == id.as_str())
+            .collect();
+        assert_eq!(shown.len(), 1, "round {round}: listed {listed:?}");
+        env.tend(&["promote", "expire"]).ok();
         let after: Vec<&str> = ["pending", "approved", "rejected", "expired"]
             .into_iter()
             .filter(|s| ids_in(&env, "router-tuning", s).contains(&id))
@@ -696,7 +703,7 @@ fn a_decision_retried_after_a_kill_between_its_row_and_its_move_writes_one_row()
 }
 
 #[test]
-fn promote_run_completes_a_move_a_kill_left_half_done() {
+fn promote_run_and_list_complete_a_move_a_kill_left_half_done() {
     let env = TestEnv::new();
     let id = router_pending(&env);
     // A kill between the link into expired/ and the unlink from pending/.
@@ -713,6 +720,15 @@ fn promote_run_completes_a_move_a_kill_left_half_done() {
         "{}",
         out.stderr
     );
+    assert!(ids_in(&env, "router-tuning", "pending").is_empty());
+    assert_eq!(ids_in(&env, "router-tuning", "expired"), [id.as_str()]);
+    // The first listing completes one too.
+    env.write(
+        &format!("proposals/router-tuning/pending/{id}.json"),
+        &pending,
+    );
+    let out = env.tend(&["promote", "list", "--json"]).ok();
+    assert_eq!(out.stdout.matches(&id).count(), 1, "{}", out.stdout);
     assert!(ids_in(&env, "router-tuning", "pending").is_empty());
     assert_eq!(ids_in(&env, "router-tuning", "expired"), [id.as_str()]);
 }
@@ -784,4 +800,150 @@ fn tick_runs_promote_only_when_enabled() {
         out.stdout
     );
     assert_eq!(ids_in(&env, "router-tuning", "pending").len(), 1);
+}
+
+/// Rows of all three loops' kinds on `day` (`YYYY-MM-DD`), `n` each, a third
+/// in Python's spacing, with one out-of-order row from the day before.
+fn day_rows(day: &str, n: usize, salt: usize) -> Vec<String> {
+    let mut rows = Vec::new();
+    for i in 0..n {
+        // Hours 00–11: all before the noon runs below.
+        let ts = format!(
+            "{day}T{:02}:{:02}:00.{:03}Z",
+            (i + salt) % 12,
+            i % 60,
+            i % 1000
+        );
+        let python = i % 3 == 0;
+        let texts = ["Restart it.", "restart it", "Scale up"];
+        rows.push(row(
+            &ts,
+            "inference.recorded",
+            json!({"route": format!("r{}", (i + salt) % 4), "escalated": i % 2 == 0, "cost_usd": 0.001 * (i % 7) as f64}),
+            python,
+        ));
+        rows.push(row(
+            &ts,
+            "reasoning.tool_called",
+            json!({"route": format!("r{}", i % 4), "tool_name": format!("t{}", (i * 7 + salt) % 5)}),
+            python,
+        ));
+        rows.push(row(
+            &ts,
+            "probe.investigation_completed",
+            json!({"probe": "db", "issue_category": format!("c{}", i % 2), "wake_id": format!("w-{day}-{i}"),
+                   "autofix_attempted": i % 5 == 0, "recommendation_text": texts[(i + salt) % 3]}),
+            python,
+        ));
+    }
+    rows
+}
+
+/// Each loop's observation, as `promote observe --json` reports it.
+fn observe_json(env: &TestEnv, now: &str) -> Vec<Value> {
+    let out = env
+        .tend(&["--json", "promote", "observe"])
+        .env("TEND_NOW", now)
+        .ok();
+    let rows: Vec<Value> = out
+        .json_lines()
+        .into_iter()
+        .filter(|r| r.get("digest").is_some())
+        .collect();
+    assert_eq!(rows.len(), 3, "{}", out.stdout);
+    rows
+}
+
+#[test]
+fn an_hourly_rerun_reads_only_what_changed_and_agrees_with_a_full_scan() {
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        "[promote.router-tuning]\nwindow = \"5d\"\n[promote.tool-trimming]\nwindow = \"5d\"\n[promote.probe-envelopes]\nwindow = \"5d\"\n",
+    );
+    for (k, day) in [
+        "2026-05-20",
+        "2026-05-21",
+        "2026-05-22",
+        "2026-05-23",
+        "2026-05-24",
+    ]
+    .iter()
+    .enumerate()
+    {
+        append(&env, &format!("{day}.jsonl"), &day_rows(day, 40, k));
+    }
+    let first = observe_json(&env, "2026-05-24T12:00:00Z");
+    for obs in &first {
+        assert_eq!(obs["bytes_cached"], 0, "{obs}");
+    }
+    // An hour later: today's segment grew, and a batching writer added a late
+    // row to yesterday's; the rest did not change.
+    append(&env, "2026-05-24.jsonl", &day_rows("2026-05-24", 10, 9));
+    append(&env, "2026-05-23.jsonl", &day_rows("2026-05-23", 1, 3));
+    let second = observe_json(&env, "2026-05-24T13:00:00Z");
+    let total: u64 = std::fs::read_dir(env.path("audit"))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    for obs in &second {
+        let read = obs["bytes_read"].as_u64().unwrap();
+        let cached = obs["bytes_cached"].as_u64().unwrap();
+        // The segment at the window's start (05-19 13:00 falls in 05-19, so
+        // 05-20 is wholly inside) comes from the cache; only appended bytes
+        // are read: far less than the log.
+        assert_eq!(read + cached, total, "{obs}");
+        assert!(read * 4 < total, "read {read} of {total}: {obs}");
+    }
+    // A full scan (no cache) agrees exactly: same rows, same digest.
+    for lp in ["router-tuning", "tool-trimming", "probe-envelopes"] {
+        std::fs::remove_file(env.path(&format!("state/promote.{lp}.segments.json"))).unwrap();
+    }
+    let full = observe_json(&env, "2026-05-24T13:00:00Z");
+    for (cached, full) in second.iter().zip(&full) {
+        assert_eq!(full["bytes_cached"], 0);
+        assert_eq!(cached["rows"], full["rows"]);
+        assert_eq!(cached["skipped"], full["skipped"]);
+        assert_eq!(cached["digest"], full["digest"], "{cached} vs {full}");
+    }
+    // Days later the window's start moves past 05-20 and 05-21: their rows
+    // leave, the segments at the edge are read again, and the result still
+    // agrees with a full scan.
+    let later = "2026-05-26T06:30:00Z";
+    let moved = observe_json(&env, later);
+    for lp in ["router-tuning", "tool-trimming", "probe-envelopes"] {
+        std::fs::remove_file(env.path(&format!("state/promote.{lp}.segments.json"))).unwrap();
+    }
+    let moved_full = observe_json(&env, later);
+    for (cached, full) in moved.iter().zip(&moved_full) {
+        assert_eq!(cached["rows"], full["rows"]);
+        assert_eq!(cached["digest"], full["digest"], "{cached} vs {full}");
+        assert!(cached["bytes_cached"].as_u64().unwrap() > 0, "{cached}");
+    }
+    // A segment rewritten in place (same name, other bytes) is not trusted.
+    let seg = env.path("audit/2026-05-23.jsonl");
+    let text = std::fs::read_to_string(&seg).unwrap();
+    let cut: Vec<&str> = text.lines().skip(30).collect();
+    std::fs::write(&seg, cut.join("\n") + "\n").unwrap();
+    let rewritten = observe_json(&env, later);
+    for lp in ["router-tuning", "tool-trimming", "probe-envelopes"] {
+        std::fs::remove_file(env.path(&format!("state/promote.{lp}.segments.json"))).unwrap();
+    }
+    let rewritten_full = observe_json(&env, later);
+    for (cached, full) in rewritten.iter().zip(&rewritten_full) {
+        assert_eq!(cached["rows"], full["rows"]);
+        assert_eq!(cached["digest"], full["digest"], "{cached} vs {full}");
+    }
+    // A damaged cache is set aside with a warning and costs one full read.
+    env.write(
+        "state/promote.router-tuning.segments.json",
+        "{\"version\": 1",
+    );
+    let out = env
+        .tend(&["promote", "observe", "router-tuning"])
+        .env("TEND_NOW", later)
+        .ok();
+    assert!(out.stderr.contains("moved it to"), "{}", out.stderr);
+    assert!(out.stderr.contains("read again"), "{}", out.stderr);
+    assert!(env.exists("state/promote.router-tuning.segments.json"));
 }

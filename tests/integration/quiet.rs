@@ -391,3 +391,118 @@ fn a_refused_http_connection_names_host_and_port() {
     );
     assert!(!out.stdout.contains("os error"), "{}", out.stdout);
 }
+
+#[test]
+fn alerts_list_columns_fit_their_longest_value() {
+    let env = TestEnv::new();
+    let long_id = format!("alertmanager:{}", "f".repeat(48));
+    env.write(
+        "alerts.jsonl",
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"id": long_id, "severity": "critical", "category": "HighErrorRate",
+                "title": "Error rate above 5%", "summary": "", "source": "alertmanager"}),
+            serde_json::json!({"id": "a", "severity": "warning", "category": "disk_nearly_full_on_the_database_host",
+                "title": "Disk 91%", "summary": "", "source": "alertmanager"}),
+        ),
+    );
+    let out = env
+        .tend(&[
+            "alerts",
+            "list",
+            "--from",
+            env.path("alerts.jsonl").to_str().unwrap(),
+        ])
+        .ok();
+    let lines = out.stdout_lines();
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+    // Not a terminal: nothing is cut, and every column starts where its
+    // header does.
+    for header in ["SEVERITY", "CATEGORY", "ID", "TITLE"] {
+        let at = lines[0].find(header).unwrap();
+        for line in &lines[1..] {
+            let before = &line[..at];
+            assert!(
+                before.ends_with("  "),
+                "{header} misaligned:\n{}",
+                out.stdout
+            );
+            assert!(
+                !line[at..].starts_with(' '),
+                "{header} misaligned:\n{}",
+                out.stdout
+            );
+        }
+    }
+    assert!(out.stdout.contains(&long_id), "{}", out.stdout);
+    assert!(!out.stdout.contains('…'), "{}", out.stdout);
+}
+
+#[test]
+fn now_far_ahead_of_the_clock_warns_on_commands_that_write() {
+    let env = TestEnv::new();
+    env.tend(&["init"]).ok();
+    let future = "2099-01-01T00:00:00Z";
+    let out = env.tend(&["probe", "run", "--now", future]).ok();
+    assert!(
+        out.stderr.contains("--now 2099-01-01T00:00:00.000Z is ")
+            && out.stderr.contains("days ahead of the clock"),
+        "{}",
+        out.stderr
+    );
+    // TEND_NOW too.
+    let out = env.tend(&["probe", "run"]).env("TEND_NOW", future).ok();
+    assert!(out.stderr.contains("ahead of the clock"), "{}", out.stderr);
+    // Nothing written: no warning.
+    let out = env.tend(&["status", "--now", future]).ok();
+    assert!(!out.stderr.contains("ahead of the clock"), "{}", out.stderr);
+    let out = env
+        .tend(&["probe", "run", "--dry-run", "--now", future])
+        .ok();
+    assert!(!out.stderr.contains("ahead of the clock"), "{}", out.stderr);
+    // The past (replays, the tests' fixed clock) is not news.
+    let out = env
+        .tend(&["probe", "run", "--now", "2026-05-24T08:00:00Z"])
+        .ok();
+    assert!(!out.stderr.contains("ahead of the clock"), "{}", out.stderr);
+}
+
+#[test]
+fn a_fresh_roots_wake_cursor_reads_up_to_date() {
+    let env = TestEnv::new();
+    env.tend(&["init"]).ok();
+    let out = env.tend(&["status"]).ok();
+    assert!(
+        out.stdout_lines().contains(&"wake cursor: up to date"),
+        "{}",
+        out.stdout
+    );
+    // doctor says it the same way.
+    let out = env.tend(&["doctor", "-v"]).ok();
+    assert!(
+        out.stdout.contains("cursor      wake cursor: up to date\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// The README's crontab section, as cron would run it: `* * * * * tend tick`
+/// with a probe that stays down mails the failure, the operator message, and
+/// then only a reminder once the wake's debounce window has passed.
+#[test]
+fn a_probe_that_stays_down_mails_once_per_change_and_a_reminder_per_window() {
+    let env = TestEnv::new();
+    env.tend(&["init", "--example"]).ok();
+    let mut printed = Vec::new();
+    for m in 0..=13 {
+        let out = tick_at(&env, m, &[]);
+        assert_eq!(out.stderr, "", "minute {m}");
+        if !out.stdout.is_empty() {
+            printed.push(m);
+        }
+    }
+    // 0: the failure and its alert; 1: the operator message; 12: the window
+    // (10 minutes after the dispatch) has passed and two more sightings
+    // dispatched a reminder.
+    assert_eq!(printed, [0, 1, 12]);
+}
