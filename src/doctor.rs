@@ -319,15 +319,8 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
                         );
                     }
                 }
-                if let Ok(lag) = cursor.lag(&audit) {
-                    add(
-                        "ok",
-                        "cursor",
-                        format!(
-                            "wake cursor: {} rows ({} bytes) behind in {} segments",
-                            lag.rows, lag.bytes, lag.segments
-                        ),
-                    );
+                if let Ok(lag) = crate::wake::lag::wake_lag(ctx, &cursor) {
+                    add("ok", "cursor", lag.line());
                 }
             }
         },

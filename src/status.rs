@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;
-use std::ops::ControlFlow;
 use std::path::Path;
 
 use anyhow::Result;
@@ -13,13 +12,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::audit::Item;
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::config::{DEFAULT_EXPECT, Duration};
 use crate::ctx::{Ctx, Outcome, RunRecord, counters};
 use crate::probe::nagios::Status;
 use crate::probe::state::{ProbeState, ProbesState};
-use crate::store::cursor::{Cursor, Lag};
+use crate::store::cursor::Cursor;
 use crate::store::lock;
 
 counters! {
@@ -182,7 +180,7 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
 /// What `--format prometheus` reports.
 struct Facts<'a> {
     commands: &'a [CommandStatus],
-    lag: Option<&'a WakeLag>,
+    lag: Option<&'a crate::wake::lag::WakeLag>,
     proposals: &'a BTreeMap<String, usize>,
     alerts: Option<&'a BTreeMap<&'static str, usize>>,
     quarantined: usize,
@@ -473,79 +471,11 @@ fn holders(dir: &Path) -> Result<BTreeMap<String, String>> {
 
 /// How far `wake consume` is behind the end of the log, summed over
 /// segments, once it has a cursor.
-/// What `wake consume` has not read yet. Only the rows of the kinds it reads
-/// count as lag: the rows it writes itself (`probe.wake_debounced`, …) and
-/// those of the other commands lie after its cursor but are not work for it.
-#[derive(Debug, Clone, Default, Serialize)]
-struct WakeLag {
-    /// Rows of the kinds wake consume reads, not read yet.
-    rows: u64,
-    /// Those rows per kind.
-    unread: BTreeMap<String, u64>,
-    /// Other lines after the cursor (other kinds, malformed lines).
-    other_rows: u64,
-    /// Bytes after the cursor, whatever they hold.
-    bytes: u64,
-    /// Segments with bytes after the cursor.
-    segments: u64,
-}
-
-impl WakeLag {
-    fn new(raw: Lag, unread: BTreeMap<String, u64>) -> WakeLag {
-        let rows = unread.values().sum();
-        WakeLag {
-            rows,
-            unread,
-            other_rows: raw.rows.saturating_sub(rows),
-            bytes: raw.bytes,
-            segments: raw.segments,
-        }
-    }
-
-    /// `wake cursor: up to date`, or what is left to read.
-    fn line(&self) -> String {
-        if self.rows == 0 {
-            return match self.other_rows {
-                0 => "wake cursor: up to date".to_string(),
-                n => format!(
-                    "wake cursor: up to date ({n} row{} of other kinds after it)",
-                    if n == 1 { "" } else { "s" }
-                ),
-            };
-        }
-        let kinds: Vec<String> = self
-            .unread
-            .iter()
-            .map(|(kind, n)| format!("{n} {kind}"))
-            .collect();
-        format!(
-            "wake cursor: {} row{} to read ({}) in {} segment{}",
-            self.rows,
-            if self.rows == 1 { "" } else { "s" },
-            kinds.join(", "),
-            self.segments,
-            if self.segments == 1 { "" } else { "s" }
-        )
-    }
-}
-
-fn cursor_lag(ctx: &Ctx) -> Result<Option<WakeLag>> {
+fn cursor_lag(ctx: &Ctx) -> Result<Option<crate::wake::lag::WakeLag>> {
     let Some(cursor) = ctx.load_state::<Cursor>("wake.cursor.json")? else {
         return Ok(None);
     };
-    let raw = cursor.lag(&ctx.root.audit_dir())?;
-    let mut unread: BTreeMap<String, u64> = BTreeMap::new();
-    if raw.bytes > 0 {
-        let kinds = crate::wake::KINDS.map(String::from);
-        let mut reader = ctx.audit().reader(&kinds, ctx.now());
-        reader.scan_cursor(&cursor, |item| {
-            if let Item::Row(row) = item {
-                *unread.entry(row.kind.to_string()).or_default() += 1;
-            }
-            Ok(ControlFlow::Continue(()))
-        })?;
-    }
-    Ok(Some(WakeLag::new(raw, unread)))
+    crate::wake::lag::wake_lag(ctx, &cursor).map(Some)
 }
 
 #[cfg(test)]
@@ -556,43 +486,6 @@ mod tests {
     fn prometheus_label_values_are_escaped() {
         assert_eq!(label("probe run"), "probe run");
         assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
-    }
-
-    #[test]
-    fn lag_line_counts_only_what_wake_consume_reads() {
-        let raw = |rows, bytes, segments| Lag {
-            rows,
-            bytes,
-            segments,
-        };
-        let none = BTreeMap::new();
-        assert_eq!(
-            WakeLag::new(raw(0, 0, 0), none.clone()).line(),
-            "wake cursor: up to date"
-        );
-        assert_eq!(
-            WakeLag::new(raw(1, 90, 1), none.clone()).line(),
-            "wake cursor: up to date (1 row of other kinds after it)"
-        );
-        assert_eq!(
-            WakeLag::new(raw(3, 300, 1), none).line(),
-            "wake cursor: up to date (3 rows of other kinds after it)"
-        );
-        let unread = BTreeMap::from([
-            ("probe.observed".to_string(), 2),
-            ("probe.wake_requested".to_string(), 1),
-        ]);
-        let lag = WakeLag::new(raw(5, 500, 2), unread);
-        assert_eq!((lag.rows, lag.other_rows), (3, 2));
-        assert_eq!(
-            lag.line(),
-            "wake cursor: 3 rows to read (2 probe.observed, 1 probe.wake_requested) in 2 segments"
-        );
-        let one = BTreeMap::from([("probe.recovered".to_string(), 1)]);
-        assert_eq!(
-            WakeLag::new(raw(1, 80, 1), one).line(),
-            "wake cursor: 1 row to read (1 probe.recovered) in 1 segment"
-        );
     }
 
     #[test]

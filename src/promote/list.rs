@@ -54,6 +54,13 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
     let mut damaged = 0u64;
     for lp in &loops {
         let store = status::store(&ctx.root, *lp);
+        // A move a kill left half-done is completed by the first reader (as
+        // `show` and `approve` do for one proposal); listing works without.
+        if !ctx.dry_run
+            && let Err(e) = store.repair_all()
+        {
+            ctx.out.warn(&format!("{lp}: {e:#}"));
+        }
         for st in &statuses {
             let listing = store.read_all::<Proposal>(*st)?;
             for corrupt in &listing.quarantined {

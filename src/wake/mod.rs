@@ -22,6 +22,7 @@
 //!   and in the ledger: no wake is lost.
 
 pub mod debounce;
+pub mod lag;
 pub mod ledger;
 pub mod message;
 pub mod prompt;

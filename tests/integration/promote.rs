@@ -703,7 +703,7 @@ fn a_decision_retried_after_a_kill_between_its_row_and_its_move_writes_one_row()
 }
 
 #[test]
-fn promote_run_completes_a_move_a_kill_left_half_done() {
+fn promote_run_and_list_complete_a_move_a_kill_left_half_done() {
     let env = TestEnv::new();
     let id = router_pending(&env);
     // A kill between the link into expired/ and the unlink from pending/.
@@ -720,6 +720,15 @@ fn promote_run_completes_a_move_a_kill_left_half_done() {
         "{}",
         out.stderr
     );
+    assert!(ids_in(&env, "router-tuning", "pending").is_empty());
+    assert_eq!(ids_in(&env, "router-tuning", "expired"), [id.as_str()]);
+    // The first listing completes one too.
+    env.write(
+        &format!("proposals/router-tuning/pending/{id}.json"),
+        &pending,
+    );
+    let out = env.tend(&["promote", "list", "--json"]).ok();
+    assert_eq!(out.stdout.matches(&id).count(), 1, "{}", out.stdout);
     assert!(ids_in(&env, "router-tuning", "pending").is_empty());
     assert_eq!(ids_in(&env, "router-tuning", "expired"), [id.as_str()]);
 }

@@ -477,6 +477,13 @@ fn a_fresh_roots_wake_cursor_reads_up_to_date() {
         "{}",
         out.stdout
     );
+    // doctor says it the same way.
+    let out = env.tend(&["doctor", "-v"]).ok();
+    assert!(
+        out.stdout.contains("cursor      wake cursor: up to date\n"),
+        "{}",
+        out.stdout
+    );
 }
 
 /// The README's crontab section, as cron would run it: `* * * * * tend tick`

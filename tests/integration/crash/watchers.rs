@@ -19,6 +19,10 @@ use std::time::Duration;
 use super::{Rng, Tally, check_at_rest, kill_loop, rows_under, scenario};
 use crate::support::TestEnv;
 
+/// Kills land up to this long after the start: about a run's length, so
+/// that they spread over the whole run (the release build, which
+/// bench/crash.sh uses, runs faster).
+const MAX_DELAY: Duration = Duration::from_millis(if cfg!(debug_assertions) { 200 } else { 60 });
 const STALLED: usize = 24;
 const FRESH: usize = 6;
 const OTHER_STATUS: usize = 4;
@@ -149,7 +153,7 @@ fn repetition(seed: u64) -> Tally {
             seed,
             &mut rng,
             &["watchers", "tick", "-q"],
-            Duration::from_millis(200),
+            MAX_DELAY,
             50,
             &mut tally,
             &|_| Vec::new(),
