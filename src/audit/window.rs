@@ -63,16 +63,97 @@ pub trait Select {
     fn row(&mut self, kind: usize, ts: DateTime<Utc>, details: Self::Details<'_>);
 }
 
-#[derive(Deserialize)]
-#[serde(bound(deserialize = "D: Deserialize<'de>"))]
-struct Line<'a, D> {
-    #[serde(borrow)]
-    kind: Cow<'a, str>,
-    #[serde(borrow)]
-    ts: Cow<'a, str>,
-    details: D,
-    #[serde(skip)]
-    _d: PhantomData<&'a ()>,
+/// One candidate line, read in a single pass in the order its keys come: once
+/// `kind` (not wanted) or `ts` (outside the window) has ruled the row out,
+/// its `details` are passed over without being deserialized. Writers put `ts`
+/// and `kind` before `details` (tend, and Python's dicts in insertion order),
+/// so most rows outside the window cost a skim, not a parse.
+struct LineSeed<'k, D> {
+    kinds: &'k [&'k str],
+    since_ms: i64,
+    until_ms: i64,
+    _d: PhantomData<fn() -> D>,
+}
+
+/// What a candidate line turned out to be.
+enum Parsed<D> {
+    Selected {
+        kind: usize,
+        ms: i64,
+        details: D,
+    },
+    /// A wanted kind whose time is outside the window.
+    Outside,
+    /// The prefilter matched elsewhere in the line.
+    OtherKind,
+    /// A wanted kind whose `ts` is not a time.
+    BadTime(String),
+}
+
+impl<'de, D: Deserialize<'de>> serde::de::DeserializeSeed<'de> for LineSeed<'_, D> {
+    type Value = Parsed<D>;
+    fn deserialize<De: serde::Deserializer<'de>>(self, de: De) -> Result<Parsed<D>, De::Error> {
+        de.deserialize_map(self)
+    }
+}
+
+impl<'de, D: Deserialize<'de>> serde::de::Visitor<'de> for LineSeed<'_, D> {
+    type Value = Parsed<D>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an audit row object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Parsed<D>, A::Error> {
+        use serde::de::{Error, IgnoredAny};
+        // None: not seen yet; Some(None): a kind this scan does not want.
+        let mut kind: Option<Option<usize>> = None;
+        let mut ms: Option<Result<i64, String>> = None;
+        let mut details: Option<D> = None;
+        let inside = |m: i64| self.since_ms <= m && m <= self.until_ms;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "kind" => {
+                    let k: Cow<'de, str> = map.next_value()?;
+                    kind = Some(self.kinds.iter().position(|w| *w == k));
+                }
+                "ts" => {
+                    let t: Cow<'de, str> = map.next_value()?;
+                    ms = Some(
+                        ts_millis(&t)
+                            .ok_or_else(|| format!("\"ts\" {t:?} is not an RFC 3339 timestamp")),
+                    );
+                }
+                "details" => {
+                    let ruled_out =
+                        matches!(kind, Some(None)) || matches!(ms, Some(Ok(m)) if !inside(m));
+                    if ruled_out {
+                        map.next_value::<IgnoredAny>()?;
+                    } else {
+                        details = Some(map.next_value()?);
+                    }
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let Some(kind) = kind.ok_or_else(|| A::Error::missing_field("kind"))? else {
+            return Ok(Parsed::OtherKind);
+        };
+        let ms = match ms {
+            None => return Err(A::Error::missing_field("ts")),
+            Some(Err(reason)) => return Ok(Parsed::BadTime(reason)),
+            Some(Ok(ms)) => ms,
+        };
+        if !inside(ms) {
+            return Ok(Parsed::Outside);
+        }
+        match details {
+            Some(details) => Ok(Parsed::Selected { kind, ms, details }),
+            None => Err(A::Error::missing_field("details")),
+        }
+    }
 }
 
 /// At most this many skipped lines are described; the rest are only counted.
@@ -254,24 +335,32 @@ fn select_line<S: Select>(
     select: &mut S,
     report: &mut ScanReport,
 ) -> Result<(), String> {
-    match serde_json::from_slice::<Line<'_, S::Details<'_>>>(bytes) {
-        Ok(line) => {
-            let Some(kind) = kinds.iter().position(|k| *k == line.kind) else {
-                return Ok(());
-            };
-            let ms = ts_millis(&line.ts)
-                .ok_or_else(|| format!("\"ts\" {:?} is not an RFC 3339 timestamp", line.ts))?;
-            if since_ms <= ms && ms <= until_ms {
-                let ts = DateTime::from_timestamp_millis(ms).unwrap_or_default();
-                report.rows[kind] += 1;
-                report.first_ms = Some(report.first_ms.map_or(ms, |t| t.min(ms)));
-                report.last_ms = Some(report.last_ms.map_or(ms, |t| t.max(ms)));
-                select.row(kind, ts, line.details);
-            } else {
-                report.outside += 1;
-            }
+    let seed = LineSeed::<S::Details<'_>> {
+        kinds,
+        since_ms,
+        until_ms,
+        _d: PhantomData,
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde::de::DeserializeSeed::deserialize(seed, &mut de).and_then(|p| {
+        de.end()?;
+        Ok(p)
+    });
+    match parsed {
+        Ok(Parsed::Selected { kind, ms, details }) => {
+            let ts = DateTime::from_timestamp_millis(ms).unwrap_or_default();
+            report.rows[kind] += 1;
+            report.first_ms = Some(report.first_ms.map_or(ms, |t| t.min(ms)));
+            report.last_ms = Some(report.last_ms.map_or(ms, |t| t.max(ms)));
+            select.row(kind, ts, details);
             Ok(())
         }
+        Ok(Parsed::Outside) => {
+            report.outside += 1;
+            Ok(())
+        }
+        Ok(Parsed::OtherKind) => Ok(()),
+        Ok(Parsed::BadTime(reason)) => Err(reason),
         Err(e) => {
             // Only a row of a wanted kind that cannot be used is worth a warning.
             match super::parse_head(bytes) {
@@ -468,7 +557,10 @@ mod tests {
         let routes: Vec<&str> = calls.seen.iter().map(|s| s.2.as_str()).collect();
         assert_eq!(routes, ["edge", "skewed"]);
         assert_eq!(report.rows, [2]);
-        assert_eq!(report.outside, 5, "early, late, aé, offset and after");
+        // early, late, aé, offset, after, and the row without a route: its
+        // time is outside the window, so its details are not examined.
+        assert_eq!(report.outside, 6);
+        assert_eq!(report.skipped, 2, "{:?}", report.warnings);
         assert_eq!(
             (report.first_ms, report.last_ms),
             (
@@ -505,6 +597,48 @@ mod tests {
             report.warnings
         );
         assert_eq!(report.files.len(), 3);
+    }
+
+    /// Keys in any order: `details` before `ts` is parsed and then judged by
+    /// time; after `ts` (or a kind not wanted) it is passed over unparsed.
+    #[test]
+    fn details_are_parsed_only_for_rows_that_can_be_selected() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("2026-05-23.jsonl"),
+            concat!(
+                "{\"details\":{\"route\":\"first\"},\"kind\":\"inference.recorded\",\"ts\":\"2026-05-23T07:00:00Z\"}\n",
+                "{\"ts\":\"2026-05-20T07:00:00Z\",\"kind\":\"inference.recorded\",\"details\":{\"route\":7}}\n",
+                "{\"kind\":\"probe.observed\",\"ts\":\"2026-05-23T07:00:00Z\",\"details\":{\"note\":\"inference.recorded\",\"route\":[]}}\n",
+                "{\"details\":{\"route\":7},\"ts\":\"2026-05-20T07:00:00Z\",\"kind\":\"inference.recorded\"}\n",
+                "{\"ts\":\"2026-05-23T07:30:00Z\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"b\"},\"ts2\":1}\n",
+                "{\"ts\":\"2026-05-23T07:40:00Z\",\"kind\":\"inference.recorded\"}\n",
+                "{\"ts\":\"2026-05-23T07:50:00Z\",\"kind\":\"inference.recorded\",\"details\":{\"route\":\"c\"}} x\n",
+            ),
+        )
+        .unwrap();
+        let window = Window::ending(t("2026-05-23T08:00:00Z"), TimeDelta::hours(24));
+        let kinds = ["inference.recorded"];
+        let mut scan = WindowScan::new(dir.path(), t("2026-05-23T08:00:00Z"), &kinds, window);
+        let mut calls = Calls::default();
+        let report = scan.run(&[], &mut calls).unwrap();
+        let routes: Vec<&str> = calls.seen.iter().map(|s| s.2.as_str()).collect();
+        assert_eq!(routes, ["first", "b"]);
+        // Line 2: ruled out by its time before its (bad) details. Line 4:
+        // details first, so they are parsed, and do not fit. Line 6: no
+        // details. Line 7: trailing garbage.
+        assert_eq!(report.outside, 1);
+        assert_eq!(report.skipped, 3, "{:?}", report.warnings);
+        assert!(
+            report.warnings[0].contains("details do not fit"),
+            "{:?}",
+            report.warnings
+        );
+        assert!(
+            report.warnings[1].contains("details"),
+            "{:?}",
+            report.warnings
+        );
     }
 
     #[test]

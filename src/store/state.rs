@@ -36,6 +36,23 @@ pub fn load<T: DeserializeOwned>(path: &Path, quarantine_dir: &Path) -> Result<O
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)
         .with_context(|| format!("cannot read {}", path.display()))?;
+    // Every state file is a JSON object: serde would also fill a struct from
+    // an array of its fields, so `[]` or `[{}]` must be refused here.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if let Some(&b) = first
+        && b != b'{'
+    {
+        let found = match b {
+            b'[' => "an array",
+            b'"' => "a string",
+            b'n' => "null",
+            b't' | b'f' => "a boolean",
+            b'-' | b'0'..=b'9' => "a number",
+            _ => "something else",
+        };
+        let reason = format!("expected a JSON object, found {found}");
+        return Err(quarantine(path, quarantine_dir, reason)?.into());
+    }
     match serde_json::from_slice(&bytes) {
         Ok(value) => Ok(Some(value)),
         Err(parse) => Err(quarantine(path, quarantine_dir, parse.to_string())?.into()),
@@ -112,6 +129,46 @@ mod tests {
         assert_eq!(
             load::<BTreeMap<String, u32>>(&path, &q).unwrap(),
             Some(value)
+        );
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Pair {
+        a: Vec<u32>,
+        b: Option<String>,
+    }
+
+    /// serde fills a struct from an array of its fields; a state file must be
+    /// an object, so every other top-level shape is quarantined as it is.
+    #[test]
+    fn a_top_level_that_is_not_an_object_is_quarantined() {
+        for (text, found) in [
+            ("[[], null]", "an array"),
+            (" [ ]", "an array"),
+            ("null", "null"),
+            ("7", "a number"),
+            ("\"x\"", "a string"),
+            ("true", "a boolean"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("s.json");
+            let q = dir.path().join("quarantine");
+            fs::write(&path, text).unwrap();
+            let err = load::<Pair>(&path, &q).unwrap_err();
+            let corrupt = err.downcast_ref::<StateCorrupt>().expect("StateCorrupt");
+            assert!(corrupt.reason.contains(found), "{text}: {}", corrupt.reason);
+            assert!(!path.exists(), "{text}");
+            assert_eq!(fs::read_to_string(&corrupt.quarantined).unwrap(), text);
+        }
+        // An object still loads.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        fs::write(&path, "\n {\"a\": [1], \"b\": null}").unwrap();
+        assert!(
+            load::<Pair>(&path, &dir.path().join("q"))
+                .unwrap()
+                .is_some()
         );
     }
 

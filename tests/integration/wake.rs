@@ -690,7 +690,15 @@ fn state_files_of_the_wrong_shape_are_quarantined_not_reset() {
         "wake.ledger.json",
         "engine.budget.json",
     ] {
-        for content in ["[]", "{}", "null", "7", "{\"keys\": {}}"] {
+        for content in [
+            "[]",
+            "{}",
+            "null",
+            "7",
+            "{\"keys\": {}}",
+            "[null, [], {}]",
+            "[{}]",
+        ] {
             let env = stamped();
             append(
                 &env,
