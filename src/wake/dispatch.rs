@@ -7,16 +7,16 @@ impl Consumer<'_> {
     pub(super) fn investigate(&mut self, wake: &WakeRequest) -> Result<Sent> {
         if self.ledger.contains(&wake.id) {
             return Ok(Sent {
-                message: "investigation",
-                status: "already_sent".into(),
+                message: MessageKind::Investigation,
+                status: SentStatus::AlreadySent,
                 error: None,
                 engine_status: None,
             });
         }
         if self.ctx.dry_run {
             return Ok(Sent {
-                message: "investigation",
-                status: "dry_run".into(),
+                message: MessageKind::Investigation,
+                status: SentStatus::DryRun,
                 error: None,
                 engine_status: None,
             });
@@ -137,7 +137,7 @@ impl Consumer<'_> {
             &wake.probe,
             &wake.category,
             wake.severity,
-            "investigation",
+            MessageKind::Investigation,
             &message,
             rows,
         )?;
@@ -152,13 +152,13 @@ impl Consumer<'_> {
         reference: &str,
         probe: &str,
         category: &str,
-        kind: &'static str,
+        kind: MessageKind,
         message: &Message,
     ) -> Result<Sent> {
         if self.ledger.contains(ledger_id) {
             return Ok(Sent {
                 message: kind,
-                status: "already_sent".into(),
+                status: SentStatus::AlreadySent,
                 error: None,
                 engine_status: None,
             });
@@ -166,7 +166,7 @@ impl Consumer<'_> {
         if self.ctx.dry_run {
             return Ok(Sent {
                 message: kind,
-                status: "dry_run".into(),
+                status: SentStatus::DryRun,
                 error: None,
                 engine_status: None,
             });
@@ -193,13 +193,13 @@ impl Consumer<'_> {
         probe: &str,
         category: &str,
         severity: crate::severity::Severity,
-        kind: &'static str,
+        kind: MessageKind,
         message: &Message,
         mut rows: Vec<Row>,
     ) -> Result<Sent> {
         let result = self.send(message);
         let (status, error) = match &result {
-            Ok(_) => ("ok", None),
+            Ok(_) => (Delivery::Ok, None),
             Err(e) => {
                 self.error(&format!(
                     "{kind} message for {probe}/{category} ({reference}) not delivered: {e} ({}); recorded as failed, not retried",
@@ -208,7 +208,7 @@ impl Consumer<'_> {
                 self.ctx.out.flush()?;
                 self.outcome.failed = true;
                 self.outcome.count(WakeCount::SendFailed, 1);
-                ("failed", Some(e.kind.clone()))
+                (Delivery::Failed, Some(e.kind.clone()))
             }
         };
         let mut details = json!({
@@ -217,8 +217,8 @@ impl Consumer<'_> {
             "severity": severity,
             "category": category,
             "probe": probe,
-            "message": kind,
-            "status": status,
+            "message": kind.name(),
+            "status": status.name(),
         });
         if let Some(error) = &error {
             details["error"] = Value::String(error.clone());
@@ -242,8 +242,8 @@ impl Consumer<'_> {
             ledger_id,
             Entry {
                 at: self.now,
-                message: kind.to_string(),
-                status: status.to_string(),
+                message: kind,
+                status,
                 unrecorded: rows.clone(),
             },
         );
@@ -263,7 +263,7 @@ impl Consumer<'_> {
             .count(WakeCount::MessagesSent, u64::from(error.is_none()));
         Ok(Sent {
             message: kind,
-            status: status.to_string(),
+            status: SentStatus::Attempted(status),
             error,
             engine_status: None,
         })

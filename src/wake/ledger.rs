@@ -13,16 +13,57 @@ use crate::audit::Row;
 /// How long an id is remembered.
 pub const KEEP_DAYS: i64 = 7;
 
+/// Which operator message a send was (SPEC §5: one per dispatched wake, one
+/// per flapping episode, one when an episode settles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Investigation,
+    Flapping,
+    Settled,
+}
+
+impl MessageKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageKind::Investigation => "investigation",
+            MessageKind::Flapping => "flapping",
+            MessageKind::Settled => "settled",
+        }
+    }
+}
+
+impl std::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a send ended. A failed send is recorded too, so that a broken channel
+/// does not turn into a storm of retries (the audit row says it failed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    Ok,
+    Failed,
+}
+
+impl Delivery {
+    pub fn name(self) -> &'static str {
+        match self {
+            Delivery::Ok => "ok",
+            Delivery::Failed => "failed",
+        }
+    }
+}
+
 /// One sent message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// When it was recorded (the run's time).
     pub at: DateTime<Utc>,
-    /// investigation | flapping | settled
-    pub message: String,
-    /// ok | failed: a failed send is recorded too, so that a broken channel
-    /// does not turn into a storm of retries (the audit row says it failed).
-    pub status: String,
+    pub message: MessageKind,
+    pub status: Delivery,
     /// The audit rows of the send, kept here until they are appended: the
     /// ledger is written first, right after the send, so a kill or a failed
     /// append before the rows reach the log must not lose them. The next run
@@ -107,9 +148,29 @@ mod tests {
     fn entry(at: &str) -> Entry {
         Entry {
             at: t(at),
-            message: "investigation".into(),
-            status: "ok".into(),
+            message: MessageKind::Investigation,
+            status: Delivery::Ok,
             unrecorded: Vec::new(),
+        }
+    }
+
+    /// The file keeps the words it always had; a word outside the vocabulary
+    /// is refused (the state is then quarantined), never taken as another.
+    #[test]
+    fn entries_read_and_write_the_same_words() {
+        let text = r#"{"entries":{"w1":{"at":"2026-05-24T08:00:00Z","message":"settled","status":"failed"}}}"#;
+        let ledger: WakeLedger = serde_json::from_str(text).unwrap();
+        let e = &ledger.entries["w1"];
+        assert_eq!(
+            (e.message, e.status),
+            (MessageKind::Settled, Delivery::Failed)
+        );
+        let back = serde_json::to_value(&ledger).unwrap();
+        assert_eq!(back["entries"]["w1"]["message"], "settled");
+        assert_eq!(back["entries"]["w1"]["status"], "failed");
+        for bad in [r#""status":"sent""#, r#""status":"OK""#] {
+            let text = text.replace(r#""status":"failed""#, bad);
+            assert!(serde_json::from_str::<WakeLedger>(&text).is_err(), "{bad}");
         }
     }
 

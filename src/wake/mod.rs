@@ -55,7 +55,7 @@ use crate::store::lock::Wait;
 use crate::store::state;
 
 use debounce::{Decision, KeyState, Policy};
-use ledger::{Entry, WakeLedger};
+use ledger::{Delivery, Entry, MessageKind, WakeLedger};
 use request::{Observation, Observed, Recovery, WakeRequest};
 use start::{Found, Replay, ReplayReason, Start};
 
@@ -398,17 +398,49 @@ struct Consumer<'c> {
 
 /// What a sent (or skipped) message did, for the item line.
 struct Sent {
-    message: &'static str,
-    /// ok | failed | already_sent | dry_run
-    status: String,
+    message: MessageKind,
+    status: SentStatus,
     error: Option<String>,
     engine_status: Option<String>,
+}
+
+/// What became of a message this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SentStatus {
+    /// Sent (or its send failed), and recorded in the ledger.
+    Attempted(Delivery),
+    /// In the ledger from an earlier run: not sent again.
+    AlreadySent,
+    /// A dry run: nothing sent.
+    DryRun,
+}
+
+impl SentStatus {
+    fn name(self) -> &'static str {
+        match self {
+            SentStatus::Attempted(d) => d.name(),
+            SentStatus::AlreadySent => "already_sent",
+            SentStatus::DryRun => "dry_run",
+        }
+    }
+}
+
+impl std::fmt::Display for SentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for SentStatus {
+    fn serialize<Se: serde::Serializer>(&self, s: Se) -> Result<Se::Ok, Se::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 impl Sent {
     /// Whether a send was attempted (and so recorded in the ledger).
     fn attempted(&self) -> bool {
-        self.status == "ok" || self.status == "failed"
+        matches!(self.status, SentStatus::Attempted(_))
     }
 }
 
@@ -620,7 +652,7 @@ impl Consumer<'_> {
             row_id,
             probe,
             category,
-            "settled",
+            MessageKind::Settled,
             &message,
         )?;
         self.outcome.count(WakeCount::Settled, 1);
@@ -730,7 +762,7 @@ impl Consumer<'_> {
                     &wake.id,
                     &wake.probe,
                     &wake.category,
-                    "flapping",
+                    MessageKind::Flapping,
                     &message,
                 )?);
             }

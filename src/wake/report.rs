@@ -90,7 +90,7 @@ impl Consumer<'_> {
                     "; {} → {} {}{error}{engine}",
                     s.message,
                     self.channel_kind,
-                    s.status.replace('_', " ")
+                    s.status.name().replace('_', " ")
                 ));
             }
             if let Some(last) = sent.last() {
