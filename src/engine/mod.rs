@@ -83,6 +83,29 @@ pub enum ErrorCode {
     CostLadderHalted,
 }
 
+/// How the engine answered one investigation: `ok`, or its error code (the
+/// `engine_status` of `probe.investigation_completed`, SPEC §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineStatus {
+    Ok,
+    Failed(ErrorCode),
+}
+
+impl fmt::Display for EngineStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineStatus::Ok => f.write_str("ok"),
+            EngineStatus::Failed(code) => code.fmt(f),
+        }
+    }
+}
+
+impl serde::Serialize for EngineStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl ErrorCode {
     /// Whether the run counts it as a failure (exit 1, SPEC §10): the engine
     /// was asked and did not answer usefully. No engine configured and the
@@ -391,6 +414,26 @@ impl Investigator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engine_status_writes_ok_or_the_error_code() {
+        let words = [
+            (EngineStatus::Ok, "ok"),
+            (
+                EngineStatus::Failed(ErrorCode::Http(401)),
+                "engine_http_401",
+            ),
+            (EngineStatus::Failed(ErrorCode::Timeout), "engine_timeout"),
+            (
+                EngineStatus::Failed(ErrorCode::Unavailable),
+                "engine_unavailable",
+            ),
+        ];
+        for (status, word) in words {
+            assert_eq!(status.to_string(), word);
+            assert_eq!(serde_json::to_value(&status).unwrap(), word);
+        }
+    }
 
     #[test]
     fn error_codes_are_spelled_as_the_spec_says() {

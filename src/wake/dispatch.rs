@@ -68,7 +68,7 @@ impl Consumer<'_> {
         let (message, engine_status, summary, recommendation) = match &investigation.result {
             Ok(reply) => (
                 message::investigation(wake, &reply.text),
-                "ok".to_string(),
+                EngineStatus::Ok,
                 reply.text.clone(),
                 prompt::next_step(&reply.text),
             ),
@@ -88,7 +88,7 @@ impl Consumer<'_> {
                 }
                 (
                     message::fallback(wake, &recent, &failure.code),
-                    code,
+                    EngineStatus::Failed(failure.code.clone()),
                     wake.summary.clone(),
                     String::new(),
                 )

@@ -48,7 +48,7 @@ use crate::clock::format_ts;
 use crate::config::ChannelKind;
 use crate::ctx::{Ctx, Outcome, Verbosity, counters};
 use crate::engine::budget::{self, Budget};
-use crate::engine::{ErrorCode, Investigator};
+use crate::engine::{EngineStatus, ErrorCode, Investigator};
 use crate::severity::Severity;
 use crate::store::cursor::{self, Check, Cursor};
 use crate::store::lock::Wait;
@@ -401,7 +401,7 @@ struct Sent {
     message: MessageKind,
     status: SentStatus,
     error: Option<String>,
-    engine_status: Option<String>,
+    engine_status: Option<EngineStatus>,
 }
 
 /// What became of a message this run.
