@@ -21,8 +21,34 @@ struct Line<'a> {
     id: &'a str,
     alert: Option<&'a Alert>,
     entry: Option<&'a Entry>,
-    status: String,
+    status: ListStatus,
     silence: Option<String>,
+}
+
+/// An alert's line in `alerts list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListStatus {
+    /// Firing, not notified yet.
+    New,
+    /// Firing, not notified yet, and held by a silence.
+    SilencedNew,
+    /// Its input no longer lists it: the next notify resolves it.
+    Resolved,
+    /// Recorded in `alerts.notified.json` with this status (`ok` reads
+    /// "notified").
+    Recorded(Status),
+}
+
+impl ListStatus {
+    fn name(self) -> &'static str {
+        match self {
+            ListStatus::New => "new",
+            ListStatus::SilencedNew => "silenced (new)",
+            ListStatus::Resolved => "resolved",
+            ListStatus::Recorded(Status::Ok) => "notified",
+            ListStatus::Recorded(status) => status.as_str(),
+        }
+    }
 }
 
 pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
@@ -45,10 +71,9 @@ pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
             .find(|s| s.applies(alert, now))
             .map(|s| s.id.clone());
         let status = match (entry, &silence) {
-            (None, Some(_)) => "silenced (new)".to_string(),
-            (None, None) => "new".to_string(),
-            (Some(e), _) if e.status == Status::Ok => "notified".to_string(),
-            (Some(e), _) => e.status.as_str().to_string(),
+            (None, Some(_)) => ListStatus::SilencedNew,
+            (None, None) => ListStatus::New,
+            (Some(e), _) => ListStatus::Recorded(e.status),
         };
         lines.push(Line {
             id,
@@ -63,12 +88,9 @@ pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
             continue;
         }
         let status = if active.feeds.contains(&entry.feed) {
-            // Its input no longer lists it: the next notify resolves it.
-            "resolved".to_string()
-        } else if entry.status == Status::Ok {
-            "notified".to_string()
+            ListStatus::Resolved
         } else {
-            entry.status.as_str().to_string()
+            ListStatus::Recorded(entry.status)
         };
         lines.push(Line {
             id,
@@ -93,7 +115,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
         }
         // Fields from outside, escaped so that none can forge a line.
         table.push(vec![
-            l.status.clone(),
+            l.status.name().to_string(),
             severity(l).as_str().to_string(),
             escape_field(category).into_owned(),
             escape_field(l.id).into_owned(),
@@ -101,7 +123,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsListArgs) -> Result<Outcome> {
         ]);
         let mut value = json!({
             "id": l.id,
-            "status": l.status,
+            "status": l.status.name(),
             "severity": severity(l),
             "category": category,
             "title": l.alert.map_or(title.as_str(), |a| a.title.as_str()),

@@ -55,7 +55,7 @@ pub fn run(ctx: &mut Ctx, command: &AlertsCommand) -> Result<Outcome> {
 #[derive(Debug, serde::Serialize)]
 pub struct StatusSummary {
     pub recorded: usize,
-    pub by_status: std::collections::BTreeMap<&'static str, usize>,
+    pub by_status: std::collections::BTreeMap<diff::Status, usize>,
     /// Active alerts (those recorded) per severity, every severity present.
     pub by_severity: std::collections::BTreeMap<&'static str, usize>,
     pub silences_active: usize,
@@ -67,8 +67,11 @@ impl StatusSummary {
             .by_status
             .iter()
             .map(|(status, n)| {
-                let status = if *status == "ok" { "notified" } else { status };
-                format!("{n} {status}")
+                let word = match status {
+                    diff::Status::Ok => "notified",
+                    other => other.as_str(),
+                };
+                format!("{n} {word}")
             })
             .collect();
         let mut line = format!("alerts: {} recorded ({})", self.recorded, parts.join(", "));
@@ -95,7 +98,7 @@ pub fn status_summary(ctx: &Ctx) -> Result<Option<StatusSummary>> {
             .map(|s| (s.as_str(), 0))
             .collect();
     for entry in state.alerts.values() {
-        *by_status.entry(entry.status.as_str()).or_default() += 1;
+        *by_status.entry(entry.status).or_default() += 1;
         *by_severity.entry(entry.severity.as_str()).or_default() += 1;
     }
     let now = ctx.now();

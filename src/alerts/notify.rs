@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::AlertsCount;
-use super::diff::{self, Action, Decision, Notified, Plan, Policy};
+use super::diff::{self, Action, Decision, Notified, Plan, Policy, Status};
 use super::digest;
 use super::message::{self, Outgoing};
 use super::silence::{self, Silence};
@@ -171,9 +171,9 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         .decisions
         .iter()
         .filter_map(|d| match &d.action {
-            Action::Suppress { .. } => Some(row(d, "suppressed", None, false, now)),
+            Action::Suppress { .. } => Some(row(d, Status::Suppressed, None, false, now)),
             Action::Silence { silence, .. } => {
-                let mut r = row(d, "silenced", None, false, now);
+                let mut r = row(d, Status::Silenced, None, false, now);
                 r.details["silence_id"] = json!(silence);
                 Some(r)
             }
@@ -205,7 +205,11 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
             .decisions
             .iter()
             .map(|i| {
-                let status = if error.is_some() { "failed" } else { "ok" };
+                let status = if error.is_some() {
+                    Status::Failed
+                } else {
+                    Status::Ok
+                };
                 row(&plan.decisions[*i], status, error.as_deref(), m.burst, now)
             })
             .collect();
@@ -276,13 +280,13 @@ fn record_unrecorded(ctx: &mut Ctx, state: &mut Notified) -> Result<()> {
 }
 
 /// A `notification.dispatched` row for one decision.
-fn row(d: &Decision, status: &str, error: Option<&str>, burst: bool, now: DateTime<Utc>) -> Row {
+fn row(d: &Decision, status: Status, error: Option<&str>, burst: bool, now: DateTime<Utc>) -> Row {
     let mut details = json!({
         "channel": channel::audit_name(d.channel),
         "ref": d.alert.id,
         "severity": d.alert.severity,
         "category": d.alert.category,
-        "status": status,
+        "status": status.as_str(),
         "action": d.action.name(),
     });
     if let Some(e) = error {
@@ -340,12 +344,12 @@ fn report(
 ) -> Result<()> {
     for (i, d) in plan.decisions.iter().enumerate() {
         let status = match (&d.action, results.get(&i)) {
-            (Action::Suppress { .. }, _) => "suppressed".to_string(),
-            (Action::Silence { .. }, _) => "silenced".to_string(),
-            (Action::Queue { .. }, _) => "queued".to_string(),
+            (Action::Suppress { .. }, _) => Status::Suppressed.as_str().to_string(),
+            (Action::Silence { .. }, _) => Status::Silenced.as_str().to_string(),
+            (Action::Queue { .. }, _) => Status::Queued.as_str().to_string(),
             (Action::Resolve { announce: false }, _) => "resolved".to_string(),
-            (_, Some(Ok(()))) => "ok".to_string(),
-            (_, Some(Err(kind))) => format!("failed: {kind}"),
+            (_, Some(Ok(()))) => Status::Ok.as_str().to_string(),
+            (_, Some(Err(kind))) => format!("{}: {kind}", Status::Failed.as_str()),
             (_, None) => "would send".to_string(),
         };
         let counter = match &d.action {
