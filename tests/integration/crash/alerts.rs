@@ -2,7 +2,7 @@
 //! is delivered at least once, a duplicate only for a kill between a send and
 //! the state write that records it, never more than twice.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -88,26 +88,12 @@ fn repetition(seed: u64) -> Tally {
         );
         tally.in_send += unrecorded;
     }
-    let mut deliveries: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &requests {
-        *deliveries
-            .entry(alert_of(r).expect("an alert message"))
-            .or_default() += 1;
-    }
-    tally.lost = (0..ALERTS)
-        .filter(|i| !deliveries.contains_key(&format!("a{i:02}")))
-        .count();
-    assert_eq!(
-        tally.lost, 0,
-        "seed {seed}: an alert was never delivered: {deliveries:?}"
-    );
-    // A message is sent again once per kill inside its send: more than
-    // twice takes two such kills in a row, which the figures report.
-    tally.over_twice = deliveries.values().filter(|n| **n > 2).count();
-    tally.duplicates = deliveries.values().map(|n| n - 1).sum();
-    assert_eq!(
-        tally.duplicates, tally.in_send,
-        "seed {seed}: every duplicate must come from a kill inside a send"
+    tally.deliveries(
+        seed,
+        requests
+            .iter()
+            .map(|r| alert_of(r).expect("an alert message")),
+        (0..ALERTS).map(|i| format!("a{i:02}")),
     );
     assert_eq!(notified_ids(&env).len(), ALERTS, "seed {seed}");
     // No audit row lost: every alert sent has its notification.dispatched

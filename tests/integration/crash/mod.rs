@@ -90,6 +90,37 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Counts the messages delivered per key and checks the delivery
+    /// invariants: every `expected` key delivered at least once, and each
+    /// duplicate owed to a kill inside a send (`in_send`, counted before). A
+    /// message is sent again once per such kill: more than twice takes two
+    /// in a row, which `over_twice` reports.
+    pub fn deliveries(
+        &mut self,
+        seed: u64,
+        delivered: impl IntoIterator<Item = String>,
+        expected: impl IntoIterator<Item = String>,
+    ) {
+        let mut deliveries: BTreeMap<String, usize> = BTreeMap::new();
+        for key in delivered {
+            *deliveries.entry(key).or_default() += 1;
+        }
+        self.lost = expected
+            .into_iter()
+            .filter(|key| !deliveries.contains_key(key))
+            .count();
+        assert_eq!(
+            self.lost, 0,
+            "seed {seed}: a message was never delivered: {deliveries:?}"
+        );
+        self.over_twice = deliveries.values().filter(|n| **n > 2).count();
+        self.duplicates = deliveries.values().map(|n| n - 1).sum();
+        assert_eq!(
+            self.duplicates, self.in_send,
+            "seed {seed}: every duplicate must come from a kill inside a send"
+        );
+    }
+
     fn add(&mut self, other: &Tally) {
         self.runs += other.runs;
         self.kills += other.kills;

@@ -4,7 +4,7 @@
 //! after each kill, what Slack received from that run is compared with the
 //! ledger on disk.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -107,26 +107,10 @@ fn repetition(seed: u64) -> Tally {
         );
         tally.in_send += unrecorded;
     }
-    let mut deliveries: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &requests {
-        *deliveries
-            .entry(probe_of(r).expect("a probe alert"))
-            .or_default() += 1;
-    }
-    tally.lost = (0..WAKES)
-        .filter(|i| !deliveries.contains_key(&format!("p{i:03}")))
-        .count();
-    assert_eq!(
-        tally.lost, 0,
-        "seed {seed}: a wake was never delivered: {deliveries:?}"
-    );
-    // A message is sent again once per kill inside its send: more than
-    // twice takes two such kills in a row, which the figures report.
-    tally.over_twice = deliveries.values().filter(|n| **n > 2).count();
-    tally.duplicates = deliveries.values().map(|n| n - 1).sum();
-    assert_eq!(
-        tally.duplicates, tally.in_send,
-        "seed {seed}: every duplicate must come from a kill inside a send"
+    tally.deliveries(
+        seed,
+        requests.iter().map(|r| probe_of(r).expect("a probe alert")),
+        (0..WAKES).map(|i| format!("p{i:03}")),
     );
     assert_eq!(ledger_ids(&env).len(), WAKES, "seed {seed}");
     let refs: BTreeSet<String> = env
