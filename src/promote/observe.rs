@@ -435,7 +435,11 @@ fn scan_cached<A: Aggregate>(
                 // there (a shorter or rewritten file fails it).
                 line_hash_before(&path, c.offset).is_ok_and(|(hash, _)| hash == c.line_hash)
             })
-            .and_then(|c| Some((A::from_partial(c.partial.clone())?, c)));
+            .and_then(|mut c| {
+                // The figures move out; the entry gets them back, grown, below.
+                let partial = std::mem::replace(&mut c.partial, A::default().into_partial());
+                Some((A::from_partial(partial)?, c))
+            });
         let (mut figures, mut entry, start) = match reusable {
             Some((figures, c)) => {
                 cached.rows += c.rows;
