@@ -28,6 +28,7 @@
 //! approve/reject (with an `on_approve` command).
 
 mod alerts;
+mod attempts;
 mod audit_emit;
 mod gc;
 mod probe;
