@@ -102,7 +102,7 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
 
     let probes = crate::probe::state::load(ctx)?.unwrap_or_default();
     let lag = cursor_lag(ctx)?;
-    let wake_unconfirmed = crate::wake::unconfirmed(ctx)?;
+    let wake_unconfirmed = crate::wake::unconfirmed(ctx);
     let proposals: BTreeMap<String, usize> = crate::promote::status::pending_counts(&ctx.root)?
         .into_iter()
         .map(|(lp, n)| (lp.to_string(), n))

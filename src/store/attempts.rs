@@ -86,6 +86,9 @@ pub struct Journal {
     path: PathBuf,
     /// Key → (highest attempt recorded, when it was recorded).
     recorded: BTreeMap<String, (u32, DateTime<Utc>)>,
+    /// The file holds lines passed over (or a cut last line): the next
+    /// [`Journal::settle`] rewrites it without them.
+    untidy: bool,
 }
 
 impl Journal {
@@ -107,6 +110,7 @@ impl Journal {
         let mut journal = Journal {
             path: path.to_path_buf(),
             recorded: BTreeMap::new(),
+            untidy: !problems.is_empty() || (!bytes.is_empty() && !bytes.ends_with(b"\n")),
         };
         for line in lines {
             journal.note(&line);
@@ -176,7 +180,7 @@ impl Journal {
             .filter(|(k, (_, at))| k.starts_with(prefix) && settled(k, *at))
             .map(|(k, _)| k.clone())
             .collect();
-        if going.is_empty() {
+        if going.is_empty() && !self.untidy {
             return Ok(0);
         }
         let path = self.path.clone();
@@ -198,6 +202,7 @@ impl Journal {
         for key in &going {
             self.recorded.remove(key);
         }
+        self.untidy = false;
         Ok(going.len())
     }
 }
@@ -321,11 +326,20 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("byte "), "{problems:?}");
         assert_eq!(journal.recorded("wake:w2"), 1);
-        // Settling drops it with the settled attempts.
-        journal.settle("wake:", |k, _| k == "wake:w1").unwrap();
+        // Settling drops it, even with nothing else to drop.
+        journal.settle("wake:", |_, _| false).unwrap();
         let (journal, problems) = Journal::open(&path).unwrap();
         assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(journal.recorded("wake:w1"), 1);
         assert_eq!(journal.recorded("wake:w2"), 1);
+        // A cut last line alone is dropped too.
+        let mut bytes = fs::read(&path).unwrap();
+        bytes.extend_from_slice(b"{\"at\"");
+        fs::write(&path, &bytes).unwrap();
+        let (mut journal, _) = Journal::open(&path).unwrap();
+        journal.settle("alerts:", |_, _| true).unwrap();
+        assert!(fs::read(&path).unwrap().ends_with(b"}\n"));
+        assert_eq!(Journal::open(&path).unwrap().0.recorded("wake:w1"), 1);
     }
 
     #[test]

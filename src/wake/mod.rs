@@ -372,11 +372,14 @@ pub fn stamp(ctx: &Ctx, state: WakeState) -> Result<Cursor> {
 }
 
 /// How many messages the ledger records as given up (unconfirmed after two
-/// attempts), for `tend status`.
-pub fn unconfirmed(ctx: &Ctx) -> Result<usize> {
-    Ok(ctx
-        .load_state::<WakeLedger>(LEDGER_FILE)?
-        .map_or(0, |ledger| ledger.unconfirmed()))
+/// attempts), for `tend status`. Status only looks: a ledger that is missing
+/// or does not parse counts nothing here (the next `wake consume`
+/// quarantines it and says so, and `tend doctor` reports it).
+pub fn unconfirmed(ctx: &Ctx) -> usize {
+    std::fs::read(ctx.root.state_file(LEDGER_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<WakeLedger>(&bytes).ok())
+        .map_or(0, |ledger| ledger.unconfirmed())
 }
 
 /// The `tend status` line for [`unconfirmed`] messages.
