@@ -7,12 +7,20 @@
 #     - SQLite: `tend gc checkpoints --dry-run` vs `sqlite3 DB 'select distinct
 #       thread_id from checkpoints'` on the same database.
 #     Every session is active, so the dry run decides and prints nothing per
-#     thread with -q: what is measured is the scan plus the rule.
+#     thread with -q: what is measured is the whole command — reading the
+#     N-row sessions file (which the baselines do not read), the scan, and the
+#     rule — against the baseline on the same store, both run twice,
+#     interleaved, in the same run of this script (the first pass warms the
+#     page cache for both; compare the second).
 #  2. Deleting D orphaned threads (default 10,000) from a LangGraph SQLite
 #     database of about S MB (default 600): `tend gc checkpoints` (one
 #     transaction per thread, an audit row each) vs LangGraph's
-#     `SqliteSaver.delete_thread` called in a loop, on copies of the same file.
-#  Peak RSS of each (GNU time, %M).
+#     `SqliteSaver.delete_thread` called in a loop, on copies of the same file
+#     (WAL mode, as SqliteSaver.setup() leaves it). Both are bound by fsyncs:
+#     SqliteSaver commits each thread with synchronous=FULL (one WAL fsync per
+#     thread); tend commits each thread without syncing and syncs its audit
+#     rows, then the WAL, every 100 threads (see src/gc/journal.rs).
+#  Wall time, user CPU time and peak RSS of each (GNU time, %e %U %M).
 #
 # Environment: GC_BENCH_THREADS, GC_BENCH_DELETE, GC_BENCH_MB, GC_BENCH_DIR
 # (scratch, default a temporary directory), GC_BENCH_PARTS (any of `dir

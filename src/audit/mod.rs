@@ -233,6 +233,16 @@ pub fn parse_batch(input: &[u8], now: DateTime<Utc>) -> Result<Vec<Row>, Vec<Str
     }
 }
 
+/// Rows as one batch of lines.
+fn batch(rows: &[Row]) -> Result<Vec<u8>> {
+    let mut batch = Vec::with_capacity(rows.len() * 256);
+    for row in rows {
+        serde_json::to_writer(&mut batch, row)?;
+        batch.push(b'\n');
+    }
+    Ok(batch)
+}
+
 /// A row as read back: any kind, `details` as written.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Record {
@@ -271,12 +281,24 @@ impl AuditLog {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut batch = Vec::with_capacity(rows.len() * 256);
-        for row in rows {
-            serde_json::to_writer(&mut batch, row)?;
-            batch.push(b'\n');
+        jsonl::append(&self.dir.join(segment_name(now)), &batch(rows)?)?;
+        Ok(())
+    }
+
+    /// Appends `rows` as [`AuditLog::append`] does, except that they are not
+    /// yet durable (they survive a kill, not a power cut) until
+    /// [`AuditLog::sync`] is called with the segment this returns.
+    pub fn append_unsynced(&self, rows: &[Row], now: DateTime<Utc>) -> Result<PathBuf> {
+        let segment = self.dir.join(segment_name(now));
+        if !rows.is_empty() {
+            jsonl::append_unsynced(&segment, &batch(rows)?)?;
         }
-        jsonl::append(&self.dir.join(segment_name(now)), &batch)?;
+        Ok(segment)
+    }
+
+    /// Makes the rows appended to `segment` durable.
+    pub fn sync(&self, segment: &Path) -> Result<()> {
+        jsonl::sync(segment)?;
         Ok(())
     }
 

@@ -2,10 +2,11 @@
 //! decide with [`rule::decide`], delete thread by thread with an audit row
 //! for each, and report what was kept and why.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use serde_json::json;
 
 use super::GcCount;
+use super::journal::Journal;
 use super::rule::{self, Decision, KeepReason, Policy, Verdict};
 use super::sessions;
 use super::stores::dir::DirStore;
@@ -127,6 +128,10 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
             .any(|d| d.verdict == Verdict::Keep(KeepReason::SourceEmpty));
 
         let store_kind = store.kind();
+        // The rows of the removals (after the store: dropped first, so an
+        // early return syncs them before the store closes).
+        let mut journal = Journal::new(ctx.audit());
+        let sync_each = store.commits_are_durable();
         let mut failed = false;
         let mut stop: Option<String> = None;
         for d in &decisions {
@@ -159,7 +164,6 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
                     // The row goes out just before the deletion is final: a
                     // kill in between repeats the row (same id) on the next
                     // run, and never loses it.
-                    let audit = ctx.audit();
                     let now = ctx.now();
                     let fact = format!(
                         "{}:{}:{}",
@@ -179,7 +183,14 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
                                 "store": store_kind.as_str(),
                             }),
                         );
-                        audit.append(&[row], now).map_err(|e| {
+                        let written = journal.write(&row, now).and_then(|()| {
+                            if sync_each {
+                                journal.sync()
+                            } else {
+                                Ok(())
+                            }
+                        });
+                        written.map_err(|e| {
                             e.context(format!(
                                 "cannot write the gc.checkpoint_removed row of thread {}; it was not deleted",
                                 d.thread_id
@@ -203,6 +214,15 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
                             tally.deleted += 1;
                             tally.bytes += bytes;
                             report(ctx, d, "deleted", None, || gone_text(d), Some(bytes))?;
+                            if !sync_each
+                                && journal.due()
+                                && let Err(e) = settle(&mut journal, store.as_mut())
+                            {
+                                failed = true;
+                                let message = format!("{e:#}");
+                                ctx.out.error(&message);
+                                stop = Some(format!("the run stopped: {message}"));
+                            }
                         }
                         Removal::Touched { at } => {
                             tally.touched += 1;
@@ -242,6 +262,13 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
             ));
         }
 
+        // The last rows, then the deletions they record.
+        if let Err(e) = settle(&mut journal, store.as_mut()) {
+            failed = true;
+            ctx.out.error(&format!("{e:#}"));
+            stop.get_or_insert_with(|| "the rows could not be synced".to_string());
+        }
+
         let mut vacuumed = None;
         if args.vacuum && !ctx.dry_run && stop.is_none() {
             match store.vacuum() {
@@ -256,6 +283,14 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
         summarize(ctx, &tally, vacuumed, store_kind.as_str())?;
         Ok(tally.into_outcome(failed))
     })
+}
+
+/// Makes the rows written so far durable, then the deletions they record.
+fn settle(journal: &mut Journal, store: &mut dyn CheckpointStore) -> Result<()> {
+    journal
+        .sync()
+        .context("cannot sync the gc.checkpoint_removed rows to disk")?;
+    store.settle()
 }
 
 fn open(ctx: &mut Ctx, store: &StoreConfig) -> Result<Box<dyn CheckpointStore>> {

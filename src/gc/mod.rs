@@ -5,10 +5,12 @@
 //! - [`rule`]: the orphan rule (pure);
 //! - [`sessions`]: active sessions from the configured source;
 //! - [`stores`]: the directory, SQLite and Postgres checkpoint stores;
+//! - [`journal`]: the rows of removals and when they are made durable;
 //! - [`checkpoints`], [`audit`]: the handlers.
 
 pub mod audit;
 pub mod checkpoints;
+pub mod journal;
 pub mod rule;
 pub mod sessions;
 pub mod stores;

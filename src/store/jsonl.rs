@@ -21,6 +21,33 @@ use super::{atomic, file};
 /// the batch, so a failed append leaves nothing behind. A link or non-regular
 /// file at `path` is refused.
 pub fn append(path: &Path, batch: &[u8]) -> io::Result<()> {
+    append_with(path, batch, Durability::Synced)
+}
+
+/// Appends as [`append`] does — same lock, fresh line, cut back on failure,
+/// a new file's directory entry made durable — but leaves the batch in the
+/// page cache: it survives the writer being killed, not a power cut, until
+/// [`sync`] (or the kernel) writes it out. For a writer that records many
+/// facts in a row and makes them durable together, at a point it chooses.
+pub fn append_unsynced(path: &Path, batch: &[u8]) -> io::Result<()> {
+    append_with(path, batch, Durability::Deferred)
+}
+
+/// Makes everything appended to `path` so far durable (`fdatasync`).
+pub fn sync(path: &Path) -> io::Result<()> {
+    file::open_regular(path, OpenOptions::new().read(true))
+        .and_then(|f| f.sync_data())
+        .map_err(|e| file::context(e, "cannot sync", path))
+}
+
+/// Whether an append waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    Synced,
+    Deferred,
+}
+
+fn append_with(path: &Path, batch: &[u8], durability: Durability) -> io::Result<()> {
     debug_assert!(
         batch.is_empty() || batch.ends_with(b"\n"),
         "append takes whole lines"
@@ -36,7 +63,7 @@ pub fn append(path: &Path, batch: &[u8]) -> io::Result<()> {
         file::create_dir_all(dir).map_err(context)?;
     }
     let mut file = open_locked(path).map_err(context)?;
-    append_locked(&mut file, batch).map_err(context)?;
+    append_locked(&mut file, batch, durability).map_err(context)?;
     file.unlock().map_err(context)?;
     if !existed {
         atomic::sync_dir(dir).map_err(context)?;
@@ -45,7 +72,7 @@ pub fn append(path: &Path, batch: &[u8]) -> io::Result<()> {
 }
 
 /// The write itself, with the lock held: fresh line first, cut back on failure.
-fn append_locked(file: &mut File, batch: &[u8]) -> io::Result<()> {
+fn append_locked(file: &mut File, batch: &[u8], durability: Durability) -> io::Result<()> {
     let before = file.metadata()?.len();
     let mut last = [0u8; 1];
     let torn = before > 0 && {
@@ -59,9 +86,13 @@ fn append_locked(file: &mut File, batch: &[u8]) -> io::Result<()> {
     } else {
         batch
     };
-    let result = write_whole(file, bytes).and_then(|()| file.sync_data());
+    let sync = |file: &File| match durability {
+        Durability::Synced => file.sync_data(),
+        Durability::Deferred => Ok(()),
+    };
+    let result = write_whole(file, bytes).and_then(|()| sync(file));
     if let Err(e) = result {
-        return match file.set_len(before).and_then(|()| file.sync_data()) {
+        return match file.set_len(before).and_then(|()| sync(file)) {
             Ok(()) => Err(e),
             Err(cut) => Err(io::Error::new(
                 e.kind(),
@@ -214,6 +245,33 @@ mod tests {
         let err = remove(&path).unwrap_err();
         assert!(err.to_string().contains("not a regular file"), "{err}");
         assert!(target.exists() && path.exists());
+    }
+
+    #[test]
+    fn unsynced_appends_are_written_at_once_and_synced_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b.jsonl");
+        append_unsynced(&path, b"{\"n\":1}\n").unwrap();
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"{\"torn\"")
+            .unwrap();
+        append_unsynced(&path, b"{\"n\":2}\n").unwrap();
+        append(&path, b"{\"n\":3}\n").unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "{\"n\":1}\n{\"torn\"\n{\"n\":2}\n{\"n\":3}\n"
+        );
+        sync(&path).unwrap();
+        // A link is refused, as for append.
+        let link = dir.path().join("link.jsonl");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        assert!(append_unsynced(&link, b"{}\n").is_err());
+        assert!(sync(&link).is_err());
+        let err = sync(&dir.path().join("missing.jsonl")).unwrap_err();
+        assert!(err.to_string().contains("missing.jsonl"), "{err}");
     }
 
     #[test]

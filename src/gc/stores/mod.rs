@@ -125,6 +125,17 @@ pub trait CheckpointStore {
     /// its record; when `record` fails nothing is deleted. An `Err` is a
     /// failure that may affect other threads too (the run stops).
     fn delete(&mut self, thread: &Thread, record: Record<'_>) -> Result<Removal>;
+    /// Whether a deletion is durable as soon as it commits, so that its row
+    /// must be durable before (see [`crate::gc::journal`]); otherwise it
+    /// becomes durable only at [`CheckpointStore::settle`].
+    fn commits_are_durable(&self) -> bool {
+        true
+    }
+    /// Makes the deletions committed so far durable; called only once their
+    /// rows are.
+    fn settle(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Reclaims the space of deleted threads.
     fn vacuum(&mut self) -> Result<Vacuumed>;
 }

@@ -33,6 +33,9 @@ pub const BUSY_WAIT: Duration = Duration::from_secs(5);
 pub struct SqliteStore {
     path: PathBuf,
     conn: Connection,
+    /// In WAL mode: commits wait for no disk, and only [`SqliteStore::settle`]
+    /// checkpoints.
+    wal: bool,
 }
 
 /// Whether the 100-byte SQLite header says the database is in WAL mode
@@ -83,21 +86,26 @@ impl SqliteStore {
         .with_context(|| format!("cannot open the checkpoint database {}", path.display()))?;
         conn.busy_timeout(BUSY_WAIT)
             .context("cannot set the busy timeout")?;
-        // In WAL mode, commits need not wait for the disk: each thread's
-        // `gc.checkpoint_removed` row is fsynced before its deletion commits,
-        // so a commit lost to a power cut leaves a row for a deletion the next
-        // run repeats (under the same row id), never a deletion without a row.
-        // Atomicity is unchanged, and the setting is this connection's only.
+        // In WAL mode a commit need not wait for the disk, and this
+        // connection never checkpoints on its own: a deletion becomes durable
+        // when the WAL is synced, which gc does (in `settle`) only after
+        // syncing the deletions' `gc.checkpoint_removed` rows. A commit lost
+        // to a power cut leaves a row for a deletion the next run repeats
+        // (under the same row id), never the reverse beyond the window the
+        // journal module describes. Atomicity is unchanged, and the settings
+        // are this connection's only.
         let mode: String = conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .with_context(|| format!("cannot read the journal mode of {}", path.display()))?;
-        if mode.eq_ignore_ascii_case("wal") {
-            conn.execute_batch("PRAGMA synchronous = NORMAL")
-                .context("cannot set synchronous = NORMAL")?;
+        let wal = mode.eq_ignore_ascii_case("wal");
+        if wal {
+            conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
+                .context("cannot set synchronous = NORMAL and wal_autocheckpoint = 0")?;
         }
         let store = SqliteStore {
             path: path.to_path_buf(),
             conn,
+            wal,
         };
         store.check_tables()?;
         Ok(store)
@@ -323,6 +331,21 @@ impl CheckpointStore for SqliteStore {
         }
     }
 
+    fn commits_are_durable(&self) -> bool {
+        !self.wal
+    }
+
+    fn settle(&mut self) -> Result<()> {
+        if self.wal {
+            // PASSIVE: never waits for the platform's readers or writers;
+            // what it cannot copy now stays in the WAL, still durable.
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                .with_context(|| format!("cannot checkpoint {}", self.path.display()))?;
+        }
+        Ok(())
+    }
+
     fn vacuum(&mut self) -> Result<Vacuumed> {
         let before = self.size();
         self.conn
@@ -477,6 +500,57 @@ mod tests {
         .expect("write");
         let err = SqliteStore::open(&text).err().expect("error");
         assert!(format!("{err:#}").contains("not an SQLite database"));
+    }
+
+    #[test]
+    fn a_wal_database_is_made_durable_only_by_settle() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = db(tmp.path());
+        // A rollback-journal database: each commit is durable, so each row
+        // must be synced before it.
+        let s = SqliteStore::open(&path).expect("open");
+        assert!(s.commits_are_durable());
+        drop(s);
+        Connection::open(&path)
+            .expect("open")
+            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+            .expect("wal");
+        // The platform keeps a connection open, so closing gc's connection
+        // does not checkpoint either.
+        let platform = Connection::open(&path).expect("open");
+        let mut s = SqliteStore::open(&path).expect("open");
+        assert!(!s.commits_are_durable());
+        let autocheckpoint: i64 = s
+            .conn
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .expect("pragma");
+        assert_eq!(autocheckpoint, 0, "gc's commits never checkpoint");
+        let scan = s.scan().expect("scan");
+        for t in &scan.threads {
+            assert!(matches!(
+                s.delete(t, &mut |_| Ok(())).expect("delete"),
+                Removal::Removed { .. }
+            ));
+        }
+        // Committed (the platform sees it), but still only in the WAL.
+        let left: i64 = platform
+            .query_row("SELECT count(*) FROM checkpoints", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(left, 0);
+        // The database file itself (immutable: read without the WAL).
+        let in_file = || -> i64 {
+            Connection::open_with_flags(
+                format!("file:{}?immutable=1", path.display()),
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .expect("open")
+            .query_row("SELECT count(*) FROM checkpoints", [], |r| r.get(0))
+            .expect("count")
+        };
+        assert_eq!(in_file(), 3, "nothing was checkpointed before settle");
+        s.settle().expect("settle");
+        assert_eq!(in_file(), 0, "settle checkpointed the deletions");
+        drop(platform);
     }
 
     #[test]
