@@ -179,11 +179,11 @@ impl ActiveSessions {
         let id = id.as_bytes();
         let hash = fnv(id);
         let ActiveSessions { table, long, .. } = self;
-        if table.find(hash, |s| s.bytes(long) == id).is_some() {
-            return;
+        // One probe: the vacant entry found is where the id goes.
+        let entry = table.entry(hash, |s| s.bytes(long) == id, |s| fnv(s.bytes(long)));
+        if let hashbrown::hash_table::Entry::Vacant(vacant) = entry {
+            vacant.insert(Slot::new(id, long));
         }
-        let slot = Slot::new(id, long);
-        table.insert_unique(hash, slot, |s| fnv(s.bytes(long)));
     }
 
     /// Makes room for about `n` more active sessions.
@@ -342,8 +342,8 @@ fn base_of((len, t): &(usize, Thread)) -> &str {
 /// run shows each) it is counted and dropped, without its time being worked
 /// out. Memory then grows with the orphans, not with the store.
 #[derive(Debug)]
-pub struct Sift<'s> {
-    sessions: &'s ActiveSessions,
+pub struct Sift {
+    sessions: ActiveSessions,
     list_active: bool,
     threads: Vec<Thread>,
     active_unlisted: u64,
@@ -359,8 +359,8 @@ pub struct Sifted {
     pub active_unlisted: u64,
 }
 
-impl<'s> Sift<'s> {
-    pub fn new(sessions: &'s ActiveSessions, list_active: bool) -> Sift<'s> {
+impl Sift {
+    pub fn new(sessions: ActiveSessions, list_active: bool) -> Sift {
         Sift {
             sessions,
             list_active,
@@ -393,7 +393,7 @@ impl<'s> Sift<'s> {
 
     pub fn decide(self, policy: &Policy) -> Sifted {
         Sifted {
-            decisions: decide(self.threads, self.sessions, policy),
+            decisions: decide(self.threads, &self.sessions, policy),
             active_unlisted: self.active_unlisted,
         }
     }
@@ -851,8 +851,8 @@ mod tests {
         let active = sessions(&["INC-1"]);
         let all = decide(threads.clone(), &active, &policy());
 
-        let mut listed = Sift::new(&active, true);
-        let mut unlisted = Sift::new(&active, false);
+        let mut listed = Sift::new(active.clone(), true);
+        let mut unlisted = Sift::new(active, false);
         for t in &threads {
             listed.push(&t.thread_id, || t.last_touched.clone());
             unlisted.push(&t.thread_id, || {
