@@ -8,7 +8,7 @@
 //! `"kind":"…"` and Python's `"kind": "…"`) passes over every other line
 //! without splitting or parsing it; a candidate line is parsed once, straight
 //! into the caller's borrowed `details` struct (no `serde_json::Value`), by
-//! the one-pass reader of [`super::fast`] where it answers and by `serde_json`
+//! the one-pass reader of `audit::fast` where it answers and by `serde_json`
 //! otherwise; and the caller aggregates as rows stream past, so memory is
 //! bounded by what it keeps, not by the log. A large scan's segments are
 //! shared out among a few scoped threads ([`WindowScan::read_parts`]) and
