@@ -849,6 +849,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Row kind, e.g. probe.wake_requested')
             [CompletionResult]::new('--details', '--details', [CompletionResultType]::ParameterName, 'Details as a JSON object; `-` reads it from standard input')
             [CompletionResult]::new('--correlation-key', '--correlation-key', [CompletionResultType]::ParameterName, 'Correlation key, e.g. probe:fly:machine_down')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Idempotency key: a retry with the same key adds no second row')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')

@@ -1089,7 +1089,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__audit__subcmd__emit)
-            opts="-q -v -h -V --kind --details --correlation-key --batch --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --kind --details --correlation-key --id --batch --root --config --now --json --dry-run --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1104,6 +1104,10 @@ _tend() {
                     return 0
                     ;;
                 --correlation-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

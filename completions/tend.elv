@@ -765,6 +765,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --kind 'Row kind, e.g. probe.wake_requested'
             cand --details 'Details as a JSON object; `-` reads it from standard input'
             cand --correlation-key 'Correlation key, e.g. probe:fly:machine_down'
+            cand --id 'Idempotency key: a retry with the same key adds no second row'
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'

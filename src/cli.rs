@@ -340,6 +340,15 @@ pub struct AuditEmitArgs {
     #[arg(long, value_name = "KEY")]
     pub correlation_key: Option<String>,
 
+    /// Idempotency key: a retry with the same key adds no second row
+    ///
+    /// The row's id is derived from its kind and KEY, and the row is appended
+    /// only when no row with that id is in the log's segments of today or
+    /// yesterday (UTC). A script that retries an emit that was killed or
+    /// timed out, with the same KEY, so writes the row once.
+    #[arg(long, value_name = "KEY")]
+    pub id: Option<String>,
+
     /// Read rows as JSON Lines on standard input and append them all at once
     ///
     /// One object per line: {"kind": …, "details": {…}, "correlation_key": …}
@@ -347,7 +356,7 @@ pub struct AuditEmitArgs {
     /// line is validated first; if any is bad, each bad line is reported by its
     /// number and nothing is written. Otherwise all rows are appended in one
     /// locked write: all or nothing.
-    #[arg(long, conflicts_with_all = ["kind", "details", "correlation_key"])]
+    #[arg(long, conflicts_with_all = ["kind", "details", "correlation_key", "id"])]
     pub batch: bool,
 }
 

@@ -102,6 +102,7 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
 
     let probes = crate::probe::state::load(ctx)?.unwrap_or_default();
     let lag = cursor_lag(ctx)?;
+    let wake_unconfirmed = crate::wake::unconfirmed(ctx);
     let proposals: BTreeMap<String, usize> = crate::promote::status::pending_counts(&ctx.root)?
         .into_iter()
         .map(|(lp, n)| (lp.to_string(), n))
@@ -131,6 +132,7 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
             "root": ctx.root.dir(),
             "overdue": overdue,
             "wake_cursor": lag,
+            "wake_unconfirmed": wake_unconfirmed,
             "pending_proposals": proposals,
             "probes": probe_summaries(&probes),
             "alerts": alerts,
@@ -151,6 +153,10 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
         }
         if let Some(lag) = &lag {
             text.push_str(&lag.line());
+            text.push('\n');
+        }
+        if wake_unconfirmed > 0 {
+            text.push_str(&crate::wake::unconfirmed_line(wake_unconfirmed));
             text.push('\n');
         }
         for (lp, n) in &proposals {

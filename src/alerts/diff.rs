@@ -89,6 +89,11 @@ pub enum Status {
     Suppressed,
     Silenced,
     Queued,
+    /// Its message was given up: two attempts were each cut off before the
+    /// channel's answer was recorded (it may or may not have arrived). Like
+    /// `failed`, it counts as notified; its audit row says `failed` with the
+    /// error `unconfirmed_after_2_attempts`.
+    Unconfirmed,
 }
 
 impl Status {
@@ -99,6 +104,7 @@ impl Status {
             Status::Suppressed => "suppressed",
             Status::Silenced => "silenced",
             Status::Queued => "queued",
+            Status::Unconfirmed => "unconfirmed",
         }
     }
 }
@@ -245,6 +251,18 @@ pub fn apply(state: &mut Notified, decision: &Decision, failed: Option<bool>) {
         state
             .categories
             .insert(decision.alert.category.clone(), mark);
+    }
+}
+
+/// Applies a sending decision whose message was given up (see
+/// [`Status::Unconfirmed`]): as a failed send, with that status.
+pub fn give_up(state: &mut Notified, decision: &Decision) {
+    apply(state, decision, Some(true));
+    if let Some(entry) = state.alerts.get_mut(&decision.alert.id)
+        && decision.entry.is_some()
+        && entry.status == Status::Failed
+    {
+        entry.status = Status::Unconfirmed;
     }
 }
 

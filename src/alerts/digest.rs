@@ -10,9 +10,10 @@
 //! rewrite sends those lines again next time (the one unavoidable instant);
 //! nothing is ever lost.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -22,11 +23,17 @@ use super::message::{DigestItem, digest_message};
 use super::source::Alert;
 use crate::audit::{Kind, Row};
 use crate::channel;
+use crate::config::ChannelKind;
 use crate::ctx::{Ctx, Outcome};
+use crate::store::attempts::{self, Attempt, Journal, Next};
 use crate::store::jsonl;
 use crate::store::lock::Wait;
 
 pub const QUEUE_FILE: &str = "alerts.digest.jsonl";
+
+/// The namespace of the digest's keys in the attempt journal
+/// (`state/delivery.attempts.jsonl`): `digest:<alert id>@<queued at>`.
+pub const ATTEMPT_PREFIX: &str = "digest:";
 
 /// One line of the queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,7 +109,33 @@ pub fn run(ctx: &mut Ctx) -> Result<Outcome> {
     ctx.run_locked("alerts digest", Wait::No, send)
 }
 
+/// The key of a queue line in the attempt journal: the alert and when it was
+/// queued (a reminder queues the same alert again, as another line).
+fn attempt_key(q: &Queued) -> String {
+    format!(
+        "{ATTEMPT_PREFIX}{}@{}",
+        q.alert.id,
+        crate::clock::format_ts(q.queued_at)
+    )
+}
+
 fn send(ctx: &mut Ctx) -> Result<Outcome> {
+    let (mut journal, unreadable) = Journal::open(&ctx.root.state_file(attempts::FILE))?;
+    for problem in unreadable {
+        ctx.out.warn(&problem);
+    }
+    let outcome = send_queue(ctx, &mut journal)?;
+    if !ctx.dry_run {
+        // Every line sent, failed or given up is recorded by now (the queue,
+        // the audit rows): no attempt counts any more.
+        journal
+            .settle(ATTEMPT_PREFIX, |_, _| true)
+            .with_context(|| format!("cannot settle state/{}", attempts::FILE))?;
+    }
+    Ok(outcome)
+}
+
+fn send_queue(ctx: &mut Ctx, journal: &mut Journal) -> Result<Outcome> {
     let path = ctx.root.state_file(QUEUE_FILE);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -117,13 +150,33 @@ fn send(ctx: &mut Ctx) -> Result<Outcome> {
     for p in &problems {
         ctx.out.error(p);
     }
+    let now = ctx.now();
+    let kind = ctx.config.alert_route().info;
+    // Lines attempted twice by runs cut off before the queue recorded the
+    // answer: given up, never sent a third time.
+    let (given_up, entries): (Vec<Queued>, Vec<Queued>) = entries
+        .into_iter()
+        .partition(|q| matches!(journal.next(&attempt_key(q), false), Next::GiveUp { .. }));
+    if !given_up.is_empty() {
+        outcome.failed = true;
+        outcome.count(AlertsCount::Unconfirmed, given_up.len() as u64);
+        if !ctx.dry_run {
+            give_up(
+                ctx,
+                journal,
+                &path,
+                &bytes[..consumed],
+                &given_up,
+                kind,
+                now,
+            )?;
+        }
+    }
     let items = items(&entries);
     if items.is_empty() {
         return Ok(outcome);
     }
-    let now = ctx.now();
     let message = digest_message(&items, now);
-    let kind = ctx.config.alert_route().info;
     if ctx.dry_run {
         super::notify::would_send(ctx, kind, &message)?;
         ctx.out.summary(&format!(
@@ -132,6 +185,25 @@ fn send(ctx: &mut Ctx) -> Result<Outcome> {
         ))?;
         return Ok(outcome);
     }
+    // The attempt on disk before the channel is called.
+    let tried: Vec<Attempt> = entries
+        .iter()
+        .map(|q| {
+            let key = attempt_key(q);
+            let attempt = journal.recorded(&key) + 1;
+            Attempt { key, attempt }
+        })
+        .collect();
+    journal.record(tried, now).with_context(|| {
+        format!(
+            "cannot record the digest's send attempt in state/{}; it was not sent",
+            attempts::FILE
+        )
+    })?;
+    // The queue's lines of this digest, as they are now (without the lines
+    // given up).
+    let gone: BTreeSet<String> = given_up.iter().map(attempt_key).collect();
+    let sent = without_lines(&bytes[..consumed], &gone);
     let result = channel::open(kind, &ctx.config).and_then(|mut c| c.send(&message, &mut ctx.out));
     let rows: Vec<Row> = items
         .iter()
@@ -155,13 +227,14 @@ fn send(ctx: &mut Ctx) -> Result<Outcome> {
     match result {
         Ok(_) => {
             // Drop exactly the lines that went out; keep what was appended since.
-            let sent = &bytes[..consumed];
             let mut changed = true;
-            jsonl::rewrite(&path, |current| match current.strip_prefix(sent) {
-                Some(rest) => rest.to_vec(),
-                None => {
-                    changed = false;
-                    current.to_vec()
+            jsonl::rewrite(&path, |current| {
+                match current.strip_prefix(sent.as_slice()) {
+                    Some(rest) => rest.to_vec(),
+                    None => {
+                        changed = false;
+                        current.to_vec()
+                    }
                 }
             })?;
             if !changed {
@@ -189,6 +262,90 @@ fn send(ctx: &mut Ctx) -> Result<Outcome> {
         }
     }
     Ok(outcome)
+}
+
+/// `lines` (whole queue lines) without those whose key is in `gone`; a line
+/// that does not parse is kept (it was reported, and stays for the operator).
+fn without_lines(lines: &[u8], gone: &BTreeSet<String>) -> Vec<u8> {
+    if gone.is_empty() {
+        return lines.to_vec();
+    }
+    lines
+        .split_inclusive(|b| *b == b'\n')
+        .filter(|line| {
+            serde_json::from_slice::<Queued>(line.trim_ascii_end())
+                .map_or(true, |q| !gone.contains(&attempt_key(&q)))
+        })
+        .flatten()
+        .copied()
+        .collect()
+}
+
+/// Records the queue lines given up: a failed `notification.dispatched` row
+/// each (with an id of its own, so a run killed before the queue lost them
+/// does not write them twice), an error naming the alert, then the lines
+/// leave the queue.
+fn give_up(
+    ctx: &mut Ctx,
+    journal: &Journal,
+    path: &Path,
+    prefix: &[u8],
+    given_up: &[Queued],
+    kind: ChannelKind,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut rows = Vec::new();
+    let mut since = now;
+    for q in given_up {
+        let key = attempt_key(q);
+        let attempts = journal.recorded(&key);
+        if let Some(at) = journal.recorded_at(&key) {
+            since = since.min(at);
+        }
+        let details = json!({
+            "channel": crate::channel::audit_name(kind),
+            "ref": q.alert.id,
+            "severity": q.alert.severity,
+            "category": q.alert.category,
+            "status": "failed",
+            "digest": true,
+            "error": attempts::GAVE_UP_ERROR,
+            "attempts": attempts,
+        });
+        rows.push(
+            Row::deterministic(
+                Kind::NotificationDispatched,
+                now,
+                &format!("gave_up:{key}"),
+                details,
+            )
+            .with_correlation_key(q.alert.id.clone()),
+        );
+        ctx.out.error(&format!(
+            "alert {} (queued {}): the digest that carried it was given up: its {attempts} attempts were each cut off before the queue recorded the answer, so it may or may not have arrived; it is not sent a third time (error {})",
+            q.alert.id,
+            crate::clock::format_ts(q.queued_at),
+            attempts::GAVE_UP_ERROR
+        ));
+    }
+    ctx.audit().append_missing(&rows, since, now)?;
+    let gone: BTreeSet<String> = given_up.iter().map(attempt_key).collect();
+    let kept = without_lines(prefix, &gone);
+    let mut changed = true;
+    jsonl::rewrite(path, |current| match current.strip_prefix(prefix) {
+        Some(rest) => [kept.as_slice(), rest].concat(),
+        None => {
+            changed = false;
+            current.to_vec()
+        }
+    })?;
+    if !changed {
+        return Err(anyhow::anyhow!(
+            "{} changed under the digest (not by an append); the lines given up were left in it",
+            path.display()
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! email; its subject is the email's `Subject`, e.g.
 //! `[tend] CRITICAL api: HighErrorRate`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
@@ -29,13 +29,19 @@ pub struct Outgoing {
 }
 
 /// The messages of a plan: one per sending decision, or in a burst one summary
-/// per channel.
-pub fn outgoing(plan: &Plan, now: DateTime<Utc>, burst_limit: usize) -> Vec<Outgoing> {
+/// per channel. The decisions in `given_up` (indexes; their message was
+/// attempted twice without a recorded answer) are in no message.
+pub fn outgoing(
+    plan: &Plan,
+    given_up: &BTreeSet<usize>,
+    now: DateTime<Utc>,
+    burst_limit: usize,
+) -> Vec<Outgoing> {
     let sending = plan
         .decisions
         .iter()
         .enumerate()
-        .filter(|(_, d)| d.action.sends());
+        .filter(|(i, d)| d.action.sends() && !given_up.contains(i));
     if !plan.burst {
         // Alerts this run's own message put under the cooldown: named in that
         // message, so that nothing is held back unseen.
@@ -66,7 +72,7 @@ pub fn outgoing(plan: &Plan, now: DateTime<Utc>, burst_limit: usize) -> Vec<Outg
     for (i, d) in sending {
         by_channel.entry(d.channel).or_default().push(i);
     }
-    let total = plan.sends();
+    let total = plan.sends().saturating_sub(given_up.len());
     by_channel
         .into_iter()
         .map(|(channel, indexes)| {
@@ -558,7 +564,7 @@ mod tests {
             now,
             &policy,
         );
-        let out = outgoing(&p, now, 5);
+        let out = outgoing(&p, &BTreeSet::new(), now, 5);
         assert_eq!(out.len(), 1);
         assert!(
             out[0].message.text.ends_with(

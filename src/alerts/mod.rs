@@ -37,6 +37,7 @@ counters! {
         Silenced = "silenced",
         SilencesEnded = "silences_ended",
         Suppressed = "suppressed",
+        Unconfirmed = "unconfirmed",
     }
 }
 

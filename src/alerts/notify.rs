@@ -12,6 +12,12 @@
 //! anything else: a message sent is never left without its record. A failed
 //! send still marks its alerts notified (`failed`): a channel that is down
 //! gets one attempt per alert, not a retry every run.
+//!
+//! Each send is preceded by a record of its attempt in the attempt journal
+//! ([`crate::store::attempts`]). A message whose two attempts were both cut
+//! off before the state recorded the answer is given up instead of sent a
+//! third time (status `unconfirmed`, a failed row, an error, exit 1); at the
+//! end of a run every attempt is settled.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -33,10 +39,20 @@ use crate::cli::AlertsNotifyArgs;
 use crate::config::{ChannelKind, Config, InfoMode};
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::UsageError;
+use crate::store::attempts::{self, Attempt, Journal, Next};
 use crate::store::jsonl;
 use crate::store::lock::Wait;
 
 pub const STATE_FILE: &str = "alerts.notified.json";
+
+/// The namespace of this command's keys in the attempt journal
+/// (`state/delivery.attempts.jsonl`): `alerts:<action>:<alert id>`.
+pub const ATTEMPT_PREFIX: &str = "alerts:";
+
+/// The key of a sending decision's message in the attempt journal.
+fn attempt_key(d: &Decision) -> String {
+    format!("{ATTEMPT_PREFIX}{}:{}", d.action.name(), d.alert.id)
+}
 
 pub fn policy(config: &Config) -> Policy {
     let a = &config.alerts;
@@ -145,11 +161,28 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         now,
         &policy,
     );
-    let messages = message::outgoing(&plan, now, policy.burst_limit);
+    // Messages attempted twice by runs that were cut off before recording
+    // the channel's answer: given up, never sent a third time.
+    let (mut journal, unreadable) = Journal::open(&ctx.root.state_file(attempts::FILE))?;
+    for problem in unreadable {
+        ctx.out.warn(&problem);
+    }
+    let given_up: BTreeMap<usize, u32> = plan
+        .decisions
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.action.sends())
+        .filter_map(|(i, d)| match journal.next(&attempt_key(d), false) {
+            Next::GiveUp { attempts } => Some((i, attempts)),
+            Next::Send { .. } | Next::AlreadySent => None,
+        })
+        .collect();
+    let skipped: BTreeSet<usize> = given_up.keys().copied().collect();
+    let messages = message::outgoing(&plan, &skipped, now, policy.burst_limit);
     outcome.count(AlertsCount::Active, active.alerts.len() as u64);
 
     if ctx.dry_run {
-        return dry_run(ctx, &plan, &messages, outcome);
+        return dry_run(ctx, &plan, &messages, &given_up, outcome);
     }
 
     let ended = silence::expire_ended(ctx, &silences)?;
@@ -192,7 +225,56 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     let mut rows_in_state = false;
     let mut channels: BTreeMap<ChannelKind, Result<Box<dyn Channel>, SendError>> = BTreeMap::new();
     let mut results: BTreeMap<usize, Result<(), String>> = BTreeMap::new();
+    if !given_up.is_empty() {
+        // Recorded as failed sends (status `unconfirmed` in the state), with
+        // the same order of writes as a send: state, then rows.
+        let mut rows = Vec::new();
+        for (i, attempts) in &given_up {
+            let d = &plan.decisions[*i];
+            diff::give_up(&mut working, d);
+            results.insert(*i, Err(attempts::GAVE_UP_ERROR.to_string()));
+            let mut r = row(
+                d,
+                Status::Failed,
+                Some(attempts::GAVE_UP_ERROR),
+                plan.burst,
+                now,
+            );
+            r.details["attempts"] = json!(attempts);
+            rows.push(r);
+            ctx.out.error(&format!(
+                "alert {}: its {} message was given up: its {attempts} attempts were each cut off before the channel's answer was recorded, so it may or may not have arrived; it is not sent a third time (status {}, error {})",
+                d.alert.id,
+                d.action.name(),
+                Status::Unconfirmed.as_str(),
+                attempts::GAVE_UP_ERROR,
+            ));
+        }
+        outcome.failed = true;
+        outcome.count(AlertsCount::Unconfirmed, given_up.len() as u64);
+        working.unrecorded = rows.clone();
+        crate::store::state::save(&state_path, &working)?;
+        ctx.audit().append(&rows, now)?;
+        working.unrecorded.clear();
+        rows_in_state = true;
+    }
     for m in &messages {
+        // Each attempt on disk before the channel is called.
+        let tried: Vec<Attempt> = m
+            .decisions
+            .iter()
+            .map(|i| {
+                let key = attempt_key(&plan.decisions[*i]);
+                let attempt = journal.recorded(&key) + 1;
+                Attempt { key, attempt }
+            })
+            .collect();
+        journal.record(tried, now).map_err(|e| {
+            anyhow::Error::from(e).context(format!(
+                "cannot record the send attempt of a {} message; it was not sent",
+                m.channel
+            ))
+        })?;
         let channel = channels
             .entry(m.channel)
             .or_insert_with(|| channel::open(m.channel, &ctx.config));
@@ -245,6 +327,12 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     if rows_in_state {
         crate::store::state::save(&state_path, &working)?;
     }
+    // Every message of this run is now recorded (sent, failed or given up),
+    // and an attempt of an earlier run that is not in this run's plan is for
+    // a message no longer wanted: none of them counts any more.
+    journal.settle(ATTEMPT_PREFIX, |_, _| true).map_err(|e| {
+        anyhow::Error::from(e).context(format!("cannot settle state/{}", attempts::FILE))
+    })?;
     if ended > 0 {
         outcome.count(AlertsCount::SilencesEnded, ended as u64);
     }
@@ -302,13 +390,20 @@ fn dry_run(
     ctx: &mut Ctx,
     plan: &Plan,
     messages: &[Outgoing],
+    given_up: &BTreeMap<usize, u32>,
     mut outcome: Outcome,
 ) -> Result<Outcome> {
     for m in messages {
         would_send(ctx, m.channel, &m.message)?;
         outcome.count(AlertsCount::Messages, 1);
     }
-    report(ctx, plan, &BTreeMap::new(), &mut outcome, true)?;
+    // What a real run would record instead of sending.
+    let results: BTreeMap<usize, Result<(), String>> = given_up
+        .keys()
+        .map(|i| (*i, Err(attempts::GAVE_UP_ERROR.to_string())))
+        .collect();
+    outcome.count(AlertsCount::Unconfirmed, given_up.len() as u64);
+    report(ctx, plan, &results, &mut outcome, true)?;
     Ok(outcome)
 }
 
@@ -426,6 +521,13 @@ fn report(
                 "; burst: {} summary message(s) instead of {}",
                 outcome.counts.get(AlertsCount::Messages) + outcome.counts.get(AlertsCount::Failed),
                 plan.sends()
+            ));
+        }
+        if outcome.counts.get(AlertsCount::Unconfirmed) > 0 {
+            line.push_str(&format!(
+                "; {} given up, unconfirmed after {} attempts",
+                outcome.counts.get(AlertsCount::Unconfirmed),
+                attempts::MAX_ATTEMPTS
             ));
         }
         if outcome.counts.get(AlertsCount::Failed) > 0 {

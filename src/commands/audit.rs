@@ -35,7 +35,12 @@ fn emit(ctx: &mut Ctx, args: &AuditEmitArgs) -> Result<Outcome> {
     } else {
         vec![one_row(ctx, args)?]
     };
-    if !ctx.dry_run {
+    let mut emitted = rows.len() as u64;
+    if ctx.dry_run {
+        emitted = 0;
+    } else if let Some(key) = &args.id {
+        emitted = emit_once(ctx, &rows, key)? as u64;
+    } else {
         ctx.audit().append(&rows, ctx.now())?;
     }
     for row in &rows {
@@ -48,11 +53,33 @@ fn emit(ctx: &mut Ctx, args: &AuditEmitArgs) -> Result<Outcome> {
         }
     }
     let mut outcome = Outcome::default();
-    outcome.count(
-        AuditCount::Emitted,
-        if ctx.dry_run { 0 } else { rows.len() as u64 },
-    );
+    outcome.count(AuditCount::Emitted, emitted);
     Ok(outcome)
+}
+
+/// How far back a row of the same `--id` is looked for.
+const ID_LOOKBACK_DAYS: i64 = 1;
+
+/// Appends the row of `--id KEY` unless a run before (one that was killed or
+/// timed out after its write) already did; returns how many rows went in.
+/// Runs with an `--id` take the `audit emit` lock (waiting for it briefly),
+/// so two of them cannot both find the row missing and both append it.
+fn emit_once(ctx: &mut Ctx, rows: &[Row], key: &str) -> Result<usize> {
+    let now = ctx.now();
+    let _lock = crate::store::lock::CommandLock::acquire(
+        &ctx.root.locks_dir(),
+        "audit emit",
+        &crate::clock::format_ts(now),
+        crate::store::lock::Wait::Up(Duration::from_secs(10)),
+    )?;
+    let since = now - chrono::TimeDelta::days(ID_LOOKBACK_DAYS);
+    let appended = ctx.audit().append_missing(rows, since, now)?;
+    if appended == 0 {
+        ctx.out.note(&format!(
+            "a row with --id {key} is already in the log; not appended again"
+        ));
+    }
+    Ok(appended)
 }
 
 /// The row of `--kind`, `--details` and `--correlation-key`.
@@ -75,7 +102,19 @@ fn one_row(ctx: &Ctx, args: &AuditEmitArgs) -> Result<Row> {
     let details: Value = serde_json::from_str(&text)
         .map_err(|e| UsageError(format!("--details is not valid JSON: {e}")))?;
     Row::check_details(kind, &details).map_err(|e| UsageError(format!("--details: {e}")))?;
-    let mut row = Row::new(kind, ctx.now(), details);
+    let mut row = match &args.id {
+        Some(key) => {
+            if key.is_empty() || key.contains(char::is_control) {
+                return Err(UsageError(
+                    "--id: an idempotency key must be non-empty text without control characters"
+                        .into(),
+                )
+                .into());
+            }
+            Row::deterministic(kind, ctx.now(), &format!("emit:{key}"), details)
+        }
+        None => Row::new(kind, ctx.now(), details),
+    };
     if let Some(key) = &args.correlation_key {
         Row::check_correlation_key(key)
             .map_err(|e| UsageError(format!("--correlation-key: {e}")))?;

@@ -1,6 +1,7 @@
 //! The plain-file substrate (SPEC §1, §3, §10). Everything that touches state on
 //! disk goes through here, and knows nothing of probes, wakes or alerts:
 //!
+//! - [`attempts`]: the journal of send attempts recorded before each send;
 //! - [`atomic`]: write-replace of state files (temp → fsync → rename → fsync dir);
 //! - [`file`]: opening segments, state and locks without following links,
 //!   refusing non-regular files, and creating directories durably;
@@ -16,6 +17,7 @@
 //! - [`status_dir`]: per-status directories with moves that never overwrite.
 
 pub mod atomic;
+pub mod attempts;
 pub mod cursor;
 pub mod file;
 pub mod id_index;

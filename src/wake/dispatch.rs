@@ -2,6 +2,12 @@
 //! ledger entry, then the audit rows, for one wake or one plain message.
 
 use super::*;
+use crate::store::attempts::{self, Attempt, Next};
+
+/// The key of a message in the attempt journal.
+pub(super) fn attempt_key(ledger_id: &str) -> String {
+    format!("{ATTEMPT_PREFIX}{ledger_id}")
+}
 
 impl Consumer<'_> {
     pub(super) fn investigate(&mut self, wake: &WakeRequest) -> Result<Sent> {
@@ -20,6 +26,17 @@ impl Consumer<'_> {
                 error: None,
                 engine_status: None,
             });
+        }
+        if let Next::GiveUp { attempts } = self.attempts.next(&attempt_key(&wake.id), false) {
+            return self.give_up(
+                &wake.id,
+                &wake.id,
+                &wake.probe,
+                &wake.category,
+                wake.severity,
+                MessageKind::Investigation,
+                attempts,
+            );
         }
         let recent = self.recent_of(&wake.probe);
         let prompt = prompt::build(wake, &recent);
@@ -171,6 +188,17 @@ impl Consumer<'_> {
                 engine_status: None,
             });
         }
+        if let Next::GiveUp { attempts } = self.attempts.next(&attempt_key(ledger_id), false) {
+            return self.give_up(
+                ledger_id,
+                reference,
+                probe,
+                category,
+                message.severity,
+                kind,
+                attempts,
+            );
+        }
         self.deliver(
             ledger_id,
             reference,
@@ -183,10 +211,48 @@ impl Consumer<'_> {
         )
     }
 
-    /// Sends `message`, writes `rows` and its `notification.dispatched` (after
-    /// the pending rows), then records `ledger_id` in the ledger.
+    /// A message whose [`MAX_ATTEMPTS`](attempts::MAX_ATTEMPTS) attempts were
+    /// each cut off before the channel's answer was recorded: not sent a
+    /// third time, but recorded in the ledger as given up, with a failed
+    /// `notification.dispatched` row, an error naming it, and exit 1.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn deliver(
+    fn give_up(
+        &mut self,
+        ledger_id: &str,
+        reference: &str,
+        probe: &str,
+        category: &str,
+        severity: crate::severity::Severity,
+        kind: MessageKind,
+        attempts: u32,
+    ) -> Result<Sent> {
+        self.error(&format!(
+            "{kind} message for {probe}/{category} (wake {reference}) given up: its {attempts} attempts were each cut off before the channel's answer was recorded, so it may or may not have arrived; it is not sent a third time (recorded as {})",
+            attempts::GAVE_UP_ERROR
+        ));
+        self.ctx.out.flush()?;
+        self.outcome.failed = true;
+        self.outcome.count(WakeCount::Unconfirmed, 1);
+        let extra = json!({"attempts": attempts});
+        self.record(
+            ledger_id,
+            reference,
+            probe,
+            category,
+            severity,
+            kind,
+            Delivery::Unconfirmed,
+            Some(attempts::GAVE_UP_ERROR.to_string()),
+            extra,
+            Vec::new(),
+        )
+    }
+
+    /// Records the attempt, sends `message`, then records `ledger_id` in the
+    /// ledger and writes `rows` and its `notification.dispatched` (after the
+    /// pending rows).
+    #[allow(clippy::too_many_arguments)]
+    fn deliver(
         &mut self,
         ledger_id: &str,
         reference: &str,
@@ -195,8 +261,23 @@ impl Consumer<'_> {
         severity: crate::severity::Severity,
         kind: MessageKind,
         message: &Message,
-        mut rows: Vec<Row>,
+        rows: Vec<Row>,
     ) -> Result<Sent> {
+        // The attempt is on disk before the channel is called: a run that
+        // is killed inside the send leaves the next one a count to go by.
+        let key = attempt_key(ledger_id);
+        let attempt = match self.attempts.next(&key, false) {
+            Next::Send { attempt } => attempt,
+            // Checked by the callers before any engine call.
+            Next::GiveUp { .. } | Next::AlreadySent => {
+                anyhow::bail!("internal: {kind} message {ledger_id} is not to be sent again")
+            }
+        };
+        self.attempts
+            .record(vec![Attempt { key, attempt }], self.now)
+            .with_context(|| {
+                format!("cannot record the send attempt of the {kind} message for {probe}/{category} ({reference}); it was not sent")
+            })?;
         let result = self.send(message);
         let (status, error) = match &result {
             Ok(_) => (Delivery::Ok, None),
@@ -211,6 +292,37 @@ impl Consumer<'_> {
                 (Delivery::Failed, Some(e.kind.clone()))
             }
         };
+        let mut extra = json!({});
+        if let Ok(Delivered {
+            detail: Some(detail),
+        }) = &result
+        {
+            extra["detail"] = Value::String(detail.clone());
+        }
+        if attempt > 1 {
+            extra["attempt"] = json!(attempt);
+        }
+        self.record(
+            ledger_id, reference, probe, category, severity, kind, status, error, extra, rows,
+        )
+    }
+
+    /// Records a message's fate: the ledger entry first, then its audit rows
+    /// (`rows`, then its `notification.dispatched` with `extra`'s fields).
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        ledger_id: &str,
+        reference: &str,
+        probe: &str,
+        category: &str,
+        severity: crate::severity::Severity,
+        kind: MessageKind,
+        status: Delivery,
+        error: Option<String>,
+        extra: Value,
+        mut rows: Vec<Row>,
+    ) -> Result<Sent> {
         let mut details = json!({
             "channel": channel::audit_name(self.channel_kind),
             "ref": reference,
@@ -218,16 +330,13 @@ impl Consumer<'_> {
             "category": category,
             "probe": probe,
             "message": kind.name(),
-            "status": status.name(),
+            "status": status.row_status(),
         });
         if let Some(error) = &error {
             details["error"] = Value::String(error.clone());
         }
-        if let Ok(Delivered {
-            detail: Some(detail),
-        }) = &result
-        {
-            details["detail"] = Value::String(detail.clone());
+        if let (Value::Object(details), Value::Object(extra)) = (&mut details, extra) {
+            details.extend(extra);
         }
         // The ledger first, right after the channel's answer and before any
         // other write (SPEC §5 step 4): the duplicate window is the send alone,
@@ -260,7 +369,7 @@ impl Consumer<'_> {
         // (same ids) at the next run's start.
         self.ledger_dirty |= self.ledger.recorded(ledger_id);
         self.outcome
-            .count(WakeCount::MessagesSent, u64::from(error.is_none()));
+            .count(WakeCount::MessagesSent, u64::from(status == Delivery::Ok));
         Ok(Sent {
             message: kind,
             status: SentStatus::Attempted(status),
@@ -269,7 +378,7 @@ impl Consumer<'_> {
         })
     }
 
-    pub(super) fn send(&mut self, message: &Message) -> Result<Delivered, SendError> {
+    fn send(&mut self, message: &Message) -> Result<Delivered, SendError> {
         let kind = self.channel_kind;
         let config = &self.ctx.config;
         let channel = self

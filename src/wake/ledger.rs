@@ -46,13 +46,28 @@ impl std::fmt::Display for MessageKind {
 pub enum Delivery {
     Ok,
     Failed,
+    /// Given up: its two attempts were each cut off (a kill) before the
+    /// channel's answer was recorded, so whether it arrived is unknown, and it
+    /// is not sent a third time ([`crate::store::attempts`]).
+    Unconfirmed,
 }
 
 impl Delivery {
+    /// The word in the ledger.
     pub fn name(self) -> &'static str {
         match self {
             Delivery::Ok => "ok",
             Delivery::Failed => "failed",
+            Delivery::Unconfirmed => "unconfirmed",
+        }
+    }
+
+    /// The `status` of its `notification.dispatched` row: a message given up
+    /// is a failed dispatch (with the error `unconfirmed_after_2_attempts`).
+    pub fn row_status(self) -> &'static str {
+        match self {
+            Delivery::Ok => "ok",
+            Delivery::Failed | Delivery::Unconfirmed => "failed",
         }
     }
 }
@@ -122,6 +137,14 @@ impl WakeLedger {
         }
     }
 
+    /// How many entries are messages given up ([`Delivery::Unconfirmed`]).
+    pub fn unconfirmed(&self) -> usize {
+        self.entries
+            .values()
+            .filter(|e| e.status == Delivery::Unconfirmed)
+            .count()
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -168,6 +191,20 @@ mod tests {
         let back = serde_json::to_value(&ledger).unwrap();
         assert_eq!(back["entries"]["w1"]["message"], "settled");
         assert_eq!(back["entries"]["w1"]["status"], "failed");
+        let given_up = text.replace(r#""status":"failed""#, r#""status":"unconfirmed""#);
+        let ledger: WakeLedger = serde_json::from_str(&given_up).unwrap();
+        assert_eq!(ledger.entries["w1"].status, Delivery::Unconfirmed);
+        assert_eq!(
+            (
+                Delivery::Unconfirmed.name(),
+                Delivery::Unconfirmed.row_status()
+            ),
+            ("unconfirmed", "failed")
+        );
+        assert_eq!(
+            (Delivery::Ok.row_status(), Delivery::Failed.row_status()),
+            ("ok", "failed")
+        );
         for bad in [r#""status":"sent""#, r#""status":"OK""#] {
             let text = text.replace(r#""status":"failed""#, bad);
             assert!(serde_json::from_str::<WakeLedger>(&text).is_err(), "{bad}");

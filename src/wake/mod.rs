@@ -7,13 +7,19 @@
 //! - `wake.debounce.json`: the per-key debounce state, the probes' recent
 //!   results, and the position that state reflects;
 //! - `wake.ledger.json`: every wake id a message was sent for;
+//! - `delivery.attempts.jsonl` (shared, [`crate::store::attempts`]): the
+//!   attempts made, recorded before each send;
 //! - `engine.budget.json`: the day's LLM spend.
 //!
-//! Crash safety. For every message: engine call → send → ledger write →
-//! audit rows. After each row that sent something (and at the end): debounce state
+//! Crash safety. For every message: engine call → attempt record → send →
+//! ledger write → audit rows. After each row that sent something (and at the end): debounce state
 //! (with its position) → cursor. So
 //! - a wake id is in the ledger only after its send, and a re-run skips ids in
 //!   the ledger: a duplicate needs a kill between a send and its ledger write;
+//! - each attempt is recorded before its send, and a message with two
+//!   attempts recorded but no ledger entry is given up (ledger status
+//!   `unconfirmed`, a failed `notification.dispatched`, exit 1), never sent a
+//!   third time: no message goes out more than twice;
 //! - the debounce state is saved before the cursor and carries its own
 //!   position, so a kill between the two leaves the state ahead of the cursor
 //!   file, never behind: the next run goes on from the state's position, and
@@ -50,6 +56,7 @@ use crate::ctx::{Ctx, Outcome, Verbosity, counters};
 use crate::engine::budget::{self, Budget};
 use crate::engine::{EngineStatus, ErrorCode, Investigator};
 use crate::severity::Severity;
+use crate::store::attempts::{self, Journal};
 use crate::store::cursor::{self, Check, Cursor};
 use crate::store::lock::Wait;
 use crate::store::state;
@@ -76,6 +83,7 @@ counters! {
         SendFailed = "send_failed",
         Settled = "settled",
         Stamped = "stamped",
+        Unconfirmed = "unconfirmed",
         Wakes = "wakes",
         Window = "window",
     }
@@ -84,6 +92,10 @@ counters! {
 pub const CURSOR_FILE: &str = "wake.cursor.json";
 pub const DEBOUNCE_FILE: &str = "wake.debounce.json";
 pub const LEDGER_FILE: &str = "wake.ledger.json";
+
+/// The namespace of this command's keys in the attempt journal
+/// (`state/delivery.attempts.jsonl`): `wake:<ledger id>`.
+pub const ATTEMPT_PREFIX: &str = "wake:";
 
 /// The route investigations are billed to (`inference.recorded`).
 pub const ROUTE: &str = "probe_investigation";
@@ -233,6 +245,10 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     if !ctx.dry_run {
         record_unrecorded(ctx, &mut ledger)?;
     }
+    let (attempts, unreadable) = Journal::open(&ctx.root.state_file(attempts::FILE))?;
+    for problem in unreadable {
+        ctx.out.warn(&problem);
+    }
     let budget: Budget = ctx.load_state(budget::FILE)?.unwrap_or_default();
     let investigator = Investigator::new(&ctx.config, started);
     let channel_kind = ctx.config.operator.channel;
@@ -251,6 +267,7 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         recent_limit,
         ledger,
         ledger_dirty: false,
+        attempts,
         budget,
         investigator,
         channel_kind,
@@ -275,6 +292,9 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         || consumer.progress.done_before != consumer.committed.done_before;
     if moved || consumer.changed || !consumer.pending.is_empty() {
         consumer.save()?;
+    }
+    if !consumer.ctx.dry_run {
+        consumer.settle_attempts()?;
     }
     consumer.finish()
 }
@@ -351,6 +371,25 @@ pub fn stamp(ctx: &Ctx, state: WakeState) -> Result<Cursor> {
     Ok(at)
 }
 
+/// How many messages the ledger records as given up (unconfirmed after two
+/// attempts), for `tend status`. Status only looks: a ledger that is missing
+/// or does not parse counts nothing here (the next `wake consume`
+/// quarantines it and says so, and `tend doctor` reports it).
+pub fn unconfirmed(ctx: &Ctx) -> usize {
+    std::fs::read(ctx.root.state_file(LEDGER_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<WakeLedger>(&bytes).ok())
+        .map_or(0, |ledger| ledger.unconfirmed())
+}
+
+/// The `tend status` line for [`unconfirmed`] messages.
+pub fn unconfirmed_line(n: usize) -> String {
+    format!(
+        "wake messages: {n} given up, unconfirmed after {} attempts (tend audit tail --kind notification.dispatched)",
+        attempts::MAX_ATTEMPTS
+    )
+}
+
 /// Whether `wake consume` has read the audit segment `segment` (now `len`
 /// bytes long) to its end, so that removing it loses nothing it would read
 /// (the typed answer `gc audit` asks for). Without a cursor `wake consume`
@@ -373,6 +412,8 @@ struct Consumer<'c> {
     ledger: WakeLedger,
     /// The ledger changed in memory since it was saved (rows recorded).
     ledger_dirty: bool,
+    /// The attempts recorded before each send.
+    attempts: Journal,
     budget: Budget,
     investigator: Investigator,
     channel_kind: ChannelKind,
@@ -454,6 +495,7 @@ fn is_news(outcome: &Outcome) -> bool {
         WakeCount::Settled,
         WakeCount::SendFailed,
         WakeCount::EngineFailed,
+        WakeCount::Unconfirmed,
     ]
     .into_iter()
     .any(|counter| outcome.counts.get(counter) > 0)
@@ -891,6 +933,23 @@ impl Consumer<'_> {
         Ok(())
     }
 
+    /// Drops from the attempt journal the attempts of messages the ledger
+    /// now records (sent, failed or given up), and those older than the
+    /// ledger remembers: the file stays as small as what is in flight.
+    fn settle_attempts(&mut self) -> Result<()> {
+        let horizon = self.now - TimeDelta::days(ledger::KEEP_DAYS);
+        let ledger = &self.ledger;
+        self.attempts
+            .settle(ATTEMPT_PREFIX, |key, at| {
+                at < horizon
+                    || key
+                        .strip_prefix(ATTEMPT_PREFIX)
+                        .is_some_and(|id| ledger.contains(id))
+            })
+            .with_context(|| format!("cannot settle state/{}", attempts::FILE))?;
+        Ok(())
+    }
+
     fn finish(self) -> Result<Outcome> {
         let outcome = self.outcome;
         let c = |counter: WakeCount| outcome.counts.get(counter);
@@ -961,6 +1020,13 @@ impl Consumer<'_> {
                     self.channel_kind
                 ));
             }
+            if c(WakeCount::Unconfirmed) > 0 {
+                line.push_str(&format!(
+                    "; {} given up, unconfirmed after {} attempts (see standard error)",
+                    c(WakeCount::Unconfirmed),
+                    attempts::MAX_ATTEMPTS
+                ));
+            }
             if self.ctx.dry_run {
                 line.push_str(" (dry run: nothing sent or written)");
             }
@@ -1006,6 +1072,7 @@ mod tests {
             WakeCount::Settled,
             WakeCount::SendFailed,
             WakeCount::EngineFailed,
+            WakeCount::Unconfirmed,
         ] {
             assert!(is_news(&outcome(&[(counter, 1)])), "{counter:?}");
         }
