@@ -255,6 +255,8 @@ pub struct WindowScan<'k> {
     /// The window's ends in milliseconds, for the fast time check.
     since_ms: i64,
     until_ms: i64,
+    /// At most this many threads read parts ([`WindowScan::read_parts`]).
+    workers: usize,
 }
 
 impl<'k> WindowScan<'k> {
@@ -269,7 +271,14 @@ impl<'k> WindowScan<'k> {
             today,
             since_ms: window.since.timestamp_millis(),
             until_ms: window.until.timestamp_millis(),
+            workers: MAX_WORKERS,
         }
+    }
+
+    /// Reads parts on at most `workers` threads (at least one).
+    pub fn with_workers(mut self, workers: usize) -> Self {
+        self.workers = workers.clamp(1, MAX_WORKERS);
+        self
     }
 
     /// The same scan with its own read buffer, for another thread.
@@ -281,6 +290,7 @@ impl<'k> WindowScan<'k> {
             today: self.today.clone(),
             since_ms: self.since_ms,
             until_ms: self.until_ms,
+            workers: 1,
         }
     }
 
@@ -361,7 +371,7 @@ impl<'k> WindowScan<'k> {
             .sum();
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
-            .min(MAX_WORKERS)
+            .min(self.workers)
             .min(parts.len());
         if workers <= 1 || bytes < parallel_bytes {
             return parts.iter().map(|p| self.read_part(p)).collect();
