@@ -107,16 +107,21 @@ pub fn run(ctx: &mut Ctx, args: &GcCheckpointsArgs) -> Result<Outcome> {
         }
 
         let mut store = open(ctx, &store_cfg)?;
-        let scan = store.scan()?;
+        // Threads of active sessions are only counted unless each is listed.
+        let mut sift = rule::Sift::new(&loaded.sessions, listed(ctx));
+        let skipped =
+            store.scan_each(&mut |thread_id, touched| sift.push(thread_id, || touched.resolve()))?;
         let mut tally = Tally {
-            scanned: scan.threads.len() as u64,
-            skipped: scan.skipped.len() as u64,
+            scanned: sift.scanned(),
+            skipped: skipped.len() as u64,
             ..Tally::default()
         };
-        for s in &scan.skipped {
+        for s in &skipped {
             ctx.out.warn(&format!("skipped {s}"));
         }
-        let decisions = rule::decide(scan.threads, &loaded.sessions, &policy);
+        let sifted = sift.decide(&policy);
+        tally.kept += sifted.active_unlisted;
+        let decisions = sifted.decisions;
         let refused = decisions
             .iter()
             .any(|d| d.verdict == Verdict::Keep(KeepReason::SourceEmpty));
@@ -305,10 +310,19 @@ fn gone_text(d: &Decision) -> String {
     }
 }
 
-/// One thread's line: always in a dry run (that is its point), with -v
-/// otherwise; one JSON object with --json.
-/// One line (or JSON object) about a thread; `text` is only built when the
-/// line is shown (a million kept threads under -q cost no formatting).
+/// Whether each thread gets its line: always in a dry run (that is its
+/// point), with -v otherwise; one JSON object each with --json.
+fn listed(ctx: &Ctx) -> bool {
+    ctx.out.json
+        || match ctx.out.verbosity {
+            Verbosity::Quiet => false,
+            Verbosity::Normal => ctx.dry_run,
+            Verbosity::Verbose => true,
+        }
+}
+
+/// One line (or JSON object) about a thread when threads are [`listed`];
+/// `text` is only built when the line is shown.
 fn report(
     ctx: &mut Ctx,
     d: &Decision,
@@ -317,12 +331,7 @@ fn report(
     text: impl FnOnce() -> String,
     bytes: Option<u64>,
 ) -> Result<()> {
-    let shown = match ctx.out.verbosity {
-        Verbosity::Quiet => false,
-        Verbosity::Normal => ctx.dry_run,
-        Verbosity::Verbose => true,
-    };
-    if !ctx.out.json && !shown {
+    if !listed(ctx) {
         return Ok(());
     }
     let text = &text();

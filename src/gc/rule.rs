@@ -3,8 +3,9 @@
 //! store and the session source said.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
+use std::hash::Hasher;
+
+use hashbrown::HashTable;
 
 use crate::store::cursor::Fnv64;
 
@@ -14,6 +15,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 /// stripped, as `^(.+?)(:retry-[0-9]+)+$` does (`INC-1:retry-2:retry-1` →
 /// `INC-1`; `x:retry-a` and `:retry-1` stay as they are).
 pub fn base_session_id(thread_id: &str) -> &str {
+    // Most ids have no colon at all: one byte search says so.
+    if memchr::memrchr(b':', thread_id.as_bytes()).is_none() {
+        return thread_id;
+    }
     let mut base = thread_id;
     while let Some((prefix, _)) = strip_one_retry(base) {
         base = prefix;
@@ -76,13 +81,65 @@ pub struct SessionRecord {
 }
 
 /// The sessions that are still active, from the source's records.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// A million sessions must not cost a million allocations: an id of up to
+/// 15 bytes lies inside its table slot, a longer one in a single string of
+/// long ids that its slot points into. Session ids come from the operator's
+/// own source: FNV is safe here and several times faster than SipHash on
+/// short ids.
+#[derive(Debug, Clone, Default)]
 pub struct ActiveSessions {
-    /// Session ids come from the operator's own source: FNV is safe here and
-    /// several times faster than SipHash on a million short ids.
-    ids: HashSet<String, BuildHasherDefault<Fnv64>>,
+    table: HashTable<Slot>,
+    /// The ids longer than a slot holds, end to end.
+    long: Vec<u8>,
     /// Records the source returned (active or not).
     pub records: u64,
+}
+
+/// One id in the table: its bytes and length (byte 15) when it is at most
+/// 15 bytes long, else `LONG` in byte 15 and its start (bytes 0..8) and
+/// length (bytes 8..12) in `ActiveSessions::long`.
+#[derive(Debug, Clone, Copy)]
+struct Slot([u8; 16]);
+
+const INLINE: usize = 15;
+const LONG: u8 = 0xFF;
+
+impl Slot {
+    fn new(id: &[u8], long: &mut Vec<u8>) -> Slot {
+        let mut b = [0u8; 16];
+        if id.len() <= INLINE {
+            b[..id.len()].copy_from_slice(id);
+            b[15] = id.len() as u8;
+        } else {
+            b[..8].copy_from_slice(&(long.len() as u64).to_le_bytes());
+            // A row is at most MAX_ROW_BYTES (16 MiB), far below u32::MAX.
+            b[8..12].copy_from_slice(&(id.len() as u32).to_le_bytes());
+            b[15] = LONG;
+            long.extend_from_slice(id);
+        }
+        Slot(b)
+    }
+
+    fn bytes<'a>(&'a self, long: &'a [u8]) -> &'a [u8] {
+        let b = &self.0;
+        if b[15] == LONG {
+            let mut start = [0u8; 8];
+            start.copy_from_slice(&b[..8]);
+            let mut len = [0u8; 4];
+            len.copy_from_slice(&b[8..12]);
+            let start = u64::from_le_bytes(start) as usize;
+            &long[start..start + u32::from_le_bytes(len) as usize]
+        } else {
+            &b[..usize::from(b[15])]
+        }
+    }
+}
+
+fn fnv(id: &[u8]) -> u64 {
+    let mut h = Fnv64::new();
+    h.write(id);
+    h.finish()
 }
 
 impl ActiveSessions {
@@ -96,34 +153,68 @@ impl ActiveSessions {
     {
         let mut active = ActiveSessions::default();
         for record in records {
-            active.records += 1;
-            if is_active(&record, terminal_statuses) {
-                active.ids.insert(record.id);
-            }
+            active.add(
+                &record.id,
+                record.status.as_deref(),
+                record.deleted,
+                terminal_statuses,
+            );
         }
         active
     }
 
+    /// Counts one record of the source, and keeps its id when it is active
+    /// (see [`is_active`]).
+    pub fn add(
+        &mut self,
+        id: &str,
+        status: Option<&str>,
+        deleted: bool,
+        terminal_statuses: &[String],
+    ) {
+        self.records += 1;
+        if !is_active_parts(status, deleted, terminal_statuses) {
+            return;
+        }
+        let id = id.as_bytes();
+        let hash = fnv(id);
+        let ActiveSessions { table, long, .. } = self;
+        if table.find(hash, |s| s.bytes(long) == id).is_some() {
+            return;
+        }
+        let slot = Slot::new(id, long);
+        table.insert_unique(hash, slot, |s| fnv(s.bytes(long)));
+    }
+
+    /// Makes room for about `n` more active sessions.
+    pub fn reserve(&mut self, n: usize) {
+        let ActiveSessions { table, long, .. } = self;
+        table.reserve(n, |s| fnv(s.bytes(long)));
+    }
+
     pub fn contains(&self, id: &str) -> bool {
-        self.ids.contains(id)
+        let id = id.as_bytes();
+        self.table
+            .find(fnv(id), |s| s.bytes(&self.long) == id)
+            .is_some()
     }
 
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.table.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.table.is_empty()
     }
 }
 
 /// One record's verdict: listed, not terminal, not deleted.
 pub fn is_active(record: &SessionRecord, terminal_statuses: &[String]) -> bool {
-    !record.deleted
-        && !record
-            .status
-            .as_ref()
-            .is_some_and(|s| terminal_statuses.iter().any(|t| t == s))
+    is_active_parts(record.status.as_deref(), record.deleted, terminal_statuses)
+}
+
+fn is_active_parts(status: Option<&str>, deleted: bool, terminal_statuses: &[String]) -> bool {
+    !deleted && !status.is_some_and(|s| terminal_statuses.iter().any(|t| t == s))
 }
 
 /// A thread as a store sees it.
@@ -243,6 +334,69 @@ pub fn is_recent(touched: DateTime<Utc>, now: DateTime<Utc>, min_age: TimeDelta)
 /// The base session id of a thread paired with its length.
 fn base_of((len, t): &(usize, Thread)) -> &str {
     &t.thread_id[..*len]
+}
+
+/// Sorts the threads a store lists, one at a time, into those the decision
+/// needs and those it only counts: a thread of an active session is kept
+/// whatever else is true of it, so unless every thread is to be listed (a dry
+/// run shows each) it is counted and dropped, without its time being worked
+/// out. Memory then grows with the orphans, not with the store.
+#[derive(Debug)]
+pub struct Sift<'s> {
+    sessions: &'s ActiveSessions,
+    list_active: bool,
+    threads: Vec<Thread>,
+    active_unlisted: u64,
+}
+
+/// What [`Sift::decide`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sifted {
+    /// As [`decide`] orders them: deletions first, then the kept threads
+    /// (those of active sessions only when they were listed).
+    pub decisions: Vec<Decision>,
+    /// Threads of active sessions counted but not listed (kept).
+    pub active_unlisted: u64,
+}
+
+impl<'s> Sift<'s> {
+    pub fn new(sessions: &'s ActiveSessions, list_active: bool) -> Sift<'s> {
+        Sift {
+            sessions,
+            list_active,
+            threads: Vec::new(),
+            active_unlisted: 0,
+        }
+    }
+
+    /// One thread; `last_touched` is called only when the thread is kept for
+    /// the decision.
+    pub fn push(
+        &mut self,
+        thread_id: &str,
+        last_touched: impl FnOnce() -> Result<DateTime<Utc>, String>,
+    ) {
+        if !self.list_active && self.sessions.contains(base_session_id(thread_id)) {
+            self.active_unlisted += 1;
+            return;
+        }
+        self.threads.push(Thread {
+            thread_id: thread_id.to_string(),
+            last_touched: last_touched(),
+        });
+    }
+
+    /// Threads pushed so far.
+    pub fn scanned(&self) -> u64 {
+        self.threads.len() as u64 + self.active_unlisted
+    }
+
+    pub fn decide(self, policy: &Policy) -> Sifted {
+        Sifted {
+            decisions: decide(self.threads, self.sessions, policy),
+            active_unlisted: self.active_unlisted,
+        }
+    }
 }
 
 /// Decides every thread (SPEC §9). The result lists the threads to delete
@@ -637,6 +791,100 @@ mod tests {
         assert!(closed.is_empty());
         let ds = decide(threads, &closed, &policy());
         assert_eq!(ds[0].verdict, Verdict::Delete);
+    }
+
+    #[test]
+    fn sessions_short_long_and_repeated_ids() {
+        let ids = [
+            "a",
+            "fifteen-bytes-x", // 15: the longest held in its slot
+            "sixteen-bytes-xy",
+            "0190f3c2-7d1e-7c3a-9a4b-5d6e7f809112",
+            "",
+            "é-ü",
+        ];
+        let mut s = ActiveSessions::default();
+        s.reserve(2);
+        for id in ids.iter().chain(ids.iter()) {
+            s.add(id, None, false, &[]);
+        }
+        assert_eq!(s.len(), ids.len());
+        assert_eq!(s.records, 2 * ids.len() as u64);
+        for id in ids {
+            assert!(s.contains(id), "{id:?}");
+        }
+        for id in [
+            "b",
+            "fifteen-bytes-y",
+            "fifteen-bytes-",
+            "sixteen-bytes-x",
+            "sixteen-bytes-xyz",
+            "0190f3c2-7d1e-7c3a-9a4b-5d6e7f809113",
+        ] {
+            assert!(!s.contains(id), "{id:?}");
+        }
+        // Enough ids to make the table grow a few times over long ones.
+        let mut big = ActiveSessions::default();
+        for i in 0..5000 {
+            big.add(&format!("session-with-a-long-name-{i}"), None, false, &[]);
+            big.add(&format!("s{i}"), None, false, &[]);
+        }
+        assert_eq!(big.len(), 10_000);
+        assert!((0..5000).all(|i| big.contains(&format!("session-with-a-long-name-{i}"))));
+        assert!((0..5000).all(|i| big.contains(&format!("s{i}"))));
+        assert!(!big.contains("s5000"));
+    }
+
+    #[test]
+    fn sift_counts_active_threads_unless_listed_and_decides_orphans_alike() {
+        let threads = vec![
+            thread("INC-1", "2026-05-20T00:00:00Z"),
+            thread("INC-1:retry-1", "2026-05-20T00:00:00Z"),
+            thread("INC-10", "2026-05-20T00:00:00Z"),
+            thread("gone", "2026-05-24T11:30:00Z"),
+            thread("gone:retry-1", "2026-05-01T00:00:00Z"),
+            Thread {
+                thread_id: "odd".into(),
+                last_touched: Err("no time".into()),
+            },
+        ];
+        let active = sessions(&["INC-1"]);
+        let all = decide(threads.clone(), &active, &policy());
+
+        let mut listed = Sift::new(&active, true);
+        let mut unlisted = Sift::new(&active, false);
+        for t in &threads {
+            listed.push(&t.thread_id, || t.last_touched.clone());
+            unlisted.push(&t.thread_id, || {
+                assert!(
+                    !t.thread_id.starts_with("INC-1:") && t.thread_id != "INC-1",
+                    "the time of an active thread was asked for"
+                );
+                t.last_touched.clone()
+            });
+        }
+        assert_eq!(listed.scanned(), 6);
+        assert_eq!(unlisted.scanned(), 6);
+        let listed = listed.decide(&policy());
+        assert_eq!(listed.active_unlisted, 0);
+        assert_eq!(listed.decisions, all);
+        let unlisted = unlisted.decide(&policy());
+        assert_eq!(unlisted.active_unlisted, 2);
+        let orphans: Vec<Decision> = all
+            .into_iter()
+            .filter(|d| d.base_session_id != "INC-1")
+            .collect();
+        assert_eq!(unlisted.decisions, orphans);
+        assert_eq!(
+            unlisted
+                .decisions
+                .iter()
+                .filter(|d| d.verdict == Verdict::Delete)
+                .count(),
+            1,
+            "only INC-10 goes: {:?}",
+            unlisted.decisions
+        );
     }
 
     #[test]

@@ -204,6 +204,20 @@ pub fn read<F>(source: &Source, root: &Path, mut visit: F) -> Result<Report, Sou
 where
     F: FnMut(&At, Map<String, Value>) -> ControlFlow<()>,
 {
+    read_rows(source, root, |at, row| {
+        parse_object(row).map(|map| visit(at, map))
+    })
+}
+
+/// Reads every row of `source` as its raw bytes (one line, array element or
+/// file, without a trailing `\r`), for a caller that parses rows its own way
+/// (a typed, borrowing row instead of a [`Map`]). `visit` returns why a row
+/// is bad, and the row is then counted and reported by its position like a
+/// row that is not JSON; only rows it accepts count as entities.
+pub fn read_rows<F>(source: &Source, root: &Path, mut visit: F) -> Result<Report, SourceError>
+where
+    F: FnMut(&At, &[u8]) -> Result<ControlFlow<()>, String>,
+{
     match source {
         Source::File(path) => {
             let path = root.join(path);
@@ -228,7 +242,7 @@ enum StreamError {
 
 fn read_dir<F>(dir: &Path, visit: &mut F) -> Result<Report, SourceError>
 where
-    F: FnMut(&At, Map<String, Value>) -> ControlFlow<()>,
+    F: FnMut(&At, &[u8]) -> Result<ControlFlow<()>, String>,
 {
     let unreadable = |error| SourceError::Unreadable {
         path: dir.to_path_buf(),
@@ -262,15 +276,9 @@ where
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(error) => return Err(SourceError::Unreadable { path, error }),
         };
-        match parse_object(&bytes) {
-            Ok(map) => {
-                report.entities += 1;
-                if visit(&at, map).is_break() {
-                    report.stopped = true;
-                    break;
-                }
-            }
-            Err(reason) => report.bad.record(at, reason),
+        if hand_over(&mut report, at, &bytes, visit).is_break() {
+            report.stopped = true;
+            break;
         }
     }
     Ok(report)
@@ -291,7 +299,7 @@ fn read_command<F>(
     visit: &mut F,
 ) -> Result<Report, SourceError>
 where
-    F: FnMut(&At, Map<String, Value>) -> ControlFlow<()>,
+    F: FnMut(&At, &[u8]) -> Result<ControlFlow<()>, String>,
 {
     let Some((program, args)) = command.argv.split_first() else {
         return Err(SourceError::NotStarted {
@@ -372,6 +380,7 @@ pub fn read_reader<R: Read, F>(reader: R, name: &str, mut visit: F) -> Result<Re
 where
     F: FnMut(&At, Map<String, Value>) -> ControlFlow<()>,
 {
+    let mut visit = |at: &At, row: &[u8]| parse_object(row).map(|map| visit(at, map));
     read_stream(reader, name, &mut visit).map_err(|e| match e {
         StreamError::Io(error) => SourceError::Unreadable {
             path: PathBuf::from(name),
@@ -383,7 +392,7 @@ where
 
 fn read_stream<R: Read, F>(mut reader: R, name: &str, visit: &mut F) -> Result<Report, StreamError>
 where
-    F: FnMut(&At, Map<String, Value>) -> ControlFlow<()>,
+    F: FnMut(&At, &[u8]) -> Result<ControlFlow<()>, String>,
 {
     let mut splitter = Splitter::new(name);
     let mut buf = vec![0u8; CHUNK];
@@ -461,7 +470,7 @@ impl<'n> Splitter<'n> {
 
     fn feed<F>(&mut self, mut bytes: &[u8], visit: &mut F) -> Result<ControlFlow<()>, SourceError>
     where
-        F: FnMut(&At, Map<String, Value>) -> ControlFlow<()>,
+        F: FnMut(&At, &[u8]) -> Result<ControlFlow<()>, String>,
     {
         if self.mode == Mode::Undecided {
             let skip = bytes
@@ -508,13 +517,18 @@ impl<'n> Splitter<'n> {
 
     fn feed_lines<F>(&mut self, bytes: &[u8], visit: &mut F) -> Result<ControlFlow<()>, SourceError>
     where
-        F: FnMut(&At, Map<String, Value>) -> ControlFlow<()>,
+        F: FnMut(&At, &[u8]) -> Result<ControlFlow<()>, String>,
     {
         let mut rest = bytes;
         while let Some(i) = memchr::memchr(b'\n', rest) {
-            self.push_row(&rest[..i]);
+            let flow = if self.row.is_empty() && !self.overflow && i <= MAX_ROW_BYTES {
+                // The whole line is in this chunk: no copy.
+                self.line_row(At::Line(self.row_line), &rest[..i], visit)
+            } else {
+                self.push_row(&rest[..i]);
+                self.end_line(visit)
+            };
             rest = &rest[i + 1..];
-            let flow = self.end_line(visit);
             self.line += 1;
             self.row_line = self.line;
             if flow.is_break() {
@@ -528,7 +542,7 @@ impl<'n> Splitter<'n> {
     /// Hands over the line assembled in `row` (blank lines are not rows).
     fn end_line<F>(&mut self, visit: &mut F) -> ControlFlow<()>
     where
-        F: FnMut(&At, Map<String, Value>) -> ControlFlow<()>,
+        F: FnMut(&At, &[u8]) -> Result<ControlFlow<()>, String>,
     {
         let at = At::Line(self.row_line);
         if std::mem::take(&mut self.overflow) {
@@ -538,29 +552,26 @@ impl<'n> Splitter<'n> {
             return ControlFlow::Continue(());
         }
         let row = std::mem::take(&mut self.row);
-        if row.iter().all(u8::is_ascii_whitespace) {
-            self.row = row;
-            self.row.clear();
-            return ControlFlow::Continue(());
-        }
-        let flow = match parse_object(&row) {
-            Ok(map) => {
-                self.report.entities += 1;
-                visit(&at, map)
-            }
-            Err(reason) => {
-                self.report.bad.record(at, reason);
-                ControlFlow::Continue(())
-            }
-        };
+        let flow = self.line_row(at, &row, visit);
         self.row = row;
         self.row.clear();
         flow
     }
 
+    /// Hands over one complete line (blank lines are not rows).
+    fn line_row<F>(&mut self, at: At, row: &[u8], visit: &mut F) -> ControlFlow<()>
+    where
+        F: FnMut(&At, &[u8]) -> Result<ControlFlow<()>, String>,
+    {
+        if row.iter().all(u8::is_ascii_whitespace) {
+            return ControlFlow::Continue(());
+        }
+        hand_over(&mut self.report, at, row, visit)
+    }
+
     fn feed_array<F>(&mut self, bytes: &[u8], visit: &mut F) -> Result<ControlFlow<()>, SourceError>
     where
-        F: FnMut(&At, Map<String, Value>) -> ControlFlow<()>,
+        F: FnMut(&At, &[u8]) -> Result<ControlFlow<()>, String>,
     {
         // `start` marks where the current element's bytes begin in `bytes`.
         let mut start = 0;
@@ -674,7 +685,7 @@ impl<'n> Splitter<'n> {
 
     fn end_element<F>(&mut self, visit: &mut F) -> ControlFlow<()>
     where
-        F: FnMut(&At, Map<String, Value>) -> ControlFlow<()>,
+        F: FnMut(&At, &[u8]) -> Result<ControlFlow<()>, String>,
     {
         let at = At::Element {
             index: self.index,
@@ -688,16 +699,7 @@ impl<'n> Splitter<'n> {
             return ControlFlow::Continue(());
         }
         let row = std::mem::take(&mut self.row);
-        let flow = match parse_object(&row) {
-            Ok(map) => {
-                self.report.entities += 1;
-                visit(&at, map)
-            }
-            Err(reason) => {
-                self.report.bad.record(at, reason);
-                ControlFlow::Continue(())
-            }
-        };
+        let flow = hand_over(&mut self.report, at, &row, visit);
         self.row = row;
         self.row.clear();
         flow
@@ -705,7 +707,7 @@ impl<'n> Splitter<'n> {
 
     fn finish<F>(mut self, visit: &mut F) -> Result<Report, SourceError>
     where
-        F: FnMut(&At, Map<String, Value>) -> ControlFlow<()>,
+        F: FnMut(&At, &[u8]) -> Result<ControlFlow<()>, String>,
     {
         match self.mode {
             Mode::Undecided | Mode::AfterArray => {}
@@ -726,8 +728,27 @@ impl<'n> Splitter<'n> {
     }
 }
 
+/// Hands one row to the visitor without its trailing `\r`, counting it as an
+/// entity or recording why it is bad.
+fn hand_over<F>(report: &mut Report, at: At, row: &[u8], visit: &mut F) -> ControlFlow<()>
+where
+    F: FnMut(&At, &[u8]) -> Result<ControlFlow<()>, String>,
+{
+    let row = row.strip_suffix(b"\r").unwrap_or(row);
+    match visit(&at, row) {
+        Ok(flow) => {
+            report.entities += 1;
+            flow
+        }
+        Err(reason) => {
+            report.bad.record(at, reason);
+            ControlFlow::Continue(())
+        }
+    }
+}
+
 /// A row's bytes as a JSON object, or why not.
-fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
     let trimmed = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     match serde_json::from_slice::<Value>(trimmed) {
         Ok(Value::Object(map)) => Ok(map),

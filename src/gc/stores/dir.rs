@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 
-use super::{CheckpointStore, Record, Removal, Scan, StoreKind, Vacuumed};
+use super::{CheckpointStore, Found, LastTouched, Record, Removal, StoreKind, Vacuumed};
 use crate::gc::rule::Thread;
 
 /// Prefix of a thread being deleted (hidden: never a thread itself).
@@ -229,25 +229,21 @@ impl CheckpointStore for DirStore {
         StoreKind::Dir
     }
 
-    fn scan(&mut self) -> Result<Scan> {
-        let mut scan = Scan::default();
-        let threads = self.list(&mut scan.skipped)?;
-        scan.threads.reserve(threads.len());
+    fn scan_each(&mut self, found: Found<'_>) -> Result<Vec<String>> {
+        let mut skipped = Vec::new();
+        let threads = self.list(&mut skipped)?;
         for (id, parts) in threads {
-            let last_touched = match self.walk_parts(&parts.paths(&self.dir, &id)) {
+            let touched = match self.walk_parts(&parts.paths(&self.dir, &id)) {
                 Ok(Some(Walk {
                     newest: Some(at), ..
-                })) => Ok(at),
+                })) => LastTouched::At(at),
                 // Removed between listing and walking: not a thread any more.
                 Ok(_) => continue,
-                Err(why) => Err(why),
+                Err(why) => LastTouched::Unknown(why),
             };
-            scan.threads.push(Thread {
-                thread_id: id,
-                last_touched,
-            });
+            found(&id, touched);
         }
-        Ok(scan)
+        Ok(skipped)
     }
 
     fn delete(&mut self, thread: &Thread, record: Record<'_>) -> Result<Removal> {

@@ -71,14 +71,53 @@ pub struct Vacuumed {
     pub after: Option<u64>,
 }
 
+/// When a scanned thread was last touched, as its store found it: worked out
+/// into a time only for the threads the rule needs one for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LastTouched<'a> {
+    At(DateTime<Utc>),
+    /// The thread's greatest `checkpoint_id` (a UUIDv6 holding the time).
+    CheckpointId(&'a [u8]),
+    /// Why the store cannot tell.
+    Unknown(String),
+}
+
+impl LastTouched<'_> {
+    pub fn resolve(self) -> Result<DateTime<Utc>, String> {
+        match self {
+            LastTouched::At(at) => Ok(at),
+            LastTouched::CheckpointId(id) => match std::str::from_utf8(id) {
+                Ok(id) => checkpoint_time(id),
+                Err(_) => Err("its newest checkpoint_id is not UTF-8 text".to_string()),
+            },
+            LastTouched::Unknown(why) => Err(why),
+        }
+    }
+}
+
+/// Called with each thread a scan finds.
+pub type Found<'a> = &'a mut dyn FnMut(&str, LastTouched<'_>);
+
 /// Writes the record of a deletion about to happen (its bytes).
 pub type Record<'a> = &'a mut dyn FnMut(u64) -> Result<()>;
 
 /// A checkpoint store.
 pub trait CheckpointStore {
     fn kind(&self) -> StoreKind;
-    /// Every thread with the time it was last touched.
-    fn scan(&mut self) -> Result<Scan>;
+    /// Hands every thread to `found`, one at a time, with when it was last
+    /// touched; returns the entries that are not threads and were left alone.
+    fn scan_each(&mut self, found: Found<'_>) -> Result<Vec<String>>;
+    /// Every thread with the time it was last touched, collected.
+    fn scan(&mut self) -> Result<Scan> {
+        let mut threads = Vec::new();
+        let skipped = self.scan_each(&mut |thread_id, touched| {
+            threads.push(Thread {
+                thread_id: thread_id.to_string(),
+                last_touched: touched.resolve(),
+            });
+        })?;
+        Ok(Scan { threads, skipped })
+    }
     /// Deletes `thread` whole, unless it was touched after `thread.last_touched`.
     /// `record` is called with the thread's bytes just before the deletion
     /// becomes final (the commit, the rename), so a kill in between leaves a

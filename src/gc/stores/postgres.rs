@@ -13,7 +13,9 @@ use anyhow::{Result, anyhow, bail};
 use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls};
 
-use super::{CheckpointStore, Record, Removal, Scan, StoreKind, Vacuumed, checkpoint_time};
+use super::{
+    CheckpointStore, Found, LastTouched, Record, Removal, StoreKind, Vacuumed, checkpoint_time,
+};
 use crate::config::Secret;
 use crate::gc::rule::Thread;
 
@@ -168,7 +170,7 @@ impl CheckpointStore for PostgresStore {
         StoreKind::Postgres
     }
 
-    fn scan(&mut self) -> Result<Scan> {
+    fn scan_each(&mut self, found: Found<'_>) -> Result<Vec<String>> {
         let rows = self
             .client
             .query(
@@ -176,21 +178,16 @@ impl CheckpointStore for PostgresStore {
                 &[],
             )
             .map_err(|e| self.err("cannot list the checkpoint threads", e))?;
-        let mut scan = Scan::default();
-        scan.threads.reserve(rows.len());
         for row in rows {
-            let thread_id: String = row.get(0);
-            let newest: Option<String> = row.get(1);
-            let last_touched = match newest {
-                Some(id) => checkpoint_time(&id),
-                None => Err("it has no checkpoint_id".to_string()),
+            let thread_id: &str = row.get(0);
+            let newest: Option<&str> = row.get(1);
+            let touched = match newest {
+                Some(id) => LastTouched::CheckpointId(id.as_bytes()),
+                None => LastTouched::Unknown("it has no checkpoint_id".to_string()),
             };
-            scan.threads.push(Thread {
-                thread_id,
-                last_touched,
-            });
+            found(thread_id, touched);
         }
-        Ok(scan)
+        Ok(Vec::new())
     }
 
     fn delete(&mut self, thread: &Thread, record: Record<'_>) -> Result<Removal> {

@@ -19,9 +19,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 
-use super::{CheckpointStore, Record, Removal, Scan, StoreKind, Vacuumed, checkpoint_time};
+use super::{
+    CheckpointStore, Found, LastTouched, Record, Removal, StoreKind, Vacuumed, checkpoint_time,
+};
 use crate::gc::rule::Thread;
 
 /// How long one deletion waits for a writer to release the database.
@@ -195,69 +198,77 @@ impl CheckpointStore for SqliteStore {
         StoreKind::Sqlite
     }
 
-    fn scan(&mut self) -> Result<Scan> {
+    fn scan_each(&mut self, found: Found<'_>) -> Result<Vec<String>> {
         // One pass over the primary key's covering index, in thread order:
         // a thread's rows (every namespace) are consecutive, and the newest
         // checkpoint is the greatest id (a UUIDv6 sorts by its time). No
-        // GROUP BY: folding in Rust over borrowed values allocates only once
-        // per thread.
+        // GROUP BY (SQLite's max() over the groups costs three times the
+        // pass): the fold below works on borrowed values and two buffers
+        // reused from thread to thread, so a thread costs no allocation.
         let cannot = || format!("cannot read {}", self.path.display());
-        let mut scan = Scan::default();
+        let mut skipped = Vec::new();
         let mut stmt = self
             .conn
             .prepare("SELECT thread_id, checkpoint_id FROM checkpoints ORDER BY thread_id")
             .with_context(cannot)?;
         let mut rows = stmt.query([]).with_context(cannot)?;
-        // The thread being folded, and its greatest checkpoint id so far
-        // (`None` once an id that is not text was met).
-        let mut current: Option<(String, Option<Vec<u8>>)> = None;
-        let finish = |current: Option<(String, Option<Vec<u8>>)>, scan: &mut Scan| {
-            if let Some((thread_id, newest)) = current {
-                let last_touched = match newest.as_deref().map(std::str::from_utf8) {
-                    Some(Ok(id)) => checkpoint_time(id),
-                    _ => Err("its newest checkpoint_id is not text".to_string()),
-                };
-                scan.threads.push(Thread {
-                    thread_id,
-                    last_touched,
-                });
-            }
+        // The thread being folded (`any` once there is one), its greatest
+        // checkpoint id so far, and whether every id of it was text.
+        let mut any = false;
+        let mut current = String::new();
+        let mut newest: Vec<u8> = Vec::new();
+        let mut newest_is_text = true;
+        let finish = |current: &str, newest: Option<&[u8]>, found: Found<'_>| {
+            let touched = match newest {
+                Some(id) => LastTouched::CheckpointId(id),
+                None => LastTouched::Unknown("its newest checkpoint_id is not text".to_string()),
+            };
+            found(current, touched);
         };
         let mut not_text = false;
         while let Some(row) = rows.next().with_context(cannot)? {
             let thread = row.get_ref(0).with_context(cannot)?;
             let checkpoint = row.get_ref(1).with_context(cannot)?;
-            let Ok(thread_id) = thread.as_str() else {
-                // Rows of one such value are consecutive: one note for them.
-                if !not_text {
-                    scan.skipped
-                        .push("a checkpoint row whose thread_id is not text".to_string());
-                }
-                not_text = true;
-                continue;
-            };
-            not_text = false;
-            let same = current.as_ref().is_some_and(|(t, _)| t == thread_id);
+            // A thread's id is checked for UTF-8 once, when it starts.
+            let same = any && matches!(thread, ValueRef::Text(t) if t == current.as_bytes());
             if !same {
-                finish(current.take(), &mut scan);
-                current = Some((thread_id.to_string(), Some(Vec::new())));
+                let text = match thread {
+                    ValueRef::Text(t) => std::str::from_utf8(t).ok(),
+                    _ => None,
+                };
+                let Some(thread_id) = text else {
+                    // Rows of one such value are consecutive: one note for them.
+                    if !not_text {
+                        skipped.push("a checkpoint row whose thread_id is not text".to_string());
+                    }
+                    not_text = true;
+                    continue;
+                };
+                not_text = false;
+                if any {
+                    finish(&current, newest_is_text.then_some(&newest[..]), found);
+                }
+                any = true;
+                current.clear();
+                current.push_str(thread_id);
+                newest.clear();
+                newest_is_text = true;
             }
-            let Some((_, newest)) = current.as_mut() else {
-                continue;
-            };
-            match (checkpoint.as_str(), newest.as_mut()) {
-                (Ok(id), Some(max)) => {
-                    if max.is_empty() || id.as_bytes() > max.as_slice() {
-                        max.clear();
-                        max.extend_from_slice(id.as_bytes());
+            // UTF-8 is checked when the time is needed (LastTouched::resolve).
+            match checkpoint {
+                ValueRef::Text(id) => {
+                    if newest_is_text && id > newest.as_slice() {
+                        newest.clear();
+                        newest.extend_from_slice(id);
                     }
                 }
-                (Err(_), _) => *newest = None,
-                (Ok(_), None) => {}
+                _ => newest_is_text = false,
             }
         }
-        finish(current, &mut scan);
-        Ok(scan)
+        if any {
+            finish(&current, newest_is_text.then_some(&newest[..]), found);
+        }
+        Ok(skipped)
     }
 
     fn delete(&mut self, thread: &Thread, record: Record<'_>) -> Result<Removal> {

@@ -301,3 +301,50 @@ fn stopping_early_ends_the_command_at_once() {
     // Not a timing assertion on speed: only that it did not wait for the timeout.
     assert!(started.elapsed() < Duration::from_secs(50));
 }
+
+#[test]
+fn raw_rows_come_whole_without_their_cr_and_a_refused_row_is_a_bad_row() {
+    let root = tempfile::tempdir().unwrap();
+    // Long enough that 64 KiB chunks cut some lines and hold others whole.
+    let mut text = String::new();
+    for i in 0..20_000 {
+        if i % 7 == 3 {
+            text.push_str(&format!("{{\"id\":\"refused-{i}\"}}\r\n"));
+        } else {
+            text.push_str(&format!("{{\"id\":\"{i:0>40}\"}}\r\n"));
+        }
+    }
+    fs::write(root.path().join("rows.jsonl"), &text).unwrap();
+    let mut rows = Vec::new();
+    let report = read_rows(
+        &Source::File("rows.jsonl".into()),
+        root.path(),
+        |at, row| {
+            let row = std::str::from_utf8(row).map_err(|e| e.to_string())?;
+            if row.contains("refused") {
+                return Err("refused by the caller".to_string());
+            }
+            rows.push((at.clone(), row.to_string()));
+            Ok(ControlFlow::Continue(()))
+        },
+    )
+    .unwrap();
+    let refused = (0..20_000).filter(|i| i % 7 == 3).count();
+    assert_eq!(rows.len(), 20_000 - refused);
+    assert_eq!(report.entities, rows.len() as u64);
+    assert_eq!(report.bad.count, refused as u64);
+    assert_eq!(
+        report.bad.first[0],
+        BadRow {
+            at: At::Line(4),
+            reason: "refused by the caller".into()
+        }
+    );
+    let expected: Vec<(At, String)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.contains("refused"))
+        .map(|(n, l)| (At::Line(n as u64 + 1), l.to_string()))
+        .collect();
+    assert_eq!(rows, expected);
+}
