@@ -4,6 +4,7 @@
 //! `tend` writes only kinds from the closed [`Kind`] vocabulary, so a typo is a
 //! compile error. Readers accept any kind.
 
+mod fast;
 pub mod window;
 
 use std::borrow::Cow;
@@ -483,7 +484,10 @@ impl Reader {
                             raw: bytes,
                             segment,
                             offset,
-                            next,
+                            next: Position {
+                                segment: segment.to_string(),
+                                offset: next,
+                            },
                         }))
                     }
                     Err(reason) => visit(Item::Malformed {

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -14,9 +15,9 @@ use uuid::Uuid;
 
 use super::policy::{Cluster, Figures, RouteCalls, cluster_key};
 use super::status::Loop;
-use crate::audit::window::{ScanReport, Select, Window, WindowScan, input_files};
+use crate::audit::window::{Part, PartRead, ScanReport, Select, Window, WindowScan, input_files};
 use crate::ctx::Ctx;
-use crate::store::cursor::line_hash_before;
+use crate::store::cursor::{Fnv64, line_hash_before};
 use crate::store::state;
 
 /// Namespace of observation digests and proposal ids.
@@ -63,6 +64,9 @@ pub fn digest(figures: &Figures) -> Result<String> {
     ))
 }
 
+/// Route and tool names are few and short: FNV hashes them fastest.
+type Fnv = BuildHasherDefault<Fnv64>;
+
 #[derive(Deserialize)]
 struct Inference<'a> {
     #[serde(borrow)]
@@ -84,7 +88,7 @@ struct RouteSum {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Routes(HashMap<String, RouteSum>);
+struct Routes(HashMap<String, RouteSum, Fnv>);
 
 impl Select for Routes {
     type Details<'a> = Inference<'a>;
@@ -145,7 +149,7 @@ struct ToolCall<'a> {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Tools(HashMap<String, HashMap<String, u64>>);
+struct Tools(HashMap<String, HashMap<String, u64, Fnv>, Fnv>);
 
 impl Select for Tools {
     type Details<'a> = ToolCall<'a>;
@@ -254,7 +258,7 @@ impl Aggregate for Clusters {
 /// A loop's running figures: fed row by row, mergeable in row order (the
 /// figures of segment A then B equal one pass over A's rows then B's), and
 /// kept per segment in the cache.
-trait Aggregate: Select + Default + Clone {
+trait Aggregate: Select + Default + Clone + Send {
     /// Adds the figures of rows that come after this one's.
     fn merge(&mut self, later: Self);
     fn into_partial(self) -> Partial;
@@ -425,6 +429,9 @@ fn scan_cached<A: Aggregate>(
     };
     let mut cached = Cached::default();
     let mut cache = SegmentCache::empty(lp);
+    // What to read of each segment, and what the cache already holds of it.
+    let mut plan = Vec::new();
+    let mut parts = Vec::new();
     for name in scan.segments()? {
         let path = scan.dir().join(&name);
         let reusable = old
@@ -440,13 +447,12 @@ fn scan_cached<A: Aggregate>(
                 let partial = std::mem::replace(&mut c.partial, A::default().into_partial());
                 Some((A::from_partial(partial)?, c))
             });
-        let (mut figures, mut entry, start) = match reusable {
+        let (figures, entry) = match reusable {
             Some((figures, c)) => {
                 cached.rows += c.rows;
                 cached.skipped += c.skipped;
                 cached.bytes += c.offset;
-                let start = c.offset;
-                (figures, c, start)
+                (figures, c)
             }
             None => (
                 A::default(),
@@ -459,33 +465,35 @@ fn scan_cached<A: Aggregate>(
                     last_ms: None,
                     partial: A::default().into_partial(),
                 },
-                0,
             ),
         };
-        let mut part = ScanReport {
-            rows: vec![0],
-            ..ScanReport::default()
-        };
-        let mut fresh = A::default();
-        let finished = scan.is_finished(&name);
-        let reached = scan.file(
-            &path,
-            &format!("audit/{name}"),
-            finished,
-            start,
-            &mut fresh,
-            &mut part,
-        )?;
+        parts.push(Part {
+            label: format!("audit/{name}"),
+            finished: scan.is_finished(&name),
+            start: entry.offset,
+            path,
+        });
+        plan.push((name, figures, entry));
+    }
+    // Read (on a few threads when there is much to read), then merged in
+    // segment order: the figures of one pass.
+    let reads = scan.read_parts::<A>(&parts)?;
+    for (((name, mut figures, mut entry), part), read) in plan.into_iter().zip(&parts).zip(reads) {
+        let PartRead {
+            select: fresh,
+            report: part_report,
+            reached,
+        } = read;
         figures.merge(fresh);
-        entry.rows += part.rows[0];
-        entry.skipped += part.skipped;
-        entry.first_ms = entry.first_ms.into_iter().chain(part.first_ms).min();
-        entry.last_ms = entry.last_ms.into_iter().chain(part.last_ms).max();
-        let keep = part.outside == 0;
-        report.absorb(part);
+        entry.rows += part_report.rows[0];
+        entry.skipped += part_report.skipped;
+        entry.first_ms = entry.first_ms.into_iter().chain(part_report.first_ms).min();
+        entry.last_ms = entry.last_ms.into_iter().chain(part_report.last_ms).max();
+        let keep = part_report.outside == 0;
+        report.absorb(part_report);
         if keep {
             entry.offset = reached;
-            entry.line_hash = line_hash_before(&path, reached)?.0;
+            entry.line_hash = line_hash_before(&part.path, reached)?.0;
             entry.partial = figures.clone().into_partial();
             cache.segments.insert(name, entry);
         }

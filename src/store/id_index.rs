@@ -229,7 +229,7 @@ impl IdIndex {
                         if segment != name {
                             return Ok(ControlFlow::Break(()));
                         }
-                        reached = next.offset;
+                        reached = next;
                         refresh.rows += 1;
                         match extract_id(&finder, bytes) {
                             Ok(id) => {

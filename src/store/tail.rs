@@ -38,8 +38,8 @@ pub enum Event<'a> {
         /// Byte offset of the line's first byte.
         offset: u64,
         bytes: &'a [u8],
-        /// The position just after this line's `\n`.
-        next: Position,
+        /// The offset just after this line's `\n`, in the same segment.
+        next: u64,
     },
     /// An unterminated final line in a segment of an earlier day, passed over.
     Torn {
@@ -248,36 +248,39 @@ impl Scanner {
             Err(e) => return Err(file::context(e, "cannot open", path).into()),
         };
         file.seek(SeekFrom::Start(start))?;
+        // `buf[..filled]` holds the bytes read and not yet visited: at most one
+        // partial line carried over between reads. The buffer is zeroed once
+        // and kept, so a read does not clear it again.
         let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        if buf.capacity() < CHUNK {
-            buf.reserve(CHUNK);
+        if buf.len() < CHUNK {
+            buf.resize(CHUNK, 0);
         }
-        // `base` is the file offset of buf[0]; buf holds at most one partial line
-        // carried over between reads.
+        let mut filled = 0;
+        // `base` is the file offset of buf[0].
         let mut base = start;
         let mut eof = false;
         let result = loop {
             if !eof {
-                if buf.capacity() - buf.len() < CHUNK / 4 {
-                    buf.reserve(CHUNK);
+                if buf.len() - filled < CHUNK / 4 {
+                    // A line longer than what is left: room for more of it.
+                    buf.resize(buf.len() + CHUNK, 0);
                 }
-                let len = buf.len();
-                let spare = buf.capacity() - len;
-                buf.resize(len + spare, 0);
-                let n = match file.read(&mut buf[len..]) {
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
-                    Err(e) => {
-                        buf.truncate(len);
-                        break Err(anyhow::anyhow!("cannot read {}: {e}", path.display()));
+                let n = loop {
+                    match file.read(&mut buf[filled..]) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        other => break other,
                     }
                 };
-                buf.truncate(len + n);
-                eof = n == 0;
+                match n {
+                    Ok(n) => {
+                        filled += n;
+                        eof = n == 0;
+                    }
+                    Err(e) => break Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+                }
             }
             // Complete lines end at the last newline in the buffer.
-            let complete = match memchr::memrchr(b'\n', &buf) {
+            let complete = match memchr::memrchr(b'\n', &buf[..filled]) {
                 Some(i) => i + 1,
                 None => 0,
             };
@@ -289,16 +292,17 @@ impl Scanner {
                     }
                     Err(e) => break Err(e),
                 }
-                buf.drain(..complete);
+                buf.copy_within(complete..filled, 0);
+                filled -= complete;
                 base += complete as u64;
             }
             if eof {
-                if buf.is_empty() {
+                if filled == 0 {
                     break Ok((base, ControlFlow::Continue(()), false));
                 }
                 // An unterminated final line.
                 if earlier {
-                    let len = buf.len() as u64;
+                    let len = filled as u64;
                     match visit(Event::Torn {
                         segment: name,
                         offset: base,
@@ -311,6 +315,11 @@ impl Scanner {
                 break Ok((base, ControlFlow::Continue(()), true));
             }
         };
+        if buf.len() > 4 * CHUNK {
+            // One very long line does not keep its memory for the next file.
+            buf.truncate(CHUNK);
+            buf.shrink_to_fit();
+        }
         self.buf = buf;
         result
     }
@@ -333,10 +342,7 @@ impl Scanner {
                 segment: name,
                 offset: base + start as u64,
                 bytes: &chunk[start..end],
-                next: Position {
-                    segment: name.to_string(),
-                    offset: next,
-                },
+                next,
             };
             Ok(match visit(event)? {
                 ControlFlow::Continue(()) => ControlFlow::Continue(()),
