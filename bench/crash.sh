@@ -2,7 +2,9 @@
 # The kill -9 harness at scale: runs every crash scenario of the integration
 # suite (tests/integration/crash/) with TEND_CRASH_ITERATIONS runs each
 # (default 2000, so ≥ 16,000 runs across the scenarios), niced, and
-# prints the figures: runs, kills, kills inside a send, lost, duplicates.
+# prints the figures: runs, kills, kills inside a send, lost, duplicates,
+# messages given up (unconfirmed after two attempts) and the most copies of
+# one message (a third copy fails the scenario).
 #
 #   bench/crash.sh [ITERATIONS_PER_SCENARIO] [SCENARIO…]
 #

@@ -11,15 +11,22 @@
 //! - `cat` of every segment to /dev/null (the disk/page-cache baseline);
 //! - the tail reader (`AuditLog::reader(..).scan`) selecting the 5 % kind, the
 //!   60 % kind, and every row, in GB/s of log scanned;
+//! - the windowed scan (`audit::window`, what `tend promote observe` reads
+//!   with), over a 31-day window: a 5 % kind counted per probe (selective), and
+//!   the 60 % kind aggregated per (probe, status) with its durations summed
+//!   (full aggregation), details deserialized into borrowed structs; on one
+//!   thread and on the scan's default threads, in GB/s of log scanned;
 //! - wall time of no-op commands on that root (`tend status` with the wake
 //!   cursor at the end of the log, `tend audit tail`) against `true`.
 
+use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use tend::audit::window::{Part, ScanReport, Select, Window, WindowScan};
 use tend::audit::{AuditLog, Item, Position};
 
 const SEGMENTS: usize = 30;
@@ -125,6 +132,87 @@ fn scan(log: &AuditLog, kinds: &[&str], today: chrono::DateTime<chrono::Utc>) ->
     (rows, malformed)
 }
 
+/// `probe.wake_requested` rows counted per probe.
+#[derive(Default)]
+struct Wakes(HashMap<String, u64>);
+
+#[derive(serde::Deserialize)]
+struct Wake<'a> {
+    #[serde(borrow)]
+    probe: std::borrow::Cow<'a, str>,
+}
+
+impl Select for Wakes {
+    type Details<'a> = Wake<'a>;
+    fn row(&mut self, _: usize, _: chrono::DateTime<chrono::Utc>, d: Wake<'_>) {
+        match self.0.get_mut(d.probe.as_ref()) {
+            Some(n) => *n += 1,
+            None => {
+                self.0.insert(d.probe.into_owned(), 1);
+            }
+        }
+    }
+}
+
+/// `probe.observed` rows per (probe, status), with their durations summed.
+#[derive(Default)]
+struct Observed(HashMap<String, HashMap<String, (u64, u64)>>);
+
+#[derive(serde::Deserialize)]
+struct Observation<'a> {
+    #[serde(borrow)]
+    probe: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    status: std::borrow::Cow<'a, str>,
+    duration_ms: u64,
+}
+
+impl Select for Observed {
+    type Details<'a> = Observation<'a>;
+    fn row(&mut self, _: usize, _: chrono::DateTime<chrono::Utc>, d: Observation<'_>) {
+        // Keys are copied only the first time they are seen.
+        let statuses = match self.0.get_mut(d.probe.as_ref()) {
+            Some(statuses) => statuses,
+            None => self.0.entry(d.probe.into_owned()).or_default(),
+        };
+        let e = match statuses.get_mut(d.status.as_ref()) {
+            Some(e) => e,
+            None => statuses.entry(d.status.into_owned()).or_default(),
+        };
+        e.0 += 1;
+        e.1 += d.duration_ms;
+    }
+}
+
+/// One windowed scan of every segment for `kind` on at most `workers`
+/// threads: rows selected and skipped.
+fn window_scan<S: Select + Default + Send>(
+    audit: &Path,
+    kind: &'static str,
+    today: chrono::DateTime<chrono::Utc>,
+    workers: usize,
+) -> (u64, u64) {
+    let kinds = [kind];
+    let window = Window::ending(today, chrono::TimeDelta::days(31));
+    let mut scan = WindowScan::new(audit, today, &kinds, window).with_workers(workers);
+    let parts: Vec<Part> = scan
+        .segments()
+        .unwrap()
+        .into_iter()
+        .map(|name| Part {
+            path: audit.join(&name),
+            label: name,
+            finished: true,
+            start: 0,
+        })
+        .collect();
+    let mut report = ScanReport::default();
+    for read in scan.read_parts::<S>(&parts).unwrap() {
+        report.absorb(read.report);
+    }
+    (report.rows.iter().sum(), report.skipped)
+}
+
 /// Minimum and median wall time of `runs` runs of a command.
 fn command_time(program: &str, args: &[&str], root: &Path, runs: usize) -> (Duration, Duration) {
     let mut times: Vec<Duration> = (0..runs)
@@ -209,6 +297,28 @@ fn main() {
             tall.as_secs_f64(),
             gbps(bytes, tall)
         );
+    }
+
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for round in 1..=2 {
+        println!("windowed scan, 31-day window, round {round}:");
+        for workers in [1, threads] {
+            let ((n5, bad5), t5) =
+                time(|| window_scan::<Wakes>(&audit, "probe.wake_requested", today, workers));
+            let ((n60, bad60), t60) =
+                time(|| window_scan::<Observed>(&audit, "probe.observed", today, workers));
+            assert_eq!((bad5, bad60), (0, 0));
+            println!(
+                "  {workers} thread(s), kind in  5%, per probe   ({n5:>9} rows)  {:>7.3}s  {:>6.2} GB/s",
+                t5.as_secs_f64(),
+                gbps(bytes, t5)
+            );
+            println!(
+                "  {workers} thread(s), kind in 60%, full aggregation ({n60:>9} rows)  {:>7.3}s  {:>6.2} GB/s",
+                t60.as_secs_f64(),
+                gbps(bytes, t60)
+            );
+        }
     }
 
     // No-op commands: the wake cursor sits at the end of the log.

@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")"
 minutes=10
 if [ "${1:-}" = "-m" ]; then minutes=$2; shift 2; fi
-targets=${*:-"audit_reader nagios_output probe_json alert_input entity_source duration config_toml"}
+targets=${*:-"audit_reader audit_window nagios_output probe_json alert_input entity_source duration config_toml"}
 command -v cargo-fuzz >/dev/null 2>&1 || { echo "run.sh: cargo-fuzz is missing: cargo install cargo-fuzz" >&2; exit 2; }
 mkdir -p logs
 cargo +nightly fuzz build --release >/dev/null

@@ -530,6 +530,46 @@ mod tests {
         );
     }
 
+    /// Decisions given up are in no message: a lone message goes, a burst
+    /// summary lists only the others, and one with none left goes too.
+    #[test]
+    fn decisions_given_up_are_left_out_of_the_messages() {
+        use crate::alerts::diff::Plan;
+        let now = at("2026-05-24T08:00:00Z");
+        let decisions: Vec<Decision> = (0..3)
+            .map(|i| {
+                let mut d = decision(Action::Notify(Why::New));
+                d.alert.id = format!("a{i}");
+                d
+            })
+            .collect();
+        let mut plan = Plan {
+            decisions,
+            burst: false,
+            base: Default::default(),
+        };
+        let none = BTreeSet::new();
+        assert_eq!(outgoing(&plan, &none, now, 5).len(), 3);
+        let out = outgoing(&plan, &BTreeSet::from([1]), now, 5);
+        let carried: Vec<Vec<usize>> = out.iter().map(|m| m.decisions.clone()).collect();
+        assert_eq!(carried, [vec![0], vec![2]]);
+        plan.burst = true;
+        let out = outgoing(&plan, &BTreeSet::from([1]), now, 2);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].decisions, [0, 2]);
+        assert!(
+            !out[0].message.text.contains("a1"),
+            "{}",
+            out[0].message.text
+        );
+        assert!(
+            out[0].message.subject.contains("2 alerts"),
+            "{}",
+            out[0].message.subject
+        );
+        assert!(outgoing(&plan, &BTreeSet::from([0, 1, 2]), now, 2).is_empty());
+    }
+
     #[test]
     fn a_message_names_the_alerts_its_category_holds_back() {
         use crate::alerts::diff::{Policy, plan};

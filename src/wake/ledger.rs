@@ -194,6 +194,8 @@ mod tests {
         let given_up = text.replace(r#""status":"failed""#, r#""status":"unconfirmed""#);
         let ledger: WakeLedger = serde_json::from_str(&given_up).unwrap();
         assert_eq!(ledger.entries["w1"].status, Delivery::Unconfirmed);
+        assert_eq!(ledger.unconfirmed(), 1);
+        assert_eq!(WakeLedger::default().unconfirmed(), 0);
         assert_eq!(
             (
                 Delivery::Unconfirmed.name(),

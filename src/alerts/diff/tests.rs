@@ -798,3 +798,41 @@ fn an_input_speaks_only_for_its_feed_and_resolved_ids_resolve_anywhere() {
     );
     assert_eq!(actions(&p), []);
 }
+
+/// A message given up counts as notified, with its own status: the alert is
+/// not sent again while it fires, and no resolved message follows it.
+#[test]
+fn a_message_given_up_is_recorded_unconfirmed_and_never_sent_again() {
+    let active = [crit("a", "c1"), crit("b", "c2")];
+    let p = run(&active, &Notified::default(), t(0), &policy());
+    let mut state = p.base.clone();
+    give_up(&mut state, &p.decisions[0]);
+    apply(&mut state, &p.decisions[1], Some(false));
+    assert_eq!(state.alerts["a"].status, Status::Unconfirmed);
+    assert_eq!(state.alerts["b"].status, Status::Ok);
+    assert_eq!(Status::Unconfirmed.as_str(), "unconfirmed");
+    assert_eq!(
+        serde_json::to_value(Status::Unconfirmed).unwrap(),
+        "unconfirmed"
+    );
+    // Still firing: nothing to send for either.
+    let again = run(&active, &state, t(60), &policy());
+    assert_eq!(again.sends(), 0, "{:?}", actions(&again));
+    // Resolved: it leaves the state without a resolved message, even when
+    // they are asked for (whether the first one arrived is unknown).
+    let loud = Policy {
+        send_resolved: true,
+        ..policy()
+    };
+    let resolved = run(&[], &state, t(120), &loud);
+    let a = resolved
+        .decisions
+        .iter()
+        .find(|d| d.alert.id == "a")
+        .unwrap();
+    assert_eq!(a.action, Action::Resolve { announce: false });
+    // A resolution given up just leaves the state.
+    let mut after = resolved.base.clone();
+    give_up(&mut after, a);
+    assert!(!after.alerts.contains_key("a"));
+}

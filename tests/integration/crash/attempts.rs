@@ -142,6 +142,7 @@ fn wake_message_cut_off_once_is_sent_exactly_once_more() {
     let slack = FakeServer::start(stalled());
     let env = wake_env(&slack);
     kill_inside_send(&env, &["wake", "consume"], &slack);
+    assert_eq!(journal_attempts(&env, "wake:w-stuck"), [1]);
     slack.set_default(fakes::slack_ok());
     env.tend(&["wake", "consume"]).ok();
     assert_eq!(slack.request_count(), 2);
@@ -223,6 +224,9 @@ fn alert_notification_cut_off_once_is_sent_exactly_once_more() {
     let input = input.to_str().unwrap();
     let args = ["alerts", "notify", "--from", input];
     kill_inside_send(&env, &args, &slack);
+    // The attempt was on disk before the channel was called.
+    assert_eq!(journal_attempts(&env, "alerts:notify:a-stuck"), [1]);
+    assert!(journal_attempts(&env, "alerts:notify:b-later").is_empty());
     slack.set_default(fakes::slack_ok());
     env.tend(&args).ok();
     // a-stuck once more, b-later once.
