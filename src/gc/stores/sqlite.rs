@@ -338,10 +338,20 @@ impl CheckpointStore for SqliteStore {
     fn settle(&mut self) -> Result<()> {
         if self.wal {
             // PASSIVE: never waits for the platform's readers or writers;
-            // what it cannot copy now stays in the WAL, still durable.
-            self.conn
+            // what it cannot copy now stays in the WAL for a later
+            // checkpoint (the platform's or the next one), and a checkpoint
+            // already running elsewhere (busy) is as good as this one.
+            match self
+                .conn
                 .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                .with_context(|| format!("cannot checkpoint {}", self.path.display()))?;
+            {
+                Ok(()) => {}
+                Err(e) if is_busy(&e) => {}
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot checkpoint {}", self.path.display()));
+                }
+            }
         }
         Ok(())
     }
