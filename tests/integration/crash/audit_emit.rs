@@ -14,7 +14,7 @@ const ROWS: usize = 20;
 
 fn count(env: &TestEnv) -> BTreeMap<String, usize> {
     let mut n = BTreeMap::new();
-    for row in env.audit_kind("probe.observed") {
+    for row in super::audit_kind(env, "probe.observed") {
         if let Some(key) = row["correlation_key"].as_str() {
             *n.entry(key.to_string()).or_default() += 1;
         }

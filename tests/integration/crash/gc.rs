@@ -95,7 +95,7 @@ fn repetition(seed: u64) -> Tally {
     assert!(left.is_empty(), "seed {seed}: left behind: {left:?}");
     // Distinct row ids per thread: a repeat after a kill carries the same id.
     let mut ids: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
-    for row in env.audit_kind("gc.checkpoint_removed") {
+    for row in super::audit_kind(&env, "gc.checkpoint_removed") {
         ids.entry(row["details"]["thread_id"].as_str().unwrap().to_string())
             .or_default()
             .insert(row["id"].as_str().unwrap().to_string());

@@ -433,6 +433,16 @@ pub fn rows_under(dir: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// The whole audit rows of one kind, passing over lines a kill cut (which a
+/// later writer ended with a newline, as SPEC §3 says), so a scenario's checks
+/// do not trip on them.
+pub fn audit_kind(env: &TestEnv, kind: &str) -> Vec<Value> {
+    rows_under(&env.root().join("audit"))
+        .into_iter()
+        .filter(|r| r["kind"] == kind)
+        .collect()
+}
+
 /// Every regular file under `dir` (recursively) with its content.
 pub fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
     walkdir::WalkDir::new(dir)

@@ -74,8 +74,7 @@ fn repetition(seed: u64) -> Tally {
     }
     check_at_rest(&env, seed);
     let state: Value = serde_json::from_str(&env.read("state/probes.json")).expect("probes.json");
-    let observed: BTreeSet<String> = env
-        .audit_kind("probe.observed")
+    let observed: BTreeSet<String> = super::audit_kind(&env, "probe.observed")
         .iter()
         .map(|r| r["details"]["probe"].as_str().unwrap().to_string())
         .collect();

@@ -138,8 +138,7 @@ fn repetition(seed: u64) -> Tally {
         &given_up,
     );
     assert_eq!(ledger_ids(&env).len(), WAKES, "seed {seed}");
-    let refs: BTreeSet<String> = env
-        .audit_kind("notification.dispatched")
+    let refs: BTreeSet<String> = super::audit_kind(&env, "notification.dispatched")
         .iter()
         .map(|r| r["details"]["ref"].as_str().unwrap().to_string())
         .collect();
