@@ -191,6 +191,7 @@ fn window_scan<S: Select + Default + Send>(
     kind: &'static str,
     today: chrono::DateTime<chrono::Utc>,
     workers: usize,
+    merge: fn(&mut S, S),
 ) -> (u64, u64) {
     let kinds = [kind];
     let window = Window::ending(today, chrono::TimeDelta::days(31));
@@ -207,7 +208,7 @@ fn window_scan<S: Select + Default + Send>(
         })
         .collect();
     let mut report = ScanReport::default();
-    for read in scan.read_parts::<S>(&parts).unwrap() {
+    for read in scan.read_parts::<S>(&parts, merge).unwrap() {
         report.absorb(read.report);
     }
     (report.rows.iter().sum(), report.skipped)
@@ -303,10 +304,25 @@ fn main() {
     for round in 1..=2 {
         println!("windowed scan, 31-day window, round {round}:");
         for workers in [1, threads] {
-            let ((n5, bad5), t5) =
-                time(|| window_scan::<Wakes>(&audit, "probe.wake_requested", today, workers));
-            let ((n60, bad60), t60) =
-                time(|| window_scan::<Observed>(&audit, "probe.observed", today, workers));
+            let ((n5, bad5), t5) = time(|| {
+                window_scan::<Wakes>(&audit, "probe.wake_requested", today, workers, |a, b| {
+                    for (probe, n) in b.0 {
+                        *a.0.entry(probe).or_default() += n;
+                    }
+                })
+            });
+            let ((n60, bad60), t60) = time(|| {
+                window_scan::<Observed>(&audit, "probe.observed", today, workers, |a, b| {
+                    for (probe, statuses) in b.0 {
+                        let mine = a.0.entry(probe).or_default();
+                        for (status, (n, ms)) in statuses {
+                            let e = mine.entry(status).or_default();
+                            e.0 += n;
+                            e.1 += ms;
+                        }
+                    }
+                })
+            });
             assert_eq!((bad5, bad60), (0, 0));
             println!(
                 "  {workers} thread(s), kind in  5%, per probe   ({n5:>9} rows)  {:>7.3}s  {:>6.2} GB/s",

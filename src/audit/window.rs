@@ -10,9 +10,9 @@
 //! into the caller's borrowed `details` struct (no `serde_json::Value`), by
 //! the one-pass reader of `audit::fast` where it answers and by `serde_json`
 //! otherwise; and the caller aggregates as rows stream past, so memory is
-//! bounded by what it keeps, not by the log. A large scan's segments are
-//! shared out among a few scoped threads ([`WindowScan::read_parts`]) and
-//! their figures merged back in segment order.
+//! bounded by what it keeps, not by the log. A large scan's segments are cut
+//! into ranges at line starts and shared out among a few scoped threads
+//! ([`WindowScan::read_parts`]), and their figures merged back in order.
 
 use std::borrow::Cow;
 use std::fs;
@@ -223,6 +223,8 @@ fn needles(kinds: &[&str]) -> Vec<Vec<u8>> {
 
 /// Below this many bytes to read, one thread reads them all.
 const PARALLEL_BYTES: u64 = 32 << 20;
+/// On threads, a long part is read in ranges of about this many bytes.
+const RANGE_BYTES: u64 = 16 << 20;
 /// Reading is bound by memory: more threads than this gain nothing.
 pub const MAX_WORKERS: usize = 4;
 
@@ -355,15 +357,21 @@ impl<'k> WindowScan<'k> {
     pub fn read_parts<S: Select + Default + Send>(
         &mut self,
         parts: &[Part],
+        merge: impl Fn(&mut S, S),
     ) -> Result<Vec<PartRead<S>>> {
-        self.read_parts_over(parts, PARALLEL_BYTES)
+        self.read_parts_over(parts, merge, PARALLEL_BYTES, RANGE_BYTES)
     }
 
     /// [`WindowScan::read_parts`], on threads from `parallel_bytes` to read.
+    /// On threads, a long part is read in ranges of about `range_bytes`
+    /// (cut at line starts) so that the threads finish together; the ranges'
+    /// figures are merged back in order with `merge`.
     fn read_parts_over<S: Select + Default + Send>(
         &mut self,
         parts: &[Part],
+        merge: impl Fn(&mut S, S),
         parallel_bytes: u64,
+        range_bytes: u64,
     ) -> Result<Vec<PartRead<S>>> {
         let bytes: u64 = parts
             .iter()
@@ -371,14 +379,30 @@ impl<'k> WindowScan<'k> {
             .sum();
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
-            .min(self.workers)
-            .min(parts.len());
+            .min(self.workers);
         if workers <= 1 || bytes < parallel_bytes {
-            return parts.iter().map(|p| self.read_part(p)).collect();
+            return parts
+                .iter()
+                .map(|p| self.read_range(p, p.start, None))
+                .collect();
         }
+        // (part, start, end) of each range, parts in order. A part that
+        // cannot be cut (unreadable here) is one range: reading it says why.
+        let mut ranges: Vec<(usize, u64, Option<u64>)> = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            let cuts = tail::line_starts(&part.path, part.start, range_bytes).unwrap_or_default();
+            let mut from = part.start;
+            for cut in cuts {
+                ranges.push((i, from, Some(cut)));
+                from = cut;
+            }
+            ranges.push((i, from, None));
+        }
+        let workers = workers.min(ranges.len());
         let next = AtomicUsize::new(0);
-        let mut slots: Vec<Option<Result<PartRead<S>>>> = parts.iter().map(|_| None).collect();
+        let mut slots: Vec<Option<Result<PartRead<S>>>> = ranges.iter().map(|_| None).collect();
         let this = &*self;
+        let ranges_ref = &ranges;
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
                 .map(|_| {
@@ -389,11 +413,13 @@ impl<'k> WindowScan<'k> {
                         .spawn_scoped(scope, move || {
                             let mut done = Vec::new();
                             loop {
-                                let i = next.fetch_add(1, Ordering::Relaxed);
-                                let Some(part) = parts.get(i) else { break };
-                                let read = scan.read_part(part);
+                                let r = next.fetch_add(1, Ordering::Relaxed);
+                                let Some(&(i, start, end)) = ranges_ref.get(r) else {
+                                    break;
+                                };
+                                let read = scan.read_range(&parts[i], start, end);
                                 let failed = read.is_err();
-                                done.push((i, read));
+                                done.push((r, read));
                                 if failed {
                                     break;
                                 }
@@ -403,36 +429,57 @@ impl<'k> WindowScan<'k> {
                 })
                 .collect();
             for handle in handles.into_iter().flatten() {
-                // A worker that panicked loses only its unfinished parts,
+                // A worker that panicked loses only its unfinished ranges,
                 // which are read again below.
-                for (i, read) in handle.join().unwrap_or_default() {
-                    if let Some(slot) = slots.get_mut(i) {
+                for (r, read) in handle.join().unwrap_or_default() {
+                    if let Some(slot) = slots.get_mut(r) {
                         *slot = Some(read);
                     }
                 }
             }
         });
-        // Parts no worker finished (a thread that could not start, an error
+        // Ranges no worker finished (a thread that could not start, an error
         // that stopped one) are read here; the first error in order is
-        // returned.
-        slots
-            .into_iter()
-            .zip(parts)
-            .map(|(slot, part)| slot.unwrap_or_else(|| self.read_part(part)))
-            .collect()
+        // returned. Each part's ranges are merged in order.
+        let mut reads: Vec<PartRead<S>> = Vec::with_capacity(parts.len());
+        let mut last_part = None;
+        for (slot, &(i, start, end)) in slots.into_iter().zip(&ranges) {
+            let mut read = match slot {
+                Some(read) => read?,
+                None => self.read_range(&parts[i], start, end)?,
+            };
+            match reads.last_mut() {
+                Some(earlier) if last_part == Some(i) => {
+                    merge(&mut earlier.select, read.select);
+                    // The file is named once, by its first range.
+                    read.report.files.clear();
+                    earlier.report.absorb(read.report);
+                    earlier.reached = read.reached;
+                }
+                _ => reads.push(read),
+            }
+            last_part = Some(i);
+        }
+        Ok(reads)
     }
 
-    fn read_part<S: Select + Default>(&mut self, part: &Part) -> Result<PartRead<S>> {
+    /// Reads `part` from `start` to `end` (its end when `None`).
+    fn read_range<S: Select + Default>(
+        &mut self,
+        part: &Part,
+        start: u64,
+        end: Option<u64>,
+    ) -> Result<PartRead<S>> {
         let mut select = S::default();
         let mut report = ScanReport {
             rows: vec![0; self.kinds.len()],
             ..ScanReport::default()
         };
-        let reached = self.file(
+        let reached = self.file_range(
             &part.path,
             &part.label,
             part.finished,
-            part.start,
+            (start, end),
             &mut select,
             &mut report,
         )?;
@@ -454,12 +501,25 @@ impl<'k> WindowScan<'k> {
         select: &mut S,
         report: &mut ScanReport,
     ) -> Result<u64> {
+        self.file_range(path, label, finished, (start, None), select, report)
+    }
+
+    /// [`WindowScan::file`] over the lines in [start, end).
+    fn file_range<S: Select>(
+        &mut self,
+        path: &Path,
+        label: &str,
+        finished: bool,
+        (start, end): (u64, Option<u64>),
+        select: &mut S,
+        report: &mut ScanReport,
+    ) -> Result<u64> {
         let kinds = self.kinds;
         let (since_ms, until_ms) = (self.since_ms, self.until_ms);
         report.files.push(label.to_string());
         let reached = self
             .scanner
-            .scan_file(path, label, finished, start, |event| {
+            .scan_range(path, label, finished, start, end, |event| {
                 match event {
                     Event::Line { offset, bytes, .. } => {
                         select_line(kinds, since_ms, until_ms, bytes, select, report)
@@ -797,9 +857,21 @@ mod tests {
                 })
                 .collect()
         };
-        let threaded = seen(scan.read_parts_over::<Calls>(&parts, 0).unwrap());
-        let single = seen(scan.read_parts_over::<Calls>(&parts, u64::MAX).unwrap());
-        assert_eq!(threaded, single);
+        let merge = |a: &mut Calls, b: Calls| a.seen.extend(b.seen);
+        let single = seen(
+            scan.read_parts_over::<Calls>(&parts, merge, u64::MAX, u64::MAX)
+                .unwrap(),
+        );
+        // On threads, whole parts, and parts cut into ranges of a few lines
+        // (and of one line: a cut at every line start).
+        for range_bytes in [u64::MAX, 700, 1] {
+            let threaded = seen(
+                scan.read_parts_over::<Calls>(&parts, merge, 0, range_bytes)
+                    .unwrap(),
+            );
+            assert_eq!(threaded, single, "ranges of {range_bytes} bytes");
+        }
+        let threaded = single;
         assert_eq!(threaded.len(), 12);
         assert_eq!(threaded[0].0[0], "r10-0");
         assert_eq!(threaded[11].0[199], "r21-199");
@@ -822,7 +894,7 @@ mod tests {
         }
         for threshold in [0, u64::MAX] {
             let err = scan
-                .read_parts_over::<Calls>(&parts, threshold)
+                .read_parts_over::<Calls>(&parts, merge, threshold, 700)
                 .err()
                 .unwrap();
             assert!(format!("{err:#}").contains("2026-05-40.jsonl"), "{err:#}");

@@ -477,7 +477,7 @@ fn scan_cached<A: Aggregate>(
     }
     // Read (on a few threads when there is much to read), then merged in
     // segment order: the figures of one pass.
-    let reads = scan.read_parts::<A>(&parts)?;
+    let reads = scan.read_parts::<A>(&parts, A::merge)?;
     for (((name, mut figures, mut entry), part), read) in plan.into_iter().zip(&parts).zip(reads) {
         let PartRead {
             select: fresh,

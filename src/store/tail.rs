@@ -106,6 +106,44 @@ pub fn segments(dir: &Path) -> io::Result<Vec<String>> {
     Ok(names)
 }
 
+/// Offsets in `path` at which lines start, about `every` bytes apart from
+/// `start` on (each just after a `\n`, found by reading forward from
+/// `start + k × every`), for reading one file in several ranges. Only
+/// offsets below the file's current length are given, in increasing order.
+pub fn line_starts(path: &Path, start: u64, every: u64) -> io::Result<Vec<u64>> {
+    let mut file = file::open_regular(path, OpenOptions::new().read(true))?;
+    let len = file.metadata()?.len();
+    let mut starts = Vec::new();
+    let mut block = vec![0u8; 64 * 1024];
+    let mut at = start.saturating_add(every.max(1));
+    while at < len {
+        file.seek(SeekFrom::Start(at))?;
+        // The next newline at or after `at`: the line after it starts there.
+        let mut pos = at;
+        let found = loop {
+            let n = match file.read(&mut block) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => other?,
+            };
+            if n == 0 {
+                break None;
+            }
+            if let Some(i) = memchr::memchr(b'\n', &block[..n]) {
+                break Some(pos + i as u64 + 1);
+            }
+            pos += n as u64;
+        };
+        match found {
+            Some(next) if next < len => {
+                starts.push(next);
+                at = next.saturating_add(every.max(1));
+            }
+            _ => break,
+        }
+    }
+    Ok(starts)
+}
+
 /// A scan over the segments of one directory.
 pub struct Scanner {
     dir: PathBuf,
@@ -162,7 +200,7 @@ impl Scanner {
             let path = self.dir.join(name);
             let earlier = name.as_str() < self.today.as_str();
             let (reached, flow, waiting) =
-                self.scan_segment(&path, name, earlier, start, &mut visit)?;
+                self.scan_segment(&path, name, earlier, start, None, &mut visit)?;
             position.offset = reached;
             if flow.is_break() || waiting {
                 return Ok(position);
@@ -182,12 +220,29 @@ impl Scanner {
         name: &str,
         finished: bool,
         start: u64,
+        visit: F,
+    ) -> anyhow::Result<u64>
+    where
+        F: FnMut(Event<'_>) -> anyhow::Result<ControlFlow<()>>,
+    {
+        self.scan_range(path, name, finished, start, None, visit)
+    }
+
+    /// [`Scanner::scan_file`] that stops at `end` (the offset just after a
+    /// line's `\n`, as [`line_starts`] gives): the lines in [start, end).
+    pub fn scan_range<F>(
+        &mut self,
+        path: &Path,
+        name: &str,
+        finished: bool,
+        start: u64,
+        end: Option<u64>,
         mut visit: F,
     ) -> anyhow::Result<u64>
     where
         F: FnMut(Event<'_>) -> anyhow::Result<ControlFlow<()>>,
     {
-        let (reached, _, _) = self.scan_segment(path, name, finished, start, &mut visit)?;
+        let (reached, _, _) = self.scan_segment(path, name, finished, start, end, &mut visit)?;
         Ok(reached)
     }
 
@@ -213,7 +268,7 @@ impl Scanner {
             let path = self.dir.join(&name);
             let earlier = name.as_str() < self.today.as_str();
             let (offset, flow, _waiting) =
-                self.scan_segment(&path, &name, earlier, start, &mut visit)?;
+                self.scan_segment(&path, &name, earlier, start, None, &mut visit)?;
             if offset != start {
                 reached.push(Position {
                     segment: name,
@@ -234,6 +289,7 @@ impl Scanner {
         name: &str,
         earlier: bool,
         start: u64,
+        end: Option<u64>,
         visit: &mut F,
     ) -> anyhow::Result<(u64, ControlFlow<()>, bool)>
     where
@@ -265,8 +321,16 @@ impl Scanner {
                     // A line longer than what is left: room for more of it.
                     buf.resize(buf.len() + CHUNK, 0);
                 }
+                // Up to `end`, when reading a range.
+                let room = match end {
+                    Some(end) => {
+                        let left = end.saturating_sub(base + filled as u64);
+                        (buf.len() - filled).min(usize::try_from(left).unwrap_or(usize::MAX))
+                    }
+                    None => buf.len() - filled,
+                };
                 let n = loop {
-                    match file.read(&mut buf[filled..]) {
+                    match file.read(&mut buf[filled..filled + room]) {
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                         other => break other,
                     }
@@ -411,6 +475,65 @@ mod tests {
             })
             .unwrap();
         (seen, torn, end)
+    }
+
+    #[test]
+    fn line_starts_and_ranges_cover_a_file_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("2026-05-24.jsonl");
+        let mut text = String::new();
+        for i in 0..50 {
+            text.push_str(&format!(
+                "{{\"n\":{i},\"pad\":\"{}\"}}\n",
+                "x".repeat(i % 7)
+            ));
+        }
+        text.push_str("{\"torn\":");
+        fs::write(&path, &text).unwrap();
+        let bytes = text.as_bytes();
+        for every in [1, 10, 64, 500, 10_000] {
+            for start in [0, 17] {
+                let starts = line_starts(&path, start, every).unwrap();
+                for (k, s) in starts.iter().enumerate() {
+                    assert_eq!(bytes[*s as usize - 1], b'\n', "every {every}");
+                    assert!(*s > start && (k == 0 || *s > starts[k - 1]));
+                }
+                // Ranges between the cuts read every line once, in order,
+                // the torn end only in the last range.
+                let mut scanner = Scanner::new(dir.path(), "2026-05-25.jsonl", &[]);
+                let mut cuts: Vec<Option<u64>> = starts.iter().copied().map(Some).collect();
+                cuts.push(None);
+                let (mut from, mut lines, mut torn) = (start, Vec::new(), 0);
+                for end in cuts {
+                    let reached = scanner
+                        .scan_range(&path, "2026-05-24.jsonl", true, from, end, |e| {
+                            match e {
+                                Event::Line { offset, .. } => lines.push(offset),
+                                Event::Torn { .. } => torn += 1,
+                            }
+                            Ok(ControlFlow::Continue(()))
+                        })
+                        .unwrap();
+                    if let Some(end) = end {
+                        assert_eq!(reached, end);
+                    }
+                    from = reached;
+                }
+                let mut whole = Vec::new();
+                let mut scanner = Scanner::new(dir.path(), "2026-05-25.jsonl", &[]);
+                scanner
+                    .scan_file(&path, "2026-05-24.jsonl", true, start, |e| {
+                        if let Event::Line { offset, .. } = e {
+                            whole.push(offset);
+                        }
+                        Ok(ControlFlow::Continue(()))
+                    })
+                    .unwrap();
+                assert_eq!(lines, whole, "every {every} from {start}");
+                assert_eq!(torn, 1);
+                assert_eq!(from, bytes.len() as u64);
+            }
+        }
     }
 
     #[test]
