@@ -341,6 +341,18 @@ fn by_serde_json<'a, V: Visitor<'a>>(text: &'a [u8], visitor: V) -> Result<V::Va
     de::Deserializer::deserialize_any(&mut de, visitor).map_err(|e| Error(e.to_string()))
 }
 
+/// Methods of a `serde::Deserializer` that hand the line back to
+/// `serde_json` (where it reads differently from what this reader does).
+macro_rules! hand_back {
+    ($($method:ident($($arg:ty),*);)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, $(_: $arg,)* _: V) -> Result<V::Value, Error> {
+                Err(handed_back())
+            }
+        )*
+    };
+}
+
 struct Deserializer<'a> {
     c: Cursor<'a>,
     depth: usize,
@@ -439,28 +451,13 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
 
     // Where serde_json reads differently from "any" (exact wide integers and
     // f32, raw bytes, enums), the line goes back to it.
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_f32<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_i128<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_u128<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
+    hand_back! {
+        deserialize_enum(&'static str, &'static [&'static str]);
+        deserialize_bytes();
+        deserialize_byte_buf();
+        deserialize_f32();
+        deserialize_i128();
+        deserialize_u128();
     }
 
     serde::forward_to_deserialize_any! {
@@ -567,100 +564,31 @@ impl<'de> de::Deserializer<'de> for Key<'de> {
         visitor.visit_unit()
     }
 
-    fn deserialize_bool<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_i8<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_i64<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_u64<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_f32<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_f64<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_char<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_option<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_unit<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: V,
-    ) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: V,
-    ) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_seq<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: usize,
-        _: V,
-    ) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_map<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, Error> {
-        Err(handed_back())
-    }
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, Error> {
-        Err(handed_back())
+    hand_back! {
+        deserialize_bool();
+        deserialize_i8();
+        deserialize_i16();
+        deserialize_i32();
+        deserialize_i64();
+        deserialize_u8();
+        deserialize_u16();
+        deserialize_u32();
+        deserialize_u64();
+        deserialize_f32();
+        deserialize_f64();
+        deserialize_char();
+        deserialize_bytes();
+        deserialize_byte_buf();
+        deserialize_option();
+        deserialize_unit();
+        deserialize_unit_struct(&'static str);
+        deserialize_newtype_struct(&'static str);
+        deserialize_seq();
+        deserialize_tuple(usize);
+        deserialize_tuple_struct(&'static str, usize);
+        deserialize_map();
+        deserialize_struct(&'static str, &'static [&'static str]);
+        deserialize_enum(&'static str, &'static [&'static str]);
     }
 }
 

@@ -631,17 +631,9 @@ fn summarize(ctx: &mut Ctx, t: &Tally, vacuumed: Option<Vacuumed>, store: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gc::rule::SessionRecord;
 
     fn sessions(ids: &[&str]) -> ActiveSessions {
-        ActiveSessions::from_records(
-            ids.iter().map(|id| SessionRecord {
-                id: id.to_string(),
-                status: None,
-                deleted: false,
-            }),
-            &[],
-        )
+        ActiveSessions::of_ids(ids)
     }
 
     const OLD: &[u8] = b"1f157469-00c1-6687-8000-000000000000";

@@ -143,6 +143,19 @@ fn fnv(id: &[u8]) -> u64 {
 }
 
 impl ActiveSessions {
+    /// For tests: these ids active, with no status or deleted field.
+    #[cfg(test)]
+    pub(crate) fn of_ids(ids: &[&str]) -> ActiveSessions {
+        ActiveSessions::from_records(
+            ids.iter().map(|id| SessionRecord {
+                id: id.to_string(),
+                status: None,
+                deleted: false,
+            }),
+            &[],
+        )
+    }
+
     /// A session is active when the source lists it, its status is not one
     /// of `terminal_statuses` and it is not marked deleted. A session listed
     /// twice is active when any of its records says so (keeping is the safe
@@ -548,14 +561,7 @@ mod tests {
     }
 
     fn sessions(ids: &[&str]) -> ActiveSessions {
-        ActiveSessions::from_records(
-            ids.iter().map(|id| SessionRecord {
-                id: id.to_string(),
-                status: None,
-                deleted: false,
-            }),
-            &[],
-        )
+        ActiveSessions::of_ids(ids)
     }
 
     fn policy() -> Policy {
