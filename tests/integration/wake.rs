@@ -1692,3 +1692,37 @@ fn secrets_never_reach_the_root_stdout_stderr_or_the_audit_log() {
     assert_eq!(engine.request_count(), 2);
     assert_eq!(slack.request_count(), 2);
 }
+
+#[test]
+fn a_replay_since_a_future_time_is_refused_and_loses_no_later_wake() {
+    let env = stamped();
+    // The run's time is 2026-05-24T08:00:00Z: a replay from next year used to
+    // move the cursor past today's segment, and every later wake of today was
+    // passed over while `status` said the cursor was up to date.
+    let out = env
+        .tend(&["wake", "consume", "--since", "2027-01-01"])
+        .status(2);
+    assert!(
+        out.stderr
+            .contains("--since 2027-01-01T00:00:00.000Z is after the run's time"),
+        "{}",
+        out.stderr
+    );
+    append(
+        &env,
+        &[
+            wake("w1", "2026-05-24T07:59:00Z", "api", "critical"),
+            wake("w2", "2026-05-24T07:59:30Z", "api", "critical"),
+        ],
+    );
+    let out = consume(&env);
+    assert_eq!(
+        out.stdout.matches("Probe alert").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    // The run's own instant is not in the future.
+    env.tend(&["wake", "consume", "--since", "2026-05-24T08:00:00Z"])
+        .ok();
+}
