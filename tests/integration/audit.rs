@@ -508,3 +508,37 @@ fn tail_follow_reads_every_segment_after_a_later_dated_one() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn emit_refuses_fields_of_the_wrong_type_that_readers_would_skip() {
+    let env = TestEnv::new();
+    // Accepted before (exit 0), then passed over by wake consume as a row
+    // without a probe: the wake was never delivered.
+    let out = env
+        .tend(&[
+            "audit",
+            "emit",
+            "--kind",
+            "probe.wake_requested",
+            "--details",
+            r#"{"probe":123,"issue_category":"down","severity":"critical"}"#,
+        ])
+        .status(2);
+    assert!(
+        out.stderr.contains("probe must be non-empty text, not 123"),
+        "{}",
+        out.stderr
+    );
+    let out = env
+        .tend(&["audit", "emit", "--batch"])
+        .stdin(r#"{"kind":"reasoning.tool_called","details":{"route":"r","tool_name":""}}"#)
+        .status(2);
+    assert!(
+        out.stderr.contains(
+            "line 1: details of a reasoning.tool_called row: tool_name must be non-empty text"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!env.exists("audit/2026-05-24.jsonl") || env.audit_rows().is_empty());
+}

@@ -1726,3 +1726,49 @@ fn a_replay_since_a_future_time_is_refused_and_loses_no_later_wake() {
     env.tend(&["wake", "consume", "--since", "2026-05-24T08:00:00Z"])
         .ok();
 }
+
+#[test]
+fn status_counts_a_segment_rewritten_under_the_cursor_as_unread() {
+    let env = stamped();
+    append(
+        &env,
+        &[
+            wake("w1", "2026-05-24T07:00:00Z", "api", "critical"),
+            wake("w2", "2026-05-24T07:01:00Z", "api", "critical"),
+        ],
+    );
+    consume(&env);
+    let lag_line = |out: &Output| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with("wake cursor:"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        lag_line(&env.tend(&["status"]).output()),
+        "wake cursor: up to date"
+    );
+    // Rewritten shorter (restored from a backup, say): the next wake consume
+    // re-reads it from its start, so `status` must not say "up to date".
+    std::fs::remove_file(env.path(SEGMENT)).unwrap();
+    append(
+        &env,
+        &[wake("w3", "2026-05-24T07:02:00Z", "db", "critical")],
+    );
+    assert_eq!(
+        lag_line(&env.tend(&["status"]).output()),
+        "wake cursor: 1 row to read (1 probe.wake_requested) in 1 segment"
+    );
+    // A position past anything a file can hold (a hand-edited cursor) used
+    // to fail `status` with a bare "Invalid argument (os error 22)".
+    let mut cursor: Value = serde_json::from_str(&env.read("state/wake.cursor.json")).unwrap();
+    cursor["segments"]["2026-05-24.jsonl"] = json!({"offset": u64::MAX, "last_line_hash": "0"});
+    env.write("state/wake.cursor.json", cursor.to_string());
+    let out = env.tend(&["status"]).output();
+    assert!(!out.stderr.contains("os error"), "{}", out.stderr);
+    assert_eq!(
+        lag_line(&out),
+        "wake cursor: 1 row to read (1 probe.wake_requested) in 1 segment"
+    );
+}
