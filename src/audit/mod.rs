@@ -188,7 +188,9 @@ impl Row {
                 let value = &object[*field];
                 let expected = match *field {
                     "bytes" | "rows" => (!value.is_u64()).then_some("a whole number, 0 or more"),
-                    _ => (!value.as_str().is_some_and(|s| !s.trim().is_empty()))
+                    _ => value
+                        .as_str()
+                        .is_none_or(|s| s.trim().is_empty())
                         .then_some("non-empty text"),
                 }?;
                 Some(format!("{field} must be {expected}, not {value}"))
