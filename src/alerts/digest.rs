@@ -31,6 +31,92 @@ use crate::store::lock::Wait;
 
 pub const QUEUE_FILE: &str = "alerts.digest.jsonl";
 
+/// The queue lines given up (cut off twice before the queue recorded the
+/// answer), one JSON line each, kept [`UNCONFIRMED_KEPT`] for `tend status`.
+pub const UNCONFIRMED_FILE: &str = "alerts.digest.unconfirmed.jsonl";
+
+/// How long `tend status` counts a digest line given up (the digest's runs
+/// then drop it from [`UNCONFIRMED_FILE`]).
+pub const UNCONFIRMED_KEPT: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// One line of [`UNCONFIRMED_FILE`]: a queue line given up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GivenUp {
+    pub given_up_at: DateTime<Utc>,
+    pub queued_at: DateTime<Utc>,
+    pub alert_id: String,
+    pub attempts: u32,
+}
+
+/// The lines of [`UNCONFIRMED_FILE`] (complete lines only): the distinct
+/// queue lines given up since `since`, the lines to keep (given up since then,
+/// or unreadable: never dropped unseen), and the problems found.
+fn read_given_up(bytes: &[u8], since: DateTime<Utc>) -> (usize, Vec<u8>, Vec<String>) {
+    let mut distinct = BTreeSet::new();
+    let mut kept = Vec::new();
+    let mut problems = Vec::new();
+    let mut offset = 0;
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
+        if !text.iter().all(u8::is_ascii_whitespace) {
+            match serde_json::from_slice::<GivenUp>(text) {
+                Ok(g) if g.given_up_at < since => {}
+                Ok(g) => {
+                    distinct.insert((g.alert_id, g.queued_at));
+                    kept.extend_from_slice(line);
+                }
+                Err(e) => {
+                    problems.push(format!(
+                        "state/{UNCONFIRMED_FILE}: byte {offset}: unreadable line ({e}), kept: {}",
+                        String::from_utf8_lossy(text)
+                    ));
+                    kept.extend_from_slice(line);
+                }
+            }
+        }
+        offset += line.len();
+    }
+    (distinct.len(), kept, problems)
+}
+
+/// The digest lines given up in the last [`UNCONFIRMED_KEPT`] (what `tend
+/// status` counts), with the problems reading them.
+pub fn unconfirmed(ctx: &Ctx) -> Result<(usize, Vec<String>)> {
+    let path = ctx.root.state_file(UNCONFIRMED_FILE);
+    let bytes =
+        match crate::store::file::open_regular(&path, std::fs::OpenOptions::new().read(true)) {
+            Ok(mut f) => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut f, &mut bytes)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                bytes
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, Vec::new())),
+            Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+        };
+    let (n, _, problems) = read_given_up(&bytes, ctx.now() - UNCONFIRMED_KEPT);
+    Ok((n, problems))
+}
+
+/// Drops the lines of [`UNCONFIRMED_FILE`] older than [`UNCONFIRMED_KEPT`].
+fn prune_given_up(ctx: &mut Ctx) -> Result<()> {
+    let path = ctx.root.state_file(UNCONFIRMED_FILE);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(());
+    }
+    let since = ctx.now() - UNCONFIRMED_KEPT;
+    let mut problems = Vec::new();
+    jsonl::rewrite(&path, |current| {
+        let (_, kept, found) = read_given_up(current, since);
+        problems = found;
+        kept
+    })?;
+    for p in &problems {
+        ctx.out.warn(p);
+    }
+    Ok(())
+}
+
 /// The namespace of the digest's keys in the attempt journal
 /// (`state/delivery.attempts.jsonl`): `digest:<alert id>@<queued at>`.
 pub const ATTEMPT_PREFIX: &str = "digest:";
@@ -126,6 +212,7 @@ fn send(ctx: &mut Ctx) -> Result<Outcome> {
     }
     let outcome = send_queue(ctx, &mut journal)?;
     if !ctx.dry_run {
+        prune_given_up(ctx)?;
         // Every line sent, failed or given up is recorded by now (the queue,
         // the audit rows): no attempt counts any more.
         journal
@@ -329,6 +416,22 @@ fn give_up(
         ));
     }
     ctx.audit().append_missing(&rows, since, now)?;
+    // Kept for `tend status` before the lines leave the queue: a run cut off
+    // in between gives them up again, and they are counted once.
+    let mut lines = Vec::new();
+    for q in given_up {
+        serde_json::to_writer(
+            &mut lines,
+            &GivenUp {
+                given_up_at: now,
+                queued_at: q.queued_at,
+                alert_id: q.alert.id.clone(),
+                attempts: journal.recorded(&attempt_key(q)),
+            },
+        )?;
+        lines.push(b'\n');
+    }
+    jsonl::append(&ctx.root.state_file(UNCONFIRMED_FILE), &lines)?;
     let gone: BTreeSet<String> = given_up.iter().map(attempt_key).collect();
     let kept = without_lines(prefix, &gone);
     let mut changed = true;
@@ -364,6 +467,48 @@ mod tests {
             source: "probe".into(),
             feed: String::new(),
         }
+    }
+
+    #[test]
+    fn given_up_lines_count_once_for_a_week_and_unreadable_ones_stay() {
+        let t = |s: &str| crate::clock::parse_ts(s).unwrap();
+        let line = |at: &str, id: &str, queued: &str| {
+            let mut l = serde_json::to_vec(&GivenUp {
+                given_up_at: t(at),
+                queued_at: t(queued),
+                alert_id: id.into(),
+                attempts: 2,
+            })
+            .unwrap();
+            l.push(b'\n');
+            l
+        };
+        let old = line("2026-05-17T07:59:59Z", "a", "2026-05-16T00:00:00Z");
+        let edge = line("2026-05-17T08:00:00Z", "b", "2026-05-16T00:00:00Z");
+        // The same queue line given up twice (a run cut off before the queue
+        // lost it) and the same alert queued again later (a reminder).
+        let twice = line("2026-05-24T08:00:00Z", "c", "2026-05-23T00:00:00Z");
+        let again = line("2026-05-24T08:00:01Z", "c", "2026-05-23T00:00:00Z");
+        let reminder = line("2026-05-24T08:00:01Z", "c", "2026-05-24T00:00:00Z");
+        let bad = b"{not json\n".to_vec();
+        let bytes = [
+            old.clone(),
+            edge.clone(),
+            bad.clone(),
+            twice.clone(),
+            again.clone(),
+            reminder.clone(),
+        ]
+        .concat();
+        let (n, kept, problems) = read_given_up(&bytes, t("2026-05-17T08:00:00Z"));
+        assert_eq!(n, 3, "b, c@23 and c@24");
+        assert_eq!(kept, [edge, bad, twice, again, reminder].concat());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains(&format!("byte {}", old.len() * 2)),
+            "{problems:?}"
+        );
+        assert_eq!(read_given_up(b"", t("2026-05-17T08:00:00Z")).0, 0);
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub struct StatusSummary {
     /// Active alerts (those recorded) per severity, every severity present.
     pub by_severity: std::collections::BTreeMap<&'static str, usize>,
     pub silences_active: usize,
+    /// Digest lines given up in the last week ([`digest::unconfirmed`]).
+    pub digest_unconfirmed: usize,
 }
 
 impl StatusSummary {
@@ -84,13 +86,24 @@ impl StatusSummary {
             };
             line.push_str(&format!("; {} {noun} active", self.silences_active));
         }
+        if self.digest_unconfirmed > 0 {
+            line.push_str(&format!(
+                "; digest: {} given up in the last {} days, unconfirmed after {} attempts (tend audit tail --kind notification.dispatched)",
+                self.digest_unconfirmed,
+                digest::UNCONFIRMED_KEPT.num_days(),
+                crate::store::attempts::MAX_ATTEMPTS
+            ));
+        }
         line
     }
 }
 
 pub fn status_summary(ctx: &Ctx) -> Result<Option<StatusSummary>> {
-    let Some(state) = ctx.load_state::<diff::Notified>(notify::STATE_FILE)? else {
-        return Ok(None);
+    let (digest_unconfirmed, _) = digest::unconfirmed(ctx)?;
+    let state = match ctx.load_state::<diff::Notified>(notify::STATE_FILE)? {
+        Some(state) => state,
+        None if digest_unconfirmed > 0 => diff::Notified::default(),
+        None => return Ok(None),
     };
     let mut by_status = std::collections::BTreeMap::new();
     let mut by_severity: std::collections::BTreeMap<&'static str, usize> =
@@ -109,5 +122,6 @@ pub fn status_summary(ctx: &Ctx) -> Result<Option<StatusSummary>> {
         by_status,
         by_severity,
         silences_active: silences.iter().filter(|s| s.is_active_at(now)).count(),
+        digest_unconfirmed,
     }))
 }

@@ -270,6 +270,22 @@ fn digest_cut_off_twice_is_given_up_and_leaves_the_queue() {
     // Nothing left to send or to report.
     env.tend(&["alerts", "digest"]).ok();
     assert_eq!(slack.request_count(), 2);
+    // `tend status` still counts them after that run, for a week.
+    let given_up = "digest: 2 given up in the last 7 days, unconfirmed after 2 attempts";
+    let status = env.tend(&["status"]).ok().stdout;
+    assert!(status.contains(given_up), "{status}");
+    let json = env.tend(&["status", "--json"]).ok().stdout;
+    let summary: Value = serde_json::from_str(json.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["alerts"]["digest_unconfirmed"], 2, "{json}");
+    let later = env
+        .tend(&["status", "--now", "2026-06-01T08:00:01Z"])
+        .status(1)
+        .stdout;
+    assert!(!later.contains("given up"), "{later}");
+    // A digest run a week later drops the old lines.
+    env.tend(&["alerts", "digest", "--now", "2026-06-01T08:00:01Z"])
+        .ok();
+    assert_eq!(env.read("state/alerts.digest.unconfirmed.jsonl"), "");
 }
 
 #[test]
