@@ -924,3 +924,53 @@ fn kill_9_postgres_leaves_each_thread_whole_or_gone() {
     ids.dedup();
     assert_eq!(ids.len(), 3000);
 }
+
+#[test]
+fn a_sessions_command_that_fails_hangs_or_prints_garbage_deletes_nothing() {
+    let env = TestEnv::new(); // now 2026-05-24
+    let store = env.dir().join("checkpoints");
+    for thread in ["INC-1", "INC-2"] {
+        let path = store.join(thread).join("checkpoint.json");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "{}").unwrap();
+        touch(&path, 1_777_593_600); // 2026-05-01
+        touch(&store.join(thread), 1_777_593_600);
+    }
+    let store_cfg = format!("{{ dir = {:?} }}", store.display().to_string());
+    for (argv, expected) in [
+        // A child left behind holding the pipe does not stretch the bound.
+        (
+            r#"["sh", "-c", "echo '{\"id\":\"INC-1\"}'; sleep 30 & sleep 30"]"#,
+            "timed out after 1s",
+        ),
+        (
+            r#"["sh", "-c", "echo '{\"id\":\"INC-1\"}'; exit 3"]"#,
+            "exited with status 3",
+        ),
+        (
+            r#"["sh", "-c", "echo '{\"id\":\"INC-1\"}'; echo garbage"]"#,
+            "not JSON",
+        ),
+    ] {
+        config(&env, &store_cfg, &format!("{{ command = {argv} }}"));
+        let mut toml = env.read("tend.toml");
+        toml.push_str("sessions_timeout = \"1s\"\n");
+        env.write("tend.toml", toml);
+        let out = env
+            .tend(&["gc", "checkpoints", "--min-age", "0s"])
+            .status(1);
+        assert!(out.stderr.contains(expected), "{argv}: {}", out.stderr);
+        assert!(out.stderr.contains("nothing"), "{argv}: {}", out.stderr);
+        assert!(store.join("INC-2/checkpoint.json").exists(), "{argv}");
+    }
+    assert!(removed_threads(&env).is_empty());
+    // Out of range: a configuration error naming the key.
+    let toml = env.read("tend.toml").replace("\"1s\"", "\"0s\"");
+    env.write("tend.toml", toml);
+    let out = env.tend(&["gc", "checkpoints"]).status(2);
+    assert!(
+        out.stderr.contains("gc.checkpoints.sessions_timeout"),
+        "{}",
+        out.stderr
+    );
+}
