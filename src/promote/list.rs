@@ -51,7 +51,7 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
     };
     let now = ctx.now();
     let mut rows: Vec<Proposal> = Vec::new();
-    let mut damaged = 0u64;
+    let mut outcome = Outcome::default();
     for lp in &loops {
         let store = status::store(&ctx.root, *lp);
         // A move a kill left half-done is completed by the first reader (as
@@ -63,10 +63,7 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
         }
         for st in &statuses {
             let listing = store.read_all::<Proposal>(*st)?;
-            for corrupt in &listing.quarantined {
-                damaged += 1;
-                ctx.out.error(&corrupt.to_string());
-            }
+            super::report_quarantined(ctx, &mut outcome, &listing.quarantined);
             rows.extend(listing.items.into_iter().map(|item| {
                 let mut p = item.value;
                 // The directory is the truth of where a proposal is.
@@ -81,12 +78,8 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
             .then(b.created_at.cmp(&a.created_at))
             .then(a.proposal_id.cmp(&b.proposal_id))
     });
-    let mut outcome = Outcome::default();
     outcome.count(PromoteCount::Proposals, rows.len() as u64);
-    if damaged > 0 {
-        outcome.count(PromoteCount::Quarantined, damaged);
-        outcome.failed = true;
-    }
+    let damaged = outcome.counts.get(PromoteCount::Quarantined);
     if ctx.out.json {
         for p in &rows {
             ctx.out.json(p)?;

@@ -28,8 +28,9 @@ use self::proposal::Proposal;
 use self::status::{Loop, ProposalStatus};
 use crate::cli::{PromoteCommand, PromoteObserveArgs};
 use crate::ctx::{Ctx, Outcome};
-use crate::exit::UsageError;
+use crate::exit::{Exit, UsageError};
 use crate::store::lock::{CommandLock, Wait};
+use crate::store::state::StateCorrupt;
 
 crate::ctx::counters! {
     /// What the promote commands count (run record and JSON summary).
@@ -116,6 +117,20 @@ pub fn parse_loops(names: &[String]) -> Result<Vec<Loop>> {
         }
     }
     Ok(loops)
+}
+
+/// Reports proposal files a listing quarantined: an error each, counted, and
+/// the run's exit status is 74 (SPEC §10) once it has done the rest.
+pub fn report_quarantined(ctx: &mut Ctx, outcome: &mut Outcome, quarantined: &[StateCorrupt]) {
+    if quarantined.is_empty() {
+        return;
+    }
+    for corrupt in quarantined {
+        ctx.out.error(&corrupt.to_string());
+    }
+    outcome.count(PromoteCount::Quarantined, quarantined.len() as u64);
+    outcome.failed = true;
+    outcome.exit = Some(Exit::StateUnreadable);
 }
 
 /// One line when proposals were made or expired; nothing otherwise.
@@ -271,14 +286,16 @@ pub fn ttl_days(ctx: &Ctx, lp: Loop) -> u32 {
 }
 
 /// Subject → what earlier proposals say about it (pending, rejections).
-fn histories(ctx: &mut Ctx, lp: Loop) -> Result<BTreeMap<String, Vec<History>>> {
+fn histories(
+    ctx: &mut Ctx,
+    lp: Loop,
+    outcome: &mut Outcome,
+) -> Result<BTreeMap<String, Vec<History>>> {
     let store = status::store(&ctx.root, lp);
     let mut map: BTreeMap<String, Vec<History>> = BTreeMap::new();
     for st in [ProposalStatus::Pending, ProposalStatus::Rejected] {
         let listing = store.read_all::<Proposal>(st)?;
-        for corrupt in &listing.quarantined {
-            ctx.out.warn(&corrupt.to_string());
-        }
+        report_quarantined(ctx, outcome, &listing.quarantined);
         for item in listing.items {
             let p = item.value;
             let h = match st {
@@ -322,7 +339,7 @@ fn propose_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result
             continue;
         };
         let drafts = drafts(ctx, *lp, &observation.figures)?;
-        let histories = histories(ctx, *lp)?;
+        let histories = histories(ctx, *lp, outcome)?;
         let ttl = ttl_days(ctx, *lp);
         let store = status::store(&ctx.root, *lp);
         for draft in drafts {
@@ -414,9 +431,7 @@ fn expire_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<
         let ttl = ttl_days(ctx, *lp);
         let store = status::store(&ctx.root, *lp);
         let listing = store.read_all::<Proposal>(ProposalStatus::Pending)?;
-        for corrupt in &listing.quarantined {
-            ctx.out.warn(&corrupt.to_string());
-        }
+        report_quarantined(ctx, outcome, &listing.quarantined);
         for item in listing.items {
             let mut p = item.value;
             if !policy::is_expired(p.created_at, now, ttl) {

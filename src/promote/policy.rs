@@ -453,7 +453,12 @@ pub fn gate(history: &[History], now: DateTime<Utc>, ttl_days: u32) -> Gate {
     let until = history
         .iter()
         .filter_map(|h| match h {
-            History::Rejected(at) => at.checked_add_signed(TimeDelta::days(ttl_days.into())),
+            // A cool-down beyond the calendar's end never ends (a huge
+            // ttl_days means "never again", not "no cool-down").
+            History::Rejected(at) => Some(
+                at.checked_add_signed(TimeDelta::days(ttl_days.into()))
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
+            ),
             _ => None,
         })
         .max();
@@ -802,5 +807,17 @@ mod tests {
         );
         assert!(is_expired(t("2026-05-10T08:00:00Z"), now, 14));
         assert!(!is_expired(t("2026-05-10T08:00:01Z"), now, 14));
+    }
+
+    #[test]
+    fn a_cool_down_past_the_end_of_the_calendar_never_ends() {
+        let now = t("2026-05-24T08:00:00Z");
+        let rejected = [History::Rejected(t("2026-05-23T08:00:00Z"))];
+        assert_eq!(
+            gate(&rejected, now, u32::MAX),
+            Gate::CoolingDown(DateTime::<Utc>::MAX_UTC)
+        );
+        // And a proposal pending that long never expires.
+        assert!(!is_expired(t("2026-05-23T08:00:00Z"), now, u32::MAX));
     }
 }

@@ -585,7 +585,8 @@ fn a_damaged_proposal_is_quarantined_and_the_others_listed() {
         "proposals/router-tuning/pending/p-router-0123456789ab.json",
         "{\"proposal_id\": ",
     );
-    let out = env.tend(&["promote", "list"]).status(1);
+    // SPEC §10: a quarantined state file is exit 74, after the rest is done.
+    let out = env.tend(&["promote", "list"]).status(74);
     assert!(out.stdout.contains(&id), "{}", out.stdout);
     assert!(
         out.stderr.contains("p-router-0123456789ab.json"),
@@ -598,6 +599,29 @@ fn a_damaged_proposal_is_quarantined_and_the_others_listed() {
         .collect();
     assert_eq!(quarantined.len(), 1);
     env.tend(&["promote", "list"]).ok();
+    // The cron line and expiry too: the damaged file is quarantined and
+    // named, the run still does its work, and the exit status says so.
+    for args in [
+        &["promote", "run", "router-tuning"][..],
+        &["promote", "expire"][..],
+        &["promote", "propose"][..],
+    ] {
+        env.write(
+            "proposals/router-tuning/pending/p-router-0123456789ab.json",
+            "[]",
+        );
+        let out = env.tend(args).status(74);
+        assert!(
+            out.stderr.contains("p-router-0123456789ab.json"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!env.exists("proposals/router-tuning/pending/p-router-0123456789ab.json"));
+        assert_eq!(
+            ids_in(&env, "router-tuning", "pending"),
+            std::slice::from_ref(&id)
+        );
+    }
     let out = env.tend(&["status"]).ok();
     assert!(
         out.stdout.contains("router-tuning: 1 proposal waiting"),
