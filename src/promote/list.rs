@@ -62,7 +62,7 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
             ctx.out.warn(&format!("{lp}: {e:#}"));
         }
         for st in &statuses {
-            let listing = store.read_all::<Proposal>(*st)?;
+            let listing = super::proposal::read_all(&ctx.root, *lp, *st)?;
             super::report_quarantined(ctx, &mut outcome, &listing.quarantined);
             rows.extend(listing.items.into_iter().map(|item| {
                 let mut p = item.value;

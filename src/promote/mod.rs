@@ -291,10 +291,9 @@ fn histories(
     lp: Loop,
     outcome: &mut Outcome,
 ) -> Result<BTreeMap<String, Vec<History>>> {
-    let store = status::store(&ctx.root, lp);
     let mut map: BTreeMap<String, Vec<History>> = BTreeMap::new();
     for st in [ProposalStatus::Pending, ProposalStatus::Rejected] {
-        let listing = store.read_all::<Proposal>(st)?;
+        let listing = proposal::read_all(&ctx.root, lp, st)?;
         report_quarantined(ctx, outcome, &listing.quarantined);
         for item in listing.items {
             let p = item.value;
@@ -430,7 +429,7 @@ fn expire_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<
     for lp in loops {
         let ttl = ttl_days(ctx, *lp);
         let store = status::store(&ctx.root, *lp);
-        let listing = store.read_all::<Proposal>(ProposalStatus::Pending)?;
+        let listing = proposal::read_all(&ctx.root, *lp, ProposalStatus::Pending)?;
         report_quarantined(ctx, outcome, &listing.quarantined);
         for item in listing.items {
             let mut p = item.value;

@@ -57,7 +57,7 @@ pub fn find(
     let located = store
         .locate(id)?
         .ok_or_else(|| UsageError(format!("no proposal {id} (see `tend promote list`)")))?;
-    let item = store.read::<Proposal>(located.status, id)?;
+    let item = super::proposal::read(&ctx.root, lp, located.status, id)?;
     Ok((store, item))
 }
 

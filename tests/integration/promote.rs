@@ -631,6 +631,63 @@ fn a_damaged_proposal_is_quarantined_and_the_others_listed() {
 }
 
 #[test]
+fn a_proposal_file_that_is_not_the_proposal_its_name_says_is_quarantined() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    let original = env.read(&format!("proposals/router-tuning/pending/{id}.json"));
+    // A copy under another name (a hand-made backup, a bad restore), and a
+    // router proposal in tool-trimming's directory.
+    let copy = "p-router-aaaaaaaaaaaa";
+    env.write(
+        &format!("proposals/router-tuning/pending/{copy}.json"),
+        &original,
+    );
+    env.write(
+        &format!("proposals/tool-trimming/pending/{id}.json"),
+        &original,
+    );
+    // Approving the copy's name must never approve the proposal it holds.
+    let out = env
+        .tend(&["promote", "approve", copy, "--by", "alice"])
+        .status(74);
+    assert!(
+        out.stderr.contains(&format!("holds proposal \"{id}\"")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        ids_in(&env, "router-tuning", "pending"),
+        std::slice::from_ref(&id)
+    );
+    assert!(ids_in(&env, "router-tuning", "approved").is_empty());
+    assert!(env.audit_kind("promotion.approved").is_empty());
+    // Listed once; the misplaced one is quarantined, named, exit 74.
+    env.write(
+        &format!("proposals/router-tuning/pending/{copy}.json"),
+        &original,
+    );
+    let out = env.tend(&["promote", "list", "--json"]).status(74);
+    let listed: Vec<Value> = out
+        .json_lines()
+        .into_iter()
+        .filter(|v| v.get("proposal_id").is_some())
+        .collect();
+    assert_eq!(listed.len(), 1, "{}", out.stdout);
+    assert_eq!(listed[0]["proposal_id"], json!(id));
+    assert!(
+        out.stderr
+            .contains("router-tuning proposal in tool-trimming"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(copy), "{}", out.stderr);
+    assert!(!env.exists(&format!("proposals/tool-trimming/pending/{id}.json")));
+    assert!(!env.exists(&format!("proposals/router-tuning/pending/{copy}.json")));
+    env.tend(&["promote", "approve", &id, "--by", "alice"]).ok();
+    assert_eq!(ids_in(&env, "router-tuning", "approved"), [id]);
+}
+
+#[test]
 fn kill_9_during_approve_leaves_the_proposal_in_exactly_one_place() {
     for round in 0..6u64 {
         let env = TestEnv::new();
