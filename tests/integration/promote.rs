@@ -1028,3 +1028,59 @@ fn an_hourly_rerun_reads_only_what_changed_and_agrees_with_a_full_scan() {
     assert!(out.stderr.contains("read again"), "{}", out.stderr);
     assert!(env.exists("state/promote.router-tuning.segments.json"));
 }
+
+#[test]
+fn observe_reads_input_files_and_directories_links_included() {
+    let env = TestEnv::new(); // now 2026-05-24T08:00Z
+    let dir = env.dir().join("exports");
+    std::fs::create_dir_all(dir.join("nested")).unwrap();
+    let write = |path: &std::path::Path, lines: Vec<String>| {
+        std::fs::write(path, lines.join("\n") + "\n").unwrap();
+    };
+    write(&dir.join("a.jsonl"), inference("from_dir", 10, 10));
+    // Not *.jsonl, or in a subdirectory: not read from the directory.
+    write(&dir.join("notes.txt"), inference("from_txt", 5, 5));
+    write(&dir.join("nested/b.jsonl"), inference("from_nested", 5, 5));
+    // A link to the operator's own file is read through.
+    let real = env.dir().join("real.jsonl");
+    write(&real, inference("from_link", 7, 1));
+    std::os::unix::fs::symlink(&real, dir.join("latest.jsonl")).unwrap();
+    let single = env.dir().join("single.jsonl");
+    write(&single, inference("from_file", 3, 0));
+    env.tend(&[
+        "promote",
+        "observe",
+        "router-tuning",
+        "--input",
+        dir.to_str().unwrap(),
+        "--input",
+        single.to_str().unwrap(),
+    ])
+    .ok();
+    let obs: Value = serde_json::from_str(&env.read("observations/router-tuning.json")).unwrap();
+    let routes = &obs["figures"]["routes"];
+    assert_eq!(routes["from_dir"]["calls_count"], 10, "{obs}");
+    assert_eq!(routes["from_link"]["calls_count"], 7, "{obs}");
+    assert_eq!(routes["from_link"]["escalation_count"], 1, "{obs}");
+    assert_eq!(routes["from_file"]["calls_count"], 3, "{obs}");
+    assert!(routes.get("from_txt").is_none(), "{obs}");
+    assert!(routes.get("from_nested").is_none(), "{obs}");
+    assert_eq!(obs["rows"]["inference.recorded"], 20, "{obs}");
+    // A missing input is an error naming it; nothing is written.
+    let before = env.read("observations/router-tuning.json");
+    let out = env
+        .tend(&[
+            "promote",
+            "observe",
+            "router-tuning",
+            "--input",
+            "/nonexistent/x.jsonl",
+        ])
+        .status(1);
+    assert!(
+        out.stderr.contains("/nonexistent/x.jsonl"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read("observations/router-tuning.json"), before);
+}
