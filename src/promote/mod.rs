@@ -342,8 +342,13 @@ fn propose_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result
         let ttl = ttl_days(ctx, *lp);
         let store = status::store(&ctx.root, *lp);
         for draft in drafts {
-            let key = draft.subject.key();
-            let history = histories.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+            let subject_key = draft.subject.key();
+            let history = histories
+                .get(&subject_key)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            // As human text: a route from the platform's rows cannot forge a line.
+            let key = crate::terminal::escape_field(&subject_key).into_owned();
             match policy::gate(history, now, ttl) {
                 Gate::Propose => {}
                 Gate::AlreadyPending => {

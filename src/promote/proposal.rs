@@ -261,7 +261,7 @@ impl Proposal {
     pub fn decided(&self) -> String {
         format!(
             "by {} at {}",
-            self.reviewed_by.as_deref().unwrap_or("unknown"),
+            crate::terminal::escape_field(self.reviewed_by.as_deref().unwrap_or("unknown")),
             self.reviewed_at
                 .map(crate::clock::format_ts)
                 .unwrap_or_else(|| "an unknown time".into())

@@ -435,7 +435,7 @@ pub fn reject(ctx: &mut Ctx, args: &PromoteRejectArgs) -> Result<Outcome> {
             "{}: rejected {}; {} is not proposed again for {ttl} days",
             p.proposal_id,
             p.decided(),
-            p.subject.key()
+            crate::terminal::escape_field(&p.subject.key())
         ))?;
         ctx.out.json(&p)?;
         Ok(outcome)

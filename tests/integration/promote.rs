@@ -1084,3 +1084,48 @@ fn observe_reads_input_files_and_directories_links_included() {
     );
     assert_eq!(env.read("observations/router-tuning.json"), before);
 }
+
+#[test]
+fn a_route_or_reviewer_with_control_characters_cannot_forge_output_lines() {
+    let env = TestEnv::new();
+    append(
+        &env,
+        "2026-05-24.jsonl",
+        &inference("evil\nroute\u{1b}[2J", 25, 25),
+    );
+    let out = env.tend(&["promote", "run", "router-tuning", "-v"]).ok();
+    assert!(!out.stdout.contains('\u{1b}'), "{:?}", out.stdout);
+    let ids = ids_in(&env, "router-tuning", "pending");
+    assert_eq!(ids.len(), 1);
+    let out = env
+        .tend(&[
+            "promote",
+            "reject",
+            &ids[0],
+            "--note",
+            "no",
+            "--by",
+            "eve\nforged line",
+        ])
+        .ok();
+    assert_eq!(out.stdout.lines().count(), 1, "{:?}", out.stdout);
+    assert!(out.stdout.contains("evil\\nroute"), "{:?}", out.stdout);
+    for args in [&["promote", "list"][..], &["promote", "show", &ids[0]][..]] {
+        let out = env.tend(args).ok();
+        assert!(!out.stdout.contains('\u{1b}'), "{args:?}: {:?}", out.stdout);
+        assert!(
+            !out.stdout.contains("\nforged"),
+            "{args:?}: {:?}",
+            out.stdout
+        );
+        assert!(
+            !out.stdout.contains("evil\nroute"),
+            "{args:?}: {:?}",
+            out.stdout
+        );
+    }
+    // The file and the audit row keep the exact values.
+    let p = proposal(&env, "router-tuning", "rejected", &ids[0]);
+    assert_eq!(p["route"], "evil\nroute\u{1b}[2J");
+    assert_eq!(p["reviewed_by"], "eve\nforged line");
+}
