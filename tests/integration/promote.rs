@@ -1129,3 +1129,15 @@ fn a_route_or_reviewer_with_control_characters_cannot_forge_output_lines() {
     assert_eq!(p["route"], "evil\nroute\u{1b}[2J");
     assert_eq!(p["reviewed_by"], "eve\nforged line");
 }
+
+#[test]
+fn list_in_a_pipe_keeps_every_subject_whole() {
+    let env = TestEnv::new();
+    let long = format!("route_{}", "x".repeat(150));
+    append(&env, "2026-05-24.jsonl", &inference(&long, 25, 25));
+    env.tend(&["promote", "run", "router-tuning"]).ok();
+    // Standard output is a pipe here, as in `tend promote list | grep …`.
+    let out = env.tend(&["promote", "list"]).env("COLUMNS", "60").ok();
+    assert!(out.stdout.contains(&long), "{}", out.stdout);
+    assert!(!out.stdout.contains('…'), "{}", out.stdout);
+}
