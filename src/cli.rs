@@ -436,8 +436,10 @@ pub struct WakeConsumeArgs {
 
     /// Replay wake requests at or after this instant (RFC 3339 or YYYY-MM-DD)
     ///
-    /// Debounce state starts afresh, so the same rows give the same decisions;
-    /// wakes already in the ledger are not sent again.
+    /// The rows before it (as far back as the window and the buffer reach)
+    /// rebuild the debounce state without sending anything, so the replay
+    /// decides as the original run did; wakes already in the ledger are not
+    /// sent again. An instant after the run's time is refused.
     #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
     pub since: Option<DateTime<Utc>>,
 }

@@ -124,6 +124,28 @@ pub fn human(text: &str) -> String {
     terminal::escape_control(&redact::scrub(text)).into_owned()
 }
 
+/// Standard output, naming itself in its errors: `tend status > /dev/full`
+/// says "cannot write to standard output: No space left on device", not a bare
+/// "No space left on device" that reads like a full state root. The error's
+/// kind is kept (a broken pipe is still recognised as one).
+pub struct NamedStdout<W: Write>(pub W);
+
+impl<W: Write> NamedStdout<W> {
+    fn name(e: io::Error) -> io::Error {
+        io::Error::new(e.kind(), format!("cannot write to standard output: {e}"))
+    }
+}
+
+impl<W: Write> Write for NamedStdout<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).map_err(Self::name)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().map_err(Self::name)
+    }
+}
+
 /// Standard output and error, with the output mode (SPEC §10 Output). Every
 /// line goes through the secret scrub ([`redact`]) on its way out, and human
 /// output has its control characters escaped ([`terminal`]).

@@ -196,7 +196,7 @@ fn execute(cli: Cli, env: &Env, path: &str) -> Result<Exit> {
     let mut out = Output::new(
         g.json,
         verbosity,
-        Box::new(BufWriter::new(io::stdout())),
+        Box::new(ctx::NamedStdout(BufWriter::new(io::stdout()))),
         Box::new(io::stderr()),
     );
 

@@ -172,13 +172,34 @@ impl Row {
             .copied()
             .filter(|f| !object.contains_key(*f))
             .collect();
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
+        if !missing.is_empty() {
+            return Err(format!(
                 "details of a {kind} row lack {}",
                 missing.join(", ")
-            ))
+            ));
+        }
+        // The readers skip a row whose required field has the wrong type
+        // (wake consume would pass over a wake with `"probe": 123`), so such a
+        // row is refused here rather than accepted and then never acted on.
+        let wrong: Vec<String> = kind
+            .required_details()
+            .iter()
+            .filter_map(|field| {
+                let value = &object[*field];
+                let expected = match *field {
+                    "bytes" | "rows" => (!value.is_u64()).then_some("a whole number, 0 or more"),
+                    _ => value
+                        .as_str()
+                        .is_none_or(|s| s.trim().is_empty())
+                        .then_some("non-empty text"),
+                }?;
+                Some(format!("{field} must be {expected}, not {value}"))
+            })
+            .collect();
+        if wrong.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("details of a {kind} row: {}", wrong.join("; ")))
         }
     }
 }
@@ -643,6 +664,35 @@ mod tests {
         assert!(Row::check_details(Kind::ProbeObserved, &json!([1])).is_err());
         let err = Row::check_details(Kind::ProbeWakeRequested, &json!({"probe": "a"})).unwrap_err();
         assert!(err.contains("issue_category, severity"), "{err}");
+    }
+
+    #[test]
+    fn details_fields_have_their_types() {
+        let wake = |probe: Value, severity: Value| {
+            Row::check_details(
+                Kind::ProbeWakeRequested,
+                &json!({"probe": probe, "issue_category": "down", "severity": severity}),
+            )
+        };
+        assert!(wake(json!("api"), json!("critical")).is_ok());
+        let err = wake(json!(123), json!(null)).unwrap_err();
+        assert!(
+            err.contains("probe must be non-empty text, not 123")
+                && err.contains("severity must be non-empty text, not null"),
+            "{err}"
+        );
+        assert!(wake(json!(" "), json!("critical")).is_err());
+        assert!(wake(json!(["api"]), json!("critical")).is_err());
+        let removed = |bytes: Value| {
+            Row::check_details(
+                Kind::GcAuditRemoved,
+                &json!({"segment": "2026-05-01.jsonl", "bytes": bytes, "rows": 3}),
+            )
+        };
+        assert!(removed(json!(0)).is_ok());
+        assert!(removed(json!(-1)).is_err());
+        assert!(removed(json!(1.5)).is_err());
+        assert!(removed(json!("10")).is_err());
     }
 
     #[test]

@@ -9,11 +9,13 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::audit::{self, Item, Kind, MAX_BATCH_BYTES, Position, Row, parse_head, segment_name};
+use crate::audit::{self, Item, Kind, MAX_BATCH_BYTES, Row, parse_head, segment_name};
 use crate::cli::{AuditCommand, AuditEmitArgs, AuditTailArgs, Count};
+use crate::clock::format_ts;
 use crate::ctx::{Ctx, Outcome, counters};
 use crate::exit::UsageError;
-use crate::store::{cursor, tail};
+use crate::store::cursor::Cursor;
+use crate::store::tail;
 
 counters! {
     enum AuditCount {
@@ -171,33 +173,34 @@ fn tail(ctx: &mut Ctx, args: &AuditTailArgs) -> Result<Outcome> {
         .unwrap_or_default();
     let mut printed = 0u64;
 
-    let mut position = match count {
+    // Following keeps a position per segment (SPEC §3 "Reading positions"):
+    // a row appended to any segment is printed, even after a later-dated
+    // segment (a drill with --now, a skewed clock) has appeared.
+    let follow = match count {
         Count::Last(n) => {
             // Where following starts is taken before the last rows are read: a
             // row appended meanwhile may then print twice, but is never lost.
             let follow_from = if args.follow {
-                cursor::end_of_log(&dir)?
+                Some(Cursor::stamp(&dir, "", &format_ts(ctx.now()))?)
             } else {
-                Position::default()
+                None
             };
             print_last(ctx, &args.kind, since, &first_segment, n, &mut printed)?;
             follow_from
         }
         Count::All => {
-            let from = Position {
-                segment: first_segment.clone(),
-                offset: 0,
-            };
-            scan_forward(ctx, &args.kind, since, &from, &mut printed)?
+            let mut from = Cursor::from_start(&first_segment, &format_ts(ctx.now()));
+            scan_forward(ctx, &args.kind, since, &mut from, &mut printed)?;
+            args.follow.then_some(from)
         }
     };
     ctx.out.flush()?;
 
-    if args.follow {
+    if let Some(mut cursor) = follow {
         // Until interrupted, or until standard output is closed (exit 0).
         loop {
             std::thread::sleep(Duration::from_millis(250));
-            position = scan_forward(ctx, &args.kind, since, &position, &mut printed)?;
+            scan_forward(ctx, &args.kind, since, &mut cursor, &mut printed)?;
             ctx.out.flush()?;
         }
     }
@@ -210,23 +213,25 @@ fn keep(ts: DateTime<Utc>, since: Option<DateTime<Utc>>) -> bool {
     since.is_none_or(|s| ts >= s)
 }
 
-/// Prints every matching row from `from` on; returns the position reached.
+/// Prints every matching row after `cursor`'s positions, and moves them past
+/// what was read.
 fn scan_forward(
     ctx: &mut Ctx,
     kinds: &[String],
     since: Option<DateTime<Utc>>,
-    from: &Position,
+    cursor: &mut Cursor,
     printed: &mut u64,
-) -> Result<Position> {
+) -> Result<()> {
     // A follow that crosses midnight must see the new day as today.
     let today = if ctx.clock.is_fixed() {
         ctx.now()
     } else {
         Utc::now()
     };
+    let dir = ctx.root.audit_dir();
     let mut reader = ctx.audit().reader(kinds, today);
     let out = &mut ctx.out;
-    reader.scan(from, |item| {
+    let reached = reader.scan_cursor(cursor, |item| {
         match &item {
             Item::Row(row) if keep(row.ts, since) => {
                 out.data(row.raw)?;
@@ -237,7 +242,11 @@ fn scan_forward(
             _ => out.warn(&item.warning().unwrap_or_default()),
         }
         Ok(ControlFlow::Continue(()))
-    })
+    })?;
+    for position in &reached {
+        cursor.advance(&dir, position)?;
+    }
+    Ok(())
 }
 
 /// Prints the last `n` matching rows, oldest first, reading the log backwards.

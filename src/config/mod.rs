@@ -749,6 +749,9 @@ pub struct GcCheckpointsConfig {
     pub deleted_field: String,
     pub min_age: Duration,
     pub max_deletions: usize,
+    /// Bound on a `command` sessions source's run (default 60 s, as a
+    /// watcher's `timeout`); past it the source failed and nothing is deleted.
+    pub sessions_timeout: Duration,
 }
 
 impl Default for GcCheckpointsConfig {
@@ -762,6 +765,7 @@ impl Default for GcCheckpointsConfig {
             deleted_field: String::new(),
             min_age: Duration::from_secs(3600),
             max_deletions: 1000,
+            sessions_timeout: Duration::from_secs(60),
         }
     }
 }

@@ -745,6 +745,7 @@ fn gc(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Problems) {
     if let Some(s) = &g.sessions {
         source(p, "gc.checkpoints.sessions", s);
     }
+    timeout(p, "gc.checkpoints.sessions_timeout", g.sessions_timeout);
     if g.max_deletions == 0 {
         push(p, "gc.checkpoints.max_deletions", "must be at least 1");
     }

@@ -129,14 +129,26 @@ fn body(ctx: &mut Ctx, args: &GcAuditArgs) -> Result<Outcome> {
             continue; // YYYY-MM-DD that is not a calendar date (2026-02-30)
         };
         let path = dir.join(&name);
+        let mut cursor_failed = false;
         let verdict = match decide_segment(date, today, args.keep_days, || {
             let len = segment_len(&path)?;
-            crate::wake::has_finished(ctx, &name, len)
+            crate::wake::has_finished(ctx, &name, len).inspect_err(|_| cursor_failed = true)
         }) {
             Ok(v) => v,
+            // Without the wake cursor no segment can be judged read (and
+            // a cursor quarantined just now would read as "none" for the
+            // next segment): stop here, exit 74 for a damaged one.
+            Err(e) if cursor_failed => {
+                return Err(e.context(
+                    "cannot tell what wake consume has read; no further segment removed",
+                ));
+            }
             Err(e) => {
-                // Reported; the other segments are still looked at.
+                // Reported (74 for a link or a directory where a segment
+                // belongs); the other segments are still looked at.
                 outcome.failed = true;
+                let code = crate::exit::classify(&e);
+                outcome.exit = Some(outcome.exit.map_or(code, |c| c.max(code)));
                 ctx.out.error(&format!("{e:#}"));
                 continue;
             }
@@ -242,10 +254,11 @@ fn segment_len(path: &Path) -> Result<u64> {
     let meta = std::fs::symlink_metadata(path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     if !meta.is_file() {
-        bail!(
-            "{} is not a regular file (a symbolic link or a directory is never removed)",
-            path.display()
-        );
+        return Err(crate::store::file::NotRegularFile {
+            path: path.to_path_buf(),
+            found: crate::store::file::describe(meta.file_type()),
+        }
+        .into());
     }
     Ok(meta.len())
 }

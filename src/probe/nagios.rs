@@ -263,9 +263,7 @@ fn parse_value(label: &str, text: &str) -> Result<Perf, String> {
         if number.is_empty() {
             return Err(format!("value {head:?} is not a number"));
         }
-        let value: f64 = number
-            .parse()
-            .map_err(|_| format!("value {head:?} is not a number"))?;
+        let value: f64 = finite(number).ok_or_else(|| format!("value {head:?} is not a number"))?;
         (Some(value), uom.to_string())
     };
     let range = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
@@ -274,11 +272,9 @@ fn parse_value(label: &str, text: &str) -> Result<Perf, String> {
     let number = |name: &str, s: Option<&str>| -> Result<Option<f64>, String> {
         match s.filter(|s| !s.is_empty()) {
             None => Ok(None),
-            Some(s) => split_number(s)
-                .0
-                .parse()
+            Some(s) => finite(split_number(s).0)
                 .map(Some)
-                .map_err(|_| format!("{name} {s:?} is not a number")),
+                .ok_or_else(|| format!("{name} {s:?} is not a number")),
         }
     };
     let min = number("min", fields.next())?;
@@ -292,6 +288,12 @@ fn parse_value(label: &str, text: &str) -> Result<Perf, String> {
         min,
         max,
     })
+}
+
+/// A finite number: `1e400` parses as infinity, which JSON cannot carry (it
+/// would be written as null, like the `U` of an unknown value).
+fn finite(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// Splits `12.5ms` into (`12.5`, `ms`): a decimal number with an optional sign
@@ -508,6 +510,13 @@ mod tests {
         assert!(errors[0].contains("min"), "{errors:?}");
         let (_, errors) = perf("=5");
         assert!(errors[0].contains("empty label"), "{errors:?}");
+        // Out of f64's range: an error, not a value written as null.
+        let (out, errors) = perf("big=1e400 small=-1e400 max=1;2;3;0;1e999 tiny=1e-400");
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].label, "tiny");
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].contains("1e400") && errors[0].contains("not a number"));
+        assert!(errors[2].contains("max \"1e999\""), "{errors:?}");
     }
 
     #[test]

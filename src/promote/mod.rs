@@ -28,8 +28,9 @@ use self::proposal::Proposal;
 use self::status::{Loop, ProposalStatus};
 use crate::cli::{PromoteCommand, PromoteObserveArgs};
 use crate::ctx::{Ctx, Outcome};
-use crate::exit::UsageError;
+use crate::exit::{Exit, UsageError};
 use crate::store::lock::{CommandLock, Wait};
+use crate::store::state::StateCorrupt;
 
 crate::ctx::counters! {
     /// What the promote commands count (run record and JSON summary).
@@ -116,6 +117,20 @@ pub fn parse_loops(names: &[String]) -> Result<Vec<Loop>> {
         }
     }
     Ok(loops)
+}
+
+/// Reports proposal files a listing quarantined: an error each, counted, and
+/// the run's exit status is 74 (SPEC §10) once it has done the rest.
+pub fn report_quarantined(ctx: &mut Ctx, outcome: &mut Outcome, quarantined: &[StateCorrupt]) {
+    if quarantined.is_empty() {
+        return;
+    }
+    for corrupt in quarantined {
+        ctx.out.error(&corrupt.to_string());
+    }
+    outcome.count(PromoteCount::Quarantined, quarantined.len() as u64);
+    outcome.failed = true;
+    outcome.exit = Some(Exit::StateUnreadable);
 }
 
 /// One line when proposals were made or expired; nothing otherwise.
@@ -271,14 +286,15 @@ pub fn ttl_days(ctx: &Ctx, lp: Loop) -> u32 {
 }
 
 /// Subject → what earlier proposals say about it (pending, rejections).
-fn histories(ctx: &mut Ctx, lp: Loop) -> Result<BTreeMap<String, Vec<History>>> {
-    let store = status::store(&ctx.root, lp);
+fn histories(
+    ctx: &mut Ctx,
+    lp: Loop,
+    outcome: &mut Outcome,
+) -> Result<BTreeMap<String, Vec<History>>> {
     let mut map: BTreeMap<String, Vec<History>> = BTreeMap::new();
     for st in [ProposalStatus::Pending, ProposalStatus::Rejected] {
-        let listing = store.read_all::<Proposal>(st)?;
-        for corrupt in &listing.quarantined {
-            ctx.out.warn(&corrupt.to_string());
-        }
+        let listing = proposal::read_all(&ctx.root, lp, st)?;
+        report_quarantined(ctx, outcome, &listing.quarantined);
         for item in listing.items {
             let p = item.value;
             let h = match st {
@@ -322,12 +338,17 @@ fn propose_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result
             continue;
         };
         let drafts = drafts(ctx, *lp, &observation.figures)?;
-        let histories = histories(ctx, *lp)?;
+        let histories = histories(ctx, *lp, outcome)?;
         let ttl = ttl_days(ctx, *lp);
         let store = status::store(&ctx.root, *lp);
         for draft in drafts {
-            let key = draft.subject.key();
-            let history = histories.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+            let subject_key = draft.subject.key();
+            let history = histories
+                .get(&subject_key)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            // As human text: a route from the platform's rows cannot forge a line.
+            let key = crate::terminal::escape_field(&subject_key).into_owned();
             match policy::gate(history, now, ttl) {
                 Gate::Propose => {}
                 Gate::AlreadyPending => {
@@ -413,10 +434,8 @@ fn expire_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<
     for lp in loops {
         let ttl = ttl_days(ctx, *lp);
         let store = status::store(&ctx.root, *lp);
-        let listing = store.read_all::<Proposal>(ProposalStatus::Pending)?;
-        for corrupt in &listing.quarantined {
-            ctx.out.warn(&corrupt.to_string());
-        }
+        let listing = proposal::read_all(&ctx.root, *lp, ProposalStatus::Pending)?;
+        report_quarantined(ctx, outcome, &listing.quarantined);
         for item in listing.items {
             let mut p = item.value;
             if !policy::is_expired(p.created_at, now, ttl) {

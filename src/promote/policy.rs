@@ -386,7 +386,7 @@ pub fn still_supported(subject: &Subject, figures: &Figures, e: &Evidence) -> Re
                 .iter()
                 .filter_map(|t| {
                     let n = calls.and_then(|c| c.get(t)).copied().unwrap_or(0);
-                    (n > 0).then(|| format!("{t} ({n} calls)"))
+                    (n > 0).then(|| format!("{t} ({n} call{})", if n == 1 { "" } else { "s" }))
                 })
                 .collect();
             if used.is_empty() {
@@ -453,7 +453,12 @@ pub fn gate(history: &[History], now: DateTime<Utc>, ttl_days: u32) -> Gate {
     let until = history
         .iter()
         .filter_map(|h| match h {
-            History::Rejected(at) => at.checked_add_signed(TimeDelta::days(ttl_days.into())),
+            // A cool-down beyond the calendar's end never ends (a huge
+            // ttl_days means "never again", not "no cool-down").
+            History::Rejected(at) => Some(
+                at.checked_add_signed(TimeDelta::days(ttl_days.into()))
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
+            ),
             _ => None,
         })
         .max();
@@ -743,6 +748,13 @@ mod tests {
             still_supported(&tool, &used, &e).unwrap_err(),
             "route a has since called 1 of its 2 unused tools: mail (2 calls)"
         );
+        let once = Figures::Tools {
+            tool_calls: calls(&[("a", "mail", 1), ("a", "x", 3)]),
+        };
+        assert_eq!(
+            still_supported(&tool, &once, &e).unwrap_err(),
+            "route a has since called 2 of its 2 unused tools: mail (1 call), x (3 calls)"
+        );
         let unused = Figures::Tools {
             tool_calls: calls(&[("a", "search", 9)]),
         };
@@ -802,5 +814,17 @@ mod tests {
         );
         assert!(is_expired(t("2026-05-10T08:00:00Z"), now, 14));
         assert!(!is_expired(t("2026-05-10T08:00:01Z"), now, 14));
+    }
+
+    #[test]
+    fn a_cool_down_past_the_end_of_the_calendar_never_ends() {
+        let now = t("2026-05-24T08:00:00Z");
+        let rejected = [History::Rejected(t("2026-05-23T08:00:00Z"))];
+        assert_eq!(
+            gate(&rejected, now, u32::MAX),
+            Gate::CoolingDown(DateTime::<Utc>::MAX_UTC)
+        );
+        // And a proposal pending that long never expires.
+        assert!(!is_expired(t("2026-05-23T08:00:00Z"), now, u32::MAX));
     }
 }

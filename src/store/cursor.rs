@@ -125,7 +125,14 @@ impl TryFrom<CursorFile> for Cursor {
                         },
                     );
                 }
-                (segment, segments)
+                // A single position past today (the defect this shape had: a
+                // segment dated in the future carried it past today's, whose
+                // later rows were then never read) must not carry that loss
+                // over: today's segment and those after it stay readable from
+                // their start, and the ledger keeps anything sent from being
+                // sent again.
+                let today = Utc::now().format("%Y-%m-%d.jsonl").to_string();
+                (segment.min(today), segments)
             }
             (None, None) => return Err("missing field `segments`".into()),
         };
@@ -689,6 +696,18 @@ mod tests {
         fs::write(dir.path().join("2026-01-02.jsonl"), "a\n").unwrap();
         let mut checked = zero.clone();
         assert!(checked.verify(dir.path()).unwrap().is_empty());
+        // A position in a segment dated after today (the single position's
+        // defect): today's segment is read again from its start, the later
+        // one from its position.
+        let today = Utc::now().format("%Y-%m-%d.jsonl").to_string();
+        let future = parse(
+            r#"{"segment":"2999-01-01.jsonl","offset":8,"last_line_hash":"0011223344556677","updated_at":"t"}"#,
+        )
+        .unwrap();
+        assert_eq!(future.done_before, today);
+        assert_eq!(future.start_of(&today), Some(0));
+        assert_eq!(future.start_of("2999-01-01.jsonl"), Some(8));
+        assert_eq!(future.start_of("2000-01-01.jsonl"), None);
         // An empty log's stamp: everything after it is read.
         let empty = parse(r#"{"segment":"","offset":0,"updated_at":"t"}"#).unwrap();
         assert_eq!(empty.start_of("2026-01-01.jsonl"), Some(0));

@@ -74,7 +74,9 @@ pub fn check_regular_or_missing(path: &Path) -> io::Result<()> {
         }
         .into_io()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
+        // A parent that is a file (ENOTDIR), a directory we may not search:
+        // named, so "cannot record the run" does not end in a bare errno.
+        Err(e) => Err(context(e, "cannot look at", path)),
     }
 }
 
@@ -189,6 +191,26 @@ pub fn create_dir_all(dir: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn a_file_where_a_directory_belongs_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let runs = dir.path().join("runs");
+        fs::write(&runs, "x").unwrap();
+        let path = runs.join("probe-run.json");
+        let err = check_regular_or_missing(&path).unwrap_err();
+        assert_eq!(err.raw_os_error(), None);
+        assert!(
+            err.to_string()
+                .starts_with(&format!("cannot look at {}: ", path.display())),
+            "{err}"
+        );
+        let err = atomic::write(&path, b"{}").unwrap_err();
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
+    }
 
     fn refused(err: io::Error) -> NotRegularFile {
         as_not_regular(&err)

@@ -17,9 +17,10 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::ops::ControlFlow;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -221,7 +222,7 @@ where
     match source {
         Source::File(path) => {
             let path = root.join(path);
-            let file = File::open(&path).map_err(|error| SourceError::Unreadable {
+            let file = open_source_file(&path).map_err(|error| SourceError::Unreadable {
                 path: path.clone(),
                 error,
             })?;
@@ -284,9 +285,32 @@ where
     Ok(report)
 }
 
+/// Opens a source file for reading. A link is followed (a source may live
+/// anywhere), but only a regular file is read: a FIFO without a writer would
+/// block the run forever while it holds its lock, and a device may never end.
+/// The open itself does not block on a FIFO (`O_NONBLOCK`, which regular files
+/// ignore).
+fn open_source_file(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let file_type = file.metadata()?.file_type();
+    if !file_type.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "it is {}, not a regular file (read a program's output with {{ command = [...] }})",
+                super::file::describe(file_type)
+            ),
+        ));
+    }
+    Ok(file)
+}
+
 /// A file's bytes, or None when it is larger than a row may be.
 fn read_capped(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    let file = File::open(path)?;
+    let file = open_source_file(path)?;
     let mut bytes = Vec::new();
     file.take(MAX_ROW_BYTES as u64 + 1)
         .read_to_end(&mut bytes)?;

@@ -315,7 +315,10 @@ impl<S: Status> StatusDirs<S> {
     pub fn read<T: DeserializeOwned>(&self, status: S, id: &str) -> Result<Item<S, T>> {
         validate_id(id)?;
         let path = self.path(status, id);
-        let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        // Not through a link, and not a directory or a FIFO (which would block
+        // the run): an error naming the path (exit 74), as for state files.
+        let file = super::file::open_regular(&path, OpenOptions::new().read(true))
+            .map_err(|e| super::file::context(e, "cannot open", &path))?;
         let modified = file
             .metadata()
             .and_then(|m| m.modified())
@@ -539,6 +542,44 @@ mod tests {
         ] {
             assert!(validate_id(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn an_item_that_is_not_a_regular_file_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        assert!(store.create(Life::Pending, "ok", b"{}").unwrap().is_ok());
+        let pending = store
+            .path(Life::Pending, "x")
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        fs::create_dir(pending.join("adir.json")).unwrap();
+        std::os::unix::fs::symlink(pending.join("ok.json"), pending.join("alink.json")).unwrap();
+        let fifo = std::ffi::CString::new(
+            pending
+                .join("afifo.json")
+                .into_os_string()
+                .into_encoded_bytes(),
+        )
+        .unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        for (id, found) in [
+            ("adir", "a directory"),
+            ("alink", "a symbolic link"),
+            ("afifo", "a FIFO"),
+        ] {
+            // A FIFO used to block the read forever; a link was followed.
+            let err = store
+                .read::<serde_json::Value>(Life::Pending, id)
+                .unwrap_err();
+            let refused = super::super::file::as_not_regular(err.root_cause())
+                .unwrap_or_else(|| panic!("{id}: {err:#}"));
+            assert_eq!(refused.found, found);
+            assert_eq!(refused.path, store.path(Life::Pending, id));
+        }
+        assert!(store.read::<serde_json::Value>(Life::Pending, "ok").is_ok());
     }
 
     #[test]

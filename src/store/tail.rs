@@ -303,7 +303,17 @@ impl Scanner {
             }
             Err(e) => return Err(file::context(e, "cannot open", path).into()),
         };
-        file.seek(SeekFrom::Start(start))?;
+        // A position past the end (a segment rewritten shorter, a cursor
+        // edited by hand) has nothing to read; seeking past i64::MAX would fail.
+        let len = file
+            .metadata()
+            .map_err(|e| file::context(e, "cannot read", path))?
+            .len();
+        if start >= len {
+            return Ok((start, ControlFlow::Continue(()), false));
+        }
+        file.seek(SeekFrom::Start(start))
+            .map_err(|e| file::context(e, "cannot read", path))?;
         // `buf[..filled]` holds the bytes read and not yet visited: at most one
         // partial line carried over between reads. The buffer is zeroed once
         // and kept, so a read does not clear it again.

@@ -87,14 +87,20 @@ impl KeyState {
     /// after `at` (so it can be forgotten).
     pub fn is_inert(&self, at: DateTime<Utc>, policy: &Policy) -> bool {
         self.last_dispatch
-            .is_none_or(|t| at >= t.checked_add_signed(policy.window).unwrap_or(t))
-            && self.buffer.as_ref().is_none_or(|b| {
-                at >= b
-                    .first_seen
-                    .checked_add_signed(policy.window)
-                    .unwrap_or(b.first_seen)
-            })
+            .is_none_or(|t| at >= window_end(t, policy))
+            && self
+                .buffer
+                .as_ref()
+                .is_none_or(|b| at >= window_end(b.first_seen, policy))
     }
+}
+
+/// When a window opened at `t` ends. A window too long for the calendar
+/// never ends: saturating at the end of time keeps a huge `debounce_seconds`
+/// from turning into no debouncing at all.
+fn window_end(t: DateTime<Utc>, policy: &Policy) -> DateTime<Utc> {
+    t.checked_add_signed(policy.window)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// What happens to a wake.
@@ -188,7 +194,7 @@ pub fn decide(state: KeyState, wake: &Wake<'_>, policy: &Policy) -> Verdict {
         return dispatch(next, Decision::Bypassed);
     }
     if let Some(t) = next.last_dispatch {
-        let until = t.checked_add_signed(policy.window).unwrap_or(t);
+        let until = window_end(t, policy);
         if wake.at < until {
             return Verdict {
                 decision: Decision::Window { until },
@@ -197,12 +203,10 @@ pub fn decide(state: KeyState, wake: &Wake<'_>, policy: &Policy) -> Verdict {
             };
         }
     }
-    let open = next.buffer.take().filter(|b| {
-        wake.at
-            < b.first_seen
-                .checked_add_signed(policy.window)
-                .unwrap_or(b.first_seen)
-    });
+    let open = next
+        .buffer
+        .take()
+        .filter(|b| wake.at < window_end(b.first_seen, policy));
     let mut buffer = match open {
         Some(b) if b.ids.iter().any(|id| id == wake.id) => {
             // Already counted (the same row read again): no new sighting.
@@ -347,6 +351,33 @@ mod tests {
                 "second wake at t0{second:+?}"
             );
         }
+    }
+
+    #[test]
+    fn a_window_too_long_for_the_calendar_never_ends() {
+        // debounce_seconds = i64::MAX used to overflow `t + W` and read as no
+        // window at all: every wake dispatched.
+        let huge = Policy::from_config(&WakeConfig {
+            debounce_seconds: i64::MAX as u64,
+            consecutive_required: 1,
+            ..WakeConfig::default()
+        });
+        let mut wakes = vec![(TimeDelta::zero(), Wn, false)];
+        wakes.extend((1..4).map(|d| (TimeDelta::days(d * 10_000), Wn, false)));
+        assert_eq!(
+            run(&huge, &wakes),
+            ["dispatch", "window", "window", "window"]
+        );
+        let buffered = Policy {
+            required: 2,
+            ..huge
+        };
+        assert_eq!(
+            run(&buffered, &wakes),
+            ["buffered", "dispatch", "window", "window"]
+        );
+        let state = decide(KeyState::default(), &wake("a", t0(), Wn, false), &huge).state;
+        assert!(!state.is_inert(t0() + TimeDelta::days(1_000_000), &huge));
     }
 
     #[test]

@@ -70,6 +70,12 @@ impl WakeLag {
 
 /// What wake consume has not read after `cursor` (`status`, `doctor`).
 pub fn wake_lag(ctx: &Ctx, cursor: &Cursor) -> Result<WakeLag> {
+    // As the next run will see it: a segment rewritten under the cursor
+    // (shorter than its position, or its last line changed) is read again
+    // from its start, so all of it counts.
+    let mut cursor = cursor.clone();
+    cursor.verify(&ctx.root.audit_dir())?;
+    let cursor = &cursor;
     let raw = cursor.lag(&ctx.root.audit_dir())?;
     let mut unread: BTreeMap<String, u64> = BTreeMap::new();
     if raw.bytes > 0 {

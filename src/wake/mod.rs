@@ -145,6 +145,9 @@ pub struct KeyEntry {
 type Key = (String, String);
 
 pub fn run(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
+    if let Some(since) = args.since {
+        start::check_since(since, ctx.now()).map_err(crate::exit::UsageError)?;
+    }
     ctx.run_locked("wake consume", Wait::No, |ctx| consume(ctx, args))
 }
 

@@ -84,6 +84,20 @@ pub fn lost_horizon(now: DateTime<Utc>) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// Checks `--since T` against the run's time. A replay from the future has
+/// nothing to replay, and its reach-back would put today's segment behind the
+/// cursor: every wake appended to it later would be passed over.
+pub fn check_since(since: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
+    if since > now {
+        return Err(format!(
+            "--since {} is after the run's time ({}): there is nothing to replay yet",
+            since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        ));
+    }
+    Ok(())
+}
+
 pub fn decide<C>(
     replay: Replay,
     found: Found<C>,
@@ -188,6 +202,17 @@ mod tests {
                 }
             );
         }
+    }
+
+    #[test]
+    fn since_may_not_be_after_now() {
+        let now = t("2026-05-24T08:00:00Z");
+        assert!(check_since(now, now).is_ok());
+        assert!(check_since(t("2026-05-24T07:59:59.999Z"), now).is_ok());
+        assert!(check_since(DateTime::<Utc>::MIN_UTC, now).is_ok());
+        let err = check_since(t("2026-05-24T08:00:00.001Z"), now).unwrap_err();
+        assert!(err.contains("--since 2026-05-24T08:00:00.001Z"), "{err}");
+        assert!(check_since(DateTime::<Utc>::MAX_UTC, now).is_err());
     }
 
     #[test]

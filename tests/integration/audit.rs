@@ -451,3 +451,94 @@ fn huge_counts_are_refused_not_a_panic() {
     );
     env.tend(&["audit", "tail", "-n", "1000000"]).ok();
 }
+
+#[test]
+fn tail_follow_reads_every_segment_after_a_later_dated_one() {
+    let env = TestEnv::new();
+    // A drill with --now left a segment dated after today.
+    emit(
+        &env,
+        "2026-06-01T09:00:00Z",
+        "probe.observed",
+        r#"{"probe":"drill1","status":"ok"}"#,
+    );
+    let mut command = env
+        .tend(&["audit", "tail", "-f", "--since", "2026-05-24"])
+        .into_command();
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    // Then a row of today, then one more of the drill's day: following used
+    // to keep one position, at the end of the later segment, and never
+    // printed today's row.
+    emit(
+        &env,
+        "2026-05-24T07:01:00Z",
+        "probe.observed",
+        r#"{"probe":"today","status":"ok"}"#,
+    );
+    emit(
+        &env,
+        "2026-06-01T09:01:00Z",
+        "probe.observed",
+        r#"{"probe":"drill2","status":"ok"}"#,
+    );
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    while !lines.iter().any(|l: &String| l.contains("\"drill2\"")) {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut reader, &mut line).unwrap() == 0 {
+            break;
+        }
+        lines.push(line);
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("\"today\"")).count(),
+        1,
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("\"drill1\"")).count(),
+        1,
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn emit_refuses_fields_of_the_wrong_type_that_readers_would_skip() {
+    let env = TestEnv::new();
+    // Accepted before (exit 0), then passed over by wake consume as a row
+    // without a probe: the wake was never delivered.
+    let out = env
+        .tend(&[
+            "audit",
+            "emit",
+            "--kind",
+            "probe.wake_requested",
+            "--details",
+            r#"{"probe":123,"issue_category":"down","severity":"critical"}"#,
+        ])
+        .status(2);
+    assert!(
+        out.stderr.contains("probe must be non-empty text, not 123"),
+        "{}",
+        out.stderr
+    );
+    let out = env
+        .tend(&["audit", "emit", "--batch"])
+        .stdin(r#"{"kind":"reasoning.tool_called","details":{"route":"r","tool_name":""}}"#)
+        .status(2);
+    assert!(
+        out.stderr.contains(
+            "line 1: details of a reasoning.tool_called row: tool_name must be non-empty text"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!env.exists("audit/2026-05-24.jsonl") || env.audit_rows().is_empty());
+}

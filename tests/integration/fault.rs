@@ -414,3 +414,42 @@ fn a_full_disk_is_an_error_naming_the_file_and_the_next_run_is_correct() {
         assert!((1..=2).contains(&got), "a{i} delivered {got} times: {n:?}");
     }
 }
+
+#[test]
+fn a_full_standard_output_is_named_in_the_error() {
+    let env = TestEnv::new();
+    env.tend(&[
+        "audit",
+        "emit",
+        "--kind",
+        "probe.observed",
+        "--details",
+        r#"{"probe":"a","status":"ok"}"#,
+    ])
+    .ok();
+    for args in [
+        &["audit", "tail"][..],
+        &["status"][..],
+        &["config", "show"][..],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = env
+            .tend(args)
+            .into_command()
+            .stdin(Stdio::null())
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        // Not a bare "No space left on device", which reads like a full root.
+        assert!(
+            stderr.contains("cannot write to standard output: No space left on device"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

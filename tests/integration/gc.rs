@@ -565,15 +565,61 @@ fn gc_audit_keeps_recent_unread_and_refuses_a_short_window() {
     let elsewhere = env.dir().join("elsewhere.jsonl");
     std::fs::write(&elsewhere, "{}\n").unwrap();
     std::os::unix::fs::symlink(&elsewhere, env.path("audit/2026-01-01.jsonl")).unwrap();
-    let out = env.tend(&["gc", "audit", "--keep-days", "30"]).status(1);
+    // SPEC §10: a link where a segment belongs is exit 74, naming it.
+    let out = env.tend(&["gc", "audit", "--keep-days", "30"]).status(74);
     assert!(
         out.stderr
-            .contains("2026-01-01.jsonl is not a regular file"),
+            .contains("2026-01-01.jsonl is a symbolic link, not a regular file"),
         "{}",
         out.stderr
     );
     assert!(elsewhere.exists());
     let _ = std::io::stdout().flush();
+}
+
+#[test]
+fn gc_audit_stops_at_a_damaged_cursor_and_names_non_regular_segments() {
+    let env = TestEnv::new(); // now 2026-05-24
+    for date in ["2026-03-01", "2026-03-02", "2026-03-03", "2026-05-24"] {
+        segment(&env, date, 1);
+    }
+    // A damaged cursor: quarantined, exit 74, and no segment removed (a
+    // cursor gone after the first segment must not read as "all read").
+    env.write("state/wake.cursor.json", "{\"segment\": ");
+    for dry in [true, false] {
+        let mut args = vec!["gc", "audit", "--keep-days", "30"];
+        if dry {
+            args.push("--dry-run");
+        }
+        let out = env.tend(&args).status(74);
+        assert!(
+            out.stderr.contains("no further segment removed"),
+            "{}",
+            out.stderr
+        );
+        env.write("state/wake.cursor.json", "[]");
+    }
+    for date in ["2026-03-01", "2026-03-02", "2026-03-03"] {
+        assert!(env.exists(&format!("audit/{date}.jsonl")), "{date}");
+    }
+    assert!(env.audit_kind("gc.audit_removed").is_empty());
+
+    // A directory where a segment belongs: named, exit 74; the others go.
+    std::fs::remove_file(env.path("state/wake.cursor.json")).unwrap();
+    std::fs::remove_file(env.path("audit/2026-03-02.jsonl")).unwrap();
+    std::fs::create_dir(env.path("audit/2026-03-02.jsonl")).unwrap();
+    let out = env.tend(&["gc", "audit", "--keep-days", "30"]).status(74);
+    assert!(
+        out.stderr
+            .contains("2026-03-02.jsonl is a directory, not a regular file"),
+        "{}",
+        out.stderr
+    );
+    assert!(!env.exists("audit/2026-03-01.jsonl"));
+    assert!(!env.exists("audit/2026-03-03.jsonl"));
+    assert!(env.path("audit/2026-03-02.jsonl").is_dir());
+    std::fs::remove_dir(env.path("audit/2026-03-02.jsonl")).unwrap();
+    assert_eq!(env.audit_kind("gc.audit_removed").len(), 2);
 }
 
 // ---------------------------------------------------------------- Postgres
@@ -877,4 +923,54 @@ fn kill_9_postgres_leaves_each_thread_whole_or_gone() {
     let mut ids = removed_threads(&env);
     ids.dedup();
     assert_eq!(ids.len(), 3000);
+}
+
+#[test]
+fn a_sessions_command_that_fails_hangs_or_prints_garbage_deletes_nothing() {
+    let env = TestEnv::new(); // now 2026-05-24
+    let store = env.dir().join("checkpoints");
+    for thread in ["INC-1", "INC-2"] {
+        let path = store.join(thread).join("checkpoint.json");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "{}").unwrap();
+        touch(&path, 1_777_593_600); // 2026-05-01
+        touch(&store.join(thread), 1_777_593_600);
+    }
+    let store_cfg = format!("{{ dir = {:?} }}", store.display().to_string());
+    for (argv, expected) in [
+        // A child left behind holding the pipe does not stretch the bound.
+        (
+            r#"["sh", "-c", "echo '{\"id\":\"INC-1\"}'; sleep 30 & sleep 30"]"#,
+            "timed out after 1s",
+        ),
+        (
+            r#"["sh", "-c", "echo '{\"id\":\"INC-1\"}'; exit 3"]"#,
+            "exited with status 3",
+        ),
+        (
+            r#"["sh", "-c", "echo '{\"id\":\"INC-1\"}'; echo garbage"]"#,
+            "not JSON",
+        ),
+    ] {
+        config(&env, &store_cfg, &format!("{{ command = {argv} }}"));
+        let mut toml = env.read("tend.toml");
+        toml.push_str("sessions_timeout = \"1s\"\n");
+        env.write("tend.toml", toml);
+        let out = env
+            .tend(&["gc", "checkpoints", "--min-age", "0s"])
+            .status(1);
+        assert!(out.stderr.contains(expected), "{argv}: {}", out.stderr);
+        assert!(out.stderr.contains("nothing"), "{argv}: {}", out.stderr);
+        assert!(store.join("INC-2/checkpoint.json").exists(), "{argv}");
+    }
+    assert!(removed_threads(&env).is_empty());
+    // Out of range: a configuration error naming the key.
+    let toml = env.read("tend.toml").replace("\"1s\"", "\"0s\"");
+    env.write("tend.toml", toml);
+    let out = env.tend(&["gc", "checkpoints"]).status(2);
+    assert!(
+        out.stderr.contains("gc.checkpoints.sessions_timeout"),
+        "{}",
+        out.stderr
+    );
 }

@@ -1692,3 +1692,83 @@ fn secrets_never_reach_the_root_stdout_stderr_or_the_audit_log() {
     assert_eq!(engine.request_count(), 2);
     assert_eq!(slack.request_count(), 2);
 }
+
+#[test]
+fn a_replay_since_a_future_time_is_refused_and_loses_no_later_wake() {
+    let env = stamped();
+    // The run's time is 2026-05-24T08:00:00Z: a replay from next year used to
+    // move the cursor past today's segment, and every later wake of today was
+    // passed over while `status` said the cursor was up to date.
+    let out = env
+        .tend(&["wake", "consume", "--since", "2027-01-01"])
+        .status(2);
+    assert!(
+        out.stderr
+            .contains("--since 2027-01-01T00:00:00.000Z is after the run's time"),
+        "{}",
+        out.stderr
+    );
+    append(
+        &env,
+        &[
+            wake("w1", "2026-05-24T07:59:00Z", "api", "critical"),
+            wake("w2", "2026-05-24T07:59:30Z", "api", "critical"),
+        ],
+    );
+    let out = consume(&env);
+    assert_eq!(
+        out.stdout.matches("Probe alert").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    // The run's own instant is not in the future.
+    env.tend(&["wake", "consume", "--since", "2026-05-24T08:00:00Z"])
+        .ok();
+}
+
+#[test]
+fn status_counts_a_segment_rewritten_under_the_cursor_as_unread() {
+    let env = stamped();
+    append(
+        &env,
+        &[
+            wake("w1", "2026-05-24T07:00:00Z", "api", "critical"),
+            wake("w2", "2026-05-24T07:01:00Z", "api", "critical"),
+        ],
+    );
+    consume(&env);
+    let lag_line = |out: &Output| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with("wake cursor:"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        lag_line(&env.tend(&["status"]).output()),
+        "wake cursor: up to date"
+    );
+    // Rewritten shorter (restored from a backup, say): the next wake consume
+    // re-reads it from its start, so `status` must not say "up to date".
+    std::fs::remove_file(env.path(SEGMENT)).unwrap();
+    append(
+        &env,
+        &[wake("w3", "2026-05-24T07:02:00Z", "db", "critical")],
+    );
+    assert_eq!(
+        lag_line(&env.tend(&["status"]).output()),
+        "wake cursor: 1 row to read (1 probe.wake_requested) in 1 segment"
+    );
+    // A position past anything a file can hold (a hand-edited cursor) used
+    // to fail `status` with a bare "Invalid argument (os error 22)".
+    let mut cursor: Value = serde_json::from_str(&env.read("state/wake.cursor.json")).unwrap();
+    cursor["segments"]["2026-05-24.jsonl"] = json!({"offset": u64::MAX, "last_line_hash": "0"});
+    env.write("state/wake.cursor.json", cursor.to_string());
+    let out = env.tend(&["status"]).output();
+    assert!(!out.stderr.contains("os error"), "{}", out.stderr);
+    assert_eq!(
+        lag_line(&out),
+        "wake cursor: 1 row to read (1 probe.wake_requested) in 1 segment"
+    );
+}

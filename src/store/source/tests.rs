@@ -348,3 +348,40 @@ fn raw_rows_come_whole_without_their_cr_and_a_refused_row_is_a_bad_row() {
         .collect();
     assert_eq!(rows, expected);
 }
+
+#[test]
+fn a_fifo_or_a_device_is_refused_not_waited_for() {
+    let root = tempfile::tempdir().unwrap();
+    let fifo = root.path().join("entities.jsonl");
+    let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    std::fs::create_dir(root.path().join("dir")).unwrap();
+    std::os::unix::fs::symlink(&fifo, root.path().join("dir/a.json")).unwrap();
+    // A FIFO nobody writes to used to block the run (and its lock) forever.
+    // The reads run on a thread so a regression fails instead of hanging.
+    let dir = root.path().to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let read = |source: Source| {
+            read(&source, &dir, |_, _| ControlFlow::Continue(()))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let _ = tx.send((
+            read(Source::File("entities.jsonl".into())),
+            read(Source::Dir("dir".into())),
+            read(Source::File("/dev/zero".into())),
+        ));
+    });
+    let (file, dir, device) = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("reading a FIFO source blocked");
+    let file = file.unwrap_err();
+    assert!(
+        file.contains("entities.jsonl") && file.contains("it is a FIFO, not a regular file"),
+        "{file}"
+    );
+    assert!(dir.unwrap_err().contains("a.json"));
+    assert!(device.unwrap_err().contains("it is a device"));
+}
