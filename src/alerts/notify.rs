@@ -123,6 +123,11 @@ pub fn gather(ctx: &mut Ctx, inputs: Inputs) -> Result<Inputs> {
         all.feeds.insert(PROBE_FEED.to_string());
     }
     all.alerts.extend(inputs.alerts);
+    let (alerts, warnings) = source::dedupe(std::mem::take(&mut all.alerts));
+    all.alerts = alerts;
+    for w in &warnings {
+        ctx.out.warn(w);
+    }
     all.feeds.extend(inputs.feeds);
     all.resolved.extend(inputs.resolved);
     Ok(all)

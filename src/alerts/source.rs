@@ -588,6 +588,63 @@ pub fn probe_alerts(state: &ProbesState) -> Vec<Alert> {
     alerts
 }
 
+/// One alert per id, in the order each id was first listed. Copies that agree
+/// (the same alert in two Alertmanager groups' payloads, say) are merged;
+/// copies that differ keep the most severe (the first listed among equals),
+/// and each copy dropped is named in a warning, so no input row is skipped
+/// unseen.
+pub fn dedupe(alerts: Vec<Alert>) -> (Vec<Alert>, Vec<String>) {
+    let mut kept: Vec<Alert> = Vec::with_capacity(alerts.len());
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut warnings = Vec::new();
+    let same = |a: &Alert, b: &Alert| {
+        (
+            &a.severity,
+            &a.category,
+            &a.title,
+            &a.summary,
+            &a.started_at,
+            &a.source,
+        ) == (
+            &b.severity,
+            &b.category,
+            &b.title,
+            &b.summary,
+            &b.started_at,
+            &b.source,
+        )
+    };
+    let describe = |a: &Alert| {
+        format!(
+            "{} {} \"{}\" from {}",
+            a.severity, a.category, a.title, a.feed
+        )
+    };
+    for alert in alerts {
+        match index.get(&alert.id) {
+            None => {
+                index.insert(alert.id.clone(), kept.len());
+                kept.push(alert);
+            }
+            Some(&i) if same(&kept[i], &alert) => {}
+            Some(&i) => {
+                let dropped = if alert.severity > kept[i].severity {
+                    std::mem::replace(&mut kept[i], alert)
+                } else {
+                    alert
+                };
+                warnings.push(format!(
+                    "alert id {} is listed twice with different contents: kept {}, dropped {}",
+                    dropped.id,
+                    describe(&kept[i]),
+                    describe(&dropped)
+                ));
+            }
+        }
+    }
+    (kept, warnings)
+}
+
 /// A text field, with blank taken as absent.
 fn text(field: &str) -> Option<&str> {
     Some(field).filter(|s| !s.trim().is_empty())

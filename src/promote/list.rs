@@ -15,9 +15,6 @@ use crate::ctx::{Ctx, Outcome};
 use crate::exit::UsageError;
 use crate::store::status_dir::Status;
 
-/// Width used when the terminal's is unknown.
-const DEFAULT_WIDTH: usize = 100;
-
 /// Control characters of outside text, escaped for a terminal.
 fn printable(text: &str) -> String {
     text.chars()
@@ -62,7 +59,7 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
             ctx.out.warn(&format!("{lp}: {e:#}"));
         }
         for st in &statuses {
-            let listing = store.read_all::<Proposal>(*st)?;
+            let listing = super::proposal::read_all(&ctx.root, *lp, *st)?;
             super::report_quarantined(ctx, &mut outcome, &listing.quarantined);
             rows.extend(listing.items.into_iter().map(|item| {
                 let mut p = item.value;
@@ -92,11 +89,9 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
         ctx.out.summary("no proposals")?;
         return Ok(outcome);
     }
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|w| *w >= 40)
-        .unwrap_or(DEFAULT_WIDTH);
+    // On a terminal the table fits its width; in a pipe (`| grep`, `| awk`)
+    // nothing is cut.
+    let width = crate::terminal::stdout_width().map(|w| w.max(40));
     let table: Vec<[String; 5]> = rows
         .iter()
         .map(|p| {
@@ -123,7 +118,9 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
         .filter(|(i, _)| *i != 2)
         .map(|(_, w)| w + 2)
         .sum();
-    widths[2] = widths[2].min(width.saturating_sub(others).max(8));
+    if let Some(width) = width {
+        widths[2] = widths[2].min(width.saturating_sub(others).max(8));
+    }
     let mut text = String::new();
     for row in std::iter::once(&header).chain(&table) {
         let cells: Vec<String> = row

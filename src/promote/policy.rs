@@ -386,7 +386,7 @@ pub fn still_supported(subject: &Subject, figures: &Figures, e: &Evidence) -> Re
                 .iter()
                 .filter_map(|t| {
                     let n = calls.and_then(|c| c.get(t)).copied().unwrap_or(0);
-                    (n > 0).then(|| format!("{t} ({n} calls)"))
+                    (n > 0).then(|| format!("{t} ({n} call{})", if n == 1 { "" } else { "s" }))
                 })
                 .collect();
             if used.is_empty() {
@@ -747,6 +747,13 @@ mod tests {
         assert_eq!(
             still_supported(&tool, &used, &e).unwrap_err(),
             "route a has since called 1 of its 2 unused tools: mail (2 calls)"
+        );
+        let once = Figures::Tools {
+            tool_calls: calls(&[("a", "mail", 1), ("a", "x", 3)]),
+        };
+        assert_eq!(
+            still_supported(&tool, &once, &e).unwrap_err(),
+            "route a has since called 2 of its 2 unused tools: mail (1 call), x (3 calls)"
         );
         let unused = Figures::Tools {
             tool_calls: calls(&[("a", "search", 9)]),

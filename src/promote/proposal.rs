@@ -8,8 +8,12 @@ use uuid::Uuid;
 
 use super::observe::{NAMESPACE, Observation};
 use super::policy::{Draft, Subject};
-use super::status::{Loop, ProposalStatus};
+use super::status::{self, Loop, ProposalStatus};
 use crate::audit::{Kind, Row};
+use crate::ctx::Root;
+use crate::store::state::{self, StateCorrupt};
+use crate::store::status_dir::{Item, Listing};
+use anyhow::Result;
 
 /// A proposal as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,6 +73,71 @@ pub struct Apply {
     pub stderr_tail: String,
     #[serde(default)]
     pub duration_ms: u64,
+}
+
+/// Why a proposal file read from `<lp>/…/<id>.json` is not that proposal:
+/// another id or loop inside (a copy under another name, a file moved by
+/// hand). Acting on it would decide a proposal nobody named.
+pub fn misplaced(p: &Proposal, lp: Loop, id: &str) -> Option<String> {
+    if p.proposal_id != id {
+        Some(format!(
+            "it holds proposal {:?}, not {id:?} as its name says",
+            p.proposal_id
+        ))
+    } else if p.lp != lp {
+        Some(format!("it is a {} proposal in {lp}'s directory", p.lp))
+    } else {
+        None
+    }
+}
+
+/// Quarantines the item when it is not the proposal its path says.
+fn check(
+    root: &Root,
+    lp: Loop,
+    item: Item<ProposalStatus, Proposal>,
+) -> Result<Result<Item<ProposalStatus, Proposal>, StateCorrupt>> {
+    match misplaced(&item.value, lp, &item.id) {
+        None => Ok(Ok(item)),
+        Some(why) => Ok(Err(state::quarantine(
+            &item.path,
+            &root.quarantine_dir(),
+            why,
+        )?)),
+    }
+}
+
+/// Reads one proposal of `lp` (a damaged or misplaced file is quarantined:
+/// a [`StateCorrupt`] error, exit 74).
+pub fn read(
+    root: &Root,
+    lp: Loop,
+    status: ProposalStatus,
+    id: &str,
+) -> Result<Item<ProposalStatus, Proposal>> {
+    let item = status::store(root, lp).read::<Proposal>(status, id)?;
+    Ok(check(root, lp, item)??)
+}
+
+/// Reads every proposal of `lp` in `status`; damaged or misplaced files are
+/// quarantined and listed, the others returned.
+pub fn read_all(
+    root: &Root,
+    lp: Loop,
+    status: ProposalStatus,
+) -> Result<Listing<ProposalStatus, Proposal>> {
+    let listing = status::store(root, lp).read_all::<Proposal>(status)?;
+    let mut checked = Listing {
+        items: Vec::with_capacity(listing.items.len()),
+        quarantined: listing.quarantined,
+    };
+    for item in listing.items {
+        match check(root, lp, item)? {
+            Ok(item) => checked.items.push(item),
+            Err(corrupt) => checked.quarantined.push(corrupt),
+        }
+    }
+    Ok(checked)
 }
 
 /// `p-router-` etc. + 12 hex digits of a hash of (loop, subject, UTC date).
@@ -192,7 +261,7 @@ impl Proposal {
     pub fn decided(&self) -> String {
         format!(
             "by {} at {}",
-            self.reviewed_by.as_deref().unwrap_or("unknown"),
+            crate::terminal::escape_field(self.reviewed_by.as_deref().unwrap_or("unknown")),
             self.reviewed_at
                 .map(crate::clock::format_ts)
                 .unwrap_or_else(|| "an unknown time".into())

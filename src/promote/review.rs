@@ -57,7 +57,7 @@ pub fn find(
     let located = store
         .locate(id)?
         .ok_or_else(|| UsageError(format!("no proposal {id} (see `tend promote list`)")))?;
-    let item = store.read::<Proposal>(located.status, id)?;
+    let item = super::proposal::read(&ctx.root, lp, located.status, id)?;
     Ok((store, item))
 }
 
@@ -435,7 +435,7 @@ pub fn reject(ctx: &mut Ctx, args: &PromoteRejectArgs) -> Result<Outcome> {
             "{}: rejected {}; {} is not proposed again for {ttl} days",
             p.proposal_id,
             p.decided(),
-            p.subject.key()
+            crate::terminal::escape_field(&p.subject.key())
         ))?;
         ctx.out.json(&p)?;
         Ok(outcome)

@@ -537,6 +537,57 @@ fn a_burst_becomes_one_summary_per_channel() {
 }
 
 #[test]
+fn an_id_listed_twice_is_one_alert_and_the_copy_dropped_is_named() {
+    let env = TestEnv::new();
+    let a = |severity: &str, title: &str| {
+        format!(
+            "{{\"id\":\"dup\",\"severity\":\"{severity}\",\"category\":\"disk\",\"title\":\"{title}\"}}\n"
+        )
+    };
+    let file = env.write("other.jsonl", a("critical", "Disk full"));
+    let out = env
+        .tend(&[
+            "alerts",
+            "notify",
+            "--from",
+            "-",
+            "--from",
+            file.to_str().unwrap(),
+        ])
+        .stdin(a("warning", "Disk filling") + &a("warning", "Disk filling"))
+        .ok();
+    assert_eq!(
+        out.stdout.matches("Alert id: dup").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("CRITICAL disk: Disk full"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("alerts: 1 notified"), "{}", out.stdout);
+    // The identical copy on stdin is merged silently; the other is named.
+    assert_eq!(
+        out.stderr.matches("listed twice").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("kept critical disk \"Disk full\" from from:")
+            && out
+                .stderr
+                .contains("dropped warning disk \"Disk filling\" from from:-"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(notified(&env)["alerts"]["dup"]["severity"], "critical");
+}
+
+#[test]
 fn cooldown_suppresses_a_second_alert_of_the_category() {
     let env = TestEnv::new();
     probes(&env, api_down());

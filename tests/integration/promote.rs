@@ -631,6 +631,63 @@ fn a_damaged_proposal_is_quarantined_and_the_others_listed() {
 }
 
 #[test]
+fn a_proposal_file_that_is_not_the_proposal_its_name_says_is_quarantined() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    let original = env.read(&format!("proposals/router-tuning/pending/{id}.json"));
+    // A copy under another name (a hand-made backup, a bad restore), and a
+    // router proposal in tool-trimming's directory.
+    let copy = "p-router-aaaaaaaaaaaa";
+    env.write(
+        &format!("proposals/router-tuning/pending/{copy}.json"),
+        &original,
+    );
+    env.write(
+        &format!("proposals/tool-trimming/pending/{id}.json"),
+        &original,
+    );
+    // Approving the copy's name must never approve the proposal it holds.
+    let out = env
+        .tend(&["promote", "approve", copy, "--by", "alice"])
+        .status(74);
+    assert!(
+        out.stderr.contains(&format!("holds proposal \"{id}\"")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        ids_in(&env, "router-tuning", "pending"),
+        std::slice::from_ref(&id)
+    );
+    assert!(ids_in(&env, "router-tuning", "approved").is_empty());
+    assert!(env.audit_kind("promotion.approved").is_empty());
+    // Listed once; the misplaced one is quarantined, named, exit 74.
+    env.write(
+        &format!("proposals/router-tuning/pending/{copy}.json"),
+        &original,
+    );
+    let out = env.tend(&["promote", "list", "--json"]).status(74);
+    let listed: Vec<Value> = out
+        .json_lines()
+        .into_iter()
+        .filter(|v| v.get("proposal_id").is_some())
+        .collect();
+    assert_eq!(listed.len(), 1, "{}", out.stdout);
+    assert_eq!(listed[0]["proposal_id"], json!(id));
+    assert!(
+        out.stderr
+            .contains("router-tuning proposal in tool-trimming"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(copy), "{}", out.stderr);
+    assert!(!env.exists(&format!("proposals/tool-trimming/pending/{id}.json")));
+    assert!(!env.exists(&format!("proposals/router-tuning/pending/{copy}.json")));
+    env.tend(&["promote", "approve", &id, "--by", "alice"]).ok();
+    assert_eq!(ids_in(&env, "router-tuning", "approved"), [id]);
+}
+
+#[test]
 fn kill_9_during_approve_leaves_the_proposal_in_exactly_one_place() {
     for round in 0..6u64 {
         let env = TestEnv::new();
@@ -970,4 +1027,159 @@ fn an_hourly_rerun_reads_only_what_changed_and_agrees_with_a_full_scan() {
     assert!(out.stderr.contains("moved it to"), "{}", out.stderr);
     assert!(out.stderr.contains("read again"), "{}", out.stderr);
     assert!(env.exists("state/promote.router-tuning.segments.json"));
+}
+
+#[test]
+fn observe_reads_input_files_and_directories_links_included() {
+    let env = TestEnv::new(); // now 2026-05-24T08:00Z
+    let dir = env.dir().join("exports");
+    std::fs::create_dir_all(dir.join("nested")).unwrap();
+    let write = |path: &std::path::Path, lines: Vec<String>| {
+        std::fs::write(path, lines.join("\n") + "\n").unwrap();
+    };
+    write(&dir.join("a.jsonl"), inference("from_dir", 10, 10));
+    // Not *.jsonl, or in a subdirectory: not read from the directory.
+    write(&dir.join("notes.txt"), inference("from_txt", 5, 5));
+    write(&dir.join("nested/b.jsonl"), inference("from_nested", 5, 5));
+    // A link to the operator's own file is read through.
+    let real = env.dir().join("real.jsonl");
+    write(&real, inference("from_link", 7, 1));
+    std::os::unix::fs::symlink(&real, dir.join("latest.jsonl")).unwrap();
+    let single = env.dir().join("single.jsonl");
+    write(&single, inference("from_file", 3, 0));
+    env.tend(&[
+        "promote",
+        "observe",
+        "router-tuning",
+        "--input",
+        dir.to_str().unwrap(),
+        "--input",
+        single.to_str().unwrap(),
+    ])
+    .ok();
+    let obs: Value = serde_json::from_str(&env.read("observations/router-tuning.json")).unwrap();
+    let routes = &obs["figures"]["routes"];
+    assert_eq!(routes["from_dir"]["calls_count"], 10, "{obs}");
+    assert_eq!(routes["from_link"]["calls_count"], 7, "{obs}");
+    assert_eq!(routes["from_link"]["escalation_count"], 1, "{obs}");
+    assert_eq!(routes["from_file"]["calls_count"], 3, "{obs}");
+    assert!(routes.get("from_txt").is_none(), "{obs}");
+    assert!(routes.get("from_nested").is_none(), "{obs}");
+    assert_eq!(obs["rows"]["inference.recorded"], 20, "{obs}");
+    // A missing input is an error naming it; nothing is written.
+    let before = env.read("observations/router-tuning.json");
+    let out = env
+        .tend(&[
+            "promote",
+            "observe",
+            "router-tuning",
+            "--input",
+            "/nonexistent/x.jsonl",
+        ])
+        .status(1);
+    assert!(
+        out.stderr.contains("/nonexistent/x.jsonl"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read("observations/router-tuning.json"), before);
+}
+
+#[test]
+fn a_route_or_reviewer_with_control_characters_cannot_forge_output_lines() {
+    let env = TestEnv::new();
+    append(
+        &env,
+        "2026-05-24.jsonl",
+        &inference("evil\nroute\u{1b}[2J", 25, 25),
+    );
+    let out = env.tend(&["promote", "run", "router-tuning", "-v"]).ok();
+    assert!(!out.stdout.contains('\u{1b}'), "{:?}", out.stdout);
+    let ids = ids_in(&env, "router-tuning", "pending");
+    assert_eq!(ids.len(), 1);
+    let out = env
+        .tend(&[
+            "promote",
+            "reject",
+            &ids[0],
+            "--note",
+            "no",
+            "--by",
+            "eve\nforged line",
+        ])
+        .ok();
+    assert_eq!(out.stdout.lines().count(), 1, "{:?}", out.stdout);
+    assert!(out.stdout.contains("evil\\nroute"), "{:?}", out.stdout);
+    for args in [&["promote", "list"][..], &["promote", "show", &ids[0]][..]] {
+        let out = env.tend(args).ok();
+        assert!(!out.stdout.contains('\u{1b}'), "{args:?}: {:?}", out.stdout);
+        assert!(
+            !out.stdout.contains("\nforged"),
+            "{args:?}: {:?}",
+            out.stdout
+        );
+        assert!(
+            !out.stdout.contains("evil\nroute"),
+            "{args:?}: {:?}",
+            out.stdout
+        );
+    }
+    // The file and the audit row keep the exact values.
+    let p = proposal(&env, "router-tuning", "rejected", &ids[0]);
+    assert_eq!(p["route"], "evil\nroute\u{1b}[2J");
+    assert_eq!(p["reviewed_by"], "eve\nforged line");
+}
+
+#[test]
+fn list_in_a_pipe_keeps_every_subject_whole() {
+    let env = TestEnv::new();
+    let long = format!("route_{}", "x".repeat(150));
+    append(&env, "2026-05-24.jsonl", &inference(&long, 25, 25));
+    env.tend(&["promote", "run", "router-tuning"]).ok();
+    // Standard output is a pipe here, as in `tend promote list | grep …`.
+    let out = env.tend(&["promote", "list"]).env("COLUMNS", "60").ok();
+    assert!(out.stdout.contains(&long), "{}", out.stdout);
+    assert!(!out.stdout.contains('…'), "{}", out.stdout);
+}
+
+#[test]
+fn one_loops_broken_directory_does_not_hold_back_the_others() {
+    let env = TestEnv::new();
+    append(&env, "2026-05-24.jsonl", &inference("slack_dm", 40, 30));
+    let mut tools = Vec::new();
+    for i in 0..24 {
+        tools.push(row(
+            &format!("2026-05-2{}T01:00:{i:02}Z", i % 4),
+            "reasoning.tool_called",
+            json!({"route": "a", "tool_name": "search"}),
+            false,
+        ));
+    }
+    tools.push(row(
+        "2026-05-20T00:00:00Z",
+        "reasoning.tool_called",
+        json!({"route": "b", "tool_name": "mail"}),
+        false,
+    ));
+    append(&env, "2026-05-24.jsonl", &tools);
+    // A file where router-tuning's pending directory belongs.
+    std::fs::create_dir_all(env.path("proposals/router-tuning")).unwrap();
+    env.write("proposals/router-tuning/pending", "");
+    let out = env.tend(&["promote", "run"]).status(1);
+    assert!(
+        out.stderr.contains("router-tuning: ")
+            && out.stderr.contains("proposals/router-tuning/pending"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        ids_in(&env, "tool-trimming", "pending").len(),
+        1,
+        "{}",
+        out.stderr
+    );
+    // Once repaired, the loop catches up.
+    std::fs::remove_file(env.path("proposals/router-tuning/pending")).unwrap();
+    env.tend(&["promote", "run"]).ok();
+    assert_eq!(ids_in(&env, "router-tuning", "pending").len(), 1);
 }

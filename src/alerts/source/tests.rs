@@ -374,3 +374,51 @@ fn probe_state_alerts_skip_ok_and_keep_recovering() {
         "a blank down_since is no episode"
     );
 }
+
+#[test]
+fn dedupe_keeps_one_alert_per_id_and_names_each_copy_dropped() {
+    let alert = |id: &str, severity: Severity, title: &str, feed: &str| Alert {
+        id: id.into(),
+        severity,
+        category: "c".into(),
+        title: title.into(),
+        summary: String::new(),
+        started_at: None,
+        source: "s".into(),
+        feed: feed.into(),
+    };
+    let input = vec![
+        alert("a", Severity::Warning, "first", "from:x"),
+        alert("b", Severity::Info, "b", "from:x"),
+        // Identical but for the input: merged without a word.
+        alert("b", Severity::Info, "b", "alertmanager-group:g"),
+        // More severe: replaces the first copy, in its place.
+        alert("a", Severity::Critical, "second", "from:y"),
+        // As severe: the first listed stays.
+        alert("a", Severity::Critical, "third", "from:z"),
+        // Less severe.
+        alert("a", Severity::Info, "fourth", "from:z"),
+    ];
+    let (kept, warnings) = dedupe(input);
+    let ids: Vec<(&str, &str)> = kept
+        .iter()
+        .map(|a| (a.id.as_str(), a.title.as_str()))
+        .collect();
+    assert_eq!(ids, [("a", "second"), ("b", "b")]);
+    assert_eq!(kept[1].feed, "from:x");
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(
+        warnings[0].contains("kept critical c \"second\" from from:y")
+            && warnings[0].contains("dropped warning c \"first\" from from:x"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].contains("dropped critical c \"third\""),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[2].contains("dropped info c \"fourth\""),
+        "{warnings:?}"
+    );
+    assert_eq!(dedupe(Vec::new()), (Vec::new(), Vec::new()));
+}
