@@ -54,7 +54,7 @@ pub fn run(ctx: &mut Ctx, command: &PromoteCommand) -> Result<Outcome> {
         PromoteCommand::Observe(args) => {
             let loops = parse_loops(&args.loops)?;
             ctx.run_locked("promote observe", Wait::No, |ctx| {
-                observe_cmd(ctx, &loops, &args.input)
+                Ok(observe_cmd(ctx, &loops, &args.input)?.0)
             })
         }
         PromoteCommand::Propose(args) => {
@@ -88,8 +88,8 @@ pub fn run(ctx: &mut Ctx, command: &PromoteCommand) -> Result<Outcome> {
 pub fn run_loops(ctx: &mut Ctx, args: &PromoteObserveArgs) -> Result<Outcome> {
     let loops = parse_loops(&args.loops)?;
     ctx.run_locked("promote run", Wait::No, |ctx| {
-        let mut outcome = observe_cmd(ctx, &loops, &args.input)?;
-        propose_loops(ctx, &loops, &mut outcome)?;
+        let (mut outcome, observed) = observe_cmd(ctx, &loops, &args.input)?;
+        propose_loops(ctx, &observed, &mut outcome)?;
         expire_loops(ctx, &loops, &mut outcome)?;
         summarise(ctx, &outcome)?;
         Ok(outcome)
@@ -163,10 +163,44 @@ fn summarise(ctx: &mut Ctx, outcome: &Outcome) -> Result<()> {
     Ok(())
 }
 
-fn observe_cmd(ctx: &mut Ctx, loops: &[Loop], inputs: &[PathBuf]) -> Result<Outcome> {
+/// Records that one loop failed (named on standard error, exit status by
+/// the error's kind) so that the other loops still run: a broken directory
+/// or observation of one loop does not hold back the others.
+fn loop_failed(ctx: &mut Ctx, outcome: &mut Outcome, lp: Loop, e: &anyhow::Error) {
+    ctx.out.error(&format!("{lp}: {e:#}"));
+    outcome.failed = true;
+    let code = crate::exit::classify(e);
+    outcome.exit = Some(outcome.exit.unwrap_or(Exit::Partial).max(code));
+}
+
+/// Observes each loop; returns the loops observed (a loop whose observation
+/// failed is reported and left out of this run's proposals).
+fn observe_cmd(ctx: &mut Ctx, loops: &[Loop], inputs: &[PathBuf]) -> Result<(Outcome, Vec<Loop>)> {
+    for input in inputs {
+        crate::audit::window::input_files(input)?;
+    }
     let mut outcome = Outcome::default();
+    let mut observed_loops = Vec::new();
     for lp in loops {
-        let observed = observe::observe(ctx, *lp, inputs)?;
+        match observe_one(ctx, lp, inputs, &mut outcome) {
+            Ok(()) => observed_loops.push(*lp),
+            Err(e) if usage_error(&e) => return Err(e),
+            Err(e) => loop_failed(ctx, &mut outcome, *lp, &e),
+        }
+    }
+    Ok((outcome, observed_loops))
+}
+
+/// A usage error (a bad `--input`, a bad registry file) stops the run: it
+/// is the operator's to fix, for every loop.
+fn usage_error(e: &anyhow::Error) -> bool {
+    crate::exit::classify(e) == Exit::Usage
+}
+
+fn observe_one(ctx: &mut Ctx, lp: &Loop, inputs: &[PathBuf], outcome: &mut Outcome) -> Result<()> {
+    {
+        let lp = *lp;
+        let observed = observe::observe(ctx, lp, inputs)?;
         let (observation, report) = (&observed.observation, &observed.report);
         for warning in &report.warnings {
             ctx.out.warn(warning);
@@ -203,7 +237,7 @@ fn observe_cmd(ctx: &mut Ctx, loops: &[Loop], inputs: &[PathBuf]) -> Result<Outc
             "digest": observation.digest,
         }))?;
     }
-    Ok(outcome)
+    Ok(())
 }
 
 /// The tools each route is offered: `registry_file`, else the union seen.
@@ -328,14 +362,25 @@ fn repair(ctx: &mut Ctx, loops: &[Loop]) -> Result<()> {
 }
 
 fn propose_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<()> {
-    let now = ctx.now();
-    repair(ctx, loops)?;
     for lp in loops {
+        match propose_one(ctx, lp, outcome) {
+            Ok(()) => {}
+            Err(e) if usage_error(&e) => return Err(e),
+            Err(e) => loop_failed(ctx, outcome, *lp, &e),
+        }
+    }
+    Ok(())
+}
+
+fn propose_one(ctx: &mut Ctx, lp: &Loop, outcome: &mut Outcome) -> Result<()> {
+    let now = ctx.now();
+    repair(ctx, std::slice::from_ref(lp))?;
+    {
         let Some(observation) = observe::load(ctx, *lp)? else {
             ctx.out.note(&format!(
                 "{lp}: no observation yet (run `tend promote observe {lp}`)"
             ));
-            continue;
+            return Ok(());
         };
         let drafts = drafts(ctx, *lp, &observation.figures)?;
         let histories = histories(ctx, *lp, outcome)?;
@@ -432,6 +477,17 @@ fn expire_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<
         Err(e) => return Err(e),
     };
     for lp in loops {
+        match expire_one(ctx, lp, now, outcome) {
+            Ok(()) => {}
+            Err(e) if usage_error(&e) => return Err(e),
+            Err(e) => loop_failed(ctx, outcome, *lp, &e),
+        }
+    }
+    Ok(())
+}
+
+fn expire_one(ctx: &mut Ctx, lp: &Loop, now: DateTime<Utc>, outcome: &mut Outcome) -> Result<()> {
+    {
         let ttl = ttl_days(ctx, *lp);
         let store = status::store(&ctx.root, *lp);
         let listing = proposal::read_all(&ctx.root, *lp, ProposalStatus::Pending)?;

@@ -1141,3 +1141,45 @@ fn list_in_a_pipe_keeps_every_subject_whole() {
     assert!(out.stdout.contains(&long), "{}", out.stdout);
     assert!(!out.stdout.contains('…'), "{}", out.stdout);
 }
+
+#[test]
+fn one_loops_broken_directory_does_not_hold_back_the_others() {
+    let env = TestEnv::new();
+    append(&env, "2026-05-24.jsonl", &inference("slack_dm", 40, 30));
+    let mut tools = Vec::new();
+    for i in 0..24 {
+        tools.push(row(
+            &format!("2026-05-2{}T01:00:{i:02}Z", i % 4),
+            "reasoning.tool_called",
+            json!({"route": "a", "tool_name": "search"}),
+            false,
+        ));
+    }
+    tools.push(row(
+        "2026-05-20T00:00:00Z",
+        "reasoning.tool_called",
+        json!({"route": "b", "tool_name": "mail"}),
+        false,
+    ));
+    append(&env, "2026-05-24.jsonl", &tools);
+    // A file where router-tuning's pending directory belongs.
+    std::fs::create_dir_all(env.path("proposals/router-tuning")).unwrap();
+    env.write("proposals/router-tuning/pending", "");
+    let out = env.tend(&["promote", "run"]).status(1);
+    assert!(
+        out.stderr.contains("router-tuning: ")
+            && out.stderr.contains("proposals/router-tuning/pending"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        ids_in(&env, "tool-trimming", "pending").len(),
+        1,
+        "{}",
+        out.stderr
+    );
+    // Once repaired, the loop catches up.
+    std::fs::remove_file(env.path("proposals/router-tuning/pending")).unwrap();
+    env.tend(&["promote", "run"]).ok();
+    assert_eq!(ids_in(&env, "router-tuning", "pending").len(), 1);
+}
