@@ -162,7 +162,18 @@ impl clap::builder::TypedValueParser for KindValue {
         arg: Option<&clap::Arg>,
         value: &std::ffi::OsStr,
     ) -> Result<String, clap::Error> {
-        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+        let kind = clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)?;
+        // An empty kind matched nothing and read the whole log for it.
+        if kind.trim().is_empty() || kind.contains(|c: char| c.is_control() || c == '"') {
+            return Err(clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "invalid value {kind:?} for '--kind <KIND>': a kind is non-empty text without quotes or control characters, e.g. probe.wake_requested\n"
+                ),
+            )
+            .with_cmd(cmd));
+        }
+        Ok(kind)
     }
 
     fn possible_values(

@@ -108,6 +108,9 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
         .map(|(lp, n)| (lp.to_string(), n))
         .collect();
     let alerts = crate::alerts::status_summary(ctx)?;
+    for problem in alerts.iter().flat_map(|a| &a.problems) {
+        ctx.out.warn(problem);
+    }
     let watchers = crate::watchers::last_runs(ctx)?;
     let overdue = commands
         .iter()

@@ -62,6 +62,10 @@ pub struct StatusSummary {
     pub silences_active: usize,
     /// Digest lines given up in the last week ([`digest::unconfirmed`]).
     pub digest_unconfirmed: usize,
+    /// What could not be read (unreadable lines of the digest's given-up
+    /// file), for `tend status` to warn about.
+    #[serde(skip)]
+    pub problems: Vec<String>,
 }
 
 impl StatusSummary {
@@ -99,10 +103,10 @@ impl StatusSummary {
 }
 
 pub fn status_summary(ctx: &Ctx) -> Result<Option<StatusSummary>> {
-    let (digest_unconfirmed, _) = digest::unconfirmed(ctx)?;
+    let (digest_unconfirmed, problems) = digest::unconfirmed(ctx)?;
     let state = match ctx.load_state::<diff::Notified>(notify::STATE_FILE)? {
         Some(state) => state,
-        None if digest_unconfirmed > 0 => diff::Notified::default(),
+        None if digest_unconfirmed > 0 || !problems.is_empty() => diff::Notified::default(),
         None => return Ok(None),
     };
     let mut by_status = std::collections::BTreeMap::new();
@@ -123,5 +127,6 @@ pub fn status_summary(ctx: &Ctx) -> Result<Option<StatusSummary>> {
         by_severity,
         silences_active: silences.iter().filter(|s| s.is_active_at(now)).count(),
         digest_unconfirmed,
+        problems,
     }))
 }

@@ -322,13 +322,19 @@ impl Scanner {
             buf.resize(CHUNK, 0);
         }
         let mut filled = 0;
+        // `buf[..searched]` is known to hold no newline (the start of a line
+        // longer than one read), so only new bytes are searched: a line of
+        // hundreds of megabytes costs one pass, not one pass per read.
+        let mut searched = 0;
         // `base` is the file offset of buf[0].
         let mut base = start;
         let mut eof = false;
         let result = loop {
             if !eof {
                 if buf.len() - filled < CHUNK / 4 {
-                    // A line longer than what is left: room for more of it.
+                    // A line longer than what is left: room for more of it
+                    // (the capacity grows geometrically; only what is read
+                    // into is touched).
                     buf.resize(buf.len() + CHUNK, 0);
                 }
                 // Up to `end`, when reading a range.
@@ -354,8 +360,8 @@ impl Scanner {
                 }
             }
             // Complete lines end at the last newline in the buffer.
-            let complete = match memchr::memrchr(b'\n', &buf[..filled]) {
-                Some(i) => i + 1,
+            let complete = match memchr::memrchr(b'\n', &buf[searched..filled]) {
+                Some(i) => searched + i + 1,
                 None => 0,
             };
             if complete > 0 {
@@ -370,6 +376,8 @@ impl Scanner {
                 filled -= complete;
                 base += complete as u64;
             }
+            // What is left is the start of a line: no newline in it.
+            searched = filled;
             if eof {
                 if filled == 0 {
                     break Ok((base, ControlFlow::Continue(()), false));
@@ -638,6 +646,35 @@ mod tests {
         for (_, offset, line) in &seen {
             assert_eq!(&text[*offset as usize..*offset as usize + line.len()], line);
         }
+    }
+
+    #[test]
+    fn consecutive_long_lines_and_a_long_torn_one_keep_their_offsets() {
+        // Only bytes not yet searched are searched for a newline: lines that
+        // end just after a read's boundary, or span many reads, must still
+        // be cut where they end.
+        let dir = tempfile::tempdir().unwrap();
+        let a = "a".repeat(CHUNK - 6); // "first\n" + a + "\n" fills one read exactly
+        let b = "b".repeat(2 * CHUNK + 3);
+        let c = "c".repeat(CHUNK / 2);
+        let torn = "t".repeat(CHUNK + 1);
+        let text = format!("first\n{a}\n{b}\n\n{c}\nlast\n{torn}");
+        fs::write(dir.path().join("2026-01-01.jsonl"), &text).unwrap();
+        // As an earlier day's segment: the torn line is reported and passed.
+        let (seen, torn_seen, end) =
+            lines(dir.path(), &Position::default(), "2026-01-02.jsonl", &[]);
+        let lens: Vec<usize> = seen.iter().map(|(_, _, l)| l.len()).collect();
+        assert_eq!(lens, [5, a.len(), b.len(), 0, c.len(), 4]);
+        for (_, offset, line) in &seen {
+            assert_eq!(&text[*offset as usize..*offset as usize + line.len()], line);
+        }
+        let torn_at = (text.len() - torn.len()) as u64;
+        assert_eq!(torn_seen, [("2026-01-01.jsonl".to_string(), torn_at)]);
+        assert_eq!(end.offset, text.len() as u64);
+        // As today's: the torn line waits.
+        let (_, torn_seen, end) = lines(dir.path(), &Position::default(), "2026-01-01.jsonl", &[]);
+        assert!(torn_seen.is_empty());
+        assert_eq!(end.offset, torn_at);
     }
 
     #[test]

@@ -542,3 +542,18 @@ fn emit_refuses_fields_of_the_wrong_type_that_readers_would_skip() {
     );
     assert!(!env.exists("audit/2026-05-24.jsonl") || env.audit_rows().is_empty());
 }
+
+#[test]
+fn tail_refuses_an_empty_kind() {
+    let env = TestEnv::new();
+    for kind in ["", " ", "a\"b", "a\nb"] {
+        let out = env.tend(&["audit", "tail", "--kind", kind]).status(2);
+        assert!(
+            out.stderr.contains("a kind is non-empty text"),
+            "{kind:?}: {}",
+            out.stderr
+        );
+    }
+    env.tend(&["audit", "tail", "--kind", "platform.custom"])
+        .ok();
+}

@@ -286,6 +286,17 @@ fn digest_cut_off_twice_is_given_up_and_leaves_the_queue() {
     env.tend(&["alerts", "digest", "--now", "2026-06-01T08:00:01Z"])
         .ok();
     assert_eq!(env.read("state/alerts.digest.unconfirmed.jsonl"), "");
+    // A line it cannot read is named, never dropped.
+    env.write("state/alerts.digest.unconfirmed.jsonl", "{}\n");
+    let out = env.tend(&["status"]).ok();
+    assert!(
+        out.stderr
+            .contains("state/alerts.digest.unconfirmed.jsonl: byte 0: unreadable line"),
+        "{}",
+        out.stderr
+    );
+    env.tend(&["alerts", "digest"]).ok();
+    assert_eq!(env.read("state/alerts.digest.unconfirmed.jsonl"), "{}\n");
 }
 
 #[test]
