@@ -136,11 +136,13 @@ pub enum MoveError {
 }
 
 /// The store for one set of status directories.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct StatusDirs<S: Status> {
     base: PathBuf,
     quarantine: PathBuf,
     statuses: PhantomData<S>,
+    /// Whether [`StatusDirs::sweep_once`] ran.
+    swept: std::sync::atomic::AtomicBool,
 }
 
 /// Where an item is.
@@ -183,6 +185,7 @@ impl<S: Status> StatusDirs<S> {
             base: base.into(),
             quarantine: quarantine.into(),
             statuses: PhantomData,
+            swept: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -192,6 +195,17 @@ impl<S: Status> StatusDirs<S> {
 
     pub fn path(&self, status: S, id: &str) -> PathBuf {
         self.base.join(status.name()).join(format!("{id}.json"))
+    }
+
+    /// Once per store value, at its first write: removes the temporaries of
+    /// writers killed before their file was placed. Each item file is written
+    /// once, so no later write of the same name would find them.
+    fn sweep_once(&self) {
+        if !self.swept.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            for status in S::ALL {
+                atomic::remove_dead_temps(&self.base.join(status.name()));
+            }
+        }
     }
 
     fn lock(&self) -> Result<File> {
@@ -372,6 +386,7 @@ impl<S: Status> StatusDirs<S> {
         if let Some(existing) = self.holders(id).last() {
             return Ok(Err(*existing));
         }
+        self.sweep_once();
         let target = self.path(status, id);
         place_new(&target, bytes)?;
         Ok(Ok(target))
@@ -407,6 +422,7 @@ impl<S: Status> StatusDirs<S> {
             }
             .into());
         }
+        self.sweep_once();
         let target = self.path(to, id);
         place_new(&target, bytes)?;
         fs::remove_file(&source).with_context(|| format!("cannot remove {}", source.display()))?;
@@ -636,6 +652,35 @@ mod tests {
         );
         assert!(store.list(Life::Pending).unwrap().is_empty());
         assert_eq!(store.count(Life::Approved).unwrap(), 1);
+    }
+
+    #[test]
+    fn the_first_write_removes_the_temporaries_of_killed_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        let dead = |status: &str, id: &str| {
+            let path = store
+                .base()
+                .join(status)
+                .join(format!(".{id}.json.tmp.{}.0", i32::MAX));
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, b"{\"partial").unwrap();
+            path
+        };
+        let pending = dead("pending", "p9");
+        let approved = dead("approved", "p8");
+        let live = store
+            .base()
+            .join("pending")
+            .join(format!(".p7.json.tmp.{}.0", std::process::id()));
+        fs::write(&live, b"{").unwrap();
+        // Reading changes nothing.
+        assert!(store.list(Life::Pending).unwrap().is_empty());
+        assert!(pending.exists() && approved.exists());
+        assert!(store.create(Life::Pending, "p1", b"{}").unwrap().is_ok());
+        assert!(!pending.exists() && !approved.exists());
+        assert!(live.exists(), "a write in progress keeps its temporary");
+        assert_eq!(store.list(Life::Pending).unwrap(), ["p1"]);
     }
 
     #[test]
