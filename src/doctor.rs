@@ -237,6 +237,14 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
     misplaced.extend(in_place(&ctx.root.locks_dir(), &|n: &str| {
         n.ends_with(".lock")
     }));
+    for base in subdirs(&ctx.root.proposals_dir())
+        .into_iter()
+        .chain([ctx.root.silences_dir()])
+    {
+        for dir in subdirs(&base) {
+            misplaced.extend(in_place(&dir, &state_name));
+        }
+    }
     for (path, found) in misplaced {
         add(
             "problem",
