@@ -847,7 +847,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
         }
         'tend;audit;emit' {
             [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Row kind, e.g. probe.wake_requested')
-            [CompletionResult]::new('--details', '--details', [CompletionResultType]::ParameterName, 'Details as a JSON object; `-` reads it from standard input')
+            [CompletionResult]::new('--details', '--details', [CompletionResultType]::ParameterName, 'Details as a JSON object; `-` reads it from standard input (at most 64 MiB)')
             [CompletionResult]::new('--correlation-key', '--correlation-key', [CompletionResultType]::ParameterName, 'Correlation key, e.g. probe:fly:machine_down')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Idempotency key: a retry with the same key adds no second row')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')

@@ -763,7 +763,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;audit;emit'= {
             cand --kind 'Row kind, e.g. probe.wake_requested'
-            cand --details 'Details as a JSON object; `-` reads it from standard input'
+            cand --details 'Details as a JSON object; `-` reads it from standard input (at most 64 MiB)'
             cand --correlation-key 'Correlation key, e.g. probe:fly:machine_down'
             cand --id 'Idempotency key: a retry with the same key adds no second row'
             cand --root 'State root directory'

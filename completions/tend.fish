@@ -440,7 +440,7 @@ watcher.flagged\t''
 gc.checkpoint_removed\t''
 gc.audit_removed\t''
 reasoning.tool_called\t''"
-complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l details -d 'Details as a JSON object; `-` reads it from standard input' -r
+complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l details -d 'Details as a JSON object; `-` reads it from standard input (at most 64 MiB)' -r
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l correlation-key -d 'Correlation key, e.g. probe:fly:machine_down' -r
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l id -d 'Idempotency key: a retry with the same key adds no second row' -r
 complete -c tend -n "__fish_tend_using_subcommand audit; and __fish_seen_subcommand_from emit" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"

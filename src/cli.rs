@@ -343,7 +343,7 @@ pub struct AuditEmitArgs {
     #[arg(long, value_name = "KIND", required_unless_present = "batch", value_parser = KindValue, hide_possible_values = true)]
     pub kind: Option<String>,
 
-    /// Details as a JSON object; `-` reads it from standard input
+    /// Details as a JSON object; `-` reads it from standard input (at most 64 MiB)
     #[arg(long, value_name = "JSON", required_unless_present = "batch")]
     pub details: Option<String>,
 

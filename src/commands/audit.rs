@@ -93,10 +93,20 @@ fn one_row(ctx: &Ctx, args: &AuditEmitArgs) -> Result<Row> {
         .parse()
         .map_err(|e: String| UsageError(format!("--kind: {e}")))?;
     let text = if details == "-" {
+        // Bounded like a whole batch: unbounded input was read into memory
+        // whole, and a row of any size was appended for every reader to hold.
         let mut text = String::new();
         std::io::stdin()
+            .take(MAX_BATCH_BYTES as u64 + 1)
             .read_to_string(&mut text)
             .context("cannot read --details from standard input")?;
+        if text.len() > MAX_BATCH_BYTES {
+            return Err(UsageError(format!(
+                "--details: standard input is larger than {} MiB (nothing was written)",
+                MAX_BATCH_BYTES >> 20
+            ))
+            .into());
+        }
         text
     } else {
         details.clone()

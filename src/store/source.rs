@@ -159,7 +159,10 @@ pub enum SourceError {
     },
     #[error("command {program:?} timed out after {}s and was killed", timeout.as_secs_f64())]
     TimedOut { program: String, timeout: Duration },
-    #[error("{source_name}: the output ended inside a JSON array (after {elements} elements)")]
+    #[error(
+        "{source_name}: the output ended inside a JSON array (after {elements} element{})",
+        if *elements == 1 { "" } else { "s" }
+    )]
     Truncated { source_name: String, elements: u64 },
     #[error("{source_name}: {at}: {reason}")]
     Malformed {

@@ -557,3 +557,39 @@ fn tail_refuses_an_empty_kind() {
     env.tend(&["audit", "tail", "--kind", "platform.custom"])
         .ok();
 }
+
+#[test]
+fn emit_details_from_stdin_are_bounded() {
+    let env = TestEnv::new();
+    let pad = "x".repeat(64 << 20);
+    let big = format!(r#"{{"probe":"a","status":"ok","pad":"{pad}"}}"#);
+    let out = env
+        .tend(&[
+            "audit",
+            "emit",
+            "--kind",
+            "probe.observed",
+            "--details",
+            "-",
+        ])
+        .stdin(big)
+        .status(2);
+    assert!(
+        out.stderr
+            .contains("--details: standard input is larger than 64 MiB (nothing was written)"),
+        "{}",
+        out.stderr
+    );
+    assert!(!env.exists("audit/2026-05-24.jsonl") || env.audit_rows().is_empty());
+    env.tend(&[
+        "audit",
+        "emit",
+        "--kind",
+        "probe.observed",
+        "--details",
+        "-",
+    ])
+    .stdin(r#"{"probe":"a","status":"ok"}"#)
+    .ok();
+    assert_eq!(env.audit_rows().len(), 1);
+}

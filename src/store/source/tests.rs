@@ -385,3 +385,17 @@ fn a_fifo_or_a_device_is_refused_not_waited_for() {
     assert!(dir.unwrap_err().contains("a.json"));
     assert!(device.unwrap_err().contains("it is a device"));
 }
+
+#[test]
+fn a_cut_array_counts_its_elements_in_words() {
+    let cut = |elements| {
+        SourceError::Truncated {
+            source_name: "s".into(),
+            elements,
+        }
+        .to_string()
+    };
+    assert!(cut(1).ends_with("(after 1 element)"), "{}", cut(1));
+    assert!(cut(0).ends_with("(after 0 elements)"), "{}", cut(0));
+    assert!(cut(2).ends_with("(after 2 elements)"), "{}", cut(2));
+}
