@@ -151,12 +151,21 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
         );
     }
 
-    // Temporaries of atomic writes interrupted by a kill.
-    for dir in [
+    // Temporaries of atomic writes interrupted by a kill: in the state
+    // directories, and in every status directory (proposals/<loop>/<status>/,
+    // silences/<status>/), where the next write of a store removes them.
+    let mut temp_dirs = vec![
         ctx.root.state_dir(),
         ctx.root.runs_dir(),
         ctx.root.observations_dir(),
-    ] {
+    ];
+    for base in subdirs(&ctx.root.proposals_dir())
+        .into_iter()
+        .chain([ctx.root.silences_dir()])
+    {
+        temp_dirs.extend(subdirs(&base));
+    }
+    for dir in temp_dirs {
         for path in files(&dir) {
             let name = path
                 .file_name()
@@ -228,6 +237,14 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
     misplaced.extend(in_place(&ctx.root.locks_dir(), &|n: &str| {
         n.ends_with(".lock")
     }));
+    for base in subdirs(&ctx.root.proposals_dir())
+        .into_iter()
+        .chain([ctx.root.silences_dir()])
+    {
+        for dir in subdirs(&base) {
+            misplaced.extend(in_place(&dir, &state_name));
+        }
+    }
     for (path, found) in misplaced {
         add(
             "problem",

@@ -60,7 +60,7 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
         }
         for st in &statuses {
             let listing = super::proposal::read_all(&ctx.root, *lp, *st)?;
-            super::report_quarantined(ctx, &mut outcome, &listing.quarantined);
+            super::report_quarantined(ctx, &mut outcome, &listing);
             rows.extend(listing.items.into_iter().map(|item| {
                 let mut p = item.value;
                 // The directory is the truth of where a proposal is.

@@ -30,7 +30,7 @@ use crate::cli::{PromoteCommand, PromoteObserveArgs};
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::{Exit, UsageError};
 use crate::store::lock::{CommandLock, Wait};
-use crate::store::state::StateCorrupt;
+use crate::store::status_dir::Listing;
 
 crate::ctx::counters! {
     /// What the promote commands count (run record and JSON summary).
@@ -121,14 +121,21 @@ pub fn parse_loops(names: &[String]) -> Result<Vec<Loop>> {
 
 /// Reports proposal files a listing quarantined: an error each, counted, and
 /// the run's exit status is 74 (SPEC §10) once it has done the rest.
-pub fn report_quarantined(ctx: &mut Ctx, outcome: &mut Outcome, quarantined: &[StateCorrupt]) {
-    if quarantined.is_empty() {
+pub fn report_quarantined<T>(
+    ctx: &mut Ctx,
+    outcome: &mut Outcome,
+    listing: &Listing<ProposalStatus, T>,
+) {
+    if listing.quarantined.is_empty() && listing.refused.is_empty() {
         return;
     }
-    for corrupt in quarantined {
+    for corrupt in &listing.quarantined {
         ctx.out.error(&corrupt.to_string());
     }
-    outcome.count(PromoteCount::Quarantined, quarantined.len() as u64);
+    for refused in &listing.refused {
+        ctx.out.error(&refused.to_string());
+    }
+    outcome.count(PromoteCount::Quarantined, listing.quarantined.len() as u64);
     outcome.failed = true;
     outcome.exit = Some(Exit::StateUnreadable);
 }
@@ -328,7 +335,7 @@ fn histories(
     let mut map: BTreeMap<String, Vec<History>> = BTreeMap::new();
     for st in [ProposalStatus::Pending, ProposalStatus::Rejected] {
         let listing = proposal::read_all(&ctx.root, lp, st)?;
-        report_quarantined(ctx, outcome, &listing.quarantined);
+        report_quarantined(ctx, outcome, &listing);
         for item in listing.items {
             let p = item.value;
             let h = match st {
@@ -491,7 +498,7 @@ fn expire_one(ctx: &mut Ctx, lp: &Loop, now: DateTime<Utc>, outcome: &mut Outcom
         let ttl = ttl_days(ctx, *lp);
         let store = status::store(&ctx.root, *lp);
         let listing = proposal::read_all(&ctx.root, *lp, ProposalStatus::Pending)?;
-        report_quarantined(ctx, outcome, &listing.quarantined);
+        report_quarantined(ctx, outcome, &listing);
         for item in listing.items {
             let mut p = item.value;
             if !policy::is_expired(p.created_at, now, ttl) {

@@ -130,6 +130,7 @@ pub fn read_all(
     let mut checked = Listing {
         items: Vec::with_capacity(listing.items.len()),
         quarantined: listing.quarantined,
+        refused: listing.refused,
     };
     for item in listing.items {
         match check(root, lp, item)? {

@@ -71,6 +71,42 @@ fn remove_stale_temps(path: &Path) {
     }
 }
 
+/// The writer's process id in the name of one of [`write`]'s temporaries
+/// (`.<file>.tmp.<pid>.<seq>`); `None` for any other name.
+fn temp_writer(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let mut parts = rest.rsplitn(4, '.');
+    parts.next()?.parse::<u64>().ok()?;
+    let pid = parts.next()?.parse::<u32>().ok()?;
+    (parts.next()? == "tmp" && parts.next().is_some_and(|file| !file.is_empty())).then_some(pid)
+}
+
+/// Removes the temporaries in `dir`, of any file, whose writer process is gone
+/// (for directories whose files are each written once, such as status
+/// directories, where no later write of the same file would find them).
+/// Returns how many were removed; best effort, as for [`write`].
+pub fn remove_dead_temps(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let removed = entries
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .and_then(temp_writer)
+                .is_some_and(|pid| !process_is_alive(pid))
+                && entry.file_type().is_ok_and(|t| t.is_file())
+                && fs::remove_file(entry.path()).is_ok()
+        })
+        .count();
+    if removed > 0 {
+        let _ = sync_dir(dir);
+    }
+    removed
+}
+
 /// Whether a process with this id exists (ours counts as alive: its own
 /// temporaries belong to writes in progress).
 fn process_is_alive(pid: u32) -> bool {
@@ -184,5 +220,34 @@ mod tests {
         assert!(!dead.exists());
         assert!(live.exists());
         assert!(other.exists());
+
+        // A whole directory's dead temporaries, whatever file they were for.
+        let plain = dir.path().join("notes.tmp.1.2");
+        let odd = dir.path().join(".x.tmp.notapid.0");
+        for p in [&dead, &plain, &odd] {
+            fs::write(p, b"partial").unwrap();
+        }
+        assert_eq!(remove_dead_temps(dir.path()), 2);
+        assert!(!dead.exists() && !other.exists());
+        assert!(live.exists() && plain.exists() && odd.exists() && path.exists());
+        assert_eq!(remove_dead_temps(&dir.path().join("missing")), 0);
+    }
+
+    #[test]
+    fn temporary_names_give_their_writer() {
+        assert_eq!(temp_writer(".p-1.json.tmp.4242.7"), Some(4242));
+        assert_eq!(temp_writer(".a.b.c.tmp.1.0"), Some(1));
+        for name in [
+            "p-1.json.tmp.4242.7",
+            ".tmp.4242.7",
+            ".p.json.tmp.x.7",
+            ".p.json.tmp.4242.x",
+            ".p.json.temp.4242.7",
+            ".p.json",
+            ".",
+            "",
+        ] {
+            assert_eq!(temp_writer(name), None, "{name}");
+        }
     }
 }

@@ -136,11 +136,13 @@ pub enum MoveError {
 }
 
 /// The store for one set of status directories.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct StatusDirs<S: Status> {
     base: PathBuf,
     quarantine: PathBuf,
     statuses: PhantomData<S>,
+    /// Whether [`StatusDirs::sweep_once`] ran.
+    swept: std::sync::atomic::AtomicBool,
 }
 
 /// Where an item is.
@@ -174,6 +176,9 @@ impl<S, T> Item<S, T> {
 pub struct Listing<S, T> {
     pub items: Vec<Item<S, T>>,
     pub quarantined: Vec<StateCorrupt>,
+    /// Entries that are not regular files (a directory, a FIFO, a link where
+    /// an item belongs): left where they are, named, never read.
+    pub refused: Vec<super::file::NotRegularFile>,
 }
 
 impl<S: Status> StatusDirs<S> {
@@ -183,6 +188,7 @@ impl<S: Status> StatusDirs<S> {
             base: base.into(),
             quarantine: quarantine.into(),
             statuses: PhantomData,
+            swept: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -192,6 +198,17 @@ impl<S: Status> StatusDirs<S> {
 
     pub fn path(&self, status: S, id: &str) -> PathBuf {
         self.base.join(status.name()).join(format!("{id}.json"))
+    }
+
+    /// Once per store value, at its first write: removes the temporaries of
+    /// writers killed before their file was placed. Each item file is written
+    /// once, so no later write of the same name would find them.
+    fn sweep_once(&self) {
+        if !self.swept.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            for status in S::ALL {
+                atomic::remove_dead_temps(&self.base.join(status.name()));
+            }
+        }
     }
 
     fn lock(&self) -> Result<File> {
@@ -339,20 +356,26 @@ impl<S: Status> StatusDirs<S> {
     }
 
     /// Reads every item of `status`; damaged ones are quarantined and
-    /// reported, the others still returned.
+    /// reported, entries that are not regular files are named and left, and
+    /// the others are still returned.
     pub fn read_all<T: DeserializeOwned>(&self, status: S) -> Result<Listing<S, T>> {
         let mut listing = Listing {
             items: Vec::new(),
             quarantined: Vec::new(),
+            refused: Vec::new(),
         };
         for id in self.list(status)? {
             match self.read(status, &id) {
                 Ok(item) => listing.items.push(item),
                 Err(e) => match e.downcast::<StateCorrupt>() {
                     Ok(corrupt) => listing.quarantined.push(corrupt),
-                    // Moved meanwhile by another process: not in this status any more.
-                    Err(e) if !self.path(status, &id).exists() => drop(e),
-                    Err(e) => return Err(e),
+                    Err(e) => match super::file::as_not_regular(e.as_ref()) {
+                        Some(refused) => listing.refused.push(refused.clone()),
+                        // Moved meanwhile by another process: not in this
+                        // status any more.
+                        None if !self.path(status, &id).exists() => {}
+                        None => return Err(e),
+                    },
                 },
             }
         }
@@ -372,6 +395,7 @@ impl<S: Status> StatusDirs<S> {
         if let Some(existing) = self.holders(id).last() {
             return Ok(Err(*existing));
         }
+        self.sweep_once();
         let target = self.path(status, id);
         place_new(&target, bytes)?;
         Ok(Ok(target))
@@ -407,6 +431,7 @@ impl<S: Status> StatusDirs<S> {
             }
             .into());
         }
+        self.sweep_once();
         let target = self.path(to, id);
         place_new(&target, bytes)?;
         fs::remove_file(&source).with_context(|| format!("cannot remove {}", source.display()))?;
@@ -639,6 +664,35 @@ mod tests {
     }
 
     #[test]
+    fn the_first_write_removes_the_temporaries_of_killed_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        let dead = |status: &str, id: &str| {
+            let path = store
+                .base()
+                .join(status)
+                .join(format!(".{id}.json.tmp.{}.0", i32::MAX));
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, b"{\"partial").unwrap();
+            path
+        };
+        let pending = dead("pending", "p9");
+        let approved = dead("approved", "p8");
+        let live = store
+            .base()
+            .join("pending")
+            .join(format!(".p7.json.tmp.{}.0", std::process::id()));
+        fs::write(&live, b"{").unwrap();
+        // Reading changes nothing.
+        assert!(store.list(Life::Pending).unwrap().is_empty());
+        assert!(pending.exists() && approved.exists());
+        assert!(store.create(Life::Pending, "p1", b"{}").unwrap().is_ok());
+        assert!(!pending.exists() && !approved.exists());
+        assert!(live.exists(), "a write in progress keeps its temporary");
+        assert_eq!(store.list(Life::Pending).unwrap(), ["p1"]);
+    }
+
+    #[test]
     fn repair_keeps_the_later_status() {
         let dir = tempfile::tempdir().unwrap();
         let store = store(dir.path());
@@ -710,5 +764,44 @@ mod tests {
             item.age(item.modified - Duration::from_secs(5)),
             Duration::ZERO
         );
+    }
+
+    #[test]
+    fn reading_names_what_is_not_a_regular_file_and_lists_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        for id in ["a", "c"] {
+            store
+                .create(Life::Pending, id, b"{\"n\":1}")
+                .unwrap()
+                .unwrap();
+        }
+        let pending = store.base().join("pending");
+        fs::create_dir(pending.join("b.json")).unwrap();
+        let fifo = pending.join("d.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        std::os::unix::fs::symlink(pending.join("a.json"), pending.join("e.json")).unwrap();
+        let listing = store.read_all::<serde_json::Value>(Life::Pending).unwrap();
+        let ids: Vec<&str> = listing.items.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c"]);
+        assert!(listing.quarantined.is_empty());
+        let refused: Vec<(String, &str)> = listing
+            .refused
+            .iter()
+            .map(|r| {
+                let name = r.path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, r.found)
+            })
+            .collect();
+        assert_eq!(refused.len(), 3, "{refused:?}");
+        assert_eq!(refused[0].0, "b.json");
+        assert_eq!(refused[1].0, "d.json");
+        assert_eq!(refused[2].0, "e.json");
+        // Left where they are.
+        assert!(pending.join("b.json").is_dir() && fifo.exists());
     }
 }

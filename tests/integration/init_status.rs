@@ -211,3 +211,35 @@ fn doctor_explains_quarantine_leftovers_and_config_problems() {
     let json = env.tend(&["--json", "doctor"]).status(1).json_lines();
     assert_eq!(json.last().unwrap()["problems"], 4);
 }
+
+#[test]
+fn temporaries_of_killed_writers_in_status_directories_are_reported_then_removed() {
+    let env = TestEnv::new();
+    env.tend(&["init", "--example"]).ok();
+    // Left by writers killed between creating a temporary and placing it
+    // (no process has this id).
+    let proposal = "proposals/router-tuning/pending/.p-router-x.json.tmp.2147483647.0";
+    let silence = "silences/active/.s-0123.json.tmp.2147483647.3";
+    env.write(proposal, "{\"partial");
+    env.write(silence, "{\"partial");
+    let out = env.tend(&["doctor"]).status(1);
+    for name in [proposal, silence] {
+        let file = name.rsplit('/').next().unwrap();
+        assert!(
+            out.stdout.contains(&format!("{file} is a temporary file")),
+            "{name}: {}",
+            out.stdout
+        );
+    }
+    // The next write of each store removes them.
+    env.tend(&["promote", "run"]).ok();
+    assert!(!env.exists(proposal));
+    assert!(env.exists(silence));
+    env.tend(&[
+        "alerts", "silence", "add", "--match", "id=x", "--for", "1h", "--reason", "drill",
+    ])
+    .ok();
+    assert!(!env.exists(silence));
+    let out = env.tend(&["doctor"]).ok();
+    assert!(!out.stdout.contains("temporary file"), "{}", out.stdout);
+}

@@ -1183,3 +1183,36 @@ fn one_loops_broken_directory_does_not_hold_back_the_others() {
     env.tend(&["promote", "run"]).ok();
     assert_eq!(ids_in(&env, "router-tuning", "pending").len(), 1);
 }
+
+#[test]
+fn a_directory_where_a_proposal_belongs_is_named_and_the_others_listed() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    let odd = "proposals/router-tuning/pending/p-router-0123456789ab.json";
+    std::fs::create_dir_all(env.path(odd)).unwrap();
+    for args in [
+        &["promote", "list"][..],
+        &["promote", "run", "router-tuning"][..],
+        &["promote", "expire"][..],
+    ] {
+        let out = env.tend(args).status(74);
+        assert!(
+            out.stderr
+                .contains("p-router-0123456789ab.json is a directory"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        if args[1] == "list" {
+            assert!(out.stdout.contains(&id), "{}", out.stdout);
+        }
+        assert!(env.path(odd).is_dir(), "{args:?}: left where it is");
+    }
+    assert!(env.exists(&format!("proposals/router-tuning/pending/{id}.json")));
+    let out = env.tend(&["doctor"]).status(1);
+    assert!(
+        out.stdout
+            .contains("p-router-0123456789ab.json is a directory, not a regular file"),
+        "{}",
+        out.stdout
+    );
+}
