@@ -1133,11 +1133,10 @@ fn parse_file(text: &str, origin: &str) -> Result<toml::Table, ConfigError> {
             .span()
             .map(|s| format!(" (line {})", line_of(text, s.start)))
             .unwrap_or_default();
-        return Err(single(
-            &format!("{origin}{at}"),
-            &name_entries(&clean_key(&key), &entry_names(&table)),
-            plain_expectation(inner.message().trim()),
-        ));
+        let key = name_entries(&clean_key(&key), &entry_names(&table));
+        let message = plain_expectation(inner.message().trim());
+        let message = one_key_table(&key, &message).unwrap_or(message);
+        return Err(single(&format!("{origin}{at}"), &key, message));
     }
     Ok(table)
 }
@@ -1151,6 +1150,7 @@ fn deserialize_value(
     serde_path_to_error::deserialize::<_, Config>(toml::Value::Table(table)).map_err(|e| {
         let key = name_entries(&clean_key(&e.path().to_string()), &entry_names);
         let message = plain_expectation(e.inner().message().trim());
+        let message = one_key_table(&key, &message).unwrap_or(message);
         single(&origin_of(&key, origin, env_origins), &key, message)
     })
 }
@@ -1194,6 +1194,33 @@ fn name_entries(key: &str, entries: &[(&str, Vec<String>)]) -> String {
         return format!("{}{tail}", validate::entry_name(kind, index, name));
     }
     key.to_string()
+}
+
+/// The toml crate's "wanted exactly 1 element" for a table that picks one
+/// kind (`source = { command = [...] }`) in words naming the shapes accepted.
+fn one_key_table(key: &str, message: &str) -> Option<String> {
+    if !message.starts_with("wanted exactly 1 element") {
+        return None;
+    }
+    let found = if message.contains("more than 1") {
+        "more than one key"
+    } else {
+        "no key"
+    };
+    let source_shapes =
+        "`{ command = [\"prog\", \"arg\"] }`, `{ file = \"path\" }` or `{ dir = \"path\" }`";
+    let field = key.rsplit('.').next().unwrap_or(key);
+    let expected = match (key, field) {
+        ("gc.checkpoints.sessions", _) => format!(
+            "expected a table with exactly one key: {source_shapes}; a command's time bound is `sessions_timeout = \"5s\"` in [gc.checkpoints], not inside `sessions`"
+        ),
+        (_, "source") if key.starts_with("watcher") => format!(
+            "expected a table with exactly one key: {source_shapes}; a command's time bound is the watcher's own `timeout = \"5s\"`, beside `source`, not inside it"
+        ),
+        ("gc.checkpoints.store", _) => "expected a table with exactly one key: `{ sqlite = \"path\" }`, `{ dir = \"path\" }`, `{ postgres_env = \"VAR\" }` or `{ postgres_file = \"path\" }`".to_string(),
+        _ => "expected a table with exactly one key, naming its kind".to_string(),
+    };
+    Some(format!("{expected}; found {found}"))
 }
 
 /// serde's `expected u64` in words a user of the file knows.

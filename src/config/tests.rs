@@ -551,3 +551,44 @@ fn entries_are_named_by_their_name_and_numbers_in_words() {
         "invalid type: string \"abc\", expected a whole number, 0 or more"
     );
 }
+
+#[test]
+fn a_one_kind_table_with_more_or_fewer_keys_names_the_key_and_its_shapes() {
+    let watcher = |source: &str| {
+        format!(
+            "[[watcher]]\nname = \"w\"\nsource = {source}\nid_field = \"id\"\nstatus_field = \"s\"\nstatuses = [\"Held\"]\nsince_field = \"t\"\nstale_after = \"72h\"\ncontext = \"C\"\nchoice = \"Stuck\"\ndecided_by = \"agent:x\"\nnamespace = \"8d7f2c1e-4b6a-5d3c-9e8f-0a1b2c3d4e5f\"\n"
+        )
+    };
+    let err = problem(&watcher("{ command = [\"list\"], timeout = \"5s\" }"), &[]);
+    assert!(err.contains("tend.toml (line 3)"), "{err}");
+    assert!(err.contains("watcher \"w\".source: expected a table with exactly one key: `{ command = [\"prog\", \"arg\"] }`, `{ file = \"path\" }` or `{ dir = \"path\" }`"), "{err}");
+    assert!(
+        err.contains("the watcher's own `timeout = \"5s\"`"),
+        "{err}"
+    );
+    assert!(err.contains("found more than one key"), "{err}");
+    assert!(!err.contains("wanted exactly"), "{err}");
+    assert!(load_text(&watcher("{ command = [\"list\"] }"), &[]).is_ok());
+
+    let err = problem(
+        "[gc.checkpoints]\nstore = { sqlite = \"c.db\" }\nsessions = { command = [\"x\"], timeout = \"1s\" }\n",
+        &[],
+    );
+    assert!(
+        err.contains("(line 3): gc.checkpoints.sessions: expected a table with exactly one key"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`sessions_timeout = \"5s\"` in [gc.checkpoints]"),
+        "{err}"
+    );
+
+    let err = problem("[gc.checkpoints]\nstore = {}\n", &[]);
+    assert!(
+        err.contains(
+            "gc.checkpoints.store: expected a table with exactly one key: `{ sqlite = \"path\" }`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("found no key"), "{err}");
+}
