@@ -159,23 +159,12 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     let saved_state: Option<WakeState> = ctx.load_state(DEBOUNCE_FILE)?;
     let state_missing = saved_state.is_none();
     let saved_state = saved_state.unwrap_or_default();
-    let cursor = match (saved_cursor, saved_state.cursor.clone()) {
-        (None, None) => None,
-        (Some(c), None) => Some(c),
-        (None, Some(s)) => Some(s),
-        (Some(c), Some(s)) => {
-            // The state is saved first: when it differs, a run was killed
-            // between the two writes and the state's positions are the truth.
-            if c.covers(&s) && !s.covers(&c) {
-                ctx.out.warn(&format!(
-                    "state/{DEBOUNCE_FILE} is behind state/{CURSOR_FILE}; going on from the cursor"
-                ));
-                Some(c)
-            } else {
-                Some(s)
-            }
-        }
-    };
+    let (cursor, state_behind) = choose_cursor(saved_cursor, saved_state.cursor.clone());
+    if state_behind {
+        ctx.out.warn(&format!(
+            "state/{DEBOUNCE_FILE} is behind state/{CURSOR_FILE}; going on from the cursor"
+        ));
+    }
     let replay = match (args.from_start, args.since) {
         (true, _) => Replay::FromStart,
         (false, Some(t)) => Replay::Since(t),
@@ -302,6 +291,21 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     consumer.finish()
 }
 
+/// Which saved position `wake consume` goes on from: the cursor file's or
+/// the debounce state's. The state is saved first: when they differ, a run was
+/// killed between the two writes and the state's positions are the truth,
+/// unless the state is plainly behind the cursor (then `true` is returned with
+/// the cursor, for a warning).
+fn choose_cursor(saved: Option<Cursor>, in_state: Option<Cursor>) -> (Option<Cursor>, bool) {
+    match (saved, in_state) {
+        (None, None) => (None, false),
+        (Some(c), None) => (Some(c), false),
+        (None, Some(s)) => (Some(s), false),
+        (Some(c), Some(s)) if c.covers(&s) && !s.covers(&c) => (Some(c), true),
+        (Some(_), Some(s)) => (Some(s), false),
+    }
+}
+
 /// Whether `wake consume` ran on this root before: its ledger exists, or a
 /// copy of its cursor or debounce state was quarantined.
 fn ran_before(ctx: &Ctx) -> Result<bool> {
@@ -395,13 +399,30 @@ pub fn unconfirmed_line(n: usize) -> String {
 
 /// Whether `wake consume` has read the audit segment `segment` (now `len`
 /// bytes long) to its end, so that removing it loses nothing it would read
-/// (the typed answer `gc audit` asks for). Without a cursor `wake consume`
-/// has never run, and its first run starts at the end of the log.
+/// (the typed answer `gc audit` asks for). It follows the start the next
+/// `wake consume` would take: a first run (wake never ran) starts at the end
+/// of the log and reads no existing segment; a run that finds its cursor or
+/// debounce state gone replays every segment from the lost-state horizon on,
+/// so those are not finished.
 pub fn has_finished(ctx: &Ctx, segment: &str, len: u64) -> Result<bool> {
-    let Some(cursor) = ctx.load_state::<Cursor>(CURSOR_FILE)? else {
-        return Ok(true);
+    let saved_cursor: Option<Cursor> = ctx.load_state(CURSOR_FILE)?;
+    let saved_state: Option<WakeState> = ctx.load_state(DEBOUNCE_FILE)?;
+    let state_missing = saved_state.is_none();
+    let (cursor, _) = choose_cursor(saved_cursor, saved_state.and_then(|s| s.cursor));
+    let found = Found {
+        cursor,
+        state_missing,
+        ran_before: ran_before(ctx)?,
     };
-    Ok(cursor.has_finished(segment, len))
+    let window = Policy::from_config(&ctx.config.wake).window;
+    Ok(match start::decide(Replay::No, found, ctx.now(), window) {
+        Start::Stamp => true,
+        Start::Continue(cursor) => cursor.has_finished(segment, len),
+        Start::Replay { scan_from, .. } => {
+            let done_before = scan_from.map(segment_name).unwrap_or_default();
+            segment < done_before.as_str()
+        }
+    })
 }
 
 struct Consumer<'c> {

@@ -622,6 +622,66 @@ fn gc_audit_stops_at_a_damaged_cursor_and_names_non_regular_segments() {
     assert_eq!(env.audit_kind("gc.audit_removed").len(), 2);
 }
 
+/// SPEC §5 step 4: a wake cursor gone while wake did run (its ledger exists,
+/// or a copy of its cursor was quarantined) makes the next `wake consume`
+/// replay from the lost-state horizon, so `gc audit` keeps what it would read.
+#[test]
+fn gc_audit_keeps_what_a_replay_of_a_lost_wake_cursor_reads() {
+    let dates = ["2026-04-01", "2026-05-10", "2026-05-18", "2026-05-20"];
+    let left = |env: &TestEnv| {
+        let mut names: Vec<String> = std::fs::read_dir(env.path("audit"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| {
+                n.starts_with("2026-04") || n.starts_with("2026-05-1") || n == "2026-05-20.jsonl"
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let ran_before: [(&str, &str); 2] = [
+        ("state/wake.ledger.json", "{}"),
+        (
+            "state/quarantine/wake.cursor.json.quarantined-20260520T000000.000Z",
+            "{\"segment\": ",
+        ),
+    ];
+    for (file, text) in ran_before {
+        let env = TestEnv::new(); // now 2026-05-24
+        for date in dates {
+            segment(&env, date, 1);
+        }
+        env.write(file, text);
+        let out = env
+            .tend(&["gc", "audit", "--keep-days", "0", "--force", "--dry-run"])
+            .ok();
+        assert!(
+            out.stdout
+                .contains("kept: 2026-05-18.jsonl: wake consume has not finished reading it"),
+            "{file}: {}",
+            out.stdout
+        );
+        env.tend(&["gc", "audit", "--keep-days", "0", "--force"])
+            .ok();
+        // The replay starts a week (the ledger's horizon) and the debounce
+        // reach before now: 2026-05-18 on stays, older segments go.
+        assert_eq!(
+            left(&env),
+            ["2026-05-18.jsonl", "2026-05-20.jsonl"],
+            "{file}"
+        );
+    }
+
+    // Wake never ran: its first run starts at the end of the log.
+    let env = TestEnv::new();
+    for date in dates {
+        segment(&env, date, 1);
+    }
+    env.tend(&["gc", "audit", "--keep-days", "0", "--force"])
+        .ok();
+    assert!(left(&env).is_empty(), "{:?}", left(&env));
+}
+
 // ---------------------------------------------------------------- Postgres
 
 use crate::support::postgres::PgCluster;
