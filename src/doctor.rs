@@ -111,42 +111,25 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
         }
     }
 
-    // Quarantined state files (those of state/runs/ in quarantine/runs/).
+    // Quarantined state files (those of state/runs/ in quarantine/runs/, a
+    // proposal's in quarantine/proposals/<loop>/<status>/).
     let quarantine = ctx.root.quarantine_dir();
-    let mut quarantined = files(&quarantine);
-    for sub in subdirs(&quarantine) {
-        quarantined.extend(files(&sub));
-    }
-    for path in quarantined {
-        let name = path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        let Some(original) =
-            crate::store::state::quarantined_from(&name).map(|original| {
-                match path
-                    .parent()
-                    .and_then(|p| p.strip_prefix(&quarantine).ok())
-                    .filter(|sub| !sub.as_os_str().is_empty())
-                {
-                    Some(sub) => format!("{}/{original}", sub.display()),
-                    None => original.to_string(),
-                }
-            })
-        else {
+    for path in files_below(&quarantine) {
+        let Some(original) = crate::store::state::origin(&quarantine, &path) else {
             continue;
         };
+        let shown = original.strip_prefix(ctx.root.dir()).unwrap_or(&original);
         add(
             "problem",
             "quarantine",
             format!(
-                "{} is a copy of state/{original} that could not be parsed; the command that found it started that state afresh. \
+                "{} is a copy of {} that could not be parsed; the command that found it started that state afresh or set it aside. \
                  Inspect it (jq . {}); to restore it, repair it and, while no tend command runs, move it back to {}; \
                  otherwise delete it",
                 path.display(),
+                shown.display(),
                 path.display(),
-                ctx.root.state_file(&original).display()
+                original.display()
             ),
         );
     }
@@ -256,6 +239,46 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
         );
     }
 
+    // Something else where the root's directories belong.
+    for dir in [
+        ctx.root.audit_dir(),
+        ctx.root.state_dir(),
+        ctx.root.runs_dir(),
+        ctx.root.quarantine_dir(),
+        ctx.root.locks_dir(),
+        ctx.root.proposals_dir(),
+        ctx.root.observations_dir(),
+        ctx.root.decisions_dir(),
+        ctx.root.silences_dir(),
+    ] {
+        // Followed: a directory reached through a link (a log on another
+        // disk) is fine.
+        match fs::metadata(&dir) {
+            Ok(m) if !m.is_dir() => add(
+                "problem",
+                "not-a-directory",
+                format!(
+                    "{} is {}, not a directory: every command that uses it fails. Move it away; tend recreates the directory",
+                    dir.display(),
+                    file::describe(m.file_type())
+                ),
+            ),
+            Err(e)
+                if !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                add(
+                    "problem",
+                    "not-a-directory",
+                    format!("cannot inspect {}: {e}", dir.display()),
+                )
+            }
+            _ => {}
+        }
+    }
+
     // Room on the disk: appends and state writes fail on a full one.
     if let Some((free, total)) = disk_space(&root) {
         let mib = |b: u64| b >> 20;
@@ -284,7 +307,14 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
 
     // The wake cursor: readable, and its positions still where lines end.
     let cursor_path = ctx.root.state_file("wake.cursor.json");
-    match fs::read(&cursor_path) {
+    // Opened as a regular file only: a FIFO there would block doctor (it is
+    // reported above as not a regular file).
+    let cursor_bytes = file::open_regular(&cursor_path, fs::OpenOptions::new().read(true))
+        .and_then(|mut f| {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut bytes).map(|_| bytes)
+        });
+    match cursor_bytes {
         Err(_) => {}
         Ok(bytes) => match serde_json::from_slice::<Cursor>(&bytes) {
             Err(e) => add(
@@ -391,6 +421,18 @@ fn files(dir: &Path) -> Vec<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The regular files under `dir`, at any depth (links not followed), sorted.
+fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
         .collect();
     out.sort();
     out

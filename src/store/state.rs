@@ -74,17 +74,37 @@ pub fn quarantined_from(name: &str) -> Option<&str> {
         .map(|(original, _)| original)
 }
 
+/// Where the quarantined copy `copy` (a file under `quarantine_dir`) came
+/// from, as [`quarantine`] placed it: `None` for a file that is not such a
+/// copy. A copy in a subdirectory came from that subdirectory of the state
+/// directory when there is one (`runs/`), else from that path under the root.
+pub fn origin(quarantine_dir: &Path, copy: &Path) -> Option<PathBuf> {
+    let original = quarantined_from(copy.file_name()?.to_str()?)?;
+    let state_dir = quarantine_dir.parent()?;
+    let sub = atomic::parent(copy).strip_prefix(quarantine_dir).ok()?;
+    if sub.as_os_str().is_empty() || state_dir.join(sub).is_dir() {
+        return Some(state_dir.join(sub).join(original));
+    }
+    Some(state_dir.parent()?.join(sub).join(original))
+}
+
 /// Moves an unreadable state file aside, under a name that keeps every earlier
 /// quarantined copy, and describes what happened.
 pub fn quarantine(path: &Path, quarantine_dir: &Path, reason: String) -> Result<StateCorrupt> {
     // A file in a subdirectory of the state directory (`state/runs/x.json`)
-    // goes to the same subdirectory of the quarantine, so that its copy says
-    // where it came from.
-    let sub = quarantine_dir
-        .parent()
-        .and_then(|state_dir| atomic::parent(path).strip_prefix(state_dir).ok())
-        .filter(|sub| !sub.as_os_str().is_empty())
-        .map(Path::to_path_buf);
+    // goes to the same subdirectory of the quarantine, and a file elsewhere
+    // under the root (`proposals/<loop>/<status>/p-….json`) to its path from
+    // the root, so that its copy says where it came from ([`origin`]).
+    let dir = atomic::parent(path);
+    let state_dir = quarantine_dir.parent();
+    let sub = match state_dir.map(|s| dir.strip_prefix(s)) {
+        Some(Ok(sub)) => Some(sub),
+        _ => state_dir
+            .and_then(Path::parent)
+            .and_then(|root| dir.strip_prefix(root).ok()),
+    }
+    .filter(|sub| !sub.as_os_str().is_empty())
+    .map(Path::to_path_buf);
     let quarantine_dir = match &sub {
         Some(sub) => quarantine_dir.join(sub),
         None => quarantine_dir.to_path_buf(),
@@ -182,6 +202,33 @@ mod tests {
         let err = load::<BTreeMap<String, u32>>(&path, &q).unwrap_err();
         let corrupt = err.downcast_ref::<StateCorrupt>().expect("StateCorrupt");
         assert_eq!(corrupt.quarantined.parent().unwrap(), q.join("runs"));
+        assert_eq!(origin(&q, &corrupt.quarantined).unwrap(), path);
+    }
+
+    #[test]
+    fn every_copy_says_where_it_came_from() {
+        let root = tempfile::tempdir().unwrap();
+        let state = root.path().join("state");
+        let q = state.join("quarantine");
+        for rel in [
+            "state/wake.cursor.json",
+            "state/runs/probe-run.json",
+            "proposals/router-tuning/pending/p-router-0123456789ab.json",
+            "silences/active/s-1.json",
+        ] {
+            let path = root.path().join(rel);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, b"{").unwrap();
+            let corrupt = quarantine(&path, &q, "torn".into()).unwrap();
+            assert!(corrupt.quarantined.starts_with(&q), "{rel}");
+            assert!(!path.exists(), "{rel}");
+            assert_eq!(origin(&q, &corrupt.quarantined).unwrap(), path, "{rel}");
+        }
+        assert_eq!(origin(&q, &q.join("notes.txt")), None);
+        assert_eq!(
+            origin(&q, Path::new("/elsewhere/x.json.quarantined-1")),
+            None
+        );
     }
 
     #[test]

@@ -243,3 +243,63 @@ fn temporaries_of_killed_writers_in_status_directories_are_reported_then_removed
     let out = env.tend(&["doctor"]).ok();
     assert!(!out.stdout.contains("temporary file"), "{}", out.stdout);
 }
+
+#[test]
+fn doctor_names_a_fifo_cursor_a_file_for_state_and_where_a_quarantined_proposal_goes_back() {
+    let env = TestEnv::new();
+    env.tend(&["init", "--example"]).ok();
+    env.tend(&["promote", "run"]).ok();
+    let pending = env.path("proposals/router-tuning/pending");
+    let id = std::fs::read_dir(&pending)
+        .unwrap()
+        .flatten()
+        .find_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".json")
+                .map(String::from)
+        })
+        .expect("a router-tuning proposal");
+    env.write(
+        &format!("proposals/router-tuning/pending/{id}.json"),
+        "{\"torn",
+    );
+    env.tend(&["promote", "list"]).status(74);
+    // A FIFO where the cursor belongs: named, never opened (doctor would hang).
+    let fifo = env.path("state/wake.cursor.json");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = env.tend(&["doctor"]).status(1);
+    assert!(
+        out.stdout
+            .contains("wake.cursor.json is a FIFO, not a regular file"),
+        "{}",
+        out.stdout
+    );
+    let back =
+        format!("is a copy of proposals/router-tuning/pending/{id}.json that could not be parsed");
+    assert!(out.stdout.contains(&back), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!(
+            "move it back to {}",
+            pending.join(format!("{id}.json")).display()
+        )),
+        "{}",
+        out.stdout
+    );
+    // A regular file where the state directory belongs.
+    std::fs::remove_dir_all(env.path("state")).unwrap();
+    env.write("state", "not a directory");
+    let out = env.tend(&["doctor"]).status(1);
+    assert!(
+        out.stdout
+            .contains("state is a regular file, not a directory"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("no problems found"), "{}", out.stdout);
+}
