@@ -342,11 +342,84 @@ impl<'k> WindowScan<'k> {
         }
         for input in inputs {
             for path in input_files(input)? {
-                let label = path.display().to_string();
-                self.file(&path, &label, true, 0, select, &mut report)?;
+                self.input(&path, select, &mut report)?;
             }
         }
         Ok(report)
+    }
+
+    /// Reads one file of an `--input` (from [`input_files`]), labelled by the
+    /// path given. A regular file (or a link to one: the operator's file, not
+    /// tend's state, so it is read through) goes through the scanner; a pipe
+    /// or device is read as a stream ([`WindowScan::stream`]).
+    pub fn input<S: Select>(
+        &mut self,
+        path: &Path,
+        select: &mut S,
+        report: &mut ScanReport,
+    ) -> Result<u64> {
+        let label = path.display().to_string();
+        if is_stream(path)? {
+            return self.stream(path, &label, select, report);
+        }
+        let real = fs::canonicalize(path)
+            .map_err(|e| anyhow::anyhow!("cannot read input {label}: {e}"))?;
+        self.file(&real, &label, true, 0, select, report)
+    }
+
+    /// Reads a pipe or device once, in order, to its end: no size to split
+    /// into ranges, nothing to seek to, nothing to cache. An unterminated
+    /// last line is torn (the writer closed it). Returns the bytes read.
+    pub fn stream<S: Select>(
+        &mut self,
+        path: &Path,
+        label: &str,
+        select: &mut S,
+        report: &mut ScanReport,
+    ) -> Result<u64> {
+        use std::io::BufRead;
+        let file =
+            fs::File::open(path).map_err(|e| anyhow::anyhow!("cannot read input {label}: {e}"))?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let finders: Vec<memchr::memmem::Finder<'_>> = needles(self.kinds)
+            .into_iter()
+            .map(|n| memchr::memmem::Finder::new(&n).into_owned())
+            .collect();
+        report.files.push(label.to_string());
+        let mut line = Vec::new();
+        let mut offset = 0u64;
+        loop {
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| anyhow::anyhow!("cannot read input {label}: byte {offset}: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            let Some(bytes) = line.strip_suffix(b"\n") else {
+                report.skip(format!(
+                    "{label}: byte {offset}: skipped torn last line ({n} bytes without a newline)"
+                ));
+                offset += n as u64;
+                break;
+            };
+            if finders.iter().any(|f| f.find(bytes).is_some()) {
+                select_line(
+                    self.kinds,
+                    self.since_ms,
+                    self.until_ms,
+                    bytes,
+                    select,
+                    report,
+                )
+                .unwrap_or_else(|reason| {
+                    report.skip(format!("{label}: byte {offset}: skipped line ({reason})"))
+                });
+            }
+            offset += n as u64;
+        }
+        report.bytes += offset;
+        Ok(offset)
     }
 
     /// Reads each part into a fresh `S` and returns the results in the order
@@ -760,17 +833,28 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Whether an `--input` is a pipe or a character device (`<(zcat x.gz)`,
+/// `/dev/stdin`): read once as a stream, never by size or position.
+pub fn is_stream(input: &Path) -> Result<bool> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::metadata(input)
+        .map_err(|e| anyhow::anyhow!("cannot read input {}: {e}", input.display()))?
+        .file_type();
+    Ok(kind.is_fifo() || kind.is_char_device())
+}
+
 /// The JSON Lines files of an `--input`: the file itself, or a directory's
-/// `*.jsonl` files in name order.
+/// `*.jsonl` files in name order. A pipe or character device named on the
+/// command line is read as a stream (see [`is_stream`]).
 pub fn input_files(input: &Path) -> Result<Vec<PathBuf>> {
     let meta = std::fs::metadata(input)
         .map_err(|e| anyhow::anyhow!("cannot read input {}: {e}", input.display()))?;
-    if meta.is_file() {
+    if meta.is_file() || is_stream(input)? {
         return Ok(vec![input.to_path_buf()]);
     }
     if !meta.is_dir() {
         anyhow::bail!(
-            "input {} is neither a file nor a directory",
+            "input {} is not a file, a directory, a pipe or a character device",
             input.display()
         );
     }

@@ -185,6 +185,13 @@ fn loop_failed(ctx: &mut Ctx, outcome: &mut Outcome, lp: Loop, e: &anyhow::Error
 fn observe_cmd(ctx: &mut Ctx, loops: &[Loop], inputs: &[PathBuf]) -> Result<(Outcome, Vec<Loop>)> {
     for input in inputs {
         crate::audit::window::input_files(input)?;
+        // Each loop reads the inputs again: a pipe gives its lines only once.
+        if loops.len() > 1 && crate::audit::window::is_stream(input)? {
+            anyhow::bail!(crate::exit::UsageError(format!(
+                "--input {} is a pipe or device, which can be read only once: observe one loop with it (`tend promote observe LOOP --input ...`)",
+                input.display()
+            )));
+        }
     }
     let mut outcome = Outcome::default();
     let mut observed_loops = Vec::new();

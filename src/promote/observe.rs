@@ -501,12 +501,9 @@ fn scan_cached<A: Aggregate>(
     }
     for input in inputs {
         for path in input_files(input)? {
-            let label = path.display().to_string();
-            // An input is the operator's file, not tend's state: a link to
-            // it (`latest.jsonl -> 2026-05-24.jsonl`) is read through.
-            let real = std::fs::canonicalize(&path)
-                .map_err(|e| anyhow::anyhow!("cannot read input {label}: {e}"))?;
-            scan.file(&real, &label, true, 0, &mut total, &mut report)?;
+            // A link (`latest.jsonl -> 2026-05-24.jsonl`) is read through; a
+            // pipe is read once as a stream.
+            scan.input(&path, &mut total, &mut report)?;
         }
     }
     Ok(Scanned {

@@ -1086,6 +1086,66 @@ fn observe_reads_input_files_and_directories_links_included() {
 }
 
 #[test]
+fn observe_reads_a_pipe_input_once_as_a_stream() {
+    let env = TestEnv::new(); // now 2026-05-24T08:00Z
+    let fifo = env.dir().join("export.pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // Rows of the loop, a row of another kind, a line that is not JSON but
+    // names the kind (skipped, named by byte), and a torn last line.
+    let mut text = inference("from_pipe", 12, 2).join("\n") + "\n";
+    text.push_str("{\"id\":\"x\",\"ts\":\"2026-05-23T00:00:00.000Z\",\"kind\":\"probe.observed\",\"details\":{}}\n");
+    text.push_str("not json \"inference.recorded\"\n");
+    text.push_str("{\"id\":\"torn\"");
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(&fifo, text).unwrap())
+    };
+    let out = env
+        .tend(&[
+            "promote",
+            "observe",
+            "router-tuning",
+            "--input",
+            fifo.to_str().unwrap(),
+        ])
+        .ok();
+    writer.join().unwrap();
+    let obs: Value = serde_json::from_str(&env.read("observations/router-tuning.json")).unwrap();
+    assert_eq!(
+        obs["figures"]["routes"]["from_pipe"]["calls_count"], 12,
+        "{obs}"
+    );
+    assert_eq!(
+        obs["figures"]["routes"]["from_pipe"]["escalation_count"], 2,
+        "{obs}"
+    );
+    assert_eq!(obs["rows"]["inference.recorded"], 12, "{obs}");
+    assert!(out.stderr.contains("skipped line"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("skipped torn last line"),
+        "{}",
+        out.stderr
+    );
+    // Nothing about a pipe is cached: the segment cache knows no input.
+    let cache = env.read("state/promote.router-tuning.segments.json");
+    assert!(!cache.contains("export.pipe"), "{cache}");
+
+    // Every loop would read it again: refused before it is opened.
+    let out = env
+        .tend(&["promote", "observe", "--input", fifo.to_str().unwrap()])
+        .status(2);
+    assert!(
+        out.stderr.contains("can be read only once") && out.stderr.contains("export.pipe"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn a_route_or_reviewer_with_control_characters_cannot_forge_output_lines() {
     let env = TestEnv::new();
     append(
