@@ -309,15 +309,14 @@ fn prometheus(f: &Facts<'_>) -> String {
 }
 
 /// Regular files in `dir` (0 when it does not exist).
+/// Regular files under `dir`, at any depth (a quarantined run record is in
+/// `quarantine/runs/`, a proposal in `quarantine/proposals/<loop>/<status>/`).
 fn count_files(dir: &Path) -> usize {
-    fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                .count()
-        })
-        .unwrap_or(0)
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .count()
 }
 
 fn format_command(c: &CommandStatus, now: DateTime<Utc>) -> String {

@@ -265,6 +265,11 @@ fn doctor_names_a_fifo_cursor_a_file_for_state_and_where_a_quarantined_proposal_
         "{\"torn",
     );
     env.tend(&["promote", "list"]).status(74);
+    let metrics = env.tend(&["status", "--format", "prometheus"]).ok().stdout;
+    assert!(
+        metrics.contains("\ntend_quarantined_files 1\n"),
+        "{metrics}"
+    );
     // A FIFO where the cursor belongs: named, never opened (doctor would hang).
     let fifo = env.path("state/wake.cursor.json");
     let _ = std::fs::remove_file(&fifo);
