@@ -413,9 +413,21 @@ impl Ctx {
         AuditLog::new(self.root.audit_dir())
     }
 
-    /// Loads a JSON state file (quarantining it when it does not parse).
+    /// Loads a JSON state file (quarantining it when it does not parse; a dry
+    /// run leaves it in place and names it).
     pub fn load_state<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
-        state::load(&self.root.state_file(name), &self.root.quarantine_dir())
+        self.load_state_at(&self.root.state_file(name))
+    }
+
+    /// [`Ctx::load_state`] for a state file under the root given by path.
+    pub fn load_state_at<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<Option<T>> {
+        if self.dry_run {
+            return state::load_in_place(path);
+        }
+        state::load(path, &self.root.quarantine_dir())
     }
 
     /// Runs `body` as `command` under its lock, and records the run in

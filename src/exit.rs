@@ -93,6 +93,9 @@ pub fn classify(err: &anyhow::Error) -> Exit {
             return Exit::LockHeld;
         }
         if cause.downcast_ref::<StateCorrupt>().is_some()
+            || cause
+                .downcast_ref::<crate::store::state::StateDamaged>()
+                .is_some()
             || crate::store::file::as_not_regular(cause).is_some()
         {
             return Exit::StateUnreadable;

@@ -358,7 +358,7 @@ pub fn observe(ctx: &Ctx, lp: Loop, inputs: &[PathBuf]) -> Result<Observed> {
     let kinds = [kind(lp)];
     let mut scan = WindowScan::new(&ctx.root.audit_dir(), ctx.now(), &kinds, window);
     let mut warnings = Vec::new();
-    let old = match state::load::<SegmentCache>(&cache_path(ctx, lp), &ctx.root.quarantine_dir()) {
+    let old = match ctx.load_state_at::<SegmentCache>(&cache_path(ctx, lp)) {
         Ok(cache) => cache.filter(|c| c.version == CACHE_VERSION && c.lp == lp),
         Err(e) => {
             // The cache only saves reading: a damaged one costs a full scan.
@@ -537,7 +537,8 @@ pub fn save(ctx: &Ctx, observed: &Observed) -> Result<()> {
 
 /// The latest observation of `lp`, if any (a damaged one is quarantined).
 pub fn load(ctx: &Ctx, lp: Loop) -> Result<Option<Observation>> {
-    let observation: Option<Observation> = state::load(&path(ctx, lp), &ctx.root.quarantine_dir())
+    let observation: Option<Observation> = ctx
+        .load_state_at(&path(ctx, lp))
         .with_context(|| format!("cannot read the {lp} observation"))?;
     Ok(observation)
 }

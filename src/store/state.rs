@@ -24,10 +24,46 @@ pub struct StateCorrupt {
     pub reason: String,
 }
 
+/// A state file that did not parse, left where it is because the run writes
+/// nothing (a dry run): exit 74, as for [`StateCorrupt`].
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "state file {} is unreadable ({reason}); left in place (a dry run moves nothing) — run `tend doctor` for how to recover",
+    path.display()
+)]
+pub struct StateDamaged {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
 /// Reads `path` as `T`. `Ok(None)` when the file does not exist. A file that
 /// exists but does not parse is moved into `quarantine_dir` (its bytes kept
 /// intact) and a [`StateCorrupt`] error is returned.
 pub fn load<T: DeserializeOwned>(path: &Path, quarantine_dir: &Path) -> Result<Option<T>> {
+    match read(path)? {
+        None => Ok(None),
+        Some(Ok(value)) => Ok(Some(value)),
+        Some(Err(reason)) => Err(quarantine(path, quarantine_dir, reason)?.into()),
+    }
+}
+
+/// [`load`] for a run that writes nothing: a file that does not parse is
+/// left in place and a [`StateDamaged`] error names it.
+pub fn load_in_place<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    match read(path)? {
+        None => Ok(None),
+        Some(Ok(value)) => Ok(Some(value)),
+        Some(Err(reason)) => Err(StateDamaged {
+            path: path.to_path_buf(),
+            reason,
+        }
+        .into()),
+    }
+}
+
+/// Reads and parses `path`: `None` when it does not exist, `Some(Err(why))`
+/// when it does not parse.
+fn read<T: DeserializeOwned>(path: &Path) -> Result<Option<Result<T, String>>> {
     let mut file = match file::open_regular(path, fs::OpenOptions::new().read(true)) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -50,13 +86,11 @@ pub fn load<T: DeserializeOwned>(path: &Path, quarantine_dir: &Path) -> Result<O
             b'-' | b'0'..=b'9' => "a number",
             _ => "something else",
         };
-        let reason = format!("expected a JSON object, found {found}");
-        return Err(quarantine(path, quarantine_dir, reason)?.into());
+        return Ok(Some(Err(format!("expected a JSON object, found {found}"))));
     }
-    match serde_json::from_slice(&bytes) {
-        Ok(value) => Ok(Some(value)),
-        Err(parse) => Err(quarantine(path, quarantine_dir, parse.to_string())?.into()),
-    }
+    Ok(Some(
+        serde_json::from_slice(&bytes).map_err(|parse| parse.to_string()),
+    ))
 }
 
 /// Writes `value` to `path` atomically.

@@ -57,7 +57,7 @@ fn dispatched(env: &TestEnv) -> Vec<Value> {
 }
 
 /// Every file under the root with its bytes.
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();
     for entry in walkdir(root) {
         files.insert(entry.clone(), std::fs::read(&entry).unwrap());

@@ -812,3 +812,62 @@ fn huge_durations_are_refused_not_a_panic() {
     let out = env.tend(&["config", "check"]).status(2);
     assert!(out.stderr.contains("at most 36500d"), "{}", out.stderr);
 }
+
+/// `--dry-run` writes nothing, even when a state file it reads is damaged: the
+/// file is named (exit 74, or a warning where the file only saves work) and
+/// left where it is, and the root is byte for byte as it was.
+#[test]
+fn dry_runs_leave_a_damaged_state_file_in_place() {
+    use crate::alerts::snapshot;
+    let cases: [(&str, &[&str], i32); 6] = [
+        (
+            "state/wake.cursor.json",
+            &["gc", "audit", "--keep-days", "30", "--dry-run"],
+            74,
+        ),
+        (
+            "state/wake.cursor.json",
+            &["wake", "consume", "--dry-run"],
+            74,
+        ),
+        (
+            "state/wake.ledger.json",
+            &["wake", "consume", "--dry-run"],
+            74,
+        ),
+        ("state/probes.json", &["alerts", "notify", "--dry-run"], 74),
+        (
+            "state/promote.router-tuning.segments.json",
+            &["promote", "run", "router-tuning", "--dry-run"],
+            0,
+        ),
+        (
+            "observations/router-tuning.json",
+            &["promote", "propose", "router-tuning", "--dry-run"],
+            74,
+        ),
+    ];
+    for (file, args, code) in cases {
+        let env = TestEnv::new();
+        env.write(
+            "audit/2026-05-24.jsonl",
+            "{\"id\":\"1\",\"ts\":\"2026-05-24T00:00:00.000Z\",\"kind\":\"probe.observed\",\"details\":{}}\n",
+        );
+        // An old segment, for gc audit to ask whether wake has read it.
+        env.write(
+            "audit/2026-03-01.jsonl",
+            "{\"id\":\"0\",\"ts\":\"2026-03-01T00:00:00.000Z\",\"kind\":\"probe.observed\",\"details\":{}}\n",
+        );
+        env.write(file, "{\"damaged\": ");
+        let before = snapshot(env.root());
+        let out = env.tend(args).status(code);
+        let named = env.path(file).display().to_string();
+        assert!(
+            out.stderr.contains(&named) && out.stderr.contains("left in place"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert_eq!(snapshot(env.root()), before, "{args:?} wrote to the root");
+        assert!(!env.exists("state/quarantine"), "{args:?}");
+    }
+}
