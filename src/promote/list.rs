@@ -59,7 +59,7 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
             ctx.out.warn(&format!("{lp}: {e:#}"));
         }
         for st in &statuses {
-            let listing = super::proposal::read_all(&ctx.root, *lp, *st)?;
+            let listing = super::proposal::read_all(&ctx.root, *lp, *st, ctx.dry_run)?;
             super::report_quarantined(ctx, &mut outcome, &listing);
             rows.extend(listing.items.into_iter().map(|item| {
                 let mut p = item.value;

@@ -341,7 +341,7 @@ fn histories(
 ) -> Result<BTreeMap<String, Vec<History>>> {
     let mut map: BTreeMap<String, Vec<History>> = BTreeMap::new();
     for st in [ProposalStatus::Pending, ProposalStatus::Rejected] {
-        let listing = proposal::read_all(&ctx.root, lp, st)?;
+        let listing = proposal::read_all(&ctx.root, lp, st, ctx.dry_run)?;
         report_quarantined(ctx, outcome, &listing);
         for item in listing.items {
             let p = item.value;
@@ -504,7 +504,7 @@ fn expire_one(ctx: &mut Ctx, lp: &Loop, now: DateTime<Utc>, outcome: &mut Outcom
     {
         let ttl = ttl_days(ctx, *lp);
         let store = status::store(&ctx.root, *lp);
-        let listing = proposal::read_all(&ctx.root, *lp, ProposalStatus::Pending)?;
+        let listing = proposal::read_all(&ctx.root, *lp, ProposalStatus::Pending, ctx.dry_run)?;
         report_quarantined(ctx, outcome, &listing);
         for item in listing.items {
             let mut p = item.value;

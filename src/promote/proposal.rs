@@ -96,9 +96,15 @@ fn check(
     root: &Root,
     lp: Loop,
     item: Item<ProposalStatus, Proposal>,
+    leave_damaged: bool,
 ) -> Result<Result<Item<ProposalStatus, Proposal>, StateCorrupt>> {
     match misplaced(&item.value, lp, &item.id) {
         None => Ok(Ok(item)),
+        Some(why) if leave_damaged => Err(state::StateDamaged {
+            path: item.path,
+            reason: why,
+        }
+        .into()),
         Some(why) => Ok(Err(state::quarantine(
             &item.path,
             &root.quarantine_dir(),
@@ -108,32 +114,40 @@ fn check(
 }
 
 /// Reads one proposal of `lp` (a damaged or misplaced file is quarantined:
-/// a [`StateCorrupt`] error, exit 74).
+/// a [`StateCorrupt`] error, exit 74; with `leave_damaged`, a dry run's,
+/// it is left in place and named).
 pub fn read(
     root: &Root,
     lp: Loop,
     status: ProposalStatus,
     id: &str,
+    leave_damaged: bool,
 ) -> Result<Item<ProposalStatus, Proposal>> {
-    let item = status::store(root, lp).read::<Proposal>(status, id)?;
-    Ok(check(root, lp, item)??)
+    let item = status::store(root, lp)
+        .leaving_damaged(leave_damaged)
+        .read::<Proposal>(status, id)?;
+    Ok(check(root, lp, item, leave_damaged)??)
 }
 
 /// Reads every proposal of `lp` in `status`; damaged or misplaced files are
-/// quarantined and listed, the others returned.
+/// quarantined and listed, the others returned (with `leave_damaged`, a dry
+/// run's, the first is left in place and named in the error).
 pub fn read_all(
     root: &Root,
     lp: Loop,
     status: ProposalStatus,
+    leave_damaged: bool,
 ) -> Result<Listing<ProposalStatus, Proposal>> {
-    let listing = status::store(root, lp).read_all::<Proposal>(status)?;
+    let listing = status::store(root, lp)
+        .leaving_damaged(leave_damaged)
+        .read_all::<Proposal>(status)?;
     let mut checked = Listing {
         items: Vec::with_capacity(listing.items.len()),
         quarantined: listing.quarantined,
         refused: listing.refused,
     };
     for item in listing.items {
-        match check(root, lp, item)? {
+        match check(root, lp, item, leave_damaged)? {
             Ok(item) => checked.items.push(item),
             Err(corrupt) => checked.quarantined.push(corrupt),
         }

@@ -57,7 +57,7 @@ pub fn find(
     let located = store
         .locate(id)?
         .ok_or_else(|| UsageError(format!("no proposal {id} (see `tend promote list`)")))?;
-    let item = super::proposal::read(&ctx.root, lp, located.status, id)?;
+    let item = super::proposal::read(&ctx.root, lp, located.status, id, ctx.dry_run)?;
     Ok((store, item))
 }
 

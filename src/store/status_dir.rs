@@ -143,6 +143,9 @@ pub struct StatusDirs<S: Status> {
     statuses: PhantomData<S>,
     /// Whether [`StatusDirs::sweep_once`] ran.
     swept: std::sync::atomic::AtomicBool,
+    /// A damaged item is named and left where it is (a run that writes
+    /// nothing), not quarantined.
+    leave_damaged: bool,
 }
 
 /// Where an item is.
@@ -189,7 +192,15 @@ impl<S: Status> StatusDirs<S> {
             quarantine: quarantine.into(),
             statuses: PhantomData,
             swept: std::sync::atomic::AtomicBool::new(false),
+            leave_damaged: false,
         }
+    }
+
+    /// The same store, reading a damaged item as a [`state::StateDamaged`]
+    /// error that leaves it in place when `leave` (a dry run).
+    pub fn leaving_damaged(mut self, leave: bool) -> StatusDirs<S> {
+        self.leave_damaged = leave;
+        self
     }
 
     pub fn base(&self) -> &Path {
@@ -351,6 +362,11 @@ impl<S: Status> StatusDirs<S> {
                 value,
                 modified,
             }),
+            Err(e) if self.leave_damaged => Err(state::StateDamaged {
+                path,
+                reason: e.to_string(),
+            }
+            .into()),
             Err(e) => Err(state::quarantine(&path, &self.quarantine, e.to_string())?.into()),
         }
     }

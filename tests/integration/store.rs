@@ -819,7 +819,24 @@ fn huge_durations_are_refused_not_a_panic() {
 #[test]
 fn dry_runs_leave_a_damaged_state_file_in_place() {
     use crate::alerts::snapshot;
-    let cases: [(&str, &[&str], i32); 6] = [
+    let cases: [(&str, &[&str], i32); 8] = [
+        (
+            "proposals/router-tuning/pending/p-router-abcdef012345.json",
+            &["promote", "run", "router-tuning", "--dry-run"],
+            74,
+        ),
+        (
+            "proposals/router-tuning/pending/p-router-abcdef012345.json",
+            &[
+                "promote",
+                "approve",
+                "p-router-abcdef012345",
+                "--by",
+                "x",
+                "--dry-run",
+            ],
+            74,
+        ),
         (
             "state/wake.cursor.json",
             &["gc", "audit", "--keep-days", "30", "--dry-run"],
