@@ -142,12 +142,13 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
         ctx.root.runs_dir(),
         ctx.root.observations_dir(),
     ];
-    for base in subdirs(&ctx.root.proposals_dir())
+    // Every status directory: proposals/<loop>/<status>/, silences/<status>/.
+    let status_dirs: Vec<PathBuf> = subdirs(&ctx.root.proposals_dir())
         .into_iter()
         .chain([ctx.root.silences_dir()])
-    {
-        temp_dirs.extend(subdirs(&base));
-    }
+        .flat_map(|base| subdirs(&base))
+        .collect();
+    temp_dirs.extend(status_dirs.iter().cloned());
     for dir in temp_dirs {
         for path in files(&dir) {
             let name = path
@@ -220,13 +221,8 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
     misplaced.extend(in_place(&ctx.root.locks_dir(), &|n: &str| {
         n.ends_with(".lock")
     }));
-    for base in subdirs(&ctx.root.proposals_dir())
-        .into_iter()
-        .chain([ctx.root.silences_dir()])
-    {
-        for dir in subdirs(&base) {
-            misplaced.extend(in_place(&dir, &state_name));
-        }
+    for dir in &status_dirs {
+        misplaced.extend(in_place(dir, &state_name));
     }
     for (path, found) in misplaced {
         add(
@@ -309,14 +305,9 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
     let cursor_path = ctx.root.state_file("wake.cursor.json");
     // Opened as a regular file only: a FIFO there would block doctor (it is
     // reported above as not a regular file).
-    let cursor_bytes = file::open_regular(&cursor_path, fs::OpenOptions::new().read(true))
-        .and_then(|mut f| {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut f, &mut bytes).map(|_| bytes)
-        });
-    match cursor_bytes {
-        Err(_) => {}
-        Ok(bytes) => match serde_json::from_slice::<Cursor>(&bytes) {
+    match file::read_regular(&cursor_path) {
+        Err(_) | Ok(None) => {}
+        Ok(Some(bytes)) => match serde_json::from_slice::<Cursor>(&bytes) {
             Err(e) => add(
                 "problem",
                 "cursor",

@@ -26,6 +26,7 @@ use crate::channel;
 use crate::config::ChannelKind;
 use crate::ctx::{Ctx, Outcome};
 use crate::store::attempts::{self, Attempt, Journal, Next};
+use crate::store::file;
 use crate::store::jsonl;
 use crate::store::lock::Wait;
 
@@ -82,18 +83,9 @@ fn read_given_up(bytes: &[u8], since: DateTime<Utc>) -> (usize, Vec<u8>, Vec<Str
 /// The digest lines given up in the last [`UNCONFIRMED_KEPT`] (what `tend
 /// status` counts), with the problems reading them.
 pub fn unconfirmed(ctx: &Ctx) -> Result<(usize, Vec<String>)> {
-    let path = ctx.root.state_file(UNCONFIRMED_FILE);
-    let bytes =
-        match crate::store::file::open_regular(&path, std::fs::OpenOptions::new().read(true)) {
-            Ok(mut f) => {
-                let mut bytes = Vec::new();
-                std::io::Read::read_to_end(&mut f, &mut bytes)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                bytes
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, Vec::new())),
-            Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
-        };
+    let Some(bytes) = file::read_regular(&ctx.root.state_file(UNCONFIRMED_FILE))? else {
+        return Ok((0, Vec::new()));
+    };
     let (n, _, problems) = read_given_up(&bytes, ctx.now() - UNCONFIRMED_KEPT);
     Ok((n, problems))
 }
@@ -224,10 +216,8 @@ fn send(ctx: &mut Ctx) -> Result<Outcome> {
 
 fn send_queue(ctx: &mut Ctx, journal: &mut Journal) -> Result<Outcome> {
     let path = ctx.root.state_file(QUEUE_FILE);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Outcome::default()),
-        Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    let Some(bytes) = file::read_regular(&path)? else {
+        return Ok(Outcome::default());
     };
     let (entries, problems, consumed) = read_queue(&bytes);
     let mut outcome = Outcome {

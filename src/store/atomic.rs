@@ -45,30 +45,11 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// between creating and renaming them). Best effort: a temporary that cannot
 /// be removed is left for `tend doctor` to report.
 fn remove_stale_temps(path: &Path) {
-    let dir = parent(path);
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return;
     };
     let prefix = format!(".{name}.tmp.");
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    let removed = entries
-        .flatten()
-        .filter(|entry| {
-            let file_name = entry.file_name();
-            let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
-                return false;
-            };
-            let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
-                return false;
-            };
-            !process_is_alive(pid) && fs::remove_file(entry.path()).is_ok()
-        })
-        .count();
-    if removed > 0 {
-        let _ = sync_dir(dir);
-    }
+    remove_dead_temps_where(parent(path), |temp| temp.starts_with(&prefix));
 }
 
 /// The writer's process id in the name of one of [`write`]'s temporaries
@@ -86,6 +67,12 @@ fn temp_writer(name: &str) -> Option<u32> {
 /// directories, where no later write of the same file would find them).
 /// Returns how many were removed; best effort, as for [`write`].
 pub fn remove_dead_temps(dir: &Path) -> usize {
+    remove_dead_temps_where(dir, |_| true)
+}
+
+/// Removes the temporaries in `dir` whose name `of` accepts and whose writer
+/// is gone; how many.
+fn remove_dead_temps_where(dir: &Path, of: impl Fn(&str) -> bool) -> usize {
     let Ok(entries) = fs::read_dir(dir) else {
         return 0;
     };
@@ -95,6 +82,7 @@ pub fn remove_dead_temps(dir: &Path) -> usize {
             entry
                 .file_name()
                 .to_str()
+                .filter(|name| of(name))
                 .and_then(temp_writer)
                 .is_some_and(|pid| !process_is_alive(pid))
                 && entry.file_type().is_ok_and(|t| t.is_file())

@@ -21,8 +21,7 @@
 //! small (empty when nothing is in flight).
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -97,15 +96,7 @@ impl Journal {
     /// ended by a later append, or a line that is not the journal's shape;
     /// neither was followed by a send).
     pub fn open(path: &Path) -> io::Result<(Journal, Vec<String>)> {
-        let mut bytes = Vec::new();
-        match file::open_regular(path, fs::OpenOptions::new().read(true)) {
-            Ok(mut f) => {
-                f.read_to_end(&mut bytes)
-                    .map_err(|e| file::context(e, "cannot read", path))?;
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(file::context(e, "cannot read", path)),
-        }
+        let bytes = file::read_regular(path)?.unwrap_or_default();
         let (lines, problems) = parse(&bytes, path);
         let mut journal = Journal {
             path: path.to_path_buf(),
@@ -234,6 +225,7 @@ fn parse(bytes: &[u8], path: &Path) -> (Vec<Line>, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn t(s: &str) -> DateTime<Utc> {
         crate::clock::parse_ts(s).unwrap()

@@ -128,6 +128,19 @@ pub fn open_regular(path: &Path, options: &mut OpenOptions) -> io::Result<File> 
     Ok(file)
 }
 
+/// The whole content of the regular file `path` ([`open_regular`]), `None`
+/// when it does not exist; any other error names the path.
+pub fn read_regular(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    let mut file = match open_regular(path, OpenOptions::new().read(true)) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(context(e, "cannot read", path)),
+    };
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| context(e, "cannot read", path))?;
+    Ok(Some(bytes))
+}
+
 /// Creates `dir` and its missing parents, fsyncing each new directory's parent
 /// so the new entry survives a crash. Existing directories are left alone; a
 /// non-directory in the way is an error naming it.

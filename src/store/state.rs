@@ -2,7 +2,6 @@
 //! it is moved to `state/quarantine/` and the command stops with exit 74.
 
 use std::fs;
-use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -64,14 +63,9 @@ pub fn load_in_place<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {
 /// Reads and parses `path`: `None` when it does not exist, `Some(Err(why))`
 /// when it does not parse.
 fn read<T: DeserializeOwned>(path: &Path) -> Result<Option<Result<T, String>>> {
-    let mut file = match file::open_regular(path, fs::OpenOptions::new().read(true)) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(file::context(e, "cannot read", path).into()),
+    let Some(bytes) = file::read_regular(path)? else {
+        return Ok(None);
     };
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {}", path.display()))?;
     // Every state file is a JSON object: serde would also fill a struct from
     // an array of its fields, so `[]` or `[{}]` must be refused here.
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());

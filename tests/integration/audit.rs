@@ -341,6 +341,28 @@ fn tail_into_a_closed_pipe_is_not_an_error() {
     );
 }
 
+/// `tend audit tail -f ARGS`, started and given time to reach the end of the
+/// log, with a reader of its standard output.
+fn follow(
+    env: &TestEnv,
+    args: &[&str],
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStdout>,
+) {
+    let mut command = env
+        .tend(&[&["audit", "tail", "-f"][..], args].concat())
+        .into_command();
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    (child, reader)
+}
+
 #[test]
 fn tail_follow_prints_rows_appended_later() {
     let env = TestEnv::new();
@@ -350,20 +372,13 @@ fn tail_follow_prints_rows_appended_later() {
         "probe.observed",
         r#"{"probe":"old","status":"ok"}"#,
     );
-    let mut command = env.tend(&["audit", "tail", "-f", "-n", "0"]).into_command();
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    let (mut child, mut reader) = follow(&env, &["-n", "0"]);
     emit(
         &env,
         "2026-05-24T07:01:00Z",
         "probe.observed",
         r#"{"probe":"new","status":"ok"}"#,
     );
-    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
     child.kill().unwrap();
@@ -462,15 +477,7 @@ fn tail_follow_reads_every_segment_after_a_later_dated_one() {
         "probe.observed",
         r#"{"probe":"drill1","status":"ok"}"#,
     );
-    let mut command = env
-        .tend(&["audit", "tail", "-f", "--since", "2026-05-24"])
-        .into_command();
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    let (mut child, mut reader) = follow(&env, &["--since", "2026-05-24"]);
     // Then a row of today, then one more of the drill's day: following used
     // to keep one position, at the end of the later segment, and never
     // printed today's row.
@@ -486,7 +493,6 @@ fn tail_follow_reads_every_segment_after_a_later_dated_one() {
         "probe.observed",
         r#"{"probe":"drill2","status":"ok"}"#,
     );
-    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut lines = Vec::new();
     while !lines.iter().any(|l: &String| l.contains("\"drill2\"")) {
         let mut line = String::new();
