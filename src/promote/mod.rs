@@ -194,63 +194,70 @@ fn observe_cmd(ctx: &mut Ctx, loops: &[Loop], inputs: &[PathBuf]) -> Result<(Out
         }
     }
     let mut outcome = Outcome::default();
-    let mut observed_loops = Vec::new();
-    for lp in loops {
-        match observe_one(ctx, lp, inputs, &mut outcome) {
-            Ok(()) => observed_loops.push(*lp),
-            Err(e) if usage_error(&e) => return Err(e),
-            Err(e) => loop_failed(ctx, &mut outcome, *lp, &e),
-        }
-    }
-    Ok((outcome, observed_loops))
+    let observed = each_loop(ctx, loops, &mut outcome, |ctx, lp, outcome| {
+        observe_one(ctx, lp, inputs, outcome)
+    })?;
+    Ok((outcome, observed))
 }
 
-/// A usage error (a bad `--input`, a bad registry file) stops the run: it
-/// is the operator's to fix, for every loop.
-fn usage_error(e: &anyhow::Error) -> bool {
-    crate::exit::classify(e) == Exit::Usage
+/// Runs `one` for each loop and returns the loops it succeeded for. A usage
+/// error (a bad `--input`, a bad registry file) stops the run: it is the
+/// operator's to fix, for every loop. Any other failure of one loop is
+/// reported ([`loop_failed`]) and the other loops still run.
+fn each_loop(
+    ctx: &mut Ctx,
+    loops: &[Loop],
+    outcome: &mut Outcome,
+    mut one: impl FnMut(&mut Ctx, Loop, &mut Outcome) -> Result<()>,
+) -> Result<Vec<Loop>> {
+    let mut done = Vec::new();
+    for &lp in loops {
+        match one(ctx, lp, outcome) {
+            Ok(()) => done.push(lp),
+            Err(e) if crate::exit::classify(&e) == Exit::Usage => return Err(e),
+            Err(e) => loop_failed(ctx, outcome, lp, &e),
+        }
+    }
+    Ok(done)
 }
 
-fn observe_one(ctx: &mut Ctx, lp: &Loop, inputs: &[PathBuf], outcome: &mut Outcome) -> Result<()> {
-    {
-        let lp = *lp;
-        let observed = observe::observe(ctx, lp, inputs)?;
-        let (observation, report) = (&observed.observation, &observed.report);
-        for warning in &report.warnings {
-            ctx.out.warn(warning);
-        }
-        if report.skipped > report.warnings.len() as u64 {
-            ctx.out.warn(&format!(
-                "{lp}: {} more lines skipped",
-                report.skipped - report.warnings.len() as u64
-            ));
-        }
-        if !ctx.dry_run {
-            observe::save(ctx, &observed)?;
-        }
-        outcome.count(PromoteCount::Observed, 1);
-        outcome.count(PromoteCount::Rows, observation.rows.values().sum());
-        outcome.count(PromoteCount::Skipped, observation.skipped);
-        ctx.out.item(&format!(
-            "{lp}: {} rows in {} .. {} ({} bytes read, {} from the cache, digest {})",
-            observation.rows.values().sum::<u64>(),
-            crate::clock::format_ts(observation.since),
-            crate::clock::format_ts(observation.until),
-            observation.bytes_read,
-            observation.bytes_cached,
-            observation.digest
-        ))?;
-        ctx.out.json(&json!({
-            "loop": lp,
-            "since": crate::clock::format_ts(observation.since),
-            "until": crate::clock::format_ts(observation.until),
-            "rows": observation.rows,
-            "skipped": observation.skipped,
-            "bytes_read": observation.bytes_read,
-            "bytes_cached": observation.bytes_cached,
-            "digest": observation.digest,
-        }))?;
+fn observe_one(ctx: &mut Ctx, lp: Loop, inputs: &[PathBuf], outcome: &mut Outcome) -> Result<()> {
+    let observed = observe::observe(ctx, lp, inputs)?;
+    let (observation, report) = (&observed.observation, &observed.report);
+    for warning in &report.warnings {
+        ctx.out.warn(warning);
     }
+    if report.skipped > report.warnings.len() as u64 {
+        ctx.out.warn(&format!(
+            "{lp}: {} more lines skipped",
+            report.skipped - report.warnings.len() as u64
+        ));
+    }
+    if !ctx.dry_run {
+        observe::save(ctx, &observed)?;
+    }
+    outcome.count(PromoteCount::Observed, 1);
+    outcome.count(PromoteCount::Rows, observation.rows.values().sum());
+    outcome.count(PromoteCount::Skipped, observation.skipped);
+    ctx.out.item(&format!(
+        "{lp}: {} rows in {} .. {} ({} bytes read, {} from the cache, digest {})",
+        observation.rows.values().sum::<u64>(),
+        crate::clock::format_ts(observation.since),
+        crate::clock::format_ts(observation.until),
+        observation.bytes_read,
+        observation.bytes_cached,
+        observation.digest
+    ))?;
+    ctx.out.json(&json!({
+        "loop": lp,
+        "since": crate::clock::format_ts(observation.since),
+        "until": crate::clock::format_ts(observation.until),
+        "rows": observation.rows,
+        "skipped": observation.skipped,
+        "bytes_read": observation.bytes_read,
+        "bytes_cached": observation.bytes_cached,
+        "digest": observation.digest,
+    }))?;
     Ok(())
 }
 
@@ -376,88 +383,80 @@ fn repair(ctx: &mut Ctx, loops: &[Loop]) -> Result<()> {
 }
 
 fn propose_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<()> {
-    for lp in loops {
-        match propose_one(ctx, lp, outcome) {
-            Ok(()) => {}
-            Err(e) if usage_error(&e) => return Err(e),
-            Err(e) => loop_failed(ctx, outcome, *lp, &e),
-        }
-    }
+    each_loop(ctx, loops, outcome, propose_one)?;
     Ok(())
 }
 
-fn propose_one(ctx: &mut Ctx, lp: &Loop, outcome: &mut Outcome) -> Result<()> {
+fn propose_one(ctx: &mut Ctx, lp: Loop, outcome: &mut Outcome) -> Result<()> {
     let now = ctx.now();
-    repair(ctx, std::slice::from_ref(lp))?;
-    {
-        let Some(observation) = observe::load(ctx, *lp)? else {
-            ctx.out.note(&format!(
-                "{lp}: no observation yet (run `tend promote observe {lp}`)"
-            ));
-            return Ok(());
-        };
-        let drafts = drafts(ctx, *lp, &observation.figures)?;
-        let histories = histories(ctx, *lp, outcome)?;
-        let ttl = ttl_days(ctx, *lp);
-        let store = status::store(&ctx.root, *lp);
-        for draft in drafts {
-            let subject_key = draft.subject.key();
-            let history = histories
-                .get(&subject_key)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            // As human text: a route from the platform's rows cannot forge a line.
-            let key = crate::terminal::escape_field(&subject_key).into_owned();
-            match policy::gate(history, now, ttl) {
-                Gate::Propose => {}
-                Gate::AlreadyPending => {
-                    ctx.out
-                        .note(&format!("{lp}: {key} already has a pending proposal"));
-                    continue;
-                }
-                Gate::CoolingDown(until) => {
-                    ctx.out.note(&format!(
-                        "{lp}: {key} was rejected; not proposed again before {}",
-                        crate::clock::format_ts(until)
-                    ));
-                    continue;
-                }
-            }
-            let proposal = Proposal::new(*lp, draft, &observation, now);
-            if ctx.dry_run {
+    repair(ctx, &[lp])?;
+    let Some(observation) = observe::load(ctx, lp)? else {
+        ctx.out.note(&format!(
+            "{lp}: no observation yet (run `tend promote observe {lp}`)"
+        ));
+        return Ok(());
+    };
+    let drafts = drafts(ctx, lp, &observation.figures)?;
+    let histories = histories(ctx, lp, outcome)?;
+    let ttl = ttl_days(ctx, lp);
+    let store = status::store(&ctx.root, lp);
+    for draft in drafts {
+        let subject_key = draft.subject.key();
+        let history = histories
+            .get(&subject_key)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        // As human text: a route from the platform's rows cannot forge a line.
+        let key = crate::terminal::escape_field(&subject_key).into_owned();
+        match policy::gate(history, now, ttl) {
+            Gate::Propose => {}
+            Gate::AlreadyPending => {
                 ctx.out
-                    .summary(&format!("would propose {} ({key})", proposal.proposal_id))?;
+                    .note(&format!("{lp}: {key} already has a pending proposal"));
+                continue;
+            }
+            Gate::CoolingDown(until) => {
+                ctx.out.note(&format!(
+                    "{lp}: {key} was rejected; not proposed again before {}",
+                    crate::clock::format_ts(until)
+                ));
+                continue;
+            }
+        }
+        let proposal = Proposal::new(lp, draft, &observation, now);
+        if ctx.dry_run {
+            ctx.out
+                .summary(&format!("would propose {} ({key})", proposal.proposal_id))?;
+            ctx.out.json(&proposal)?;
+            continue;
+        }
+        // The row first, then the proposal: a kill in between leaves a
+        // row whose proposal the next run creates, never a proposal
+        // without its row. The next run finds that row (same id) and adds
+        // no second copy: the id is fixed by the UTC day of the
+        // observation's end, so the killed run wrote it on that day or
+        // later.
+        if store.locate(&proposal.proposal_id)?.is_some() {
+            continue;
+        }
+        ctx.audit()
+            .append_missing(&[proposal.proposed_row(now)], observation.until, now)?;
+        match store.create(
+            ProposalStatus::Pending,
+            &proposal.proposal_id,
+            &proposal.to_bytes()?,
+        )? {
+            Ok(_) => {
+                outcome.count(PromoteCount::Proposed, 1);
+                ctx.out.item(&format!(
+                    "{}: {lp} {key} (confidence {})",
+                    proposal.proposal_id, proposal.confidence
+                ))?;
                 ctx.out.json(&proposal)?;
-                continue;
             }
-            // The row first, then the proposal: a kill in between leaves a
-            // row whose proposal the next run creates, never a proposal
-            // without its row. The next run finds that row (same id) and adds
-            // no second copy: the id is fixed by the UTC day of the
-            // observation's end, so the killed run wrote it on that day or
-            // later.
-            if store.locate(&proposal.proposal_id)?.is_some() {
-                continue;
-            }
-            ctx.audit()
-                .append_missing(&[proposal.proposed_row(now)], observation.until, now)?;
-            match store.create(
-                ProposalStatus::Pending,
-                &proposal.proposal_id,
-                &proposal.to_bytes()?,
-            )? {
-                Ok(_) => {
-                    outcome.count(PromoteCount::Proposed, 1);
-                    ctx.out.item(&format!(
-                        "{}: {lp} {key} (confidence {})",
-                        proposal.proposal_id, proposal.confidence
-                    ))?;
-                    ctx.out.json(&proposal)?;
-                }
-                Err(existing) => {
-                    ctx.out
-                        .note(&format!("{}: already {existing}", proposal.proposal_id));
-                }
+            Err(existing) => {
+                ctx.out
+                    .note(&format!("{}: already {existing}", proposal.proposal_id));
             }
         }
     }
@@ -490,50 +489,44 @@ fn expire_loops(ctx: &mut Ctx, loops: &[Loop], outcome: &mut Outcome) -> Result<
         }
         Err(e) => return Err(e),
     };
-    for lp in loops {
-        match expire_one(ctx, lp, now, outcome) {
-            Ok(()) => {}
-            Err(e) if usage_error(&e) => return Err(e),
-            Err(e) => loop_failed(ctx, outcome, *lp, &e),
-        }
-    }
+    each_loop(ctx, loops, outcome, |ctx, lp, outcome| {
+        expire_one(ctx, lp, now, outcome)
+    })?;
     Ok(())
 }
 
-fn expire_one(ctx: &mut Ctx, lp: &Loop, now: DateTime<Utc>, outcome: &mut Outcome) -> Result<()> {
-    {
-        let ttl = ttl_days(ctx, *lp);
-        let store = status::store(&ctx.root, *lp);
-        let listing = proposal::read_all(&ctx.root, *lp, ProposalStatus::Pending, ctx.dry_run)?;
-        report_quarantined(ctx, outcome, &listing);
-        for item in listing.items {
-            let mut p = item.value;
-            if !policy::is_expired(p.created_at, now, ttl) {
-                continue;
-            }
-            if ctx.dry_run {
-                ctx.out
-                    .summary(&format!("would expire {}", p.proposal_id))?;
-                continue;
-            }
-            p.status = ProposalStatus::Expired;
-            p.reviewed_by = Some("tend".into());
-            p.reviewed_at = Some(now);
-            p.review_notes = format!("expired: pending for {ttl} days without a decision");
-            review::record_decision(ctx, &p, now)?;
-            store
-                .move_item(
-                    &p.proposal_id,
-                    ProposalStatus::Pending,
-                    ProposalStatus::Expired,
-                    &p.to_bytes()?,
-                )
-                .with_context(|| format!("cannot expire {}", p.proposal_id))?;
-            outcome.count(PromoteCount::Expired, 1);
-            ctx.out.item(&format!("{}: expired", p.proposal_id))?;
-            ctx.out
-                .json(&json!({"proposal_id": p.proposal_id, "loop": lp, "status": "expired"}))?;
+fn expire_one(ctx: &mut Ctx, lp: Loop, now: DateTime<Utc>, outcome: &mut Outcome) -> Result<()> {
+    let ttl = ttl_days(ctx, lp);
+    let store = status::store(&ctx.root, lp);
+    let listing = proposal::read_all(&ctx.root, lp, ProposalStatus::Pending, ctx.dry_run)?;
+    report_quarantined(ctx, outcome, &listing);
+    for item in listing.items {
+        let mut p = item.value;
+        if !policy::is_expired(p.created_at, now, ttl) {
+            continue;
         }
+        if ctx.dry_run {
+            ctx.out
+                .summary(&format!("would expire {}", p.proposal_id))?;
+            continue;
+        }
+        p.status = ProposalStatus::Expired;
+        p.reviewed_by = Some("tend".into());
+        p.reviewed_at = Some(now);
+        p.review_notes = format!("expired: pending for {ttl} days without a decision");
+        review::record_decision(ctx, &p, now)?;
+        store
+            .move_item(
+                &p.proposal_id,
+                ProposalStatus::Pending,
+                ProposalStatus::Expired,
+                &p.to_bytes()?,
+            )
+            .with_context(|| format!("cannot expire {}", p.proposal_id))?;
+        outcome.count(PromoteCount::Expired, 1);
+        ctx.out.item(&format!("{}: expired", p.proposal_id))?;
+        ctx.out
+            .json(&json!({"proposal_id": p.proposal_id, "loop": lp, "status": "expired"}))?;
     }
     Ok(())
 }
