@@ -124,6 +124,8 @@ fn body(ctx: &mut Ctx, args: &GcAuditArgs) -> Result<Outcome> {
     let names = tail::segments(&dir)?;
     let mut outcome = Outcome::default();
     let (mut removed, mut kept, mut bytes_total) = (0u64, 0u64, 0u64);
+    // Read once, at the first segment old enough to need it.
+    let mut progress: Option<crate::wake::ReadProgress> = None;
     for name in names {
         let Some(date) = segment_date(&name) else {
             continue; // YYYY-MM-DD that is not a calendar date (2026-02-30)
@@ -132,7 +134,12 @@ fn body(ctx: &mut Ctx, args: &GcAuditArgs) -> Result<Outcome> {
         let mut cursor_failed = false;
         let verdict = match decide_segment(date, today, args.keep_days, || {
             let len = segment_len(&path)?;
-            crate::wake::has_finished(ctx, &name, len).inspect_err(|_| cursor_failed = true)
+            let progress = match &mut progress {
+                Some(progress) => progress,
+                None => progress
+                    .insert(crate::wake::read_progress(ctx).inspect_err(|_| cursor_failed = true)?),
+            };
+            Ok(progress.has_finished(&name, len))
         }) {
             Ok(v) => v,
             // Without the wake cursor no segment can be judged read (and

@@ -397,14 +397,35 @@ pub fn unconfirmed_line(n: usize) -> String {
     )
 }
 
-/// Whether `wake consume` has read the audit segment `segment` (now `len`
-/// bytes long) to its end, so that removing it loses nothing it would read
-/// (the typed answer `gc audit` asks for). It follows the start the next
-/// `wake consume` would take: a first run (wake never ran) starts at the end
-/// of the log and reads no existing segment; a run that finds its cursor or
-/// debounce state gone replays every segment from the lost-state horizon on,
-/// so those are not finished.
-pub fn has_finished(ctx: &Ctx, segment: &str, len: u64) -> Result<bool> {
+/// How far `wake consume` has read the audit log, as its next start would
+/// see it (the typed answer `gc audit` asks for before removing a segment).
+#[derive(Debug)]
+pub enum ReadProgress {
+    /// Wake never ran: its first run starts at the end of the log and reads
+    /// no existing segment.
+    Nothing,
+    /// It goes on from this cursor.
+    Cursor(Cursor),
+    /// Its cursor or debounce state is gone: it replays every segment from
+    /// this one (named `YYYY-MM-DD.jsonl`) on.
+    ReplaysFrom(String),
+}
+
+impl ReadProgress {
+    /// Whether the audit segment `segment` (now `len` bytes long) is read to
+    /// its end, so that removing it loses nothing wake would read.
+    pub fn has_finished(&self, segment: &str, len: u64) -> bool {
+        match self {
+            ReadProgress::Nothing => true,
+            ReadProgress::Cursor(cursor) => cursor.has_finished(segment, len),
+            ReadProgress::ReplaysFrom(first) => segment < first.as_str(),
+        }
+    }
+}
+
+/// [`ReadProgress`]: the start the next `wake consume` would take. The one
+/// way another domain (`gc audit`) learns what wake has read.
+pub fn read_progress(ctx: &Ctx) -> Result<ReadProgress> {
     let saved_cursor: Option<Cursor> = ctx.load_state(CURSOR_FILE)?;
     let saved_state: Option<WakeState> = ctx.load_state(DEBOUNCE_FILE)?;
     let state_missing = saved_state.is_none();
@@ -416,11 +437,10 @@ pub fn has_finished(ctx: &Ctx, segment: &str, len: u64) -> Result<bool> {
     };
     let window = Policy::from_config(&ctx.config.wake).window;
     Ok(match start::decide(Replay::No, found, ctx.now(), window) {
-        Start::Stamp => true,
-        Start::Continue(cursor) => cursor.has_finished(segment, len),
+        Start::Stamp => ReadProgress::Nothing,
+        Start::Continue(cursor) => ReadProgress::Cursor(cursor),
         Start::Replay { scan_from, .. } => {
-            let done_before = scan_from.map(segment_name).unwrap_or_default();
-            segment < done_before.as_str()
+            ReadProgress::ReplaysFrom(scan_from.map(segment_name).unwrap_or_default())
         }
     })
 }

@@ -51,8 +51,9 @@ const LAYERS: &[(&str, u8)] = &[
 const DOMAIN_APIS: &[(&str, &str)] = &[
     // state/probes.json, read by alerts as typed probe states.
     ("alerts", "probe::state"),
-    // How far `wake consume` has read a segment, asked by `gc audit`.
-    ("gc", "wake::has_finished"),
+    // How far `wake consume` has read the log, asked by `gc audit`.
+    ("gc", "wake::read_progress"),
+    ("gc", "wake::ReadProgress"),
 ];
 
 fn layer(module: &str) -> Option<u8> {
