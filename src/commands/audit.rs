@@ -54,6 +54,11 @@ fn emit(ctx: &mut Ctx, args: &AuditEmitArgs) -> Result<Outcome> {
             ctx.out.json(row)?;
         }
     }
+    ctx.out.json(&serde_json::json!({
+        "summary": true,
+        "emitted": emitted,
+        "dry_run": ctx.dry_run,
+    }))?;
     let mut outcome = Outcome::default();
     outcome.count(AuditCount::Emitted, emitted);
     Ok(outcome)
@@ -214,6 +219,8 @@ fn tail(ctx: &mut Ctx, args: &AuditTailArgs) -> Result<Outcome> {
             ctx.out.flush()?;
         }
     }
+    ctx.out
+        .json(&serde_json::json!({"summary": true, "printed": printed}))?;
     let mut outcome = Outcome::default();
     outcome.count(AuditCount::Printed, printed);
     Ok(outcome)

@@ -400,7 +400,10 @@ fn emit_batch_appends_every_row_or_none() {
         .tend(&["audit", "emit", "--batch", "--json"])
         .stdin(good)
         .ok();
-    assert_eq!(out.json_lines().len(), 3, "{}", out.stdout);
+    // The three rows, then the summary object (SPEC §10).
+    let lines = out.json_lines();
+    assert_eq!(lines.len(), 4, "{}", out.stdout);
+    assert_eq!(lines[3]["emitted"], 3, "{}", out.stdout);
     let rows = env.audit_rows();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[1]["correlation_key"], "route:r");
@@ -598,4 +601,35 @@ fn emit_details_from_stdin_are_bounded() {
     .stdin(r#"{"probe":"a","status":"ok"}"#)
     .ok();
     assert_eq!(env.audit_rows().len(), 1);
+}
+
+#[test]
+fn json_ends_with_a_summary_object_for_emit_and_tail() {
+    let env = TestEnv::new();
+    let lines = env
+        .tend(&[
+            "--json",
+            "audit",
+            "emit",
+            "--kind",
+            "probe.observed",
+            "--details",
+            r#"{"probe":"a","status":"ok"}"#,
+        ])
+        .ok()
+        .json_lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["details"]["probe"], "a");
+    assert_eq!(lines[1]["summary"], true);
+    assert_eq!(lines[1]["emitted"], 1);
+    let lines = env
+        .tend(&["--json", "audit", "tail", "-n", "all"])
+        .ok()
+        .json_lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["kind"], "probe.observed");
+    assert_eq!(lines[1], serde_json::json!({"summary": true, "printed": 1}));
+    // Without --json, the rows alone.
+    let out = env.tend(&["audit", "tail", "-n", "all"]).ok();
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
 }
