@@ -196,6 +196,11 @@ pub struct Streaming {
     timer: Option<thread::JoinHandle<bool>>,
     timeout: Duration,
     started: Instant,
+    /// `started + timeout`: reading stops here even when a process that left
+    /// the group (`setsid`) still holds standard output open.
+    deadline: Instant,
+    /// The read was cut at the deadline: the run timed out.
+    cut_at_deadline: bool,
     reaped: bool,
 }
 
@@ -256,15 +261,49 @@ pub fn spawn_streaming(spec: Spec<'_>) -> Result<Streaming, String> {
         timer: Some(timer),
         timeout,
         started,
+        deadline: started + timeout,
+        cut_at_deadline: false,
         reaped: false,
     })
 }
 
 impl Read for Streaming {
+    /// Reads what the child wrote, waiting no later than the deadline: then
+    /// the pipe is closed and the output ends (the timeout bounds the whole
+    /// read, whoever holds the pipe's other end).
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self.stdout.as_mut() {
-            Some(out) => out.read(buf),
-            None => Ok(0),
+        use std::os::fd::AsRawFd;
+        let Some(out) = self.stdout.as_mut() else {
+            return Ok(0);
+        };
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.stdout = None;
+                self.cut_at_deadline = true;
+                return Ok(0);
+            }
+            let mut fd = libc::pollfd {
+                fd: out.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // Whole milliseconds, rounded up so the wait never ends early.
+            let ms = libc::c_int::try_from(left.as_micros().div_ceil(1000))
+                .unwrap_or(libc::c_int::MAX);
+            // SAFETY: poll on one valid pollfd that lives across the call.
+            let ready = unsafe { libc::poll(&mut fd, 1, ms) };
+            if ready < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            if ready > 0 {
+                // Readable, closed or failed: read says which.
+                return out.read(buf);
+            }
         }
     }
 }
@@ -289,7 +328,8 @@ impl Streaming {
             .timer
             .take()
             .map(|t| t.join().unwrap_or(false))
-            .unwrap_or(false);
+            .unwrap_or(false)
+            || self.cut_at_deadline;
         // SAFETY: our own child's group; its leader is not reaped yet.
         unsafe {
             libc::kill(-self.group, libc::SIGKILL);
