@@ -80,7 +80,7 @@ where
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let message = format!("{err:#}");
-            eprintln!("tend: error: {}", ctx::human(&message));
+            eprintln!("tend: error: {}", ctx::human_lines(&message));
             ExitCode::from(exit::classify(&err).code())
         }
     }

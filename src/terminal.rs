@@ -12,9 +12,19 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
-fn needs_escape(c: char, keep_newlines: bool) -> bool {
+/// What stays as it is: newlines and tabs (multi-line text), tabs only (a
+/// line), or neither (a table cell).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    NewlinesAndTabs,
+    Tabs,
+    Nothing,
+}
+
+fn needs_escape(c: char, keep: Keep) -> bool {
     match c {
-        '\n' | '\t' => !keep_newlines,
+        '\n' => keep != Keep::NewlinesAndTabs,
+        '\t' => keep == Keep::Nothing,
         c => c.is_control() || is_bidi_control(c),
     }
 }
@@ -32,13 +42,13 @@ fn push_escaped(out: &mut String, c: char) {
     }
 }
 
-fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
-    if !text.chars().any(|c| needs_escape(c, keep_newlines)) {
+fn escape(text: &str, keep: Keep) -> Cow<'_, str> {
+    if !text.chars().any(|c| needs_escape(c, keep)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if needs_escape(c, keep_newlines) {
+        if needs_escape(c, keep) {
             push_escaped(&mut out, c);
         } else {
             out.push(c);
@@ -51,13 +61,20 @@ fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
 /// bidirectional override escaped as `\x1b`, `\u{202e}`; newlines and tabs
 /// stay, for multi-line text.
 pub fn escape_control(text: &str) -> Cow<'_, str> {
-    escape(text, true)
+    escape(text, Keep::NewlinesAndTabs)
+}
+
+/// [`escape_control`] for a line of output (a warning, a `-v` item, a
+/// summary): newlines and carriage returns are escaped too, so text from
+/// outside (an entity id, a file name) cannot forge a line in cron mail.
+pub fn escape_line(text: &str) -> Cow<'_, str> {
+    escape(text, Keep::Tabs)
 }
 
 /// [`escape_control`] for one field of a one-line record (a table cell):
 /// newlines and tabs are escaped too, so a value cannot forge a line.
 pub fn escape_field(text: &str) -> Cow<'_, str> {
-    escape(text, false)
+    escape(text, Keep::Nothing)
 }
 
 /// [`escape_control`] on bytes about to be printed. Invalid UTF-8 passes
@@ -140,6 +157,12 @@ mod tests {
             assert_eq!(escape_control(input), want, "{input:?}");
         }
         assert!(matches!(escape_control("clean"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_line_keeps_its_tabs_and_escapes_newlines_and_returns() {
+        assert_eq!(escape_line("a\nb\rc\td\0"), "a\\nb\\x0dc\td\\x00");
+        assert!(matches!(escape_line("a\tb"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -747,9 +747,22 @@ fn probes_dir_rules() {
     env.script("probes.d/.hidden", "#!/bin/sh\nexit 2\n");
     env.script("probes.d/Bad Name", "#!/bin/sh\nexit 2\n");
     env.script("probes.d/dup", "#!/bin/sh\nexit 2\n");
+    // A file name cannot forge a line of the warning.
+    env.script("probes.d/x\ntend: error: forged", "#!/bin/sh\nexit 2\n");
     std::fs::create_dir_all(env.path("probes.d/subdir")).unwrap();
 
     let out = env.tend(&["probe", "run"]).status(1);
+    assert!(
+        out.stderr.lines().all(|l| !l.starts_with("tend: error: forged")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("probes.d/x\\ntend: error: forged: skipped: \"x\\ntend: error: forged\" is not a valid probe name"),
+        "{}",
+        out.stderr
+    );
     assert!(
         out.stderr
             .contains("probes.d/Bad Name: skipped: \"Bad Name\" is not a valid probe name"),
@@ -770,7 +783,7 @@ fn probes_dir_rules() {
     );
     assert_eq!(
         out.stdout_lines(),
-        ["1 probe: 1 ok; 2 skipped (see warnings)"]
+        ["1 probe: 1 ok; 3 skipped (see warnings)"]
     );
     let probes: Vec<String> = env
         .audit_kind("probe.observed")

@@ -524,6 +524,40 @@ fn a_run_killed_after_its_audit_rows_adds_no_second_copy() {
 }
 
 #[test]
+fn an_entity_id_cannot_forge_a_line_of_output() {
+    // cron mails what a tick prints: an id holding a newline, a carriage
+    // return or an escape is printed escaped, on its own line.
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        watcher(
+            "campaign",
+            r#"{ file = "entities/campaigns.jsonl" }"#,
+            NS,
+            "",
+        ),
+    );
+    env.write(
+        "entities/campaigns.jsonl",
+        "{\"campaign_id\":\"c-1\\nwatcher campaign: 0 flagged\\rX\\u001b[2J\",\"status\":\"Held\",\"last_status_changed_at\":\"2026-05-01T00:00:00Z\"}\n",
+    );
+    let out = env.tend(&["watchers", "tick", "-v"]).status(0);
+    for line in out.stdout.lines().chain(out.stderr.lines()) {
+        assert!(
+            !line.starts_with("watcher campaign: 0 flagged") && !line.contains('\r'),
+            "a forged line: {:?}",
+            out.stdout
+        );
+    }
+    assert!(
+        out.stdout
+            .contains("c-1\\nwatcher campaign: 0 flagged\\x0dX\\x1b[2J"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn a_choice_written_under_another_context_refuses_the_tick() {
     let env = TestEnv::new();
     let config = |context: &str| {
