@@ -731,8 +731,17 @@ mod tests {
         // stranger) as the one active session: decide, the sift and
         // session_of agree with the contract's rule.
         let pieces = [
-            "INC-3", "x", ":retry-1", ":retry-2", ":retry-10", ":retry-", ":retry-a", ":",
-            "retry-1", "-1", "é",
+            "INC-3",
+            "x",
+            ":retry-1",
+            ":retry-2",
+            ":retry-10",
+            ":retry-",
+            ":retry-a",
+            ":",
+            "retry-1",
+            "-1",
+            "é",
         ];
         let mut ids = Vec::new();
         for a in pieces {
@@ -754,7 +763,11 @@ mod tests {
             for active in actives {
                 let sessions = sessions(&[active, "stranger"]);
                 let expected = oracle_kept(id, active);
-                let ds = decide(vec![thread(id, "2026-05-20T00:00:00Z")], &sessions, &policy());
+                let ds = decide(
+                    vec![thread(id, "2026-05-20T00:00:00Z")],
+                    &sessions,
+                    &policy(),
+                );
                 let kept = matches!(&ds[0].verdict, Verdict::Keep(KeepReason::Active { .. }));
                 assert_eq!(kept, expected, "thread {id:?}, active session {active:?}");
                 assert!(

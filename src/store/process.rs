@@ -289,8 +289,8 @@ impl Read for Streaming {
                 revents: 0,
             };
             // Whole milliseconds, rounded up so the wait never ends early.
-            let ms = libc::c_int::try_from(left.as_micros().div_ceil(1000))
-                .unwrap_or(libc::c_int::MAX);
+            let ms =
+                libc::c_int::try_from(left.as_micros().div_ceil(1000)).unwrap_or(libc::c_int::MAX);
             // SAFETY: poll on one valid pollfd that lives across the call.
             let ready = unsafe { libc::poll(&mut fd, 1, ms) };
             if ready < 0 {

@@ -753,7 +753,9 @@ fn probes_dir_rules() {
 
     let out = env.tend(&["probe", "run"]).status(1);
     assert!(
-        out.stderr.lines().all(|l| !l.starts_with("tend: error: forged")),
+        out.stderr
+            .lines()
+            .all(|l| !l.starts_with("tend: error: forged")),
         "{}",
         out.stderr
     );

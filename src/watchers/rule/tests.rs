@@ -209,7 +209,9 @@ fn epoch_texts() -> Vec<String> {
     // digits (Python's repr of a float).
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     for i in 0..1200u64 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let secs = 946_684_800 + (x >> 33) % 1_900_000_000;
         let decimals = (i % 10) as usize;
         let frac = (x >> 3) % 1_000_000_000;
