@@ -489,11 +489,21 @@ impl Ctx {
             .root
             .runs_dir()
             .join(format!("{}.json", lock::file_stem(command)));
-        if let Err(e) = state::save(&path, &record) {
-            // The work is done; losing its record must not hide the result.
-            self.out.warn(&format!("cannot record the run: {e:#}"));
+        match (state::save(&path, &record), result) {
+            (Ok(()), result) => result,
+            // The work is done, but `status` would go on showing the run
+            // before (a full disk): an error, and at least exit 1.
+            (Err(e), Ok(mut outcome)) => {
+                self.out.error(&format!("cannot record the run: {e:#}"));
+                outcome.failed = true;
+                outcome.exit = Some(outcome.exit().max(crate::exit::Exit::Partial));
+                Ok(outcome)
+            }
+            (Err(e), Err(err)) => {
+                self.out.error(&format!("cannot record the run: {e:#}"));
+                Err(err)
+            }
         }
-        result
     }
 }
 

@@ -275,7 +275,7 @@ fn flag(
     if !ctx.dry_run && !rows.is_empty() {
         decisions
             .record(ctx, &rows)
-            .with_context(|| format!("watcher {}: cannot record its decisions", watcher.name))?;
+            .context("cannot record its decisions")?;
     }
     counts.flagged = rows.len() as u64;
     let line = format!(

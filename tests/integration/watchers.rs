@@ -558,6 +558,49 @@ fn an_entity_id_cannot_forge_a_line_of_output() {
 }
 
 #[test]
+fn a_write_that_fails_is_named_once() {
+    // A full disk (here the file-size limit, which fails the same writes):
+    // the error names the watcher and the file once each.
+    use std::os::unix::process::CommandExt;
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        watcher(
+            "campaign",
+            r#"{ file = "entities/campaigns.jsonl" }"#,
+            NS,
+            "",
+        ),
+    );
+    campaigns(&env, &[("c-1", "Held", "2026-05-01T00:00:00Z")]);
+    std::fs::create_dir_all(env.path("decisions")).unwrap();
+    let mut command = env.tend(&["watchers", "tick"]).into_command();
+    // SAFETY: setrlimit is async-signal-safe; the struct is on the stack.
+    unsafe {
+        command.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 300,
+                rlim_max: 300,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("watcher campaign:"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(line.matches("watcher campaign").count(), 1, "{line}");
+    assert_eq!(line.matches("cannot append to").count(), 1, "{line}");
+    assert!(line.contains("decisions/2026-05.jsonl"), "{line}");
+}
+
+#[test]
 fn a_choice_written_under_another_context_refuses_the_tick() {
     let env = TestEnv::new();
     let config = |context: &str| {

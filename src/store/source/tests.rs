@@ -293,11 +293,11 @@ fn a_daemon_holding_the_output_does_not_outlast_the_timeout() {
     let outcome = collect(&sh(&script, 1_000), root.path());
     let took = started.elapsed();
     // Not a speed assertion: only that it did not wait for the daemon.
-    if let Ok(pid) = fs::read_to_string(&pid_file) {
-        if let Ok(pid) = pid.trim().parse::<i32>() {
-            // SAFETY: signalling the test's own daemon by its pid.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
+    if let Ok(pid) = fs::read_to_string(&pid_file)
+        && let Ok(pid) = pid.trim().parse::<i32>()
+    {
+        // SAFETY: signalling the test's own daemon by its pid.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
     }
     assert!(took < Duration::from_secs(30), "the read lasted {took:?}");
     match outcome {
