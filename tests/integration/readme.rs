@@ -4,7 +4,7 @@
 //! test does not have (a network, root, a package build) and is skipped;
 //! every other ```` ```sh ```` block runs here.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::support::BIN;
@@ -58,32 +58,11 @@ fn runnable(block: &Block) -> bool {
     block.info == "sh"
 }
 
-/// The programs the recipes call besides `tend`, each with the package that
-/// has it.
-const NEEDED: [(&str, &str); 4] = [
-    ("jq", "jq"),
-    ("flock", "util-linux"),
-    ("tar", "tar"),
-    (
-        "/usr/lib/nagios/plugins/check_disk",
-        "monitoring-plugins-basic",
-    ),
-];
-
+/// The programs the recipes call besides `tend` (and the shell's own), there
+/// before the first recipe runs.
 fn require_tools() {
-    for (program, package) in NEEDED {
-        let found = if program.contains('/') {
-            Path::new(program).exists()
-        } else {
-            Command::new("sh")
-                .args(["-c", &format!("command -v {program}")])
-                .output()
-                .is_ok_and(|o| o.status.success())
-        };
-        assert!(
-            found,
-            "the README's recipes need {program}, which is missing: apt-get install {package}"
-        );
+    for program in ["jq", "flock", "check_disk"] {
+        crate::support::provision::tool(program);
     }
 }
 
