@@ -547,6 +547,36 @@ fn an_entity_id_cannot_forge_a_line_of_output() {
         "{}",
         out.stdout
     );
+    // explain's sentence is one line too.
+    let out = env
+        .tend(&[
+            "watchers",
+            "explain",
+            "campaign",
+            "c-1\nwatcher campaign: 0 flagged\rX\u{1b}[2J",
+        ])
+        .ok();
+    assert_eq!(out.stdout.lines().count(), 1, "{:?}", out.stdout);
+    // A source whose error spans lines: `watchers list` and `status` keep
+    // one line per watcher.
+    env.write(
+        "tend.toml",
+        watcher(
+            "campaign",
+            r#"{ command = ["/bin/sh", "-c", "echo 'first' >&2; echo 'watcher forged: ok' >&2; exit 3"] }"#,
+            NS,
+            "",
+        ),
+    );
+    env.tend(&["watchers", "tick"]).status(1);
+    for args in [&["watchers", "list"][..], &["status"][..]] {
+        let out = env.tend(args).output();
+        assert!(
+            out.stdout.lines().all(|l| !l.starts_with("watcher forged")),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
 }
 
 #[test]
