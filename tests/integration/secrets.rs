@@ -31,6 +31,39 @@ fn named_variables(toml: &str) -> Vec<String> {
     vars
 }
 
+/// `toml` with each secret file it names (`token_file = "/etc/tend/slack"`)
+/// made, mode 0600, under the test's directory: the one change to an example,
+/// since a test cannot write to /etc.
+fn with_secret_files(env: &TestEnv, toml: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let mut text = toml.to_string();
+    for key in [
+        "token_file",
+        "api_key_file",
+        "username_file",
+        "password_file",
+        "postgres_file",
+    ] {
+        let pattern = format!("{key} = \"");
+        let mut from = 0;
+        while let Some(at) = text[from..].find(&pattern) {
+            let start = from + at + pattern.len();
+            let Some(len) = text[start..].find('"') else {
+                break;
+            };
+            let documented = text[start..start + len].to_string();
+            let name = documented.rsplit('/').next().unwrap_or("secret");
+            let made = env.dir().join(format!("{key}-{name}"));
+            std::fs::write(&made, format!("{}-example-secret\n", key)).unwrap();
+            std::fs::set_permissions(&made, std::fs::Permissions::from_mode(0o600)).unwrap();
+            let made = made.display().to_string();
+            text.replace_range(start..start + len, &made);
+            from = start + made.len();
+        }
+    }
+    text
+}
+
 /// Runs the commands that must accept `toml` verbatim with its documented
 /// variables set; `what` names the example in a failure.
 fn works_verbatim(what: &str, toml: &str) {
@@ -40,6 +73,7 @@ fn works_verbatim(what: &str, toml: &str) {
 /// [`works_verbatim`] with overrides of its own (`TEND_OPERATOR_CHANNEL`).
 fn works_verbatim_with(what: &str, toml: &str, overrides: &[(&str, &str)]) {
     let mut env = TestEnv::new();
+    let toml = &with_secret_files(&env, toml);
     env.write("tend.toml", toml);
     for var in named_variables(toml) {
         env.set_env(&var, &value_for(&var));
@@ -95,8 +129,46 @@ fn every_readme_example_works_verbatim_with_its_variables_set() {
         blocks.iter().any(|(_, b)| b.contains("url_env")),
         "the README shows a secret named by a variable"
     );
+    // The README builds one tend.toml as it goes (Slack's block, then the
+    // alert route that uses it): a block that does not stand alone is tried
+    // as the reader has it, on top of every block before it.
+    let mut so_far = toml::Table::new();
     for (line, block) in blocks {
-        works_verbatim(&format!("README.md line {line}"), &block);
+        let table: toml::Table = block
+            .parse()
+            .unwrap_or_else(|e| panic!("README.md line {line}: not TOML: {e}\n{block}"));
+        merge(&mut so_far, table);
+        if !passes(&block) {
+            let cumulative = toml::to_string(&so_far).unwrap();
+            works_verbatim(
+                &format!("README.md line {line}, after the blocks before it"),
+                &cumulative,
+            );
+        }
+    }
+}
+
+/// Whether `config check` accepts `toml` with its variables set (no output).
+fn passes(toml: &str) -> bool {
+    let mut env = TestEnv::new();
+    let toml = with_secret_files(&env, toml);
+    env.write("tend.toml", &toml);
+    for var in named_variables(&toml) {
+        env.set_env(&var, &value_for(&var));
+    }
+    env.tend(&["config", "check"]).output().code == 0
+}
+
+/// `next` written over `into`, table by table (a reader adding a block to
+/// their tend.toml).
+fn merge(into: &mut toml::Table, next: toml::Table) {
+    for (key, value) in next {
+        match (into.get_mut(&key), value) {
+            (Some(toml::Value::Table(old)), toml::Value::Table(new)) => merge(old, new),
+            (_, value) => {
+                into.insert(key, value);
+            }
+        }
     }
 }
 
