@@ -402,6 +402,9 @@ pub struct Ctx {
     pub clock: Clock,
     pub out: Output,
     pub dry_run: bool,
+    /// While [`Ctx::batch_runs`] runs (`tend tick`): the run records of the
+    /// commands it ran, written together, once, when it ends.
+    pub batched_runs: Option<Vec<RunRecord>>,
 }
 
 impl Ctx {
@@ -477,6 +480,10 @@ impl Ctx {
             error,
             pid: std::process::id(),
         };
+        if let Some(batch) = &mut self.batched_runs {
+            batch.push(record);
+            return result;
+        }
         let path = self
             .root
             .runs_dir()
@@ -487,6 +494,83 @@ impl Ctx {
         }
         result
     }
+
+    /// Runs `body` (the steps of `tend tick`) with the run records of the
+    /// commands it runs kept back, then writes them all in one file,
+    /// `state/runs/tick.steps.json` ([`BATCH_FILE`]): one durable write for
+    /// the whole tick instead of one per step (SPEC §10). [`load_runs`] reads
+    /// them as each command's own. A kill before the end loses the records of
+    /// the steps that ran (their work is done and recorded in their own
+    /// state); the previous records stay readable.
+    pub fn batch_runs<T>(&mut self, body: impl FnOnce(&mut Ctx) -> T) -> T {
+        let outer = self.batched_runs.replace(Vec::new());
+        let result = body(self);
+        let steps = std::mem::replace(&mut self.batched_runs, outer).unwrap_or_default();
+        if !steps.is_empty() {
+            let path = self.root.runs_dir().join(BATCH_FILE);
+            if let Err(e) = state::save(&path, &BatchedRuns { steps }) {
+                self.out.warn(&format!("cannot record the runs: {e:#}"));
+            }
+        }
+        result
+    }
+}
+
+/// The run records [`Ctx::batch_runs`] writes together, under `state/runs/`.
+pub const BATCH_FILE: &str = "tick.steps.json";
+
+/// `state/runs/tick.steps.json`: the run records of one tick's steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct BatchedRuns {
+    steps: Vec<RunRecord>,
+}
+
+/// Each command's last run record, by command: from its own file
+/// (`state/runs/<command>.json`) or from the last tick's
+/// ([`BATCH_FILE`]), whichever was written last. A damaged file is
+/// quarantined (exit 74, as for every state file).
+pub fn load_runs(root: &Root) -> Result<BTreeMap<String, RunRecord>> {
+    let dir = root.runs_dir();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(anyhow::anyhow!("cannot list {}: {e}", dir.display())),
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    let mut found = Vec::new();
+    for name in names {
+        let path = dir.join(&name);
+        let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        if name == BATCH_FILE {
+            if let Some(batch) = state::load::<BatchedRuns>(&path, &root.quarantine_dir())? {
+                found.extend(batch.steps.into_iter().map(|r| (written, r)));
+            }
+        } else if let Some(record) = state::load::<RunRecord>(&path, &root.quarantine_dir())? {
+            found.push((written, record));
+        }
+    }
+    Ok(latest_runs(found))
+}
+
+/// Per command, the record written last (pure: the records with the time
+/// their file was written; on a tie, the one listed later).
+fn latest_runs(
+    found: Vec<(Option<std::time::SystemTime>, RunRecord)>,
+) -> BTreeMap<String, RunRecord> {
+    let mut latest: BTreeMap<String, (Option<std::time::SystemTime>, RunRecord)> = BTreeMap::new();
+    for (written, record) in found {
+        match latest.get(&record.command) {
+            Some((seen, _)) if *seen > written => {}
+            _ => {
+                latest.insert(record.command.clone(), (written, record));
+            }
+        }
+    }
+    latest.into_iter().map(|(c, (_, r))| (c, r)).collect()
 }
 
 #[cfg(test)]
@@ -519,6 +603,47 @@ mod counts_tests {
         tick.add_step("probe run", &outcome.counts);
         let names: Vec<(&str, u64)> = tick.iter().collect();
         assert_eq!(names, [("probe run: apple", 2), ("probe run: zebra", 10)]);
+    }
+
+    #[test]
+    fn the_record_written_last_is_a_commands_last_run() {
+        let record = |command: &str, started_at: &str| RunRecord {
+            command: command.to_string(),
+            started_at: started_at.to_string(),
+            finished_at: started_at.to_string(),
+            duration_ms: 0,
+            outcome: RunOutcome::Ok,
+            exit_code: 0,
+            counts: BTreeMap::new(),
+            error: None,
+            pid: 1,
+        };
+        let at = |s: u64| Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(s));
+        let latest = latest_runs(vec![
+            // Its own file, written after the tick's: a run on its own (with
+            // an earlier --now) is still the last one.
+            (at(20), record("probe run", "2026-05-24T07:00:00.000Z")),
+            (at(10), record("probe run", "2026-05-24T08:00:00.000Z")),
+            (at(10), record("wake consume", "2026-05-24T08:00:00.000Z")),
+            (at(5), record("wake consume", "2026-05-24T07:55:00.000Z")),
+            // Written in the same instant: the one listed later.
+            (at(10), record("alerts notify", "a")),
+            (at(10), record("alerts notify", "b")),
+            (None, record("gc checkpoints", "x")),
+        ]);
+        let started: Vec<(&str, &str)> = latest
+            .iter()
+            .map(|(c, r)| (c.as_str(), r.started_at.as_str()))
+            .collect();
+        assert_eq!(
+            started,
+            [
+                ("alerts notify", "b"),
+                ("gc checkpoints", "x"),
+                ("probe run", "2026-05-24T07:00:00.000Z"),
+                ("wake consume", "2026-05-24T08:00:00.000Z"),
+            ]
+        );
     }
 
     #[test]

@@ -233,6 +233,7 @@ fn execute(cli: Cli, env: &Env, path: &str) -> Result<Exit> {
         clock,
         out,
         dry_run: g.dry_run,
+        batched_runs: None,
     };
 
     // A misspelt --root would otherwise be created silently and stay quiet

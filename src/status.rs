@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
 use std::path::Path;
 
 use anyhow::Result;
@@ -69,7 +68,7 @@ struct CommandStatus {
 
 pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
     let now = ctx.now();
-    let runs = load_runs(ctx)?;
+    let runs = crate::ctx::load_runs(&ctx.root)?;
 
     // Every command with a record, an expectation, or a lock file.
     let mut names: Vec<String> = runs.keys().cloned().collect();
@@ -422,30 +421,6 @@ fn ago(delta: chrono::TimeDelta) -> String {
         s if s < 172_800 => format!("{}h ago", s / 3600),
         s => format!("{}d ago", s / 86_400),
     }
-}
-
-fn load_runs(ctx: &Ctx) -> Result<BTreeMap<String, RunRecord>> {
-    let dir = ctx.root.runs_dir();
-    let mut runs = BTreeMap::new();
-    let entries = match fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(runs),
-        Err(e) => return Err(anyhow::anyhow!("cannot list {}: {e}", dir.display())),
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
-        .collect();
-    names.sort();
-    for name in names {
-        let path = dir.join(&name);
-        if let Some(record) =
-            crate::store::state::load::<RunRecord>(&path, &ctx.root.quarantine_dir())?
-        {
-            runs.insert(record.command.clone(), record);
-        }
-    }
-    Ok(runs)
 }
 
 /// Command name → holder description, for every lock currently held.

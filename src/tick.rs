@@ -43,21 +43,26 @@ pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     let mut worst = Exit::Success;
     let mut steps = Vec::new();
-    for (name, step) in STEPS {
-        let exit = match step(ctx) {
-            Ok(done) => {
-                outcome.counts.add_step(name, &done.counts);
-                done.exit()
-            }
-            Err(err) if exit::is_broken_pipe(&err) => return Err(err),
-            Err(err) => {
-                ctx.out.error(&format!("{name}: {err:#}"));
-                exit::classify(&err)
-            }
-        };
-        worst = worst.max(exit);
-        steps.push(json!({"step": name, "exit_code": exit.code()}));
-    }
+    // One durable write of run records for the whole tick (SPEC §10).
+    let ran = ctx.batch_runs(|ctx| -> Result<()> {
+        for (name, step) in STEPS {
+            let exit = match step(ctx) {
+                Ok(done) => {
+                    outcome.counts.add_step(name, &done.counts);
+                    done.exit()
+                }
+                Err(err) if exit::is_broken_pipe(&err) => return Err(err),
+                Err(err) => {
+                    ctx.out.error(&format!("{name}: {err:#}"));
+                    exit::classify(&err)
+                }
+            };
+            worst = worst.max(exit);
+            steps.push(json!({"step": name, "exit_code": exit.code()}));
+        }
+        Ok(())
+    });
+    ran?;
     let heartbeat = beat(ctx, worst);
     ctx.out.json(&json!({
         "summary": true,
