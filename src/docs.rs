@@ -314,7 +314,8 @@ fn files() -> Roff {
             "<root>/state/",
             "Small JSON state files, written atomically: wake.cursor.json, wake.debounce.json, \
              wake.ledger.json, probes.json, alerts.notified.json, alerts.digest.jsonl, \
-             decisions.index, and runs/<command>.json (each command's last run).",
+             decisions.index (and its decisions.index.delta), and runs/<command>.json (each \
+             command's last run; tick's steps' runs together in runs/tick.steps.json).",
         ),
         (
             "<root>/state/quarantine/",
