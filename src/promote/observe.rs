@@ -830,10 +830,12 @@ fn hours_dir(ctx: &Ctx, lp: Loop) -> PathBuf {
         .join(format!("promote.{}.hours", lp.name()))
 }
 
-/// Writes the observation, then the hour files of the segments read, then
-/// the segment cache, each atomically (a cache older than the observation
-/// only costs reading again; an hour file that does not match its segment's
-/// entry is not used). The hour files of segments the window no longer reads
+/// Writes the observation (durably), then the hour files of the segments
+/// read, then the segment cache, each atomically (a cache older than the
+/// observation only costs reading again; an hour file that does not match its
+/// segment's entry is not used). The cache is derived data, written without
+/// fsyncs (one durable write per loop): lost or emptied by a power cut, it
+/// costs one full read. The hour files of segments the window no longer reads
 /// are removed.
 pub fn save(ctx: &Ctx, observed: &Observed) -> Result<()> {
     let lp = observed.observation.lp;
@@ -843,12 +845,12 @@ pub fn save(ctx: &Ctx, observed: &Observed) -> Result<()> {
         // Compact: an hour file is read only by the next run.
         let mut bytes = serde_json::to_vec(hours)?;
         bytes.push(b'\n');
-        atomic::write(&dir.join(name), &bytes)
+        atomic::write_derived(&dir.join(name), &bytes)
             .with_context(|| format!("cannot write the cache of {name}"))?;
     }
     let mut bytes = serde_json::to_vec(&observed.cache)?;
     bytes.push(b'\n');
-    atomic::write(&cache_path(ctx, lp), &bytes)?;
+    atomic::write_derived(&cache_path(ctx, lp), &bytes)?;
     for name in &observed.stale_hours {
         let _ = fs::remove_file(dir.join(name));
     }
