@@ -1036,11 +1036,11 @@ fn rows_at(times: &[String], salt: usize) -> Vec<String> {
     let mut rows = Vec::new();
     for (i, ts) in times.iter().enumerate() {
         let i = i + salt;
-        let python = i % 3 == 0;
+        let python = i.is_multiple_of(3);
         rows.push(row(
             ts,
             "inference.recorded",
-            json!({"route": format!("r{}", i % 4), "escalated": i % 2 == 0, "cost_usd": 0.001 * (i % 7) as f64}),
+            json!({"route": format!("r{}", i % 4), "escalated": i.is_multiple_of(2), "cost_usd": 0.001 * (i % 7) as f64}),
             python,
         ));
         rows.push(row(
@@ -1053,7 +1053,7 @@ fn rows_at(times: &[String], salt: usize) -> Vec<String> {
             ts,
             "probe.investigation_completed",
             json!({"probe": "db", "issue_category": format!("c{}", i % 2), "wake_id": format!("w-{ts}-{i}"),
-                   "autofix_attempted": i % 5 == 0, "recommendation_text": texts[i % 3]}),
+                   "autofix_attempted": i.is_multiple_of(5), "recommendation_text": texts[i % 3]}),
             python,
         ));
     }
