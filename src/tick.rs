@@ -44,7 +44,7 @@ pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
     let mut worst = Exit::Success;
     let mut steps = Vec::new();
     // One durable write of run records for the whole tick (SPEC §10).
-    let ran = ctx.batch_runs(|ctx| -> Result<()> {
+    let (ran, recorded) = ctx.batch_runs(|ctx| -> Result<()> {
         for (name, step) in STEPS {
             let exit = match step(ctx) {
                 Ok(done) => {
@@ -63,6 +63,9 @@ pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
         Ok(())
     });
     ran?;
+    if !recorded {
+        worst = worst.max(Exit::Partial);
+    }
     let heartbeat = beat(ctx, worst);
     ctx.out.json(&json!({
         "summary": true,

@@ -42,6 +42,10 @@ pub struct Observation {
     /// observation instead (not read again).
     #[serde(default)]
     pub bytes_cached: u64,
+    /// Copies of rows already counted (the same `id` again, in the log or
+    /// an `--input`): each row is counted once.
+    #[serde(default)]
+    pub duplicates: u64,
     pub figures: Figures,
     /// A digest of `figures`: proposals record the one they were made from.
     pub digest: String,
@@ -387,6 +391,9 @@ pub fn observe(ctx: &Ctx, lp: Loop, inputs: &[PathBuf]) -> Result<Observed> {
     let mut scan = WindowScan::new(&ctx.root.audit_dir(), ctx.now(), &kinds, window);
     let mut warnings = Vec::new();
     let old = match ctx.load_state_at::<SegmentCache>(&cache_path(ctx, lp)) {
+        // With `--input`, every segment is read whole so that a row of an
+        // input that is also in the log (a copy of a segment) counts once.
+        Ok(_) if !inputs.is_empty() => None,
         Ok(cache) => cache.filter(|c| c.version == CACHE_VERSION && c.lp == lp),
         Err(e) => {
             // The cache only saves reading: a damaged one costs a full scan.
@@ -426,6 +433,7 @@ pub fn observe(ctx: &Ctx, lp: Loop, inputs: &[PathBuf]) -> Result<Observed> {
         skipped: report.skipped + cached.skipped,
         bytes_read: report.bytes,
         bytes_cached: cached.bytes,
+        duplicates: report.duplicates,
         digest: digest(&figures)?,
         figures,
     };
@@ -750,7 +758,7 @@ fn scan_cached<A: Aggregate>(
                     } else {
                         // An edge cuts through this hour: its rows inside,
                         // read again from where they are.
-                        let mut edge = scan.over(Window {
+                        let mut edge = scan.reread(Window {
                             since: ms_time(since_ms.max(*at_ms)),
                             until: ms_time(until_ms.min(end_ms)),
                         });
@@ -793,6 +801,16 @@ fn scan_cached<A: Aggregate>(
             scan.input(&path, &mut total, &mut report)?;
             rows += report.rows[0] - before;
         }
+    }
+    if report.duplicates > 0 {
+        // Which copy of a row a segment's figures hold depends on the order
+        // the threads read in: a cached segment could hold a copy that a
+        // later run, reading another segment again, counts a second time.
+        // Nothing is cached until the copies are gone from the window.
+        // (Every row of a segment read is counted by its hour here, so a
+        // copy outside the window counts among `duplicates` too.)
+        cache.segments.clear();
+        hour_files.clear();
     }
     Ok(Scanned {
         figures: total.figures(),
