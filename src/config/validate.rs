@@ -37,6 +37,7 @@ pub fn validate(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Pr
     engine(config, env, &mut p);
     channels(config, env, &mut p);
     alerts(config, &mut p);
+    incidents(config, &mut p);
     promote(config, &mut p);
     watchers(config, &mut p);
     gc(config, env, &mut p);
@@ -522,6 +523,45 @@ fn looks_like_address(text: &str) -> bool {
 fn alerts(c: &Config, p: &mut Problems) {
     if c.alerts.burst_limit == 0 {
         push(p, "alerts.burst_limit", "must be at least 1");
+    }
+}
+
+/// The most steps a reminder schedule may have.
+const MAX_REMINDER_STEPS: usize = 20;
+
+fn incidents(c: &Config, p: &mut Problems) {
+    let r = &c.incidents.reminders;
+    for (severity, steps) in [
+        ("critical", &r.critical),
+        ("warning", &r.warning),
+        ("info", &r.info),
+    ] {
+        let key = format!("incidents.reminders.{severity}");
+        if steps.len() > MAX_REMINDER_STEPS {
+            push(
+                p,
+                &key,
+                format!(
+                    "has {} steps: expected at most {MAX_REMINDER_STEPS}",
+                    steps.len()
+                ),
+            );
+        }
+        if steps.iter().any(|d| d.is_zero()) {
+            push(
+                p,
+                &key,
+                "a step of 0s would remind on every run: expected durations above 0 (an empty list never reminds)",
+            );
+        }
+    }
+    let repeat = &c.alerts.repeat_interval;
+    if !(repeat.critical.is_zero() && repeat.warning.is_zero() && repeat.info.is_zero()) {
+        push(
+            p,
+            "alerts.repeat_interval",
+            "reminders now belong to the incident and back off: remove alerts.repeat_interval and set [incidents] reminders = { critical = [\"30m\", \"1h\"], … } instead",
+        );
     }
 }
 
