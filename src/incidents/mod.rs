@@ -64,11 +64,7 @@ pub fn incident_id(alert_id: &str, started_at: DateTime<Utc>) -> String {
     Uuid::new_v5(&NAMESPACE, name.as_bytes()).to_string()
 }
 
-/// The first 8 characters of an incident id: what messages on standard
-/// output start with, and what `incidents show` accepts.
-pub fn short_id(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
-}
+pub use crate::channel::short_id;
 
 /// `state/incidents.json`: incident id → incident.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
