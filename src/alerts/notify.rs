@@ -211,7 +211,9 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         .decisions
         .iter()
         .filter_map(|d| match &d.action {
-            Action::Suppress { .. } => Some(row(d, &incident_ids, Status::Suppressed, None, false, now)),
+            Action::Suppress { .. } => {
+                Some(row(d, &incident_ids, Status::Suppressed, None, false, now))
+            }
             Action::Silence { silence, .. } => {
                 let mut r = row(d, &incident_ids, Status::Silenced, None, false, now);
                 r.details["silence_id"] = json!(silence);

@@ -60,7 +60,12 @@ impl SlackChannel {
 
     /// One POST of `method`, bounded by `timeout` (what is left of the
     /// send's time bound).
-    fn post(&self, method: &str, body: &[u8], timeout: Duration) -> Result<http::Answer, HttpFailure> {
+    fn post(
+        &self,
+        method: &str,
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<http::Answer, HttpFailure> {
         let request = self
             .agent
             .post(&format!("{}/{method}", self.api))

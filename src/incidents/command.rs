@@ -139,7 +139,8 @@ fn list(ctx: &mut Ctx, args: &IncidentsListArgs) -> Result<Outcome> {
             "open": shown.iter().filter(|i| i.is_open()).count(),
         }))?;
     } else if shown.is_empty() {
-        ctx.out.summary("incidents: none open or recently resolved")?;
+        ctx.out
+            .summary("incidents: none open or recently resolved")?;
     }
     Ok(outcome)
 }
@@ -186,7 +187,12 @@ fn probe_of(alert_id: &str) -> Option<&str> {
 }
 
 /// Whether a row belongs to the incident's timeline.
-fn belongs(incident: &Incident, kind: &str, correlation_key: Option<&str>, details: &Value) -> bool {
+fn belongs(
+    incident: &Incident,
+    kind: &str,
+    correlation_key: Option<&str>,
+    details: &Value,
+) -> bool {
     if details.get("incident_id").and_then(Value::as_str) == Some(incident.id.as_str()) {
         return true;
     }
@@ -372,7 +378,12 @@ mod tests {
         };
         let (id, _) = super::super::policy::observe(&mut state, &facts, t);
         let incident = &state.incidents[&id];
-        assert!(belongs(incident, "notification.dispatched", None, &json!({"incident_id": id})));
+        assert!(belongs(
+            incident,
+            "notification.dispatched",
+            None,
+            &json!({"incident_id": id})
+        ));
         assert!(!belongs(
             incident,
             "notification.dispatched",
@@ -385,8 +396,18 @@ mod tests {
             Some("probe:api:api_down"),
             &json!({})
         ));
-        assert!(belongs(incident, "probe.observed", None, &json!({"probe": "api"})));
-        assert!(!belongs(incident, "probe.observed", None, &json!({"probe": "db"})));
+        assert!(belongs(
+            incident,
+            "probe.observed",
+            None,
+            &json!({"probe": "api"})
+        ));
+        assert!(!belongs(
+            incident,
+            "probe.observed",
+            None,
+            &json!({"probe": "db"})
+        ));
         assert_eq!(probe_of("am:abc"), None);
     }
 }

@@ -249,7 +249,11 @@ pub fn update<R>(
     let before = incidents.clone();
     let mut events = Vec::new();
     let answer = change(&mut incidents, &mut events);
-    policy::prune(&mut incidents, ctx.config.incidents.keep_resolved.to_chrono(), now);
+    policy::prune(
+        &mut incidents,
+        ctx.config.incidents.keep_resolved.to_chrono(),
+        now,
+    );
     if ctx.dry_run {
         return Ok(answer);
     }

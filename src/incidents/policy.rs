@@ -235,7 +235,11 @@ mod tests {
                 "{severity} after {reminders} reminders"
             );
             if let Some(due) = due {
-                assert!(!reminder_due(&incident, &s, t(due) - TimeDelta::milliseconds(1)));
+                assert!(!reminder_due(
+                    &incident,
+                    &s,
+                    t(due) - TimeDelta::milliseconds(1)
+                ));
                 assert!(reminder_due(&incident, &s, t(due)));
             }
         }
