@@ -39,7 +39,7 @@ use crate::cli::AlertsNotifyArgs;
 use crate::config::{ChannelKind, Config, InfoMode};
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::UsageError;
-use crate::incidents::{self, policy as incident_policy};
+use crate::incidents::policy as incident_policy;
 use crate::store::attempts::{self, Attempt, Journal, Next};
 use crate::store::jsonl;
 use crate::store::lock::Wait;
@@ -367,7 +367,7 @@ fn open_and_resolve_incidents(
     state: &Notified,
 ) -> Result<BTreeMap<String, String>> {
     let now = ctx.now();
-    incidents::update(ctx, |incidents, events| {
+    crate::incidents::update(ctx, |incidents, events| {
         let mut ids = BTreeMap::new();
         for alert in active {
             // An input that gives no start: when tend first recorded it.

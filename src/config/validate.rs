@@ -555,14 +555,6 @@ fn incidents(c: &Config, p: &mut Problems) {
             );
         }
     }
-    let repeat = &c.alerts.repeat_interval;
-    if !(repeat.critical.is_zero() && repeat.warning.is_zero() && repeat.info.is_zero()) {
-        push(
-            p,
-            "alerts.repeat_interval",
-            "reminders now belong to the incident and back off: remove alerts.repeat_interval and set [incidents] reminders = { critical = [\"30m\", \"1h\"], … } instead",
-        );
-    }
 }
 
 fn promote(c: &Config, p: &mut Problems) {

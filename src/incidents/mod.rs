@@ -70,6 +70,10 @@ pub use crate::channel::short_id;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentsState {
     pub incidents: BTreeMap<String, Incident>,
+    /// `incident.*` rows whose append failed, kept until a later change
+    /// appends them (those already written are not written twice).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unrecorded: Vec<Row>,
 }
 
 /// One incident.
@@ -257,14 +261,25 @@ pub fn update<R>(
     if ctx.dry_run {
         return Ok(answer);
     }
-    if !events.is_empty() {
-        let rows: Vec<Row> = events.iter().map(Event::row).collect();
-        let since = events
+    // The rows of its events, after any an earlier run could not append.
+    // An audit log that cannot take them does not stop a message: they wait
+    // in the state, and the failure is said.
+    let mut rows = std::mem::take(&mut incidents.unrecorded);
+    rows.extend(events.iter().map(Event::row));
+    if !rows.is_empty() {
+        let since = rows
             .iter()
-            .map(|e| e.incident.opened_at.min(e.at))
+            .map(|r| r.ts)
+            .chain(events.iter().map(|e| e.incident.opened_at))
             .min()
             .unwrap_or(now);
-        ctx.audit().append_missing(&rows, since, now)?;
+        if let Err(e) = ctx.audit().append_missing(&rows, since, now) {
+            ctx.out.warn(&format!(
+                "cannot append {} incident rows (kept in state/{FILE} for the next run): {e:#}",
+                rows.len()
+            ));
+            incidents.unrecorded = rows;
+        }
     }
     if incidents != before {
         state::save(&ctx.root.state_file(FILE), &incidents)?;
