@@ -16,6 +16,8 @@ mod layers;
 mod probe;
 mod promote;
 mod quiet;
+mod readme;
+mod secrets;
 mod store;
 mod wake;
 mod watchers;
