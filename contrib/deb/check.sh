@@ -73,7 +73,7 @@ dpkg-deb -f "$deb" Installed-Size | sed 's/^/Installed-Size (KiB): /' | tee -a "
 
 # What the package must hold (issue: install like a system tool).
 contents=$(dpkg-deb --contents "$deb" | awk '{print $6}' | sed 's#^\./#/#')
-for path in /usr/bin/tend /usr/share/man/man1/tend.1.gz \
+for path in /usr/bin/tend /usr/share/man/man1/tend.1.gz /usr/share/man/man5/tend.toml.5.gz \
     /usr/share/bash-completion/completions/tend /usr/share/zsh/vendor-completions/_tend \
     /usr/share/fish/vendor_completions.d/tend.fish \
     /usr/lib/systemd/system/tend.service /usr/lib/systemd/system/tend.timer \
@@ -123,6 +123,7 @@ getent passwd tend
     die "/var/lib/tend is $(stat -c '%U:%G %a' /var/lib/tend), expected tend:tend 750"
 as_tend tend --version
 as_tend man -w tend
+as_tend man -w 5 tend.toml
 as_tend tend --root /var/lib/tend init --example && as_tend tend --root /var/lib/tend tick
 as_tend tend --root /var/lib/tend status
 for unit in tend.timer tend-daily.timer; do
