@@ -23,6 +23,7 @@ pub mod http;
 pub mod init;
 pub mod probe;
 pub mod promote;
+pub mod report;
 pub mod severity;
 pub mod status;
 pub mod store;
@@ -258,6 +259,7 @@ fn execute(cli: Cli, env: &Env, path: &str) -> Result<Exit> {
         Command::Audit(command) => commands::audit::run(&mut ctx, command)?,
         Command::Alerts(command) => alerts::run(&mut ctx, command)?,
         Command::Status(args) => status::run(&mut ctx, args)?,
+        Command::Report(args) => report::run(&mut ctx, args)?,
         Command::Wake(WakeCommand::Consume(args)) => wake::run(&mut ctx, args)?,
         Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env)?,
         Command::Probe(command) => probe::run(&mut ctx, command)?,
