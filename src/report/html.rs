@@ -735,11 +735,10 @@ fn llm(out: &mut String, l: &Llm) {
     );
     let _ = write!(
         out,
-        "</svg><div class=\"axis\"><span>{}</span><span>0 to {}</span><span>{}</span></div><figcaption>{}</figcaption>",
+        "</svg><div class=\"axis\"><span>{}</span><span>0 to {}</span><span>{}</span></div>",
         escape(l.days.first().map_or("", |d| d.day.as_str())),
         usd(peak / 1.08),
         escape(l.days.last().map_or("", |d| d.day.as_str())),
-        escape(&label)
     );
     out.push_str("<div class=\"legend\">");
     for (r, route) in l.routes.iter().enumerate() {
@@ -750,7 +749,11 @@ fn llm(out: &mut String, l: &Llm) {
             escape(route)
         );
     }
-    out.push_str("<span><span class=\"swatch\" style=\"background:var(--budget)\"></span>daily budget</span></div></figure>\n");
+    let _ = writeln!(
+        out,
+        "<span><span class=\"swatch\" style=\"background:var(--budget)\"></span>daily budget</span></div><figcaption>{}</figcaption></figure>",
+        escape(&label)
+    );
     // The figures behind the chart, per route over the window.
     let mut rows = Vec::new();
     for route in &l.routes {

@@ -16,6 +16,7 @@ mod layers;
 mod probe;
 mod promote;
 mod quiet;
+mod report;
 mod store;
 mod wake;
 mod watchers;
