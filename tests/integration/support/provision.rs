@@ -371,6 +371,16 @@ const KNOWN: &[Known] = &[
         packages: &["util-linux"],
     },
     Known {
+        name: "jq",
+        dirs: &[],
+        packages: &["jq"],
+    },
+    Known {
+        name: "flock",
+        dirs: &[],
+        packages: &["util-linux"],
+    },
+    Known {
         name: "man",
         dirs: &[],
         packages: &["man-db"],
