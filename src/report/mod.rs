@@ -60,6 +60,12 @@ pub fn run(ctx: &mut Ctx, args: &ReportArgs) -> Result<Outcome> {
                 let written = write(ctx, dir, format, &report)?;
                 outcome.count(ReportCount::Written, 1);
                 ctx.out.summary(&format!("wrote {}", written.display()))?;
+                ctx.out.json(&serde_json::json!({
+                    "summary": true,
+                    "command": COMMAND,
+                    "written": written,
+                    "dry_run": ctx.dry_run,
+                }))?;
             }
             None => print(ctx, format, &report)?,
         }
