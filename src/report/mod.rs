@@ -333,8 +333,21 @@ fn write(ctx: &mut Ctx, dir: &Path, format: ReportFormat, report: &Report) -> Re
         ))?;
         return Ok(path);
     }
+    // The page is for others to read (a web server, a browser): its
+    // directory and file get the caller's umask, not tend's own (0750/0640).
+    let umask = crate::store::process::caller_umask();
+    let readable = |path: &Path, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & !umask))
+            .with_context(|| format!("cannot make {} readable", path.display()))
+    };
+    if !dir.exists() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        readable(dir, 0o777)?;
+    }
     crate::store::atomic::write(&path, &bytes)
         .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    readable(&path, 0o666)?;
     Ok(path)
 }
 

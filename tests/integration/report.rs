@@ -603,6 +603,26 @@ fn the_page_renders_in_headless_chromium_and_validates() {
     let out = env.tend(&["report", "--out", www.to_str().unwrap()]).ok();
     assert!(out.stdout.contains("wrote "), "{}", out.stdout);
     let page = www.join("index.html");
+    // For others to read: the caller's umask, not tend's own (0750/0640).
+    let shared = env.dir().join("shared");
+    let run = Command::new("sh")
+        .args(["-c", "umask 022 && exec \"$0\" \"$@\""])
+        .arg(crate::support::BIN)
+        .args(["report", "--out"])
+        .arg(&shared)
+        .env("TEND_ROOT", env.root())
+        .env("TEND_NOW", crate::support::NOW)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&shared), 0o755);
+    assert_eq!(mode(&shared.join("index.html")), 0o644);
     let html = std::fs::read_to_string(&page).unwrap();
     // Self-contained: no script, nothing fetched.
     for needle in ["<script", "src=", "href=\"http", "url(", "@import"] {
