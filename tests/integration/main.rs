@@ -17,6 +17,7 @@ mod probe;
 mod promote;
 mod quiet;
 mod readme;
+mod recipe;
 mod report;
 mod secrets;
 mod store;
