@@ -18,6 +18,7 @@ mod promote;
 mod quiet;
 mod readme;
 mod recipe;
+mod report;
 mod secrets;
 mod store;
 mod wake;
