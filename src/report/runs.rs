@@ -93,12 +93,11 @@ pub fn commands(ctx: &Ctx) -> Result<Vec<CommandStatus>> {
 
 /// When `command`'s last recorded run started, if it has one.
 pub fn last_started(ctx: &Ctx, command: &str) -> Result<Option<DateTime<Utc>>> {
-    let path = ctx
-        .root
-        .runs_dir()
-        .join(format!("{}.json", lock::file_stem(command)));
-    let record: Option<RunRecord> = ctx.load_state_at(&path)?;
-    Ok(record.and_then(|r| crate::clock::parse_ts(&r.started_at).ok()))
+    // Its own file or the last tick's steps' (ctx::load_runs).
+    let runs = load_runs(ctx)?;
+    Ok(runs
+        .get(command)
+        .and_then(|r| crate::clock::parse_ts(&r.started_at).ok()))
 }
 
 /// `3m ago`, `2d ago`: how long ago something was, coarsely.
