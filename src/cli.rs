@@ -556,8 +556,8 @@ pub struct PromoteApproveArgs {
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub note: String,
 
-    /// Who decides [default: $USER]
-    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    /// Who decides [default: $SUDO_USER, else $USER]
+    #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 
     /// Approve even when the evidence changed (recorded in the proposal)
@@ -579,8 +579,8 @@ pub struct PromoteRejectArgs {
     #[arg(long, value_name = "TEXT")]
     pub note: String,
 
-    /// Who decides [default: $USER]
-    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    /// Who decides [default: $SUDO_USER, else $USER]
+    #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 
     /// Seconds to wait for another reviewer's lock
@@ -721,8 +721,8 @@ pub struct SilenceAddArgs {
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
 
-    /// Who silences [default: $USER]
-    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    /// Who silences [default: $SUDO_USER, else $USER]
+    #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 }
 
@@ -739,8 +739,8 @@ pub struct SilenceExpireArgs {
     #[arg(value_name = "ID")]
     pub id: String,
 
-    /// Who ends it [default: $USER]
-    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    /// Who ends it [default: $SUDO_USER, else $USER]
+    #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 }
 
