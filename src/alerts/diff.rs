@@ -37,8 +37,8 @@ use crate::severity::Severity;
 pub struct Notified {
     /// Alert id → what was recorded about it.
     pub alerts: BTreeMap<String, Entry>,
-    /// Category → its last notification, for the cooldown. Kept only while it
-    /// can still suppress something.
+    /// Cooldown group ([`cooldown_group`]: the category, or `alert:<id>`) →
+    /// its last notification. Kept only while it can still suppress something.
     pub categories: BTreeMap<String, Mark>,
     /// The audit rows of a message already sent, kept here until they are
     /// appended: the state is written first, right after the send, so a kill
@@ -250,7 +250,7 @@ pub fn apply(state: &mut Notified, decision: &Decision, failed: Option<bool>) {
     if let Some(mark) = decision.mark {
         state
             .categories
-            .insert(decision.alert.category.clone(), mark);
+            .insert(cooldown_group(&decision.alert), mark);
     }
 }
 
@@ -327,7 +327,7 @@ pub fn plan(
             // longer holds it, if it still fires (as after a silence).
             Some(e) if e.status == Status::Suppressed => {
                 let held = marks
-                    .get(&alert.category)
+                    .get(&cooldown_group(alert))
                     .is_some_and(|m| cooldown_holds(m, alert.severity, now, policy));
                 (!held && silence.is_none()).then_some(Why::CooledDown)
             }
@@ -432,6 +432,19 @@ pub fn plan(
     }
 }
 
+/// The group an alert's cooldown is kept by: its category when the category
+/// names a kind of problem; the alert alone (`alert:<id>`) when the category
+/// is only a Nagios state or severity name (what a probe without a
+/// `category` of its own gets, SPEC §4), so that a second, unrelated outage
+/// is never held back by the first (SPEC §6).
+pub fn cooldown_group(alert: &Alert) -> String {
+    if crate::severity::is_state_name(&alert.category) {
+        format!("alert:{}", alert.id)
+    } else {
+        alert.category.clone()
+    }
+}
+
 /// Whether the category's last notification `mark` holds back an alert of
 /// `severity` at `now`: within the cooldown, and not an escalation past it.
 fn cooldown_holds(mark: &Mark, severity: Severity, now: DateTime<Utc>, policy: &Policy) -> bool {
@@ -488,7 +501,7 @@ fn record(
         entry.last_notified = Some(now);
         return decide(Action::Queue { reminder: false }, entry, None);
     }
-    let cooled = match (why, marks.get(&alert.category)) {
+    let cooled = match (why, marks.get(&cooldown_group(alert))) {
         (Why::Unsilenced, _) => None,
         (_, Some(mark)) if cooldown_holds(mark, alert.severity, now, policy) => Some(mark.at),
         _ => None,
@@ -506,7 +519,7 @@ fn record(
         at: now,
         severity: alert.severity,
     };
-    marks.insert(alert.category.clone(), mark);
+    marks.insert(cooldown_group(alert), mark);
     decide(Action::Notify(why), entry, Some(mark))
 }
 

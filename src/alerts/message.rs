@@ -45,18 +45,21 @@ pub fn outgoing(
     if !plan.burst {
         // Alerts this run's own message put under the cooldown: named in that
         // message, so that nothing is held back unseen.
-        let mut held: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut held: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         for d in &plan.decisions {
             if matches!(d.action, Action::Suppress { at } if at == now) {
-                held.entry(&d.alert.category).or_default().push(&d.alert.id);
+                held.entry(super::diff::cooldown_group(&d.alert))
+                    .or_default()
+                    .push(&d.alert.id);
             }
         }
         return sending
             .map(|(i, d)| {
                 let mut message = alert_message(d, now);
-                if let (Action::Notify(_), Some(ids)) =
-                    (&d.action, held.remove(d.alert.category.as_str()))
-                {
+                if let (Action::Notify(_), Some(ids)) = (
+                    &d.action,
+                    held.remove(&super::diff::cooldown_group(&d.alert)),
+                ) {
                     message.text.push_str(&held_back(&ids));
                 }
                 Outgoing {

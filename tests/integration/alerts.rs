@@ -640,6 +640,46 @@ fn cooldown_suppresses_a_second_alert_of_the_category() {
     assert_eq!(rows.last().unwrap()["ref"], "probe:api2:api_down");
 }
 
+/// Two probes without a `category` of their own go critical 5 minutes
+/// apart: each is its own alert and its own cooldown group, so the second,
+/// unrelated outage is told, not held back by the first (SPEC §6).
+#[test]
+fn probes_without_a_category_are_not_held_back_by_each_other() {
+    let env = TestEnv::new();
+    probes(
+        &env,
+        json!({"postgres": {"status": "critical", "summary": "connection refused"}}),
+    );
+    env.tend(&["alerts", "notify"]).ok();
+    probes(
+        &env,
+        json!({"postgres": {"status": "critical", "summary": "connection refused"},
+               "redis": {"status": "critical", "summary": "no PONG", "since": "2026-05-24T07:55:00Z"}}),
+    );
+    let out = env
+        .tend(&["alerts", "notify"])
+        .env("TEND_NOW", "2026-05-24T08:05:00Z")
+        .ok();
+    assert!(out.stdout.contains("redis is critical"), "{}", out.stdout);
+    assert!(
+        out.stdout.ends_with("alerts: 1 notified\n"),
+        "{}",
+        out.stdout
+    );
+    let rows = dispatched(&env);
+    let statuses: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["ref"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("probe:postgres:critical", "ok"),
+            ("probe:redis:critical", "ok")
+        ]
+    );
+}
+
 #[test]
 fn reminders_follow_the_repeat_interval() {
     let env = TestEnv::new();

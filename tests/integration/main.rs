@@ -17,6 +17,7 @@ mod mistakes;
 mod probe;
 mod promote;
 mod quiet;
+mod readme;
 mod store;
 mod wake;
 mod watchers;

@@ -216,9 +216,9 @@ fn status_prometheus_parses_with_the_reference_parser() {
     env.tend(&["tick"]).ok();
     env.write("state/quarantine/probes.json.1", "junk");
     let out = env.tend(&["status", "--format", "prometheus"]).ok();
-    // Python's prometheus_client text parser (installed by .ci/run) reads it.
+    // Python's prometheus_client text parser (in the tests' own venv) reads it.
     let script = "import sys\nfrom prometheus_client.parser import text_string_to_metric_families as parse\nfor f in parse(sys.stdin.read()):\n    for s in f.samples:\n        labels = ','.join(f'{k}={v}' for k, v in sorted(s.labels.items()))\n        print(f'{s.name}|{labels}|{s.value}')\n";
-    let mut child = std::process::Command::new("python3")
+    let mut child = std::process::Command::new(crate::support::provision::python())
         .args(["-c", script])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

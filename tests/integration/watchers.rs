@@ -379,20 +379,12 @@ fn a_failing_source_is_exit_1_and_the_other_watchers_still_run() {
 
 #[test]
 fn a_sqlite3_command_source() {
-    if std::process::Command::new("sqlite3")
-        .arg("-version")
-        .output()
-        .is_err()
-    {
-        assert!(std::env::var("CI").is_err(), "sqlite3 is missing in CI");
-        eprintln!("skipped: the sqlite3 CLI is not installed");
-        return;
-    }
+    let sqlite3 = crate::support::provision::tool("sqlite3");
     let env = TestEnv::new();
     let db = env.path("platform.db");
     let sql = "create table campaigns (campaign_id text primary key, status text, last_status_changed_at text);
 insert into campaigns values ('s-1', 'Held', '2026-05-01 09:00:00'), ('s-2', 'Held', '2026-05-23 09:00:00'), ('s-3', 'Running', '2026-01-01 00:00:00');";
-    let made = std::process::Command::new("sqlite3")
+    let made = std::process::Command::new(&sqlite3)
         .arg(&db)
         .arg(sql)
         .status()
@@ -680,9 +672,7 @@ fn config_check_reads_the_decisions_already_written() {
 
 #[test]
 fn a_postgres_command_source() {
-    let Some(pg) = crate::support::postgres::PgCluster::start() else {
-        return;
-    };
+    let pg = crate::support::postgres::PgCluster::start();
     pg.psql(
         "create table campaigns (campaign_id text primary key, status text, last_status_changed_at timestamptz);
          insert into campaigns values
@@ -692,9 +682,10 @@ fn a_postgres_command_source() {
     );
     let env = TestEnv::new();
     let port = pg.port().to_string();
+    let psql = pg.psql_path().display().to_string();
     // psql -At with row_to_json: PostgreSQL's own timestamp text form.
     let source = format!(
-        r#"{{ command = ["psql", "-X", "-At", "-h", "127.0.0.1", "-p", "{port}", "-U", "postgres", "-d", "postgres", "-c", "select row_to_json(c) from campaigns c where status = 'Held' order by campaign_id"] }}"#
+        r#"{{ command = ["{psql}", "-X", "-At", "-h", "127.0.0.1", "-p", "{port}", "-U", "postgres", "-d", "postgres", "-c", "select row_to_json(c) from campaigns c where status = 'Held' order by campaign_id"] }}"#
     );
     env.write("tend.toml", watcher("campaign", &source, NS, ""));
     let out = env.tend(&["watchers", "tick", "--json"]).status(0);
@@ -713,7 +704,7 @@ fn a_postgres_command_source() {
     );
     // A failing query is a failed source: exit 1, nothing written.
     let source = format!(
-        r#"{{ command = ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "{port}", "-U", "postgres", "-d", "postgres", "-c", "select row_to_json(c) from nope c"] }}"#
+        r#"{{ command = ["{psql}", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "{port}", "-U", "postgres", "-d", "postgres", "-c", "select row_to_json(c) from nope c"] }}"#
     );
     env.write("tend.toml", watcher("campaign", &source, NS, ""));
     let out = env.tend(&["watchers", "tick"]).status(1);

@@ -250,6 +250,31 @@ fn cooldown_edges() {
     assert_eq!(actions(&p), [notify("b")]);
 }
 
+/// A category that is only a Nagios state's name (a probe without a
+/// `category` gets `critical`) groups nothing: postgres going critical does
+/// not hold back redis (SPEC §6), while one alert's own group still holds.
+#[test]
+fn a_category_defaulted_from_a_state_groups_nothing() {
+    let pg = crit("probe:postgres:critical", "critical");
+    let redis = crit("probe:redis:critical", "critical");
+    let state = notified(std::slice::from_ref(&pg), t(0));
+    assert_eq!(
+        state.categories.keys().collect::<Vec<_>>(),
+        ["alert:probe:postgres:critical"]
+    );
+    let p = run(&[pg.clone(), redis.clone()], &state, t(5 * 60), &policy());
+    assert_eq!(actions(&p), [notify("probe:redis:critical")]);
+    // Both new in one run: both told.
+    let p = run(&[pg.clone(), redis], &Notified::default(), t(0), &policy());
+    assert_eq!(p.sends(), 2);
+    // Every state name, in any case, is its own group; a real category groups.
+    for name in ["critical", "WARNING", "unknown", "info", ""] {
+        let a = crit("a", name);
+        assert_eq!(cooldown_group(&a), "alert:a", "{name:?}");
+    }
+    assert_eq!(cooldown_group(&crit("a", "db_down")), "db_down");
+}
+
 #[test]
 fn cooldown_applies_within_one_run_most_severe_first() {
     let p = run(

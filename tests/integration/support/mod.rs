@@ -6,6 +6,7 @@
 pub mod fakes;
 pub mod http;
 pub mod postgres;
+pub mod provision;
 pub mod smtp;
 
 use std::io::Write;

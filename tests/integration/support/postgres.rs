@@ -3,7 +3,7 @@
 //! refuses root), listening on a free loopback port, stopped on drop.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 pub struct PgCluster {
@@ -11,31 +11,6 @@ pub struct PgCluster {
     bin: PathBuf,
     port: u16,
     as_postgres: bool,
-}
-
-/// The directory holding initdb, pg_ctl and postgres: Debian's newest
-/// /usr/lib/postgresql/N/bin, else wherever `initdb` is on PATH.
-fn bin_dir() -> Option<PathBuf> {
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let v: u32 = e.file_name().to_str()?.parse().ok()?;
-            let bin = e.path().join("bin");
-            bin.join("initdb").exists().then_some((v, bin))
-        })
-        .collect();
-    versions.sort();
-    if let Some((_, bin)) = versions.pop() {
-        return Some(bin);
-    }
-    let path = std::env::var("PATH").unwrap_or_default();
-    path.split(':')
-        .map(Path::new)
-        .find(|d| d.join("initdb").exists() && d.join("pg_ctl").exists())
-        .map(|d| std::fs::canonicalize(d.join("initdb")).ok())?
-        .and_then(|p| p.parent().map(Path::to_path_buf))
 }
 
 fn free_port() -> u16 {
@@ -46,17 +21,10 @@ fn free_port() -> u16 {
 }
 
 impl PgCluster {
-    /// Starts a cluster; `None` (with the reason printed) only when the
-    /// PostgreSQL binaries are missing and CI is not set. In CI a missing
-    /// PostgreSQL is a failure.
-    pub fn start() -> Option<PgCluster> {
-        let Some(bin) = bin_dir() else {
-            if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
-                panic!("PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it");
-            }
-            eprintln!("skipped: PostgreSQL (initdb, pg_ctl) is not installed");
-            return None;
-        };
+    /// Starts a cluster with the binaries `provision::postgres_bin` finds or
+    /// installs; panics, naming what is missing, when it cannot.
+    pub fn start() -> PgCluster {
+        let bin = super::provision::postgres_bin();
         // SAFETY: geteuid has no preconditions.
         let as_postgres = unsafe { libc::geteuid() } == 0;
         let dir = tempfile::Builder::new()
@@ -113,7 +81,7 @@ impl PgCluster {
                 "start",
             ],
         );
-        Some(cluster)
+        cluster
     }
 
     fn run(&self, program: &str, args: &[&str]) {
@@ -151,31 +119,36 @@ impl PgCluster {
         )
     }
 
-    /// Runs `sql` with psql and returns its unaligned output.
-    pub fn psql(&self, sql: &str) -> String {
+    /// The psql beside the server binaries, else the one on PATH.
+    pub fn psql_path(&self) -> PathBuf {
         let psql = self.bin.join("psql");
-        let out = Command::new(if psql.exists() {
+        if psql.exists() {
             psql
         } else {
-            PathBuf::from("psql")
-        })
-        .args([
-            "-X",
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-p",
-        ])
-        .arg(self.port.to_string())
-        .args(["-c", sql])
-        .output()
-        .expect("run psql");
+            super::provision::tool("psql")
+        }
+    }
+
+    /// Runs `sql` with psql and returns its unaligned output.
+    pub fn psql(&self, sql: &str) -> String {
+        let out = Command::new(self.psql_path())
+            .args([
+                "-X",
+                "-At",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-p",
+            ])
+            .arg(self.port.to_string())
+            .args(["-c", sql])
+            .output()
+            .expect("run psql");
         assert!(
             out.status.success(),
             "psql {sql:?} failed: {}",

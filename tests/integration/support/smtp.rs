@@ -39,11 +39,12 @@ impl SmtpSink {
         ]
         .iter()
         .collect();
+        let python = super::provision::python();
         let dir = tempfile::tempdir().unwrap();
         // A free port can be taken between the probe and the bind: try a few.
         for _ in 0..5 {
             let port = free_port();
-            let mut child = Command::new("python3")
+            let mut child = Command::new(&python)
                 .arg(&script)
                 .arg(dir.path())
                 .arg(port.to_string())
@@ -51,7 +52,7 @@ impl SmtpSink {
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
-                .expect("python3 (with aiosmtpd: python3 -m pip install aiosmtpd)");
+                .expect("the tests' python (with aiosmtpd)");
             let stdout = child.stdout.take().unwrap();
             let (tx, rx) = mpsc::channel();
             std::thread::spawn(move || {
@@ -72,7 +73,8 @@ impl SmtpSink {
             }
         }
         panic!(
-            "cannot start the SMTP sink (is aiosmtpd installed? python3 -m pip install aiosmtpd)"
+            "cannot start the SMTP sink (aiosmtpd in {})",
+            python.display()
         );
     }
 
