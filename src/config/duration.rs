@@ -180,7 +180,7 @@ fn count_of<'de, D: Deserializer<'de>>(d: D, unit: (&'static str, u64)) -> Resul
                      unit (ms, s, m, h, d) such as \"10m\""
                 ))
             })?;
-            if duration.as_millis() % unit_ms != 0 {
+            if !duration.as_millis().is_multiple_of(unit_ms) {
                 return Err(E::custom(format!(
                     "invalid duration {v:?}: expected a whole number of {name}"
                 )));

@@ -281,3 +281,59 @@ fn a_file_where_the_root_keeps_a_directory_is_one_error() {
         )
     );
 }
+
+/// A probe script without its exec bit is named by `probe run`, `status`
+/// and `doctor`; a file that is not a program (notes) is passed over.
+#[test]
+fn a_probe_without_its_exec_bit_is_named_everywhere() {
+    let env = TestEnv::new();
+    let script = env.write("probes.d/check_api", "#!/bin/sh\necho 'OK - fine'\n");
+    env.write("probes.d/notes.txt", "which checks run where\n");
+    let named = format!(
+        "probes.d/check_api: skipped: not executable; chmod +x {} to run it",
+        script.display()
+    );
+    let out = env.tend(&["probe", "run"]).status(1);
+    assert_eq!(out.stderr, format!("tend: warning: {named}\n"));
+    let out = env.tend(&["status"]).ok();
+    assert!(
+        out.stdout.contains(&format!("\n{named}\n")),
+        "{}",
+        out.stdout
+    );
+    let out = env.tend(&["--json", "status"]).ok();
+    let summary = out.json_lines().pop().unwrap();
+    assert_eq!(summary["skipped_probes"], serde_json::json!([named]));
+    let out = env.tend(&["doctor"]).status(1);
+    assert!(out.stdout.contains(&named), "{}", out.stdout);
+    assert!(!out.stdout.contains("notes.txt"), "{}", out.stdout);
+    // Made executable, it runs, and nothing is named any more.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.tend(&["probe", "run"]).ok();
+    let out = env.tend(&["status"]).ok();
+    assert!(!out.stdout.contains("skipped:"), "{}", out.stdout);
+}
+
+/// A plugin that prints a blank line before its text (`check_users`
+/// without arguments prints its usage so) is summed up by its first
+/// non-blank line.
+#[test]
+fn a_plugin_output_starting_blank_is_summed_up_by_its_first_text() {
+    let env = TestEnv::new();
+    env.script(
+        "probes.d/check_users",
+        "#!/bin/sh\nprintf '\\n\\nUsage:\\ncheck_users -w <users> -c <users>\\n'\nexit 3\n",
+    );
+    let out = env.tend(&["--json", "probe", "run"]).ok();
+    let item = &out.json_lines()[0];
+    assert_eq!(item["summary"], "Usage:");
+    assert_eq!(item["long_output"], "check_users -w <users> -c <users>");
+    // And from standard error when standard output says nothing.
+    env.script(
+        "probes.d/check_users",
+        "#!/bin/sh\nprintf '\\n  \\ncheck_users: missing -w\\n' >&2\nexit 3\n",
+    );
+    let out = env.tend(&["--json", "probe", "run"]).ok();
+    assert_eq!(out.json_lines()[0]["summary"], "check_users: missing -w");
+}
