@@ -883,6 +883,15 @@ impl Config {
                 .filter_map(|var| env.get(var))
                 .map(|value| value.trim()),
         );
+        // A ping URL is a credential in every part (its path, its query, its
+        // user information): see `redact::url_parts`.
+        let heartbeat = self.heartbeat.url.as_deref().or_else(|| {
+            let var = self.heartbeat.url_env.as_deref()?;
+            env.get(var).map(|value| value.trim())
+        });
+        if let Some(url) = heartbeat {
+            crate::store::redact::register_url(url);
+        }
     }
 
     /// The configuration as TOML with every secret-bearing value redacted.
@@ -1288,17 +1297,23 @@ fn clean_key(key: &str) -> String {
 
 /// Applies `TEND_<SECTION>_<KEY>` variables to the table, typed after the
 /// default value of the key. Returns `section.key` → variable name.
+///
+/// A variable that carries a secret is never also an override (SPEC §10):
+/// one named by a `*_env` key (`url_env = "TEND_HEARTBEAT_URL"`), and one
+/// named after a secret that has no key of its own (`TEND_SLACK_TOKEN`,
+/// `TEND_ENGINE_API_KEY`: the secret comes from `token_env`/`token_file`).
 fn overlay_env(
     table: &mut toml::Table,
     env: &Env,
 ) -> Result<BTreeMap<String, String>, ConfigError> {
     let defaults = toml::Value::try_from(Config::default()).ok();
+    let carriers = secret::carriers(table, env);
     let mut origins = BTreeMap::new();
     for (var, raw) in env {
         let Some(rest) = var.strip_prefix("TEND_") else {
             continue;
         };
-        if NON_CONFIG_ENV.contains(&var.as_str()) {
+        if NON_CONFIG_ENV.contains(&var.as_str()) || carriers.contains(var.as_str()) {
             continue;
         }
         let Some((section, key)) = rest.split_once('_') else {
@@ -1309,6 +1324,9 @@ fn overlay_env(
             continue;
         }
         let key = key.to_ascii_lowercase();
+        if secret::is_secret_shaped(&section, &key) {
+            continue;
+        }
         let default = defaults
             .as_ref()
             .and_then(|d| d.get(&section))

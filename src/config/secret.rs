@@ -63,3 +63,55 @@ pub fn from_file(path: &Path) -> Result<Secret, String> {
     }
     Ok(Secret(value.to_string()))
 }
+
+/// The secrets a flat section can name, by the name its keys share: `<name>_env`
+/// (a variable) and, where it exists, `<name>_file` or `<name>` itself (a
+/// literal URL, which is its own credential).
+pub const SECRET_KEYS: [(&str, &str); 6] = [
+    ("slack", "token"),
+    ("webhook", "url"),
+    ("email", "username"),
+    ("email", "password"),
+    ("engine", "api_key"),
+    ("heartbeat", "url"),
+];
+
+/// The variables that carry a secret, as the file and the environment name
+/// them: every `<name>_env` of [`SECRET_KEYS`], whether in the file or set as
+/// `TEND_<SECTION>_<NAME>_ENV`, and `[gc.checkpoints] store = { postgres_env }`.
+pub fn carriers(table: &toml::Table, env: &super::Env) -> std::collections::BTreeSet<String> {
+    let mut vars = std::collections::BTreeSet::new();
+    for (section, name) in SECRET_KEYS {
+        let key = format!("{name}_env");
+        if let Some(var) = table
+            .get(section)
+            .and_then(|s| s.get(&key))
+            .and_then(toml::Value::as_str)
+        {
+            vars.insert(var.trim().to_string());
+        }
+        let overridden = format!("TEND_{}_{}", section, key).to_ascii_uppercase();
+        if let Some(var) = env.get(&overridden) {
+            vars.insert(var.trim().to_string());
+        }
+    }
+    if let Some(var) = table
+        .get("gc")
+        .and_then(|g| g.get("checkpoints"))
+        .and_then(|c| c.get("store"))
+        .and_then(|s| s.get("postgres_env"))
+        .and_then(toml::Value::as_str)
+    {
+        vars.insert(var.trim().to_string());
+    }
+    vars
+}
+
+/// Whether `TEND_<SECTION>_<KEY>` names a secret rather than a key:
+/// `TEND_SLACK_TOKEN` (slack has `token_env` and `token_file`, no `token`).
+/// Such a variable is only ever read through the `*_env` key that names it.
+pub fn is_secret_shaped(section: &str, key: &str) -> bool {
+    SECRET_KEYS
+        .iter()
+        .any(|(s, name)| *s == section && *name == key && key != "url")
+}

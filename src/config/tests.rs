@@ -157,6 +157,54 @@ fn env_overrides_file_and_is_named_in_errors() {
 }
 
 #[test]
+fn a_variable_that_carries_a_secret_is_never_an_override() {
+    // Named by a `*_env` key: the template's own `url_env = "TEND_WEBHOOK_URL"`.
+    let config = load_text(
+        "[operator]\nchannel = \"webhook\"\n[webhook]\nurl_env = \"TEND_WEBHOOK_URL\"\n\
+         [heartbeat]\nurl_env = \"TEND_HEARTBEAT_URL\"\n",
+        &[
+            ("TEND_WEBHOOK_URL", "http://127.0.0.1:9/hook"),
+            ("TEND_HEARTBEAT_URL", "http://127.0.0.1:9/ping/abc"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(config.webhook.url, None);
+    assert_eq!(config.heartbeat.url, None);
+    // Named through the overlay itself.
+    let config = load_text(
+        "",
+        &[
+            ("TEND_HEARTBEAT_URL_ENV", "TEND_HEARTBEAT_URL"),
+            ("TEND_HEARTBEAT_URL", "http://127.0.0.1:9/ping/abc"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        config.heartbeat.url_env.as_deref(),
+        Some("TEND_HEARTBEAT_URL")
+    );
+    assert_eq!(config.heartbeat.url, None);
+    // Named after a secret that has no key of its own.
+    for var in [
+        "TEND_SLACK_TOKEN",
+        "TEND_ENGINE_API_KEY",
+        "TEND_EMAIL_PASSWORD",
+        "TEND_EMAIL_USERNAME",
+    ] {
+        load_text("", &[(var, "xoxb-from-env")]).unwrap_or_else(|e| panic!("{var}: {e}"));
+    }
+    // Not a carrier: still the override of `webhook.url`, and a typo is still
+    // an unknown key.
+    let config = load_text("", &[("TEND_WEBHOOK_URL", "http://127.0.0.1:9/hook")]).unwrap();
+    assert_eq!(
+        config.webhook.url.as_deref(),
+        Some("http://127.0.0.1:9/hook")
+    );
+    let err = problem("", &[("TEND_SLACK_TOKENS", "x")]);
+    assert!(err.contains("unknown field"), "{err}");
+}
+
+#[test]
 fn http_engine_needs_an_explicit_base_url() {
     let err = problem("[engine]\nkind = \"openai\"\nmodel = \"m\"\n", &[]);
     assert!(

@@ -45,15 +45,13 @@ pub fn validate(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Pr
     p
 }
 
-/// `[heartbeat]`: one URL, from `url_env` or `url`. `TEND_HEARTBEAT_URL` is
-/// both the usual `url_env` and the environment override of `url`; the same
-/// value reached both ways is one URL, not a conflict.
+/// `[heartbeat]`: one URL, from `url_env` or `url` (the variable `url_env`
+/// names is never also the override of `url`: see `overlay_env`).
 fn heartbeat(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Problems) {
     timeout(p, "heartbeat.timeout", c.heartbeat.timeout);
-    let from_env = c.heartbeat.url_env.as_deref().map(|var| (var, env(var)));
+    let from_env = c.heartbeat.url_env.as_deref();
     let url = match (from_env, c.heartbeat.url.as_deref()) {
         (None, None) => return,
-        (Some((_, Some(value))), Some(url)) if value.trim() == url.trim() => value,
         (Some(_), Some(_)) => {
             return push(
                 p,
@@ -61,7 +59,7 @@ fn heartbeat(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Probl
                 "set heartbeat.url_env or heartbeat.url, not both",
             );
         }
-        (Some((var, _)), None) => match secret::from_env(var, env) {
+        (Some(var), None) => match secret::from_env(var, env) {
             Ok(url) => url.expose().to_string(),
             Err(m) => return push(p, "heartbeat.url_env", m),
         },

@@ -47,6 +47,117 @@ pub fn register<'a>(values: impl IntoIterator<Item = &'a str>) {
     secrets.sort_by_key(|n| std::cmp::Reverse(n.forms[0].len()));
 }
 
+/// Adds a URL that is itself a credential (a heartbeat's ping URL) in every
+/// form its secret can leave in: see [`url_parts`].
+pub fn register_url(url: &str) {
+    register(url_parts(url).iter().map(String::as_str));
+}
+
+/// The secret parts of a credential URL, as configured and as the HTTP client
+/// normalises them (lower-case host, a `/` path, percent-encoding), so that
+/// a server echoing the request, or the client quoting the URL in an error,
+/// leaks none of them: the whole URL, the URL without its user information
+/// or trailing `/`, the path, each path segment that looks like a key, the
+/// query and each query value, the user information, its password, and the
+/// `Authorization: Basic` value the client derives from it. A short or
+/// word-like segment (`ping`, `api`) is left out: it would redact ordinary
+/// text everywhere.
+pub fn url_parts(url: &str) -> Vec<String> {
+    let mut parts = vec![url.to_string(), url.trim_end_matches('/').to_string()];
+    if let Ok(parsed) = url::Url::parse(url.trim()) {
+        parts.extend(parsed_parts(url, &parsed));
+    }
+    parts.retain(|p| p.chars().count() >= MIN_LEN);
+    parts.sort();
+    parts.dedup();
+    parts
+}
+
+/// [`url_parts`] of a URL the client can parse.
+fn parsed_parts(url: &str, parsed: &url::Url) -> Vec<String> {
+    use base64::Engine as _;
+    let mut parts = Vec::new();
+    let normalised = parsed.to_string();
+    parts.push(normalised.trim_end_matches('/').to_string());
+    parts.push(normalised);
+    let mut bare = parsed.clone();
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    let bare = bare.to_string();
+    parts.push(bare.trim_end_matches('/').to_string());
+    parts.push(bare);
+    // The path as configured (before normalisation) and as sent.
+    let raw_path = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .map(|path| &path[..path.find(['?', '#']).unwrap_or(path.len())]);
+    for path in raw_path.into_iter().chain([parsed.path()]) {
+        if path.trim_matches('/').is_empty() {
+            continue;
+        }
+        parts.push(path.to_string());
+        parts.push(path.trim_end_matches('/').to_string());
+        parts.extend(
+            path.split('/')
+                .filter(|segment| looks_like_a_key(segment))
+                .map(str::to_string),
+        );
+    }
+    if let Some(query) = parsed.query() {
+        parts.push(query.to_string());
+        for pair in query.split('&') {
+            let value = pair.split_once('=').map_or(pair, |(_, v)| v);
+            parts.push(value.to_string());
+        }
+        parts.extend(parsed.query_pairs().map(|(_, v)| v.into_owned()));
+    }
+    let (user, password) = (parsed.username(), parsed.password());
+    if !user.is_empty() || password.is_some() {
+        let userinfo = format!("{user}:{}", password.unwrap_or(""));
+        let basic = base64::engine::general_purpose::STANDARD.encode(&userinfo);
+        parts.push(format!("Basic {basic}"));
+        parts.push(basic);
+        parts.push(userinfo);
+        if let Some(password) = password {
+            parts.push(password.to_string());
+            if let Ok(decoded) = percent_decode(password) {
+                parts.push(decoded);
+            }
+        }
+        if looks_like_a_key(user) {
+            parts.push(user.to_string());
+        }
+    }
+    parts
+}
+
+/// A path segment or user name that is a key rather than a word: long, or
+/// with a digit in it (a UUID, a token).
+fn looks_like_a_key(text: &str) -> bool {
+    let n = text.chars().count();
+    n >= 16 || (n >= 8 && text.chars().any(|c| c.is_ascii_digit()))
+}
+
+fn percent_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out)
+}
+
 fn needle(value: &str) -> Needle {
     let mut forms = vec![value.to_string()];
     let quoted = serde_json::to_string(value).unwrap_or_default();
@@ -158,6 +269,40 @@ mod tests {
             &*scrub_bytes_with(&s, b"tok1tok1\xff"),
             b"<redacted><redacted>\xff"
         );
+    }
+
+    #[test]
+    fn a_credential_url_leaks_none_of_its_parts() {
+        let url = "http://alice:pa%2Fss-w0rd@LOCALHOST:8080/ping/0b9c3f4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e/?create=1&k=s3cr3t-value";
+        let parts = url_parts(url);
+        let s = list(&parts.iter().map(String::as_str).collect::<Vec<_>>());
+        for echoed in [
+            // What a server's 404 page echoes: the request line and headers.
+            "GET /ping/0b9c3f4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e/1?create=1&k=s3cr3t-value HTTP/1.1",
+            "Authorization: Basic YWxpY2U6cGElMkZzcy13MHJk",
+            "not found: 0b9c3f4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e",
+            // What the client prints: the normalised URL.
+            "http://alice:pa%2Fss-w0rd@localhost:8080/ping/0b9c3f4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e/1?create=1&k=s3cr3t-value: Connection Failed",
+            "password pa/ss-w0rd rejected",
+            "value=s3cr3t-value",
+        ] {
+            let scrubbed = scrub_with(&s, echoed);
+            for secret in [
+                "0b9c3f4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e",
+                "pa%2Fss-w0rd",
+                "pa/ss-w0rd",
+                "YWxpY2U6cGElMkZzcy13MHJk",
+                "s3cr3t-value",
+            ] {
+                assert!(!scrubbed.contains(secret), "{secret} in {scrubbed}");
+            }
+        }
+        // Words of the path and the user name are not secrets of their own.
+        assert_eq!(
+            scrub_with(&s, "heartbeat ping for alice"),
+            "heartbeat ping for alice"
+        );
+        assert_eq!(url_parts("not a url"), ["not a url"]);
     }
 
     #[test]

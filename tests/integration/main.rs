@@ -18,6 +18,7 @@ mod probe;
 mod promote;
 mod quiet;
 mod readme;
+mod secrets;
 mod store;
 mod wake;
 mod watchers;

@@ -53,6 +53,9 @@ pub struct Reply {
     pub delay: Duration,
     /// Close the connection without answering.
     pub hang_up: bool,
+    /// Append the request as received (request line and headers) to the
+    /// body, as many servers' error pages do.
+    pub echo: bool,
 }
 
 impl Reply {
@@ -63,6 +66,7 @@ impl Reply {
             body: body.into(),
             delay: Duration::ZERO,
             hang_up: false,
+            echo: false,
         }
     }
 
@@ -82,6 +86,15 @@ impl Reply {
     pub fn delayed(mut self, delay: Duration) -> Reply {
         self.delay = delay;
         self
+    }
+
+    /// An answer whose body quotes the request (Apache's default 404 page
+    /// names the path; some debug pages dump the headers too).
+    pub fn echo(status: u16) -> Reply {
+        Reply {
+            echo: true,
+            ..Reply::text(status, "")
+        }
     }
 
     pub fn hang_up() -> Reply {
@@ -209,18 +222,29 @@ fn serve(stream: TcpStream, shared: &Shared) {
     if reader.read_exact(&mut body).is_err() {
         return;
     }
+    let echoed = format!(
+        "The requested URL {path} was not found on this server.\n{method} {path}\n{}\n",
+        headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     shared.requests.lock().unwrap().push(Recorded {
         method,
         path,
         headers,
         body,
     });
-    let reply = shared
+    let mut reply = shared
         .queue
         .lock()
         .unwrap()
         .pop_front()
         .unwrap_or_else(|| shared.default.lock().unwrap().clone());
+    if reply.echo {
+        reply.body.extend_from_slice(echoed.as_bytes());
+    }
     if !reply.delay.is_zero() {
         std::thread::sleep(reply.delay);
     }
