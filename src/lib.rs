@@ -298,7 +298,9 @@ fn check_root(root: &Root, command: &Command, path: &str, dry_run: bool) -> Resu
 
 fn execute(cli: Cli, env: &Env, path: &str, root_origin: RootOrigin) -> Result<Exit> {
     let g = &cli.global;
-    let verbosity = match (g.quiet, g.verbose) {
+    // A dry run is a person asking: it prints every decision, as -v does,
+    // news or not (SPEC §10); -q still silences it.
+    let verbosity = match (g.quiet, g.verbose || g.dry_run) {
         (true, _) => Verbosity::Quiet,
         (_, true) => Verbosity::Verbose,
         _ => Verbosity::Normal,

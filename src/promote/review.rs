@@ -186,8 +186,15 @@ fn approve_locked(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
             &p.to_bytes()?,
         )?;
         outcome.count(PromoteCount::Approved, 1);
-        ctx.out
-            .summary(&format!("{}: approved {}", p.proposal_id, p.decided()))?;
+        let why = match lp {
+            Loop::ProbeEnvelopes => "this loop never applies: change the probe's envelope by hand",
+            Loop::RouterTuning | Loop::ToolTrimming => "no on_approve for this loop",
+        };
+        ctx.out.summary(&format!(
+            "{}: approved {}; nothing applied ({why})",
+            p.proposal_id,
+            p.decided()
+        ))?;
         ctx.out.json(&p)?;
         return Ok(outcome);
     }

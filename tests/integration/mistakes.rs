@@ -337,3 +337,99 @@ fn a_plugin_output_starting_blank_is_summed_up_by_its_first_text() {
     let out = env.tend(&["--json", "probe", "run"]).ok();
     assert_eq!(out.json_lines()[0]["summary"], "check_users: missing -w");
 }
+
+/// A dry run is a person asking: it prints every decision it would take,
+/// news or not (SPEC §10), where a real run that changes nothing is quiet.
+#[test]
+fn a_dry_run_prints_every_decision_news_or_not() {
+    let env = TestEnv::new();
+    env.script(
+        "probes.d/down",
+        "#!/bin/sh\necho 'CRITICAL - down'\nexit 2\n",
+    );
+    env.tend(&["probe", "run"]).ok();
+    // Still failing as it was: not news.
+    let out = env.tend(&["probe", "run"]).ok();
+    assert_eq!(out.stdout, "");
+    let out = env.tend(&["--dry-run", "probe", "run"]).ok();
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.contains("down") && l.contains("CRITICAL")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.ends_with("(dry run: nothing written)\n"),
+        "{}",
+        out.stdout
+    );
+    // -q still means nothing but errors.
+    let out = env.tend(&["-q", "--dry-run", "probe", "run"]).ok();
+    assert_eq!(out.stdout, "");
+}
+
+/// `init` ends with the three next steps; `config show` shows where each
+/// severity's alerts go when the file does not say.
+#[test]
+fn init_ends_with_the_next_steps_and_config_show_has_the_route() {
+    let env = TestEnv::new();
+    let out = env.tend(&["init"]).ok();
+    let lines = out.stdout_lines();
+    let root = env.root().display().to_string();
+    assert_eq!(lines.len(), 5, "{}", out.stdout);
+    assert!(
+        lines[0].starts_with(&format!("initialized {root}: ")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(lines[1], "next steps:");
+    assert!(
+        lines[2].starts_with(&format!(
+            "  1. add a probe: put an executable in {root}/probes.d/"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        lines[3],
+        format!(
+            "  2. run every loop once, then look: tend --root {root} tick; tend --root {root} status"
+        )
+    );
+    assert!(
+        lines[4].starts_with("  3. run it every minute (crontab -e): * * * * * /")
+            && lines[4].ends_with(&format!("/tend --root {root} tick")),
+        "{}",
+        out.stdout
+    );
+    // Only the first time.
+    let out = env.tend(&["init"]).ok();
+    assert_eq!(
+        out.stdout,
+        format!("{root} is already initialized; nothing to create\n")
+    );
+
+    let shown = env.tend(&["config", "show"]).ok().stdout;
+    assert!(
+        shown.contains(
+            "[alerts.route]\ncritical = \"stdout\" # default: the [operator] channel\n\
+             warning = \"stdout\" # default: the [operator] channel\n\
+             info = \"stdout\" # default: the [operator] channel, as [email] is not configured\n"
+        ),
+        "{shown}"
+    );
+    // What config show prints, config check accepts back.
+    env.write("tend.toml", &shown);
+    env.tend(&["config", "check"]).ok();
+    // A route in the file is shown as written.
+    env.write(
+        "tend.toml",
+        "[alerts.route]\ncritical = \"stdout\"\nwarning = \"stdout\"\ninfo = \"stdout\"\n",
+    );
+    let shown = env.tend(&["config", "show"]).ok().stdout;
+    assert!(
+        shown.contains("[alerts.route]\ncritical = \"stdout\"\n"),
+        "{shown}"
+    );
+}

@@ -1334,3 +1334,32 @@ fn every_decision_names_the_person_who_took_it() {
         serde_json::from_str(&env.read(&format!("silences/expired/{silence_id}.json"))).unwrap();
     assert_eq!(expired["expired_by"], "bob");
 }
+
+/// An approval in a loop without on_approve says that nothing was applied;
+/// a dry run does not propose again what is already approved.
+#[test]
+fn an_approval_without_on_approve_says_nothing_was_applied() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    let out = env.tend(&["promote", "approve", &id, "--by", "alice"]).ok();
+    assert!(
+        out.stdout.starts_with(&format!("{id}: approved by alice"))
+            && out
+                .stdout
+                .ends_with("; nothing applied (no on_approve for this loop)\n"),
+        "{}",
+        out.stdout
+    );
+    env.write("tend.toml", "[promote]\nenabled = true\n");
+    let out = env.tend(&["--dry-run", "tick"]).ok();
+    assert!(!out.stdout.contains("would propose"), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains(&format!("{id}: router-tuning slack_dm is already approved")),
+        "{}",
+        out.stderr
+    );
+    // The run agrees with its dry run: nothing proposed.
+    env.tend(&["tick"]).ok();
+    assert!(ids_in(&env, "router-tuning", "pending").is_empty());
+}
