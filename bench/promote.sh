@@ -40,9 +40,9 @@ files = {d: open(f"{out}/{d.isoformat()}.jsonl", "a") for d in days}
 def line(ts, kind, details, python):
     if python:
         body = ", ".join(f'"{k}": {v}' for k, v in details)
-        return f'{{"id": "r-{rnd.getrandbits(48):012x}", "ts": "{ts}", "kind": "{kind}", "details": {{{body}}}}}\n'
+        return f'{{"id": "r-{rnd.getrandbits(64):016x}", "ts": "{ts}", "kind": "{kind}", "details": {{{body}}}}}\n'
     body = ",".join(f'"{k}":{v}' for k, v in details)
-    return f'{{"id":"r-{rnd.getrandbits(48):012x}","ts":"{ts}","kind":"{kind}","details":{{{body}}}}}\n'
+    return f'{{"id":"r-{rnd.getrandbits(64):016x}","ts":"{ts}","kind":"{kind}","details":{{{body}}}}}\n'
 for d in days:
     written, i = 0, 0
     base = datetime.datetime(d.year, d.month, d.day)

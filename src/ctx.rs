@@ -345,8 +345,16 @@ pub enum Verbosity {
     Verbose,
 }
 
-/// A line for a person: secrets scrubbed, control characters escaped (SPEC §10).
+/// A line for a person: secrets scrubbed, control characters escaped,
+/// newlines and carriage returns too, so that nothing from outside in it
+/// can forge another line (SPEC §10).
 pub fn human(text: &str) -> String {
+    terminal::escape_line(&redact::scrub(text)).into_owned()
+}
+
+/// [`human`] for text of several lines tend itself laid out (an error that
+/// lists problems one per line): its newlines stay.
+pub fn human_lines(text: &str) -> String {
     terminal::escape_control(&redact::scrub(text)).into_owned()
 }
 
@@ -416,7 +424,7 @@ impl Output {
             Verbosity::Verbose => true,
         };
         if !self.json && shown {
-            writeln!(self.stdout, "{line}")?;
+            writeln!(self.stdout, "{}", human(line))?;
         }
         Ok(())
     }
@@ -707,11 +715,21 @@ impl Ctx {
             .root
             .runs_dir()
             .join(format!("{}.json", lock::file_stem(command)));
-        if let Err(e) = state::save(&path, &record) {
-            // The work is done; losing its record must not hide the result.
-            self.out.warn(&format!("cannot record the run: {e:#}"));
+        match (state::save(&path, &record), result) {
+            (Ok(()), result) => result,
+            // The work is done, but `status` would go on showing the run
+            // before (a full disk): an error, and at least exit 1.
+            (Err(e), Ok(mut outcome)) => {
+                self.out.error(&format!("cannot record the run: {e:#}"));
+                outcome.failed = true;
+                outcome.exit = Some(outcome.exit().max(crate::exit::Exit::Partial));
+                Ok(outcome)
+            }
+            (Err(e), Err(err)) => {
+                self.out.error(&format!("cannot record the run: {e:#}"));
+                Err(err)
+            }
         }
-        result
     }
 }
 

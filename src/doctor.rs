@@ -5,6 +5,7 @@
 //! nothing; exit 1 when something needs attention.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -45,6 +46,9 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
     // The root itself.
     match fs::metadata(&root) {
         Ok(m) if m.is_dir() => {
+            if let Some(message) = open_to_others(&root, m.permissions().mode()) {
+                add("warning", "permissions", message);
+            }
             let probe = root.join(format!(".doctor.{}", std::process::id()));
             match fs::write(&probe, b"") {
                 Ok(()) => {
@@ -412,6 +416,21 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
     };
     outcome.count(DoctorCount::Problems, problems as u64);
     Ok(outcome)
+}
+
+/// The warning for a root other users can enter or read (mode `mode`), with
+/// the one command that closes it: without access to the root, nothing
+/// below it can be reached, whatever the files' own modes.
+fn open_to_others(root: &Path, mode: u32) -> Option<String> {
+    if mode & 0o007 == 0 {
+        return None;
+    }
+    Some(format!(
+        "{} is open to every local user (mode {:04o}), and the audit log holds probe output, diagnoses, session ids and costs: run `chmod o= {}`",
+        root.display(),
+        mode & 0o7777,
+        crate::terminal::shell_quote(&root.display().to_string())
+    ))
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {

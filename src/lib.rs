@@ -88,7 +88,7 @@ where
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let message = format!("{err:#}");
-            eprintln!("tend: error: {}", ctx::human(&message));
+            eprintln!("tend: error: {}", ctx::human_lines(&message));
             ExitCode::from(exit::classify(&err).code())
         }
     }
@@ -317,6 +317,10 @@ fn execute(cli: Cli, env: &Env, path: &str, root_origin: RootOrigin) -> Result<E
         out.flush()?;
         return Ok(Exit::Success);
     }
+    // The root holds probe output, diagnoses, session ids and costs: what
+    // tend creates there is for its user and group only (0750 directories,
+    // 0640 files), whatever the caller's umask. Children get the caller's.
+    store::process::restrict_umask();
 
     let given = g.root.as_deref().map(|dir| (dir, root_origin));
     let root = Root::new(ctx::choose_root(given, env)?);

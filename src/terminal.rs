@@ -12,9 +12,19 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
-fn needs_escape(c: char, keep_newlines: bool) -> bool {
+/// What stays as it is: newlines and tabs (multi-line text), tabs only (a
+/// line), or neither (a table cell).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    NewlinesAndTabs,
+    Tabs,
+    Nothing,
+}
+
+fn needs_escape(c: char, keep: Keep) -> bool {
     match c {
-        '\n' | '\t' => !keep_newlines,
+        '\n' => keep != Keep::NewlinesAndTabs,
+        '\t' => keep == Keep::Nothing,
         c => c.is_control() || is_bidi_control(c),
     }
 }
@@ -32,13 +42,13 @@ fn push_escaped(out: &mut String, c: char) {
     }
 }
 
-fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
-    if !text.chars().any(|c| needs_escape(c, keep_newlines)) {
+fn escape(text: &str, keep: Keep) -> Cow<'_, str> {
+    if !text.chars().any(|c| needs_escape(c, keep)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if needs_escape(c, keep_newlines) {
+        if needs_escape(c, keep) {
             push_escaped(&mut out, c);
         } else {
             out.push(c);
@@ -51,13 +61,20 @@ fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
 /// bidirectional override escaped as `\x1b`, `\u{202e}`; newlines and tabs
 /// stay, for multi-line text.
 pub fn escape_control(text: &str) -> Cow<'_, str> {
-    escape(text, true)
+    escape(text, Keep::NewlinesAndTabs)
+}
+
+/// [`escape_control`] for a line of output (a warning, a `-v` item, a
+/// summary): newlines and carriage returns are escaped too, so text from
+/// outside (an entity id, a file name) cannot forge a line in cron mail.
+pub fn escape_line(text: &str) -> Cow<'_, str> {
+    escape(text, Keep::Tabs)
 }
 
 /// [`escape_control`] for one field of a one-line record (a table cell):
 /// newlines and tabs are escaped too, so a value cannot forge a line.
 pub fn escape_field(text: &str) -> Cow<'_, str> {
-    escape(text, false)
+    escape(text, Keep::Nothing)
 }
 
 /// [`escape_control`] on bytes about to be printed. Invalid UTF-8 passes
@@ -140,6 +157,35 @@ mod tests {
             assert_eq!(escape_control(input), want, "{input:?}");
         }
         assert!(matches!(escape_control("clean"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_line_keeps_its_tabs_and_escapes_newlines_and_returns() {
+        assert_eq!(escape_line("a\nb\rc\td\0"), "a\\nb\\x0dc\td\\x00");
+        assert!(matches!(escape_line("a\tb"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn tables_align_on_display_width() {
+        let rows = vec![
+            vec!["cafe\u{301}".to_string(), "x".to_string()],
+            vec!["日本".to_string(), "y".to_string()],
+            vec![escape_field("a\u{202e}b").into_owned(), "z".to_string()],
+            vec!["plain".to_string(), "w".to_string()],
+        ];
+        let text = table(&["NAME", "V"], &rows, None);
+        // The second column starts at the same column on every line.
+        let starts: Vec<usize> = text
+            .lines()
+            .map(|l| {
+                let (first, _) = l.rsplit_once("  ").unwrap();
+                display_width(first) + 2
+            })
+            .collect();
+        assert!(starts.windows(2).all(|w| w[0] == w[1]), "{text}");
+        assert_eq!(cut("日本語", 4), "日…");
+        assert_eq!(cut("cafe\u{301}s", 5), "cafe\u{301}s");
+        assert_eq!(display_width("cafe\u{301}"), 4);
     }
 
     #[test]
@@ -266,26 +312,55 @@ pub fn stdout_width() -> Option<usize> {
 /// The most characters of a column other than the last on a terminal.
 pub const TABLE_CELL_MAX: usize = 40;
 
-/// `text` cut to `width` characters, the last one `…` when cut.
-pub fn cut(text: &str, width: usize) -> Cow<'_, str> {
-    if text.chars().count() <= width {
-        return Cow::Borrowed(text);
-    }
-    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
-    Cow::Owned(format!("{kept}…"))
+/// The columns `text` takes on a terminal: a wide character (CJK, most
+/// emoji) takes two, a combining mark none (`cafe` + U+0301 is 4 columns,
+/// 5 characters). Text must be escaped already (a control character has no
+/// width of its own).
+pub fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
-/// `rows` under `header` as columns sized to their content, two spaces
-/// apart, the last column unpadded. Cells must be escaped already. On a
-/// terminal (`width` given) a column holds at most [`TABLE_CELL_MAX`]
-/// characters and the last one is cut so that each line fits the width
+/// `text` cut to at most `width` columns, the last one `…` when cut.
+pub fn cut(text: &str, width: usize) -> Cow<'_, str> {
+    if display_width(text) <= width {
+        return Cow::Borrowed(text);
+    }
+    let room = width.saturating_sub(1);
+    let mut kept = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
+    kept.push('…');
+    Cow::Owned(kept)
+}
+
+/// `text` followed by spaces up to `width` columns.
+pub fn pad(text: &str, width: usize) -> String {
+    let mut out = text.to_string();
+    out.extend(std::iter::repeat_n(
+        ' ',
+        width.saturating_sub(display_width(text)),
+    ));
+    out
+}
+
+/// `rows` under `header` as columns sized to their content (in display
+/// columns, [`display_width`]), two spaces apart, the last column unpadded.
+/// Cells must be escaped already ([`escape_field`]). On a terminal (`width`
+/// given) a column holds at most [`TABLE_CELL_MAX`] columns and the last one is cut so that each line fits the width
 /// (keeping at least 10 characters of it); a cut cell ends with `…`.
 pub fn table(header: &[&str], rows: &[Vec<String>], width: Option<usize>) -> String {
     let columns = header.len();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(display_width(cell));
         }
     }
     if width.is_some() {
@@ -310,8 +385,8 @@ pub fn table(header: &[&str], rows: &[Vec<String>], width: Option<usize>) -> Str
                     None => line.push_str(cell),
                 }
             } else {
-                let w = widths[i];
-                line.push_str(&format!("{:<w$}  ", cut(cell, w)));
+                line.push_str(&pad(&cut(cell, widths[i]), widths[i]));
+                line.push_str("  ");
             }
         }
         text.push_str(line.trim_end());

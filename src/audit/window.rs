@@ -15,11 +15,14 @@
 //! ([`WindowScan::read_parts`]), and their figures merged back in order.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fs;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -163,6 +166,85 @@ impl<'de, D: Deserialize<'de>> serde::de::Visitor<'de> for LineSeed<'_, D> {
     }
 }
 
+/// The row ids one scan has counted, shared by its threads: a row is counted
+/// once whatever the number of its copies (a row written again keeps its
+/// id), and which copy is counted does not matter, as copies are the same
+/// row. Ids are kept as 128-bit FNV-1a hashes, in shards so that threads
+/// seldom wait on one another. A row without an id is always counted.
+#[derive(Default)]
+pub struct SeenIds {
+    shards: [Mutex<HashSet<u128, BuildHasherDefault<Folded>>>; 16],
+}
+
+impl SeenIds {
+    /// Whether `id` is new to this scan (and now seen).
+    pub fn first(&self, id: &[u8]) -> bool {
+        let hash = fnv128(id);
+        let shard = &self.shards[(hash >> 124) as usize];
+        shard.lock().unwrap_or_else(|p| p.into_inner()).insert(hash)
+    }
+}
+
+/// FNV-1a over 128 bits.
+fn fnv128(bytes: &[u8]) -> u128 {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    bytes
+        .iter()
+        .fold(OFFSET, |h, &b| (h ^ u128::from(b)).wrapping_mul(PRIME))
+}
+
+/// The hasher of a set of hashes: the low 64 bits as they are.
+#[derive(Default)]
+pub struct Folded(u64);
+
+impl Hasher for Folded {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().take(8) {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+/// A row's `id`, read from the line: where writers put it (first, a string
+/// without escapes) in a glance, else by `serde_json`. `None`: no string id.
+fn row_id(line: &[u8]) -> Option<Cow<'_, [u8]>> {
+    let skip = |i: usize| i + line[i..].iter().take_while(|b| **b == b' ').count();
+    let mut i = skip(0);
+    if line.get(i) == Some(&b'{') {
+        i = skip(i + 1);
+        if line[i..].starts_with(b"\"id\"") {
+            i = skip(i + 4);
+            if line.get(i) == Some(&b':') {
+                i = skip(i + 1);
+                if line.get(i) == Some(&b'"') {
+                    let rest = &line[i + 1..];
+                    if let Some(end) = memchr::memchr2(b'"', b'\\', rest)
+                        && rest[end] == b'"'
+                    {
+                        return Some(Cow::Borrowed(&rest[..end]));
+                    }
+                }
+            }
+        }
+    }
+    #[derive(Deserialize)]
+    struct IdOf<'a> {
+        #[serde(borrow, default)]
+        id: Option<Cow<'a, str>>,
+    }
+    match serde_json::from_slice::<IdOf<'_>>(line).ok()?.id? {
+        Cow::Borrowed(id) => Some(Cow::Borrowed(id.as_bytes())),
+        Cow::Owned(id) => Some(Cow::Owned(id.into_bytes())),
+    }
+}
+
 /// At most this many skipped lines are described; the rest are only counted.
 const MAX_WARNINGS: usize = 20;
 
@@ -184,6 +266,9 @@ pub struct ScanReport {
     /// The earliest and latest times (ms since the epoch) of the rows selected.
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
+    /// Rows of a wanted kind inside the window whose id this scan had
+    /// already counted (the same row written again): dropped.
+    pub duplicates: u64,
 }
 
 impl ScanReport {
@@ -203,6 +288,7 @@ impl ScanReport {
         self.outside += later.outside;
         self.first_ms = self.first_ms.into_iter().chain(later.first_ms).min();
         self.last_ms = self.last_ms.into_iter().chain(later.last_ms).max();
+        self.duplicates += later.duplicates;
     }
 
     fn skip(&mut self, text: String) {
@@ -259,6 +345,8 @@ pub struct WindowScan<'k> {
     until_ms: i64,
     /// At most this many threads read parts ([`WindowScan::read_parts`]).
     workers: usize,
+    /// The row ids counted so far, by this scan and its threads.
+    seen: Arc<SeenIds>,
 }
 
 impl<'k> WindowScan<'k> {
@@ -274,6 +362,7 @@ impl<'k> WindowScan<'k> {
             since_ms: window.since.timestamp_millis(),
             until_ms: window.until.timestamp_millis(),
             workers: MAX_WORKERS,
+            seen: Arc::default(),
         }
     }
 
@@ -293,6 +382,7 @@ impl<'k> WindowScan<'k> {
             since_ms: self.since_ms,
             until_ms: self.until_ms,
             workers: 1,
+            seen: Arc::clone(&self.seen),
         }
     }
 
@@ -406,8 +496,8 @@ impl<'k> WindowScan<'k> {
             if finders.iter().any(|f| f.find(bytes).is_some()) {
                 select_line(
                     self.kinds,
-                    self.since_ms,
-                    self.until_ms,
+                    (self.since_ms, self.until_ms),
+                    &self.seen,
                     bytes,
                     select,
                     report,
@@ -589,13 +679,14 @@ impl<'k> WindowScan<'k> {
     ) -> Result<u64> {
         let kinds = self.kinds;
         let (since_ms, until_ms) = (self.since_ms, self.until_ms);
+        let seen = &*self.seen;
         report.files.push(label.to_string());
         let reached = self
             .scanner
             .scan_range(path, label, finished, start, end, |event| {
                 match event {
                     Event::Line { offset, bytes, .. } => {
-                        select_line(kinds, since_ms, until_ms, bytes, select, report)
+                        select_line(kinds, (since_ms, until_ms), seen, bytes, select, report)
                             .unwrap_or_else(|reason| {
                                 report.skip(format!("{label}: byte {offset}: skipped line ({reason})"))
                             });
@@ -611,12 +702,13 @@ impl<'k> WindowScan<'k> {
     }
 }
 
-/// Parses one candidate line; Ok when it was selected or is not a wanted row
-/// (a prefilter hit elsewhere in the line, a time outside the window).
+/// Parses one candidate line; Ok when it was selected, a copy of a row
+/// already counted, or not a wanted row (a prefilter hit elsewhere in the
+/// line, a time outside the window).
 fn select_line<S: Select>(
     kinds: &[&str],
-    since_ms: i64,
-    until_ms: i64,
+    (since_ms, until_ms): (i64, i64),
+    seen: &SeenIds,
     bytes: &[u8],
     select: &mut S,
     report: &mut ScanReport,
@@ -627,6 +719,12 @@ fn select_line<S: Select>(
     };
     match parsed {
         Ok(Parsed::Selected { kind, ms, details }) => {
+            if let Some(id) = row_id(bytes)
+                && !seen.first(&id)
+            {
+                report.duplicates += 1;
+                return Ok(());
+            }
             let ts = DateTime::from_timestamp_millis(ms).unwrap_or_default();
             report.rows[kind] += 1;
             report.first_ms = Some(report.first_ms.map_or(ms, |t| t.min(ms)));

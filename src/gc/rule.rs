@@ -26,6 +26,26 @@ pub fn base_session_id(thread_id: &str) -> &str {
     base
 }
 
+/// The session a thread belongs to: the first of its full id and the
+/// prefixes left by stripping its `:retry-N` suffixes one at a time that is
+/// an active session, else its base id ([`base_session_id`]). A thread whose
+/// exact id is an active session is that session's, even when the id ends
+/// in `:retry-N` (`INC-3:retry-1` listed as a session of its own).
+pub fn session_of<'a>(thread_id: &'a str, sessions: &ActiveSessions) -> &'a str {
+    active_session_of(thread_id, sessions).unwrap_or_else(|| base_session_id(thread_id))
+}
+
+/// The active session that keeps a thread (see [`session_of`]), if any.
+pub fn active_session_of<'a>(thread_id: &'a str, sessions: &ActiveSessions) -> Option<&'a str> {
+    let mut candidate = thread_id;
+    loop {
+        if sessions.contains(candidate) {
+            return Some(candidate);
+        }
+        candidate = strip_one_retry(candidate)?.0;
+    }
+}
+
 /// `("x", "2")` for `x:retry-2` when `x` is not empty.
 fn strip_one_retry(id: &str) -> Option<(&str, &str)> {
     let at = id.rfind(":retry-")?;
@@ -344,7 +364,7 @@ pub fn is_recent(touched: DateTime<Utc>, now: DateTime<Utc>, min_age: TimeDelta)
     }
 }
 
-/// The base session id of a thread paired with its length.
+/// The session of a thread paired with its length (a prefix of its id).
 fn base_of((len, t): &(usize, Thread)) -> &str {
     &t.thread_id[..*len]
 }
@@ -389,7 +409,7 @@ impl Sift {
         thread_id: &str,
         last_touched: impl FnOnce() -> Result<DateTime<Utc>, String>,
     ) {
-        if !self.list_active && self.sessions.contains(base_session_id(thread_id)) {
+        if !self.list_active && active_session_of(thread_id, &self.sessions).is_some() {
             self.active_unlisted += 1;
             return;
         }
@@ -416,11 +436,12 @@ impl Sift {
 /// first — oldest session first, then by thread id — and then those kept, in
 /// thread id order, so output and deletion order are stable.
 pub fn decide(threads: Vec<Thread>, sessions: &ActiveSessions, policy: &Policy) -> Vec<Decision> {
-    // Group by base session id: sort by (base, retry order), then take runs
-    // of equal base. Threads are moved into their decisions, not copied.
+    // Group by session (the active session a thread belongs to, else its
+    // base id): sort by (session, retry order), then take runs of equal
+    // session. Threads are moved into their decisions, not copied.
     let mut threads: Vec<(usize, Thread)> = threads
         .into_iter()
-        .map(|t| (base_session_id(&t.thread_id).len(), t))
+        .map(|t| (session_of(&t.thread_id, sessions).len(), t))
         .collect();
     threads.sort_by(|a, b| {
         base_of(a)
@@ -636,6 +657,137 @@ mod tests {
             ),
             Ordering::Less
         );
+    }
+
+    /// `rest` is `(:retry-[0-9]+)*` (written apart from the code under test).
+    fn only_retry_suffixes(mut rest: &str) -> bool {
+        while !rest.is_empty() {
+            let Some(after) = rest.strip_prefix(":retry-") else {
+                return false;
+            };
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return false;
+            }
+            rest = &after[digits..];
+        }
+        true
+    }
+
+    /// The rule as the contract says it: kept when the full id, or a
+    /// non-empty prefix followed only by `:retry-N` suffixes, is active.
+    fn oracle_kept(id: &str, active: &str) -> bool {
+        (1..=id.len())
+            .filter(|&i| id.is_char_boundary(i))
+            .any(|i| &id[..i] == active && only_retry_suffixes(&id[i..]))
+            || id == active
+    }
+
+    #[test]
+    fn a_thread_whose_exact_id_is_an_active_session_is_kept() {
+        // The session source lists a retry as a session of its own.
+        let threads = vec![
+            thread("INC-3", "2026-05-20T00:00:00Z"),
+            thread("INC-3:retry-1", "2026-05-20T00:00:00Z"),
+            thread("INC-3:retry-1:retry-2", "2026-05-20T00:00:00Z"),
+            thread("INC-3:retry-1:retry-2:retry-7", "2026-05-20T00:00:00Z"),
+        ];
+        let ds = decide(threads, &sessions(&["INC-3:retry-1:retry-2"]), &policy());
+        assert_eq!(verdict_of(&ds, "INC-3"), &Verdict::Delete);
+        assert_eq!(verdict_of(&ds, "INC-3:retry-1"), &Verdict::Delete);
+        assert_eq!(
+            verdict_of(&ds, "INC-3:retry-1:retry-2"),
+            &Verdict::Keep(KeepReason::Superseded {
+                session: "INC-3:retry-1:retry-2".into(),
+                by: "INC-3:retry-1:retry-2:retry-7".into()
+            })
+        );
+        assert_eq!(
+            verdict_of(&ds, "INC-3:retry-1:retry-2:retry-7"),
+            &Verdict::Keep(KeepReason::Active {
+                session: "INC-3:retry-1:retry-2".into()
+            })
+        );
+        // The deleted ones are named by their base session.
+        let gone = ds.iter().find(|d| d.thread_id == "INC-3:retry-1").unwrap();
+        assert_eq!(gone.base_session_id, "INC-3");
+        // The longest active prefix names the session.
+        let ds = decide(
+            vec![thread("A:retry-1:retry-2", "2026-05-20T00:00:00Z")],
+            &sessions(&["A", "A:retry-1"]),
+            &policy(),
+        );
+        assert_eq!(
+            verdict_of(&ds, "A:retry-1:retry-2"),
+            &Verdict::Keep(KeepReason::Active {
+                session: "A:retry-1".into()
+            })
+        );
+    }
+
+    #[test]
+    fn kept_exactly_when_the_id_or_a_retry_stripped_prefix_is_active() {
+        // Every id of up to three pieces, against every prefix of it (and a
+        // stranger) as the one active session: decide, the sift and
+        // session_of agree with the contract's rule.
+        let pieces = [
+            "INC-3",
+            "x",
+            ":retry-1",
+            ":retry-2",
+            ":retry-10",
+            ":retry-",
+            ":retry-a",
+            ":",
+            "retry-1",
+            "-1",
+            "é",
+        ];
+        let mut ids = Vec::new();
+        for a in pieces {
+            ids.push(a.to_string());
+            for b in pieces {
+                ids.push(format!("{a}{b}"));
+                for c in pieces {
+                    ids.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        let mut checked = 0;
+        for id in &ids {
+            let mut actives: Vec<&str> = (0..=id.len())
+                .filter(|&i| id.is_char_boundary(i))
+                .map(|i| &id[..i])
+                .collect();
+            actives.push("stranger");
+            for active in actives {
+                let sessions = sessions(&[active, "stranger"]);
+                let expected = oracle_kept(id, active);
+                let ds = decide(
+                    vec![thread(id, "2026-05-20T00:00:00Z")],
+                    &sessions,
+                    &policy(),
+                );
+                let kept = matches!(&ds[0].verdict, Verdict::Keep(KeepReason::Active { .. }));
+                assert_eq!(kept, expected, "thread {id:?}, active session {active:?}");
+                assert!(
+                    kept || ds[0].verdict == Verdict::Delete,
+                    "thread {id:?}: {:?}",
+                    ds[0].verdict
+                );
+                if expected {
+                    assert_eq!(session_of(id, &sessions), active, "thread {id:?}");
+                    assert_eq!(ds[0].base_session_id, active);
+                } else {
+                    assert_eq!(session_of(id, &sessions), base_session_id(id));
+                }
+                let mut sift = Sift::new(sessions.clone(), false);
+                sift.push(id, || Ok(t("2026-05-20T00:00:00Z")));
+                assert_eq!(sift.active_unlisted == 1, expected, "sift of {id:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
     }
 
     #[test]

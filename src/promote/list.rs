@@ -16,25 +16,10 @@ use crate::exit::UsageError;
 use crate::store::status_dir::Status;
 
 /// Control characters of outside text, escaped for a terminal.
+/// Text from a proposal on one line: control characters, newlines and
+/// bidirectional overrides escaped.
 fn printable(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}
-
-fn cut(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    crate::terminal::escape_field(text).into_owned()
 }
 
 pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
@@ -105,10 +90,13 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
         })
         .collect();
     let header = ["ID", "LOOP", "SUBJECT", "AGE", "STATUS"].map(String::from);
-    let mut widths = header.clone().map(|h| h.chars().count());
+    // Columns are measured on screen: a wide or combining character counts
+    // as the columns it takes, not as one.
+    let width_of = |cell: &String| crate::terminal::display_width(cell);
+    let mut widths = header.clone().map(|h| width_of(&h));
     for row in &table {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(width_of(cell));
         }
     }
     // The subject gives way when the line would not fit.
@@ -126,7 +114,7 @@ pub fn list(ctx: &mut Ctx, args: &PromoteListArgs) -> Result<Outcome> {
         let cells: Vec<String> = row
             .iter()
             .zip(widths)
-            .map(|(cell, w)| format!("{:<w$}", cut(cell, w)))
+            .map(|(cell, w)| crate::terminal::pad(&crate::terminal::cut(cell, w), w))
             .collect();
         text.push_str(cells.join("  ").trim_end());
         text.push('\n');

@@ -38,6 +38,7 @@ crate::ctx::counters! {
         Observed = "observed",
         Rows = "rows",
         Skipped = "skipped",
+        Duplicates = "duplicates",
         Proposed = "proposed",
         Expired = "expired",
         Approved = "approved",
@@ -239,13 +240,21 @@ fn observe_one(ctx: &mut Ctx, lp: Loop, inputs: &[PathBuf], outcome: &mut Outcom
     outcome.count(PromoteCount::Observed, 1);
     outcome.count(PromoteCount::Rows, observation.rows.values().sum());
     outcome.count(PromoteCount::Skipped, observation.skipped);
+    outcome.count(PromoteCount::Duplicates, observation.duplicates);
+    if observation.duplicates > 0 {
+        ctx.out.note(&format!(
+            "{lp}: {} copies of rows already counted (the same id again) were dropped",
+            observation.duplicates
+        ));
+    }
     ctx.out.item(&format!(
-        "{lp}: {} rows in {} .. {} ({} bytes read, {} from the cache, digest {})",
+        "{lp}: {} rows in {} .. {} ({} bytes read, {} from the cache, {} duplicates dropped, digest {})",
         observation.rows.values().sum::<u64>(),
         crate::clock::format_ts(observation.since),
         crate::clock::format_ts(observation.until),
         observation.bytes_read,
         observation.bytes_cached,
+        observation.duplicates,
         observation.digest
     ))?;
     ctx.out.json(&json!({
@@ -256,6 +265,7 @@ fn observe_one(ctx: &mut Ctx, lp: Loop, inputs: &[PathBuf], outcome: &mut Outcom
         "skipped": observation.skipped,
         "bytes_read": observation.bytes_read,
         "bytes_cached": observation.bytes_cached,
+        "duplicates": observation.duplicates,
         "digest": observation.digest,
     }))?;
     Ok(())

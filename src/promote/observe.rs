@@ -41,6 +41,10 @@ pub struct Observation {
     /// observation instead (not read again).
     #[serde(default)]
     pub bytes_cached: u64,
+    /// Copies of rows already counted (the same `id` again, in the log or
+    /// an `--input`): each row is counted once.
+    #[serde(default)]
+    pub duplicates: u64,
     pub figures: Figures,
     /// A digest of `figures`: proposals record the one they were made from.
     pub digest: String,
@@ -359,6 +363,9 @@ pub fn observe(ctx: &Ctx, lp: Loop, inputs: &[PathBuf]) -> Result<Observed> {
     let mut scan = WindowScan::new(&ctx.root.audit_dir(), ctx.now(), &kinds, window);
     let mut warnings = Vec::new();
     let old = match ctx.load_state_at::<SegmentCache>(&cache_path(ctx, lp)) {
+        // With `--input`, every segment is read whole so that a row of an
+        // input that is also in the log (a copy of a segment) counts once.
+        Ok(_) if !inputs.is_empty() => None,
         Ok(cache) => cache.filter(|c| c.version == CACHE_VERSION && c.lp == lp),
         Err(e) => {
             // The cache only saves reading: a damaged one costs a full scan.
@@ -388,6 +395,7 @@ pub fn observe(ctx: &Ctx, lp: Loop, inputs: &[PathBuf]) -> Result<Observed> {
         skipped: report.skipped + cached.skipped,
         bytes_read: report.bytes,
         bytes_cached: cached.bytes,
+        duplicates: report.duplicates,
         digest: digest(&figures)?,
         figures,
     };
@@ -505,6 +513,13 @@ fn scan_cached<A: Aggregate>(
             // pipe is read once as a stream.
             scan.input(&path, &mut total, &mut report)?;
         }
+    }
+    if report.duplicates > 0 {
+        // Which copy of a row a segment's figures hold depends on the order
+        // the threads read in: a cached segment could hold a copy that a
+        // later run, reading another segment again, counts a second time.
+        // Nothing is cached until the copies are gone from the window.
+        cache.segments.clear();
     }
     Ok(Scanned {
         figures: total.figures(),

@@ -343,6 +343,7 @@ mod tests {
             skipped: 0,
             bytes_read: 0,
             bytes_cached: 0,
+            duplicates: 0,
             figures: crate::promote::policy::Figures::Routes { routes },
             digest: "sha1:x".into(),
         };

@@ -20,10 +20,17 @@
 //!   exists before the child, there is no instant at which the child runs
 //!   unwatched. At a normal end the group kill reaches the watchdog too.
 //!
-//! Not covered: a process that deliberately leaves the group (`setsid`, a
-//! daemon's double fork) has asked to be independent; tend cannot find it
-//! without cgroups and does not try. Such a process also cannot hold up a run:
-//! its pipes are abandoned after [`PIPE_GRACE`].
+//! - what leaves the process group (`setsid`, a daemon's double fork) is
+//!   still a descendant: the program runs under a supervisor, a process
+//!   forked between the child and the program's exec, which is the child
+//!   subreaper (`PR_SET_CHILD_SUBREAPER`) of everything the program starts,
+//!   so orphans are reparented to it, not to init. When the program ends,
+//!   when the run times out (tend sends it `SIGTERM`) or when tend dies (its
+//!   death signal is `SIGTERM`), the supervisor kills every descendant it
+//!   has, again until none is left, and ends with the program's status. It
+//!   leads a process group of its own, so the group kill never cuts it short.
+//!   Nor can such a process hold up a run: its pipes are abandoned after
+//!   [`PIPE_GRACE`], and a streamed read ends at the timeout.
 
 use std::ffi::OsStr;
 use std::io::{Read, Write};
@@ -34,6 +41,24 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+/// The umask tend was started with: tend's own files use
+/// [`restrict_umask`]'s, every child gets this one back.
+static CALLER_UMASK: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0o022);
+
+/// What tend creates from now on is closed to other users: directories
+/// 0750, files 0640 (umask 027), whatever the caller's umask was (a stricter
+/// one is loosened to let the operators' group read). The caller's umask is
+/// kept for the children tend starts.
+pub fn restrict_umask() {
+    // SAFETY: umask only swaps the process's file-creation mask.
+    let caller = unsafe { libc::umask(0o027) };
+    CALLER_UMASK.store(caller, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How long the supervisor has to end the program's descendants after
+/// `SIGTERM` before it is killed itself.
+const SUPERVISOR_GRACE: Duration = Duration::from_secs(5);
 
 /// How long to wait for the output pipes to close once the group is dead.
 /// Only a process that left the group (`setsid`) can hold them open longer;
@@ -106,7 +131,10 @@ pub fn run(spec: Spec<'_>) -> Finished {
     // async-signal-safe functions (prctl, getppid), allocating nothing.
     let parent = unsafe { libc::getpid() };
     unsafe {
-        command.pre_exec(move || die_with_parent(parent));
+        command.pre_exec(move || {
+            die_with_parent(parent)?;
+            supervise(parent)
+        });
     }
     let mut child = match command.spawn() {
         Ok(child) => child,
@@ -142,11 +170,18 @@ pub fn run(spec: Spec<'_>) -> Finished {
     let timed_out = rx.recv_timeout(spec.timeout).is_err();
     // SAFETY: kill(2) with a negative pid signals the process group `group`,
     // whose leader (the watchdog, else the child) is our child and not yet
-    // reaped, so the id cannot have been reused; the child is also killed by
-    // its pid in case it left its group.
+    // reaped, so the id cannot have been reused; the child (the supervisor,
+    // in a group of its own) is signalled by its pid, also ours and unreaped.
     unsafe {
-        libc::kill(-group, libc::SIGKILL);
         if timed_out {
+            // The supervisor ends every descendant, then itself.
+            libc::kill(pid, libc::SIGTERM);
+        }
+        libc::kill(-group, libc::SIGKILL);
+    }
+    if timed_out && rx.recv_timeout(SUPERVISOR_GRACE).is_err() {
+        // SAFETY: as above.
+        unsafe {
             libc::kill(pid, libc::SIGKILL);
         }
     }
@@ -196,6 +231,11 @@ pub struct Streaming {
     timer: Option<thread::JoinHandle<bool>>,
     timeout: Duration,
     started: Instant,
+    /// `started + timeout`: reading stops here even when a process that left
+    /// the group (`setsid`) still holds standard output open.
+    deadline: Instant,
+    /// The read was cut at the deadline: the run timed out.
+    cut_at_deadline: bool,
     reaped: bool,
 }
 
@@ -215,7 +255,10 @@ pub fn spawn_streaming(spec: Spec<'_>) -> Result<Streaming, String> {
     // SAFETY: as in `run` (async-signal-safe calls only).
     let parent = unsafe { libc::getpid() };
     unsafe {
-        command.pre_exec(move || die_with_parent(parent));
+        command.pre_exec(move || {
+            die_with_parent(parent)?;
+            supervise(parent)
+        });
     }
     if let Some(cwd) = spec.cwd {
         command.current_dir(cwd);
@@ -236,10 +279,11 @@ pub fn spawn_streaming(spec: Spec<'_>) -> Result<Streaming, String> {
     // it signals cannot have been reused.
     let timer = thread::spawn(move || {
         if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(timeout) {
-            // SAFETY: as in `run`: our own unreaped child's group and the leader.
+            // SAFETY: as in `run`: our own unreaped child's group and the
+            // supervisor, which ends the rest and then itself.
             unsafe {
+                libc::kill(pid, libc::SIGTERM);
                 libc::kill(-group, libc::SIGKILL);
-                libc::kill(pid, libc::SIGKILL);
             }
             return true;
         }
@@ -256,15 +300,49 @@ pub fn spawn_streaming(spec: Spec<'_>) -> Result<Streaming, String> {
         timer: Some(timer),
         timeout,
         started,
+        deadline: started + timeout,
+        cut_at_deadline: false,
         reaped: false,
     })
 }
 
 impl Read for Streaming {
+    /// Reads what the child wrote, waiting no later than the deadline: then
+    /// the pipe is closed and the output ends (the timeout bounds the whole
+    /// read, whoever holds the pipe's other end).
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self.stdout.as_mut() {
-            Some(out) => out.read(buf),
-            None => Ok(0),
+        use std::os::fd::AsRawFd;
+        let Some(out) = self.stdout.as_mut() else {
+            return Ok(0);
+        };
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.stdout = None;
+                self.cut_at_deadline = true;
+                return Ok(0);
+            }
+            let mut fd = libc::pollfd {
+                fd: out.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // Whole milliseconds, rounded up so the wait never ends early.
+            let ms =
+                libc::c_int::try_from(left.as_micros().div_ceil(1000)).unwrap_or(libc::c_int::MAX);
+            // SAFETY: poll on one valid pollfd that lives across the call.
+            let ready = unsafe { libc::poll(&mut fd, 1, ms) };
+            if ready < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            if ready > 0 {
+                // Readable, closed or failed: read says which.
+                return out.read(buf);
+            }
         }
     }
 }
@@ -289,7 +367,8 @@ impl Streaming {
             .timer
             .take()
             .map(|t| t.join().unwrap_or(false))
-            .unwrap_or(false);
+            .unwrap_or(false)
+            || self.cut_at_deadline;
         // SAFETY: our own child's group; its leader is not reaped yet.
         unsafe {
             libc::kill(-self.group, libc::SIGKILL);
@@ -329,10 +408,11 @@ impl Drop for Streaming {
     /// child and the child's group at once.
     fn drop(&mut self) {
         if !self.reaped {
-            // SAFETY: our own child's group and leader, not reaped yet.
+            // SAFETY: our own child's group and the supervisor, not reaped
+            // yet; the supervisor ends the rest and then itself.
             unsafe {
+                libc::kill(self.pid, libc::SIGTERM);
                 libc::kill(-self.group, libc::SIGKILL);
-                libc::kill(self.pid, libc::SIGKILL);
             }
             let _ = self.end_group();
         }
@@ -348,6 +428,9 @@ fn die_with_parent(parent: libc::pid_t) -> std::io::Result<()> {
     unsafe {
         // tend ignores SIGXFSZ (see `run` in lib.rs); the child gets the default.
         libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+        // And the caller's umask, not tend's own (an atomic load is
+        // async-signal-safe).
+        libc::umask(CALLER_UMASK.load(std::sync::atomic::Ordering::Relaxed) as libc::mode_t);
         if libc::prctl(
             libc::PR_SET_PDEATHSIG,
             libc::SIGKILL as libc::c_ulong,
@@ -363,6 +446,179 @@ fn die_with_parent(parent: libc::pid_t) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Set in the supervisor by `SIGTERM`: end now.
+static SUPERVISOR_STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_supervisor_stop(_: libc::c_int) {
+    SUPERVISOR_STOP.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// In the child between fork and exec, after [`die_with_parent`]: becomes the
+/// supervisor of the program (see the module documentation) and forks the
+/// process that returns here to exec it. Only the program's process returns;
+/// the supervisor never does. Async-signal-safe calls only, no allocation.
+fn supervise(parent: libc::pid_t) -> std::io::Result<()> {
+    // SAFETY: plain syscalls on this process; the handler only stores to an
+    // atomic; the sigaction struct is zeroed and then filled.
+    unsafe {
+        if libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_supervisor_stop as *const () as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        // No SA_RESTART: the wait below returns EINTR.
+        if libc::sigaction(libc::SIGTERM, &action, std::ptr::null_mut()) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let program = libc::fork();
+        if program < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if program == 0 {
+            // The program's process: exec resets the handler; the subreaper
+            // setting is not inherited.
+            return Ok(());
+        }
+        supervisor(parent, program)
+    }
+}
+
+/// The supervisor's whole life: waits for the program, ends every descendant
+/// and exits with the program's status.
+unsafe fn supervisor(parent: libc::pid_t, program: libc::pid_t) -> ! {
+    // SAFETY: plain syscalls on this process, its descendants and
+    // descriptors it owns; buffers on the stack.
+    unsafe {
+        // Out of the group the kills reach: the watchdog's kill (tend dead)
+        // and tend's must not cut the clean-up short.
+        libc::setpgid(0, 0);
+        let mut unblock: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut unblock);
+        libc::sigaddset(&mut unblock, libc::SIGTERM);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &unblock, std::ptr::null_mut());
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGTERM as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
+        if libc::getppid() != parent {
+            SUPERVISOR_STOP.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        // Hold nothing open: the output pipes are the program's, and tend's
+        // spawn waits for the end of its error pipe.
+        if libc::syscall(
+            libc::SYS_close_range,
+            0 as libc::c_uint,
+            libc::c_uint::MAX,
+            0 as libc::c_uint,
+        ) != 0
+        {
+            for fd in 0..65_536 {
+                libc::close(fd);
+            }
+        }
+        let mut ended: Option<libc::c_int> = None;
+        while !SUPERVISOR_STOP.load(std::sync::atomic::Ordering::Relaxed) {
+            let mut status = 0;
+            let reaped = libc::waitpid(-1, &mut status, 0);
+            if reaped == program {
+                ended = Some(status);
+                break;
+            }
+            if reaped < 0 && *libc::__errno_location() != libc::EINTR {
+                break;
+            }
+        }
+        end_descendants();
+        match ended {
+            Some(status) if libc::WIFEXITED(status) => libc::_exit(libc::WEXITSTATUS(status)),
+            Some(status) if libc::WIFSIGNALED(status) => {
+                // The same signal, without a core of the supervisor.
+                let signal = libc::WTERMSIG(status);
+                let none = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                libc::setrlimit(libc::RLIMIT_CORE, &none);
+                libc::signal(signal, libc::SIG_DFL);
+                let mut set: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut set);
+                libc::sigaddset(&mut set, signal);
+                libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+                libc::kill(libc::getpid(), signal);
+                libc::_exit(128 + signal)
+            }
+            _ => libc::_exit(128 + libc::SIGTERM),
+        }
+    }
+}
+
+/// Kills every child of the supervisor (its own, and the orphans it was
+/// given as subreaper) and reaps them, again until it has none: a child's
+/// children become the supervisor's when their parent dies.
+unsafe fn end_descendants() {
+    const CHILDREN: &[u8] = b"/proc/thread-self/children\0";
+    // SAFETY: plain syscalls; the buffer lives on the stack.
+    unsafe {
+        loop {
+            let mut buf = [0u8; 4096];
+            let mut len = 0;
+            let fd = libc::open(CHILDREN.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC);
+            if fd < 0 {
+                // No /proc: nothing to find them by (the group kill still
+                // ends what stayed in the group).
+                return;
+            }
+            while len < buf.len() {
+                let n = libc::read(fd, buf[len..].as_mut_ptr().cast(), buf.len() - len);
+                if n <= 0 {
+                    break;
+                }
+                len += n as usize;
+            }
+            libc::close(fd);
+            let mut killed = 0;
+            let mut pid: libc::pid_t = 0;
+            // Each pid is followed by a space: a number cut off at the end
+            // of a full buffer is never taken (it is read next time).
+            for &b in &buf[..len] {
+                if b.is_ascii_digit() {
+                    pid = pid
+                        .saturating_mul(10)
+                        .saturating_add(libc::pid_t::from(b - b'0'));
+                } else if pid > 0 {
+                    libc::kill(pid, libc::SIGKILL);
+                    killed += 1;
+                    pid = 0;
+                }
+            }
+            let mut status = 0;
+            if killed > 0 {
+                // At least one of them ends: wait for it, then look again.
+                libc::waitpid(-1, &mut status, 0);
+                continue;
+            }
+            match libc::waitpid(-1, &mut status, libc::WNOHANG) {
+                // A child that was not listed yet, now gone: look again.
+                reaped if reaped > 0 => {}
+                // A child alive but not listed (being born): a moment.
+                0 => {
+                    let pause = libc::timespec {
+                        tv_sec: 0,
+                        tv_nsec: 1_000_000,
+                    };
+                    libc::nanosleep(&pause, std::ptr::null_mut());
+                }
+                // No child left.
+                _ => return,
+            }
+        }
+    }
 }
 
 /// A process that kills the child's process group when tend dies (see the
@@ -612,6 +868,91 @@ mod tests {
         assert!(f.duration < Duration::from_secs(5), "{:?}", f.duration);
         std::thread::sleep(Duration::from_millis(1300));
         assert!(!marker.exists(), "a background child outlived the timeout");
+    }
+
+    fn alive(pid: i32) -> bool {
+        // SAFETY: signal 0 only checks that the process exists.
+        unsafe { libc::kill(pid, 0) == 0 }
+    }
+
+    /// A script that starts a daemon of its own session by a double fork
+    /// (`setsid`, then the middle process exits) and writes its pid.
+    fn daemonizing(pid_file: &Path, then: &str) -> String {
+        format!(
+            "setsid sh -c 'sleep 60 & echo $! > {pid}' ; while [ ! -s {pid} ]; do sleep 0.01; done; {then}",
+            pid = pid_file.display()
+        )
+    }
+
+    fn daemon_pid(pid_file: &Path) -> i32 {
+        std::fs::read_to_string(pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_double_forked_daemon_in_its_own_session_ends_with_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("daemon.pid");
+        let f = sh(&daemonizing(&pid_file, "echo done"), 10_000, 100);
+        assert_eq!((f.end, f.stdout), (End::Exited(0), b"done\n".to_vec()));
+        let pid = daemon_pid(&pid_file);
+        let survived = alive(pid);
+        if survived {
+            // SAFETY: the test's own daemon.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        assert!(!survived, "the daemon {pid} outlived the run");
+    }
+
+    #[test]
+    fn a_double_forked_daemon_ends_at_the_timeout_and_the_status_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("daemon.pid");
+        let f = sh(&daemonizing(&pid_file, "sleep 30"), 1_000, 100);
+        assert_eq!(f.end, End::TimedOut(Duration::from_millis(1_000)));
+        let pid = daemon_pid(&pid_file);
+        let survived = alive(pid);
+        if survived {
+            // SAFETY: the test's own daemon.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        assert!(!survived, "the daemon {pid} outlived the timeout");
+        // Through the supervisor, an exit status and a signal are the
+        // program's own.
+        assert_eq!(sh("exit 7", 5000, 10).end, End::Exited(7));
+        assert_eq!(
+            sh("kill -KILL $$", 5000, 10).end,
+            End::Signaled(libc::SIGKILL)
+        );
+    }
+
+    #[test]
+    fn a_streamed_childs_daemon_ends_with_the_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("daemon.pid");
+        let args = ["-c".to_string(), daemonizing(&pid_file, "echo row")];
+        let mut child = spawn_streaming(spec("/bin/sh", &args, 10_000, 0)).unwrap();
+        let mut out = Vec::new();
+        // The daemon holds standard output open: the read ends at the
+        // timeout at the latest, not with the daemon.
+        let _ = child.read_to_end(&mut out);
+        let f = child.finish();
+        assert!(out.starts_with(b"row\n"), "{out:?}");
+        assert!(
+            matches!(f.end, End::Exited(0) | End::TimedOut(_)),
+            "{:?}",
+            f.end
+        );
+        let pid = daemon_pid(&pid_file);
+        let survived = alive(pid);
+        if survived {
+            // SAFETY: the test's own daemon.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        assert!(!survived, "the daemon {pid} outlived the stream");
     }
 
     #[test]

@@ -259,8 +259,8 @@ impl Decisions {
             batch.push(b'\n');
         }
         let path = ctx.root.decisions_dir().join(segment_name(now));
-        jsonl::append(&path, &batch)
-            .with_context(|| format!("cannot append to {}", path.display()))?;
+        // The error names the file already ("cannot append to …: …").
+        jsonl::append(&path, &batch)?;
         for row in rows {
             self.choices_dirty |= self.choices.note(&row.choice, &row.context, || {
                 format!("decisions/{}", segment_name(now))

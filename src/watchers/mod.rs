@@ -275,7 +275,7 @@ fn flag(
     if !ctx.dry_run && !rows.is_empty() {
         decisions
             .record(ctx, &rows)
-            .with_context(|| format!("watcher {}: cannot record its decisions", watcher.name))?;
+            .context("cannot record its decisions")?;
     }
     counts.flagged = rows.len() as u64;
     let line = format!(
@@ -330,7 +330,7 @@ fn list(ctx: &mut Ctx) -> Result<Outcome> {
                 RunOutcome::Failed => format!(
                     "last run {}: FAILED: {}",
                     r.at,
-                    r.error.as_deref().unwrap_or("")
+                    crate::terminal::escape_field(r.error.as_deref().unwrap_or(""))
                 ),
             },
         };
@@ -365,8 +365,9 @@ fn explain(ctx: &mut Ctx, args: &WatchersExplainArgs) -> Result<Outcome> {
     if ctx.out.json {
         ctx.out.json(&explained)?;
     } else {
-        ctx.out
-            .data(format!("{}\n", explained.sentence).as_bytes())?;
+        // One line: the entity id in it cannot forge another.
+        let sentence = crate::terminal::escape_line(&explained.sentence);
+        ctx.out.data(format!("{sentence}\n").as_bytes())?;
     }
     Ok(Outcome::default())
 }
@@ -383,10 +384,12 @@ pub fn status_line(name: &str, run: &LastRun) -> String {
             "watcher {name}: last run {}: skipped (actor inactive)",
             run.at
         ),
+        // The error holds a source's own words (its standard error): on
+        // one line, whatever they say.
         RunOutcome::Failed => format!(
             "watcher {name}: last run {}: FAILED: {}",
             run.at,
-            run.error.as_deref().unwrap_or("")
+            crate::terminal::escape_field(run.error.as_deref().unwrap_or(""))
         ),
     }
 }

@@ -103,13 +103,24 @@ pub fn parse_time(value: &Value) -> Result<DateTime<Utc>, String> {
     }
 }
 
+/// Epoch seconds as Python's `datetime.fromtimestamp(secs, timezone.utc)`
+/// reads them, so that an anchor spelled as a number gives the decision id
+/// the platform's Python computes: the fraction split off exactly (`modf`),
+/// scaled to microseconds in one float multiplication, rounded half to even
+/// (CPython's `_PyTime_ROUND_HALF_EVEN`), a full second carried over.
+/// `1600589872.274` is `.274000`, not the `.273999…` of the float's digits.
 fn from_epoch(secs: f64) -> Result<DateTime<Utc>, String> {
     if !secs.is_finite() || !(0.0..=MAX_EPOCH).contains(&secs) {
         return Err(format!("epoch seconds {secs} are out of range"));
     }
-    let whole = secs.trunc() as i64;
-    let nanos = ((secs - secs.trunc()) * 1e9).round() as u32;
-    DateTime::from_timestamp(whole, nanos.min(999_999_999))
+    let int = secs.trunc();
+    let mut micros = ((secs - int) * 1e6).round_ties_even();
+    let mut whole = int as i64;
+    if micros >= 1e6 {
+        micros -= 1e6;
+        whole += 1;
+    }
+    DateTime::from_timestamp(whole, micros as u32 * 1_000)
         .ok_or_else(|| format!("epoch seconds {secs} are out of range"))
 }
 

@@ -367,6 +367,47 @@ fn min_age_and_max_deletions_flags() {
     );
 }
 
+#[test]
+fn a_run_whose_record_cannot_be_written_exits_1() {
+    // A full disk (here the file-size limit) at the run record: the work is
+    // done, but `status` would show the run before, so the run is a failure.
+    use std::os::unix::process::CommandExt;
+    let env = TestEnv::new();
+    env.write("sessions.jsonl", SESSIONS);
+    let store = env.dir().join("checkpoints");
+    std::fs::create_dir_all(store.join("INC-1")).unwrap();
+    config(
+        &env,
+        &format!("{{ dir = {:?} }}", store.display().to_string()),
+        "{ file = \"sessions.jsonl\" }",
+    );
+    let mut command = env.tend(&["gc", "checkpoints"]).into_command();
+    // SAFETY: setrlimit is async-signal-safe; the struct is on the stack.
+    unsafe {
+        command.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 120,
+                rlim_max: 120,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("tend: error: cannot record the run"),
+        "{stderr}"
+    );
+    assert!(!env.exists("state/runs/gc-checkpoints.json"), "{stderr}");
+    // Without the limit: exit 0 and a record.
+    env.tend(&["gc", "checkpoints"]).ok();
+    assert!(env.exists("state/runs/gc-checkpoints.json"));
+}
+
 fn touch(path: &Path, secs: u64) {
     let f = std::fs::File::options()
         .write(true)
@@ -798,6 +839,13 @@ fn postgres_secret_stays_secret_and_nothing_is_created() {
         .status(1);
     assert!(out.stderr.contains("CP_DSN"), "{}", out.stderr);
     assert!(!out.stderr.contains("hunter2hunter2"), "{}", out.stderr);
+    // The server's reason, not a bare "db error".
+    assert!(
+        out.stderr
+            .contains("3D000: database \"nosuchdb\" does not exist"),
+        "{}",
+        out.stderr
+    );
     // Unset: a configuration error naming the key.
     let out = env.tend(&["gc", "checkpoints"]).status(2);
     assert!(

@@ -705,6 +705,58 @@ fn configuration_errors_exit_2() {
 }
 
 #[test]
+fn a_daemon_a_probe_started_in_its_own_session_dies_with_a_killed_tend() {
+    // The probe double-forks a daemon into a session of its own (outside
+    // every process group tend knows), then hangs. tend is killed with
+    // SIGKILL: nothing of the probe may outlive it.
+    let env = TestEnv::new();
+    let pid_file = env.dir().join("daemon.pid");
+    env.script(
+        "probes.d/forks",
+        &format!(
+            "#!/bin/sh\nsetsid sh -c 'sleep 60 & echo $! > {pid}'\nsleep 60\necho OK\n",
+            pid = pid_file.display()
+        ),
+    );
+    let mut tend = env
+        .tend(&["probe", "run"])
+        .into_command()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut daemon = None;
+    for _ in 0..1000 {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<i32>().ok())
+        {
+            daemon = Some(pid);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let daemon = daemon.expect("the probe started its daemon");
+    tend.kill().unwrap();
+    tend.wait().unwrap();
+    // SAFETY: signal 0 only checks that the process exists.
+    let alive = || unsafe { libc::kill(daemon, 0) == 0 };
+    // Bounded: the daemon is ended as soon as tend's death is noticed.
+    for _ in 0..500 {
+        if !alive() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let survived = alive();
+    if survived {
+        // SAFETY: the test's own daemon.
+        unsafe { libc::kill(daemon, libc::SIGKILL) };
+    }
+    assert!(!survived, "the daemon {daemon} outlived a killed tend");
+}
+
+#[test]
 fn a_second_run_meanwhile_exits_75() {
     let env = TestEnv::new();
     env.script("probes.d/slow", "#!/bin/sh\nsleep 2\necho OK\n");
@@ -747,9 +799,24 @@ fn probes_dir_rules() {
     env.script("probes.d/.hidden", "#!/bin/sh\nexit 2\n");
     env.script("probes.d/Bad Name", "#!/bin/sh\nexit 2\n");
     env.script("probes.d/dup", "#!/bin/sh\nexit 2\n");
+    // A file name cannot forge a line of the warning.
+    env.script("probes.d/x\ntend: error: forged", "#!/bin/sh\nexit 2\n");
     std::fs::create_dir_all(env.path("probes.d/subdir")).unwrap();
 
     let out = env.tend(&["probe", "run"]).status(1);
+    assert!(
+        out.stderr
+            .lines()
+            .all(|l| !l.starts_with("tend: error: forged")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("probes.d/x\\ntend: error: forged: skipped: \"x\\ntend: error: forged\" is not a valid probe name"),
+        "{}",
+        out.stderr
+    );
     assert!(
         out.stderr
             .contains("probes.d/Bad Name: skipped: \"Bad Name\" is not a valid probe name"),
@@ -770,7 +837,7 @@ fn probes_dir_rules() {
     );
     assert_eq!(
         out.stdout_lines(),
-        ["1 probe: 1 ok; 2 skipped (see warnings)"]
+        ["1 probe: 1 ok; 3 skipped (see warnings)"]
     );
     let probes: Vec<String> = env
         .audit_kind("probe.observed")

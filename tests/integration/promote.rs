@@ -13,7 +13,14 @@ use crate::support::TestEnv;
 
 /// One platform row, in tend's spacing or Python's `json.dumps` spacing.
 fn row(ts: &str, kind: &str, details: Value, python: bool) -> String {
-    let v = json!({"id": format!("r-{ts}"), "ts": ts, "kind": kind, "details": details});
+    // An id of its own per row (a copy of a row keeps its id, SPEC §3).
+    let id = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (kind, details.to_string()).hash(&mut h);
+        format!("r-{ts}-{:016x}", h.finish())
+    };
+    let v = json!({"id": id, "ts": ts, "kind": kind, "details": details});
     let text = v.to_string();
     if python {
         // json.dumps: ", " and ": " separators.
@@ -961,7 +968,8 @@ fn an_hourly_rerun_reads_only_what_changed_and_agrees_with_a_full_scan() {
     // An hour later: today's segment grew, and a batching writer added a late
     // row to yesterday's; the rest did not change.
     append(&env, "2026-05-24.jsonl", &day_rows("2026-05-24", 10, 9));
-    append(&env, "2026-05-23.jsonl", &day_rows("2026-05-23", 1, 3));
+    // (Salt 5: a row of its own, not a copy of the day's first row.)
+    append(&env, "2026-05-23.jsonl", &day_rows("2026-05-23", 1, 5));
     let second = observe_json(&env, "2026-05-24T13:00:00Z");
     let total: u64 = std::fs::read_dir(env.path("audit"))
         .unwrap()
@@ -1086,6 +1094,56 @@ fn observe_reads_input_files_and_directories_links_included() {
 }
 
 #[test]
+fn a_row_is_counted_once_however_many_copies_are_read() {
+    let env = TestEnv::new(); // now 2026-05-24T08:00Z
+    // The same 10 rows written twice into the log (a writer's retry).
+    let rows = inference("twice", 10, 10);
+    append(&env, "2026-05-24.jsonl", &rows);
+    append(&env, "2026-05-24.jsonl", &rows);
+    let calls = |env: &TestEnv, args: &[&str]| -> (Value, Value) {
+        let mut all = vec!["--json", "promote", "observe", "router-tuning"];
+        all.extend_from_slice(args);
+        let out = env.tend(&all).ok();
+        let line = out
+            .json_lines()
+            .into_iter()
+            .find(|r| r.get("digest").is_some())
+            .unwrap();
+        let obs: Value =
+            serde_json::from_str(&env.read("observations/router-tuning.json")).unwrap();
+        (obs["figures"]["routes"]["twice"].clone(), line)
+    };
+    let (route, line) = calls(&env, &[]);
+    assert_eq!(route["calls_count"], 10, "{route}");
+    assert_eq!(route["escalation_count"], 10, "{route}");
+    assert_eq!(line["rows"]["inference.recorded"], 10, "{line}");
+    assert_eq!(line["duplicates"], 10, "{line}");
+    // An --input that is a segment still in audit/, given twice: no row is
+    // counted again (the cache of the run above is not trusted for it).
+    let segment = env.path("audit/2026-05-24.jsonl");
+    let segment = segment.to_str().unwrap();
+    let (route, line) = calls(&env, &["--input", segment, "--input", segment]);
+    assert_eq!(route["calls_count"], 10, "{route}");
+    assert_eq!(line["duplicates"], 50, "{line}");
+    // A copy kept apart from the log, read as an input: the same.
+    let copy = env.dir().join("copy.jsonl");
+    std::fs::write(&copy, rows.join("\n") + "\n").unwrap();
+    let (route, _) = calls(&env, &["--input", copy.to_str().unwrap()]);
+    assert_eq!(route["calls_count"], 10, "{route}");
+    // Human output says how many copies were dropped (-v).
+    let out = env
+        .tend(&["promote", "observe", "router-tuning", "-v"])
+        .ok();
+    assert!(
+        out.stdout.contains("10 duplicates dropped")
+            && out.stderr.contains("10 copies of rows already counted"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+}
+
+#[test]
 fn observe_reads_a_pipe_input_once_as_a_stream() {
     let env = TestEnv::new(); // now 2026-05-24T08:00Z
     let fifo = env.dir().join("export.pipe");
@@ -1188,6 +1246,30 @@ fn a_route_or_reviewer_with_control_characters_cannot_forge_output_lines() {
     let p = proposal(&env, "router-tuning", "rejected", &ids[0]);
     assert_eq!(p["route"], "evil\nroute\u{1b}[2J");
     assert_eq!(p["reviewed_by"], "eve\nforged line");
+}
+
+#[test]
+fn list_aligns_its_columns_on_screen_width() {
+    // A decomposed é (two characters, one column), wide characters (one
+    // character, two columns) and an escaped override (one character, ten
+    // columns once escaped): the columns after the subject still line up.
+    let env = TestEnv::new();
+    for route in ["cafe\u{301}", "日本", "x\u{202e}y", "plain"] {
+        append(&env, "2026-05-24.jsonl", &inference(route, 25, 25));
+    }
+    env.tend(&["promote", "run", "router-tuning"]).ok();
+    let out = env.tend(&["promote", "list"]).ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{}", out.stdout);
+    assert!(out.stdout.contains("x\\u{202e}y"), "{}", out.stdout);
+    let status_at = |line: &str, word: &str| {
+        let at = line.rfind(word).unwrap_or_else(|| panic!("{line}"));
+        unicode_width::UnicodeWidthStr::width(&line[..at])
+    };
+    let header = status_at(lines[0], "STATUS");
+    for line in &lines[1..] {
+        assert_eq!(status_at(line, "pending"), header, "{}", out.stdout);
+    }
 }
 
 #[test]

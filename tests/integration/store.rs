@@ -888,3 +888,81 @@ fn dry_runs_leave_a_damaged_state_file_in_place() {
         assert!(!env.exists("state/quarantine"), "{args:?}");
     }
 }
+
+/// Runs tend under the caller's `umask`.
+fn with_umask(env: &TestEnv, args: &[&str], mask: libc::mode_t) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut command = env.tend(args).into_command();
+    // SAFETY: umask is async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            libc::umask(mask);
+            Ok(())
+        });
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn the_root_is_closed_to_other_users_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    for mask in [0o022, 0o002, 0o077] {
+        let mut env = TestEnv::new();
+        let root = env.dir().join("fresh");
+        env.set_env("TEND_ROOT", root.to_str().unwrap());
+        let out = with_umask(&env, &["init"], mask);
+        assert!(out.status.success(), "{out:?}");
+        // A probe that says which umask it was given: the caller's.
+        std::fs::create_dir_all(root.join("probes.d")).unwrap();
+        std::fs::write(
+            root.join("probes.d/umask"),
+            "#!/bin/sh\necho \"OK umask $(umask)\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            root.join("probes.d/umask"),
+            std::fs::Permissions::from_mode(0o750),
+        )
+        .unwrap();
+        let out = with_umask(&env, &["probe", "run", "umask", "-v"], mask);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{out:?}");
+        assert!(
+            stdout.contains(&format!("OK umask {mask:04o}")),
+            "{mask:04o}: {stdout}"
+        );
+        let mode = |rel: &str| {
+            std::fs::metadata(root.join(rel))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        for dir in ["", "audit", "state", "state/runs", "locks"] {
+            assert_eq!(mode(dir), 0o750, "{mask:04o}: {dir:?}");
+        }
+        let mut files = vec![
+            "state/runs/probe-run.json".to_string(),
+            "tend.toml".to_string(),
+        ];
+        for entry in std::fs::read_dir(root.join("audit")).unwrap() {
+            files.push(format!(
+                "audit/{}",
+                entry.unwrap().file_name().to_string_lossy()
+            ));
+        }
+        for file in &files {
+            assert_eq!(mode(file), 0o640, "{mask:04o}: {file}");
+        }
+        // doctor is content with it, and warns about a root opened up.
+        env.tend(&["doctor"]).ok();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let out = env.tend(&["doctor"]).status(1);
+        assert!(
+            out.stdout.contains("open to every local user (mode 0755)")
+                && out.stdout.contains(&format!("chmod o= {}", root.display())),
+            "{}",
+            out.stdout
+        );
+    }
+}

@@ -516,6 +516,113 @@ fn a_run_killed_after_its_audit_rows_adds_no_second_copy() {
 }
 
 #[test]
+fn an_entity_id_cannot_forge_a_line_of_output() {
+    // cron mails what a tick prints: an id holding a newline, a carriage
+    // return or an escape is printed escaped, on its own line.
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        watcher(
+            "campaign",
+            r#"{ file = "entities/campaigns.jsonl" }"#,
+            NS,
+            "",
+        ),
+    );
+    env.write(
+        "entities/campaigns.jsonl",
+        "{\"campaign_id\":\"c-1\\nwatcher campaign: 0 flagged\\rX\\u001b[2J\",\"status\":\"Held\",\"last_status_changed_at\":\"2026-05-01T00:00:00Z\"}\n",
+    );
+    let out = env.tend(&["watchers", "tick", "-v"]).status(0);
+    for line in out.stdout.lines().chain(out.stderr.lines()) {
+        assert!(
+            !line.starts_with("watcher campaign: 0 flagged") && !line.contains('\r'),
+            "a forged line: {:?}",
+            out.stdout
+        );
+    }
+    assert!(
+        out.stdout
+            .contains("c-1\\nwatcher campaign: 0 flagged\\x0dX\\x1b[2J"),
+        "{}",
+        out.stdout
+    );
+    // explain's sentence is one line too.
+    let out = env
+        .tend(&[
+            "watchers",
+            "explain",
+            "campaign",
+            "c-1\nwatcher campaign: 0 flagged\rX\u{1b}[2J",
+        ])
+        .ok();
+    assert_eq!(out.stdout.lines().count(), 1, "{:?}", out.stdout);
+    // A source whose error spans lines: `watchers list` and `status` keep
+    // one line per watcher.
+    env.write(
+        "tend.toml",
+        watcher(
+            "campaign",
+            r#"{ command = ["/bin/sh", "-c", "echo 'first' >&2; echo 'watcher forged: ok' >&2; exit 3"] }"#,
+            NS,
+            "",
+        ),
+    );
+    env.tend(&["watchers", "tick"]).status(1);
+    for args in [&["watchers", "list"][..], &["status"][..]] {
+        let out = env.tend(args).output();
+        assert!(
+            out.stdout.lines().all(|l| !l.starts_with("watcher forged")),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn a_write_that_fails_is_named_once() {
+    // A full disk (here the file-size limit, which fails the same writes):
+    // the error names the watcher and the file once each.
+    use std::os::unix::process::CommandExt;
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        watcher(
+            "campaign",
+            r#"{ file = "entities/campaigns.jsonl" }"#,
+            NS,
+            "",
+        ),
+    );
+    campaigns(&env, &[("c-1", "Held", "2026-05-01T00:00:00Z")]);
+    std::fs::create_dir_all(env.path("decisions")).unwrap();
+    let mut command = env.tend(&["watchers", "tick"]).into_command();
+    // SAFETY: setrlimit is async-signal-safe; the struct is on the stack.
+    unsafe {
+        command.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 300,
+                rlim_max: 300,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("watcher campaign:"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(line.matches("watcher campaign").count(), 1, "{line}");
+    assert_eq!(line.matches("cannot append to").count(), 1, "{line}");
+    assert!(line.contains("decisions/2026-05.jsonl"), "{line}");
+}
+
+#[test]
 fn a_choice_written_under_another_context_refuses_the_tick() {
     let env = TestEnv::new();
     let config = |context: &str| {

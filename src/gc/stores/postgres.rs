@@ -30,6 +30,27 @@ pub struct PostgresStore {
     hidden: Vec<String>,
 }
 
+/// What went wrong, in the server's words when the server answered
+/// (`28P01: password authentication failed for user "platform"`), else the
+/// client's error and its causes (`error connecting to server: Connection
+/// refused`): never the bare "db error" the client's own message is.
+fn describe(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{}: {}", db.code().code(), db.message());
+    }
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
+}
+
 /// `text` with the connection string and its password replaced.
 fn scrub(text: &str, hidden: &[String]) -> String {
     let mut text = text.to_string();
@@ -61,7 +82,7 @@ impl PostgresStore {
         let client = config.connect(NoTls).map_err(|e| {
             anyhow!(
                 "cannot connect to the checkpoint database ({origin}): {}",
-                scrub(&format!("{e:#}"), &hidden)
+                scrub(&describe(&e), &hidden)
             )
         })?;
         let mut store = PostgresStore { client, hidden };
@@ -70,11 +91,7 @@ impl PostgresStore {
     }
 
     fn err(&self, what: &str, e: postgres::Error) -> anyhow::Error {
-        let detail = match e.as_db_error() {
-            Some(db) => format!("{}: {}", db.code().code(), db.message()),
-            None => format!("{e:#}"),
-        };
-        anyhow!("{what}: {}", scrub(&detail, &self.hidden))
+        anyhow!("{what}: {}", scrub(&describe(&e), &self.hidden))
     }
 
     fn check_tables(&mut self) -> Result<()> {

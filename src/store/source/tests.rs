@@ -279,6 +279,41 @@ fn command_failures_are_errors_the_caller_can_tell_apart() {
 }
 
 #[test]
+fn a_daemon_holding_the_output_does_not_outlast_the_timeout() {
+    // The command exits at once, but a process it started in a session of
+    // its own (outside the process group) keeps standard output open for a
+    // minute. The run ends with the command (the supervisor ends the daemon)
+    // and at the timeout at the latest (the read stops at the deadline).
+    let root = tempfile::tempdir().unwrap();
+    let pid_file = root.path().join("daemon.pid");
+    let script = format!(
+        "echo '{{\"id\":1}}'; setsid sh -c 'echo $$ > {}; exec sleep 60' & exit 0",
+        pid_file.display()
+    );
+    let started = std::time::Instant::now();
+    let outcome = collect(&sh(&script, 1_000), root.path());
+    let took = started.elapsed();
+    // Not a speed assertion: only that it did not wait for the daemon.
+    let mut survived = false;
+    if let Ok(pid) = fs::read_to_string(&pid_file)
+        && let Ok(pid) = pid.trim().parse::<i32>()
+    {
+        // SAFETY: signal 0 checks, SIGKILL ends the test's own daemon.
+        survived = unsafe { libc::kill(pid, 0) } == 0;
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    assert!(took < Duration::from_secs(30), "the read lasted {took:?}");
+    assert!(!survived, "the daemon outlived the read");
+    match outcome {
+        Ok((seen, _)) => assert_eq!(seen, ["1"]),
+        Err(SourceError::TimedOut { timeout, .. }) => {
+            assert_eq!(timeout, Duration::from_secs(1))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn garbage_halfway_through_a_command_is_counted_and_the_rest_read() {
     let root = tempfile::tempdir().unwrap();
     let script = "echo '{\"id\":1}'; echo 'WARNING: garbage {'; echo '{\"id\":2}'";

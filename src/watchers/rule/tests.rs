@@ -182,6 +182,115 @@ fn isoformat_is_pythons() {
     );
 }
 
+/// Epoch values as JSON numbers and as strings, and the instant each names,
+/// written as `isoformat()` does.
+fn epoch_texts() -> Vec<String> {
+    let mut texts: Vec<String> = [
+        "1600589872.274",
+        "1600589872.2739999",
+        "0",
+        "0.0000005",
+        "0.0000015",
+        "0.0000025",
+        "1.0000005",
+        "1779609600.9999995",
+        "1779609600.9999994",
+        "1779609600.5",
+        "253402300798.9999996",
+        "253402300799",
+        "1e9",
+        "1779609600.000000499999",
+        "1779609600.0000005000001",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // Many more, from a fixed generator: 0 to 9 decimals, and 17 significant
+    // digits (Python's repr of a float).
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..1200u64 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let secs = 946_684_800 + (x >> 33) % 1_900_000_000;
+        let decimals = (i % 10) as usize;
+        let frac = (x >> 3) % 1_000_000_000;
+        let frac = format!("{frac:09}");
+        texts.push(if decimals == 0 {
+            secs.to_string()
+        } else {
+            format!("{secs}.{}", &frac[..decimals])
+        });
+        if i % 4 == 0 {
+            let f = secs as f64 + (frac.parse::<f64>().unwrap() / 1e9);
+            texts.push(format!("{f:.7}"));
+            texts.push(format!("{:?}", f));
+        }
+    }
+    texts
+}
+
+#[test]
+fn epoch_seconds_are_read_as_pythons_fromtimestamp() {
+    // The reported case: the float below .274 is still .274000 in Python.
+    assert_eq!(
+        python_isoformat(parse_time(&json!(1600589872.274)).unwrap()),
+        "2020-09-20T08:17:52.274000+00:00"
+    );
+    // Past the year 9999 is out of range here as in Python.
+    assert!(parse_time(&json!(253402300799.999999)).is_err());
+    // Against Python itself: json.loads gives the float, fromtimestamp the
+    // instant.
+    let texts = epoch_texts();
+    let script = "import sys, json\nfrom datetime import datetime, timezone\n\
+        for line in sys.stdin:\n\
+        \x20   x = json.loads(line)\n\
+        \x20   print(datetime.fromtimestamp(x, timezone.utc).isoformat())\n";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 (the standard library only) runs this test: apt-get install python3");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        for text in &texts {
+            writeln!(stdin, "{text}").unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "python3 failed");
+    let expected: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(expected.len(), texts.len());
+    let mut wrong = Vec::new();
+    for (text, python) in texts.iter().zip(&expected) {
+        let number: Value = serde_json::from_str(text).unwrap();
+        let ours = python_isoformat(parse_time(&number).unwrap());
+        if ours != *python {
+            wrong.push(format!("{text}: {ours} (Python: {python})"));
+        }
+        // A string of digits names the same instant.
+        if !text.contains('e') {
+            let ours = python_isoformat(parse_time(&json!(text)).unwrap());
+            if ours != *python {
+                wrong.push(format!("{text:?}: {ours} (Python: {python})"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} differ:\n{}",
+        wrong.len(),
+        texts.len(),
+        wrong.join("\n")
+    );
+}
+
 #[test]
 fn decision_ids_equal_pythons_uuid5() {
     // Computed with Python 3:

@@ -31,6 +31,9 @@ impl TestEnv {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().join("root");
         std::fs::create_dir_all(&root).unwrap();
+        // As tend creates a root: closed to other users (doctor warns else).
+        std::fs::set_permissions(&root, std::os::unix::fs::PermissionsExt::from_mode(0o750))
+            .unwrap();
         let env = vec![
             (
                 "PATH".to_string(),
