@@ -245,7 +245,8 @@ pub enum Command {
     /// Show each command's last run, overdue commands, lock holders, cursor lag
     ///
     /// Exits 1 when a command is overdue against [status] expect (a dead man's
-    /// switch for cron), so `tend status -q || page-someone` works.
+    /// switch for cron), and when the state root is missing or cannot be read,
+    /// so `tend status -q || page-someone` works.
     Status(StatusArgs),
 
     /// Check the root and explain how to recover from what is found

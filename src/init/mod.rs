@@ -145,11 +145,9 @@ fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
         let tend = std::env::current_exe()
             .map(|path| path.display().to_string())
             .unwrap_or_else(|_| "tend".into());
-        ctx.out.summary(&next_steps(
-            &root.display().to_string(),
-            &tend,
-            args.example,
-        ))?;
+        for line in next_steps(&root.display().to_string(), &tend, args.example).lines() {
+            ctx.out.summary(line)?;
+        }
     }
     ctx.out.json(
         &json!({"summary": true, "root": root, "created": created.len(), "dry_run": ctx.dry_run}),

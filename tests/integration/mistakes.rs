@@ -110,7 +110,24 @@ fn another_user_than_the_roots_owner_gets_one_error_with_the_fix() {
         )
     );
     assert_eq!(out.stdout, "");
-    // Reading is allowed where the modes allow it.
+    // Reading too: the root is its owner's alone, and status, the
+    // watchdog, fails.
+    let out = env.tend_as("nobody", &["status"]).status(1);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "tend: error: the state root {root} belongs to root, and you are nobody, who may not \
+             read {root}; run it as root (sudo -u root tend status …), or use a state root of \
+             your own (--root DIR)\n",
+            root = env.root().display()
+        )
+    );
+    // Where the modes let others read, reading is allowed.
+    let chmod = std::process::Command::new("chmod")
+        .args(["-R", "go+rX", &env.root().display().to_string()])
+        .status()
+        .expect("chmod");
+    assert!(chmod.success(), "chmod -R go+rX failed");
     let out = env.tend_as("nobody", &["status"]).ok();
     assert!(out.stdout.contains("init"), "{}", out.stdout);
     // A root nobody may not even reach names the directory in the way.
