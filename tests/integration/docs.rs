@@ -243,7 +243,7 @@ fn kind_completes_the_audit_vocabulary_and_generate_is_not_offered() {
 #[test]
 fn man_pages_have_exit_status_value_names_and_the_tend_footer() {
     let pages = tend::docs::man_pages().unwrap();
-    for (name, page) in &pages {
+    for (name, page) in pages.iter().filter(|(name, _)| name.ends_with(".1")) {
         let page = String::from_utf8_lossy(page);
         let title = page.lines().find(|l| l.starts_with(".TH ")).unwrap();
         assert!(title.contains("\"tend 0.1.0\""), "{name}: {title}");
@@ -266,4 +266,200 @@ fn man_pages_have_exit_status_value_names_and_the_tend_footer() {
     }
     let config_show = String::from_utf8_lossy(&pages["tend-config-show.1"]);
     assert!(!config_show.contains("dry\\-run"), "{config_show}");
+}
+
+#[test]
+fn every_command_page_has_examples_and_see_also() {
+    let pages = tend::docs::man_pages().unwrap();
+    for (name, page) in &pages {
+        let page = String::from_utf8_lossy(page);
+        assert!(page.contains(".SH EXAMPLES\n"), "{name} has no EXAMPLES");
+        assert!(page.contains(".SH \"SEE ALSO\""), "{name} has no SEE ALSO");
+        assert!(
+            page.contains("\\fBtend.toml\\fR(5)") || name == "tend.toml.5",
+            "{name} does not point to tend.toml(5)"
+        );
+    }
+    assert!(pages.contains_key("tend.toml.5"));
+}
+
+/// The names serde says a table of `doc`'s innermost section accepts, from
+/// the error for an unknown key (`expected one of `a`, `b``).
+fn accepted_keys(doc: &str) -> std::collections::BTreeSet<String> {
+    let err = toml::from_str::<tend::config::Config>(doc)
+        .err()
+        .unwrap_or_else(|| panic!("an unknown key was accepted:\n{doc}"))
+        .to_string();
+    let expected = err
+        .split_once("expected")
+        .unwrap_or_else(|| panic!("no list of keys in {err:?} for:\n{doc}"))
+        .1;
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+/// `[[probe]]` and `[[watcher]]` entries with only the required keys.
+fn minimal_entry(section: &str) -> Vec<(&'static str, &'static str)> {
+    match section {
+        "probe" => vec![("name", "\"a\""), ("command", "[\"/bin/true\"]")],
+        "watcher" => vec![
+            ("name", "\"w\""),
+            ("source", "{ file = \"e.jsonl\" }"),
+            ("id_field", "\"id\""),
+            ("status_field", "\"status\""),
+            ("statuses", "[\"Held\"]"),
+            ("since_field", "\"since\""),
+            ("stale_after", "\"72h\""),
+            ("context", "\"C\""),
+            ("choice", "\"Stuck\""),
+            ("decided_by", "\"agent:w\""),
+            ("namespace", "\"8d7f2c1e-4b6a-5d3c-9e8f-0a1b2c3d4e5f\""),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+fn section_doc(section: &tend::docs::ConfigSection, keys: &[(&str, &str)]) -> String {
+    use tend::docs::Shape;
+    let header = match section.shape {
+        Shape::Table => format!("[{}]", section.name),
+        Shape::Array => format!("[[{}]]", section.name),
+        Shape::Map => format!("[{}.\"x\"]", section.name),
+    };
+    let mut doc = header + "\n";
+    for (key, value) in keys {
+        doc.push_str(&format!("{key} = {value}\n"));
+    }
+    doc
+}
+
+/// Where a section's keys sit in the serialized configuration.
+fn section_value<'a>(
+    config: &'a toml::Value,
+    section: &tend::docs::ConfigSection,
+) -> Option<&'a toml::Value> {
+    let mut value = config;
+    for part in section.name.split('.') {
+        value = value.get(part)?;
+    }
+    match section.shape {
+        tend::docs::Shape::Table => Some(value),
+        tend::docs::Shape::Array => value.get(0),
+        tend::docs::Shape::Map => value.get("x"),
+    }
+}
+
+#[test]
+fn the_configuration_page_names_every_key_the_configuration_accepts() {
+    let reference = tend::docs::CONFIG_REFERENCE;
+    let fix = "edit src/docs/config_reference.rs, then run `TEND_BLESS=1 cargo test --test integration docs`";
+    let top: std::collections::BTreeSet<String> = reference
+        .iter()
+        .map(|s| s.name.split('.').next().unwrap().to_string())
+        .collect();
+    assert_eq!(accepted_keys("zzz_unknown = 1\n"), top, "sections: {fix}");
+    for section in reference {
+        let mut documented: std::collections::BTreeSet<String> =
+            section.keys.iter().map(|k| k.name.to_string()).collect();
+        let prefix = format!("{}.", section.name);
+        documented.extend(
+            reference
+                .iter()
+                .filter_map(|s| s.name.strip_prefix(&prefix))
+                .map(str::to_string),
+        );
+        let doc = section_doc(section, &[("zzz_unknown", "1")]);
+        assert_eq!(
+            accepted_keys(&doc),
+            documented,
+            "keys of [{}]: {fix}",
+            section.name
+        );
+    }
+}
+
+#[test]
+fn the_configuration_page_gives_the_defaults_the_configuration_has() {
+    let serialized = |doc: &str| -> toml::Value {
+        let config: tend::config::Config =
+            toml::from_str(doc).unwrap_or_else(|e| panic!("{doc}\n{e}"));
+        toml::Value::try_from(&config).unwrap()
+    };
+    let mut wrong = Vec::new();
+    for section in tend::docs::CONFIG_REFERENCE {
+        let base = minimal_entry(section.name);
+        let plain = serialized(&section_doc(section, &base));
+        let plain = section_value(&plain, section)
+            .unwrap_or_else(|| panic!("[{}] not in the serialized configuration", section.name));
+        for key in section.keys {
+            let actual = plain.get(key.name);
+            let required = base.iter().any(|(k, _)| *k == key.name);
+            let Some(default) = key.default else {
+                if let (false, Some(actual)) = (required, actual) {
+                    wrong.push(format!(
+                        "{}.{}: no default on the page, but it defaults to {actual}",
+                        section.name, key.name
+                    ));
+                }
+                continue;
+            };
+            let mut keys: Vec<(&str, &str)> = base
+                .iter()
+                .filter(|(k, _)| *k != key.name)
+                .copied()
+                .collect();
+            keys.push((key.name, default));
+            let written = serialized(&section_doc(section, &keys));
+            let written = section_value(&written, section).unwrap().get(key.name);
+            if written != actual {
+                wrong.push(format!(
+                    "{}.{}: the page says {default}, the default is {actual:?}",
+                    section.name, key.name
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "tend.toml(5) (src/docs/config_reference.rs) is wrong:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn every_key_of_the_init_template_is_on_the_configuration_page() {
+    let mut section = String::new();
+    for line in tend::init::TEMPLATE.lines() {
+        let Some(text) = line.strip_prefix("# ") else {
+            continue;
+        };
+        if let Some(name) = text
+            .strip_prefix("[[")
+            .and_then(|t| t.split_once("]]"))
+            .or_else(|| text.strip_prefix('[').and_then(|t| t.split_once(']')))
+        {
+            section = name.0.to_string();
+            continue;
+        }
+        let Some((key, _)) = text.split_once(" = ") else {
+            continue;
+        };
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            continue;
+        }
+        let documented = tend::docs::CONFIG_REFERENCE
+            .iter()
+            .find(|s| s.name == section)
+            .unwrap_or_else(|| {
+                panic!("tend init's template has [{section}], tend.toml(5) does not")
+            });
+        assert!(
+            documented.keys.iter().any(|k| k.name == key),
+            "tend init's template has {section}.{key}, tend.toml(5) does not"
+        );
+    }
 }

@@ -1,8 +1,9 @@
-//! The README's recipes do what it says: its shell examples that run offline
-//! are run, in order, against the quick start's root, with the real binary
-//! first on `PATH`. A block fenced ```` ```sh {no-test} ```` needs what a
-//! test does not have (a network, root, a package build) and is skipped;
-//! every other ```` ```sh ```` block runs here.
+//! The README's and the man pages' recipes do what they say: their shell
+//! examples that run offline are run, in order, against the quick start's
+//! root, with the real binary first on `PATH`. A block fenced
+//! ```` ```sh {no-test} ```` needs what a test does not have (a network, root,
+//! a package build, a file of the reader's) and is not run, but every `tend`
+//! command line in it must still parse.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -80,6 +81,19 @@ impl World {
         World { dir }
     }
 
+    /// A new world with a copy of this one's root.
+    fn copy(&self) -> World {
+        let world = World::new();
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(self.root())
+            .arg(world.root())
+            .status()
+            .expect("run cp");
+        assert!(status.success(), "cp -a {}", self.root().display());
+        world
+    }
+
     fn root(&self) -> PathBuf {
         self.dir.path().join("tend-quickstart")
     }
@@ -153,50 +167,244 @@ fn the_set_up_command_does_what_the_quick_start_says_and_a_rerun_too() {
     assert!(!again.contains("promote: 3 new proposals"), "{again}");
 }
 
-#[test]
-fn every_offline_shell_recipe_runs_in_order_against_the_quick_start_root() {
-    require_tools();
-    let world = World::new();
-    let all = blocks(README);
-    let recipes: Vec<&Block> = all.iter().filter(|b| runnable(b)).collect();
-    assert!(
-        recipes.len() >= 10,
-        "only {} runnable sh blocks in README.md",
-        recipes.len()
-    );
+/// Runs every runnable block of `source` in `world`, in order, failing with
+/// the block and what it printed.
+fn run_recipes(world: &World, name: &str, source: &str) -> usize {
+    match try_recipes(world, name, source) {
+        Ok(ran) => ran,
+        Err(failed) => panic!("{failed}"),
+    }
+}
+
+/// [`run_recipes`], returning the failures instead of panicking.
+fn try_recipes(world: &World, name: &str, source: &str) -> Result<usize, String> {
+    let all = blocks(source);
     for block in &all {
         assert!(
-            block.info.is_empty()
-                || !block.info.starts_with("sh")
-                || block.info == "sh {no-test}"
-                || runnable(block),
-            "README.md:{}: unknown fence `{}` (use `sh` or `sh {{no-test}}`)",
+            !block.info.starts_with("sh") || block.info == "sh {no-test}" || runnable(block),
+            "{name}:{}: unknown fence `{}` (use `sh` or `sh {{no-test}}`)",
             block.line,
             block.info
         );
     }
-    for block in recipes {
+    let recipes: Vec<&Block> = all.iter().filter(|b| runnable(b)).collect();
+    let mut failed = Vec::new();
+    for block in &recipes {
         let (code, stdout, stderr) = world.bash(&block.body);
-        let shown = format!(
-            "README.md:{}:\n{}--- exit {code}\n--- stdout\n{stdout}--- stderr\n{stderr}\
-             (a recipe that cannot run offline is fenced ```sh {{no-test}})",
+        let summary_shown = block.body.contains("--json")
+            && stdout.lines().any(|line| {
+                serde_json::from_str::<serde_json::Value>(line)
+                    .is_ok_and(|v| v.get("summary") == Some(&serde_json::Value::Bool(true)))
+            });
+        let wrong = if code != 0 {
+            "exits non-zero"
+        } else if stderr.contains("error") || stderr.contains("warning") {
+            // Notes under -v go to standard error; an error never does quietly.
+            "writes an error or a warning"
+        } else if stdout.trim().is_empty() {
+            "prints nothing"
+        } else if summary_shown {
+            // A jq recipe over --json shows items, never the summary object.
+            "prints the summary object"
+        } else {
+            continue;
+        };
+        failed.push(format!(
+            "{name}:{}: {wrong}:\n{}--- exit {code}\n--- stdout\n{stdout}--- stderr\n{stderr}",
             block.line, block.body
-        );
-        assert_eq!(code, 0, "{shown}");
-        assert!(stderr.is_empty(), "{shown}");
-        assert!(!stdout.trim().is_empty(), "prints nothing: {shown}");
-        // A jq recipe over --json shows items, never the summary object.
-        if block.body.contains("--json") {
-            for line in stdout.lines() {
-                let value: Option<serde_json::Value> = serde_json::from_str(line).ok();
-                assert!(
-                    value.is_none_or(|v| v.get("summary") != Some(&serde_json::Value::Bool(true))),
-                    "prints the summary object: {shown}"
-                );
-                assert!(!line.contains("summary\ttrue"), "{shown}");
+        ));
+    }
+    if failed.is_empty() {
+        Ok(recipes.len())
+    } else {
+        Err(format!(
+            "{}\n(a recipe that cannot run offline is fenced ```sh {{no-test}})",
+            failed.join("\n")
+        ))
+    }
+}
+
+/// A world whose root is the quick start's, after its two ticks.
+fn quick_start_world() -> World {
+    let world = World::new();
+    let (code, out, err) = world.bash(&quick_start_command());
+    assert_eq!(code, 0, "{out}{err}");
+    world
+}
+
+#[test]
+fn every_offline_shell_recipe_of_the_readme_runs_in_order() {
+    require_tools();
+    let world = World::new();
+    let ran = run_recipes(&world, "README.md", README);
+    assert!(ran >= 10, "only {ran} runnable sh blocks in README.md");
+}
+
+#[test]
+fn every_offline_example_of_the_man_pages_runs() {
+    require_tools();
+    let template = quick_start_world();
+    let mut ran = 0;
+    let mut failed = Vec::new();
+    let mut sources: Vec<(String, &str)> = tend::docs::PAGE_SOURCES
+        .iter()
+        .map(|(page, source)| (format!("src/docs/pages/{page}.md"), *source))
+        .collect();
+    sources.push(("tend.toml(5) EXAMPLES".into(), tend::docs::CONFIG_EXAMPLES));
+    for (name, source) in &sources {
+        // Each page on a root of its own: its examples stand alone.
+        match try_recipes(&template.copy(), name, source) {
+            Ok(n) => ran += n,
+            Err(e) => failed.push(e),
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    assert!(ran >= 40, "only {ran} runnable examples in the man pages");
+}
+
+/// Splits one command line as the shell would, up to the first unquoted
+/// operator (`|`, `&&`, `;`, `>`, …); a `$(…)` or `<(…)` becomes one word.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    word.push(c);
+                }
+            }
+            '"' => {
+                in_word = true;
+                let mut depth = 0;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => word.extend(chars.next()),
+                        '(' => {
+                            depth += 1;
+                            word.push(c);
+                        }
+                        ')' => {
+                            depth -= 1;
+                            word.push(c);
+                        }
+                        '"' if depth == 0 => break,
+                        _ => word.push(c),
+                    }
+                }
+            }
+            '$' | '<' if chars.peek() == Some(&'(') => {
+                in_word = true;
+                let mut depth = 0;
+                for c in chars.by_ref() {
+                    word.push(c);
+                    match c {
+                        '(' => depth += 1,
+                        ')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            '|' | '&' | ';' | '>' | '<' | '#' if !in_word => break,
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
             }
         }
     }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// Every `tend …` command of a block's lines (continuations joined, leading
+/// `VAR=value` assignments dropped), as words.
+fn tend_commands(body: &str) -> Vec<Vec<String>> {
+    let joined = body.replace("\\\n", " ");
+    joined
+        .lines()
+        .map(|line| {
+            shell_words(line.trim())
+                .into_iter()
+                .skip_while(|w| w.contains('=') && !w.starts_with('-'))
+                .collect::<Vec<_>>()
+        })
+        .filter(|words| words.first().is_some_and(|w| w == "tend"))
+        .collect()
+}
+
+#[test]
+fn shell_words_split_as_the_shell_does() {
+    assert_eq!(
+        shell_words(r#"tend audit emit --details '{"a": 1}' --id "b-$(date -u +%F)" | jq ."#),
+        [
+            "tend",
+            "audit",
+            "emit",
+            "--details",
+            r#"{"a": 1}"#,
+            "--id",
+            "b-$(date -u +%F)"
+        ]
+    );
+    assert_eq!(
+        tend_commands("X=1 tend config show | grep x\nsudo tend tick\ntend probe run \\\n  -v\n"),
+        [
+            vec!["tend", "config", "show"],
+            vec!["tend", "probe", "run", "-v"]
+        ]
+    );
+}
+
+#[test]
+fn every_tend_command_in_the_readme_and_the_man_pages_parses() {
+    let mut sources: Vec<(String, &str)> = vec![("README.md".into(), README)];
+    for (page, source) in tend::docs::PAGE_SOURCES {
+        sources.push((format!("src/docs/pages/{page}.md"), source));
+    }
+    sources.push(("tend.toml(5) EXAMPLES".into(), tend::docs::CONFIG_EXAMPLES));
+    let mut checked = 0;
+    let mut failed = Vec::new();
+    for (name, source) in &sources {
+        for block in blocks(source).iter().filter(|b| b.info.starts_with("sh")) {
+            for words in tend_commands(&block.body) {
+                checked += 1;
+                if let Err(e) = tend::docs::cli_command().try_get_matches_from(&words) {
+                    // A value the shell computes (`--since "$(date …)"`) is
+                    // checked where the recipe runs, not here.
+                    let computed = e.kind() == clap::error::ErrorKind::ValueValidation
+                        && e.to_string().contains('$');
+                    if !computed {
+                        failed.push(format!(
+                            "{name}:{}: `{}` does not parse:\n{e}",
+                            block.line,
+                            words.join(" ")
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    assert!(checked >= 80, "only {checked} tend commands found");
 }
 
 #[test]

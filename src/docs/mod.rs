@@ -1,11 +1,15 @@
 //! Man pages and shell completions, generated from the clap definitions
 //! (`tend generate`, hidden). `man/` and `completions/` are committed and a test
 //! fails when they differ from what this module renders.
+//!
+//! Each command's page is clap's text (synopsis, description, options) plus the
+//! prose of `src/docs/pages/<page>.md` (more DESCRIPTION, and EXAMPLES, which
+//! every page has); `tend.toml(5)` is rendered from [`config_reference`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::CommandFactory;
 use clap_complete::Generator;
 use clap_complete::Shell as CompleteShell;
@@ -14,6 +18,158 @@ use roff::{Roff, bold, italic, roman};
 use crate::cli::{Cli, GenerateCommand, Shell};
 use crate::ctx::Output;
 use crate::store::atomic;
+
+mod config_reference;
+pub mod markdown;
+
+pub use config_reference::{
+    CONFIG_REFERENCE, ConfigKey, ConfigSection, EXAMPLES as CONFIG_EXAMPLES, Shape,
+};
+
+/// The written part of each command's man page, by the page's name: more
+/// DESCRIPTION (optional) and EXAMPLES, in the Markdown of [`markdown`].
+pub const PAGE_SOURCES: &[(&str, &str)] = &[
+    (
+        "tend-alerts-digest",
+        include_str!("pages/tend-alerts-digest.md"),
+    ),
+    (
+        "tend-alerts-list",
+        include_str!("pages/tend-alerts-list.md"),
+    ),
+    (
+        "tend-alerts-notify",
+        include_str!("pages/tend-alerts-notify.md"),
+    ),
+    (
+        "tend-alerts-silence-add",
+        include_str!("pages/tend-alerts-silence-add.md"),
+    ),
+    (
+        "tend-alerts-silence-expire",
+        include_str!("pages/tend-alerts-silence-expire.md"),
+    ),
+    (
+        "tend-alerts-silence-list",
+        include_str!("pages/tend-alerts-silence-list.md"),
+    ),
+    (
+        "tend-alerts-silence",
+        include_str!("pages/tend-alerts-silence.md"),
+    ),
+    (
+        "tend-alerts-test",
+        include_str!("pages/tend-alerts-test.md"),
+    ),
+    ("tend-alerts", include_str!("pages/tend-alerts.md")),
+    ("tend-audit-emit", include_str!("pages/tend-audit-emit.md")),
+    ("tend-audit-tail", include_str!("pages/tend-audit-tail.md")),
+    ("tend-audit", include_str!("pages/tend-audit.md")),
+    (
+        "tend-config-check",
+        include_str!("pages/tend-config-check.md"),
+    ),
+    (
+        "tend-config-show",
+        include_str!("pages/tend-config-show.md"),
+    ),
+    ("tend-config", include_str!("pages/tend-config.md")),
+    ("tend-doctor", include_str!("pages/tend-doctor.md")),
+    ("tend-gc-audit", include_str!("pages/tend-gc-audit.md")),
+    (
+        "tend-gc-checkpoints",
+        include_str!("pages/tend-gc-checkpoints.md"),
+    ),
+    ("tend-gc", include_str!("pages/tend-gc.md")),
+    ("tend-init", include_str!("pages/tend-init.md")),
+    ("tend-probe-run", include_str!("pages/tend-probe-run.md")),
+    ("tend-probe", include_str!("pages/tend-probe.md")),
+    (
+        "tend-promote-approve",
+        include_str!("pages/tend-promote-approve.md"),
+    ),
+    (
+        "tend-promote-expire",
+        include_str!("pages/tend-promote-expire.md"),
+    ),
+    (
+        "tend-promote-list",
+        include_str!("pages/tend-promote-list.md"),
+    ),
+    (
+        "tend-promote-observe",
+        include_str!("pages/tend-promote-observe.md"),
+    ),
+    (
+        "tend-promote-propose",
+        include_str!("pages/tend-promote-propose.md"),
+    ),
+    (
+        "tend-promote-reject",
+        include_str!("pages/tend-promote-reject.md"),
+    ),
+    (
+        "tend-promote-run",
+        include_str!("pages/tend-promote-run.md"),
+    ),
+    (
+        "tend-promote-show",
+        include_str!("pages/tend-promote-show.md"),
+    ),
+    ("tend-promote", include_str!("pages/tend-promote.md")),
+    ("tend-status", include_str!("pages/tend-status.md")),
+    ("tend-tick", include_str!("pages/tend-tick.md")),
+    (
+        "tend-wake-consume",
+        include_str!("pages/tend-wake-consume.md"),
+    ),
+    ("tend-wake", include_str!("pages/tend-wake.md")),
+    (
+        "tend-watchers-explain",
+        include_str!("pages/tend-watchers-explain.md"),
+    ),
+    (
+        "tend-watchers-list",
+        include_str!("pages/tend-watchers-list.md"),
+    ),
+    (
+        "tend-watchers-tick",
+        include_str!("pages/tend-watchers-tick.md"),
+    ),
+    ("tend-watchers", include_str!("pages/tend-watchers.md")),
+    ("tend", include_str!("pages/tend.md")),
+];
+
+/// The sections a page source may have, in the order they are printed
+/// (DESCRIPTION joins clap's own).
+const SOURCE_SECTIONS: [&str; 3] = ["DESCRIPTION", "EXAMPLES", "NOTES"];
+
+/// A page's written sections, checked: known names only, EXAMPLES present.
+fn page_sections(page: &str) -> Result<Vec<markdown::Section>> {
+    let path = format!("src/docs/pages/{page}.md");
+    let source = PAGE_SOURCES
+        .iter()
+        .find(|(name, _)| *name == page)
+        .map(|(_, source)| *source)
+        .ok_or_else(|| {
+            anyhow!("{path} is missing: every man page has one, with at least an EXAMPLES section")
+        })?;
+    let sections = markdown::render(source).map_err(|e| anyhow!("{path}: {e}"))?;
+    if let Some(other) = sections
+        .iter()
+        .find(|s| !SOURCE_SECTIONS.contains(&s.name.as_str()))
+    {
+        bail!(
+            "{path}: unknown section # {} (one of {})",
+            other.name,
+            SOURCE_SECTIONS.join(", ")
+        );
+    }
+    if !sections.iter().any(|s| s.name == "EXAMPLES") {
+        bail!("{path}: no # EXAMPLES section");
+    }
+    Ok(sections)
+}
 
 const SHELLS: [Shell; 5] = [
     Shell::Bash,
@@ -105,6 +261,13 @@ pub fn man_pages() -> Result<BTreeMap<String, Vec<u8>>> {
     cmd.build();
     let mut pages = BTreeMap::new();
     walk(cmd, &mut pages)?;
+    if let Some((orphan, _)) = PAGE_SOURCES
+        .iter()
+        .find(|(name, _)| !pages.contains_key(&format!("{name}.1")))
+    {
+        bail!("src/docs/pages/{orphan}.md names no command's page");
+    }
+    pages.insert("tend.toml.5".to_string(), config_reference::man_page()?);
     Ok(pages)
 }
 
@@ -114,6 +277,8 @@ pub fn man_pages() -> Result<BTreeMap<String, Vec<u8>>> {
 fn man_page(cmd: clap::Command) -> Result<(String, Vec<u8>)> {
     let top = cmd.get_name() == "tend";
     let man = clap_mangen::Man::new(cmd.clone()).source(source());
+    let sections = page_sections(man.get_filename().trim_end_matches(".1"))?;
+    let written = |name: &'static str| sections.iter().filter(move |s| s.name == name);
     let mut parts: Vec<Vec<u8>> = Vec::new();
     let mut part = |render: &dyn Fn(&mut Vec<u8>) -> std::io::Result<()>| -> Result<()> {
         let mut buf = Vec::new();
@@ -132,6 +297,9 @@ fn man_page(cmd: clap::Command) -> Result<(String, Vec<u8>)> {
     part(&|w| man.render_name_section(w))?;
     part(&|w| std::io::Write::write_all(w, synopsis(&cmd).as_bytes()))?;
     part(&|w| man.render_description_section(w))?;
+    for section in written("DESCRIPTION") {
+        part(&|w| section.body.to_writer(w))?;
+    }
     if cmd.get_arguments().any(|a| !a.is_hide_set()) {
         part(&|w| man.render_options_section(w))?;
     }
@@ -142,10 +310,24 @@ fn man_page(cmd: clap::Command) -> Result<(String, Vec<u8>)> {
     if top {
         part(&|w| environment().to_writer(w))?;
         part(&|w| files().to_writer(w))?;
-    } else {
-        part(&|w| see_also().to_writer(w))?;
     }
-    // Each piece starts with roff's preamble; the page needs it once.
+    for name in &SOURCE_SECTIONS[1..] {
+        for section in written(name) {
+            part(&|w| {
+                let mut heading = Roff::new();
+                heading.control("SH", [*name]);
+                heading.to_writer(w)?;
+                section.body.to_writer(w)
+            })?;
+        }
+    }
+    part(&|w| see_also(&cmd).to_writer(w))?;
+    Ok((man.get_filename(), join_parts(&parts)))
+}
+
+/// A page from pieces rendered apart: each starts with roff's preamble, which
+/// the page needs once.
+fn join_parts(parts: &[Vec<u8>]) -> Vec<u8> {
     let preamble = Roff::new().render();
     let mut page = Vec::new();
     for (i, bytes) in parts.iter().enumerate() {
@@ -155,7 +337,7 @@ fn man_page(cmd: clap::Command) -> Result<(String, Vec<u8>)> {
         };
         page.extend_from_slice(body);
     }
-    Ok((man.get_filename(), page))
+    page
 }
 
 /// `tend audit tail [--kind <KIND>]... [-n|--lines <N>] …`: every visible
@@ -239,10 +421,26 @@ fn exit_status() -> Roff {
     roff
 }
 
-fn see_also() -> Roff {
+/// `tend(1)` (or, on it, the commands' pages) and `tend.toml(5)`.
+fn see_also(cmd: &clap::Command) -> Roff {
+    let mut refs: Vec<(String, &str)> = Vec::new();
+    if cmd.get_name() == "tend" {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            refs.push((format!("tend-{}", sub.get_name()), "1"));
+        }
+    } else {
+        refs.push(("tend".to_string(), "1"));
+    }
+    refs.push(("tend.toml".to_string(), "5"));
+    let mut inlines = Vec::new();
+    for (i, (name, section)) in refs.iter().enumerate() {
+        let sep = if i + 1 < refs.len() { "), " } else { ")" };
+        inlines.push(bold(name.as_str()));
+        inlines.push(roman(format!("({section}{sep}")));
+    }
     let mut roff = Roff::new();
     roff.control("SH", ["SEE ALSO"]);
-    roff.text([bold("tend"), roman("(1)")]);
+    roff.text(inlines);
     roff
 }
 
