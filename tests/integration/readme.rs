@@ -78,6 +78,16 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("bin")).unwrap();
         std::os::unix::fs::symlink(BIN, dir.path().join("bin/tend")).unwrap();
+        // `ssh HOST COMMAND…` as ssh runs it: the words joined into one string
+        // for the remote user's shell (here, this host's).
+        let ssh = dir.path().join("bin/ssh");
+        std::fs::write(
+            &ssh,
+            "#!/bin/sh\nwhile [ \"${1#-}\" != \"$1\" ]; do shift; done\nshift\nexec sh -c \"$*\"\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
         World { dir }
     }
 
@@ -105,7 +115,12 @@ impl World {
             self.dir.path().join("bin").display(),
             std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
         );
-        let script = script.replace("/tmp/tend-quickstart", &self.root().display().to_string());
+        // The quick start's root, and the production root of the recipes
+        // that run on another host, are this world's.
+        let root = self.root().display().to_string();
+        let script = script
+            .replace("/tmp/tend-quickstart", &root)
+            .replace("/var/lib/tend", &root);
         let out = Command::new("bash")
             .args(["-e", "-o", "pipefail", "-c", &script])
             .env_clear()
