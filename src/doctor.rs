@@ -103,7 +103,16 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
                     Some(p) => format!("{} is valid", p.display()),
                     None => "no tend.toml: built-in defaults".to_string(),
                 },
-            )
+            );
+            for e in c.unreadable_secrets() {
+                add(
+                    "problem",
+                    "secret",
+                    format!(
+                        "{e}: what needs it fails when used (the rest still runs); set it where tend runs (cron has none of your shell's exports) or use a *_file"
+                    ),
+                );
+            }
         }
         Err(e) => {
             for p in &e.problems {

@@ -366,24 +366,43 @@ fn execute(cli: Cli, env: &Env, path: &str, root_origin: RootOrigin) -> Result<E
         ));
     }
 
-    let outcome = match &cli.command {
-        Command::Init(args) => init::run(&mut ctx, args)?,
-        Command::Config(ConfigCommand::Check) => commands::config::check(&mut ctx)?,
-        Command::Config(ConfigCommand::Show) => commands::config::show(&mut ctx)?,
-        Command::Audit(command) => commands::audit::run(&mut ctx, command)?,
-        Command::Alerts(command) => alerts::run(&mut ctx, command)?,
-        Command::Status(args) => status::run(&mut ctx, args)?,
-        Command::Wake(WakeCommand::Consume(args)) => wake::run(&mut ctx, args)?,
-        Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env)?,
-        Command::Probe(command) => probe::run(&mut ctx, command)?,
-        Command::Promote(command) => promote::run(&mut ctx, command)?,
-        Command::Tick(args) => tick::run(&mut ctx, args)?,
-        Command::Gc(command) => gc::run(&mut ctx, command)?,
-        Command::Watchers(command) => watchers::run(&mut ctx, command)?,
+    let result = match &cli.command {
+        Command::Init(args) => init::run(&mut ctx, args),
+        Command::Config(ConfigCommand::Check) => commands::config::check(&mut ctx),
+        Command::Config(ConfigCommand::Show) => commands::config::show(&mut ctx),
+        Command::Audit(command) => commands::audit::run(&mut ctx, command),
+        Command::Alerts(command) => alerts::run(&mut ctx, command),
+        Command::Status(args) => status::run(&mut ctx, args),
+        Command::Wake(WakeCommand::Consume(args)) => wake::run(&mut ctx, args),
+        Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env),
+        Command::Probe(command) => probe::run(&mut ctx, command),
+        Command::Promote(command) => promote::run(&mut ctx, command),
+        Command::Tick(args) => tick::run(&mut ctx, args),
+        Command::Gc(command) => gc::run(&mut ctx, command),
+        Command::Watchers(command) => watchers::run(&mut ctx, command),
         Command::Generate(_) => unreachable!("handled above"),
     };
+    let secrets = report_unreadable_secrets(&mut ctx);
+    let outcome = result?;
     ctx.out.flush()?;
-    Ok(outcome.exit())
+    Ok(outcome.exit().max(secrets))
+}
+
+/// Names, once each, the secrets this run needed and could not read (SPEC
+/// §10). The channel, engine or heartbeat that needed one failed on its own
+/// and said so naming only its key; the rest of the run went on. Exit 1.
+fn report_unreadable_secrets(ctx: &mut Ctx) -> Exit {
+    let failures = ctx.config.secret_failures();
+    for failure in &failures {
+        ctx.out.error(&format!(
+            "cannot read a secret: {failure}; what needs it failed, the rest of the run went on"
+        ));
+    }
+    if failures.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Partial
+    }
 }
 
 #[cfg(test)]

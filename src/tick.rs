@@ -62,7 +62,8 @@ pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
     for line in errors.lines() {
         ctx.out.error(&line);
     }
-    let heartbeat = beat(ctx, worst);
+    let (heartbeat, beat_exit) = beat(ctx, worst);
+    worst = worst.max(beat_exit);
     ctx.out.json(&json!({
         "summary": true,
         "command": "tick",
@@ -113,16 +114,29 @@ pub fn help() -> String {
 }
 
 /// Pings the heartbeat, if configured, after a tick that ended with `exit`;
-/// returns what happened for the JSON summary (`null` when not configured).
-fn beat(ctx: &mut Ctx, exit: Exit) -> serde_json::Value {
-    let Some(url) = ctx.config.secrets.heartbeat_url.clone() else {
-        return serde_json::Value::Null;
+/// returns what happened for the JSON summary (`null` when not configured)
+/// and the exit code it adds: a failed ping is never fatal, but a URL that
+/// cannot be read (its variable unset under cron) is the heartbeat's own
+/// failure, exit 1 (SPEC §10), as nothing else would tell anyone.
+fn beat(ctx: &mut Ctx, exit: Exit) -> (serde_json::Value, Exit) {
+    let url = match ctx.config.heartbeat_url() {
+        Ok(Some(url)) => url,
+        Ok(None) => return (serde_json::Value::Null, Exit::Success),
+        Err(e) => {
+            // The run names the variable once, at its end.
+            ctx.out.error(&format!(
+                "heartbeat not pinged: its URL cannot be read ({})",
+                e.key
+            ));
+            let json = json!({"status": "failed", "exit_code": exit.code(), "error": heartbeat::SECRET_UNREADABLE});
+            return (json, Exit::Partial);
+        }
     };
     if ctx.dry_run {
         ctx.out.note("dry run: the heartbeat is not pinged");
-        return json!({"status": "dry_run"});
+        return (json!({"status": "dry_run"}), Exit::Success);
     }
-    match heartbeat::ping(&url, ctx.config.heartbeat.timeout.to_std(), exit) {
+    let json = match heartbeat::ping(&url, ctx.config.heartbeat.timeout.to_std(), exit) {
         Ping::Sent { status } => {
             ctx.out.note(&format!(
                 "heartbeat pinged (exit code {}, HTTP {status})",
@@ -137,7 +151,8 @@ fn beat(ctx: &mut Ctx, exit: Exit) -> serde_json::Value {
             ));
             json!({"status": "failed", "exit_code": exit.code(), "error": code})
         }
-    }
+    };
+    (json, Exit::Success)
 }
 
 #[cfg(test)]

@@ -80,9 +80,10 @@ impl EmailChannel {
             .port(e.smtp_port)
             .tls(tls)
             .timeout(Some(e.timeout.to_std()));
-        if let (Some(user), Some(password)) =
-            (&config.secrets.smtp_username, &config.secrets.smtp_password)
-        {
+        let credentials = config
+            .smtp_credentials()
+            .map_err(|e| super::secret_unreadable(ChannelKind::Email, &e))?;
+        if let Some((user, password)) = &credentials {
             builder = builder.credentials(Credentials::new(
                 user.expose().to_string(),
                 password.expose().to_string(),

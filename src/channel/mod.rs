@@ -9,7 +9,7 @@ pub mod webhook;
 
 use std::io::Write;
 
-use crate::config::{ChannelKind, Config};
+use crate::config::{ChannelKind, Config, SecretError};
 use crate::severity::Severity;
 
 /// A message for the operator.
@@ -40,6 +40,20 @@ pub struct SendError {
     pub message: String,
 }
 
+/// The error kind of a send whose channel's secret cannot be read.
+pub const SECRET_UNREADABLE: &str = "secret_unreadable";
+
+/// A channel whose secret cannot be read (SPEC §10): a failed send of that
+/// channel, like any other. The message names the key, not the variable or
+/// file: the run names those once, at its end ([`Config::secret_failures`]).
+pub fn secret_unreadable(channel: ChannelKind, err: &SecretError) -> SendError {
+    SendError {
+        channel,
+        kind: SECRET_UNREADABLE.into(),
+        message: format!("its secret cannot be read ({})", err.key),
+    }
+}
+
 /// The run's standard output as the stdout channel needs it: where to write,
 /// and whether the run prints JSON Lines. The command context implements it;
 /// channels know nothing above them.
@@ -68,7 +82,8 @@ pub fn audit_name(kind: ChannelKind) -> &'static str {
     }
 }
 
-/// Opens the channel `kind` with the (validated) configuration.
+/// Opens the channel `kind` with the (validated) configuration, reading its
+/// secret now: a channel is opened when the first message for it is sent.
 pub fn open(kind: ChannelKind, config: &Config) -> Result<Box<dyn Channel>, SendError> {
     match kind {
         ChannelKind::Stdout => Ok(Box::new(stdout::StdoutChannel)),

@@ -27,9 +27,8 @@ impl SlackChannel {
             message: format!("slack is not configured: {what}"),
         };
         let token = config
-            .secrets
-            .slack_token
-            .clone()
+            .slack_token()
+            .map_err(|e| super::secret_unreadable(ChannelKind::Slack, &e))?
             .ok_or_else(|| missing("no token (slack.token_env or slack.token_file)"))?;
         let user_id = config
             .slack

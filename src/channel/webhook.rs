@@ -18,9 +18,8 @@ pub struct WebhookChannel {
 impl WebhookChannel {
     pub fn from_config(config: &Config) -> Result<WebhookChannel, SendError> {
         let url = config
-            .secrets
-            .webhook_url
-            .clone()
+            .webhook_url()
+            .map_err(|e| super::secret_unreadable(ChannelKind::Webhook, &e))?
             .ok_or_else(|| SendError {
                 channel: ChannelKind::Webhook,
                 kind: "not_configured".into(),

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use duration::{Duration, ParseDurationError};
-pub use secret::Secret;
+pub use secret::{Deferred, Secret, SecretError, Secrets};
 pub use validate::is_valid_name;
 
 use crate::severity::Severity;
@@ -62,63 +62,13 @@ pub struct Config {
     pub gc: GcConfig,
     pub status: StatusConfig,
     pub heartbeat: HeartbeatConfig,
-    /// Secrets resolved at load time from the `*_env` / `*_file` keys of the
-    /// channels and engine in use. Never serialized.
+    /// The secrets the `*_env` / `*_file` keys name, read when the part that
+    /// needs one is used (see [`secret`]). Never serialized.
     #[serde(skip)]
     pub secrets: Secrets,
     /// Where the file came from (None when there was none).
     #[serde(skip)]
     pub source: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Secrets {
-    pub slack_token: Option<Secret>,
-    pub webhook_url: Option<Secret>,
-    pub smtp_username: Option<Secret>,
-    pub smtp_password: Option<Secret>,
-    pub engine_api_key: Option<Secret>,
-    /// The Postgres connection string of `[gc.checkpoints] store`.
-    pub checkpoints_dsn: Option<Secret>,
-    /// The `[heartbeat]` URL (a ping URL is its own credential).
-    pub heartbeat_url: Option<Secret>,
-}
-
-impl Secrets {
-    fn all(&self) -> impl Iterator<Item = &Secret> {
-        [
-            &self.slack_token,
-            &self.webhook_url,
-            &self.smtp_username,
-            &self.smtp_password,
-            &self.engine_api_key,
-            &self.checkpoints_dsn,
-            &self.heartbeat_url,
-        ]
-        .into_iter()
-        .flatten()
-    }
-
-    /// Hands every resolved value to the process-wide scrub, the one choke
-    /// point through which every file written and every line printed passes
-    /// (SPEC §10).
-    pub fn register(&self) {
-        crate::store::redact::register(self.all().map(Secret::expose));
-    }
-
-    /// `text` with every resolved secret replaced by `<redacted>`: for
-    /// messages that quote what a remote service answered (an error body may
-    /// echo a credential back).
-    pub fn scrub(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        for secret in self.all() {
-            // A short "secret" would redact ordinary words.
-            if secret.expose().chars().count() >= crate::store::redact::MIN_LEN {
-                text = text.replace(secret.expose(), crate::store::redact::REDACTED);
-            }
-        }
-        text
-    }
 }
 
 // ---------------------------------------------------------------- [probes]
@@ -870,12 +820,11 @@ impl Config {
         .collect()
     }
 
-    /// Registers every configured secret with the process-wide scrub (SPEC
-    /// §10): the values resolved for the channels and engine in use, and also
-    /// the values of every other variable the file names as holding a secret
-    /// (a channel not in use today still names a real credential).
+    /// Registers every configured secret the environment holds with the
+    /// process-wide scrub (SPEC §10), whether or not this run uses it (a
+    /// channel not in use today still names a real credential). A secret
+    /// file is registered when it is read.
     pub fn register_secrets(&self, env: &Env) {
-        self.secrets.register();
         let named = self.secret_env_vars();
         crate::store::redact::register(
             named
@@ -1084,8 +1033,9 @@ pub fn load(root: &Path, explicit: Option<&Path>, env: &Env) -> Result<Config, C
     let mut config: Config = deserialize_value(table, &origin, &env_origins)?;
     config.source = text.map(|_| path.clone());
 
+    config.secrets = Secrets::from_env(env);
     let lookup = |var: &str| env.get(var).cloned();
-    let problems = validate::validate(&mut config, &lookup);
+    let problems = validate::validate(&config, &lookup);
     if problems.is_empty() {
         Ok(config)
     } else {
