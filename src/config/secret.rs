@@ -213,7 +213,10 @@ impl Config {
                 .secrets
                 .obtain("webhook.url_env", Carrier::Env(var.clone()), Shape::Url)
                 .map(Some),
-            (None, Some(url)) => Ok(Some(Secret::new(url.clone()))),
+            (None, Some(url)) => {
+                redact::register_url(url);
+                Ok(Some(Secret::new(url.clone())))
+            }
             (None, None) => Ok(None),
         }
     }

@@ -382,6 +382,14 @@ fn show_redacts_webhook_urls_and_credential_headers() {
         config.webhook_url().unwrap().unwrap().expose(),
         "https://hooks.example.com/T000/SECRET"
     );
+    // A literal webhook URL read for sending is scrubbed like one from a
+    // variable.
+    assert_eq!(
+        config
+            .secrets
+            .scrub("POST https://hooks.example.com/T000/SECRET failed"),
+        "POST <redacted> failed"
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod probe;
 mod promote;
 mod quiet;
 mod readme;
+mod recipe;
 mod secrets;
 mod store;
 mod wake;

@@ -333,7 +333,7 @@ const KNOWN: &[Known] = &[
     Known {
         name: "check_by_ssh",
         dirs: &["/usr/lib/nagios/plugins", "/usr/lib/monitoring-plugins"],
-        packages: &["monitoring-plugins-standard"],
+        packages: &["monitoring-plugins-basic"],
     },
     Known {
         name: "check_disk",
