@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Run health probes: Nagios plugins, JSON probes, http and tcp checks')
             [CompletionResult]::new('wake', 'wake', [CompletionResultType]::ParameterValue, 'Turn wake requests into debounced, investigated operator messages')
             [CompletionResult]::new('alerts', 'alerts', [CompletionResultType]::ParameterValue, 'Push newly firing alerts to Slack, email, a webhook or stdout without spam')
+            [CompletionResult]::new('incidents', 'incidents', [CompletionResultType]::ParameterValue, 'Show incidents: one per problem, from its first failure to its resolution')
             [CompletionResult]::new('watchers', 'watchers', [CompletionResultType]::ParameterValue, 'Flag entities that silently stalled (flag-only, deterministic watchers)')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove orphaned agent checkpoints and old audit segments, safely')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Observe the platform''s telemetry, propose changes, review them from the shell')
@@ -376,6 +377,70 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             break
         }
         'tend;alerts;help;help' {
+            break
+        }
+        'tend;incidents' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List open and recently resolved incidents, with the command that silences each')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an incident''s timeline: results, wakes, messages, diagnosis, resolution')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tend;incidents;list' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--open', '--open', [CompletionResultType]::ParameterName, 'Only the open incidents')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;incidents;show' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;incidents;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List open and recently resolved incidents, with the command that silences each')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an incident''s timeline: results, wakes, messages, diagnosis, resolution')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tend;incidents;help;list' {
+            break
+        }
+        'tend;incidents;help;show' {
+            break
+        }
+        'tend;incidents;help;help' {
             break
         }
         'tend;watchers' {
@@ -923,6 +988,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Run health probes: Nagios plugins, JSON probes, http and tcp checks')
             [CompletionResult]::new('wake', 'wake', [CompletionResultType]::ParameterValue, 'Turn wake requests into debounced, investigated operator messages')
             [CompletionResult]::new('alerts', 'alerts', [CompletionResultType]::ParameterValue, 'Push newly firing alerts to Slack, email, a webhook or stdout without spam')
+            [CompletionResult]::new('incidents', 'incidents', [CompletionResultType]::ParameterValue, 'Show incidents: one per problem, from its first failure to its resolution')
             [CompletionResult]::new('watchers', 'watchers', [CompletionResultType]::ParameterValue, 'Flag entities that silently stalled (flag-only, deterministic watchers)')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove orphaned agent checkpoints and old audit segments, safely')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Observe the platform''s telemetry, propose changes, review them from the shell')
@@ -984,6 +1050,17 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             break
         }
         'tend;help;alerts;silence;expire' {
+            break
+        }
+        'tend;help;incidents' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List open and recently resolved incidents, with the command that silences each')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an incident''s timeline: results, wakes, messages, diagnosis, resolution')
+            break
+        }
+        'tend;help;incidents;list' {
+            break
+        }
+        'tend;help;incidents;show' {
             break
         }
         'tend;help;watchers' {

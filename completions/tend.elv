@@ -35,6 +35,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
             cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+            cand incidents 'Show incidents: one per problem, from its first failure to its resolution'
             cand watchers 'Flag entities that silently stalled (flag-only, deterministic watchers)'
             cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
             cand promote 'Observe the platform''s telemetry, propose changes, review them from the shell'
@@ -338,6 +339,63 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;alerts;help;silence;expire'= {
         }
         &'tend;alerts;help;help'= {
+        }
+        &'tend;incidents'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List open and recently resolved incidents, with the command that silences each'
+            cand show 'Show an incident''s timeline: results, wakes, messages, diagnosis, resolution'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;incidents;list'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --open 'Only the open incidents'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;incidents;show'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;incidents;help'= {
+            cand list 'List open and recently resolved incidents, with the command that silences each'
+            cand show 'Show an incident''s timeline: results, wakes, messages, diagnosis, resolution'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;incidents;help;list'= {
+        }
+        &'tend;incidents;help;show'= {
+        }
+        &'tend;incidents;help;help'= {
         }
         &'tend;watchers'= {
             cand --root 'State root directory'
@@ -832,6 +890,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
             cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+            cand incidents 'Show incidents: one per problem, from its first failure to its resolution'
             cand watchers 'Flag entities that silently stalled (flag-only, deterministic watchers)'
             cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
             cand promote 'Observe the platform''s telemetry, propose changes, review them from the shell'
@@ -879,6 +938,14 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;help;alerts;silence;list'= {
         }
         &'tend;help;alerts;silence;expire'= {
+        }
+        &'tend;help;incidents'= {
+            cand list 'List open and recently resolved incidents, with the command that silences each'
+            cand show 'Show an incident''s timeline: results, wakes, messages, diagnosis, resolution'
+        }
+        &'tend;help;incidents;list'= {
+        }
+        &'tend;help;incidents;show'= {
         }
         &'tend;help;watchers'= {
             cand tick 'Run the enabled watchers (or the named ones) once'

@@ -110,6 +110,8 @@ pub const GLOBALS_USED: &[(&str, GlobalsUsed)] = &[
     ("alerts silence add", BOTH),
     ("alerts silence list", CLOCK_ONLY),
     ("alerts silence expire", BOTH),
+    ("incidents list", CLOCK_ONLY),
+    ("incidents show", CLOCK_ONLY),
     ("watchers tick", BOTH),
     ("watchers list", NEITHER),
     ("watchers explain", CLOCK_ONLY),
@@ -208,6 +210,14 @@ pub enum Command {
     #[command(subcommand)]
     Alerts(AlertsCommand),
 
+    /// Show incidents: one per problem, from its first failure to its resolution
+    ///
+    /// Every message about one problem belongs to one incident (state/incidents.json):
+    /// `list` shows the open and recently resolved ones with the command that
+    /// silences each, `show ID` an incident's timeline from the audit log.
+    #[command(subcommand)]
+    Incidents(IncidentsCommand),
+
     /// Flag entities that silently stalled (flag-only, deterministic watchers)
     ///
     /// Each [[watcher]] reads its entity source (a file, a directory or a
@@ -275,6 +285,27 @@ pub struct InitArgs {
     /// Also install example probes and watcher fixtures that work offline
     #[arg(long)]
     pub example: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentsCommand {
+    /// List open and recently resolved incidents, with the command that silences each
+    List(IncidentsListArgs),
+    /// Show an incident's timeline: results, wakes, messages, diagnosis, resolution
+    Show(IncidentsShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentsListArgs {
+    /// Only the open incidents
+    #[arg(long)]
+    pub open: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentsShowArgs {
+    /// The incident's id, or at least its first 4 characters (as `incidents list` shows)
+    pub id: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,6 +20,7 @@ pub mod exit;
 pub mod gc;
 pub mod heartbeat;
 pub mod http;
+pub mod incidents;
 pub mod init;
 pub mod probe;
 pub mod promote;
@@ -372,6 +373,7 @@ fn execute(cli: Cli, env: &Env, path: &str, root_origin: RootOrigin) -> Result<E
         Command::Config(ConfigCommand::Show) => commands::config::show(&mut ctx),
         Command::Audit(command) => commands::audit::run(&mut ctx, command),
         Command::Alerts(command) => alerts::run(&mut ctx, command),
+        Command::Incidents(command) => incidents::run(&mut ctx, command),
         Command::Status(args) => status::run(&mut ctx, args),
         Command::Wake(WakeCommand::Consume(args)) => wake::run(&mut ctx, args),
         Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env),

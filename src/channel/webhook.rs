@@ -39,7 +39,11 @@ impl Channel for WebhookChannel {
     }
 
     fn send(&mut self, message: &Message, _out: &mut dyn Sink) -> Result<Delivered, SendError> {
-        let body = json!({"text": truncate(&message.text, CHAT_LIMIT)}).to_string();
+        let mut body = json!({"text": truncate(&message.text, CHAT_LIMIT)});
+        if let Some(id) = &message.thread.incident_id {
+            body["incident_id"] = json!(id);
+        }
+        let body = body.to_string();
         let request = self
             .agent
             .post(self.url.expose())

@@ -24,7 +24,7 @@ pub use validate::is_valid_name;
 use crate::severity::Severity;
 
 /// The configuration sections that `TEND_<SECTION>_<KEY>` may override.
-pub const FLAT_SECTIONS: [&str; 10] = [
+pub const FLAT_SECTIONS: [&str; 11] = [
     "probes",
     "wake",
     "engine",
@@ -33,6 +33,7 @@ pub const FLAT_SECTIONS: [&str; 10] = [
     "webhook",
     "email",
     "alerts",
+    "incidents",
     "status",
     "heartbeat",
 ];
@@ -54,6 +55,7 @@ pub struct Config {
     pub webhook: WebhookConfig,
     pub email: EmailConfig,
     pub alerts: AlertsConfig,
+    pub incidents: IncidentsConfig,
     pub promote: PromoteConfig,
     #[serde(rename = "watcher", skip_serializing_if = "Vec::is_empty")]
     pub watchers: Vec<WatcherConfig>,
@@ -462,8 +464,59 @@ impl Default for AlertsConfig {
             cooldown: Duration::from_secs(30 * 60),
             burst_limit: 5,
             info_mode: InfoMode::Immediate,
-            send_resolved: false,
+            send_resolved: true,
             repeat_interval: SeverityDurations::default(),
+        }
+    }
+}
+
+// -------------------------------------------------------------- [incidents]
+
+/// `[incidents]` (SPEC §6a): the reminders' back-off per severity and how
+/// long resolved incidents stay listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IncidentsConfig {
+    pub reminders: ReminderSchedule,
+    pub keep_resolved: Duration,
+}
+
+impl Default for IncidentsConfig {
+    fn default() -> Self {
+        IncidentsConfig {
+            reminders: ReminderSchedule::default(),
+            keep_resolved: Duration::from_secs(30 * 86_400),
+        }
+    }
+}
+
+/// The steps after which an incident still firing is reminded, per
+/// severity; after the last step, every last step's interval. Empty: never.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReminderSchedule {
+    pub critical: Vec<Duration>,
+    pub warning: Vec<Duration>,
+    pub info: Vec<Duration>,
+}
+
+impl Default for ReminderSchedule {
+    fn default() -> Self {
+        let h = |n: u64| Duration::from_secs(n * 3600);
+        ReminderSchedule {
+            critical: vec![Duration::from_secs(30 * 60), h(1), h(2), h(4)],
+            warning: vec![h(2), h(8), h(24)],
+            info: Vec::new(),
+        }
+    }
+}
+
+impl ReminderSchedule {
+    pub fn for_severity(&self, severity: Severity) -> &[Duration] {
+        match severity {
+            Severity::Critical => &self.critical,
+            Severity::Warning => &self.warning,
+            Severity::Info => &self.info,
         }
     }
 }

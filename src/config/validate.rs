@@ -38,6 +38,7 @@ pub fn validate(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Proble
     engine(config, &mut p);
     channels(config, env, &mut p);
     alerts(config, &mut p);
+    incidents(config, &mut p);
     promote(config, &mut p);
     watchers(config, &mut p);
     gc(config, &mut p);
@@ -493,6 +494,37 @@ fn looks_like_address(text: &str) -> bool {
 fn alerts(c: &Config, p: &mut Problems) {
     if c.alerts.burst_limit == 0 {
         push(p, "alerts.burst_limit", "must be at least 1");
+    }
+}
+
+/// The most steps a reminder schedule may have.
+const MAX_REMINDER_STEPS: usize = 20;
+
+fn incidents(c: &Config, p: &mut Problems) {
+    let r = &c.incidents.reminders;
+    for (severity, steps) in [
+        ("critical", &r.critical),
+        ("warning", &r.warning),
+        ("info", &r.info),
+    ] {
+        let key = format!("incidents.reminders.{severity}");
+        if steps.len() > MAX_REMINDER_STEPS {
+            push(
+                p,
+                &key,
+                format!(
+                    "has {} steps: expected at most {MAX_REMINDER_STEPS}",
+                    steps.len()
+                ),
+            );
+        }
+        if steps.iter().any(|d| d.is_zero()) {
+            push(
+                p,
+                &key,
+                "a step of 0s would remind on every run: expected durations above 0 (an empty list never reminds)",
+            );
+        }
     }
 }
 

@@ -37,6 +37,15 @@ pub const PAGE_SOURCES: &[(&str, &str)] = &[
         "tend-alerts-list",
         include_str!("pages/tend-alerts-list.md"),
     ),
+    ("tend-incidents", include_str!("pages/tend-incidents.md")),
+    (
+        "tend-incidents-list",
+        include_str!("pages/tend-incidents-list.md"),
+    ),
+    (
+        "tend-incidents-show",
+        include_str!("pages/tend-incidents-show.md"),
+    ),
     (
         "tend-alerts-notify",
         include_str!("pages/tend-alerts-notify.md"),

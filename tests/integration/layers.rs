@@ -32,6 +32,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("probe", 5),
     ("wake", 5),
     ("alerts", 5),
+    ("incidents", 5),
     ("promote", 5),
     ("watchers", 5),
     ("gc", 5),
@@ -50,6 +51,15 @@ const LAYERS: &[(&str, u8)] = &[
 /// The typed APIs a domain may use of another domain: (importer, path prefix).
 /// Each is documented at its definition as the one way others read that state.
 const DOMAIN_APIS: &[(&str, &str)] = &[
+    // state/incidents.json, changed by wake and alerts only through
+    // incidents::update (under its lock) with the pure rules of
+    // incidents::policy, and read through incidents::load.
+    ("alerts", "incidents::update"),
+    ("alerts", "incidents::policy"),
+    ("alerts", "incidents::load"),
+    ("wake", "incidents::update"),
+    ("wake", "incidents::policy"),
+    ("wake", "incidents::load"),
     // state/probes.json, read by alerts as typed probe states.
     ("alerts", "probe::state"),
     // How far `wake consume` has read the log, asked by `gc audit`.
