@@ -322,7 +322,7 @@ pub const CONFIG_REFERENCE: &[ConfigSection] = &[
             key(
                 "repeat_interval",
                 "{ critical = \"0s\", warning = \"0s\", info = \"0s\" }",
-                "Send \"still firing\" again after this long, per severity; 0s is never. Being replaced by `[incidents] reminders`.",
+                "Send \"still firing\" again after this long, per severity; 0s is never.",
             ),
         ],
     },
@@ -334,7 +334,7 @@ pub const CONFIG_REFERENCE: &[ConfigSection] = &[
             key(
                 "reminders",
                 "{ critical = [\"30m\", \"1h\", \"2h\", \"4h\"], warning = [\"2h\", \"8h\", \"24h\"], info = [] }",
-                "After each step an incident still firing is reminded, then at the last step's interval; an empty list never.",
+                "The reminder back-off per severity (after each step, then at the last step's interval; an empty list never). Accepted and validated, not used yet: reminders still follow `[wake] debounce_seconds`.",
             ),
             key(
                 "keep_resolved",

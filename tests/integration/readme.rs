@@ -480,3 +480,39 @@ fn a_probe_without_shebang_runs_under_sh_and_a_missing_interpreter_cannot_start(
         assert!(readme_says(said), "the README no longer says {said:?}");
     }
 }
+
+/// Every file or directory of the repository the README names (`contrib/…`,
+/// `tests/…`, `src/…`, `man/…`, `bench/…`) is there: the README describes
+/// what exists.
+#[test]
+fn every_repository_path_the_readme_names_exists() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut named = 0;
+    for quoted in README.split('`').skip(1).step_by(2) {
+        let Some(first) = quoted.split_whitespace().next() else {
+            continue;
+        };
+        let path = first.trim_end_matches([',', ')', ':']);
+        let top = [
+            "contrib/",
+            "tests/",
+            "src/",
+            "man/",
+            "bench/",
+            "fuzz/",
+            "completions/",
+        ];
+        if !top.iter().any(|t| path.starts_with(t)) || path.contains(['*', '<', '{']) {
+            continue;
+        }
+        named += 1;
+        assert!(
+            repo.join(path).exists(),
+            "README.md names {path}, which is not in the repository"
+        );
+    }
+    assert!(
+        named >= 5,
+        "only {named} repository paths found in README.md"
+    );
+}
