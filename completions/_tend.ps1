@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove orphaned agent checkpoints and old audit segments, safely')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Observe the platform''s telemetry, propose changes, review them from the shell')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each command''s last run, overdue commands, lock holders, cursor lag')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write a status page, or print a report: uptime, latency, incidents, spend')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the root and explain how to recover from what is found')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Append to or read the audit log')
@@ -816,6 +817,25 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'tend;report' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: html with --out, else text]')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write DIR/index.html (report.txt, report.json for the other formats) instead of printing')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'What the report covers, ending now (whole hours) [default: [report] window]')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'tend;doctor' {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
@@ -993,6 +1013,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove orphaned agent checkpoints and old audit segments, safely')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Observe the platform''s telemetry, propose changes, review them from the shell')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each command''s last run, overdue commands, lock holders, cursor lag')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write a status page, or print a report: uptime, latency, incidents, spend')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the root and explain how to recover from what is found')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Append to or read the audit log')
@@ -1125,6 +1146,9 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             break
         }
         'tend;help;status' {
+            break
+        }
+        'tend;help;report' {
             break
         }
         'tend;help;doctor' {

@@ -46,6 +46,9 @@ _tend() {
             tend,promote)
                 cmd="tend__subcmd__promote"
                 ;;
+            tend,report)
+                cmd="tend__subcmd__report"
+                ;;
             tend,status)
                 cmd="tend__subcmd__status"
                 ;;
@@ -210,6 +213,9 @@ _tend() {
                 ;;
             tend__subcmd__help,promote)
                 cmd="tend__subcmd__help__subcmd__promote"
+                ;;
+            tend__subcmd__help,report)
+                cmd="tend__subcmd__help__subcmd__report"
                 ;;
             tend__subcmd__help,status)
                 cmd="tend__subcmd__help__subcmd__status"
@@ -437,7 +443,7 @@ _tend() {
 
     case "${cmd}" in
         tend)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init probe wake alerts incidents watchers gc promote status doctor config audit tick help"
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init probe wake alerts incidents watchers gc promote status report doctor config audit tick help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1679,7 +1685,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__help)
-            opts="init probe wake alerts incidents watchers gc promote status doctor config audit tick help"
+            opts="init probe wake alerts incidents watchers gc promote status report doctor config audit tick help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2171,6 +2177,20 @@ _tend() {
         tend__subcmd__help__subcmd__promote__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3139,6 +3159,61 @@ _tend() {
                 return 0
             fi
             case "${prev}" in
+                --root)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__report)
+            opts="-q -v -h -V --format --out --window --root --config --now --json --dry-run --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "html text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then

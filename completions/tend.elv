@@ -40,6 +40,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
             cand promote 'Observe the platform''s telemetry, propose changes, review them from the shell'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
+            cand report 'Write a status page, or print a report: uptime, latency, incidents, spend'
             cand doctor 'Check the root and explain how to recover from what is found'
             cand config 'Check or show the configuration'
             cand audit 'Append to or read the audit log'
@@ -734,6 +735,24 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tend;report'= {
+            cand --format 'Output format [default: html with --out, else text]'
+            cand --out 'Write DIR/index.html (report.txt, report.json for the other formats) instead of printing'
+            cand --window 'What the report covers, ending now (whole hours) [default: [report] window]'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tend;doctor'= {
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
@@ -895,6 +914,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
             cand promote 'Observe the platform''s telemetry, propose changes, review them from the shell'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
+            cand report 'Write a status page, or print a report: uptime, latency, incidents, spend'
             cand doctor 'Check the root and explain how to recover from what is found'
             cand config 'Check or show the configuration'
             cand audit 'Append to or read the audit log'
@@ -993,6 +1013,8 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;help;promote;expire'= {
         }
         &'tend;help;status'= {
+        }
+        &'tend;help;report'= {
         }
         &'tend;help;doctor'= {
         }

@@ -127,6 +127,7 @@ pub const GLOBALS_USED: &[(&str, GlobalsUsed)] = &[
     ("promote expire", BOTH),
     ("tick", BOTH),
     ("status", CLOCK_ONLY),
+    ("report", BOTH),
     ("doctor", CLOCK_ONLY),
     ("config check", NEITHER),
     ("config show", NEITHER),
@@ -258,6 +259,21 @@ pub enum Command {
     /// switch for cron), and when the state root is missing or cannot be read,
     /// so `tend status -q || page-someone` works.
     Status(StatusArgs),
+
+    /// Write a status page, or print a report: uptime, latency, incidents, spend
+    ///
+    /// Reads the audit log over the window (default [report] window, 30d) and
+    /// the state files: overall state; per probe its state, uptime over 24h,
+    /// 7d and 30d, an hourly status strip, latency and perfdata over time;
+    /// incidents, active alerts and silences; pending proposals with the
+    /// commands that decide them; watcher flags; LLM spend and tokens per
+    /// route per day against the daily budget; gc removals; tend's own runs.
+    /// `--format html` (the default with --out) writes one self-contained
+    /// DIR/index.html, atomically; `text` fits the terminal (colour only on a
+    /// terminal, never with NO_COLOR); `json` prints the figures as one object.
+    /// Figures of segments read before are kept in state/report.segments.json,
+    /// so a refresh reads only what was appended since.
+    Report(ReportArgs),
 
     /// Check the root and explain how to recover from what is found
     ///
@@ -493,10 +509,39 @@ pub struct StatusArgs {
     ///
     /// `prometheus` prints the same facts as metrics (tend_last_run_*,
     /// tend_overdue, tend_wake_cursor_lag_*, tend_proposals_pending,
-    /// tend_alerts_active, tend_quarantined_files) for node_exporter's textfile
-    /// collector. --json prints JSON Lines instead.
+    /// tend_alerts_active, tend_quarantined_files), and per probe its state,
+    /// duration, last run and perfdata (tend_probe_*), open incidents and the
+    /// day's LLM cost per route, for node_exporter's textfile collector.
+    /// --json prints JSON Lines instead.
     #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
     pub format: StatusFormat,
+}
+
+#[derive(Debug, Default, Args)]
+pub struct ReportArgs {
+    /// Output format [default: html with --out, else text]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ReportFormat>,
+
+    /// Write DIR/index.html (report.txt, report.json for the other formats)
+    /// instead of printing
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub out: Option<PathBuf>,
+
+    /// What the report covers, ending now (whole hours) [default: [report] window]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub window: Option<crate::config::Duration>,
+}
+
+/// How `tend report` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained page (inline CSS and SVG)
+    Html,
+    /// For a terminal: sparklines and strips fitted to its width
+    Text,
+    /// The figures behind both, one object
+    Json,
 }
 
 /// How `tend status` prints.

@@ -454,6 +454,13 @@ impl Output {
             .write_all(&terminal::escape_control_bytes(&redact::scrub_bytes(bytes)))
     }
 
+    /// Product output the caller has escaped already and coloured with
+    /// terminal escapes (`tend report` on a terminal): scrubbed of secrets,
+    /// not escaped again.
+    pub fn painted(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stdout.write_all(&redact::scrub_bytes(bytes))
+    }
+
     /// A diagnostic on standard error (hidden by -q).
     pub fn warn(&mut self, message: &str) {
         if self.verbosity != Verbosity::Quiet {

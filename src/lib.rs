@@ -24,6 +24,7 @@ pub mod incidents;
 pub mod init;
 pub mod probe;
 pub mod promote;
+pub mod report;
 pub mod severity;
 pub mod status;
 pub mod store;
@@ -375,6 +376,7 @@ fn execute(cli: Cli, env: &Env, path: &str, root_origin: RootOrigin) -> Result<E
         Command::Alerts(command) => alerts::run(&mut ctx, command),
         Command::Incidents(command) => incidents::run(&mut ctx, command),
         Command::Status(args) => status::run(&mut ctx, args),
+        Command::Report(args) => report::run(&mut ctx, args),
         Command::Wake(WakeCommand::Consume(args)) => wake::run(&mut ctx, args),
         Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env),
         Command::Probe(command) => probe::run(&mut ctx, command),

@@ -37,6 +37,8 @@ const STEPS: &[(&str, Step)] = &[
     }),
     // Only when `[promote] enabled` (off by default).
     ("promote run", crate::promote::tick_step),
+    // Only when `[report] dir` is set, at most every `[report] every`.
+    ("report", crate::report::tick_step),
 ];
 
 pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {

@@ -19,12 +19,12 @@ use serde::{Deserialize, Serialize};
 
 pub use duration::{Duration, ParseDurationError};
 pub use secret::{Deferred, Secret, SecretError, Secrets};
-pub use validate::is_valid_name;
+pub use validate::{is_valid_name, report_window_problem};
 
 use crate::severity::Severity;
 
 /// The configuration sections that `TEND_<SECTION>_<KEY>` may override.
-pub const FLAT_SECTIONS: [&str; 11] = [
+pub const FLAT_SECTIONS: [&str; 12] = [
     "probes",
     "wake",
     "engine",
@@ -36,6 +36,7 @@ pub const FLAT_SECTIONS: [&str; 11] = [
     "incidents",
     "status",
     "heartbeat",
+    "report",
 ];
 
 /// Environment variables that are `tend`'s own settings, not configuration keys.
@@ -64,6 +65,7 @@ pub struct Config {
     pub gc: GcConfig,
     pub status: StatusConfig,
     pub heartbeat: HeartbeatConfig,
+    pub report: ReportConfig,
     /// The secrets the `*_env` / `*_file` keys name, read when the part that
     /// needs one is used (see [`secret`]). Never serialized.
     #[serde(skip)]
@@ -812,6 +814,30 @@ impl Default for HeartbeatConfig {
             url_env: None,
             url: None,
             timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// `[report]` (SPEC §13): where `tick` keeps the status page, how often it
+/// refreshes it, and the window a report covers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// The directory of `index.html`, relative to the root unless absolute;
+    /// empty: `tick` writes no report.
+    pub dir: String,
+    /// `tick` refreshes the page at most this often.
+    pub every: Duration,
+    /// What a report covers, ending now: whole hours, 1h to 366d.
+    pub window: Duration,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            dir: String::new(),
+            every: Duration::from_secs(300),
+            window: Duration::from_secs(30 * 86_400),
         }
     }
 }

@@ -17,7 +17,7 @@ const MAX_STALE_AFTER: Duration = Duration::from_secs(3650 * 86_400);
 const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Commands whose runs `tend status` knows (for `[status] expect`).
-pub const KNOWN_COMMANDS: [&str; 8] = [
+pub const KNOWN_COMMANDS: [&str; 9] = [
     "probe run",
     "wake consume",
     "alerts notify",
@@ -26,6 +26,7 @@ pub const KNOWN_COMMANDS: [&str; 8] = [
     "promote run",
     "gc checkpoints",
     "gc audit",
+    "report",
 ];
 
 /// The secrets themselves are not read here: a part in use must name its
@@ -44,7 +45,43 @@ pub fn validate(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Proble
     gc(config, &mut p);
     status(config, &mut p);
     heartbeat(config, &mut p);
+    report(config, &mut p);
     p
+}
+
+/// The longest report window: a year and a day.
+pub const MAX_REPORT_WINDOW: Duration = Duration::from_secs(366 * 86_400);
+
+/// Why a report window is refused (`--window`, `[report] window`): it is
+/// whole hours (one status cell per hour), from 1h to 366d.
+pub fn report_window_problem(window: Duration) -> Option<String> {
+    let hour = 3_600_000;
+    if window.as_millis() < hour || window > MAX_REPORT_WINDOW {
+        Some(format!(
+            "{window} is out of range: expected a duration from 1h to 366d"
+        ))
+    } else if !window.as_millis().is_multiple_of(hour) {
+        Some(format!("{window} is not a whole number of hours"))
+    } else {
+        None
+    }
+}
+
+/// `[report]`: a window the report can draw, a refresh interval above 0.
+fn report(c: &Config, p: &mut Problems) {
+    if let Some(problem) = report_window_problem(c.report.window) {
+        push(p, "report.window", problem);
+    }
+    if c.report.every.is_zero() || c.report.every > Duration::from_secs(86_400) {
+        push(
+            p,
+            "report.every",
+            format!(
+                "{} is out of range: expected a duration above 0s and at most 1d",
+                c.report.every
+            ),
+        );
+    }
 }
 
 /// `[heartbeat]`: one URL, from `url_env` or `url` (the variable `url_env`

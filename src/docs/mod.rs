@@ -127,6 +127,7 @@ pub const PAGE_SOURCES: &[(&str, &str)] = &[
     ),
     ("tend-promote", include_str!("pages/tend-promote.md")),
     ("tend-status", include_str!("pages/tend-status.md")),
+    ("tend-report", include_str!("pages/tend-report.md")),
     ("tend-tick", include_str!("pages/tend-tick.md")),
     (
         "tend-wake-consume",

@@ -36,16 +36,18 @@ const LAYERS: &[(&str, u8)] = &[
     ("promote", 5),
     ("watchers", 5),
     ("gc", 5),
+    // The report, which reads every domain (and tend's own runs, for status).
+    ("report", 6),
     // Commands that span domains, and the program.
-    ("commands", 6),
-    ("status", 6),
-    ("doctor", 6),
-    ("init", 6),
-    ("tick", 6),
+    ("commands", 7),
+    ("status", 7),
+    ("doctor", 7),
+    ("init", 7),
+    ("tick", 7),
     // The man pages and completions, which show tick's steps.
-    ("docs", 7),
-    ("lib", 8),
-    ("main", 8),
+    ("docs", 8),
+    ("lib", 9),
+    ("main", 9),
 ];
 
 /// The typed APIs a domain may use of another domain: (importer, path prefix).

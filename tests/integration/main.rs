@@ -19,6 +19,7 @@ mod promote;
 mod quiet;
 mod readme;
 mod recipe;
+mod report;
 mod secrets;
 mod store;
 mod wake;

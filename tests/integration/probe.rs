@@ -1057,7 +1057,8 @@ fn quickstart_init_example_then_tick() {
             "wake consume",
             "alerts notify",
             "watchers tick",
-            "promote run"
+            "promote run",
+            "report"
         ]
     );
     assert!(
