@@ -273,7 +273,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'KEY=VALUE with KEY one of id, category, severity, source (exact values; all must match)')
             [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'How long, e.g. 30m, 2h, 1d')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (shown in `silence list`)')
-            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who silences [default: $USER]')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who silences [default: $SUDO_USER, else $USER]')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
@@ -306,7 +306,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             break
         }
         'tend;alerts;silence;expire' {
-            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who ends it [default: $USER]')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who ends it [default: $SUDO_USER, else $USER]')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
@@ -709,7 +709,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
         }
         'tend;promote;approve' {
             [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'A note recorded with the decision')
-            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who decides [default: $USER]')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who decides [default: $SUDO_USER, else $USER]')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Seconds to wait for another reviewer''s lock')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
@@ -729,7 +729,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
         }
         'tend;promote;reject' {
             [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'Why (recorded with the decision)')
-            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who decides [default: $USER]')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who decides [default: $SUDO_USER, else $USER]')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Seconds to wait for another reviewer''s lock')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')

@@ -252,7 +252,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --match 'KEY=VALUE with KEY one of id, category, severity, source (exact values; all must match)'
             cand --for 'How long, e.g. 30m, 2h, 1d'
             cand --reason 'Why (shown in `silence list`)'
-            cand --by 'Who silences [default: $USER]'
+            cand --by 'Who silences [default: $SUDO_USER, else $USER]'
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
@@ -283,7 +283,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --version 'Print version'
         }
         &'tend;alerts;silence;expire'= {
-            cand --by 'Who ends it [default: $USER]'
+            cand --by 'Who ends it [default: $SUDO_USER, else $USER]'
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
@@ -641,7 +641,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;promote;approve'= {
             cand --note 'A note recorded with the decision'
-            cand --by 'Who decides [default: $USER]'
+            cand --by 'Who decides [default: $SUDO_USER, else $USER]'
             cand --wait 'Seconds to wait for another reviewer''s lock'
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
@@ -660,7 +660,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;promote;reject'= {
             cand --note 'Why (recorded with the decision)'
-            cand --by 'Who decides [default: $USER]'
+            cand --by 'Who decides [default: $SUDO_USER, else $USER]'
             cand --wait 'Seconds to wait for another reviewer''s lock'
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'

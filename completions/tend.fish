@@ -357,7 +357,7 @@ complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subco
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l note -d 'A note recorded with the decision' -r
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l by -d 'Who decides [default: $USER]' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l by -d 'Who decides [default: $SUDO_USER, else $USER]' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l wait -d 'Seconds to wait for another reviewer\'s lock' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
@@ -370,7 +370,7 @@ complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subco
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l note -d 'Why (recorded with the decision)' -r
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l by -d 'Who decides [default: $USER]' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l by -d 'Who decides [default: $SUDO_USER, else $USER]' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l wait -d 'Seconds to wait for another reviewer\'s lock' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F

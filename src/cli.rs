@@ -256,7 +256,8 @@ pub enum Command {
     /// Show each command's last run, overdue commands, lock holders, cursor lag
     ///
     /// Exits 1 when a command is overdue against [status] expect (a dead man's
-    /// switch for cron), so `tend status -q || page-someone` works.
+    /// switch for cron), and when the state root is missing or cannot be read,
+    /// so `tend status -q || page-someone` works.
     Status(StatusArgs),
 
     /// Write a status page, or print a report: uptime, latency, incidents, spend
@@ -632,8 +633,8 @@ pub struct PromoteApproveArgs {
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub note: String,
 
-    /// Who decides [default: $USER]
-    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    /// Who decides [default: $SUDO_USER, else $USER]
+    #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 
     /// Approve even when the evidence changed (recorded in the proposal)
@@ -655,8 +656,8 @@ pub struct PromoteRejectArgs {
     #[arg(long, value_name = "TEXT")]
     pub note: String,
 
-    /// Who decides [default: $USER]
-    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    /// Who decides [default: $SUDO_USER, else $USER]
+    #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 
     /// Seconds to wait for another reviewer's lock
@@ -797,8 +798,8 @@ pub struct SilenceAddArgs {
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
 
-    /// Who silences [default: $USER]
-    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    /// Who silences [default: $SUDO_USER, else $USER]
+    #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 }
 
@@ -815,8 +816,8 @@ pub struct SilenceExpireArgs {
     #[arg(value_name = "ID")]
     pub id: String,
 
-    /// Who ends it [default: $USER]
-    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    /// Who ends it [default: $SUDO_USER, else $USER]
+    #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 }
 

@@ -95,13 +95,142 @@ impl Root {
     pub fn silences_dir(&self) -> PathBuf {
         self.dir.join("silences")
     }
+
+    /// Checks, before a command touches it, that the root exists and that
+    /// this process may use it: read it, and for a command that `writes`,
+    /// write in it. Another user than the root's owner gets one problem
+    /// naming the owner, instead of a "Permission denied" per file.
+    pub fn check(&self, writes: bool) -> Result<(), RootProblem> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = match std::fs::metadata(&self.dir) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(RootProblem::Missing),
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                return Err(self.unreachable());
+            }
+            Err(e) => return Err(RootProblem::Unreadable(e.to_string())),
+        };
+        if !meta.is_dir() {
+            return Err(RootProblem::NotADirectory);
+        }
+        let me = crate::user::effective_uid();
+        let owner = meta.uid();
+        if owner == me {
+            return self.check_layout();
+        }
+        let owner_name = crate::user::describe(owner);
+        if me == 0 {
+            return match writes {
+                true => Err(RootProblem::SuperuserInOthers { owner: owner_name }),
+                false => self.check_layout(),
+            };
+        }
+        let mode = if writes {
+            libc::R_OK | libc::W_OK | libc::X_OK
+        } else {
+            libc::R_OK | libc::X_OK
+        };
+        let dirs = [
+            self.dir.clone(),
+            self.state_dir(),
+            self.runs_dir(),
+            self.locks_dir(),
+            self.audit_dir(),
+        ];
+        for path in dirs {
+            if path.is_dir() && !may_access(&path, mode) {
+                return Err(RootProblem::NoAccess {
+                    owner: owner_name,
+                    path,
+                    writes,
+                });
+            }
+        }
+        self.check_layout()
+    }
+
+    /// Something else than a directory where the root keeps one: one error
+    /// before any step of `tick`, not the same error from every step.
+    fn check_layout(&self) -> Result<(), RootProblem> {
+        for (path, what) in [
+            (self.state_dir(), "its state files"),
+            (self.runs_dir(), "the run records"),
+            (self.locks_dir(), "the commands' locks"),
+            (self.audit_dir(), "the audit log"),
+        ] {
+            match std::fs::metadata(&path) {
+                Ok(meta) if !meta.is_dir() => {
+                    let found = crate::store::file::describe(meta.file_type());
+                    return Err(RootProblem::InTheWay { path, found, what });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The first directory on the way to the root this user may not enter.
+    fn unreachable(&self) -> RootProblem {
+        use std::os::unix::fs::MetadataExt;
+        let blocked = self
+            .dir
+            .ancestors()
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .find(|dir| !may_access(dir, libc::X_OK))
+            .unwrap_or(&self.dir)
+            .to_path_buf();
+        let owner = match std::fs::metadata(&blocked) {
+            Ok(meta) => crate::user::describe(meta.uid()),
+            Err(_) => "another user".into(),
+        };
+        RootProblem::Unreachable { blocked, owner }
+    }
 }
 
-/// Chooses the root: `--root` / `$TEND_ROOT` (already merged by clap), else
-/// `$XDG_STATE_HOME/tend`, else `~/.local/state/tend`.
-pub fn default_root(env: &BTreeMap<String, String>) -> Result<PathBuf> {
-    if let Some(xdg) = env.get("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(xdg).join("tend"));
+/// Whether this process's effective user may access `path` in `mode`.
+fn may_access(path: &Path, mode: libc::c_int) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `path` is a NUL-terminated string that outlives the call.
+    unsafe { libc::faccessat(libc::AT_FDCWD, path.as_ptr(), mode, libc::AT_EACCESS) == 0 }
+}
+
+/// Where the root's path came from, to name it in an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootOrigin {
+    /// `--root DIR`.
+    Flag,
+    /// `$TEND_ROOT`.
+    Env,
+}
+
+/// Chooses the root (SPEC §1): `--root` / `$TEND_ROOT` (already merged by
+/// clap, `origin` says which), else `$XDG_STATE_HOME/tend`, else
+/// `~/.local/state/tend`. A relative `--root`/`TEND_ROOT` is refused: cron
+/// runs commands from `$HOME`, where it would name another directory than
+/// the one it named in the shell where it was tried. A relative
+/// `XDG_STATE_HOME` is ignored, as the XDG specification says.
+pub fn choose_root(
+    given: Option<(&Path, RootOrigin)>,
+    env: &BTreeMap<String, String>,
+) -> Result<PathBuf> {
+    if let Some((dir, origin)) = given {
+        if dir.is_relative() {
+            let cwd = std::env::current_dir().ok();
+            return Err(crate::exit::UsageError(relative_root(dir, origin, cwd.as_deref())).into());
+        }
+        return Ok(dir.to_path_buf());
+    }
+    let xdg = env
+        .get("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute());
+    if let Some(xdg) = xdg {
+        return Ok(xdg.join("tend"));
     }
     match env.get("HOME").filter(|v| !v.is_empty()) {
         Some(home) => Ok(PathBuf::from(home).join(".local/state/tend")),
@@ -109,6 +238,103 @@ pub fn default_root(env: &BTreeMap<String, String>) -> Result<PathBuf> {
             "cannot choose a state root: pass --root DIR or set TEND_ROOT (HOME and XDG_STATE_HOME are unset)".into(),
         )
         .into()),
+    }
+}
+
+/// The refusal of a relative root, naming the absolute path it means here.
+fn relative_root(dir: &Path, origin: RootOrigin, cwd: Option<&Path>) -> String {
+    let (typed, fix) = match origin {
+        RootOrigin::Flag => (format!("--root {}", dir.display()), "--root"),
+        RootOrigin::Env => (format!("TEND_ROOT={}", dir.display()), "TEND_ROOT="),
+    };
+    let meant = match cwd {
+        Some(cwd) => {
+            let separator = if fix == "--root" { " " } else { "" };
+            format!(
+                "; give the absolute path: {fix}{separator}{}",
+                cwd.join(dir).display()
+            )
+        }
+        None => "; give an absolute path".to_string(),
+    };
+    format!(
+        "{typed} is a relative path: it would name another directory when run from \
+         another place (cron runs commands from $HOME){meant}"
+    )
+}
+
+/// Why a chosen root cannot be used (SPEC §10 The root).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootProblem {
+    Missing,
+    NotADirectory,
+    /// Another error from the system (the text of it).
+    Unreadable(String),
+    /// Something that is not a directory where the root keeps `what`.
+    InTheWay {
+        path: PathBuf,
+        found: &'static str,
+        what: &'static str,
+    },
+    /// A directory on the way to the root cannot be entered by this user.
+    Unreachable {
+        blocked: PathBuf,
+        owner: String,
+    },
+    /// The root belongs to another user, and this user may not read (or, for
+    /// a command that writes, write) `path` in it.
+    NoAccess {
+        owner: String,
+        path: PathBuf,
+        writes: bool,
+    },
+    /// The superuser writing in another user's root would leave files that
+    /// user can no longer replace.
+    SuperuserInOthers {
+        owner: String,
+    },
+}
+
+/// A [`RootProblem`] as the one error a command prints: what is wrong, who
+/// owns the root and who runs, and the fix. `command` is the typed command's
+/// path (`tick`, `promote approve`).
+pub fn root_problem_message(dir: &Path, problem: &RootProblem, me: &str, command: &str) -> String {
+    let dir = dir.display();
+    let as_owner = |owner: &str| {
+        format!(
+            "run it as {owner} (sudo -u {owner} tend {command} …), or use a state root of your own (--root DIR)"
+        )
+    };
+    match problem {
+        RootProblem::Missing => format!(
+            "no state root at {dir}; run tend init to create it (or check --root / TEND_ROOT)"
+        ),
+        RootProblem::NotADirectory => format!("the state root {dir} is not a directory"),
+        RootProblem::Unreadable(error) => format!("cannot read the state root {dir}: {error}"),
+        RootProblem::InTheWay { path, found, what } => format!(
+            "{} is {found}, where the state root keeps {what}; move it away (tend creates the directory again)",
+            path.display()
+        ),
+        RootProblem::Unreachable { blocked, owner } => format!(
+            "cannot reach the state root {dir}: {} belongs to {owner}, and {me} may not enter it; {}",
+            blocked.display(),
+            as_owner(owner)
+        ),
+        RootProblem::NoAccess {
+            owner,
+            path,
+            writes,
+        } => format!(
+            "the state root {dir} belongs to {owner}, and you are {me}, who may not {} {}; {}",
+            if *writes { "write in" } else { "read" },
+            path.display(),
+            as_owner(owner)
+        ),
+        RootProblem::SuperuserInOthers { owner } => format!(
+            "the state root {dir} belongs to {owner}, and you are {me}: files this run created \
+             would belong to {me}, and {owner} could no longer replace them; {}",
+            as_owner(owner)
+        ),
     }
 }
 
@@ -687,5 +913,73 @@ mod counts_tests {
             let back: RunOutcome = serde_json::from_str(text).unwrap();
             assert_eq!(back, outcome);
         }
+    }
+}
+
+#[cfg(test)]
+mod root_tests {
+    use super::*;
+
+    #[test]
+    fn a_relative_root_is_refused_naming_the_path_it_meant() {
+        let cwd = Path::new("/home/ops/work");
+        assert_eq!(
+            relative_root(Path::new("state"), RootOrigin::Flag, Some(cwd)),
+            "--root state is a relative path: it would name another directory when run from \
+             another place (cron runs commands from $HOME); give the absolute path: --root \
+             /home/ops/work/state"
+        );
+        let env = relative_root(Path::new("./s"), RootOrigin::Env, Some(cwd));
+        assert!(
+            env.starts_with("TEND_ROOT=./s is a relative path")
+                && env.ends_with("; give the absolute path: TEND_ROOT=/home/ops/work/./s"),
+            "{env}"
+        );
+        assert!(
+            relative_root(Path::new("s"), RootOrigin::Env, None)
+                .ends_with("; give an absolute path")
+        );
+    }
+
+    #[test]
+    fn a_relative_xdg_state_home_is_ignored() {
+        let env: BTreeMap<String, String> = [("XDG_STATE_HOME", "rel"), ("HOME", "/home/ops")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(
+            choose_root(None, &env).unwrap(),
+            PathBuf::from("/home/ops/.local/state/tend")
+        );
+        assert!(choose_root(Some((Path::new("rel"), RootOrigin::Flag)), &env).is_err());
+    }
+
+    #[test]
+    fn a_root_problem_names_the_owner_the_user_and_the_fix() {
+        let dir = Path::new("/var/lib/tend");
+        let no_access = RootProblem::NoAccess {
+            owner: "tend".into(),
+            path: PathBuf::from("/var/lib/tend/locks"),
+            writes: true,
+        };
+        assert_eq!(
+            root_problem_message(dir, &no_access, "alice", "tick"),
+            "the state root /var/lib/tend belongs to tend, and you are alice, who may not write \
+             in /var/lib/tend/locks; run it as tend (sudo -u tend tend tick …), or use a state \
+             root of your own (--root DIR)"
+        );
+        let superuser = RootProblem::SuperuserInOthers {
+            owner: "tend".into(),
+        };
+        let text = root_problem_message(dir, &superuser, "root", "promote approve");
+        assert!(
+            text.contains("belongs to tend, and you are root")
+                && text.contains("sudo -u tend tend promote approve"),
+            "{text}"
+        );
+        assert_eq!(
+            root_problem_message(dir, &RootProblem::Missing, "alice", "status"),
+            "no state root at /var/lib/tend; run tend init to create it (or check --root / TEND_ROOT)"
+        );
     }
 }

@@ -92,7 +92,8 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
     }
 
     // The configuration, reported rather than fatal here.
-    match config::load(&root, explicit_config, env) {
+    let loaded = config::load(&root, explicit_config, env);
+    match &loaded {
         Ok(c) => {
             c.register_secrets(env);
             add(
@@ -114,13 +115,21 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
             }
         }
         Err(e) => {
-            for p in e.problems {
+            for p in &e.problems {
                 add(
                     "problem",
                     "config",
                     format!("{p} — fix it, then `tend config check`"),
                 );
             }
+        }
+    }
+
+    // Probe files every run skips (a script without its exec bit, a bad
+    // name), as `probe run` warns of them.
+    if let Ok(c) = &loaded {
+        for skipped in crate::probe::skipped_files(&ctx.root, c) {
+            add("problem", "probes", skipped);
         }
     }
 

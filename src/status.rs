@@ -27,6 +27,7 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
     let commands = runs::commands(ctx)?;
 
     let probes = crate::probe::state::load(ctx)?.unwrap_or_default();
+    let skipped_probes = crate::probe::skipped_files(&ctx.root, &ctx.config);
     let lag = cursor_lag(ctx)?;
     let wake_unconfirmed = crate::wake::unconfirmed(ctx);
     let proposals: BTreeMap<String, usize> = crate::promote::status::pending_counts(&ctx.root)?
@@ -67,6 +68,7 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
             "wake_unconfirmed": wake_unconfirmed,
             "pending_proposals": proposals,
             "probes": probe_summaries(&probes),
+            "skipped_probes": skipped_probes,
             "alerts": alerts,
             "watchers": watchers,
         }))?;
@@ -81,6 +83,10 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
         }
         for (name, probe) in &probes.probes {
             text.push_str(&format_probe(name, probe, now));
+            text.push('\n');
+        }
+        for skipped in &skipped_probes {
+            text.push_str(skipped);
             text.push('\n');
         }
         if let Some(lag) = &lag {

@@ -45,6 +45,7 @@ pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     let mut worst = Exit::Success;
     let mut steps = Vec::new();
+    let mut errors = StepErrors::default();
     // One durable write of run records for the whole tick (SPEC §10).
     let (ran, recorded) = ctx.batch_runs(|ctx| -> Result<()> {
         for (name, step) in STEPS {
@@ -55,7 +56,7 @@ pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
                 }
                 Err(err) if exit::is_broken_pipe(&err) => return Err(err),
                 Err(err) => {
-                    ctx.out.error(&format!("{name}: {err:#}"));
+                    errors.add(name, format!("{err:#}"));
                     exit::classify(&err)
                 }
             };
@@ -68,6 +69,9 @@ pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
     if !recorded {
         worst = worst.max(Exit::Partial);
     }
+    for line in errors.lines() {
+        ctx.out.error(&line);
+    }
     let (heartbeat, beat_exit) = beat(ctx, worst);
     worst = worst.max(beat_exit);
     ctx.out.json(&json!({
@@ -79,6 +83,29 @@ pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
     outcome.failed = worst != Exit::Success;
     outcome.exit = Some(worst);
     Ok(outcome)
+}
+
+/// The steps' errors, each text once with every step it stopped: a cause
+/// that stops every step (a full disk, a read-only file system) is one
+/// error naming the steps, not the same error again per step.
+#[derive(Debug, Default)]
+struct StepErrors(Vec<(Vec<&'static str>, String)>);
+
+impl StepErrors {
+    fn add(&mut self, step: &'static str, message: String) {
+        match self.0.iter_mut().find(|(_, m)| *m == message) {
+            Some((steps, _)) => steps.push(step),
+            None => self.0.push((vec![step], message)),
+        }
+    }
+
+    /// `probe run, wake consume: <error>`, in the order they first failed.
+    fn lines(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|(steps, message)| format!("{}: {message}", steps.join(", ")))
+            .collect()
+    }
 }
 
 /// The long help of `tend tick`, from [`STEPS`] so that it cannot drift.
@@ -136,4 +163,25 @@ fn beat(ctx: &mut Ctx, exit: Exit) -> (serde_json::Value, Exit) {
         }
     };
     (json, Exit::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_error_from_several_steps_is_one_line() {
+        let mut errors = StepErrors::default();
+        errors.add("probe run", "disk full".into());
+        errors.add("wake consume", "cursor damaged".into());
+        errors.add("alerts notify", "disk full".into());
+        assert_eq!(
+            errors.lines(),
+            [
+                "probe run, alerts notify: disk full",
+                "wake consume: cursor damaged"
+            ]
+        );
+        assert!(StepErrors::default().lines().is_empty());
+    }
 }

@@ -128,7 +128,11 @@ pub struct ProbeConfig {
     pub expect_status: Option<Vec<u16>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_contains: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "duration::optional_millis"
+    )]
     pub max_latency_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
@@ -186,6 +190,7 @@ pub struct EnvelopeConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WakeConfig {
+    #[serde(deserialize_with = "duration::seconds")]
     pub debounce_seconds: u64,
     pub consecutive_required: u32,
     pub bypass_critical: bool,
@@ -540,6 +545,7 @@ pub struct RouterTuningConfig {
     pub window: Duration,
     pub threshold: f64,
     pub min_calls: u64,
+    #[serde(deserialize_with = "duration::days")]
     pub ttl_days: u32,
     pub on_approve: Vec<String>,
     pub on_approve_timeout: Duration,
@@ -565,6 +571,7 @@ pub struct ToolTrimmingConfig {
     pub min_calls: u64,
     /// Optional JSON `{route: [tools]}`; empty = the union of tools seen.
     pub registry_file: PathBuf,
+    #[serde(deserialize_with = "duration::days")]
     pub ttl_days: u32,
     pub on_approve: Vec<String>,
     pub on_approve_timeout: Duration,
@@ -588,6 +595,7 @@ impl Default for ToolTrimmingConfig {
 pub struct ProbeEnvelopesConfig {
     pub window: Duration,
     pub min_cluster: u64,
+    #[serde(deserialize_with = "duration::days")]
     pub ttl_days: u32,
     /// Refused when set: this loop never auto-applies.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -1263,7 +1271,7 @@ fn one_key_table(key: &str, message: &str) -> Option<String> {
 
 /// serde's `expected u64` in words a user of the file knows.
 fn plain_expectation(message: &str) -> String {
-    let mut message = message.to_string();
+    let mut message = did_you_mean(message);
     for (rust, plain) in [
         ("expected u64", "expected a whole number, 0 or more"),
         ("expected u32", "expected a whole number, 0 or more"),
@@ -1278,6 +1286,33 @@ fn plain_expectation(message: &str) -> String {
         }
     }
     message
+}
+
+/// serde's "unknown field `routes`, expected one of `route`, …" (or
+/// "unknown variant") with the likely meant name first: "unknown field
+/// `routes`; did you mean `route`? Expected one of …".
+fn did_you_mean(message: &str) -> String {
+    let Some((unknown, expected)) = message.split_once(", expected ") else {
+        return message.to_string();
+    };
+    if !(unknown.starts_with("unknown field `") || unknown.starts_with("unknown variant `")) {
+        return message.to_string();
+    }
+    let quoted = |text: &str| -> Vec<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let Some(word) = quoted(unknown).into_iter().next() else {
+        return message.to_string();
+    };
+    let names = quoted(expected);
+    match crate::terminal::closest(&word, names.iter().map(String::as_str)) {
+        Some(meant) => format!("{unknown}; did you mean `{meant}`? Expected {expected}"),
+        None => message.to_string(),
+    }
 }
 
 /// serde_path_to_error writes `.` for the root and `?` for unknown positions.

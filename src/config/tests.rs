@@ -41,10 +41,26 @@ fn unknown_key_names_file_line_key_and_choices() {
     let err = problem("[wake]\ndebounce_secs = 5\n", &[]);
     assert!(err.contains("tend.toml (line 2)"), "{err}");
     assert!(err.contains("wake.debounce_secs"), "{err}");
-    assert!(err.contains("debounce_seconds"), "{err}");
+    assert!(
+        err.contains(
+            "unknown field `debounce_secs`; did you mean `debounce_seconds`? Expected one of"
+        ),
+        "{err}"
+    );
     let err = problem("[waek]\n", &[]);
     assert!(
-        err.contains("waek") && err.contains("expected one of"),
+        err.contains("unknown field `waek`; did you mean `wake`? Expected one of"),
+        "{err}"
+    );
+    let err = problem("[alerts]\nroutes = {}\n", &[]);
+    assert!(err.contains("did you mean `route`?"), "{err}");
+    let err = problem("[alerts]\ninfo_mode = \"digets\"\n", &[]);
+    assert!(err.contains("did you mean `digest`?"), "{err}");
+    // Nothing close: no guess.
+    let err = problem("[wake]\nfrobnicate = 1\n", &[]);
+    assert!(
+        err.contains("unknown field `frobnicate`, expected one of")
+            && !err.contains("did you mean"),
         "{err}"
     );
 }
@@ -52,6 +68,11 @@ fn unknown_key_names_file_line_key_and_choices() {
 #[test]
 fn wrong_type_and_bad_duration() {
     let err = problem("[wake]\ndebounce_seconds = \"ten\"\n", &[]);
+    assert!(
+        err.contains("wake.debounce_seconds") && err.contains("invalid value \"ten\""),
+        "{err}"
+    );
+    let err = problem("[wake]\ndebounce_seconds = true\n", &[]);
     assert!(
         err.contains("wake.debounce_seconds") && err.contains("invalid type"),
         "{err}"

@@ -486,8 +486,10 @@ fn environment() -> Roff {
             "The default state root is $XDG_STATE_HOME/tend, else ~/.local/state/tend.".into(),
         ),
         (
-            "USER",
-            "Who approves, rejects or silences, when --by is not given.".into(),
+            "SUDO_USER, USER, LOGNAME",
+            "Who approves, rejects or silences, when --by is not given: the user who ran \
+             sudo, else $USER, else $LOGNAME, else the account of the process's user."
+                .into(),
         ),
         (
             "*_env",

@@ -16,7 +16,7 @@ fn init_creates_the_layout_once() {
     );
     assert!(
         out.stdout
-            .ends_with(", the wake cursor (state/wake.cursor.json)\n"),
+            .contains(", the wake cursor (state/wake.cursor.json)\nnext steps:\n  1. look at the example probes"),
         "{}",
         out.stdout
     );

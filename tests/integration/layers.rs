@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("severity", 0),
     ("http", 0),
     ("terminal", 0),
+    ("user", 0),
     // The plain-file substrate, knowing nothing of probes, wakes or alerts.
     ("store", 1),
     // The audit row and reader; configuration.

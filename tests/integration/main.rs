@@ -13,6 +13,7 @@ mod gc;
 mod hygiene;
 mod init_status;
 mod layers;
+mod mistakes;
 mod probe;
 mod promote;
 mod quiet;

@@ -1487,3 +1487,90 @@ fn a_directory_where_a_proposal_belongs_is_named_and_the_others_listed() {
         out.stdout
     );
 }
+
+/// The reviewer of an approval run through `sudo -u <service user>` is the
+/// person who ran sudo; with neither USER nor LOGNAME (cron's environment),
+/// approvals and silences name the same account.
+#[test]
+fn every_decision_names_the_person_who_took_it() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    // The test environment has neither USER nor LOGNAME; the tests run as root.
+    let out = env
+        .tend(&[
+            "alerts", "silence", "add", "--match", "id=x", "--for", "1h", "--reason", "drill",
+        ])
+        .ok();
+    let silence_id = out.stdout.split(':').next().unwrap().to_string();
+    let silence: Value =
+        serde_json::from_str(&env.read(&format!("silences/active/{silence_id}.json"))).unwrap();
+    assert_eq!(silence["created_by"], "root");
+    env.tend(&["promote", "approve", &id]).ok();
+    assert_eq!(
+        proposal(&env, "router-tuning", "approved", &id)["reviewed_by"],
+        "root"
+    );
+    // Under sudo: SUDO_USER, not the target user's USER.
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    env.tend(&["promote", "approve", &id])
+        .env("SUDO_USER", "alice")
+        .env("USER", "tend")
+        .env("LOGNAME", "tend")
+        .ok();
+    assert_eq!(
+        proposal(&env, "router-tuning", "approved", &id)["reviewed_by"],
+        "alice"
+    );
+    assert_eq!(
+        env.audit_kind("promotion.approved")[0]["details"]["reviewed_by"],
+        "alice"
+    );
+    let out = env
+        .tend(&[
+            "alerts", "silence", "add", "--match", "id=x", "--for", "1h", "--reason", "drill",
+        ])
+        .env("SUDO_USER", "alice")
+        .env("USER", "tend")
+        .ok();
+    let silence_id = out.stdout.split(':').next().unwrap().to_string();
+    let silence: Value =
+        serde_json::from_str(&env.read(&format!("silences/active/{silence_id}.json"))).unwrap();
+    assert_eq!(silence["created_by"], "alice");
+    // --by still wins.
+    env.tend(&["alerts", "silence", "expire", &silence_id, "--by", "bob"])
+        .env("SUDO_USER", "alice")
+        .ok();
+    let expired: Value =
+        serde_json::from_str(&env.read(&format!("silences/expired/{silence_id}.json"))).unwrap();
+    assert_eq!(expired["expired_by"], "bob");
+}
+
+/// An approval in a loop without on_approve says that nothing was applied;
+/// a dry run does not propose again what is already approved.
+#[test]
+fn an_approval_without_on_approve_says_nothing_was_applied() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    let out = env.tend(&["promote", "approve", &id, "--by", "alice"]).ok();
+    assert!(
+        out.stdout.starts_with(&format!("{id}: approved by alice"))
+            && out
+                .stdout
+                .ends_with("; nothing applied (no on_approve for this loop)\n"),
+        "{}",
+        out.stdout
+    );
+    env.write("tend.toml", "[promote]\nenabled = true\n");
+    let out = env.tend(&["--dry-run", "tick"]).ok();
+    assert!(!out.stdout.contains("would propose"), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains(&format!("{id}: router-tuning slack_dm is already approved")),
+        "{}",
+        out.stderr
+    );
+    // The run agrees with its dry run: nothing proposed.
+    env.tend(&["tick"]).ok();
+    assert!(ids_in(&env, "router-tuning", "pending").is_empty());
+}
