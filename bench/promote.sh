@@ -26,71 +26,7 @@ root=$work/root
 mkdir -p "$root/audit"
 export TEND_ROOT=$root TEND_NOW=$NOW
 
-cat > "$work/gen.py" <<'PY'
-# gen.py DIR BYTES DAYS [SEED]: DAYS daily segments ending 2026-05-24.
-import datetime, random, sys
-out, total, ndays = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rnd = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 7)
-days = [datetime.date(2026, 5, 24) - datetime.timedelta(days=d) for d in range(ndays - 1, -1, -1)]
-per_day = total // len(days)
-routes = [f"route_{i}" for i in range(12)]
-tools = [f"tool_{i}" for i in range(40)]
-probes = ["api", "db", "queue", "disk", "fly"]
-files = {d: open(f"{out}/{d.isoformat()}.jsonl", "a") for d in days}
-def line(ts, kind, details, python):
-    if python:
-        body = ", ".join(f'"{k}": {v}' for k, v in details)
-        return f'{{"id": "r-{rnd.getrandbits(64):016x}", "ts": "{ts}", "kind": "{kind}", "details": {{{body}}}}}\n'
-    body = ",".join(f'"{k}":{v}' for k, v in details)
-    return f'{{"id":"r-{rnd.getrandbits(64):016x}","ts":"{ts}","kind":"{kind}","details":{{{body}}}}}\n'
-for d in days:
-    written, i = 0, 0
-    base = datetime.datetime(d.year, d.month, d.day)
-    while written < per_day:
-        i += 1
-        t = base + datetime.timedelta(milliseconds=(i * 997) % 86_400_000)
-        ts = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
-        p = rnd.random()
-        py = rnd.random() < 0.3
-        if p < 0.40:
-            r = rnd.choice(routes)
-            esc = "true" if rnd.random() < (0.6 if r == "route_0" else 0.1) else "false"
-            l = line(ts, "inference.recorded", [("route", f'"{r}"'), ("model", '"gpt-4o-mini"'),
-                     ("input_tokens", rnd.randint(100, 4000)), ("output_tokens", rnd.randint(10, 800)),
-                     ("cost_usd", f"{rnd.randint(1, 500) / 100000:.5f}"), ("latency_ms", rnd.randint(200, 9000)),
-                     ("escalated", esc)], py)
-        elif p < 0.85:
-            r = rnd.choice(routes)
-            k = int(r.split("_")[1])
-            tool = tools[(k * 3 + int(rnd.random() ** 2 * 30)) % 40]
-            l = line(ts, "reasoning.tool_called", [("route", f'"{r}"'), ("tool_name", f'"{tool}"'),
-                     ("caller_session_id", f'"s-{rnd.getrandbits(32):08x}"')], py)
-        elif p < 0.86:
-            pr = rnd.choice(probes)
-            rec = rnd.choice(["Restart the worker.", "restart the worker", "Scale the pool up", "Check the disk"])
-            l = line(ts, "probe.investigation_completed", [("probe", f'"{pr}"'), ("issue_category", '"down"'),
-                     ("severity", '"critical"'), ("wake_id", f'"w-{rnd.getrandbits(40):010x}"'),
-                     ("caller_session_id", f'"probe:{pr}:down"'), ("engine_status", '"ok"'),
-                     ("summary", '"worker pool exhausted"'), ("recommendation_text", f'"{rec}"'),
-                     ("autofix_attempted", "true" if rnd.random() < 0.2 else "false")], py)
-        elif p < 0.95:
-            l = line(ts, "probe.observed", [("probe", f'"{rnd.choice(probes)}"'), ("status", '"ok"'),
-                     ("summary", '"OK - all good"'), ("perfdata", '"time=0.01s"'), ("duration_ms", 12), ("exit_code", 0)], py)
-        else:
-            l = line(ts, "notification.dispatched", [("channel", '"slack_dm"'), ("ref", '"a-1"'),
-                     ("severity", '"warning"'), ("category", '"disk"'), ("status", '"ok"')], py)
-        # 2 %: a batching writer appends late (next day's segment) or early.
-        target = d
-        if rnd.random() < 0.02:
-            j = days.index(d) + rnd.choice([-1, 1])
-            if 0 <= j < len(days):
-                target = days[j]
-        files[target].write(l)
-        written += len(l)
-for f in files.values():
-    f.close()
-PY
-python3 "$work/gen.py" "$root/audit" "$BYTES" 31
+python3 bench/gen_audit.py "$root/audit" "$BYTES" 31
 size=$(du -cb "$root"/audit/*.jsonl | tail -1 | cut -f1)
 echo "log: $((size / 1000000)) MB in $(ls "$root"/audit | wc -l) segments"
 
@@ -158,7 +94,7 @@ for loop in router-tuning tool-trimming probe-envelopes; do
     read -r s _ < <(measure cat "$root"/audit/*.jsonl)
     cat_best=$(printf '%s\n%s\n' "${cat_best:-999}" "$s" | best)
     # A full scan each time: without the per-segment cache of the last run.
-    rm -f "$root"/state/promote.*.segments.json
+    rm -rf "$root"/state/promote.*
     read -r s r < <(measure "$BIN" promote observe "$loop")
     if [ -z "$tend_best" ] || awk "BEGIN{exit !($s < $tend_best)}"; then tend_best=$s; tend_rss=$r; fi
   done
@@ -208,14 +144,14 @@ SEGMENT=${TEND_BENCH_HOURLY_SEGMENT:-100000000}
 rm -rf "$root/audit" "$root/observations" "$root/state"
 mkdir -p "$work/grow" "$root/audit"
 printf '[promote.router-tuning]\nwindow = "30d"\n' > "$root/tend.toml"
-python3 "$work/gen.py" "$root/audit" $((SEGMENT * 30)) 30
+python3 bench/gen_audit.py "$root/audit" $((SEGMENT * 30)) 30
 cat "$root"/audit/*.jsonl > /dev/null
 END=2026-05-24T23:59:59.999Z
 echo
 echo "hourly re-run: $(ls "$root"/audit | wc -l) segments, $(( $(du -cb "$root"/audit/*.jsonl | tail -1 | cut -f1) / 1000000 )) MB, 30-day router-tuning window"
 read -r first first_rss < <(TEND_NOW=$END measure "$BIN" promote observe router-tuning)
-cp "$root/state/promote.router-tuning.segments.json" "$work/cache.json"
-python3 "$work/gen.py" "$work/grow" 1000000 1 11
+rm -rf "$work/state.snap"; cp -a "$root/state" "$work/state.snap"
+python3 bench/gen_audit.py "$work/grow" 1000000 1 11
 cat "$work/grow/2026-05-24.jsonl" >> "$root/audit/2026-05-24.jsonl"
 start_best=
 for _ in $(seq 5); do
@@ -225,7 +161,7 @@ done
 rerun() { # now → best seconds, RSS, bytes read
   local best_s= rss= bytes=
   for _ in $(seq 5); do
-    cp "$work/cache.json" "$root/state/promote.router-tuning.segments.json"
+    rm -rf "$root/state"; cp -a "$work/state.snap" "$root/state"
     read -r s r < <(TEND_NOW=$1 measure "$BIN" promote observe router-tuning)
     if [ -z "$best_s" ] || awk "BEGIN{exit !($s < $best_s)}"; then best_s=$s; rss=$r; fi
   done

@@ -38,10 +38,12 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Run health probes: Nagios plugins, JSON probes, http and tcp checks')
             [CompletionResult]::new('wake', 'wake', [CompletionResultType]::ParameterValue, 'Turn wake requests into debounced, investigated operator messages')
             [CompletionResult]::new('alerts', 'alerts', [CompletionResultType]::ParameterValue, 'Push newly firing alerts to Slack, email, a webhook or stdout without spam')
+            [CompletionResult]::new('incidents', 'incidents', [CompletionResultType]::ParameterValue, 'Show incidents: one per problem, from its first failure to its resolution')
             [CompletionResult]::new('watchers', 'watchers', [CompletionResultType]::ParameterValue, 'Flag entities that silently stalled (flag-only, deterministic watchers)')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove orphaned agent checkpoints and old audit segments, safely')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Observe the platform''s telemetry, propose changes, review them from the shell')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each command''s last run, overdue commands, lock holders, cursor lag')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write a status page, or print a report: uptime, latency, incidents, spend')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the root and explain how to recover from what is found')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Append to or read the audit log')
@@ -271,7 +273,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'KEY=VALUE with KEY one of id, category, severity, source (exact values; all must match)')
             [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'How long, e.g. 30m, 2h, 1d')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (shown in `silence list`)')
-            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who silences [default: $USER]')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who silences [default: $SUDO_USER, else $USER]')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
@@ -304,7 +306,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             break
         }
         'tend;alerts;silence;expire' {
-            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who ends it [default: $USER]')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who ends it [default: $SUDO_USER, else $USER]')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
@@ -376,6 +378,70 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             break
         }
         'tend;alerts;help;help' {
+            break
+        }
+        'tend;incidents' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List open and recently resolved incidents, with the command that silences each')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an incident''s timeline: results, wakes, messages, diagnosis, resolution')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tend;incidents;list' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--open', '--open', [CompletionResultType]::ParameterName, 'Only the open incidents')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;incidents;show' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;incidents;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List open and recently resolved incidents, with the command that silences each')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an incident''s timeline: results, wakes, messages, diagnosis, resolution')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tend;incidents;help;list' {
+            break
+        }
+        'tend;incidents;help;show' {
+            break
+        }
+        'tend;incidents;help;help' {
             break
         }
         'tend;watchers' {
@@ -643,7 +709,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
         }
         'tend;promote;approve' {
             [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'A note recorded with the decision')
-            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who decides [default: $USER]')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who decides [default: $SUDO_USER, else $USER]')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Seconds to wait for another reviewer''s lock')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
@@ -663,7 +729,7 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
         }
         'tend;promote;reject' {
             [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'Why (recorded with the decision)')
-            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who decides [default: $USER]')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who decides [default: $SUDO_USER, else $USER]')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Seconds to wait for another reviewer''s lock')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
@@ -741,6 +807,25 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per item processed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tend;report' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: html with --out, else text]')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write DIR/index.html (report.txt, report.json for the other formats) instead of printing')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'What the report covers, ending now (whole hours) [default: [report] window]')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'State root directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: <root>/tend.toml]')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per item, then a summary object')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Compute and print everything; send nothing, write nothing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per item processed')
@@ -923,10 +1008,12 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Run health probes: Nagios plugins, JSON probes, http and tcp checks')
             [CompletionResult]::new('wake', 'wake', [CompletionResultType]::ParameterValue, 'Turn wake requests into debounced, investigated operator messages')
             [CompletionResult]::new('alerts', 'alerts', [CompletionResultType]::ParameterValue, 'Push newly firing alerts to Slack, email, a webhook or stdout without spam')
+            [CompletionResult]::new('incidents', 'incidents', [CompletionResultType]::ParameterValue, 'Show incidents: one per problem, from its first failure to its resolution')
             [CompletionResult]::new('watchers', 'watchers', [CompletionResultType]::ParameterValue, 'Flag entities that silently stalled (flag-only, deterministic watchers)')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove orphaned agent checkpoints and old audit segments, safely')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Observe the platform''s telemetry, propose changes, review them from the shell')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each command''s last run, overdue commands, lock holders, cursor lag')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write a status page, or print a report: uptime, latency, incidents, spend')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the root and explain how to recover from what is found')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Append to or read the audit log')
@@ -984,6 +1071,17 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             break
         }
         'tend;help;alerts;silence;expire' {
+            break
+        }
+        'tend;help;incidents' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List open and recently resolved incidents, with the command that silences each')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an incident''s timeline: results, wakes, messages, diagnosis, resolution')
+            break
+        }
+        'tend;help;incidents;list' {
+            break
+        }
+        'tend;help;incidents;show' {
             break
         }
         'tend;help;watchers' {
@@ -1048,6 +1146,9 @@ Register-ArgumentCompleter -Native -CommandName 'tend' -ScriptBlock {
             break
         }
         'tend;help;status' {
+            break
+        }
+        'tend;help;report' {
             break
         }
         'tend;help;doctor' {

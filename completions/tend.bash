@@ -34,6 +34,9 @@ _tend() {
             tend,help)
                 cmd="tend__subcmd__help"
                 ;;
+            tend,incidents)
+                cmd="tend__subcmd__incidents"
+                ;;
             tend,init)
                 cmd="tend__subcmd__init"
                 ;;
@@ -42,6 +45,9 @@ _tend() {
                 ;;
             tend,promote)
                 cmd="tend__subcmd__promote"
+                ;;
+            tend,report)
+                cmd="tend__subcmd__report"
                 ;;
             tend,status)
                 cmd="tend__subcmd__status"
@@ -196,6 +202,9 @@ _tend() {
             tend__subcmd__help,help)
                 cmd="tend__subcmd__help__subcmd__help"
                 ;;
+            tend__subcmd__help,incidents)
+                cmd="tend__subcmd__help__subcmd__incidents"
+                ;;
             tend__subcmd__help,init)
                 cmd="tend__subcmd__help__subcmd__init"
                 ;;
@@ -204,6 +213,9 @@ _tend() {
                 ;;
             tend__subcmd__help,promote)
                 cmd="tend__subcmd__help__subcmd__promote"
+                ;;
+            tend__subcmd__help,report)
+                cmd="tend__subcmd__help__subcmd__report"
                 ;;
             tend__subcmd__help,status)
                 cmd="tend__subcmd__help__subcmd__status"
@@ -259,6 +271,12 @@ _tend() {
             tend__subcmd__help__subcmd__gc,checkpoints)
                 cmd="tend__subcmd__help__subcmd__gc__subcmd__checkpoints"
                 ;;
+            tend__subcmd__help__subcmd__incidents,list)
+                cmd="tend__subcmd__help__subcmd__incidents__subcmd__list"
+                ;;
+            tend__subcmd__help__subcmd__incidents,show)
+                cmd="tend__subcmd__help__subcmd__incidents__subcmd__show"
+                ;;
             tend__subcmd__help__subcmd__probe,run)
                 cmd="tend__subcmd__help__subcmd__probe__subcmd__run"
                 ;;
@@ -297,6 +315,24 @@ _tend() {
                 ;;
             tend__subcmd__help__subcmd__watchers,tick)
                 cmd="tend__subcmd__help__subcmd__watchers__subcmd__tick"
+                ;;
+            tend__subcmd__incidents,help)
+                cmd="tend__subcmd__incidents__subcmd__help"
+                ;;
+            tend__subcmd__incidents,list)
+                cmd="tend__subcmd__incidents__subcmd__list"
+                ;;
+            tend__subcmd__incidents,show)
+                cmd="tend__subcmd__incidents__subcmd__show"
+                ;;
+            tend__subcmd__incidents__subcmd__help,help)
+                cmd="tend__subcmd__incidents__subcmd__help__subcmd__help"
+                ;;
+            tend__subcmd__incidents__subcmd__help,list)
+                cmd="tend__subcmd__incidents__subcmd__help__subcmd__list"
+                ;;
+            tend__subcmd__incidents__subcmd__help,show)
+                cmd="tend__subcmd__incidents__subcmd__help__subcmd__show"
                 ;;
             tend__subcmd__probe,help)
                 cmd="tend__subcmd__probe__subcmd__help"
@@ -407,7 +443,7 @@ _tend() {
 
     case "${cmd}" in
         tend)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init probe wake alerts watchers gc promote status doctor config audit tick help"
+            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init probe wake alerts incidents watchers gc promote status report doctor config audit tick help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1096,7 +1132,7 @@ _tend() {
             fi
             case "${prev}" in
                 --kind)
-                    COMPREPLY=($(compgen -W "probe.observed probe.wake_requested probe.recovered probe.wake_debounced probe.investigation_completed inference.recorded notification.dispatched promotion.router_trigger_proposed promotion.tool_trim_proposed promotion.probe_envelope_action_proposed promotion.approved promotion.rejected promotion.expired watcher.flagged gc.checkpoint_removed gc.audit_removed reasoning.tool_called" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "probe.observed probe.wake_requested probe.recovered probe.wake_debounced probe.investigation_completed inference.recorded notification.dispatched incident.opened incident.updated incident.resolved promotion.router_trigger_proposed promotion.tool_trim_proposed promotion.probe_envelope_action_proposed promotion.approved promotion.rejected promotion.expired watcher.flagged gc.checkpoint_removed gc.audit_removed reasoning.tool_called" -- "${cur}"))
                     return 0
                     ;;
                 --details)
@@ -1208,7 +1244,7 @@ _tend() {
             fi
             case "${prev}" in
                 --kind)
-                    COMPREPLY=($(compgen -W "probe.observed probe.wake_requested probe.recovered probe.wake_debounced probe.investigation_completed inference.recorded notification.dispatched promotion.router_trigger_proposed promotion.tool_trim_proposed promotion.probe_envelope_action_proposed promotion.approved promotion.rejected promotion.expired watcher.flagged gc.checkpoint_removed gc.audit_removed reasoning.tool_called" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "probe.observed probe.wake_requested probe.recovered probe.wake_debounced probe.investigation_completed inference.recorded notification.dispatched incident.opened incident.updated incident.resolved promotion.router_trigger_proposed promotion.tool_trim_proposed promotion.probe_envelope_action_proposed promotion.approved promotion.rejected promotion.expired watcher.flagged gc.checkpoint_removed gc.audit_removed reasoning.tool_called" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -1649,7 +1685,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__help)
-            opts="init probe wake alerts watchers gc promote status doctor config audit tick help"
+            opts="init probe wake alerts incidents watchers gc promote status report doctor config audit tick help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1942,6 +1978,48 @@ _tend() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tend__subcmd__help__subcmd__incidents)
+            opts="list show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__incidents__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__help__subcmd__incidents__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tend__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2110,6 +2188,20 @@ _tend() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tend__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tend__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2215,6 +2307,182 @@ _tend() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__incidents)
+            opts="-q -v -h -V --root --config --now --json --quiet --verbose --help --version list show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__incidents__subcmd__help)
+            opts="list show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__incidents__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__incidents__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__incidents__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__incidents__subcmd__list)
+            opts="-q -v -h -V --open --root --config --now --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__incidents__subcmd__show)
+            opts="-q -v -h -V --root --config --now --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2891,6 +3159,61 @@ _tend() {
                 return 0
             fi
             case "${prev}" in
+                --root)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tend__subcmd__report)
+            opts="-q -v -h -V --format --out --window --root --config --now --json --dry-run --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "html text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then

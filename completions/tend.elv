@@ -35,10 +35,12 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
             cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+            cand incidents 'Show incidents: one per problem, from its first failure to its resolution'
             cand watchers 'Flag entities that silently stalled (flag-only, deterministic watchers)'
             cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
             cand promote 'Observe the platform''s telemetry, propose changes, review them from the shell'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
+            cand report 'Write a status page, or print a report: uptime, latency, incidents, spend'
             cand doctor 'Check the root and explain how to recover from what is found'
             cand config 'Check or show the configuration'
             cand audit 'Append to or read the audit log'
@@ -250,7 +252,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --match 'KEY=VALUE with KEY one of id, category, severity, source (exact values; all must match)'
             cand --for 'How long, e.g. 30m, 2h, 1d'
             cand --reason 'Why (shown in `silence list`)'
-            cand --by 'Who silences [default: $USER]'
+            cand --by 'Who silences [default: $SUDO_USER, else $USER]'
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
@@ -281,7 +283,7 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --version 'Print version'
         }
         &'tend;alerts;silence;expire'= {
-            cand --by 'Who ends it [default: $USER]'
+            cand --by 'Who ends it [default: $SUDO_USER, else $USER]'
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
@@ -338,6 +340,63 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;alerts;help;silence;expire'= {
         }
         &'tend;alerts;help;help'= {
+        }
+        &'tend;incidents'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List open and recently resolved incidents, with the command that silences each'
+            cand show 'Show an incident''s timeline: results, wakes, messages, diagnosis, resolution'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;incidents;list'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --open 'Only the open incidents'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;incidents;show'= {
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;incidents;help'= {
+            cand list 'List open and recently resolved incidents, with the command that silences each'
+            cand show 'Show an incident''s timeline: results, wakes, messages, diagnosis, resolution'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tend;incidents;help;list'= {
+        }
+        &'tend;incidents;help;show'= {
+        }
+        &'tend;incidents;help;help'= {
         }
         &'tend;watchers'= {
             cand --root 'State root directory'
@@ -582,7 +641,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;promote;approve'= {
             cand --note 'A note recorded with the decision'
-            cand --by 'Who decides [default: $USER]'
+            cand --by 'Who decides [default: $SUDO_USER, else $USER]'
             cand --wait 'Seconds to wait for another reviewer''s lock'
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
@@ -601,7 +660,7 @@ set edit:completion:arg-completer[tend] = {|@words|
         }
         &'tend;promote;reject'= {
             cand --note 'Why (recorded with the decision)'
-            cand --by 'Who decides [default: $USER]'
+            cand --by 'Who decides [default: $SUDO_USER, else $USER]'
             cand --wait 'Seconds to wait for another reviewer''s lock'
             cand --root 'State root directory'
             cand --config 'Configuration file [default: <root>/tend.toml]'
@@ -667,6 +726,24 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand --config 'Configuration file [default: <root>/tend.toml]'
             cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
             cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Print a line per item processed'
+            cand --verbose 'Print a line per item processed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tend;report'= {
+            cand --format 'Output format [default: html with --out, else text]'
+            cand --out 'Write DIR/index.html (report.txt, report.json for the other formats) instead of printing'
+            cand --window 'What the report covers, ending now (whole hours) [default: [report] window]'
+            cand --root 'State root directory'
+            cand --config 'Configuration file [default: <root>/tend.toml]'
+            cand --now 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)'
+            cand --json 'Print JSON Lines: one object per item, then a summary object'
+            cand --dry-run 'Compute and print everything; send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Print a line per item processed'
@@ -832,10 +909,12 @@ set edit:completion:arg-completer[tend] = {|@words|
             cand probe 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
             cand wake 'Turn wake requests into debounced, investigated operator messages'
             cand alerts 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+            cand incidents 'Show incidents: one per problem, from its first failure to its resolution'
             cand watchers 'Flag entities that silently stalled (flag-only, deterministic watchers)'
             cand gc 'Remove orphaned agent checkpoints and old audit segments, safely'
             cand promote 'Observe the platform''s telemetry, propose changes, review them from the shell'
             cand status 'Show each command''s last run, overdue commands, lock holders, cursor lag'
+            cand report 'Write a status page, or print a report: uptime, latency, incidents, spend'
             cand doctor 'Check the root and explain how to recover from what is found'
             cand config 'Check or show the configuration'
             cand audit 'Append to or read the audit log'
@@ -879,6 +958,14 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;help;alerts;silence;list'= {
         }
         &'tend;help;alerts;silence;expire'= {
+        }
+        &'tend;help;incidents'= {
+            cand list 'List open and recently resolved incidents, with the command that silences each'
+            cand show 'Show an incident''s timeline: results, wakes, messages, diagnosis, resolution'
+        }
+        &'tend;help;incidents;list'= {
+        }
+        &'tend;help;incidents;show'= {
         }
         &'tend;help;watchers'= {
             cand tick 'Run the enabled watchers (or the named ones) once'
@@ -926,6 +1013,8 @@ set edit:completion:arg-completer[tend] = {|@words|
         &'tend;help;promote;expire'= {
         }
         &'tend;help;status'= {
+        }
+        &'tend;help;report'= {
         }
         &'tend;help;doctor'= {
         }

@@ -37,10 +37,12 @@ complete -c tend -n "__fish_tend_needs_command" -f -a "init" -d 'Create the stat
 complete -c tend -n "__fish_tend_needs_command" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
 complete -c tend -n "__fish_tend_needs_command" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
 complete -c tend -n "__fish_tend_needs_command" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+complete -c tend -n "__fish_tend_needs_command" -f -a "incidents" -d 'Show incidents: one per problem, from its first failure to its resolution'
 complete -c tend -n "__fish_tend_needs_command" -f -a "watchers" -d 'Flag entities that silently stalled (flag-only, deterministic watchers)'
 complete -c tend -n "__fish_tend_needs_command" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
 complete -c tend -n "__fish_tend_needs_command" -f -a "promote" -d 'Observe the platform\'s telemetry, propose changes, review them from the shell'
 complete -c tend -n "__fish_tend_needs_command" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
+complete -c tend -n "__fish_tend_needs_command" -f -a "report" -d 'Write a status page, or print a report: uptime, latency, incidents, spend'
 complete -c tend -n "__fish_tend_needs_command" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
 complete -c tend -n "__fish_tend_needs_command" -f -a "config" -d 'Check or show the configuration'
 complete -c tend -n "__fish_tend_needs_command" -f -a "audit" -d 'Append to or read the audit log'
@@ -178,6 +180,37 @@ complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcom
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from help" -f -a "test" -d 'Send a clearly labelled test message through the real channel'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from help" -f -a "silence" -d 'Mute matching alerts for a while'
 complete -c tend -n "__fish_tend_using_subcommand alerts; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and not __fish_seen_subcommand_from list show help" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
+complete -c tend -n "__fish_tend_using_subcommand incidents; and not __fish_seen_subcommand_from list show help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand incidents; and not __fish_seen_subcommand_from list show help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand incidents; and not __fish_seen_subcommand_from list show help" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and not __fish_seen_subcommand_from list show help" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and not __fish_seen_subcommand_from list show help" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and not __fish_seen_subcommand_from list show help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and not __fish_seen_subcommand_from list show help" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and not __fish_seen_subcommand_from list show help" -f -a "list" -d 'List open and recently resolved incidents, with the command that silences each'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and not __fish_seen_subcommand_from list show help" -f -a "show" -d 'Show an incident\'s timeline: results, wakes, messages, diagnosis, resolution'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and not __fish_seen_subcommand_from list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from list" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from list" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from list" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from list" -l open -d 'Only the open incidents'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from list" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from show" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from show" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from show" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from show" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from help" -f -a "list" -d 'List open and recently resolved incidents, with the command that silences each'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an incident\'s timeline: results, wakes, messages, diagnosis, resolution'
+complete -c tend -n "__fish_tend_using_subcommand incidents; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand watchers; and not __fish_seen_subcommand_from tick list explain help" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand watchers; and not __fish_seen_subcommand_from tick list explain help" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand watchers; and not __fish_seen_subcommand_from tick list explain help" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
@@ -324,7 +357,7 @@ complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subco
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l note -d 'A note recorded with the decision' -r
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l by -d 'Who decides [default: $USER]' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l by -d 'Who decides [default: $SUDO_USER, else $USER]' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l wait -d 'Seconds to wait for another reviewer\'s lock' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
@@ -337,7 +370,7 @@ complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subco
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from approve" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l note -d 'Why (recorded with the decision)' -r
-complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l by -d 'Who decides [default: $USER]' -r
+complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l by -d 'Who decides [default: $SUDO_USER, else $USER]' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l wait -d 'Seconds to wait for another reviewer\'s lock' -r
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand promote; and __fish_seen_subcommand_from reject" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
@@ -376,6 +409,20 @@ complete -c tend -n "__fish_tend_using_subcommand status" -s q -l quiet -d 'Prin
 complete -c tend -n "__fish_tend_using_subcommand status" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand status" -s V -l version -d 'Print version'
+complete -c tend -n "__fish_tend_using_subcommand report" -l format -d 'Output format [default: html with --out, else text]' -r -f -a "html\t'One self-contained page (inline CSS and SVG)'
+text\t'For a terminal: sparklines and strips fitted to its width'
+json\t'The figures behind both, one object'"
+complete -c tend -n "__fish_tend_using_subcommand report" -l out -d 'Write DIR/index.html (report.txt, report.json for the other formats) instead of printing' -r -f -a "(__fish_complete_directories)"
+complete -c tend -n "__fish_tend_using_subcommand report" -l window -d 'What the report covers, ending now (whole hours) [default: [report] window]' -r
+complete -c tend -n "__fish_tend_using_subcommand report" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
+complete -c tend -n "__fish_tend_using_subcommand report" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
+complete -c tend -n "__fish_tend_using_subcommand report" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
+complete -c tend -n "__fish_tend_using_subcommand report" -l json -d 'Print JSON Lines: one object per item, then a summary object'
+complete -c tend -n "__fish_tend_using_subcommand report" -l dry-run -d 'Compute and print everything; send nothing, write nothing'
+complete -c tend -n "__fish_tend_using_subcommand report" -s q -l quiet -d 'Print nothing but errors'
+complete -c tend -n "__fish_tend_using_subcommand report" -s v -l verbose -d 'Print a line per item processed'
+complete -c tend -n "__fish_tend_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tend -n "__fish_tend_using_subcommand report" -s V -l version -d 'Print version'
 complete -c tend -n "__fish_tend_using_subcommand doctor" -l root -d 'State root directory' -r -f -a "(__fish_complete_directories)"
 complete -c tend -n "__fish_tend_using_subcommand doctor" -l config -d 'Configuration file [default: <root>/tend.toml]' -r -F
 complete -c tend -n "__fish_tend_using_subcommand doctor" -l now -d 'Run as if at this instant (RFC 3339 or YYYY-MM-DD)' -r
@@ -430,6 +477,9 @@ probe.wake_debounced\t''
 probe.investigation_completed\t''
 inference.recorded\t''
 notification.dispatched\t''
+incident.opened\t''
+incident.updated\t''
+incident.resolved\t''
 promotion.router_trigger_proposed\t''
 promotion.tool_trim_proposed\t''
 promotion.probe_envelope_action_proposed\t''
@@ -460,6 +510,9 @@ probe.wake_debounced\t''
 probe.investigation_completed\t''
 inference.recorded\t''
 notification.dispatched\t''
+incident.opened\t''
+incident.updated\t''
+incident.resolved\t''
 promotion.router_trigger_proposed\t''
 promotion.tool_trim_proposed\t''
 promotion.probe_envelope_action_proposed\t''
@@ -493,19 +546,21 @@ complete -c tend -n "__fish_tend_using_subcommand tick" -s q -l quiet -d 'Print 
 complete -c tend -n "__fish_tend_using_subcommand tick" -s v -l verbose -d 'Print a line per item processed'
 complete -c tend -n "__fish_tend_using_subcommand tick" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tend -n "__fish_tend_using_subcommand tick" -s V -l version -d 'Print version'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "watchers" -d 'Flag entities that silently stalled (flag-only, deterministic watchers)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "promote" -d 'Observe the platform\'s telemetry, propose changes, review them from the shell'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "config" -d 'Check or show the configuration'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "audit" -d 'Append to or read the audit log'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
-complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts watchers gc promote status doctor config audit tick help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "init" -d 'Create the state root\'s layout and a commented tend.toml'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "probe" -d 'Run health probes: Nagios plugins, JSON probes, http and tcp checks'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "wake" -d 'Turn wake requests into debounced, investigated operator messages'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "alerts" -d 'Push newly firing alerts to Slack, email, a webhook or stdout without spam'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "incidents" -d 'Show incidents: one per problem, from its first failure to its resolution'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "watchers" -d 'Flag entities that silently stalled (flag-only, deterministic watchers)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "gc" -d 'Remove orphaned agent checkpoints and old audit segments, safely'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "promote" -d 'Observe the platform\'s telemetry, propose changes, review them from the shell'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "status" -d 'Show each command\'s last run, overdue commands, lock holders, cursor lag'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "report" -d 'Write a status page, or print a report: uptime, latency, incidents, spend'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "doctor" -d 'Check the root and explain how to recover from what is found'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "config" -d 'Check or show the configuration'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "audit" -d 'Append to or read the audit log'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "tick" -d 'Run every loop once, in order (one crontab line for all of them)'
+complete -c tend -n "__fish_tend_using_subcommand help; and not __fish_seen_subcommand_from init probe wake alerts incidents watchers gc promote status report doctor config audit tick help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from probe" -f -a "run" -d 'Run every enabled probe (or the named ones) once'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from wake" -f -a "consume" -d 'Debounce new wake requests, investigate each one due, message the operator'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "notify" -d 'Notify newly firing alerts (the cron line, every few minutes)'
@@ -513,6 +568,8 @@ complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcomma
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "digest" -d 'Send the info alerts queued by info_mode = "digest" as one message (daily cron line)'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "test" -d 'Send a clearly labelled test message through the real channel'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from alerts" -f -a "silence" -d 'Mute matching alerts for a while'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from incidents" -f -a "list" -d 'List open and recently resolved incidents, with the command that silences each'
+complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from incidents" -f -a "show" -d 'Show an incident\'s timeline: results, wakes, messages, diagnosis, resolution'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from watchers" -f -a "tick" -d 'Run the enabled watchers (or the named ones) once'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from watchers" -f -a "list" -d 'List the configured watchers: enabled, their actor\'s state, last run'
 complete -c tend -n "__fish_tend_using_subcommand help; and __fish_seen_subcommand_from watchers" -f -a "explain" -d 'Print the decision an entity would get now, with the reasoning'

@@ -110,6 +110,8 @@ pub const GLOBALS_USED: &[(&str, GlobalsUsed)] = &[
     ("alerts silence add", BOTH),
     ("alerts silence list", CLOCK_ONLY),
     ("alerts silence expire", BOTH),
+    ("incidents list", CLOCK_ONLY),
+    ("incidents show", CLOCK_ONLY),
     ("watchers tick", BOTH),
     ("watchers list", NEITHER),
     ("watchers explain", CLOCK_ONLY),
@@ -125,6 +127,7 @@ pub const GLOBALS_USED: &[(&str, GlobalsUsed)] = &[
     ("promote expire", BOTH),
     ("tick", BOTH),
     ("status", CLOCK_ONLY),
+    ("report", BOTH),
     ("doctor", CLOCK_ONLY),
     ("config check", NEITHER),
     ("config show", NEITHER),
@@ -208,6 +211,14 @@ pub enum Command {
     #[command(subcommand)]
     Alerts(AlertsCommand),
 
+    /// Show incidents: one per problem, from its first failure to its resolution
+    ///
+    /// Every message about one problem belongs to one incident (state/incidents.json):
+    /// `list` shows the open and recently resolved ones with the command that
+    /// silences each, `show ID` an incident's timeline from the audit log.
+    #[command(subcommand)]
+    Incidents(IncidentsCommand),
+
     /// Flag entities that silently stalled (flag-only, deterministic watchers)
     ///
     /// Each [[watcher]] reads its entity source (a file, a directory or a
@@ -245,8 +256,24 @@ pub enum Command {
     /// Show each command's last run, overdue commands, lock holders, cursor lag
     ///
     /// Exits 1 when a command is overdue against [status] expect (a dead man's
-    /// switch for cron), so `tend status -q || page-someone` works.
+    /// switch for cron), and when the state root is missing or cannot be read,
+    /// so `tend status -q || page-someone` works.
     Status(StatusArgs),
+
+    /// Write a status page, or print a report: uptime, latency, incidents, spend
+    ///
+    /// Reads the audit log over the window (default [report] window, 30d) and
+    /// the state files: overall state; per probe its state, uptime over 24h,
+    /// 7d and 30d, an hourly status strip, latency and perfdata over time;
+    /// incidents, active alerts and silences; pending proposals with the
+    /// commands that decide them; watcher flags; LLM spend and tokens per
+    /// route per day against the daily budget; gc removals; tend's own runs.
+    /// `--format html` (the default with --out) writes one self-contained
+    /// DIR/index.html, atomically; `text` fits the terminal (colour only on a
+    /// terminal, never with NO_COLOR); `json` prints the figures as one object.
+    /// Figures of segments read before are kept in state/report.segments.json,
+    /// so a refresh reads only what was appended since.
+    Report(ReportArgs),
 
     /// Check the root and explain how to recover from what is found
     ///
@@ -274,6 +301,27 @@ pub struct InitArgs {
     /// Also install example probes and watcher fixtures that work offline
     #[arg(long)]
     pub example: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentsCommand {
+    /// List open and recently resolved incidents, with the command that silences each
+    List(IncidentsListArgs),
+    /// Show an incident's timeline: results, wakes, messages, diagnosis, resolution
+    Show(IncidentsShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentsListArgs {
+    /// Only the open incidents
+    #[arg(long)]
+    pub open: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentsShowArgs {
+    /// The incident's id, or at least its first 4 characters (as `incidents list` shows)
+    pub id: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -461,10 +509,39 @@ pub struct StatusArgs {
     ///
     /// `prometheus` prints the same facts as metrics (tend_last_run_*,
     /// tend_overdue, tend_wake_cursor_lag_*, tend_proposals_pending,
-    /// tend_alerts_active, tend_quarantined_files) for node_exporter's textfile
-    /// collector. --json prints JSON Lines instead.
+    /// tend_alerts_active, tend_quarantined_files), and per probe its state,
+    /// duration, last run and perfdata (tend_probe_*), open incidents and the
+    /// day's LLM cost per route, for node_exporter's textfile collector.
+    /// --json prints JSON Lines instead.
     #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
     pub format: StatusFormat,
+}
+
+#[derive(Debug, Default, Args)]
+pub struct ReportArgs {
+    /// Output format [default: html with --out, else text]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ReportFormat>,
+
+    /// Write DIR/index.html (report.txt, report.json for the other formats)
+    /// instead of printing
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub out: Option<PathBuf>,
+
+    /// What the report covers, ending now (whole hours) [default: [report] window]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub window: Option<crate::config::Duration>,
+}
+
+/// How `tend report` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained page (inline CSS and SVG)
+    Html,
+    /// For a terminal: sparklines and strips fitted to its width
+    Text,
+    /// The figures behind both, one object
+    Json,
 }
 
 /// How `tend status` prints.
@@ -556,8 +633,8 @@ pub struct PromoteApproveArgs {
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub note: String,
 
-    /// Who decides [default: $USER]
-    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    /// Who decides [default: $SUDO_USER, else $USER]
+    #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 
     /// Approve even when the evidence changed (recorded in the proposal)
@@ -579,8 +656,8 @@ pub struct PromoteRejectArgs {
     #[arg(long, value_name = "TEXT")]
     pub note: String,
 
-    /// Who decides [default: $USER]
-    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    /// Who decides [default: $SUDO_USER, else $USER]
+    #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 
     /// Seconds to wait for another reviewer's lock
@@ -721,8 +798,8 @@ pub struct SilenceAddArgs {
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
 
-    /// Who silences [default: $USER]
-    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    /// Who silences [default: $SUDO_USER, else $USER]
+    #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 }
 
@@ -739,8 +816,8 @@ pub struct SilenceExpireArgs {
     #[arg(value_name = "ID")]
     pub id: String,
 
-    /// Who ends it [default: $USER]
-    #[arg(long, value_name = "NAME", env = "USER", hide_env_values = true)]
+    /// Who ends it [default: $SUDO_USER, else $USER]
+    #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 }
 

@@ -92,26 +92,44 @@ pub fn run(ctx: &mut Ctx, explicit_config: Option<&Path>, env: &Env) -> Result<O
     }
 
     // The configuration, reported rather than fatal here.
-    match config::load(&root, explicit_config, env) {
+    let loaded = config::load(&root, explicit_config, env);
+    match &loaded {
         Ok(c) => {
             c.register_secrets(env);
             add(
                 "ok",
                 "config",
-                match c.source {
+                match &c.source {
                     Some(p) => format!("{} is valid", p.display()),
                     None => "no tend.toml: built-in defaults".to_string(),
                 },
-            )
+            );
+            for e in c.unreadable_secrets() {
+                add(
+                    "problem",
+                    "secret",
+                    format!(
+                        "{e}: what needs it fails when used (the rest still runs); set it where tend runs (cron has none of your shell's exports) or use a *_file"
+                    ),
+                );
+            }
         }
         Err(e) => {
-            for p in e.problems {
+            for p in &e.problems {
                 add(
                     "problem",
                     "config",
                     format!("{p} — fix it, then `tend config check`"),
                 );
             }
+        }
+    }
+
+    // Probe files every run skips (a script without its exec bit, a bad
+    // name), as `probe run` warns of them.
+    if let Ok(c) = &loaded {
+        for skipped in crate::probe::skipped_files(&ctx.root, c) {
+            add("problem", "probes", skipped);
         }
     }
 

@@ -29,6 +29,9 @@ pub fn ping_url(base: &str, exit: Exit) -> String {
     }
 }
 
+/// The `error` of a heartbeat whose URL cannot be read.
+pub const SECRET_UNREADABLE: &str = "secret_unreadable";
+
 /// What a ping did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ping {

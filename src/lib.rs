@@ -20,14 +20,17 @@ pub mod exit;
 pub mod gc;
 pub mod heartbeat;
 pub mod http;
+pub mod incidents;
 pub mod init;
 pub mod probe;
 pub mod promote;
+pub mod report;
 pub mod severity;
 pub mod status;
 pub mod store;
 pub mod terminal;
 pub mod tick;
+pub mod user;
 pub mod wake;
 pub mod watchers;
 
@@ -41,7 +44,7 @@ use clap::FromArgMatches;
 use crate::cli::{Cli, Command, ConfigCommand, WakeCommand};
 use crate::clock::Clock;
 use crate::config::{Config, Env};
-use crate::ctx::{Ctx, Output, Root, Verbosity};
+use crate::ctx::{Ctx, Output, Root, RootOrigin, RootProblem, Verbosity};
 use crate::exit::Exit;
 
 /// Parses `args`, runs the command, prints any error as `tend: error: …` with
@@ -60,22 +63,29 @@ where
     }
     let mut command = docs::cli_command();
     let mut path = String::new();
+    let mut root_origin = RootOrigin::Flag;
     let parsed = command.try_get_matches_from_mut(args).and_then(|matches| {
         path = command_path(&matches);
+        root_origin = root_origin_of(&matches);
         refuse_unused_globals(&command, &matches)?;
         Cli::from_arg_matches(&matches)
     });
     let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if !e.use_stderr() || is_help(&e) => {
+            // --help, --version, or help shown for a group typed alone.
             let _ = e.print();
             return ExitCode::from(e.exit_code() as u8);
+        }
+        Err(e) => {
+            eprint!("{}", usage_error(&command, &e));
+            return ExitCode::from(Exit::Usage.code());
         }
     };
     let env: Env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
-    match execute(cli, &env, &path) {
+    match execute(cli, &env, &path, root_origin) {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
@@ -84,6 +94,70 @@ where
             ExitCode::from(exit::classify(&err).code())
         }
     }
+}
+
+fn is_help(e: &clap::Error) -> bool {
+    e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+}
+
+/// A command-line error as tend prints every error (`tend: error: …`), with
+/// a "did you mean" for a mistyped subcommand or flag, and the usage of the
+/// typed command as its help shows it: clap's own usage in an error lists
+/// the flags that were given (even through the environment, as `--root`) as
+/// if they were required.
+fn usage_error(command: &clap::Command, err: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = err.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let mut first = first.to_string();
+    let mut lines: Vec<String> = Vec::new();
+    let mut typed = command;
+    for line in rest.lines() {
+        if let Some(usage) = line.strip_prefix("Usage: ") {
+            // The typed command: the words before the first flag or value.
+            for word in usage.split(' ').skip(1) {
+                match typed.find_subcommand(word) {
+                    Some(sub) if !word.starts_with(['-', '<', '[']) => typed = sub,
+                    _ => break,
+                }
+            }
+            lines.push(typed.clone().render_usage().to_string());
+        } else if line.trim_start().starts_with("tip: a similar")
+            || line.trim_start().starts_with("tip: some similar")
+        {
+            // Replaced by the one suggestion below.
+        } else {
+            lines.push(line.to_string());
+        }
+    }
+    let word = |kind| match err.get(kind) {
+        Some(ContextValue::String(word)) => Some(word.as_str()),
+        _ => None,
+    };
+    let suggestion = match err.kind() {
+        ErrorKind::InvalidSubcommand => word(ContextKind::InvalidSubcommand).and_then(|word| {
+            let names = typed
+                .get_subcommands()
+                .filter(|sub| !sub.is_hide_set())
+                .map(|sub| sub.get_name());
+            terminal::closest(word, names).map(str::to_string)
+        }),
+        ErrorKind::UnknownArgument => match err.get(ContextKind::SuggestedArg) {
+            Some(ContextValue::String(arg)) => Some(arg.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(suggestion) = suggestion {
+        first.push_str(&format!("; did you mean '{suggestion}'?"));
+    }
+    // Blank lines left where a tip was removed are collapsed.
+    let mut message = format!("tend: error: {first}\n{}", lines.join("\n"));
+    while message.contains("\n\n\n") {
+        message = message.replace("\n\n\n", "\n\n");
+    }
+    format!("{}\n", message.trim_end())
 }
 
 /// `--now` or `--dry-run` typed for a command they mean nothing to (see
@@ -124,6 +198,18 @@ fn refuse_unused_globals(
             format!("{flag} means nothing to `tend {path}`: {why}"),
         )),
         None => Ok(()),
+    }
+}
+
+/// Whether the root was typed (`--root`) or came from `$TEND_ROOT`.
+fn root_origin_of(matches: &clap::ArgMatches) -> RootOrigin {
+    let mut leaf = matches;
+    while let Some((_, sub)) = leaf.subcommand() {
+        leaf = sub;
+    }
+    match leaf.value_source("root") {
+        Some(clap::parser::ValueSource::EnvVariable) => RootOrigin::Env,
+        _ => RootOrigin::Flag,
     }
 }
 
@@ -186,9 +272,37 @@ fn now_from(
     }
 }
 
-fn execute(cli: Cli, env: &Env, path: &str) -> Result<Exit> {
+/// Refuses a root the command cannot use (SPEC §10 The root), before the
+/// configuration is read and before anything is written: a missing root
+/// (every command but `init` creates nothing half-way), a file, or a root
+/// of another user this one may not read or write in.
+fn check_root(root: &Root, command: &Command, path: &str, dry_run: bool) -> Result<()> {
+    let writes = !dry_run && cli::globals_used(path).is_some_and(|used| used.dry_run);
+    let problem = match root.check(writes) {
+        Ok(()) => return Ok(()),
+        Err(problem) => problem,
+    };
+    match (command, &problem) {
+        (Command::Init(_), RootProblem::Missing) => return Ok(()),
+        // doctor names what is in the way among the other problems.
+        (Command::Doctor, RootProblem::InTheWay { .. }) => return Ok(()),
+        _ => {}
+    }
+    let me = user::describe(user::effective_uid());
+    let message = ctx::root_problem_message(root.dir(), &problem, &me, path);
+    match command {
+        // `status` is the watchdog: a root it cannot read is a failure
+        // (exit 1), as an overdue command is.
+        Command::Status(_) => Err(anyhow::anyhow!(message)),
+        _ => Err(exit::UsageError(message).into()),
+    }
+}
+
+fn execute(cli: Cli, env: &Env, path: &str, root_origin: RootOrigin) -> Result<Exit> {
     let g = &cli.global;
-    let verbosity = match (g.quiet, g.verbose) {
+    // A dry run is a person asking: it prints every decision, as -v does,
+    // news or not (SPEC §10); -q still silences it.
+    let verbosity = match (g.quiet, g.verbose || g.dry_run) {
         (true, _) => Verbosity::Quiet,
         (_, true) => Verbosity::Verbose,
         _ => Verbosity::Normal,
@@ -210,10 +324,9 @@ fn execute(cli: Cli, env: &Env, path: &str) -> Result<Exit> {
     // 0640 files), whatever the caller's umask. Children get the caller's.
     store::process::restrict_umask();
 
-    let root = Root::new(match &g.root {
-        Some(dir) => dir.clone(),
-        None => ctx::default_root(env)?,
-    });
+    let given = g.root.as_deref().map(|dir| (dir, root_origin));
+    let root = Root::new(ctx::choose_root(given, env)?);
+    check_root(&root, &cli.command, path, g.dry_run)?;
     let clock = match now_from(g.now, env)? {
         Some(now) => {
             let writes = !g.dry_run && cli::globals_used(path).is_some_and(|u| u.dry_run);
@@ -237,6 +350,7 @@ fn execute(cli: Cli, env: &Env, path: &str) -> Result<Exit> {
         clock,
         out,
         dry_run: g.dry_run,
+        batched_runs: None,
     };
 
     // A misspelt --root would otherwise be created silently and stay quiet
@@ -255,24 +369,45 @@ fn execute(cli: Cli, env: &Env, path: &str) -> Result<Exit> {
         ));
     }
 
-    let outcome = match &cli.command {
-        Command::Init(args) => init::run(&mut ctx, args)?,
-        Command::Config(ConfigCommand::Check) => commands::config::check(&mut ctx)?,
-        Command::Config(ConfigCommand::Show) => commands::config::show(&mut ctx)?,
-        Command::Audit(command) => commands::audit::run(&mut ctx, command)?,
-        Command::Alerts(command) => alerts::run(&mut ctx, command)?,
-        Command::Status(args) => status::run(&mut ctx, args)?,
-        Command::Wake(WakeCommand::Consume(args)) => wake::run(&mut ctx, args)?,
-        Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env)?,
-        Command::Probe(command) => probe::run(&mut ctx, command)?,
-        Command::Promote(command) => promote::run(&mut ctx, command)?,
-        Command::Tick(args) => tick::run(&mut ctx, args)?,
-        Command::Gc(command) => gc::run(&mut ctx, command)?,
-        Command::Watchers(command) => watchers::run(&mut ctx, command)?,
+    let result = match &cli.command {
+        Command::Init(args) => init::run(&mut ctx, args),
+        Command::Config(ConfigCommand::Check) => commands::config::check(&mut ctx),
+        Command::Config(ConfigCommand::Show) => commands::config::show(&mut ctx),
+        Command::Audit(command) => commands::audit::run(&mut ctx, command),
+        Command::Alerts(command) => alerts::run(&mut ctx, command),
+        Command::Incidents(command) => incidents::run(&mut ctx, command),
+        Command::Status(args) => status::run(&mut ctx, args),
+        Command::Report(args) => report::run(&mut ctx, args),
+        Command::Wake(WakeCommand::Consume(args)) => wake::run(&mut ctx, args),
+        Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env),
+        Command::Probe(command) => probe::run(&mut ctx, command),
+        Command::Promote(command) => promote::run(&mut ctx, command),
+        Command::Tick(args) => tick::run(&mut ctx, args),
+        Command::Gc(command) => gc::run(&mut ctx, command),
+        Command::Watchers(command) => watchers::run(&mut ctx, command),
         Command::Generate(_) => unreachable!("handled above"),
     };
+    let secrets = report_unreadable_secrets(&mut ctx);
+    let outcome = result?;
     ctx.out.flush()?;
-    Ok(outcome.exit())
+    Ok(outcome.exit().max(secrets))
+}
+
+/// Names, once each, the secrets this run needed and could not read (SPEC
+/// §10). The channel, engine or heartbeat that needed one failed on its own
+/// and said so naming only its key; the rest of the run went on. Exit 1.
+fn report_unreadable_secrets(ctx: &mut Ctx) -> Exit {
+    let failures = ctx.config.secret_failures();
+    for failure in &failures {
+        ctx.out.error(&format!(
+            "cannot read a secret: {failure}; what needs it failed, the rest of the run went on"
+        ));
+    }
+    if failures.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Partial
+    }
 }
 
 #[cfg(test)]

@@ -3,22 +3,18 @@
 //! flapping, the wake cursor's lag, pending proposals, and active alerts.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io;
 use std::path::Path;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::json;
 
 use crate::cli::{StatusArgs, StatusFormat};
-use crate::config::{DEFAULT_EXPECT, Duration};
-use crate::ctx::{Ctx, Outcome, RunRecord, counters};
+use crate::ctx::{Ctx, Outcome, counters};
 use crate::probe::nagios::Status;
 use crate::probe::state::{ProbeState, ProbesState};
+use crate::report::runs::{self, CommandStatus, Schedule, ago};
 use crate::store::cursor::Cursor;
-use crate::store::lock;
 
 counters! {
     enum StatusCount {
@@ -26,81 +22,12 @@ counters! {
     }
 }
 
-/// Whether a command is late, decided from its last run alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Schedule {
-    /// No expectation applies.
-    Unchecked,
-    OnTime,
-    /// Finished longer ago than expected (or never, when explicitly expected).
-    Overdue,
-}
-
-/// The staleness rule of the dead man's switch. `explicit` is whether the
-/// expectation comes from `[status] expect` (then a command that never ran is
-/// overdue); built-in expectations apply only once a command has run.
-pub fn schedule(
-    last_started: Option<DateTime<Utc>>,
-    expect: Option<Duration>,
-    explicit: bool,
-    now: DateTime<Utc>,
-) -> Schedule {
-    match (expect, last_started) {
-        (None, _) => Schedule::Unchecked,
-        (Some(_), None) if explicit => Schedule::Overdue,
-        (Some(_), None) => Schedule::Unchecked,
-        (Some(interval), Some(at)) if now - at > interval.to_chrono() => Schedule::Overdue,
-        (Some(_), Some(_)) => Schedule::OnTime,
-    }
-}
-
-#[derive(Debug, Serialize)]
-struct CommandStatus {
-    command: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_run: Option<RunRecord>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expect: Option<String>,
-    schedule: Schedule,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lock_holder: Option<String>,
-}
-
 pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
     let now = ctx.now();
-    let runs = load_runs(ctx)?;
-
-    // Every command with a record, an expectation, or a lock file.
-    let mut names: Vec<String> = runs.keys().cloned().collect();
-    names.extend(ctx.config.status.expect.keys().cloned());
-    let locks = holders(&ctx.root.locks_dir())?;
-    names.extend(locks.keys().cloned());
-    names.sort();
-    names.dedup();
-
-    let mut commands = Vec::new();
-    for name in names {
-        let explicit = ctx.config.status.expect.get(&name).copied();
-        let builtin = DEFAULT_EXPECT
-            .iter()
-            .find(|(c, _)| *c == name)
-            .map(|(_, d)| *d);
-        let expect = explicit.or(builtin);
-        let last_run = runs.get(&name).cloned();
-        let started = last_run
-            .as_ref()
-            .and_then(|r| crate::clock::parse_ts(&r.started_at).ok());
-        commands.push(CommandStatus {
-            schedule: schedule(started, expect, explicit.is_some(), now),
-            expect: expect.map(|d| d.to_string()),
-            lock_holder: locks.get(&name).cloned(),
-            command: name,
-            last_run,
-        });
-    }
+    let commands = runs::commands(ctx)?;
 
     let probes = crate::probe::state::load(ctx)?.unwrap_or_default();
+    let skipped_probes = crate::probe::skipped_files(&ctx.root, &ctx.config);
     let lag = cursor_lag(ctx)?;
     let wake_unconfirmed = crate::wake::unconfirmed(ctx);
     let proposals: BTreeMap<String, usize> = crate::promote::status::pending_counts(&ctx.root)?
@@ -118,7 +45,10 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
         .count();
 
     if args.format == StatusFormat::Prometheus && !ctx.out.json {
+        let latest = crate::report::latest(ctx)?;
         let facts = Facts {
+            probes: &probes,
+            latest: &latest,
             commands: &commands,
             lag: lag.as_ref(),
             proposals: &proposals,
@@ -138,6 +68,7 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
             "wake_unconfirmed": wake_unconfirmed,
             "pending_proposals": proposals,
             "probes": probe_summaries(&probes),
+            "skipped_probes": skipped_probes,
             "alerts": alerts,
             "watchers": watchers,
         }))?;
@@ -152,6 +83,10 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
         }
         for (name, probe) in &probes.probes {
             text.push_str(&format_probe(name, probe, now));
+            text.push('\n');
+        }
+        for skipped in &skipped_probes {
+            text.push_str(skipped);
             text.push('\n');
         }
         if let Some(lag) = &lag {
@@ -188,6 +123,8 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
 
 /// What `--format prometheus` reports.
 struct Facts<'a> {
+    probes: &'a ProbesState,
+    latest: &'a crate::report::Latest,
     commands: &'a [CommandStatus],
     lag: Option<&'a crate::wake::lag::WakeLag>,
     proposals: &'a BTreeMap<String, usize>,
@@ -305,7 +242,107 @@ fn prometheus(f: &Facts<'_>) -> String {
         "State files moved to state/quarantine/ (see tend doctor).",
         vec![(String::new(), f.quarantined.to_string())],
     );
+    probe_families(&mut family, f);
     out
+}
+
+/// A perfdata threshold as one number: a plain `N` (0..N) or a range with
+/// one finite end (`10:`, `~:20`); a range with two (`@5:10`) has none.
+fn threshold_value(range: &str) -> Option<f64> {
+    match crate::report::html::threshold_lines(range).as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// A sample value as the text format writes it (`NaN`, `+Inf` never occur:
+/// perfdata values are finite).
+fn sample(v: f64) -> String {
+    format!("{v}")
+}
+
+/// The per-probe families (SPEC §13), and the day's LLM cost per route.
+fn probe_families(family: &mut impl FnMut(&str, &str, Vec<(String, String)>), f: &Facts<'_>) {
+    let probe = |name: &str| format!("{{probe=\"{}\"}}", label(name));
+    family(
+        "tend_probe_state",
+        "The probe's latest status: 0 ok, 1 warning, 2 critical, 3 unknown.",
+        f.probes
+            .probes
+            .iter()
+            .map(|(name, p)| (probe(name), p.status.exit_code().to_string()))
+            .collect(),
+    );
+    family(
+        "tend_probe_last_run_timestamp_seconds",
+        "When the probe's latest result was taken (Unix time).",
+        f.probes
+            .probes
+            .iter()
+            .filter_map(|(name, p)| {
+                let at = crate::clock::parse_ts(&p.last_checked).ok()?;
+                Some((
+                    probe(name),
+                    format!("{:.3}", at.timestamp_millis() as f64 / 1000.0),
+                ))
+            })
+            .collect(),
+    );
+    family(
+        "tend_probe_duration_seconds",
+        "How long the probe's latest result (of the last 24 hours) took.",
+        f.latest
+            .probes
+            .iter()
+            .filter_map(|(name, p)| {
+                let ms = p.last.as_ref()?.duration_ms?;
+                Some((probe(name), format!("{:.3}", ms as f64 / 1000.0)))
+            })
+            .collect(),
+    );
+    let perf = |value: &dyn Fn(&crate::report::hours::PerfPoint) -> Option<f64>| {
+        let mut samples = Vec::new();
+        for (name, p) in &f.latest.probes {
+            for (perf_label, point) in &p.perf {
+                if let Some(v) = value(point) {
+                    samples.push((
+                        format!(
+                            "{{probe=\"{}\",label=\"{}\",uom=\"{}\"}}",
+                            label(name),
+                            label(perf_label),
+                            label(&point.uom)
+                        ),
+                        sample(v),
+                    ));
+                }
+            }
+        }
+        samples
+    };
+    family(
+        "tend_probe_perfdata",
+        "The probe's latest value of each perfdata label (of the last 24 hours), in its unit.",
+        perf(&|p| Some(p.value)),
+    );
+    family(
+        "tend_probe_perfdata_warn",
+        "The warning threshold written with the perfdata value, where it is one number.",
+        perf(&|p| p.warn.as_deref().and_then(threshold_value)),
+    );
+    family(
+        "tend_probe_perfdata_crit",
+        "The critical threshold written with the perfdata value, where it is one number.",
+        perf(&|p| p.crit.as_deref().and_then(threshold_value)),
+    );
+    family(
+        "tend_llm_cost_usd_today",
+        "LLM cost recorded since the start of the UTC day, per route (US dollars).",
+        f.latest
+            .cost_today_usd
+            .iter()
+            .map(|(route, usd)| (format!("{{route=\"{}\"}}", label(route)), sample(*usd)))
+            .collect(),
+    );
 }
 
 /// Regular files in `dir` (0 when it does not exist).
@@ -413,70 +450,7 @@ fn probe_summaries(state: &ProbesState) -> serde_json::Map<String, serde_json::V
         .collect()
 }
 
-fn ago(delta: chrono::TimeDelta) -> String {
-    let secs = delta.num_seconds();
-    match secs {
-        s if s < 0 => "in the future".to_string(),
-        s if s < 120 => format!("{s}s ago"),
-        s if s < 7200 => format!("{}m ago", s / 60),
-        s if s < 172_800 => format!("{}h ago", s / 3600),
-        s => format!("{}d ago", s / 86_400),
-    }
-}
-
-fn load_runs(ctx: &Ctx) -> Result<BTreeMap<String, RunRecord>> {
-    let dir = ctx.root.runs_dir();
-    let mut runs = BTreeMap::new();
-    let entries = match fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(runs),
-        Err(e) => return Err(anyhow::anyhow!("cannot list {}: {e}", dir.display())),
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
-        .collect();
-    names.sort();
-    for name in names {
-        let path = dir.join(&name);
-        if let Some(record) =
-            crate::store::state::load::<RunRecord>(&path, &ctx.root.quarantine_dir())?
-        {
-            runs.insert(record.command.clone(), record);
-        }
-    }
-    Ok(runs)
-}
-
-/// Command name → holder description, for every lock currently held.
-fn holders(dir: &Path) -> Result<BTreeMap<String, String>> {
-    let mut held = BTreeMap::new();
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Ok(held);
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Some(stem) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".lock"))
-        else {
-            continue;
-        };
-        if let Some(holder) = lock::current_holder(&path) {
-            let (name, text) = match holder {
-                Some(h) => (h.command.clone(), h.to_string()),
-                None => (
-                    stem.replace('-', " "),
-                    "holder not yet recorded".to_string(),
-                ),
-            };
-            held.insert(name, text);
-        }
-    }
-    Ok(held)
-}
-
+/// How far `wake consume` is behind the end of the log, summed over
 /// How far `wake consume` is behind the end of the log, summed over
 /// segments, once it has a cursor.
 fn cursor_lag(ctx: &Ctx) -> Result<Option<crate::wake::lag::WakeLag>> {
@@ -494,18 +468,5 @@ mod tests {
     fn prometheus_label_values_are_escaped() {
         assert_eq!(label("probe run"), "probe run");
         assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
-    }
-
-    #[test]
-    fn schedule_rule_at_its_boundaries() {
-        let now = crate::clock::parse_ts("2026-05-24T08:00:00Z").unwrap();
-        let five = Some(Duration::from_secs(300));
-        let at = |secs: i64| Some(now - chrono::TimeDelta::seconds(secs));
-        assert_eq!(schedule(at(10), None, false, now), Schedule::Unchecked);
-        assert_eq!(schedule(None, five, false, now), Schedule::Unchecked);
-        assert_eq!(schedule(None, five, true, now), Schedule::Overdue);
-        assert_eq!(schedule(at(299), five, false, now), Schedule::OnTime);
-        assert_eq!(schedule(at(300), five, true, now), Schedule::OnTime);
-        assert_eq!(schedule(at(301), five, false, now), Schedule::Overdue);
     }
 }

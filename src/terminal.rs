@@ -234,6 +234,57 @@ mod tests {
     }
 }
 
+/// What a mistyped `word` (a subcommand, a configuration key) most likely
+/// meant, for a "did you mean" hint: the candidate closest by edit distance
+/// (two swapped neighbours count as one edit) within a third of the word's
+/// length (at least one edit), else the one candidate the word begins.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let within = (word.chars().count() / 3).max(1);
+    let by_distance = candidates
+        .iter()
+        .map(|c| (edit_distance(&word, &c.to_lowercase()), *c))
+        .filter(|(d, _)| *d <= within)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c);
+    if by_distance.is_some() {
+        return by_distance;
+    }
+    let mut prefixed = candidates
+        .iter()
+        .filter(|c| word.chars().count() >= 3 && c.to_lowercase().starts_with(&word));
+    match (prefixed.next(), prefixed.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
+}
+
+/// The optimal string alignment distance: insertions, deletions,
+/// substitutions and swaps of two neighbours, each one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    rows[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = d;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
 /// The width of the terminal standard output is, or None when it is not a
 /// terminal (a pipe, a file, cron's mail): then tables are not cut.
 pub fn stdout_width() -> Option<usize> {
@@ -394,5 +445,29 @@ mod table_tests {
     #[test]
     fn an_empty_table_is_its_header() {
         assert_eq!(table(&["A", "B"], &[], None), "A  B\n");
+    }
+}
+
+#[cfg(test)]
+mod closest_tests {
+    use super::*;
+
+    #[test]
+    fn closest_names_what_a_typo_meant_and_nothing_far() {
+        let commands = ["init", "probe", "status", "audit", "alerts", "tick"];
+        assert_eq!(closest("stauts", commands), Some("status"));
+        assert_eq!(closest("statsu", commands), Some("status"));
+        assert_eq!(closest("tikc", commands), Some("tick"));
+        assert_eq!(closest("alert", commands), Some("alerts"));
+        assert_eq!(closest("Probes", commands), Some("probe"));
+        assert_eq!(closest("frobnicate", commands), None);
+        assert_eq!(closest("x", commands), None);
+        let keys = ["route", "cooldown", "debounce_seconds", "timeout"];
+        assert_eq!(closest("routes", keys), Some("route"));
+        assert_eq!(closest("timout", keys), Some("timeout"));
+        assert_eq!(closest("debounce", keys), Some("debounce_seconds"));
+        assert_eq!(closest("de", keys), None);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("ab", "ba"), 1);
     }
 }

@@ -233,6 +233,7 @@ pub fn alert_message(d: &Decision, now: DateTime<Utc>) -> Message {
         severity: a.severity,
         subject,
         text: format!("{first}\n\n{body}{tail}"),
+        thread: Default::default(),
     }
 }
 
@@ -334,6 +335,7 @@ pub fn burst_message(
         severity,
         subject,
         text,
+        thread: Default::default(),
     }
 }
 
@@ -385,6 +387,7 @@ pub fn digest_message(items: &[DigestItem<'_>], now: DateTime<Utc>) -> Message {
         severity: Severity::Info,
         subject,
         text,
+        thread: Default::default(),
     }
 }
 
@@ -397,6 +400,7 @@ pub fn test_message(channel: ChannelKind, now: DateTime<Utc>) -> Message {
             "🧪 TEST from tend — this is not an alert\n\nThis message was sent by `tend alerts test` at {} to check the {channel} channel; it says nothing about what is firing (see `tend alerts list`). If you can read it, alerts routed to {channel} reach you.\n",
             format_ts(now)
         ),
+        thread: Default::default(),
     }
 }
 

@@ -39,6 +39,7 @@ use crate::cli::AlertsNotifyArgs;
 use crate::config::{ChannelKind, Config, InfoMode};
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::UsageError;
+use crate::incidents::policy as incident_policy;
 use crate::store::attempts::{self, Attempt, Journal, Next};
 use crate::store::jsonl;
 use crate::store::lock::Wait;
@@ -182,12 +183,13 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
             Next::Send { .. } | Next::AlreadySent => None,
         })
         .collect();
+    let incident_ids = open_and_resolve_incidents(ctx, &active.alerts, &plan, &state)?;
     let skipped: BTreeSet<usize> = given_up.keys().copied().collect();
     let messages = message::outgoing(&plan, &skipped, now, policy.burst_limit);
     outcome.count(AlertsCount::Active, active.alerts.len() as u64);
 
     if ctx.dry_run {
-        return dry_run(ctx, &plan, &messages, &given_up, outcome);
+        return dry_run(ctx, &plan, &messages, &given_up, &incident_ids, outcome);
     }
 
     let ended = silence::expire_ended(ctx, &silences)?;
@@ -209,9 +211,11 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         .decisions
         .iter()
         .filter_map(|d| match &d.action {
-            Action::Suppress { .. } => Some(row(d, Status::Suppressed, None, false, now)),
+            Action::Suppress { .. } => {
+                Some(row(d, &incident_ids, Status::Suppressed, None, false, now))
+            }
             Action::Silence { silence, .. } => {
-                let mut r = row(d, Status::Silenced, None, false, now);
+                let mut r = row(d, &incident_ids, Status::Silenced, None, false, now);
                 r.details["silence_id"] = json!(silence);
                 Some(r)
             }
@@ -240,6 +244,7 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
             results.insert(*i, Err(attempts::GAVE_UP_ERROR.to_string()));
             let mut r = row(
                 d,
+                &incident_ids,
                 Status::Failed,
                 Some(attempts::GAVE_UP_ERROR),
                 plan.burst,
@@ -297,7 +302,14 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
                 } else {
                     Status::Ok
                 };
-                row(&plan.decisions[*i], status, error.as_deref(), m.burst, now)
+                row(
+                    &plan.decisions[*i],
+                    &incident_ids,
+                    status,
+                    error.as_deref(),
+                    m.burst,
+                    now,
+                )
             })
             .collect();
         // The state first, right after the channel answered: a kill or a
@@ -341,8 +353,50 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     if ended > 0 {
         outcome.count(AlertsCount::SilencesEnded, ended as u64);
     }
-    report(ctx, &plan, &results, &mut outcome, false)?;
+    report(ctx, &plan, &results, &incident_ids, &mut outcome, false)?;
     Ok(outcome)
+}
+
+/// Opens the incident of every firing alert (or updates it when its
+/// severity changed) and resolves those of the alerts that stopped firing
+/// (SPEC §6a). Returns alert id → incident id.
+fn open_and_resolve_incidents(
+    ctx: &mut Ctx,
+    active: &[Alert],
+    plan: &Plan,
+    state: &Notified,
+) -> Result<BTreeMap<String, String>> {
+    let now = ctx.now();
+    crate::incidents::update(ctx, |incidents, events| {
+        let mut ids = BTreeMap::new();
+        for alert in active {
+            // An input that gives no start: when tend first recorded it.
+            let started_at = alert
+                .started_at
+                .or_else(|| state.alerts.get(&alert.id).map(|e| e.first_seen))
+                .unwrap_or(now);
+            let facts = incident_policy::Facts {
+                alert_id: &alert.id,
+                started_at,
+                severity: alert.severity,
+                category: &alert.category,
+                title: &alert.title,
+                summary: &alert.summary,
+            };
+            let (id, event) = incident_policy::observe(incidents, &facts, now);
+            events.extend(event);
+            ids.insert(alert.id.clone(), id);
+        }
+        for d in &plan.decisions {
+            if let Action::Resolve { .. } = d.action {
+                if let Some(open) = incident_policy::open_of(incidents, &d.alert.id) {
+                    ids.insert(d.alert.id.clone(), open.id.clone());
+                }
+                events.extend(incident_policy::resolve(incidents, &d.alert.id, now));
+            }
+        }
+        ids
+    })
 }
 
 /// Appends the audit rows of messages that an earlier run sent and recorded
@@ -372,8 +426,15 @@ fn record_unrecorded(ctx: &mut Ctx, state: &mut Notified) -> Result<()> {
     Ok(())
 }
 
-/// A `notification.dispatched` row for one decision.
-fn row(d: &Decision, status: Status, error: Option<&str>, burst: bool, now: DateTime<Utc>) -> Row {
+/// A `notification.dispatched` row for one decision (with its incident's id).
+fn row(
+    d: &Decision,
+    incident_ids: &BTreeMap<String, String>,
+    status: Status,
+    error: Option<&str>,
+    burst: bool,
+    now: DateTime<Utc>,
+) -> Row {
     let mut details = json!({
         "channel": channel::audit_name(d.channel),
         "ref": d.alert.id,
@@ -388,6 +449,9 @@ fn row(d: &Decision, status: Status, error: Option<&str>, burst: bool, now: Date
     if burst {
         details["burst"] = json!(true);
     }
+    if let Some(id) = incident_ids.get(&d.alert.id) {
+        details["incident_id"] = json!(id);
+    }
     Row::new(Kind::NotificationDispatched, now, details).with_correlation_key(d.alert.id.clone())
 }
 
@@ -396,6 +460,7 @@ fn dry_run(
     plan: &Plan,
     messages: &[Outgoing],
     given_up: &BTreeMap<usize, u32>,
+    incident_ids: &BTreeMap<String, String>,
     mut outcome: Outcome,
 ) -> Result<Outcome> {
     for m in messages {
@@ -408,7 +473,7 @@ fn dry_run(
         .map(|i| (*i, Err(attempts::GAVE_UP_ERROR.to_string())))
         .collect();
     outcome.count(AlertsCount::Unconfirmed, given_up.len() as u64);
-    report(ctx, plan, &results, &mut outcome, true)?;
+    report(ctx, plan, &results, incident_ids, &mut outcome, true)?;
     Ok(outcome)
 }
 
@@ -439,6 +504,7 @@ fn report(
     ctx: &mut Ctx,
     plan: &Plan,
     results: &BTreeMap<usize, Result<(), String>>,
+    incident_ids: &BTreeMap<String, String>,
     outcome: &mut Outcome,
     dry_run: bool,
 ) -> Result<()> {
@@ -481,6 +547,9 @@ fn report(
             "channel": d.channel,
             "status": status,
         });
+        if let Some(id) = incident_ids.get(&d.alert.id) {
+            value["incident_id"] = json!(id);
+        }
         if let Action::Silence { silence, until } = &d.action {
             value["silence_id"] = json!(silence);
             value["silenced_until"] = json!(crate::clock::format_ts(*until));

@@ -256,7 +256,7 @@ fn add(ctx: &mut Ctx, args: &SilenceAddArgs) -> Result<Outcome> {
         starts_at: now,
         ends_at,
         reason: reason.to_string(),
-        created_by: by(&args.by),
+        created_by: crate::user::operator(args.by.as_deref()),
         created_at: now,
         expired_at: None,
         expired_by: None,
@@ -293,15 +293,6 @@ fn add(ctx: &mut Ctx, args: &SilenceAddArgs) -> Result<Outcome> {
     ctx.out
         .json(&json!({"summary": true, "added": outcome.counts.get(AlertsCount::Added)}))?;
     Ok(outcome)
-}
-
-fn by(given: &Option<String>) -> String {
-    given
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .unwrap_or("unknown")
-        .to_string()
 }
 
 fn list(ctx: &mut Ctx, args: &SilenceListArgs) -> Result<Outcome> {
@@ -399,7 +390,7 @@ fn expire(ctx: &mut Ctx, args: &SilenceExpireArgs) -> Result<Outcome> {
         return Ok(outcome);
     }
     silence.expired_at = Some(now);
-    silence.expired_by = Some(by(&args.by));
+    silence.expired_by = Some(crate::user::operator(args.by.as_deref()));
     if ctx.dry_run {
         ctx.out.summary(&format!("would expire {}", silence.id))?;
         return Ok(outcome);

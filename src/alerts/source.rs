@@ -564,11 +564,13 @@ pub fn probe_alerts(state: &ProbesState) -> Vec<Alert> {
             None if probe.status == ProbeStatus::Critical => Severity::Critical,
             None => Severity::Warning,
         };
-        let since = if recovering {
-            probe.down_since.as_deref()
-        } else {
-            Some(probe.since.as_str())
-        };
+        // The episode began at the first non-OK result (`down_since`), which
+        // names its incident (SPEC §6a) as the wakes of the episode name it.
+        let since = probe
+            .down_since
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .or((!recovering).then_some(probe.since.as_str()));
         let started_at = since.and_then(|s| crate::clock::parse_ts(s).ok());
         alerts.push(Alert {
             id: format!("probe:{name}:{category}"),

@@ -74,6 +74,9 @@ kinds! {
     ProbeInvestigationCompleted = "probe.investigation_completed", written_by: "wake consume", requires: ["probe", "issue_category", "wake_id", "engine_status"];
     InferenceRecorded = "inference.recorded", written_by: "wake consume, the platform", requires: ["route", "model"];
     NotificationDispatched = "notification.dispatched", written_by: "wake consume, alerts", requires: ["channel", "ref", "status"];
+    IncidentOpened = "incident.opened", written_by: "wake consume, alerts notify", requires: ["incident_id", "alert_id", "severity", "started_at"];
+    IncidentUpdated = "incident.updated", written_by: "wake consume, alerts notify", requires: ["incident_id", "alert_id", "severity", "started_at"];
+    IncidentResolved = "incident.resolved", written_by: "alerts notify", requires: ["incident_id", "alert_id", "severity", "started_at", "resolved_at"];
     PromotionRouterTriggerProposed = "promotion.router_trigger_proposed", written_by: "promote propose", requires: ["proposal_id", "loop"];
     PromotionToolTrimProposed = "promotion.tool_trim_proposed", written_by: "promote propose", requires: ["proposal_id", "loop"];
     PromotionProbeEnvelopeActionProposed = "promotion.probe_envelope_action_proposed", written_by: "promote propose", requires: ["proposal_id", "loop"];

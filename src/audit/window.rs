@@ -70,6 +70,19 @@ pub trait Select {
 
     /// A row of `kinds[kind]` inside the window.
     fn row(&mut self, kind: usize, ts: DateTime<Utc>, details: Self::Details<'_>);
+
+    /// [`Select::row`] with where the row's line lies in its file (start,
+    /// and end past its newline): the scan calls this one, for a select
+    /// that remembers where its rows are.
+    fn row_at(
+        &mut self,
+        kind: usize,
+        ts: DateTime<Utc>,
+        _line: (u64, u64),
+        details: Self::Details<'_>,
+    ) {
+        self.row(kind, ts, details)
+    }
 }
 
 /// One candidate line, read in a single pass in the order its keys come: once
@@ -366,6 +379,27 @@ impl<'k> WindowScan<'k> {
         }
     }
 
+    /// The same scan over another window (the segments it reads stay the
+    /// caller's choice): all time, to remember every row of a segment by its
+    /// time, or a part of the window, to read again the rows of one hour.
+    pub fn over(&self, window: Window) -> WindowScan<'k> {
+        let mut scan = self.fork();
+        scan.window = window;
+        scan.since_ms = window.since.timestamp_millis();
+        scan.until_ms = window.until.timestamp_millis();
+        scan.workers = self.workers;
+        scan
+    }
+
+    /// [`WindowScan::over`] for reading again rows this scan has already
+    /// counted (a part of a file it read): with a set of row ids of its own,
+    /// so that they are not taken for copies.
+    pub fn reread(&self, window: Window) -> WindowScan<'k> {
+        let mut scan = self.over(window);
+        scan.seen = Arc::default();
+        scan
+    }
+
     /// Reads parts on at most `workers` threads (at least one).
     pub fn with_workers(mut self, workers: usize) -> Self {
         self.workers = workers.clamp(1, MAX_WORKERS);
@@ -498,6 +532,7 @@ impl<'k> WindowScan<'k> {
                     self.kinds,
                     (self.since_ms, self.until_ms),
                     &self.seen,
+                    (offset, offset + n as u64),
                     bytes,
                     select,
                     report,
@@ -668,7 +703,7 @@ impl<'k> WindowScan<'k> {
     }
 
     /// [`WindowScan::file`] over the lines in [start, end).
-    fn file_range<S: Select>(
+    pub fn file_range<S: Select>(
         &mut self,
         path: &Path,
         label: &str,
@@ -685,8 +720,13 @@ impl<'k> WindowScan<'k> {
             .scanner
             .scan_range(path, label, finished, start, end, |event| {
                 match event {
-                    Event::Line { offset, bytes, .. } => {
-                        select_line(kinds, (since_ms, until_ms), seen, bytes, select, report)
+                    Event::Line {
+                        offset,
+                        bytes,
+                        next,
+                        ..
+                    } => {
+                        select_line(kinds, (since_ms, until_ms), seen, (offset, next), bytes, select, report)
                             .unwrap_or_else(|reason| {
                                 report.skip(format!("{label}: byte {offset}: skipped line ({reason})"))
                             });
@@ -709,6 +749,7 @@ fn select_line<S: Select>(
     kinds: &[&str],
     (since_ms, until_ms): (i64, i64),
     seen: &SeenIds,
+    line: (u64, u64),
     bytes: &[u8],
     select: &mut S,
     report: &mut ScanReport,
@@ -729,7 +770,7 @@ fn select_line<S: Select>(
             report.rows[kind] += 1;
             report.first_ms = Some(report.first_ms.map_or(ms, |t| t.min(ms)));
             report.last_ms = Some(report.last_ms.map_or(ms, |t| t.max(ms)));
-            select.row(kind, ts, details);
+            select.row_at(kind, ts, line, details);
             Ok(())
         }
         Ok(Parsed::Outside) => {

@@ -3,7 +3,10 @@
 //! TLS (`"tls"`), or plain for a local relay (`"none"`); optional
 //! authentication with the resolved `smtp_username`/`smtp_password` secrets;
 //! `timeout` bounds the connection and every read and write. A plain-text
-//! message with `From`, `To`, `Subject`, `Date` and `Message-ID`.
+//! message with `From`, `To`, `Subject`, `Date` and `Message-ID`; a reply in
+//! an incident's conversation (SPEC §6a) also has `In-Reply-To` and
+//! `References` naming the first mail's `Message-ID`, so mail clients thread
+//! it.
 
 use std::error::Error as _;
 use std::io;
@@ -80,9 +83,10 @@ impl EmailChannel {
             .port(e.smtp_port)
             .tls(tls)
             .timeout(Some(e.timeout.to_std()));
-        if let (Some(user), Some(password)) =
-            (&config.secrets.smtp_username, &config.secrets.smtp_password)
-        {
+        let credentials = config
+            .smtp_credentials()
+            .map_err(|e| super::secret_unreadable(ChannelKind::Email, &e))?;
+        if let Some((user, password)) = &credentials {
             builder = builder.credentials(Credentials::new(
                 user.expose().to_string(),
                 password.expose().to_string(),
@@ -96,12 +100,23 @@ impl EmailChannel {
         })
     }
 
-    fn build(&self, message: &Message) -> Result<lettre::Message, SendError> {
+    /// A new `Message-ID`: `<uuid@domain of From>`.
+    fn new_message_id(&self) -> String {
+        let domain = self.from.email.domain();
+        format!("<{}@{domain}>", uuid::Uuid::now_v7())
+    }
+
+    fn build(&self, message: &Message, message_id: &str) -> Result<lettre::Message, SendError> {
         let mut builder = lettre::Message::builder()
             .from(self.from.clone())
             .subject(message.subject.clone())
             .date_now()
-            .message_id(None);
+            .message_id(Some(message_id.to_string()));
+        if let Some(parent) = &message.thread.parent {
+            builder = builder
+                .in_reply_to(parent.clone())
+                .references(parent.clone());
+        }
         for to in &self.to {
             builder = builder.to(to.clone());
         }
@@ -163,15 +178,21 @@ impl Channel for EmailChannel {
     }
 
     fn send(&mut self, message: &Message, _out: &mut dyn Sink) -> Result<Delivered, SendError> {
-        let email = self.build(message)?;
+        let message_id = self.new_message_id();
+        let email = self.build(message, &message_id)?;
         match self.transport.send(&email) {
-            Ok(response) => Ok(Delivered {
-                detail: response.first_line().map(str::to_string),
+            Ok(_) => Ok(Delivered {
+                detail: Some(message_id),
+                place: None,
             }),
             Err(err) => Err(error(
                 classify(&err, self.tls),
                 format!("SMTP send failed: {err}"),
             )),
         }
+    }
+
+    fn threads(&self) -> bool {
+        true
     }
 }

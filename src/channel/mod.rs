@@ -9,7 +9,7 @@ pub mod webhook;
 
 use std::io::Write;
 
-use crate::config::{ChannelKind, Config};
+use crate::config::{ChannelKind, Config, SecretError};
 use crate::severity::Severity;
 
 /// A message for the operator.
@@ -20,13 +20,30 @@ pub struct Message {
     pub subject: String,
     /// The whole text as a chat message shows it (first line included).
     pub text: String,
+    /// The conversation it belongs to (SPEC §6a); default: none.
+    pub thread: Thread,
+}
+
+/// Where a message belongs: its incident and, for a reply, the parent
+/// message of the incident's conversation in this channel.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Thread {
+    /// The incident's id: standard output starts the message with its short
+    /// form, the webhook payload carries it.
+    pub incident_id: Option<String>,
+    /// The parent to reply to: a Slack `ts`, an email's `Message-ID`.
+    pub parent: Option<String>,
+    /// Where the parent is (a Slack DM's channel id), for edits.
+    pub place: Option<String>,
 }
 
 /// A successful send; `detail` is what the service returned to find it again
-/// (a Slack message `ts`), when anything.
+/// (a Slack message `ts`, an email's `Message-ID`), when anything, and
+/// `place` where it is (a Slack DM's channel id).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Delivered {
     pub detail: Option<String>,
+    pub place: Option<String>,
 }
 
 /// A failed send. `kind` is the error type recorded in the audit row
@@ -38,6 +55,20 @@ pub struct SendError {
     pub channel: ChannelKind,
     pub kind: String,
     pub message: String,
+}
+
+/// The error kind of a send whose channel's secret cannot be read.
+pub const SECRET_UNREADABLE: &str = "secret_unreadable";
+
+/// A channel whose secret cannot be read (SPEC §10): a failed send of that
+/// channel, like any other. The message names the key, not the variable or
+/// file: the run names those once, at its end ([`Config::secret_failures`]).
+pub fn secret_unreadable(channel: ChannelKind, err: &SecretError) -> SendError {
+    SendError {
+        channel,
+        kind: SECRET_UNREADABLE.into(),
+        message: format!("its secret cannot be read ({})", err.key),
+    }
 }
 
 /// The run's standard output as the stdout channel needs it: where to write,
@@ -57,6 +88,24 @@ pub trait Channel {
     fn kind(&self) -> ChannelKind;
     /// Sends one message; `out` is where the stdout channel writes.
     fn send(&mut self, message: &Message, out: &mut dyn Sink) -> Result<Delivered, SendError>;
+
+    /// Edits the parent message of a conversation (`thread.parent` in
+    /// `thread.place`) to read `text`: Slack's `chat.update`. Channels whose
+    /// messages cannot be edited do nothing.
+    fn edit(&mut self, _thread: &Thread, _text: &str) -> Result<(), SendError> {
+        Ok(())
+    }
+
+    /// Whether a reply can point at its parent (`Delivered::detail`).
+    fn threads(&self) -> bool {
+        false
+    }
+}
+
+/// An incident's short id (SPEC §6a): its first 8 characters, what messages
+/// on standard output start with.
+pub fn short_id(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
 }
 
 /// The name of a channel in `notification.dispatched` rows (SPEC §3:
@@ -68,7 +117,8 @@ pub fn audit_name(kind: ChannelKind) -> &'static str {
     }
 }
 
-/// Opens the channel `kind` with the (validated) configuration.
+/// Opens the channel `kind` with the (validated) configuration, reading its
+/// secret now: a channel is opened when the first message for it is sent.
 pub fn open(kind: ChannelKind, config: &Config) -> Result<Box<dyn Channel>, SendError> {
     match kind {
         ChannelKind::Stdout => Ok(Box::new(stdout::StdoutChannel)),

@@ -24,13 +24,22 @@ impl Channel for StdoutChannel {
 
     fn send(&mut self, message: &Message, out: &mut dyn Sink) -> Result<Delivered, SendError> {
         let result = if out.json_mode() {
-            let line =
+            let mut line =
                 json!({"message": message.text, "severity": message.severity, "channel": "stdout"});
+            if let Some(id) = &message.thread.incident_id {
+                line["incident_id"] = json!(id);
+            }
             write_json_line(out.stdout(), &line)
         } else {
+            // Each message starts with its incident's short id, so that grep
+            // finds an incident's story in cron mail (SPEC §6a).
+            let text = match &message.thread.incident_id {
+                Some(id) => format!("[{}] {}", super::short_id(id), message.text.trim_end()),
+                None => message.text.trim_end().to_string(),
+            };
             // Secrets scrubbed and control characters escaped (SPEC §10), as
             // for everything else printed.
-            let text = redact::scrub(message.text.trim_end());
+            let text = redact::scrub(&text);
             let text = terminal::escape_control(&text);
             out.stdout().write_all(format!("{text}\n\n").as_bytes())
         }

@@ -18,9 +18,8 @@ pub struct WebhookChannel {
 impl WebhookChannel {
     pub fn from_config(config: &Config) -> Result<WebhookChannel, SendError> {
         let url = config
-            .secrets
-            .webhook_url
-            .clone()
+            .webhook_url()
+            .map_err(|e| super::secret_unreadable(ChannelKind::Webhook, &e))?
             .ok_or_else(|| SendError {
                 channel: ChannelKind::Webhook,
                 kind: "not_configured".into(),
@@ -40,7 +39,11 @@ impl Channel for WebhookChannel {
     }
 
     fn send(&mut self, message: &Message, _out: &mut dyn Sink) -> Result<Delivered, SendError> {
-        let body = json!({"text": truncate(&message.text, CHAT_LIMIT)}).to_string();
+        let mut body = json!({"text": truncate(&message.text, CHAT_LIMIT)});
+        if let Some(id) = &message.thread.incident_id {
+            body["incident_id"] = json!(id);
+        }
+        let body = body.to_string();
         let request = self
             .agent
             .post(self.url.expose())

@@ -1,5 +1,7 @@
 //! `tend config check` and `tend config show`. Loading already validated the
-//! configuration (an invalid one never reaches these handlers: exit 2).
+//! configuration (an invalid one never reaches these handlers: exit 2);
+//! `check` also reads the secrets of the parts in use, which no other
+//! command reads before it needs them. `show` reads none.
 
 use anyhow::Result;
 use serde_json::json;
@@ -12,10 +14,23 @@ pub fn check(ctx: &mut Ctx) -> Result<Outcome> {
     for warning in &findings.warnings {
         ctx.out.warn(warning);
     }
-    if !findings.errors.is_empty() {
+    // The secrets of the parts in use, read now: a run reads each only when
+    // its part is used, so this is where an unreadable one shows up front.
+    let origin = match &ctx.config.source {
+        Some(path) => path.display().to_string(),
+        None => "built-in defaults".to_string(),
+    };
+    let mut errors = findings.errors;
+    errors.extend(
+        ctx.config
+            .unreadable_secrets()
+            .iter()
+            .map(|e| format!("{origin}: {e}")),
+    );
+    if !errors.is_empty() {
         return Err(crate::exit::UsageError(format!(
             "invalid configuration\n  {}",
-            findings.errors.join("\n  ")
+            errors.join("\n  ")
         ))
         .into());
     }

@@ -146,6 +146,70 @@ impl<'de> Deserialize<'de> for Duration {
     }
 }
 
+/// A key named after its unit (`debounce_seconds`, `ttl_days`,
+/// `max_latency_ms`) takes a plain count of that unit, as always, or a
+/// duration written with a unit (`"10m"`), like every other duration in the
+/// file, that is a whole number of the key's unit.
+fn count_of<'de, D: Deserializer<'de>>(d: D, unit: (&'static str, u64)) -> Result<u64, D::Error> {
+    struct Visitor((&'static str, u64));
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(
+                f,
+                "a whole number of {} (0 or more) or a duration with a unit such as \"10m\"",
+                self.0.0
+            )
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| {
+                E::custom(format!(
+                    "invalid value {v}: expected a whole number of {}, 0 or more",
+                    self.0.0
+                ))
+            })
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
+            let (name, unit_ms) = self.0;
+            let duration: Duration = v.parse().map_err(|_| {
+                E::custom(format!(
+                    "invalid value {v:?}: expected a whole number of {name} or a duration with a \
+                     unit (ms, s, m, h, d) such as \"10m\""
+                ))
+            })?;
+            if !duration.as_millis().is_multiple_of(unit_ms) {
+                return Err(E::custom(format!(
+                    "invalid duration {v:?}: expected a whole number of {name}"
+                )));
+            }
+            Ok(duration.as_millis() / unit_ms)
+        }
+    }
+    d.deserialize_any(Visitor(unit))
+}
+
+/// `serde(deserialize_with)` for a count of seconds: `600` or `"10m"`.
+pub fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    count_of(d, ("seconds", 1_000))
+}
+
+/// `serde(deserialize_with)` for a count of days: `14` or `"14d"`.
+pub fn days<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let days = count_of(d, ("days", 86_400_000))?;
+    u32::try_from(days).map_err(|_| {
+        serde::de::Error::custom(format!("invalid value {days}: at most {} days", u32::MAX))
+    })
+}
+
+/// `serde(deserialize_with)` for an optional count of milliseconds: `1500`
+/// or `"1500ms"`, `"2s"`.
+pub fn optional_millis<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    count_of(d, ("milliseconds", 1)).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +272,60 @@ mod tests {
         }
         assert_eq!("90s".parse::<Duration>().unwrap().to_string(), "1m30s");
         assert_eq!("72h".parse::<Duration>().unwrap().to_string(), "3d");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Counts {
+        #[serde(default, deserialize_with = "seconds")]
+        debounce_seconds: u64,
+        #[serde(default, deserialize_with = "days")]
+        ttl_days: u32,
+        #[serde(default, deserialize_with = "optional_millis")]
+        max_latency_ms: Option<u64>,
+    }
+
+    fn counts(text: &str) -> Result<Counts, String> {
+        toml::from_str(text).map_err(|e| e.message().to_string())
+    }
+
+    #[test]
+    fn a_key_named_after_its_unit_takes_a_count_or_a_duration() {
+        let c = counts("debounce_seconds = 600\nttl_days = 14\nmax_latency_ms = 1500").unwrap();
+        assert_eq!(
+            (c.debounce_seconds, c.ttl_days, c.max_latency_ms),
+            (600, 14, Some(1500))
+        );
+        let c = counts("debounce_seconds = \"10m\"\nttl_days = \"336h\"\nmax_latency_ms = \"2s\"")
+            .unwrap();
+        assert_eq!(
+            (c.debounce_seconds, c.ttl_days, c.max_latency_ms),
+            (600, 14, Some(2000))
+        );
+        assert_eq!(counts("").unwrap().max_latency_ms, None);
+        assert_eq!(
+            counts("debounce_seconds = \"0s\"")
+                .unwrap()
+                .debounce_seconds,
+            0
+        );
+        for (text, expected) in [
+            (
+                "debounce_seconds = \"1500ms\"",
+                "expected a whole number of seconds",
+            ),
+            ("ttl_days = \"36h\"", "expected a whole number of days"),
+            ("debounce_seconds = -1", "0 or more"),
+            (
+                "debounce_seconds = \"ten\"",
+                "invalid value \"ten\": expected a whole number of seconds or a duration",
+            ),
+            (
+                "debounce_seconds = 1.5",
+                "a whole number of seconds (0 or more) or a duration",
+            ),
+        ] {
+            let err = counts(text).unwrap_err();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
     }
 }

@@ -18,13 +18,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use duration::{Duration, ParseDurationError};
-pub use secret::Secret;
-pub use validate::is_valid_name;
+pub use secret::{Deferred, Secret, SecretError, Secrets};
+pub use validate::{is_valid_name, report_window_problem};
 
 use crate::severity::Severity;
 
 /// The configuration sections that `TEND_<SECTION>_<KEY>` may override.
-pub const FLAT_SECTIONS: [&str; 10] = [
+pub const FLAT_SECTIONS: [&str; 12] = [
     "probes",
     "wake",
     "engine",
@@ -33,8 +33,10 @@ pub const FLAT_SECTIONS: [&str; 10] = [
     "webhook",
     "email",
     "alerts",
+    "incidents",
     "status",
     "heartbeat",
+    "report",
 ];
 
 /// Environment variables that are `tend`'s own settings, not configuration keys.
@@ -54,6 +56,7 @@ pub struct Config {
     pub webhook: WebhookConfig,
     pub email: EmailConfig,
     pub alerts: AlertsConfig,
+    pub incidents: IncidentsConfig,
     pub promote: PromoteConfig,
     #[serde(rename = "watcher", skip_serializing_if = "Vec::is_empty")]
     pub watchers: Vec<WatcherConfig>,
@@ -62,63 +65,14 @@ pub struct Config {
     pub gc: GcConfig,
     pub status: StatusConfig,
     pub heartbeat: HeartbeatConfig,
-    /// Secrets resolved at load time from the `*_env` / `*_file` keys of the
-    /// channels and engine in use. Never serialized.
+    pub report: ReportConfig,
+    /// The secrets the `*_env` / `*_file` keys name, read when the part that
+    /// needs one is used (see [`secret`]). Never serialized.
     #[serde(skip)]
     pub secrets: Secrets,
     /// Where the file came from (None when there was none).
     #[serde(skip)]
     pub source: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Secrets {
-    pub slack_token: Option<Secret>,
-    pub webhook_url: Option<Secret>,
-    pub smtp_username: Option<Secret>,
-    pub smtp_password: Option<Secret>,
-    pub engine_api_key: Option<Secret>,
-    /// The Postgres connection string of `[gc.checkpoints] store`.
-    pub checkpoints_dsn: Option<Secret>,
-    /// The `[heartbeat]` URL (a ping URL is its own credential).
-    pub heartbeat_url: Option<Secret>,
-}
-
-impl Secrets {
-    fn all(&self) -> impl Iterator<Item = &Secret> {
-        [
-            &self.slack_token,
-            &self.webhook_url,
-            &self.smtp_username,
-            &self.smtp_password,
-            &self.engine_api_key,
-            &self.checkpoints_dsn,
-            &self.heartbeat_url,
-        ]
-        .into_iter()
-        .flatten()
-    }
-
-    /// Hands every resolved value to the process-wide scrub, the one choke
-    /// point through which every file written and every line printed passes
-    /// (SPEC §10).
-    pub fn register(&self) {
-        crate::store::redact::register(self.all().map(Secret::expose));
-    }
-
-    /// `text` with every resolved secret replaced by `<redacted>`: for
-    /// messages that quote what a remote service answered (an error body may
-    /// echo a credential back).
-    pub fn scrub(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        for secret in self.all() {
-            // A short "secret" would redact ordinary words.
-            if secret.expose().chars().count() >= crate::store::redact::MIN_LEN {
-                text = text.replace(secret.expose(), crate::store::redact::REDACTED);
-            }
-        }
-        text
-    }
 }
 
 // ---------------------------------------------------------------- [probes]
@@ -174,7 +128,11 @@ pub struct ProbeConfig {
     pub expect_status: Option<Vec<u16>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_contains: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "duration::optional_millis"
+    )]
     pub max_latency_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
@@ -232,6 +190,7 @@ pub struct EnvelopeConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WakeConfig {
+    #[serde(deserialize_with = "duration::seconds")]
     pub debounce_seconds: u64,
     pub consecutive_required: u32,
     pub bypass_critical: bool,
@@ -507,8 +466,59 @@ impl Default for AlertsConfig {
             cooldown: Duration::from_secs(30 * 60),
             burst_limit: 5,
             info_mode: InfoMode::Immediate,
-            send_resolved: false,
+            send_resolved: true,
             repeat_interval: SeverityDurations::default(),
+        }
+    }
+}
+
+// -------------------------------------------------------------- [incidents]
+
+/// `[incidents]` (SPEC §6a): the reminders' back-off per severity and how
+/// long resolved incidents stay listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IncidentsConfig {
+    pub reminders: ReminderSchedule,
+    pub keep_resolved: Duration,
+}
+
+impl Default for IncidentsConfig {
+    fn default() -> Self {
+        IncidentsConfig {
+            reminders: ReminderSchedule::default(),
+            keep_resolved: Duration::from_secs(30 * 86_400),
+        }
+    }
+}
+
+/// The steps after which an incident still firing is reminded, per
+/// severity; after the last step, every last step's interval. Empty: never.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReminderSchedule {
+    pub critical: Vec<Duration>,
+    pub warning: Vec<Duration>,
+    pub info: Vec<Duration>,
+}
+
+impl Default for ReminderSchedule {
+    fn default() -> Self {
+        let h = |n: u64| Duration::from_secs(n * 3600);
+        ReminderSchedule {
+            critical: vec![Duration::from_secs(30 * 60), h(1), h(2), h(4)],
+            warning: vec![h(2), h(8), h(24)],
+            info: Vec::new(),
+        }
+    }
+}
+
+impl ReminderSchedule {
+    pub fn for_severity(&self, severity: Severity) -> &[Duration] {
+        match severity {
+            Severity::Critical => &self.critical,
+            Severity::Warning => &self.warning,
+            Severity::Info => &self.info,
         }
     }
 }
@@ -535,6 +545,7 @@ pub struct RouterTuningConfig {
     pub window: Duration,
     pub threshold: f64,
     pub min_calls: u64,
+    #[serde(deserialize_with = "duration::days")]
     pub ttl_days: u32,
     pub on_approve: Vec<String>,
     pub on_approve_timeout: Duration,
@@ -560,6 +571,7 @@ pub struct ToolTrimmingConfig {
     pub min_calls: u64,
     /// Optional JSON `{route: [tools]}`; empty = the union of tools seen.
     pub registry_file: PathBuf,
+    #[serde(deserialize_with = "duration::days")]
     pub ttl_days: u32,
     pub on_approve: Vec<String>,
     pub on_approve_timeout: Duration,
@@ -583,6 +595,7 @@ impl Default for ToolTrimmingConfig {
 pub struct ProbeEnvelopesConfig {
     pub window: Duration,
     pub min_cluster: u64,
+    #[serde(deserialize_with = "duration::days")]
     pub ttl_days: u32,
     /// Refused when set: this loop never auto-applies.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -805,6 +818,30 @@ impl Default for HeartbeatConfig {
     }
 }
 
+/// `[report]` (SPEC §13): where `tick` keeps the status page, how often it
+/// refreshes it, and the window a report covers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// The directory of `index.html`, relative to the root unless absolute;
+    /// empty: `tick` writes no report.
+    pub dir: String,
+    /// `tick` refreshes the page at most this often.
+    pub every: Duration,
+    /// What a report covers, ending now: whole hours, 1h to 366d.
+    pub window: Duration,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            dir: String::new(),
+            every: Duration::from_secs(300),
+            window: Duration::from_secs(30 * 86_400),
+        }
+    }
+}
+
 /// Expected intervals that apply to a command once it has run at least once.
 pub const DEFAULT_EXPECT: [(&str, Duration); 3] = [
     ("probe run", Duration::from_secs(300)),
@@ -862,12 +899,11 @@ impl Config {
         .collect()
     }
 
-    /// Registers every configured secret with the process-wide scrub (SPEC
-    /// §10): the values resolved for the channels and engine in use, and also
-    /// the values of every other variable the file names as holding a secret
-    /// (a channel not in use today still names a real credential).
+    /// Registers every configured secret the environment holds with the
+    /// process-wide scrub (SPEC §10), whether or not this run uses it (a
+    /// channel not in use today still names a real credential). A secret
+    /// file is registered when it is read.
     pub fn register_secrets(&self, env: &Env) {
-        self.secrets.register();
         let named = self.secret_env_vars();
         crate::store::redact::register(
             named
@@ -1076,8 +1112,9 @@ pub fn load(root: &Path, explicit: Option<&Path>, env: &Env) -> Result<Config, C
     let mut config: Config = deserialize_value(table, &origin, &env_origins)?;
     config.source = text.map(|_| path.clone());
 
+    config.secrets = Secrets::from_env(env);
     let lookup = |var: &str| env.get(var).cloned();
-    let problems = validate::validate(&mut config, &lookup);
+    let problems = validate::validate(&config, &lookup);
     if problems.is_empty() {
         Ok(config)
     } else {
@@ -1234,7 +1271,7 @@ fn one_key_table(key: &str, message: &str) -> Option<String> {
 
 /// serde's `expected u64` in words a user of the file knows.
 fn plain_expectation(message: &str) -> String {
-    let mut message = message.to_string();
+    let mut message = did_you_mean(message);
     for (rust, plain) in [
         ("expected u64", "expected a whole number, 0 or more"),
         ("expected u32", "expected a whole number, 0 or more"),
@@ -1249,6 +1286,33 @@ fn plain_expectation(message: &str) -> String {
         }
     }
     message
+}
+
+/// serde's "unknown field `routes`, expected one of `route`, …" (or
+/// "unknown variant") with the likely meant name first: "unknown field
+/// `routes`; did you mean `route`? Expected one of …".
+fn did_you_mean(message: &str) -> String {
+    let Some((unknown, expected)) = message.split_once(", expected ") else {
+        return message.to_string();
+    };
+    if !(unknown.starts_with("unknown field `") || unknown.starts_with("unknown variant `")) {
+        return message.to_string();
+    }
+    let quoted = |text: &str| -> Vec<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let Some(word) = quoted(unknown).into_iter().next() else {
+        return message.to_string();
+    };
+    let names = quoted(expected);
+    match crate::terminal::closest(&word, names.iter().map(String::as_str)) {
+        Some(meant) => format!("{unknown}; did you mean `{meant}`? Expected {expected}"),
+        None => message.to_string(),
+    }
 }
 
 /// serde_path_to_error writes `.` for the root and `?` for unknown positions.

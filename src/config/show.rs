@@ -35,6 +35,9 @@ impl Config {
                 })
         });
         add_builtin_expect(&mut doc, &self.status.expect);
+        if self.alerts.route.is_none() {
+            add_default_route(&mut doc, self);
+        }
         let header = match &self.source {
             Some(path) => format!("# effective configuration: {}", path.display()),
             None => "# effective configuration: built-in defaults (no tend.toml)".to_string(),
@@ -191,6 +194,37 @@ fn add_builtin_expect(
             .set_suffix(format!(" {BUILTIN_EXPECT_MARK}"));
         expect.insert(command, Item::Value(value));
     }
+}
+
+/// `[alerts.route]` as tend applies it when the file has none: which
+/// channel each severity goes to is the first thing to check when an alert
+/// does not arrive. Accepted back by `config check`, it routes the same.
+fn add_default_route(doc: &mut DocumentMut, config: &Config) {
+    let route = config.alert_route();
+    let alerts = doc
+        .as_table_mut()
+        .entry("alerts")
+        .or_insert_with(|| Item::Table(Table::new()));
+    let Some(alerts) = alerts.as_table_mut() else {
+        return;
+    };
+    let mut table = Table::new();
+    let why_info = match config.email.smtp_host {
+        Some(_) => "email, as [email] is configured",
+        None => "the [operator] channel, as [email] is not configured",
+    };
+    for (severity, channel, why) in [
+        ("critical", route.critical, "the [operator] channel"),
+        ("warning", route.warning, "the [operator] channel"),
+        ("info", route.info, why_info),
+    ] {
+        let mut value = toml_edit::Value::from(channel.as_str());
+        value
+            .decor_mut()
+            .set_suffix(format!(" {DEFAULT_MARK}: {why}"));
+        table.insert(severity, Item::Value(value));
+    }
+    alerts.insert("route", Item::Table(table));
 }
 
 #[cfg(test)]

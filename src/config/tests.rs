@@ -41,10 +41,26 @@ fn unknown_key_names_file_line_key_and_choices() {
     let err = problem("[wake]\ndebounce_secs = 5\n", &[]);
     assert!(err.contains("tend.toml (line 2)"), "{err}");
     assert!(err.contains("wake.debounce_secs"), "{err}");
-    assert!(err.contains("debounce_seconds"), "{err}");
+    assert!(
+        err.contains(
+            "unknown field `debounce_secs`; did you mean `debounce_seconds`? Expected one of"
+        ),
+        "{err}"
+    );
     let err = problem("[waek]\n", &[]);
     assert!(
-        err.contains("waek") && err.contains("expected one of"),
+        err.contains("unknown field `waek`; did you mean `wake`? Expected one of"),
+        "{err}"
+    );
+    let err = problem("[alerts]\nroutes = {}\n", &[]);
+    assert!(err.contains("did you mean `route`?"), "{err}");
+    let err = problem("[alerts]\ninfo_mode = \"digets\"\n", &[]);
+    assert!(err.contains("did you mean `digest`?"), "{err}");
+    // Nothing close: no guess.
+    let err = problem("[wake]\nfrobnicate = 1\n", &[]);
+    assert!(
+        err.contains("unknown field `frobnicate`, expected one of")
+            && !err.contains("did you mean"),
         "{err}"
     );
 }
@@ -52,6 +68,11 @@ fn unknown_key_names_file_line_key_and_choices() {
 #[test]
 fn wrong_type_and_bad_duration() {
     let err = problem("[wake]\ndebounce_seconds = \"ten\"\n", &[]);
+    assert!(
+        err.contains("wake.debounce_seconds") && err.contains("invalid value \"ten\""),
+        "{err}"
+    );
+    let err = problem("[wake]\ndebounce_seconds = true\n", &[]);
     assert!(
         err.contains("wake.debounce_seconds") && err.contains("invalid type"),
         "{err}"
@@ -211,23 +232,35 @@ fn channel_in_use_without_credentials() {
     );
     assert!(err.contains("slack.user_id"), "{err}");
     let err = problem(
-        "[operator]\nchannel = \"slack\"\n[slack]\ntoken_env = \"T\"\nuser_id = \"U1\"\n",
+        "[operator]\nchannel = \"slack\"\n[slack]\ntoken_env = \"T\"\ntoken_file = \"/t\"\nuser_id = \"U1\"\n",
         &[],
     );
-    assert!(err.contains("environment variable T is not set"), "{err}");
-    let config = load_text(
-        "[operator]\nchannel = \"slack\"\n[slack]\ntoken_env = \"T\"\nuser_id = \"U1\"\n",
-        &[("T", "xoxb-1")],
-    )
-    .unwrap();
-    assert_eq!(
-        config.secrets.slack_token.as_ref().unwrap().expose(),
-        "xoxb-1"
+    assert!(
+        err.contains("set slack.token_env or slack.token_file, not both"),
+        "{err}"
     );
-    assert_eq!(
-        format!("{:?}", config.secrets),
-        format!("{:?}", config.secrets).replace("xoxb-1", "")
+    // TEND_SLACK_TOKEN is not read unless named: the error says how.
+    let err = problem(
+        "[operator]\nchannel = \"slack\"\n",
+        &[("TEND_SLACK_TOKEN", "xoxb-2")],
     );
+    assert!(err.contains("token_env = \"TEND_SLACK_TOKEN\""), "{err}");
+    // A variable that is not set is the channel's failure when used, not the
+    // configuration's: loading reads no secret.
+    let text = "[operator]\nchannel = \"slack\"\n[slack]\ntoken_env = \"T\"\nuser_id = \"U1\"\n";
+    let config = load_text(text, &[]).unwrap();
+    let err = config.slack_token().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "slack.token_env: environment variable T is not set"
+    );
+    assert_eq!(config.secret_failures(), [err]);
+    assert_eq!(config.unreadable_secrets().len(), 1);
+    let config = load_text(text, &[("T", "xoxb-1")]).unwrap();
+    assert!(config.unreadable_secrets().is_empty());
+    assert_eq!(config.slack_token().unwrap().unwrap().expose(), "xoxb-1");
+    assert!(config.secret_failures().is_empty());
+    assert!(!format!("{config:?}").contains("xoxb-1"));
     let err = problem(
         "[alerts]\nroute = { critical = \"email\", warning = \"stdout\", info = \"stdout\" }\n",
         &[],
@@ -250,7 +283,11 @@ fn secret_file_readable_by_others_is_refused() {
         "[operator]\nchannel = \"slack\"\n[slack]\ntoken_file = \"{}\"\nuser_id = \"U1\"\n",
         secret.display()
     );
-    let err = problem(&text, &[]);
+    let err = load_text(&text, &[])
+        .unwrap()
+        .slack_token()
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("slack.token_file") && err.contains("0644") && err.contains("chmod 600"),
         "{err}"
@@ -258,7 +295,10 @@ fn secret_file_readable_by_others_is_refused() {
     assert!(!err.contains("xoxb-secret"));
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
     let config = load_text(&text, &[]).unwrap();
-    assert_eq!(config.secrets.slack_token.unwrap().expose(), "xoxb-secret");
+    assert_eq!(
+        config.slack_token().unwrap().unwrap().expose(),
+        "xoxb-secret"
+    );
 }
 
 #[test]
@@ -339,8 +379,16 @@ fn show_redacts_webhook_urls_and_credential_headers() {
     );
     assert!(text.contains("text/plain"), "{text}");
     assert_eq!(
-        config.secrets.webhook_url.unwrap().expose(),
+        config.webhook_url().unwrap().unwrap().expose(),
         "https://hooks.example.com/T000/SECRET"
+    );
+    // A literal webhook URL read for sending is scrubbed like one from a
+    // variable.
+    assert_eq!(
+        config
+            .secrets
+            .scrub("POST https://hooks.example.com/T000/SECRET failed"),
+        "POST <redacted> failed"
     );
 }
 
@@ -455,20 +503,40 @@ expect = { "probe run" = "5m", "wake consume" = "5m", "alerts notify" = "5m" }
         Some(CheckpointStore::Dir("/var/lib/agent/checkpoints".into()))
     );
     assert!(!config.actors["agent:campaign-watcher"].active);
-    assert_eq!(config.secrets.smtp_password.unwrap().expose(), "p");
+    let (user, password) = config.smtp_credentials().unwrap().unwrap();
+    assert_eq!((user.expose(), password.expose()), ("u", "p"));
+    assert_eq!(config.engine_api_key().unwrap().unwrap().expose(), "sk-x");
 }
 
 #[test]
-fn scrub_redacts_every_resolved_secret() {
-    let secrets = Secrets {
-        slack_token: Some(Secret::new("xoxb-abc")),
-        engine_api_key: Some(Secret::new("sk-123")),
-        webhook_url: Some(Secret::new("x")), // too short to redact safely
-        ..Secrets::default()
-    };
+fn every_secret_read_is_scrubbed_and_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, "sk-zz-read-once-123\n").unwrap();
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let config = load_text(
+        &format!(
+            "[engine]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://127.0.0.1:1/v1\"\napi_key_file = \"{}\"\n\
+             [heartbeat]\nurl_env = \"HB\"\n",
+            key_file.display()
+        ),
+        &[("HB", "not a url")],
+    )
+    .unwrap();
+    let key = config.engine_api_key_deferred().unwrap();
+    assert_eq!(key.get().unwrap().expose(), "sk-zz-read-once-123");
     assert_eq!(
-        secrets.scrub("token xoxb-abc and key sk-123, x stays"),
-        "token <redacted> and key <redacted>, x stays"
+        config.secrets.scrub("key sk-zz-read-once-123 x"),
+        "key <redacted> x"
+    );
+    // Read once: the file may change or go; the run keeps what it read.
+    std::fs::remove_file(&key_file).unwrap();
+    assert!(config.engine_api_key().is_ok());
+    // A URL secret must be a URL, and says which variable is not.
+    let err = config.heartbeat_url().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "heartbeat.url_env: environment variable HB is not an http:// or https:// URL"
     );
     assert_eq!(Secrets::default().scrub("plain"), "plain");
 }

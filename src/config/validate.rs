@@ -3,9 +3,7 @@
 //! `(dotted key, what was expected)`; the caller adds the origin.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
-use super::secret::{self, Secret};
 use super::{ChannelKind, Config, Duration, EngineKind, ProbeKind, Source};
 
 type Problems = Vec<(String, String)>;
@@ -19,7 +17,7 @@ const MAX_STALE_AFTER: Duration = Duration::from_secs(3650 * 86_400);
 const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Commands whose runs `tend status` knows (for `[status] expect`).
-pub const KNOWN_COMMANDS: [&str; 8] = [
+pub const KNOWN_COMMANDS: [&str; 9] = [
     "probe run",
     "wake consume",
     "alerts notify",
@@ -28,52 +26,80 @@ pub const KNOWN_COMMANDS: [&str; 8] = [
     "promote run",
     "gc checkpoints",
     "gc audit",
+    "report",
 ];
 
-pub fn validate(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Problems {
+/// The secrets themselves are not read here: a part in use must name its
+/// credential (and only one way), and reading it is that part's business
+/// when it is used (SPEC §10). `env` only helps name what was meant.
+pub fn validate(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Problems {
     let mut p = Problems::new();
     probes(config, &mut p);
     wake(config, &mut p);
-    engine(config, env, &mut p);
+    engine(config, &mut p);
     channels(config, env, &mut p);
     alerts(config, &mut p);
+    incidents(config, &mut p);
     promote(config, &mut p);
     watchers(config, &mut p);
-    gc(config, env, &mut p);
+    gc(config, &mut p);
     status(config, &mut p);
-    heartbeat(config, env, &mut p);
+    heartbeat(config, &mut p);
+    report(config, &mut p);
     p
 }
 
-/// `[heartbeat]`: one URL, from `url_env` or `url` (the variable `url_env`
-/// names is never also the override of `url`: see `overlay_env`).
-fn heartbeat(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Problems) {
-    timeout(p, "heartbeat.timeout", c.heartbeat.timeout);
-    let from_env = c.heartbeat.url_env.as_deref();
-    let url = match (from_env, c.heartbeat.url.as_deref()) {
-        (None, None) => return,
-        (Some(_), Some(_)) => {
-            return push(
-                p,
-                "heartbeat.url_env",
-                "set heartbeat.url_env or heartbeat.url, not both",
-            );
-        }
-        (Some(var), None) => match secret::from_env(var, env) {
-            Ok(url) => url.expose().to_string(),
-            Err(m) => return push(p, "heartbeat.url_env", m),
-        },
-        (None, Some(url)) => url.to_string(),
-    };
-    if !is_http_url(&url) {
-        let key = if c.heartbeat.url.is_some() {
-            "heartbeat.url"
-        } else {
-            "heartbeat.url_env"
-        };
-        return push(p, key, "is not an http:// or https:// URL");
+/// The longest report window: a year and a day.
+pub const MAX_REPORT_WINDOW: Duration = Duration::from_secs(366 * 86_400);
+
+/// Why a report window is refused (`--window`, `[report] window`): it is
+/// whole hours (one status cell per hour), from 1h to 366d.
+pub fn report_window_problem(window: Duration) -> Option<String> {
+    let hour = 3_600_000;
+    if window.as_millis() < hour || window > MAX_REPORT_WINDOW {
+        Some(format!(
+            "{window} is out of range: expected a duration from 1h to 366d"
+        ))
+    } else if !window.as_millis().is_multiple_of(hour) {
+        Some(format!("{window} is not a whole number of hours"))
+    } else {
+        None
     }
-    c.secrets.heartbeat_url = Some(Secret::new(url));
+}
+
+/// `[report]`: a window the report can draw, a refresh interval above 0.
+fn report(c: &Config, p: &mut Problems) {
+    if let Some(problem) = report_window_problem(c.report.window) {
+        push(p, "report.window", problem);
+    }
+    if c.report.every.is_zero() || c.report.every > Duration::from_secs(86_400) {
+        push(
+            p,
+            "report.every",
+            format!(
+                "{} is out of range: expected a duration above 0s and at most 1d",
+                c.report.every
+            ),
+        );
+    }
+}
+
+/// `[heartbeat]`: one URL, from `url_env` or `url` (the variable `url_env`
+/// names is never also the override of `url`: see `overlay_env`). The
+/// variable is read when the heartbeat is pinged, not here.
+fn heartbeat(c: &Config, p: &mut Problems) {
+    timeout(p, "heartbeat.timeout", c.heartbeat.timeout);
+    match (&c.heartbeat.url_env, &c.heartbeat.url) {
+        (Some(_), Some(_)) => push(
+            p,
+            "heartbeat.url_env",
+            "set heartbeat.url_env or heartbeat.url, not both",
+        ),
+        (None, Some(url)) if !is_http_url(url) => {
+            push(p, "heartbeat.url", "is not an http:// or https:// URL")
+        }
+        _ => {}
+    }
 }
 
 /// How a problem names an entry of an array of tables: by its name
@@ -279,7 +305,7 @@ fn wake(c: &Config, p: &mut Problems) {
     }
 }
 
-fn engine(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Problems) {
+fn engine(c: &Config, p: &mut Problems) {
     let e = &c.engine;
     timeout(p, "engine.request_timeout", e.request_timeout);
     if e.max_tokens == 0 || e.max_tokens > 200_000 {
@@ -340,48 +366,38 @@ fn engine(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Problems
         }
     }
     let needs_key = e.kind == EngineKind::Anthropic;
-    let key = resolve(
+    named_once(
         p,
-        env,
-        ("engine.api_key_env", e.api_key_env.as_deref()),
-        ("engine.api_key_file", e.api_key_file.as_deref()),
+        ("engine.api_key_env", e.api_key_env.is_some()),
+        ("engine.api_key_file", e.api_key_file.is_some()),
         needs_key.then_some("the anthropic engine needs api_key_env or api_key_file"),
     );
-    if matches!(e.kind, EngineKind::Openai | EngineKind::Anthropic) {
-        c.secrets.engine_api_key = key;
-    }
 }
 
-/// Resolves a secret named by an `_env` or `_file` key (not both). `required`
-/// is the message when neither is set and the secret is needed.
-fn resolve(
+/// A secret named by an `_env` or an `_file` key: not both, and at least one
+/// when `required` (its message). Returns whether one is named.
+fn named_once(
     p: &mut Problems,
-    env: &dyn Fn(&str) -> Option<String>,
-    (env_key, env_name): (&str, Option<&str>),
-    (file_key, file): (&str, Option<&Path>),
+    (env_key, env_set): (&str, bool),
+    (file_key, file_set): (&str, bool),
     required: Option<&str>,
-) -> Option<Secret> {
-    match (env_name, file) {
-        (Some(_), Some(_)) => {
+) -> bool {
+    match (env_set, file_set) {
+        (true, true) => {
             push(p, env_key, format!("set {env_key} or {file_key}, not both"));
-            None
+            true
         }
-        (Some(var), None) => secret::from_env(var, env)
-            .map_err(|m| push(p, env_key, m))
-            .ok(),
-        (None, Some(path)) => secret::from_file(path)
-            .map_err(|m| push(p, file_key, m))
-            .ok(),
-        (None, None) => {
+        (false, false) => {
             if let Some(message) = required {
                 push(p, env_key, message);
             }
-            None
+            false
         }
+        _ => true,
     }
 }
 
-fn channels(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Problems) {
+fn channels(c: &Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Problems) {
     timeout(p, "slack.timeout", c.slack.timeout);
     timeout(p, "webhook.timeout", c.webhook.timeout);
     timeout(p, "email.timeout", c.email.timeout);
@@ -402,12 +418,20 @@ fn channels(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Proble
     let used = c.channels_in_use();
 
     if used.contains(&ChannelKind::Slack) {
-        c.secrets.slack_token = resolve(
+        // `TEND_SLACK_TOKEN` is not read unless named: say so where it helps.
+        let required = match env("TEND_SLACK_TOKEN") {
+            Some(_) => {
+                "the slack channel is in use but has no credentials: set token_env or token_file (TEND_SLACK_TOKEN is set: token_env = \"TEND_SLACK_TOKEN\" reads it)"
+            }
+            None => {
+                "the slack channel is in use but has no credentials: set token_env or token_file"
+            }
+        };
+        named_once(
             p,
-            env,
-            ("slack.token_env", c.slack.token_env.as_deref()),
-            ("slack.token_file", c.slack.token_file.as_deref()),
-            Some("the slack channel is in use but has no credentials: set token_env or token_file"),
+            ("slack.token_env", c.slack.token_env.is_some()),
+            ("slack.token_file", c.slack.token_file.is_some()),
+            Some(required),
         );
         if c.slack.user_id.as_deref().unwrap_or("").trim().is_empty() {
             push(
@@ -425,24 +449,15 @@ fn channels(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Proble
                 "webhook.url_env",
                 "set webhook.url_env or webhook.url, not both",
             ),
-            (Some(var), None) => match secret::from_env(var, env) {
-                Ok(url) if is_http_url(url.expose()) => c.secrets.webhook_url = Some(url),
-                Ok(_) => push(
-                    p,
-                    "webhook.url_env",
-                    format!("environment variable {var} is not an http:// or https:// URL"),
-                ),
-                Err(m) => push(p, "webhook.url_env", m),
-            },
-            (None, Some(url)) if is_http_url(url) => {
-                c.secrets.webhook_url = Some(Secret::new(url.clone()))
+            (None, Some(url)) if !is_http_url(url) => {
+                push(p, "webhook.url", "is not an http:// or https:// URL")
             }
-            (None, Some(_)) => push(p, "webhook.url", "is not an http:// or https:// URL"),
             (None, None) => push(
                 p,
                 "webhook.url_env",
                 "the webhook channel is in use but has no URL: set url_env or url",
             ),
+            _ => {}
         }
     }
 
@@ -481,29 +496,25 @@ fn channels(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Proble
                 );
             }
         }
-        let user = resolve(
+        let user = named_once(
             p,
-            env,
-            ("email.username_env", e.username_env.as_deref()),
-            ("email.username_file", e.username_file.as_deref()),
+            ("email.username_env", e.username_env.is_some()),
+            ("email.username_file", e.username_file.is_some()),
             None,
         );
-        let password = resolve(
+        let password = named_once(
             p,
-            env,
-            ("email.password_env", e.password_env.as_deref()),
-            ("email.password_file", e.password_file.as_deref()),
+            ("email.password_env", e.password_env.is_some()),
+            ("email.password_file", e.password_file.is_some()),
             None,
         );
-        if user.is_some() != password.is_some() && !p.iter().any(|(k, _)| k.starts_with("email.")) {
+        if user != password {
             push(
                 p,
                 "email.username_env",
                 "SMTP authentication needs both a username and a password",
             );
         }
-        c.secrets.smtp_username = user;
-        c.secrets.smtp_password = password;
     }
 }
 
@@ -520,6 +531,37 @@ fn looks_like_address(text: &str) -> bool {
 fn alerts(c: &Config, p: &mut Problems) {
     if c.alerts.burst_limit == 0 {
         push(p, "alerts.burst_limit", "must be at least 1");
+    }
+}
+
+/// The most steps a reminder schedule may have.
+const MAX_REMINDER_STEPS: usize = 20;
+
+fn incidents(c: &Config, p: &mut Problems) {
+    let r = &c.incidents.reminders;
+    for (severity, steps) in [
+        ("critical", &r.critical),
+        ("warning", &r.warning),
+        ("info", &r.info),
+    ] {
+        let key = format!("incidents.reminders.{severity}");
+        if steps.len() > MAX_REMINDER_STEPS {
+            push(
+                p,
+                &key,
+                format!(
+                    "has {} steps: expected at most {MAX_REMINDER_STEPS}",
+                    steps.len()
+                ),
+            );
+        }
+        if steps.iter().any(|d| d.is_zero()) {
+            push(
+                p,
+                &key,
+                "a step of 0s would remind on every run: expected durations above 0 (an empty list never reminds)",
+            );
+        }
     }
 }
 
@@ -728,17 +770,7 @@ fn watchers(c: &Config, p: &mut Problems) {
     }
 }
 
-fn gc(c: &mut Config, env: &dyn Fn(&str) -> Option<String>, p: &mut Problems) {
-    let key = "gc.checkpoints.store";
-    c.secrets.checkpoints_dsn = match &c.gc.checkpoints.store {
-        Some(super::CheckpointStore::PostgresEnv(var)) => secret::from_env(var, env)
-            .map_err(|m| push(p, format!("{key}.postgres_env"), m))
-            .ok(),
-        Some(super::CheckpointStore::PostgresFile(path)) => secret::from_file(path)
-            .map_err(|m| push(p, format!("{key}.postgres_file"), m))
-            .ok(),
-        _ => None,
-    };
+fn gc(c: &Config, p: &mut Problems) {
     let g = &c.gc.checkpoints;
     if let Some(s) = &g.sessions {
         source(p, "gc.checkpoints.sessions", s);

@@ -316,13 +316,30 @@ pub const CONFIG_REFERENCE: &[ConfigSection] = &[
             ),
             key(
                 "send_resolved",
-                "false",
-                "Send a message when an alert stops firing.",
+                "true",
+                "Tell an incident's resolution in its conversation (when it sent a message).",
             ),
             key(
                 "repeat_interval",
                 "{ critical = \"0s\", warning = \"0s\", info = \"0s\" }",
                 "Send \"still firing\" again after this long, per severity; 0s is never.",
+            ),
+        ],
+    },
+    ConfigSection {
+        name: "incidents",
+        shape: Shape::Table,
+        about: "One conversation per problem (tend-incidents(1)): reminders and what `incidents list` keeps.",
+        keys: &[
+            key(
+                "reminders",
+                "{ critical = [\"30m\", \"1h\", \"2h\", \"4h\"], warning = [\"2h\", \"8h\", \"24h\"], info = [] }",
+                "The reminder back-off per severity (after each step, then at the last step's interval; an empty list never). Accepted and validated, not used yet: reminders still follow `[wake] debounce_seconds`.",
+            ),
+            key(
+                "keep_resolved",
+                "\"30d\"",
+                "How long `tend incidents list` shows a resolved incident.",
             ),
         ],
     },
@@ -565,6 +582,28 @@ pub const CONFIG_REFERENCE: &[ConfigSection] = &[
             key("timeout", "\"10s\"", "How long the ping may take."),
         ],
     },
+    ConfigSection {
+        name: "report",
+        shape: Shape::Table,
+        about: "The status page `tend tick` keeps (`tend report`).",
+        keys: &[
+            key(
+                "dir",
+                "\"\"",
+                "The page's directory, relative to the root unless absolute: `tick` writes `index.html` there. Empty: `tick` writes no page.",
+            ),
+            key(
+                "every",
+                "\"5m\"",
+                "`tick` refreshes the page at most this often (above 0s, at most 1d).",
+            ),
+            key(
+                "window",
+                "\"30d\"",
+                "What a report covers, ending now: whole hours, from 1h to 366d.",
+            ),
+        ],
+    },
 ];
 
 /// The section's header as written in the file.
@@ -645,7 +684,7 @@ const DESCRIPTION: [&str; 4] = [
     "A TOML file. Every section and key is optional: with no file, tend runs the probes in `probes.d/`, uses no LLM engine and prints operator messages on standard output. `tend init` writes the same reference as a commented file; `tend config check` validates a file and `tend config show` prints every effective value.",
     "Durations are strings with a unit: `500ms`, `10s`, `30m`, `72h`, `14d` (at most `36500d`).",
     "Secrets never go in the file: a key ending in `_env` names the environment variable that holds the secret, one ending in `_file` names a file holding it, which must not be readable by group or others (mode 0600).",
-    "Any key of a flat section (`[probes]`, `[wake]`, `[engine]`, `[operator]`, `[slack]`, `[webhook]`, `[email]`, `[alerts]`, `[status]`, `[heartbeat]`) can be overridden from the environment as `TEND_<SECTION>_<KEY>`, e.g. `TEND_WAKE_DEBOUNCE_SECONDS=0`. Precedence: flag, environment, file, default.",
+    "Any key of a flat section (`[probes]`, `[wake]`, `[engine]`, `[operator]`, `[slack]`, `[webhook]`, `[email]`, `[alerts]`, `[incidents]`, `[status]`, `[heartbeat]`, `[report]`) can be overridden from the environment as `TEND_<SECTION>_<KEY>`, e.g. `TEND_WAKE_DEBOUNCE_SECONDS=0`. Precedence: flag, environment, file, default.",
 ];
 
 /// The page's EXAMPLES, in the Markdown of the command pages.

@@ -37,6 +37,15 @@ pub const PAGE_SOURCES: &[(&str, &str)] = &[
         "tend-alerts-list",
         include_str!("pages/tend-alerts-list.md"),
     ),
+    ("tend-incidents", include_str!("pages/tend-incidents.md")),
+    (
+        "tend-incidents-list",
+        include_str!("pages/tend-incidents-list.md"),
+    ),
+    (
+        "tend-incidents-show",
+        include_str!("pages/tend-incidents-show.md"),
+    ),
     (
         "tend-alerts-notify",
         include_str!("pages/tend-alerts-notify.md"),
@@ -118,6 +127,7 @@ pub const PAGE_SOURCES: &[(&str, &str)] = &[
     ),
     ("tend-promote", include_str!("pages/tend-promote.md")),
     ("tend-status", include_str!("pages/tend-status.md")),
+    ("tend-report", include_str!("pages/tend-report.md")),
     ("tend-tick", include_str!("pages/tend-tick.md")),
     (
         "tend-wake-consume",
@@ -476,8 +486,10 @@ fn environment() -> Roff {
             "The default state root is $XDG_STATE_HOME/tend, else ~/.local/state/tend.".into(),
         ),
         (
-            "USER",
-            "Who approves, rejects or silences, when --by is not given.".into(),
+            "SUDO_USER, USER, LOGNAME",
+            "Who approves, rejects or silences, when --by is not given: the user who ran \
+             sudo, else $USER, else $LOGNAME, else the account of the process's user."
+                .into(),
         ),
         (
             "*_env",
@@ -512,7 +524,8 @@ fn files() -> Roff {
             "<root>/state/",
             "Small JSON state files, written atomically: wake.cursor.json, wake.debounce.json, \
              wake.ledger.json, probes.json, alerts.notified.json, alerts.digest.jsonl, \
-             decisions.index, and runs/<command>.json (each command's last run).",
+             decisions.index (and its decisions.index.delta), and runs/<command>.json (each \
+             command's last run; tick's steps' runs together in runs/tick.steps.json).",
         ),
         (
             "<root>/state/quarantine/",

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::{Engine, ErrorCode, Failure, Prompt, Reply, Usage, endpoint};
-use crate::config::{EngineConfig, EngineKind, Secret, redact_url};
+use crate::config::{Deferred, EngineConfig, EngineKind, redact_url};
 use crate::http;
 
 /// The URL requested for `base_url`.
@@ -23,12 +23,12 @@ pub struct Anthropic {
     url: String,
     model: String,
     max_tokens: u32,
-    key: Option<Secret>,
+    key: Option<Deferred>,
 }
 
 impl Anthropic {
     /// From a validated `[engine]` (base_url, model and key are present).
-    pub fn from_config(engine: &EngineConfig, key: Option<Secret>) -> Anthropic {
+    pub fn from_config(engine: &EngineConfig, key: Option<Deferred>) -> Anthropic {
         let base = engine.base_url.as_deref().unwrap_or_default();
         Anthropic {
             agent: http::agent(engine.request_timeout.to_std(), 0),
@@ -63,12 +63,13 @@ impl Engine for Anthropic {
             .timeout(timeout)
             .set("Content-Type", "application/json")
             .set("anthropic-version", API_VERSION);
-        if let Some(key) = &self.key {
+        let key = super::read_key(self.key.as_ref())?;
+        if let Some(key) = &key {
             request = request.set("x-api-key", key.expose());
         }
         let shown = redact_url(&self.url);
         let answer = http::send(request, Some(body.as_bytes()))
-            .map_err(|f| Failure::from_http(&f, &format!("POST {shown}"), self.key.as_ref()))?;
+            .map_err(|f| Failure::from_http(&f, &format!("POST {shown}"), key.as_ref()))?;
         let reply: Value = serde_json::from_str(&answer.body).map_err(|_| {
             Failure::new(
                 ErrorCode::BadResponse,
@@ -78,7 +79,7 @@ impl Engine for Anthropic {
                 ),
             )
         })?;
-        parse(&reply, &self.model).map_err(|f| f.scrubbed(self.key.as_ref()))
+        parse(&reply, &self.model).map_err(|f| f.scrubbed(key.as_ref()))
     }
 }
 

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::config::{Config, EngineKind, Secret};
+use crate::config::{Config, Deferred, EngineKind, Secret};
 use crate::http::HttpFailure;
 
 /// What the engine is asked.
@@ -191,6 +191,22 @@ pub fn endpoint(base_url: &str, already: &[&str], path: &str) -> String {
     format!("{base}{path}{query}")
 }
 
+/// The error code of an engine whose API key cannot be read:
+/// `engine_exception:secret_unreadable`, a failure that sends the fallback.
+pub const SECRET_UNREADABLE: &str = "secret_unreadable";
+
+/// Reads an HTTP engine's key when it is first asked (SPEC §10: a missing
+/// key is the engine's failure, never the run's). The message names the
+/// key, not the variable or file: the run names those once, at its end.
+pub fn read_key(key: Option<&Deferred>) -> Result<Option<Secret>, Failure> {
+    key.map(Deferred::get).transpose().map_err(|e| {
+        Failure::new(
+            ErrorCode::Exception(SECRET_UNREADABLE.into()),
+            format!("its API key cannot be read ({})", e.key),
+        )
+    })
+}
+
 /// Replaces every occurrence of the secret in `text`.
 pub fn scrub(text: &str, secret: Option<&Secret>) -> String {
     match secret {
@@ -216,11 +232,11 @@ pub fn open(config: &Config) -> Option<Box<dyn Engine>> {
         EngineKind::None => None,
         EngineKind::Openai => Some(Box::new(openai::OpenAi::from_config(
             e,
-            config.secrets.engine_api_key.clone(),
+            config.engine_api_key_deferred(),
         ))),
         EngineKind::Anthropic => Some(Box::new(anthropic::Anthropic::from_config(
             e,
-            config.secrets.engine_api_key.clone(),
+            config.engine_api_key_deferred(),
         ))),
         EngineKind::Command => Some(Box::new(command::CommandEngine::from_config(e))),
     }

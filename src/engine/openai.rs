@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::{Engine, ErrorCode, Failure, Prompt, Reply, Usage, endpoint};
-use crate::config::{EngineConfig, EngineKind, Secret, redact_url};
+use crate::config::{Deferred, EngineConfig, EngineKind, redact_url};
 use crate::http;
 
 /// The path appended to `base_url`.
@@ -25,12 +25,12 @@ pub struct OpenAi {
     url: String,
     model: String,
     max_tokens: u32,
-    key: Option<Secret>,
+    key: Option<Deferred>,
 }
 
 impl OpenAi {
     /// From a validated `[engine]` (base_url and model are present).
-    pub fn from_config(engine: &EngineConfig, key: Option<Secret>) -> OpenAi {
+    pub fn from_config(engine: &EngineConfig, key: Option<Deferred>) -> OpenAi {
         let base = engine.base_url.as_deref().unwrap_or_default();
         OpenAi {
             agent: http::agent(engine.request_timeout.to_std(), 0),
@@ -67,12 +67,13 @@ impl Engine for OpenAi {
             .post(&self.url)
             .timeout(timeout)
             .set("Content-Type", "application/json");
-        if let Some(key) = &self.key {
+        let key = super::read_key(self.key.as_ref())?;
+        if let Some(key) = &key {
             request = request.set("Authorization", &format!("Bearer {}", key.expose()));
         }
         let shown = redact_url(&self.url);
         let answer = http::send(request, Some(body.as_bytes()))
-            .map_err(|f| Failure::from_http(&f, &format!("POST {shown}"), self.key.as_ref()))?;
+            .map_err(|f| Failure::from_http(&f, &format!("POST {shown}"), key.as_ref()))?;
         let reply: Value = serde_json::from_str(&answer.body).map_err(|_| {
             Failure::new(
                 ErrorCode::BadResponse,
@@ -82,7 +83,7 @@ impl Engine for OpenAi {
                 ),
             )
         })?;
-        parse(&reply, &self.model).map_err(|f| f.scrubbed(self.key.as_ref()))
+        parse(&reply, &self.model).map_err(|f| f.scrubbed(key.as_ref()))
     }
 }
 

@@ -475,30 +475,26 @@ fn open(ctx: &mut Ctx, store: &StoreConfig) -> Result<Box<dyn CheckpointStore>> 
             Box::new(s)
         }
         StoreConfig::Sqlite(path) => Box::new(SqliteStore::open(&ctx.root.resolve(path))?),
-        StoreConfig::PostgresEnv(var) => {
-            let Some(dsn) = ctx.config.secrets.checkpoints_dsn.clone() else {
-                bail!(
-                    "the Postgres connection string (environment variable {var}) was not resolved"
-                );
-            };
-            Box::new(PostgresStore::connect(
-                &dsn,
-                &format!("environment variable {var}"),
-            )?)
-        }
-        StoreConfig::PostgresFile(path) => {
-            let Some(dsn) = ctx.config.secrets.checkpoints_dsn.clone() else {
-                bail!(
-                    "the Postgres connection string (file {}) was not resolved",
-                    path.display()
-                );
-            };
-            Box::new(PostgresStore::connect(
-                &dsn,
-                &format!("file {}", path.display()),
-            )?)
-        }
+        StoreConfig::PostgresEnv(var) => postgres(ctx, &format!("environment variable {var}"))?,
+        StoreConfig::PostgresFile(path) => postgres(ctx, &format!("file {}", path.display()))?,
     })
+}
+
+/// The Postgres store, its connection string read now (from `where_`). A
+/// string that cannot be read fails this command naming the key; the run
+/// names the variable or file once, at its end.
+fn postgres(ctx: &Ctx, where_: &str) -> Result<Box<dyn CheckpointStore>> {
+    let dsn = ctx
+        .config
+        .checkpoints_dsn()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the checkpoint store: its connection string cannot be read ({})",
+                e.key
+            )
+        })?
+        .ok_or_else(|| anyhow::anyhow!("no Postgres connection string is configured"))?;
+    Ok(Box::new(PostgresStore::connect(&dsn, where_)?))
 }
 
 fn gone_text(d: &Decision) -> String {

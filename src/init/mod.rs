@@ -140,6 +140,15 @@ fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
         &missing,
         ctx.dry_run,
     ))?;
+    // A fresh root: what to do next, in the order a newcomer does it.
+    if !ctx.dry_run && created.contains(&Created::File("tend.toml".into())) {
+        let tend = std::env::current_exe()
+            .map(|path| path.display().to_string())
+            .unwrap_or_else(|_| "tend".into());
+        for line in next_steps(&root.display().to_string(), &tend, args.example).lines() {
+            ctx.out.summary(line)?;
+        }
+    }
     ctx.out.json(
         &json!({"summary": true, "root": root, "created": created.len(), "dry_run": ctx.dry_run}),
     )?;
@@ -232,6 +241,33 @@ fn summary(root: &str, created: &[Created], missing: &[&str], dry_run: bool) -> 
         ));
     }
     line
+}
+
+/// The three steps after a first `init`: a probe, a first run, the
+/// crontab line (with the binary's full path: cron's PATH is short).
+fn next_steps(root: &str, tend: &str, example: bool) -> String {
+    use crate::terminal::shell_quote;
+    let dir = Path::new(root);
+    let probes = dir.join("probes.d");
+    let quoted = shell_quote(root);
+    let first = if example {
+        format!(
+            "look at the example probes in {}/, then add your own there",
+            probes.display()
+        )
+    } else {
+        format!(
+            "add a probe: put an executable in {}/ (a monitoring plugin such as check_disk, \
+             or a script that exits 0 OK, 1 WARNING, 2 CRITICAL), or a [[probe]] in {}",
+            probes.display(),
+            dir.join("tend.toml").display()
+        )
+    };
+    format!(
+        "next steps:\n  1. {first}\n  2. run every loop once, then look: tend --root {quoted} tick; \
+         tend --root {quoted} status\n  3. run it every minute (crontab -e): * * * * * {} --root {quoted} tick",
+        shell_quote(tend)
+    )
 }
 
 /// What an agent platform writes in a day: `inference.recorded` for two
@@ -328,6 +364,24 @@ mod tests {
 #[cfg(test)]
 mod summary_tests {
     use super::*;
+
+    #[test]
+    fn a_fresh_root_ends_with_the_next_three_steps() {
+        assert_eq!(
+            next_steps("/srv/my root", "/usr/bin/tend", false),
+            "next steps:\n  \
+             1. add a probe: put an executable in /srv/my root/probes.d/ (a monitoring plugin \
+             such as check_disk, or a script that exits 0 OK, 1 WARNING, 2 CRITICAL), or a \
+             [[probe]] in /srv/my root/tend.toml\n  \
+             2. run every loop once, then look: tend --root '/srv/my root' tick; tend --root \
+             '/srv/my root' status\n  \
+             3. run it every minute (crontab -e): * * * * * /usr/bin/tend --root '/srv/my root' tick"
+        );
+        assert!(
+            next_steps("/r", "tend", true)
+                .starts_with("next steps:\n  1. look at the example probes in /r/probes.d/")
+        );
+    }
 
     #[test]
     fn a_fresh_root_names_what_was_created() {

@@ -1,7 +1,8 @@
 //! Which probes exist (SPEC §4): every executable file in `probes.d/` and every
 //! `[[probe]]` of `tend.toml`. Editor leftovers and dotfiles are passed over
-//! quietly (a note under `-v`), as are non-executable files; an executable whose
-//! name breaks the naming rule, or clashes with a `[[probe]]`, is skipped with a
+//! quietly (a note under `-v`), as are non-executable files that are not
+//! programs; a script or program without its exec bit, or an executable whose
+//! name breaks the naming rule or clashes with a `[[probe]]`, is skipped with a
 //! warning that makes the run exit 1, so the other probes still run.
 
 use std::fs;
@@ -205,6 +206,16 @@ pub fn discover(config: &Config, dir: &Path, shown: &Path) -> Catalog {
                     .push(format!("{shown_file}: skipped (not a regular file)"));
                 continue;
             }
+            // A script or a program that lacks its exec bit was meant to
+            // run: a problem named by `probe run`, `status` and `doctor`.
+            // Any other file (notes, a README) is passed over quietly.
+            FileVerdict::NotExecutable if looks_like_a_program(&path) => {
+                catalog.problems.push(format!(
+                    "{shown_file}: skipped: not executable; chmod +x {} to run it",
+                    path.display()
+                ));
+                continue;
+            }
             FileVerdict::NotExecutable => {
                 catalog.notes.push(format!(
                     "{shown_file}: skipped (not executable; chmod +x to run it)"
@@ -239,6 +250,25 @@ pub fn discover(config: &Config, dir: &Path, shown: &Path) -> Catalog {
     }
     sort(&mut catalog);
     catalog
+}
+
+/// Whether a file starts as a script (`#!`) or an ELF program does.
+fn looks_like_a_program(path: &Path) -> bool {
+    let mut start = [0u8; 4];
+    let read = fs::File::open(path).and_then(|mut file| {
+        let mut n = 0;
+        while n < start.len() {
+            match io::Read::read(&mut file, &mut start[n..])? {
+                0 => break,
+                more => n += more,
+            }
+        }
+        Ok(n)
+    });
+    match read {
+        Ok(n) => start[..n].starts_with(b"#!") || start[..n] == *b"\x7fELF",
+        Err(_) => false,
+    }
 }
 
 fn sort(catalog: &mut Catalog) {

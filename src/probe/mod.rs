@@ -59,6 +59,13 @@ pub fn run(ctx: &mut Ctx, command: &ProbeCommand) -> Result<Outcome> {
     }
 }
 
+/// What `probe run` skips with a warning (`probes.d/x: skipped: not
+/// executable; …`), for `status` and `doctor` to name too.
+pub fn skipped_files(root: &crate::ctx::Root, config: &crate::config::Config) -> Vec<String> {
+    let shown = &config.probes.dir;
+    discover::discover(config, &root.resolve(shown), shown).problems
+}
+
 /// `tend probe run` (also a step of `tend tick`).
 pub fn run_probes(ctx: &mut Ctx, args: &ProbeRunArgs) -> Result<Outcome> {
     let shown = ctx.config.probes.dir.clone();

@@ -151,9 +151,12 @@ pub struct Text {
 /// LONG LINE N | PERFDATA LINE 2
 /// PERFDATA LINE 3
 /// ```
+///
+/// Blank lines before the summary are passed over: some plugins print one
+/// before their usage text (`check_users` without arguments).
 pub fn parse_text(output: &str) -> Text {
     let output = output.trim_end_matches(['\n', '\r']);
-    let mut lines = output.lines();
+    let mut lines = output.lines().skip_while(|line| line.trim().is_empty());
     let first = lines.next().unwrap_or("");
     let (summary, first_perf) = match first.split_once('|') {
         Some((s, p)) => (s, p),
@@ -428,6 +431,10 @@ mod tests {
         assert_eq!(t.summary, "OK - all fine");
         assert!(t.long_output.is_empty() && t.perfdata.is_empty());
         assert_eq!(parse_text("").summary, "");
+        assert_eq!(parse_text("\n \n").summary, "");
+        let t = parse_text("\n  \nUsage:\ncheck_users -w <users> -c <users>\n");
+        assert_eq!(t.summary, "Usage:");
+        assert_eq!(t.long_output, "check_users -w <users> -c <users>");
     }
 
     #[test]

@@ -157,9 +157,9 @@ pub fn interpret(finished: &Finished, output_limit: usize) -> ProbeResult {
     let text = nagios::parse_text(kept);
     let mut summary = text.summary;
     if summary.is_empty() {
-        summary = match stderr.lines().next() {
-            Some(line) if !line.trim().is_empty() => line.trim().to_string(),
-            _ => "(no output)".to_string(),
+        summary = match stderr.lines().map(str::trim).find(|line| !line.is_empty()) {
+            Some(line) => line.to_string(),
+            None => "(no output)".to_string(),
         };
     }
     result.long_output = text.long_output;

@@ -434,6 +434,19 @@ fn propose_one(ctx: &mut Ctx, lp: Loop, outcome: &mut Outcome) -> Result<()> {
             }
         }
         let proposal = Proposal::new(lp, draft, &observation, now);
+        // Already decided (approved, expired) under this id: nothing to
+        // propose, and a dry run says the same as the run would do.
+        let found = match ctx.dry_run {
+            true => store.status_of(&proposal.proposal_id)?,
+            false => store.locate(&proposal.proposal_id)?.map(|l| l.status),
+        };
+        if let Some(status) = found {
+            ctx.out.note(&format!(
+                "{}: {lp} {key} is already {status}",
+                proposal.proposal_id
+            ));
+            continue;
+        }
         if ctx.dry_run {
             ctx.out
                 .summary(&format!("would propose {} ({key})", proposal.proposal_id))?;
@@ -446,9 +459,6 @@ fn propose_one(ctx: &mut Ctx, lp: Loop, outcome: &mut Outcome) -> Result<()> {
         // no second copy: the id is fixed by the UTC day of the
         // observation's end, so the killed run wrote it on that day or
         // later.
-        if store.locate(&proposal.proposal_id)?.is_some() {
-            continue;
-        }
         ctx.audit()
             .append_missing(&[proposal.proposed_row(now)], observation.until, now)?;
         match store.create(

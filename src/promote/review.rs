@@ -61,53 +61,6 @@ pub fn find(
     Ok((store, item))
 }
 
-/// Who decides: `--by` (or `$USER`, which clap reads into it), else
-/// `$LOGNAME`, else the account name of the process's user, else `uid N`:
-/// never an anonymous "unknown" when the system knows who it is.
-fn reviewer(by: &Option<String>) -> String {
-    let logname = std::env::var("LOGNAME").ok();
-    let account = process_account();
-    choose_reviewer(by.as_deref(), logname.as_deref(), account)
-}
-
-/// The first non-blank of `--by`/`$USER`, `$LOGNAME`, then the account.
-fn choose_reviewer(
-    by: Option<&str>,
-    logname: Option<&str>,
-    account: (Option<String>, Option<u32>),
-) -> String {
-    let given = [by, logname]
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .find(|s| !s.is_empty());
-    match (given, account) {
-        (Some(name), _) => name.to_string(),
-        (None, (Some(name), _)) => name,
-        (None, (None, Some(uid))) => format!("uid {uid}"),
-        (None, (None, None)) => "unknown".to_string(),
-    }
-}
-
-/// The name (from `/etc/passwd`) and uid of the user this process runs as.
-fn process_account() -> (Option<String>, Option<u32>) {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
-        return (None, None);
-    };
-    let name = std::fs::read_to_string("/etc/passwd")
-        .ok()
-        .and_then(|text| {
-            text.lines().find_map(|line| {
-                let mut fields = line.split(':');
-                let name = fields.next()?;
-                let id = fields.nth(1)?;
-                (id.parse() == Ok(uid) && !name.is_empty()).then(|| name.to_string())
-            })
-        });
-    (name, Some(uid))
-}
-
 fn on_approve(ctx: &Ctx, lp: Loop) -> (Vec<String>, Duration) {
     let p = &ctx.config.promote;
     match lp {
@@ -212,7 +165,7 @@ fn approve_locked(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
         });
     }
     p.status = ProposalStatus::Approved;
-    p.reviewed_by = Some(reviewer(&args.by));
+    p.reviewed_by = Some(crate::user::operator(args.by.as_deref()));
     p.reviewed_at = Some(now);
     p.review_notes = args.note.clone();
     if ctx.dry_run {
@@ -233,8 +186,15 @@ fn approve_locked(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
             &p.to_bytes()?,
         )?;
         outcome.count(PromoteCount::Approved, 1);
-        ctx.out
-            .summary(&format!("{}: approved {}", p.proposal_id, p.decided()))?;
+        let why = match lp {
+            Loop::ProbeEnvelopes => "this loop never applies: change the probe's envelope by hand",
+            Loop::RouterTuning | Loop::ToolTrimming => "no on_approve for this loop",
+        };
+        ctx.out.summary(&format!(
+            "{}: approved {}; nothing applied ({why})",
+            p.proposal_id,
+            p.decided()
+        ))?;
         ctx.out.json(&p)?;
         return Ok(outcome);
     }
@@ -414,7 +374,7 @@ pub fn reject(ctx: &mut Ctx, args: &PromoteRejectArgs) -> Result<Outcome> {
             ProposalStatus::Pending => {}
         }
         p.status = ProposalStatus::Rejected;
-        p.reviewed_by = Some(reviewer(&args.by));
+        p.reviewed_by = Some(crate::user::operator(args.by.as_deref()));
         p.reviewed_at = Some(now);
         p.review_notes = args.note.clone();
         if ctx.dry_run {
@@ -440,28 +400,4 @@ pub fn reject(ctx: &mut Ctx, args: &PromoteRejectArgs) -> Result<Outcome> {
         ctx.out.json(&p)?;
         Ok(outcome)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_reviewer_is_named_whenever_the_system_knows_who_it_is() {
-        let account = || (Some("alice".to_string()), Some(1000));
-        assert_eq!(
-            choose_reviewer(Some("bob"), Some("carol"), account()),
-            "bob"
-        );
-        assert_eq!(
-            choose_reviewer(Some("  "), Some("carol"), account()),
-            "carol"
-        );
-        assert_eq!(choose_reviewer(None, Some(""), account()), "alice");
-        assert_eq!(choose_reviewer(None, None, (None, Some(0))), "uid 0");
-        assert_eq!(choose_reviewer(None, None, (None, None)), "unknown");
-        // The process's own account resolves on this machine.
-        let (_, uid) = process_account();
-        assert!(uid.is_some());
-    }
 }

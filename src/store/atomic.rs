@@ -20,6 +20,25 @@ static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 /// Temporaries left by earlier writers of the same file that were killed are
 /// removed after the write.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_as(path, bytes, Durability::Synced)
+}
+
+/// [`write`] without the fsyncs, for derived data only (a cache that a later
+/// run recomputes from the log when it is missing, stale or damaged): a
+/// reader, and the next run after a `kill -9`, still see the old content or
+/// the new one, never a mix; a power cut may leave the old content, none,
+/// or an empty file, which the cache's owner must treat as no cache.
+pub fn write_derived(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_as(path, bytes, Durability::Unsynced)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    Synced,
+    Unsynced,
+}
+
+fn write_as(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
     let bytes: &[u8] = &super::redact::scrub_bytes(bytes);
     let dir = parent(path);
     file::check_regular_or_missing(path)?;
@@ -29,6 +48,9 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let result = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         file.write_all(bytes)?;
+        if durability == Durability::Unsynced {
+            return fs::rename(&tmp, path);
+        }
         file.sync_all()?;
         fs::rename(&tmp, path)?;
         sync_dir(dir)
@@ -161,6 +183,24 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(names, ["state.json"]);
+    }
+
+    #[test]
+    fn derived_data_is_replaced_whole_and_refuses_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/cache.json");
+        write_derived(&path, b"one").unwrap();
+        write_derived(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, ["cache.json"]);
+        let link = dir.path().join("sub/link.json");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        assert!(write_derived(&link, b"three").is_err());
+        assert_eq!(fs::read(&path).unwrap(), b"two");
     }
 
     #[test]

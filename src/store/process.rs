@@ -57,6 +57,12 @@ pub fn restrict_umask() {
     CALLER_UMASK.store(caller, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// The umask tend was started with, for what tend writes for others to
+/// read (`tend report`'s page) rather than as its own state.
+pub fn caller_umask() -> u32 {
+    CALLER_UMASK.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// How long the supervisor has to end the program's descendants after
 /// `SIGTERM` before it is killed itself.
 const SUPERVISOR_GRACE: Duration = Duration::from_secs(5);

@@ -246,6 +246,13 @@ impl<S: Status> StatusDirs<S> {
             .collect()
     }
 
+    /// The status of `id` as readers see it (the later one when a crash
+    /// left it in two directories), changing nothing: for a dry run.
+    pub fn status_of(&self, id: &str) -> Result<Option<S>> {
+        validate_id(id)?;
+        Ok(self.holders(id).last().copied())
+    }
+
     /// Finds `id`, repairing an item left in two directories by a crash.
     pub fn locate(&self, id: &str) -> Result<Option<Located<S>>> {
         validate_id(id)?;

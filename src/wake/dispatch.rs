@@ -295,6 +295,7 @@ impl Consumer<'_> {
         let mut extra = json!({});
         if let Ok(Delivered {
             detail: Some(detail),
+            ..
         }) = &result
         {
             extra["detail"] = Value::String(detail.clone());

@@ -28,6 +28,7 @@ fn message(severity: Severity, probe: &str, body: &str) -> Message {
         severity,
         subject,
         text,
+        thread: Default::default(),
     }
 }
 

@@ -154,8 +154,14 @@ fn first_run_notifies_probe_alerts_and_a_second_run_is_silent() {
     let state = notified(&env);
     assert_eq!(state["alerts"]["probe:api:api_down"]["status"], "ok");
     assert_eq!(state["alerts"]["probe:disk:disk_full"]["status"], "ok");
-    let rows = dispatched(&env);
+    let mut rows = dispatched(&env);
     assert_eq!(rows.len(), 2);
+    let incident = rows[0]["incident_id"].as_str().unwrap().to_string();
+    let opened = env.audit_kind("incident.opened");
+    assert_eq!(opened.len(), 2);
+    assert_eq!(opened[0]["details"]["incident_id"], incident.as_str());
+    assert_eq!(opened[0]["details"]["alert_id"], "probe:api:api_down");
+    rows[0].as_object_mut().unwrap().remove("incident_id");
     assert_eq!(
         rows[0],
         json!({"channel": "stdout", "ref": "probe:api:api_down", "severity": "critical",
@@ -171,19 +177,32 @@ fn first_run_notifies_probe_alerts_and_a_second_run_is_silent() {
     assert_eq!(env.read("state/alerts.notified.json"), before);
     assert_eq!(dispatched(&env).len(), 2);
 
-    // The probe recovers: the alert leaves the state (no message by default).
+    // The probe recovers: the alert leaves the state, its incident is
+    // resolved, and the resolution is told (SPEC §6a).
     probes(
         &env,
         json!({"api": {"status": "ok"}, "disk": {"status": "warning", "issue_category": "disk_full"}}),
     );
     let out = env.tend(&["alerts", "notify", "-v"]).ok();
     assert!(
+        out.stdout.contains("✅ RESOLVED api_down: api is critical"),
+        "{}",
         out.stdout
-            .contains("resolve   critical probe:api:api_down: resolved"),
+    );
+    assert!(
+        out.stdout
+            .contains("resolve   critical probe:api:api_down → stdout: ok"),
         "{}",
         out.stdout
     );
     assert!(notified(&env)["alerts"].get("probe:api:api_down").is_none());
+    let resolved = env.audit_kind("incident.resolved");
+    assert_eq!(resolved.len(), 1);
+    assert_eq!(resolved[0]["details"]["incident_id"], incident.as_str());
+    assert_eq!(
+        dispatched(&env).last().unwrap()["incident_id"],
+        incident.as_str()
+    );
 }
 
 #[test]
@@ -237,7 +256,13 @@ fn a_sent_message_whose_audit_append_failed_is_recorded_by_the_next_run() {
         out.stderr
     );
     let text = env.read("audit/2026-05-24.jsonl");
-    let lines: Vec<&str> = text.lines().collect();
+    // The incident's opening, kept in its state while the log could not
+    // take it, is appended too.
+    assert!(text.contains("\"incident.opened\""), "{text}");
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains("\"incident.opened\""))
+        .collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert_eq!(
         lines[1], "{\"id\":\"x2\",\"ts\":\"2026-",
@@ -1396,7 +1421,11 @@ fn kill_9_at_any_instant_leaves_a_root_the_next_run_completes() {
             "attempt {attempt}"
         );
         for row in env.audit_rows() {
-            assert_eq!(row["kind"], "notification.dispatched");
+            let kind = row["kind"].as_str().unwrap();
+            assert!(
+                kind == "notification.dispatched" || kind == "incident.opened",
+                "{kind}"
+            );
         }
         assert_eq!(
             env.tend(&["alerts", "notify", "--from", input.to_str().unwrap()])
@@ -1564,7 +1593,7 @@ fn alertmanager_payloads_speak_only_for_their_group() {
     let env = TestEnv::new();
     env.write(
         "tend.toml",
-        "[alerts]\ncooldown = \"0s\"\nburst_limit = 20\n",
+        "[alerts]\ncooldown = \"0s\"\nburst_limit = 20\nsend_resolved = false\n",
     );
     let ids = |env: &TestEnv| -> Vec<String> {
         notified(env)["alerts"]

@@ -846,13 +846,16 @@ fn postgres_secret_stays_secret_and_nothing_is_created() {
         "{}",
         out.stderr
     );
-    // Unset: a configuration error naming the key.
-    let out = env.tend(&["gc", "checkpoints"]).status(2);
+    // Unset: this command fails (exit 1) naming the key and, once, the
+    // variable; no other command needs it.
+    let out = env.tend(&["gc", "checkpoints"]).status(1);
     assert!(
         out.stderr.contains("gc.checkpoints.store.postgres_env"),
         "{}",
         out.stderr
     );
+    assert_eq!(out.stderr.matches("CP_DSN").count(), 1, "{}", out.stderr);
+    env.tend(&["status"]).ok();
     // A DSN file readable by others is refused.
     let file = env.dir().join("dsn");
     std::fs::write(&file, pg.dsn()).unwrap();
@@ -862,7 +865,7 @@ fn postgres_secret_stays_secret_and_nothing_is_created() {
         "{ file = \"sessions.jsonl\" }",
     );
     std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
-    let out = env.tend(&["gc", "checkpoints"]).status(2);
+    let out = env.tend(&["gc", "checkpoints"]).status(1);
     assert!(
         out.stderr.contains("readable by group or others"),
         "{}",

@@ -16,7 +16,7 @@ fn init_creates_the_layout_once() {
     );
     assert!(
         out.stdout
-            .ends_with(", the wake cursor (state/wake.cursor.json)\n"),
+            .contains(", the wake cursor (state/wake.cursor.json)\nnext steps:\n  1. look at the example probes"),
         "{}",
         out.stdout
     );
@@ -307,4 +307,48 @@ fn doctor_names_a_fifo_cursor_a_file_for_state_and_where_a_quarantined_proposal_
         out.stdout
     );
     assert!(!out.stdout.contains("no problems found"), "{}", out.stdout);
+}
+
+#[test]
+fn a_tick_records_its_steps_in_one_file_that_status_reads() {
+    let env = TestEnv::new();
+    env.tend(&["init", "--example"]).ok();
+    env.tend(&["tick"])
+        .env("TEND_NOW", "2026-05-24T08:00:00Z")
+        .output();
+    // One file for the whole tick: one durable write, not one per step.
+    assert!(env.exists("state/runs/tick.steps.json"));
+    for step in ["probe-run", "wake-consume", "alerts-notify"] {
+        assert!(!env.exists(&format!("state/runs/{step}.json")), "{step}");
+    }
+    let started = |env: &TestEnv, command: &str| {
+        let out = env
+            .tend(&["--json", "status"])
+            .env("TEND_NOW", "2026-05-24T08:01:00Z")
+            .output();
+        let lines = out.json_lines();
+        let line = lines
+            .iter()
+            .find(|l| l["command"] == command)
+            .unwrap_or_else(|| panic!("no {command} in {}", out.stdout));
+        line["last_run"]["started_at"].as_str().unwrap().to_string()
+    };
+    for command in ["probe run", "wake consume", "alerts notify"] {
+        assert_eq!(
+            started(&env, command),
+            "2026-05-24T08:00:00.000Z",
+            "{command}"
+        );
+    }
+    // A run of one command on its own, after the tick, is its last run.
+    env.tend(&["wake", "consume"])
+        .env("TEND_NOW", "2026-05-24T08:00:30Z")
+        .output();
+    assert_eq!(started(&env, "wake consume"), "2026-05-24T08:00:30.000Z");
+    assert_eq!(started(&env, "probe run"), "2026-05-24T08:00:00.000Z");
+    // And the next tick's records replace it again.
+    env.tend(&["tick"])
+        .env("TEND_NOW", "2026-05-24T08:00:40Z")
+        .output();
+    assert_eq!(started(&env, "wake consume"), "2026-05-24T08:00:40.000Z");
 }

@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("severity", 0),
     ("http", 0),
     ("terminal", 0),
+    ("user", 0),
     // The plain-file substrate, knowing nothing of probes, wakes or alerts.
     ("store", 1),
     // The audit row and reader; configuration.
@@ -31,24 +32,36 @@ const LAYERS: &[(&str, u8)] = &[
     ("probe", 5),
     ("wake", 5),
     ("alerts", 5),
+    ("incidents", 5),
     ("promote", 5),
     ("watchers", 5),
     ("gc", 5),
+    // The report, which reads every domain (and tend's own runs, for status).
+    ("report", 6),
     // Commands that span domains, and the program.
-    ("commands", 6),
-    ("status", 6),
-    ("doctor", 6),
-    ("init", 6),
-    ("tick", 6),
+    ("commands", 7),
+    ("status", 7),
+    ("doctor", 7),
+    ("init", 7),
+    ("tick", 7),
     // The man pages and completions, which show tick's steps.
-    ("docs", 7),
-    ("lib", 8),
-    ("main", 8),
+    ("docs", 8),
+    ("lib", 9),
+    ("main", 9),
 ];
 
 /// The typed APIs a domain may use of another domain: (importer, path prefix).
 /// Each is documented at its definition as the one way others read that state.
 const DOMAIN_APIS: &[(&str, &str)] = &[
+    // state/incidents.json, changed by wake and alerts only through
+    // incidents::update (under its lock) with the pure rules of
+    // incidents::policy, and read through incidents::load.
+    ("alerts", "incidents::update"),
+    ("alerts", "incidents::policy"),
+    ("alerts", "incidents::load"),
+    ("wake", "incidents::update"),
+    ("wake", "incidents::policy"),
+    ("wake", "incidents::load"),
     // state/probes.json, read by alerts as typed probe states.
     ("alerts", "probe::state"),
     // How far `wake consume` has read the log, asked by `gc audit`.

@@ -896,9 +896,17 @@ fn dry_run_writes_nothing() {
     let env = TestEnv::new();
     env.script("probes.d/down", "#!/bin/sh\necho CRITICAL\nexit 2\n");
     let out = env.tend(&["probe", "run", "--dry-run"]).ok();
+    // A dry run prints every decision, as -v does.
+    let lines = out.stdout_lines();
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    assert!(
+        lines[0].starts_with("CRITICAL down: CRITICAL [critical; wake requested]"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(
-        out.stdout_lines(),
-        ["1 probe: 1 critical (down); 1 wake requested (dry run: nothing written)"]
+        lines[1],
+        "1 probe: 1 critical (down); 1 wake requested (dry run: nothing written)"
     );
     assert!(env.audit_rows().is_empty());
     assert!(!env.exists("state/probes.json"));
@@ -1049,7 +1057,8 @@ fn quickstart_init_example_then_tick() {
             "wake consume",
             "alerts notify",
             "watchers tick",
-            "promote run"
+            "promote run",
+            "report"
         ]
     );
     assert!(

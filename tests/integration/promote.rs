@@ -1037,6 +1037,135 @@ fn an_hourly_rerun_reads_only_what_changed_and_agrees_with_a_full_scan() {
     assert!(env.exists("state/promote.router-tuning.segments.json"));
 }
 
+/// Rows of all three loops' kinds at `times` (RFC 3339), the `k`-th in
+/// Python's spacing every third.
+fn rows_at(times: &[String], salt: usize) -> Vec<String> {
+    let texts = ["Restart it.", "restart it", "Scale up"];
+    let mut rows = Vec::new();
+    for (i, ts) in times.iter().enumerate() {
+        let i = i + salt;
+        let python = i.is_multiple_of(3);
+        rows.push(row(
+            ts,
+            "inference.recorded",
+            json!({"route": format!("r{}", i % 4), "escalated": i.is_multiple_of(2), "cost_usd": 0.001 * (i % 7) as f64}),
+            python,
+        ));
+        rows.push(row(
+            ts,
+            "reasoning.tool_called",
+            json!({"route": format!("r{}", i % 3), "tool_name": format!("t{}", (i * 7) % 5)}),
+            python,
+        ));
+        rows.push(row(
+            ts,
+            "probe.investigation_completed",
+            json!({"probe": "db", "issue_category": format!("c{}", i % 2), "wake_id": format!("w-{ts}-{i}"),
+                   "autofix_attempted": i.is_multiple_of(5), "recommendation_text": texts[i % 3]}),
+            python,
+        ));
+    }
+    rows
+}
+
+/// Every 20 minutes of `day`, plus the minutes around the edges the runs
+/// below put the window's start at.
+fn day_times(day: &str) -> Vec<String> {
+    let mut times: Vec<String> = (0..72)
+        .map(|k| format!("{day}T{:02}:{:02}:07.000Z", k / 3, (k % 3) * 20))
+        .collect();
+    for edge in [
+        "00:00:29.999",
+        "00:00:30.000",
+        "09:59:59.999",
+        "10:00:00.000",
+        "10:00:30.000",
+        "10:01:00.000",
+        "10:59:59.999",
+    ] {
+        times.push(format!("{day}T{edge}Z"));
+    }
+    times
+}
+
+fn forget_cache(env: &TestEnv) {
+    for lp in ["router-tuning", "tool-trimming", "probe-envelopes"] {
+        let _ = std::fs::remove_file(env.path(&format!("state/promote.{lp}.segments.json")));
+        let _ = std::fs::remove_dir_all(env.path(&format!("state/promote.{lp}.hours")));
+    }
+}
+
+#[test]
+fn a_moving_window_edge_drops_cached_hours_and_agrees_with_a_full_scan() {
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        "[promote.router-tuning]\nwindow = \"5d\"\n[promote.tool-trimming]\nwindow = \"5d\"\n[promote.probe-envelopes]\nwindow = \"5d\"\n",
+    );
+    // Eight days up to 05-24 10:00 (today's rows after 10:00 are in the
+    // future of the first run), with a batching writer's late rows (the day
+    // before's) and early ones (the next day's) in each segment.
+    for d in 16..=24 {
+        let day = format!("2026-05-{d}");
+        let mut times = day_times(&day);
+        if d == 24 {
+            times.retain(|t| t.as_str() <= "2026-05-24T10:00:30.000Z");
+        }
+        times.push(format!("2026-05-{}T23:50:00.000Z", d - 1));
+        times.push(format!("2026-05-{}T10:00:40.000Z", d - 1));
+        if d < 24 {
+            times.push(format!("2026-05-{}T00:00:10.000Z", d + 1));
+        }
+        append(&env, &format!("{day}.jsonl"), &rows_at(&times, d));
+    }
+    let agree = |now: &str| {
+        let cached = observe_json(&env, now);
+        forget_cache(&env);
+        let full = observe_json(&env, now);
+        for (cached, full) in cached.iter().zip(&full) {
+            assert_eq!(full["bytes_cached"], 0);
+            assert_eq!(cached["rows"], full["rows"], "{now}: {cached} vs {full}");
+            assert_eq!(
+                cached["digest"], full["digest"],
+                "{now}: {cached} vs {full}"
+            );
+        }
+        cached
+    };
+    observe_json(&env, "2026-05-24T09:00:00Z");
+    let at_ten = agree("2026-05-24T10:00:00Z");
+    for obs in &at_ten {
+        // Nothing was appended: what is read is the edge hours' rows only.
+        let read = obs["bytes_read"].as_u64().unwrap();
+        let cached = obs["bytes_cached"].as_u64().unwrap();
+        assert!(read * 20 < cached, "read {read}, cached {cached}: {obs}");
+    }
+    append(
+        &env,
+        "2026-05-24.jsonl",
+        &rows_at(&["2026-05-24T10:00:50.000Z".to_string()], 3),
+    );
+    agree("2026-05-24T10:01:00Z");
+    // Past midnight: a new day's segment, and the start's edge in another day.
+    let mut times = day_times("2026-05-24");
+    times.retain(|t| t.as_str() > "2026-05-24T10:00:30.000Z");
+    append(&env, "2026-05-24.jsonl", &rows_at(&times, 5));
+    append(
+        &env,
+        "2026-05-25.jsonl",
+        &rows_at(
+            &[
+                "2026-05-25T00:00:20.000Z".to_string(),
+                "2026-05-24T23:59:59.999Z".to_string(),
+            ],
+            7,
+        ),
+    );
+    agree("2026-05-25T00:00:30Z");
+    // A run at an earlier time (--now in the past) still agrees.
+    agree("2026-05-23T10:01:00Z");
+}
+
 #[test]
 fn observe_reads_input_files_and_directories_links_included() {
     let env = TestEnv::new(); // now 2026-05-24T08:00Z
@@ -1357,4 +1486,91 @@ fn a_directory_where_a_proposal_belongs_is_named_and_the_others_listed() {
         "{}",
         out.stdout
     );
+}
+
+/// The reviewer of an approval run through `sudo -u <service user>` is the
+/// person who ran sudo; with neither USER nor LOGNAME (cron's environment),
+/// approvals and silences name the same account.
+#[test]
+fn every_decision_names_the_person_who_took_it() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    // The test environment has neither USER nor LOGNAME; the tests run as root.
+    let out = env
+        .tend(&[
+            "alerts", "silence", "add", "--match", "id=x", "--for", "1h", "--reason", "drill",
+        ])
+        .ok();
+    let silence_id = out.stdout.split(':').next().unwrap().to_string();
+    let silence: Value =
+        serde_json::from_str(&env.read(&format!("silences/active/{silence_id}.json"))).unwrap();
+    assert_eq!(silence["created_by"], "root");
+    env.tend(&["promote", "approve", &id]).ok();
+    assert_eq!(
+        proposal(&env, "router-tuning", "approved", &id)["reviewed_by"],
+        "root"
+    );
+    // Under sudo: SUDO_USER, not the target user's USER.
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    env.tend(&["promote", "approve", &id])
+        .env("SUDO_USER", "alice")
+        .env("USER", "tend")
+        .env("LOGNAME", "tend")
+        .ok();
+    assert_eq!(
+        proposal(&env, "router-tuning", "approved", &id)["reviewed_by"],
+        "alice"
+    );
+    assert_eq!(
+        env.audit_kind("promotion.approved")[0]["details"]["reviewed_by"],
+        "alice"
+    );
+    let out = env
+        .tend(&[
+            "alerts", "silence", "add", "--match", "id=x", "--for", "1h", "--reason", "drill",
+        ])
+        .env("SUDO_USER", "alice")
+        .env("USER", "tend")
+        .ok();
+    let silence_id = out.stdout.split(':').next().unwrap().to_string();
+    let silence: Value =
+        serde_json::from_str(&env.read(&format!("silences/active/{silence_id}.json"))).unwrap();
+    assert_eq!(silence["created_by"], "alice");
+    // --by still wins.
+    env.tend(&["alerts", "silence", "expire", &silence_id, "--by", "bob"])
+        .env("SUDO_USER", "alice")
+        .ok();
+    let expired: Value =
+        serde_json::from_str(&env.read(&format!("silences/expired/{silence_id}.json"))).unwrap();
+    assert_eq!(expired["expired_by"], "bob");
+}
+
+/// An approval in a loop without on_approve says that nothing was applied;
+/// a dry run does not propose again what is already approved.
+#[test]
+fn an_approval_without_on_approve_says_nothing_was_applied() {
+    let env = TestEnv::new();
+    let id = router_pending(&env);
+    let out = env.tend(&["promote", "approve", &id, "--by", "alice"]).ok();
+    assert!(
+        out.stdout.starts_with(&format!("{id}: approved by alice"))
+            && out
+                .stdout
+                .ends_with("; nothing applied (no on_approve for this loop)\n"),
+        "{}",
+        out.stdout
+    );
+    env.write("tend.toml", "[promote]\nenabled = true\n");
+    let out = env.tend(&["--dry-run", "tick"]).ok();
+    assert!(!out.stdout.contains("would propose"), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains(&format!("{id}: router-tuning slack_dm is already approved")),
+        "{}",
+        out.stderr
+    );
+    // The run agrees with its dry run: nothing proposed.
+    env.tend(&["tick"]).ok();
+    assert!(ids_in(&env, "router-tuning", "pending").is_empty());
 }

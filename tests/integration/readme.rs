@@ -78,6 +78,16 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("bin")).unwrap();
         std::os::unix::fs::symlink(BIN, dir.path().join("bin/tend")).unwrap();
+        // `ssh HOST COMMAND…` as ssh runs it: the words joined into one string
+        // for the remote user's shell (here, this host's).
+        let ssh = dir.path().join("bin/ssh");
+        std::fs::write(
+            &ssh,
+            "#!/bin/sh\nwhile [ \"${1#-}\" != \"$1\" ]; do shift; done\nshift\nexec sh -c \"$*\"\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
         World { dir }
     }
 
@@ -105,7 +115,12 @@ impl World {
             self.dir.path().join("bin").display(),
             std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
         );
-        let script = script.replace("/tmp/tend-quickstart", &self.root().display().to_string());
+        // The quick start's root, and the production root of the recipes
+        // that run on another host, are this world's.
+        let root = self.root().display().to_string();
+        let script = script
+            .replace("/tmp/tend-quickstart", &root)
+            .replace("/var/lib/tend", &root);
         let out = Command::new("bash")
             .args(["-e", "-o", "pipefail", "-c", &script])
             .env_clear()
@@ -464,4 +479,40 @@ fn a_probe_without_shebang_runs_under_sh_and_a_missing_interpreter_cannot_start(
     ] {
         assert!(readme_says(said), "the README no longer says {said:?}");
     }
+}
+
+/// Every file or directory of the repository the README names (`contrib/…`,
+/// `tests/…`, `src/…`, `man/…`, `bench/…`) is there: the README describes
+/// what exists.
+#[test]
+fn every_repository_path_the_readme_names_exists() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut named = 0;
+    for quoted in README.split('`').skip(1).step_by(2) {
+        let Some(first) = quoted.split_whitespace().next() else {
+            continue;
+        };
+        let path = first.trim_end_matches([',', ')', ':']);
+        let top = [
+            "contrib/",
+            "tests/",
+            "src/",
+            "man/",
+            "bench/",
+            "fuzz/",
+            "completions/",
+        ];
+        if !top.iter().any(|t| path.starts_with(t)) || path.contains(['*', '<', '{']) {
+            continue;
+        }
+        named += 1;
+        assert!(
+            repo.join(path).exists(),
+            "README.md names {path}, which is not in the repository"
+        );
+    }
+    assert!(
+        named >= 5,
+        "only {named} repository paths found in README.md"
+    );
 }

@@ -327,3 +327,233 @@ fn a_heartbeat_url_with_user_information_leaks_neither_password_nor_basic_auth()
     );
     assert_nothing_leaks(&env, &out, &["pa55-w0rd-xyz", "check-8f3a2b1c"]);
 }
+
+// ------------------------------------------------------------ missing secrets
+
+/// A root whose one probe is critical, with `toml` appended to a
+/// configuration that dispatches a wake on its first sighting.
+fn critical_root(toml: &str) -> TestEnv {
+    let env = TestEnv::new();
+    env.script(
+        "probes.d/web",
+        "#!/bin/sh\necho 'CRITICAL - web down'\nexit 2\n",
+    );
+    env.write(
+        "tend.toml",
+        format!("[wake]\nconsecutive_required = 1\n{toml}"),
+    );
+    env
+}
+
+/// Ticks until the operator message went out (the first tick stamps the
+/// wake cursor), returning every run's output.
+fn tick_until_dispatched(env: &TestEnv) -> Vec<crate::support::Output> {
+    let mut outs = Vec::new();
+    for _ in 0..3 {
+        outs.push(env.tend(&["tick"]).output());
+        if !env.audit_kind("probe.investigation_completed").is_empty() {
+            break;
+        }
+    }
+    outs
+}
+
+fn failed_sends(env: &TestEnv) -> Vec<serde_json::Value> {
+    env.audit_kind("notification.dispatched")
+        .into_iter()
+        .filter(|r| r["details"]["status"] == "failed")
+        .collect()
+}
+
+/// The commands that send nothing, each of which must work without the
+/// secrets (`doctor` and `config check` report them instead).
+fn assert_read_only_commands_need_no_secret(env: &TestEnv, named: &str) {
+    for args in [
+        &["status"][..],
+        &["status", "--format", "prometheus"][..],
+        &["status", "--json"][..],
+        &["config", "show"][..],
+        &["alerts", "list"][..],
+        &["promote", "list"][..],
+        &["watchers", "list"][..],
+        &["audit", "tail", "-n", "1"][..],
+    ] {
+        let out = env.tend(args).output();
+        assert!(
+            out.code == 0 && !out.stdout.is_empty() && !out.stderr.contains(named),
+            "`tend {}` exited {}\n--- stdout\n{}\n--- stderr\n{}",
+            args.join(" "),
+            out.code,
+            out.stdout,
+            out.stderr
+        );
+    }
+    let prometheus = env.tend(&["status", "--format", "prometheus"]).ok();
+    assert!(
+        prometheus
+            .stdout
+            .contains("tend_last_run_timestamp_seconds{command=\"probe run\"}"),
+        "{}",
+        prometheus.stdout
+    );
+    let doctor = env.tend(&["doctor"]).output();
+    assert!(
+        doctor.stdout.contains(named) || doctor.stderr.contains(named),
+        "doctor names {named}:\n{}\n{}",
+        doctor.stdout,
+        doctor.stderr
+    );
+    let check = env.tend(&["config", "check"]).status(2);
+    assert!(check.stderr.contains(named), "{}", check.stderr);
+}
+
+#[test]
+fn a_missing_slack_token_fails_its_sends_and_stops_nothing_else() {
+    let slack = FakeServer::start(crate::support::fakes::slack_ok());
+    let env = critical_root(&format!(
+        "[operator]\nchannel = \"slack\"\n[slack]\ntoken_env = \"SLACK_BOT_TOKEN\"\nuser_id = \"U0123456\"\napi_base = \"{}/api\"\n",
+        slack.url()
+    ));
+    let outs = tick_until_dispatched(&env);
+    // The probe ran and was recorded at every tick.
+    assert_eq!(env.audit_kind("probe.observed").len(), outs.len());
+    // The alert and the operator message: failed sends, nothing reached Slack.
+    let failed = failed_sends(&env);
+    assert!(failed.len() >= 2, "{failed:#?}");
+    for row in &failed {
+        assert_eq!(row["details"]["error"], "secret_unreadable", "{row}");
+    }
+    assert_eq!(slack.request_count(), 0);
+    // Each run that needed the token exits 1 and names it once.
+    let mut needed = 0;
+    for out in &outs {
+        let named = out.stderr.matches("SLACK_BOT_TOKEN").count();
+        if out.stderr.contains("secret_unreadable") || out.stderr.contains("slack.token_env") {
+            needed += 1;
+            assert_eq!(out.code, 1, "{}", out.stderr);
+            assert_eq!(named, 1, "{}", out.stderr);
+        } else {
+            assert_eq!(named, 0, "{}", out.stderr);
+        }
+    }
+    assert!(needed >= 1);
+    // No retry storm: the failed messages count as sent.
+    let before = env.audit_kind("notification.dispatched").len();
+    env.tend(&["tick"]).output();
+    assert_eq!(env.audit_kind("notification.dispatched").len(), before);
+    assert_read_only_commands_need_no_secret(&env, "SLACK_BOT_TOKEN");
+    // With the token, the next message goes out.
+    let mut env = env;
+    env.set_env("SLACK_BOT_TOKEN", "xoxb-now-set-4242");
+    env.tend(&["alerts", "test", "--channel", "slack"]).ok();
+    assert_eq!(slack.request_count(), 1);
+}
+
+#[test]
+fn an_engine_without_its_key_sends_the_fallback() {
+    let engine = FakeServer::start(crate::support::fakes::openai_ok("Looks fine.", 10, 5));
+    let env = critical_root(&format!(
+        "[engine]\nkind = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\napi_key_env = \"OPENAI_API_KEY\"\n",
+        engine.url()
+    ));
+    let outs = tick_until_dispatched(&env);
+    let last = outs.last().unwrap();
+    assert_eq!(last.code, 1, "{}", last.stderr);
+    assert!(
+        last.stdout.contains(
+            "I was unable to investigate — engine returned: engine_exception:secret_unreadable"
+        ),
+        "{}",
+        last.stdout
+    );
+    assert_eq!(
+        last.stderr.matches("OPENAI_API_KEY").count(),
+        1,
+        "{}",
+        last.stderr
+    );
+    assert_eq!(engine.request_count(), 0);
+    let done = env.audit_kind("probe.investigation_completed");
+    assert_eq!(
+        done[0]["details"]["engine_status"],
+        "engine_exception:secret_unreadable"
+    );
+    assert_read_only_commands_need_no_secret(&env, "OPENAI_API_KEY");
+}
+
+#[test]
+fn unreadable_webhook_and_email_secrets_fail_only_their_routes() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut env = critical_root(
+        "[alerts]\nroute = { critical = \"webhook\", warning = \"stdout\", info = \"stdout\" }\n\
+         [webhook]\nurl_env = \"TEND_WEBHOOK_URL\"\n",
+    );
+    // The webhook's variable is not set; the probe's alert goes there.
+    let out = env.tend(&["tick"]).status(1);
+    assert_eq!(
+        out.stderr.matches("TEND_WEBHOOK_URL").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    let failed = failed_sends(&env);
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert_eq!(failed[0]["details"]["channel"], "webhook");
+    assert_eq!(failed[0]["details"]["error"], "secret_unreadable");
+    // An SMTP password file others can read is refused, naming the file.
+    let password = env.dir().join("smtp-password");
+    std::fs::write(&password, "smtp-pw-secret-99\n").unwrap();
+    std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o644)).unwrap();
+    env.script(
+        "probes.d/web",
+        "#!/bin/sh\necho 'WARNING - web slow'\nexit 1\n",
+    );
+    env.write(
+        "tend.toml",
+        format!(
+            "[alerts]\nroute = {{ critical = \"webhook\", warning = \"email\", info = \"stdout\" }}\n\
+             [webhook]\nurl_env = \"TEND_WEBHOOK_URL\"\n\
+             [email]\nsmtp_host = \"127.0.0.1\"\nsmtp_port = 9\nfrom = \"tend@example.com\"\nto = [\"ops@example.com\"]\n\
+             username_env = \"SMTP_USER\"\npassword_file = \"{}\"\n",
+            password.display()
+        ),
+    );
+    env.set_env("SMTP_USER", "tend-smtp-user");
+    let out = env.tend(&["tick"]).status(1);
+    let shown = password.display().to_string();
+    // One line names the file (with the chmod that fixes it).
+    let naming = out.stderr.lines().filter(|l| l.contains(&shown)).count();
+    assert_eq!(naming, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("chmod 600"), "{}", out.stderr);
+    assert!(!out.stderr.contains("smtp-pw-secret-99"), "{}", out.stderr);
+    let failed = failed_sends(&env);
+    assert_eq!(
+        failed.last().unwrap()["details"]["channel"],
+        "email",
+        "{failed:#?}"
+    );
+    assert_eq!(
+        failed.last().unwrap()["details"]["error"],
+        "secret_unreadable"
+    );
+    assert_eq!(env.audit_kind("probe.observed").len(), 2);
+}
+
+#[test]
+fn a_missing_heartbeat_variable_fails_the_heartbeat_not_the_tick() {
+    let env = critical_root("[heartbeat]\nurl_env = \"TEND_HEARTBEAT_URL\"\n");
+    let out = env.tend(&["tick", "--json"]).status(1);
+    assert_eq!(env.audit_kind("probe.observed").len(), 1);
+    assert_eq!(
+        out.stderr.matches("TEND_HEARTBEAT_URL").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    let summary = out.json_lines().pop().unwrap();
+    assert_eq!(
+        summary["heartbeat"]["error"], "secret_unreadable",
+        "{summary}"
+    );
+    assert_read_only_commands_need_no_secret(&env, "TEND_HEARTBEAT_URL");
+}

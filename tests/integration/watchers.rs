@@ -508,6 +508,7 @@ fn a_run_killed_after_its_audit_rows_adds_no_second_copy() {
     assert_eq!(env.audit_kind("watcher.flagged").len(), 2);
     // Put the index back as it was before the second run saved it.
     std::fs::write(&index, before).unwrap();
+    let _ = std::fs::remove_file(env.path("state/decisions.index.delta"));
     let out = env.tend(&["watchers", "tick", "-v"]).status(0);
     assert!(!out.stderr.contains("wrote those rows"), "{}", out.stderr);
     assert_eq!(decisions(&env).len(), 2);

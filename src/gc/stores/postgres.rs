@@ -62,6 +62,11 @@ fn scrub(text: &str, hidden: &[String]) -> String {
     text
 }
 
+/// A server error as shown: `what`, the SQLSTATE and message, scrubbed.
+fn described(hidden: &[String], what: &str, e: postgres::Error) -> anyhow::Error {
+    anyhow!("{what}: {}", scrub(&describe(&e), hidden))
+}
+
 impl PostgresStore {
     /// Connects with `dsn`; `origin` names where it came from (for errors).
     pub fn connect(dsn: &Secret, origin: &str) -> Result<PostgresStore> {
@@ -91,7 +96,7 @@ impl PostgresStore {
     }
 
     fn err(&self, what: &str, e: postgres::Error) -> anyhow::Error {
-        anyhow!("{what}: {}", scrub(&describe(&e), &self.hidden))
+        described(&self.hidden, what, e)
     }
 
     fn check_tables(&mut self) -> Result<()> {
@@ -188,14 +193,18 @@ impl CheckpointStore for PostgresStore {
     }
 
     fn scan_each(&mut self, found: Found<'_>) -> Result<Vec<String>> {
-        let rows = self
+        use postgres::fallible_iterator::FallibleIterator;
+        let hidden = &self.hidden;
+        let failed = |e| described(hidden, "cannot list the checkpoint threads", e);
+        // Streamed a row at a time: a million threads are never held at once.
+        let mut rows = self
             .client
-            .query(
+            .query_raw(
                 "SELECT thread_id, max(checkpoint_id) FROM checkpoints GROUP BY thread_id",
-                &[],
+                Vec::<String>::new(),
             )
-            .map_err(|e| self.err("cannot list the checkpoint threads", e))?;
-        for row in rows {
+            .map_err(failed)?;
+        while let Some(row) = rows.next().map_err(failed)? {
             let thread_id: &str = row.get(0);
             let newest: Option<&str> = row.get(1);
             let touched = match newest {

@@ -218,3 +218,112 @@ fn monthly_segment_names() {
         assert!(!tail::is_monthly_segment_name(bad), "{bad}");
     }
 }
+
+fn delta(e: &Env) -> PathBuf {
+    let mut name = e.path.as_os_str().to_owned();
+    name.push(".delta");
+    PathBuf::from(name)
+}
+
+/// 64 rows in the base file, for the delta tests (an eighth is 8 ids).
+fn base_of_64(e: &Env) {
+    let text: String = (100..164).map(row).collect();
+    append(&e.dir, "2026-05.jsonl", &text);
+    let (mut index, _, _) = open(e);
+    index.save(|_| {}).unwrap();
+    assert!(!delta(e).exists());
+}
+
+#[test]
+fn added_ids_go_to_the_delta_until_it_outgrows_an_eighth_of_the_base() {
+    let e = env();
+    base_of_64(&e);
+    let base = fs::read(&e.path).unwrap();
+    for n in 1..=8u8 {
+        let (mut index, _, _) = open(&e);
+        append(&e.dir, "2026-05.jsonl", &row(n));
+        index.insert(id(n));
+        index.save(|_| {}).unwrap();
+        // The base is not rewritten: one record appended.
+        assert_eq!(fs::read(&e.path).unwrap(), base, "after {n}");
+        let (index, refresh, seen) = open(&e);
+        assert_eq!((refresh.rebuilt, refresh.rows), (None, 0), "after {n}");
+        assert!(seen.is_empty());
+        assert_eq!(index.len(), 64 + n as usize);
+        assert!((1..=n).all(|m| index.contains(&id(m))));
+    }
+    // The ninth is more than an eighth: the base takes every id, the delta goes.
+    let (mut index, _, _) = open(&e);
+    append(&e.dir, "2026-05.jsonl", &row(9));
+    index.insert(id(9));
+    index.save(|_| {}).unwrap();
+    assert!(!delta(&e).exists());
+    assert_ne!(fs::read(&e.path).unwrap(), base);
+    let (mut index, refresh, _) = open(&e);
+    assert_eq!((refresh.rebuilt, refresh.rows), (None, 0));
+    assert_eq!(index.ids().len(), 73);
+    assert!(index.ids().is_sorted());
+}
+
+#[test]
+fn a_torn_delta_record_is_read_again_from_the_segments() {
+    let e = env();
+    base_of_64(&e);
+    let (mut index, _, _) = open(&e);
+    append(&e.dir, "2026-05.jsonl", &row(1));
+    index.insert(id(1));
+    index.save(|_| {}).unwrap();
+    let whole = fs::read(delta(&e)).unwrap();
+    let (mut index, _, _) = open(&e);
+    append(&e.dir, "2026-05.jsonl", &row(2));
+    index.insert(id(2));
+    index.save(|_| {}).unwrap();
+    // Killed in the middle of the second record's write.
+    let full = fs::read(delta(&e)).unwrap();
+    fs::write(delta(&e), &full[..full.len() - 5]).unwrap();
+    let (mut index, refresh, seen) = open(&e);
+    assert_eq!(refresh.rebuilt, None);
+    assert_eq!(seen, vec![(id(2), true)], "the second row is read again");
+    assert!(index.contains(&id(1)) && index.contains(&id(2)));
+    // The next record replaces the torn one.
+    append(&e.dir, "2026-05.jsonl", &row(3));
+    index.insert(id(3));
+    index.save(|_| {}).unwrap();
+    let now = fs::read(delta(&e)).unwrap();
+    assert!(now.starts_with(&whole));
+    let (index, refresh, seen) = open(&e);
+    assert_eq!((refresh.rows, seen.len(), index.len()), (0, 0, 67));
+
+    // A damaged record too.
+    let mut bytes = fs::read(delta(&e)).unwrap();
+    let last = bytes.len() - 9;
+    bytes[last] ^= 1;
+    fs::write(delta(&e), &bytes).unwrap();
+    let (index, refresh, seen) = open(&e);
+    assert_eq!(refresh.rebuilt, None);
+    assert_eq!(seen.len(), 2, "the rows of the damaged record: {seen:?}");
+    assert_eq!(index.len(), 67);
+}
+
+#[test]
+fn a_delta_left_beside_a_newer_base_is_ignored() {
+    let e = env();
+    base_of_64(&e);
+    let (mut index, _, _) = open(&e);
+    append(&e.dir, "2026-05.jsonl", &row(1));
+    index.insert(id(1));
+    index.save(|_| {}).unwrap();
+    let stale = fs::read(delta(&e)).unwrap();
+    // The base is rewritten (a rebuild); a kill left the old delta behind.
+    fs::remove_file(&e.path).unwrap();
+    let (mut index, refresh, _) = open(&e);
+    assert!(refresh.rebuilt.is_some());
+    index.save(|_| {}).unwrap();
+    assert!(!delta(&e).exists());
+    fs::write(delta(&e), &stale).unwrap();
+    append(&e.dir, "2026-05.jsonl", &row(2));
+    let (index, refresh, seen) = open(&e);
+    assert_eq!(refresh.rebuilt, None);
+    assert_eq!(seen, vec![(id(2), true)]);
+    assert_eq!(index.len(), 66);
+}

@@ -141,6 +141,60 @@ impl TestEnv {
     }
 }
 
+impl TestEnv {
+    /// A run of the binary as another `user` (e.g. `nobody`), switched with
+    /// `setpriv`: the tests run as root, and a root's owner is root. The
+    /// temporary directory around the root is opened to others (0755) so
+    /// that the user can reach the root. Panics, saying why, when the switch
+    /// is impossible: a test of another user never passes by not running.
+    pub fn tend_as(&self, user: &str, args: &[&str]) -> Run {
+        use std::os::unix::fs::PermissionsExt;
+        // SAFETY: geteuid takes nothing and cannot fail.
+        let euid = unsafe { libc::geteuid() };
+        assert_eq!(
+            euid, 0,
+            "this test runs tend as {user} and must itself run as root (uid 0, e.g. in the CI container); it runs as uid {euid}"
+        );
+        let id = |flag: &str| -> String {
+            let out = Command::new("id")
+                .args([flag, user])
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run `id {flag} {user}`: {e}"));
+            assert!(
+                out.status.success(),
+                "this test needs a user {user:?}: `id {flag} {user}` says {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        let (uid, gid) = (id("-u"), id("-g"));
+        std::fs::set_permissions(self.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let setpriv = ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("this test switches user with setpriv (util-linux), which is not installed: apt-get install util-linux");
+        let mut command = Command::new(setpriv);
+        command
+            .args([
+                format!("--reuid={uid}"),
+                format!("--regid={gid}"),
+                "--clear-groups".to_string(),
+                "--".to_string(),
+                BIN.to_string(),
+            ])
+            .args(args)
+            .env_clear()
+            .current_dir(self.dir.path());
+        for (k, v) in &self.env {
+            command.env(k, v);
+        }
+        Run {
+            command,
+            stdin: None,
+        }
+    }
+}
+
 impl Default for TestEnv {
     fn default() -> Self {
         Self::new()

@@ -333,7 +333,7 @@ const KNOWN: &[Known] = &[
     Known {
         name: "check_by_ssh",
         dirs: &["/usr/lib/nagios/plugins", "/usr/lib/monitoring-plugins"],
-        packages: &["monitoring-plugins-standard"],
+        packages: &["monitoring-plugins-basic"],
     },
     Known {
         name: "check_disk",
@@ -504,6 +504,9 @@ pub fn npm_package(name: &str) -> PathBuf {
         .find(|(n, _)| *n == name)
         .map(|(_, v)| *v)
         .unwrap_or_else(|| panic!("provision::npm_package: no pinned version for {name:?}; add it to NPM in tests/integration/support/provision.rs"));
+    // Outside `once`: its memo is held while a part is made, and is not
+    // reentrant.
+    let npm = tool("npm");
     once(&format!("the npm package {name}"), || {
         let prefix = env_dir().join("node");
         let dir = prefix.join("node_modules").join(name);
@@ -511,7 +514,6 @@ pub fn npm_package(name: &str) -> PathBuf {
         if stamp.exists() && dir.is_dir() {
             return Ok(dir);
         }
-        let npm = tool("npm");
         let _lock = FileLock::take("npm");
         if stamp.exists() && dir.is_dir() {
             return Ok(dir);

@@ -1,0 +1,277 @@
+//! The incident rules (SPEC §6a) as pure functions: what opening, updating
+//! and resolving do to the incidents, when a reminder is due, what is kept.
+//! Values in, the state changed in place and the events it says out; no I/O.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::{Change, Event, Incident, IncidentsState, incident_id};
+use crate::config::ReminderSchedule;
+use crate::severity::Severity;
+
+/// What is known of a firing alert when it is seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts<'a> {
+    pub alert_id: &'a str,
+    pub started_at: DateTime<Utc>,
+    pub severity: Severity,
+    pub category: &'a str,
+    pub title: &'a str,
+    pub summary: &'a str,
+}
+
+/// Records that the alert of `facts` fires at `now`: opens its incident
+/// (the episode `started_at` names), or updates it when its severity
+/// changed. Returns the incident's id and the event, if any.
+pub fn observe(
+    state: &mut IncidentsState,
+    facts: &Facts<'_>,
+    now: DateTime<Utc>,
+) -> (String, Option<Event>) {
+    let id = incident_id(facts.alert_id, facts.started_at);
+    match state.incidents.get_mut(&id) {
+        Some(incident) => {
+            let from = incident.severity;
+            let reopened = incident.resolved_at.take().is_some();
+            incident.summary = facts.summary.to_string();
+            incident.title = facts.title.to_string();
+            incident.severity = facts.severity;
+            let event = (from != facts.severity || reopened).then(|| Event {
+                change: Change::Updated {
+                    severity_from: (from != facts.severity).then_some(from),
+                    reopened,
+                },
+                incident: incident.clone(),
+                at: now,
+            });
+            (id, event)
+        }
+        None => {
+            let incident = Incident {
+                id: id.clone(),
+                alert_id: facts.alert_id.to_string(),
+                severity: facts.severity,
+                category: facts.category.to_string(),
+                title: facts.title.to_string(),
+                summary: facts.summary.to_string(),
+                started_at: facts.started_at,
+                opened_at: now,
+                resolved_at: None,
+                conversations: Default::default(),
+                messages: 0,
+                first_message_at: None,
+                last_message_at: None,
+                reminders: 0,
+                last_reminder_at: None,
+                investigated: None,
+            };
+            let event = Event {
+                change: Change::Opened,
+                incident: incident.clone(),
+                at: now,
+            };
+            state.incidents.insert(id.clone(), incident);
+            (id, Some(event))
+        }
+    }
+}
+
+/// Resolves the open incidents of `alert_id` at `now` (one, unless an
+/// earlier episode was never resolved). Returns the events.
+pub fn resolve(state: &mut IncidentsState, alert_id: &str, now: DateTime<Utc>) -> Vec<Event> {
+    let mut events = Vec::new();
+    for incident in state.incidents.values_mut() {
+        if incident.alert_id == alert_id && incident.resolved_at.is_none() {
+            incident.resolved_at = Some(now.max(incident.started_at));
+            events.push(Event {
+                change: Change::Resolved,
+                incident: incident.clone(),
+                at: now,
+            });
+        }
+    }
+    events
+}
+
+/// The open incident of `alert_id`, the most recently started.
+pub fn open_of<'a>(state: &'a IncidentsState, alert_id: &str) -> Option<&'a Incident> {
+    state
+        .incidents
+        .values()
+        .filter(|i| i.alert_id == alert_id && i.resolved_at.is_none())
+        .max_by_key(|i| i.started_at)
+}
+
+/// When the incident's next reminder is due: after each step of its
+/// severity's schedule, counted from its first message and then from each
+/// reminder, and after the last step's interval from then on. `None`: no
+/// message went out yet (the first one is no reminder), it is resolved, or
+/// its severity is never reminded.
+pub fn next_reminder(incident: &Incident, schedule: &ReminderSchedule) -> Option<DateTime<Utc>> {
+    if incident.resolved_at.is_some() {
+        return None;
+    }
+    let steps = schedule.for_severity(incident.severity);
+    let step = steps
+        .get(incident.reminders as usize)
+        .or_else(|| steps.last())?;
+    let from = incident.last_reminder_at.or(incident.first_message_at)?;
+    Some(from + step.to_chrono())
+}
+
+/// Whether a reminder is due at `now`.
+pub fn reminder_due(incident: &Incident, schedule: &ReminderSchedule, now: DateTime<Utc>) -> bool {
+    next_reminder(incident, schedule).is_some_and(|at| now >= at)
+}
+
+/// Drops the incidents resolved more than `keep` before `now`.
+pub fn prune(state: &mut IncidentsState, keep: TimeDelta, now: DateTime<Utc>) -> usize {
+    let before = state.incidents.len();
+    state
+        .incidents
+        .retain(|_, i| i.resolved_at.is_none_or(|at| now - at <= keep));
+    before - state.incidents.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Duration;
+
+    fn t(minutes: i64) -> DateTime<Utc> {
+        crate::clock::parse_ts("2026-05-24T08:00:00Z").unwrap() + TimeDelta::minutes(minutes)
+    }
+
+    fn facts(severity: Severity) -> Facts<'static> {
+        Facts {
+            alert_id: "probe:api:api_down",
+            started_at: t(0),
+            severity,
+            category: "api_down",
+            title: "api is critical",
+            summary: "HTTP 503",
+        }
+    }
+
+    #[test]
+    fn open_update_resolve_and_reopen() {
+        let mut state = IncidentsState::default();
+        let (id, event) = observe(&mut state, &facts(Severity::Warning), t(1));
+        assert_eq!(event.unwrap().change, Change::Opened);
+        assert_eq!(id, incident_id("probe:api:api_down", t(0)));
+        // Seen again as it was: nothing to say.
+        let (same, event) = observe(&mut state, &facts(Severity::Warning), t(2));
+        assert_eq!((same.as_str(), event), (id.as_str(), None));
+        // A change of severity is an update.
+        let (_, event) = observe(&mut state, &facts(Severity::Critical), t(3));
+        assert_eq!(
+            event.unwrap().change,
+            Change::Updated {
+                severity_from: Some(Severity::Warning),
+                reopened: false
+            }
+        );
+        let events = resolve(&mut state, "probe:api:api_down", t(10));
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].incident.resolved_at, Some(t(10)));
+        assert!(resolve(&mut state, "probe:api:api_down", t(11)).is_empty());
+        assert!(open_of(&state, "probe:api:api_down").is_none());
+        // The same episode firing again is reopened, not a second incident.
+        let (again, event) = observe(&mut state, &facts(Severity::Critical), t(12));
+        assert_eq!(again, id);
+        assert_eq!(
+            event.unwrap().change,
+            Change::Updated {
+                severity_from: None,
+                reopened: true
+            }
+        );
+        // Another episode is another incident.
+        let later = Facts {
+            started_at: t(20),
+            ..facts(Severity::Critical)
+        };
+        let (other, _) = observe(&mut state, &later, t(20));
+        assert_ne!(other, id);
+        assert_eq!(open_of(&state, "probe:api:api_down").unwrap().id, other);
+    }
+
+    fn schedule() -> ReminderSchedule {
+        ReminderSchedule::default()
+    }
+
+    fn sent(severity: Severity, reminders: u32, first: i64, last: Option<i64>) -> Incident {
+        let mut state = IncidentsState::default();
+        let (id, _) = observe(&mut state, &facts(severity), t(0));
+        let mut incident = state.incidents.remove(&id).unwrap();
+        incident.first_message_at = Some(t(first));
+        incident.reminders = reminders;
+        incident.last_reminder_at = last.map(t);
+        incident
+    }
+
+    /// Defaults: critical 30m → 1h → 2h → 4h, then every 4h; warning 2h →
+    /// 8h → 24h; info never; nothing before a first message.
+    #[test]
+    fn reminders_back_off_at_every_step() {
+        let s = schedule();
+        let cases = [
+            (Severity::Critical, 0, None, Some(30)),
+            (Severity::Critical, 1, Some(30), Some(90)),
+            (Severity::Critical, 2, Some(90), Some(210)),
+            (Severity::Critical, 3, Some(210), Some(450)),
+            (Severity::Critical, 4, Some(450), Some(690)),
+            (Severity::Critical, 9, Some(1000), Some(1240)),
+            (Severity::Warning, 0, None, Some(120)),
+            (Severity::Warning, 1, Some(120), Some(600)),
+            (Severity::Warning, 2, Some(600), Some(2040)),
+            (Severity::Warning, 3, Some(2040), Some(3480)),
+            (Severity::Info, 0, None, None),
+        ];
+        for (severity, reminders, last, due) in cases {
+            let incident = sent(severity, reminders, 0, last);
+            assert_eq!(
+                next_reminder(&incident, &s),
+                due.map(t),
+                "{severity} after {reminders} reminders"
+            );
+            if let Some(due) = due {
+                assert!(!reminder_due(
+                    &incident,
+                    &s,
+                    t(due) - TimeDelta::milliseconds(1)
+                ));
+                assert!(reminder_due(&incident, &s, t(due)));
+            }
+        }
+        let mut never_sent = sent(Severity::Critical, 0, 0, None);
+        never_sent.first_message_at = None;
+        assert_eq!(next_reminder(&never_sent, &s), None);
+        let mut resolved = sent(Severity::Critical, 0, 0, None);
+        resolved.resolved_at = Some(t(5));
+        assert!(!reminder_due(&resolved, &s, t(1000)));
+        let custom = ReminderSchedule {
+            critical: vec![Duration::from_secs(60)],
+            ..schedule()
+        };
+        assert_eq!(
+            next_reminder(&sent(Severity::Critical, 5, 0, Some(10)), &custom),
+            Some(t(11))
+        );
+    }
+
+    #[test]
+    fn resolved_incidents_are_kept_for_keep_resolved() {
+        let mut state = IncidentsState::default();
+        let (a, _) = observe(&mut state, &facts(Severity::Warning), t(0));
+        resolve(&mut state, "probe:api:api_down", t(10));
+        let open = Facts {
+            alert_id: "probe:db:down",
+            ..facts(Severity::Warning)
+        };
+        observe(&mut state, &open, t(0));
+        assert_eq!(prune(&mut state, TimeDelta::minutes(60), t(70)), 0);
+        assert_eq!(prune(&mut state, TimeDelta::minutes(60), t(71)), 1);
+        assert!(!state.incidents.contains_key(&a));
+        assert_eq!(state.incidents.len(), 1);
+    }
+}
