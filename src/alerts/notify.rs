@@ -39,6 +39,7 @@ use crate::cli::AlertsNotifyArgs;
 use crate::config::{ChannelKind, Config, InfoMode};
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::UsageError;
+use crate::incidents::Purpose;
 use crate::incidents::policy as incident_policy;
 use crate::store::attempts::{self, Attempt, Journal, Next};
 use crate::store::jsonl;
@@ -55,7 +56,8 @@ fn attempt_key(d: &Decision) -> String {
     format!("{ATTEMPT_PREFIX}{}:{}", d.action.name(), d.alert.id)
 }
 
-pub fn policy(config: &Config) -> Policy {
+/// The `[alerts]` policy, with the alerts whose incident is due a reminder.
+pub fn policy(config: &Config, reminders_due: BTreeSet<String>) -> Policy {
     let a = &config.alerts;
     Policy {
         route: config.alert_route(),
@@ -63,7 +65,7 @@ pub fn policy(config: &Config) -> Policy {
         burst_limit: a.burst_limit,
         digest_info: a.info_mode == InfoMode::Digest,
         send_resolved: a.send_resolved,
-        repeat: a.repeat_interval,
+        reminders_due,
     }
 }
 
@@ -157,7 +159,8 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         record_unrecorded(ctx, &mut state)?;
     }
     let silences = load_silences(ctx, &mut outcome)?;
-    let policy = policy(&ctx.config);
+    let (mut incident_ids, reminders_due) = observe_incidents(ctx, &active.alerts, &state)?;
+    let policy = policy(&ctx.config, reminders_due);
     let plan = diff::plan(
         &active.alerts,
         &active.feeds,
@@ -183,7 +186,7 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
             Next::Send { .. } | Next::AlreadySent => None,
         })
         .collect();
-    let incident_ids = open_and_resolve_incidents(ctx, &active.alerts, &plan, &state)?;
+    incident_ids.extend(resolve_incidents(ctx, &plan)?);
     let skipped: BTreeSet<usize> = given_up.keys().copied().collect();
     let messages = message::outgoing(&plan, &skipped, now, policy.burst_limit);
     outcome.count(AlertsCount::Active, active.alerts.len() as u64);
@@ -321,6 +324,7 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         }
         working.unrecorded = rows.clone();
         crate::store::state::save(&state_path, &working)?;
+        note_messages(ctx, &plan, &m.decisions, &incident_ids)?;
         ctx.audit().append(&rows, now).map_err(|e| {
             e.context(format!(
                 "the {} message was sent and is recorded in state/{STATE_FILE} (it will not be sent again); its audit rows wait there for the next run",
@@ -357,27 +361,33 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// Opens the incident of every firing alert (or updates it when its
-/// severity changed) and resolves those of the alerts that stopped firing
-/// (SPEC §6a). Returns alert id → incident id.
-fn open_and_resolve_incidents(
+/// When the incident of an alert started: the input's start, else when
+/// `tend` first recorded the alert, else now.
+fn started_at(alert: &Alert, state: &Notified, now: DateTime<Utc>) -> DateTime<Utc> {
+    alert
+        .started_at
+        .or_else(|| state.alerts.get(&alert.id).map(|e| e.first_seen))
+        .unwrap_or(now)
+}
+
+/// Opens the incident of every firing alert, or updates it when its
+/// severity changed (SPEC §6a). Returns alert id → incident id, and the
+/// alerts whose incident is due a reminder now (its back-off, which a wake's
+/// investigation may have moved already).
+fn observe_incidents(
     ctx: &mut Ctx,
     active: &[Alert],
-    plan: &Plan,
     state: &Notified,
-) -> Result<BTreeMap<String, String>> {
+) -> Result<(BTreeMap<String, String>, BTreeSet<String>)> {
     let now = ctx.now();
+    let schedule = ctx.config.incidents.reminders.clone();
     crate::incidents::update(ctx, |incidents, events| {
         let mut ids = BTreeMap::new();
+        let mut due = BTreeSet::new();
         for alert in active {
-            // An input that gives no start: when tend first recorded it.
-            let started_at = alert
-                .started_at
-                .or_else(|| state.alerts.get(&alert.id).map(|e| e.first_seen))
-                .unwrap_or(now);
             let facts = incident_policy::Facts {
                 alert_id: &alert.id,
-                started_at,
+                started_at: started_at(alert, state, now),
                 severity: alert.severity,
                 category: &alert.category,
                 title: &alert.title,
@@ -385,8 +395,30 @@ fn open_and_resolve_incidents(
             };
             let (id, event) = incident_policy::observe(incidents, &facts, now);
             events.extend(event);
+            let incident = incidents.incidents.get_mut(&id).expect("observed");
+            // A state from before messages were noted in incidents: the
+            // alert's last message starts the clock.
+            if let Some(entry) = state.alerts.get(&alert.id)
+                && let Some(at) = entry.last_notified
+                && matches!(entry.status, Status::Ok | Status::Failed)
+            {
+                incident_policy::adopt_earlier_message(incident, at);
+            }
+            if incident_policy::reminder_due(incident, &schedule, now) {
+                due.insert(alert.id.clone());
+            }
             ids.insert(alert.id.clone(), id);
         }
+        (ids, due)
+    })
+}
+
+/// Resolves the incidents of the alerts that stopped firing. Returns their
+/// alert id → incident id.
+fn resolve_incidents(ctx: &mut Ctx, plan: &Plan) -> Result<BTreeMap<String, String>> {
+    let now = ctx.now();
+    crate::incidents::update(ctx, |incidents, events| {
+        let mut ids = BTreeMap::new();
         for d in &plan.decisions {
             if let Action::Resolve { .. } = d.action {
                 if let Some(open) = incident_policy::open_of(incidents, &d.alert.id) {
@@ -396,6 +428,34 @@ fn open_and_resolve_incidents(
             }
         }
         ids
+    })
+}
+
+/// Notes a message (sent or failed) in the incident of each of its
+/// decisions: what moves the incident's reminders (SPEC §6a).
+fn note_messages(
+    ctx: &mut Ctx,
+    plan: &Plan,
+    decisions: &[usize],
+    incident_ids: &BTreeMap<String, String>,
+) -> Result<()> {
+    let now = ctx.now();
+    crate::incidents::update(ctx, |incidents, _| {
+        for i in decisions {
+            let d = &plan.decisions[*i];
+            let Some(incident) = incident_ids
+                .get(&d.alert.id)
+                .and_then(|id| incidents.incidents.get_mut(id))
+            else {
+                continue;
+            };
+            let purpose = match d.action {
+                Action::Remind { .. } => Purpose::Reminder,
+                Action::Resolve { .. } => Purpose::Resolution,
+                _ => Purpose::Message,
+            };
+            incident_policy::note_message(incident, &purpose, now);
+        }
     })
 }
 

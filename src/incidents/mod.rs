@@ -155,6 +155,26 @@ pub struct Investigated {
     pub line: String,
 }
 
+/// What a message was to its incident: what [`policy::note_message`]
+/// records of it (the counts, the reminders' clock, the investigation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    /// A message about it (opened, escalated, unsilenced, flapping, …).
+    Message,
+    /// A reminder on its back-off schedule.
+    Reminder,
+    /// An investigation (its diagnosis or the fallback); `reminder` when a
+    /// due reminder is what sent it again.
+    Investigation {
+        severity: Severity,
+        summary: String,
+        line: String,
+        reminder: bool,
+    },
+    /// Its resolution.
+    Resolution,
+}
+
 /// What happened to an incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {

@@ -17,6 +17,7 @@ impl Consumer<'_> {
                 status: SentStatus::AlreadySent,
                 error: None,
                 engine_status: None,
+                diagnosis: None,
             });
         }
         if self.ctx.dry_run {
@@ -25,6 +26,7 @@ impl Consumer<'_> {
                 status: SentStatus::DryRun,
                 error: None,
                 engine_status: None,
+                diagnosis: None,
             });
         }
         if let Next::GiveUp { attempts } = self.attempts.next(&attempt_key(&wake.id), false) {
@@ -84,7 +86,7 @@ impl Consumer<'_> {
         }
         let (message, engine_status, summary, recommendation) = match &investigation.result {
             Ok(reply) => (
-                message::investigation(wake, &reply.text),
+                message::investigation(wake, &recent, &reply.text),
                 EngineStatus::Ok,
                 reply.text.clone(),
                 prompt::next_step(&reply.text),
@@ -159,6 +161,7 @@ impl Consumer<'_> {
             rows,
         )?;
         sent.engine_status = Some(engine_status);
+        sent.diagnosis = Some(first_line(&summary));
         Ok(sent)
     }
 
@@ -178,6 +181,7 @@ impl Consumer<'_> {
                 status: SentStatus::AlreadySent,
                 error: None,
                 engine_status: None,
+                diagnosis: None,
             });
         }
         if self.ctx.dry_run {
@@ -186,6 +190,7 @@ impl Consumer<'_> {
                 status: SentStatus::DryRun,
                 error: None,
                 engine_status: None,
+                diagnosis: None,
             });
         }
         if let Next::GiveUp { attempts } = self.attempts.next(&attempt_key(ledger_id), false) {
@@ -336,6 +341,9 @@ impl Consumer<'_> {
         if let Some(error) = &error {
             details["error"] = Value::String(error.clone());
         }
+        if let Some(id) = &self.incident {
+            details["incident_id"] = Value::String(id.clone());
+        }
         if let (Value::Object(details), Value::Object(extra)) = (&mut details, extra) {
             details.extend(extra);
         }
@@ -376,6 +384,7 @@ impl Consumer<'_> {
             status: SentStatus::Attempted(status),
             error,
             engine_status: None,
+            diagnosis: None,
         })
     }
 
@@ -402,4 +411,13 @@ impl Consumer<'_> {
             Err(e) => Err(e.clone()),
         }
     }
+}
+
+/// The first non-empty line of a diagnosis, what the incident keeps of it.
+fn first_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default()
+        .to_string()
 }

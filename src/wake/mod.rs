@@ -55,6 +55,8 @@ use crate::config::ChannelKind;
 use crate::ctx::{Ctx, Outcome, Verbosity, counters};
 use crate::engine::budget::{self, Budget};
 use crate::engine::{EngineStatus, ErrorCode, Investigator};
+use crate::incidents::Purpose;
+use crate::incidents::policy::{self as incident_policy, Reinvestigate};
 use crate::severity::Severity;
 use crate::store::attempts::{self, Journal};
 use crate::store::cursor::{self, Check, Cursor};
@@ -77,6 +79,7 @@ counters! {
         EngineFailed = "engine_failed",
         Flapping = "flapping",
         FlappingStarted = "flapping_started",
+        IncidentOpen = "incident_open",
         Malformed = "malformed",
         MessagesSent = "messages_sent",
         NoEngine = "no_engine",
@@ -264,6 +267,7 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         investigator,
         channel_kind,
         channel: None,
+        incident: None,
         pending: Vec::new(),
         decide_from,
         latest_event: None,
@@ -463,6 +467,8 @@ struct Consumer<'c> {
     channel_kind: ChannelKind,
     /// Opened at the first send.
     channel: Option<Result<Box<dyn Channel>, SendError>>,
+    /// The incident of the message being sent (its rows name it).
+    incident: Option<String>,
     /// Rows not yet written (they go out with the next commit or send).
     pending: Vec<Row>,
     /// Rows whose own time is before this only rebuild the state (a replay
@@ -487,6 +493,8 @@ struct Sent {
     status: SentStatus,
     error: Option<String>,
     engine_status: Option<EngineStatus>,
+    /// The first line of the diagnosis (or the fallback's reason).
+    diagnosis: Option<String>,
 }
 
 /// What became of a message this run.
@@ -733,6 +741,8 @@ impl Consumer<'_> {
         }
         self.changed = true;
         let message = message::settled(probe, severity, now, summary);
+        self.incident = incident_policy::latest_of_probe(&crate::incidents::load(self.ctx)?, probe)
+            .map(|i| i.id.clone());
         let sent = self.send_plain(
             &ledger::settled_id(row_id),
             row_id,
@@ -741,6 +751,7 @@ impl Consumer<'_> {
             MessageKind::Settled,
             &message,
         )?;
+        self.note(&sent, Purpose::Message, self.now)?;
         self.outcome.count(WakeCount::Settled, 1);
         Ok(sent)
     }
@@ -791,6 +802,7 @@ impl Consumer<'_> {
         self.outcome.count(WakeCount::Wakes, 1);
         let key = (wake.probe.clone(), wake.category.clone());
         let state = self.keys.remove(&key).unwrap_or_default();
+        let dispatched_before = state.last_dispatch;
         let already = self.ledger.contains(&wake.id);
         // Kept only for a wake already sent (rare: a re-read), see below.
         let before = already.then(|| state.clone());
@@ -837,20 +849,42 @@ impl Consumer<'_> {
                 &wake.summary,
             )?);
         }
+        let mut held = None;
         match decision {
-            Decision::Dispatch | Decision::Bypassed => {
+            Decision::Dispatch | Decision::Bypassed if already => {
                 sent.push(self.investigate(wake)?);
+            }
+            Decision::Dispatch | Decision::Bypassed => {
+                let (incident, verdict) = self.incident_verdict(wake, dispatched_before)?;
+                if verdict.investigates() {
+                    self.incident = Some(incident);
+                    let investigated = self.investigate(wake)?;
+                    let purpose = Purpose::Investigation {
+                        severity: wake.severity,
+                        summary: wake.summary.clone(),
+                        line: investigated.diagnosis.clone().unwrap_or_default(),
+                        reminder: verdict == Reinvestigate::ReminderDue,
+                    };
+                    self.note(&investigated, purpose, wake.ts)?;
+                    sent.push(investigated);
+                } else {
+                    self.held_open(wake, &incident);
+                    held = Some(incident);
+                }
             }
             Decision::FlappingStarted => {
                 let message = message::flapping(wake);
-                sent.push(self.send_plain(
+                self.incident = Some(self.incident_of::<()>(wake, None)?.0);
+                let flapping = self.send_plain(
                     &wake.id,
                     &wake.id,
                     &wake.probe,
                     &wake.category,
                     MessageKind::Flapping,
                     &message,
-                )?);
+                )?;
+                self.note(&flapping, Purpose::Message, wake.ts)?;
+                sent.push(flapping);
             }
             Decision::Buffered { .. } | Decision::Window { .. } | Decision::Flapping => {
                 if !already {
@@ -860,6 +894,7 @@ impl Consumer<'_> {
         }
         let counter = match decision {
             _ if already => WakeCount::AlreadySent,
+            _ if held.is_some() => WakeCount::IncidentOpen,
             Decision::Dispatch | Decision::Bypassed => WakeCount::Dispatched,
             Decision::Buffered { .. } => WakeCount::Buffered,
             Decision::Window { .. } => WakeCount::Window,
@@ -871,7 +906,14 @@ impl Consumer<'_> {
             self.outcome.count(WakeCount::Bypassed, 1);
         }
         let delivered = sent.iter().any(Sent::attempted);
-        self.report_wake(wake, decision, verdict.settled, already, &sent)?;
+        self.report_wake(
+            wake,
+            decision,
+            verdict.settled,
+            already,
+            held.as_deref(),
+            &sent,
+        )?;
         if delivered {
             self.commit(next)?;
         }
@@ -884,6 +926,98 @@ impl Consumer<'_> {
             .get(probe)
             .map(|m| m.recent.clone())
             .unwrap_or_default()
+    }
+
+    /// Opens (or finds) the incident of a wake, SPEC §6a: its alert id is
+    /// `probe:{probe}:{category}` and its episode starts at the wake's
+    /// `down_since` (the first non-OK result), as `alerts notify` names it.
+    /// `decide` (pure) is applied to it under the incidents' lock.
+    fn incident_of<R>(
+        &mut self,
+        wake: &WakeRequest,
+        decide: Option<&dyn Fn(&mut crate::incidents::Incident) -> R>,
+    ) -> Result<(String, Option<R>)> {
+        let alert_id = correlation_key(&wake.probe, &wake.category);
+        let title = format!("{} is {}", wake.probe, wake.status);
+        let facts = incident_policy::Facts {
+            alert_id: &alert_id,
+            started_at: wake.down_since.unwrap_or(wake.ts),
+            severity: wake.severity,
+            category: &wake.category,
+            title: &title,
+            summary: &wake.summary,
+        };
+        let now = self.now;
+        crate::incidents::update(self.ctx, |state, events| {
+            let (id, event) = incident_policy::observe(state, &facts, now);
+            events.extend(event);
+            let answer = decide.map(|f| f(state.incidents.get_mut(&id).expect("observed")));
+            (id, answer)
+        })
+    }
+
+    /// Whether a wake the debounce lets through is investigated, for its
+    /// incident (SPEC §6a): see [`incident_policy::reinvestigate`]. A key
+    /// dispatched inside the incident before incidents noted messages (an
+    /// upgrade) counts as its investigation.
+    fn incident_verdict(
+        &mut self,
+        wake: &WakeRequest,
+        dispatched_before: Option<DateTime<Utc>>,
+    ) -> Result<(String, Reinvestigate)> {
+        let schedule = self.ctx.config.incidents.reminders.clone();
+        let decide = |incident: &mut crate::incidents::Incident| {
+            if let Some(at) = dispatched_before {
+                incident_policy::adopt_earlier_investigation(
+                    incident,
+                    at,
+                    wake.severity,
+                    &wake.summary,
+                );
+            }
+            incident_policy::reinvestigate(
+                incident,
+                wake.severity,
+                &wake.summary,
+                &schedule,
+                wake.ts,
+            )
+        };
+        let (id, verdict) = self.incident_of(wake, Some(&decide))?;
+        Ok((id, verdict.expect("decided")))
+    }
+
+    /// Notes a message this run attempted in its incident (what moves the
+    /// incident's reminders), and forgets the incident of the message.
+    fn note(&mut self, sent: &Sent, purpose: Purpose, at: DateTime<Utc>) -> Result<()> {
+        let Some(id) = self.incident.take() else {
+            return Ok(());
+        };
+        if !sent.attempted() {
+            return Ok(());
+        }
+        crate::incidents::update(self.ctx, |state, _| {
+            if let Some(incident) = state.incidents.get_mut(&id) {
+                incident_policy::note_message(incident, &purpose, at);
+            }
+        })
+    }
+
+    /// A wake for an open incident that was investigated, whose severity and
+    /// summary are unchanged and whose next reminder is not due (SPEC §6a).
+    fn held_open(&mut self, wake: &WakeRequest, incident_id: &str) {
+        let details = json!({
+            "probe": wake.probe,
+            "issue_category": wake.category,
+            "severity": wake.severity,
+            "wake_id": wake.id,
+            "reason": "incident_open",
+            "incident_id": incident_id,
+        });
+        self.pending.push(
+            Row::deterministic(Kind::ProbeWakeDebounced, self.now, &wake.id, details)
+                .with_correlation_key(correlation_key(&wake.probe, &wake.category)),
+        );
     }
 
     fn debounced(&mut self, wake: &WakeRequest, decision: Decision) {
@@ -1015,6 +1149,7 @@ impl Consumer<'_> {
                 (WakeCount::Dispatched, "dispatched"),
                 (WakeCount::Buffered, "buffered"),
                 (WakeCount::Window, "in window"),
+                (WakeCount::IncidentOpen, "held (incident open)"),
                 (WakeCount::FlappingStarted, "flapping (one message)"),
                 (WakeCount::Flapping, "flapping (held)"),
                 (WakeCount::AlreadySent, "already sent"),

@@ -111,6 +111,8 @@ mod tests {
             observations: json!({"error": "HTTP 401"}),
             envelope,
             flapping: false,
+            status: "critical".to_string(),
+            down_since: None,
         }
     }
 
