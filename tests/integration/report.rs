@@ -957,9 +957,9 @@ fn per_probe_metrics_parse_with_prometheus_client_and_promtool() {
         "tend_probe_perfdata_crit|label=latency,probe=example-ok,uom=s|1",
         "tend_probe_perfdata_warn|label=waiting,probe=example-queue,uom=|2",
         // The example queue's incident, opened by tick's alerts notify.
-        "tend_incidents_open|severity=critical|1.0",
-        "tend_incidents_open|severity=warning|0.0",
-        "tend_incidents_open|severity=info|0.0",
+        "tend_incidents_open|severity=critical|1",
+        "tend_incidents_open|severity=warning|0",
+        "tend_incidents_open|severity=info|0",
     ] {
         assert!(
             samples.lines().any(|l| l == expected),
