@@ -75,6 +75,28 @@ pub fn observe(
     }
 }
 
+/// The id of the incident `facts` name.
+pub fn id_of(facts: &Facts<'_>) -> String {
+    incident_id(facts.alert_id, facts.started_at)
+}
+
+/// As [`observe`], for a sighting of its own time `at` (a wake row): one
+/// from before its incident's resolution (a replay, a late row) reopens
+/// nothing and gives `None`.
+pub fn observe_at(
+    state: &mut IncidentsState,
+    facts: &Facts<'_>,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<(String, Option<Event>)> {
+    let stale = state
+        .incidents
+        .get(&id_of(facts))
+        .and_then(|i| i.resolved_at)
+        .is_some_and(|resolved| at <= resolved);
+    (!stale).then(|| observe(state, facts, now))
+}
+
 /// Resolves the open incidents of `alert_id` at `now` (one, unless an
 /// earlier episode was never resolved). Returns the events.
 pub fn resolve(state: &mut IncidentsState, alert_id: &str, now: DateTime<Utc>) -> Vec<Event> {
@@ -546,6 +568,31 @@ mod tests {
         };
         observe(&mut state, &unrelated, t(30));
         assert_eq!(latest_of_probe(&state, "api").unwrap().id, second);
+    }
+
+    /// A wake read again after its incident was resolved (a replay from
+    /// `--since`) reopens nothing; one after the resolution does.
+    #[test]
+    fn a_sighting_from_before_the_resolution_reopens_nothing() {
+        let mut state = IncidentsState::default();
+        let f = facts(Severity::Warning);
+        let (id, _) = observe_at(&mut state, &f, t(1), t(1)).unwrap();
+        assert_eq!(id, id_of(&f));
+        resolve(&mut state, "probe:api:api_down", t(10));
+        let before = state.clone();
+        for at in [t(5), t(10)] {
+            assert_eq!(observe_at(&mut state, &f, at, t(30)), None);
+            assert_eq!(state, before);
+        }
+        let (again, event) = observe_at(&mut state, &f, t(11), t(30)).unwrap();
+        assert_eq!(again, id);
+        assert_eq!(
+            event.unwrap().change,
+            Change::Updated {
+                severity_from: None,
+                reopened: true
+            }
+        );
     }
 
     #[test]

@@ -931,7 +931,9 @@ impl Consumer<'_> {
     /// Opens (or finds) the incident of a wake, SPEC §6a: its alert id is
     /// `probe:{probe}:{category}` and its episode starts at the wake's
     /// `down_since` (the first non-OK result), as `alerts notify` names it.
-    /// `decide` (pure) is applied to it under the incidents' lock.
+    /// `decide` (pure) is applied to it under the incidents' lock, unless
+    /// the wake comes from before the incident's resolution (a replay, a
+    /// late row): then it reopens nothing and the answer is `None`.
     fn incident_of<R>(
         &mut self,
         wake: &WakeRequest,
@@ -948,8 +950,11 @@ impl Consumer<'_> {
             summary: &wake.summary,
         };
         let now = self.now;
+        let at = wake.ts;
         crate::incidents::update(self.ctx, |state, events| {
-            let (id, event) = incident_policy::observe(state, &facts, now);
+            let Some((id, event)) = incident_policy::observe_at(state, &facts, at, now) else {
+                return (incident_policy::id_of(&facts), None);
+            };
             events.extend(event);
             let answer = decide.map(|f| f(state.incidents.get_mut(&id).expect("observed")));
             (id, answer)
@@ -984,7 +989,7 @@ impl Consumer<'_> {
             )
         };
         let (id, verdict) = self.incident_of(wake, Some(&decide))?;
-        Ok((id, verdict.expect("decided")))
+        Ok((id, verdict.unwrap_or(Reinvestigate::Hold)))
     }
 
     /// Notes a message this run attempted in its incident (what moves the

@@ -260,3 +260,110 @@ fn a_day_of_one_minute_ticks_tells_each_incident_once_and_reminds_with_back_off(
         );
     }
 }
+
+/// `wake consume --since` replays the wakes of an incident (in the middle of
+/// it, and after its resolution): the same incident ids, nothing sent twice,
+/// nothing reopened.
+#[test]
+fn a_replay_since_rebuilds_the_same_incidents_and_sends_nothing_twice() {
+    let slack = FakeServer::start(fakes::slack_ok());
+    let (env, sim) = world(Some(&slack));
+    let mut mail = Mail::default();
+    let sent = |rows: &[Value]| {
+        rows.iter()
+            .filter(|r| r["kind"] == "notification.dispatched")
+            .count()
+    };
+    // db is critical from 10:00 to 11:00: in the middle, then after it.
+    for (until, replay_at) in [(640, 640), (680, 680)] {
+        let from = if until == 640 { 590 } else { 640 };
+        ticks(&env, &sim, from..until, &mut mail);
+        let rows = env.audit_rows();
+        let (ids, messages, posts) = (
+            incidents(&rows, "probe:db:critical"),
+            sent(&rows),
+            slack.request_count(),
+        );
+        assert_eq!(ids.len(), 1);
+        let out = env
+            .tend(&["wake", "consume", "--since", &ts(595), "--json"])
+            .env("TEND_NOW", &ts(replay_at))
+            .ok();
+        let rows = env.audit_rows();
+        assert_eq!(incidents(&rows, "probe:db:critical"), ids, "{}", out.stdout);
+        assert_eq!(sent(&rows), messages, "{}", out.stdout);
+        assert_eq!(slack.request_count(), posts);
+        let reopened: Vec<&Value> = rows
+            .iter()
+            .filter(|r| r["kind"] == "incident.updated" && r["details"]["reopened"] == true)
+            .collect();
+        assert!(
+            reopened.is_empty(),
+            "reopened: {reopened:?}\n{}",
+            out.stdout
+        );
+    }
+    let state: Value = serde_json::from_str(&env.read("state/incidents.json")).unwrap();
+    let db = &state["incidents"][incidents(&env.audit_rows(), "probe:db:critical")
+        .first()
+        .unwrap()
+        .as_str()];
+    assert!(db["resolved_at"].is_string(), "{db}");
+}
+
+/// State written before incidents noted their messages (main's layout: an
+/// incident without its messages, or no incidents file at all) is read with
+/// no message resent: the alert's last message and the wake key's last
+/// dispatch start the incident's clock, and the next message is its
+/// reminder, on time.
+#[test]
+fn state_from_before_incidents_noted_messages_resends_nothing() {
+    for layout in ["incidents without their messages", "no incidents file"] {
+        let (env, sim) = world(None);
+        let mut mail = Mail::default();
+        ticks(&env, &sim, 55..75, &mut mail);
+        let told = messages(&env.audit_rows(), "probe:disk:warning");
+        assert_eq!(
+            told.iter().map(|(_, a)| a.as_str()).collect::<Vec<_>>(),
+            ["notify", "investigation"],
+            "{layout}"
+        );
+        let path = env.path("state/incidents.json");
+        if layout == "no incidents file" {
+            std::fs::remove_file(&path).unwrap();
+        } else {
+            // What main wrote: the incident, with nothing of its messages.
+            let mut state: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            for incident in state["incidents"].as_object_mut().unwrap().values_mut() {
+                let incident = incident.as_object_mut().unwrap();
+                for key in [
+                    "first_message_at",
+                    "last_message_at",
+                    "last_reminder_at",
+                    "investigated",
+                ] {
+                    incident.remove(key);
+                }
+                incident.insert("messages".into(), 0.into());
+                incident.insert("reminders".into(), 0.into());
+            }
+            std::fs::write(&path, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+        }
+        ticks(&env, &sim, 75..185, &mut mail);
+        let after: Vec<(DateTime<Utc>, String)> = messages(&env.audit_rows(), "probe:disk:warning")
+            .into_iter()
+            .skip(told.len())
+            .collect();
+        // Nothing told again; the reminder 2 hours after the first message.
+        assert_eq!(after, [(at(180), "remind".to_string())], "{layout}");
+        let reminder = mail
+            .text
+            .lines()
+            .find(|l| l.contains("Still firing"))
+            .unwrap_or_else(|| panic!("{layout}: no reminder in\n{}", mail.text));
+        assert!(
+            reminder.contains("disk is warning (reminder 1)"),
+            "{layout}: {reminder}"
+        );
+    }
+}
