@@ -18,7 +18,8 @@ use super::policy::{Cluster, Figures, RouteCalls, cluster_key};
 use super::status::Loop;
 use crate::audit::window::{Part, PartRead, ScanReport, Select, Window, WindowScan, input_files};
 use crate::ctx::Ctx;
-use crate::store::cursor::{Fnv64, line_hash_before};
+use crate::hash::Fnv64;
+use crate::store::cursor::line_hash_before;
 use crate::store::{atomic, state};
 
 /// Namespace of observation digests and proposal ids.
