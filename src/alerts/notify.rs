@@ -324,7 +324,9 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         }
         working.unrecorded = rows.clone();
         crate::store::state::save(&state_path, &working)?;
-        note_messages(ctx, &plan, &m.decisions, &incident_ids)?;
+        if error.is_none() {
+            note_messages(ctx, &plan, &m.decisions, &incident_ids)?;
+        }
         ctx.audit().append(&rows, now).map_err(|e| {
             e.context(format!(
                 "the {} message was sent and is recorded in state/{STATE_FILE} (it will not be sent again); its audit rows wait there for the next run",
@@ -431,8 +433,9 @@ fn resolve_incidents(ctx: &mut Ctx, plan: &Plan) -> Result<BTreeMap<String, Stri
     })
 }
 
-/// Notes a message (sent or failed) in the incident of each of its
-/// decisions: what moves the incident's reminders (SPEC §6a).
+/// Notes a message its channel took in the incident of each of its
+/// decisions: what moves the incident's reminders (SPEC §6a). A failed send
+/// is not noted: it is no message the operator saw.
 fn note_messages(
     ctx: &mut Ctx,
     plan: &Plan,

@@ -180,9 +180,8 @@ pub fn reinvestigate(
     }
 }
 
-/// Records a message sent (or attempted: a failed send counts too, or a
-/// broken channel would be reminded every run) about `incident` at `at`:
-/// the counts, the reminders' clock, and its latest investigation.
+/// Records a message a channel took about `incident` at `at`: the counts,
+/// the reminders' clock, and its latest investigation.
 pub fn note_message(incident: &mut Incident, purpose: &Purpose, at: DateTime<Utc>) {
     incident.messages += 1;
     incident.first_message_at.get_or_insert(at);

@@ -992,13 +992,14 @@ impl Consumer<'_> {
         Ok((id, verdict.unwrap_or(Reinvestigate::Hold)))
     }
 
-    /// Notes a message this run attempted in its incident (what moves the
+    /// Notes a message its channel took in its incident (what moves the
     /// incident's reminders), and forgets the incident of the message.
     fn note(&mut self, sent: &Sent, purpose: Purpose, at: DateTime<Utc>) -> Result<()> {
         let Some(id) = self.incident.take() else {
             return Ok(());
         };
-        if !sent.attempted() {
+        // A failed send is no message the operator saw.
+        if sent.status != SentStatus::Attempted(Delivery::Ok) {
             return Ok(());
         }
         crate::incidents::update(self.ctx, |state, _| {
