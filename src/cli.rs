@@ -271,8 +271,8 @@ pub enum Command {
     /// `--format html` (the default with --out) writes one self-contained
     /// DIR/index.html, atomically; `text` fits the terminal (colour only on a
     /// terminal, never with NO_COLOR); `json` prints the figures as one object.
-    /// Figures of segments read before are kept in state/report.segments.json,
-    /// so a refresh reads only what was appended since.
+    /// Each audit segment's hourly figures are kept in state/report.segments.json
+    /// and state/report.hours/, so a refresh reads only what was appended since.
     Report(ReportArgs),
 
     /// Check the root and explain how to recover from what is found
