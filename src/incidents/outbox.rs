@@ -305,7 +305,19 @@ impl Outbox {
         }
         let now = ctx.now();
         let channel_name = channel::audit_name(letter.channel);
-        let delivered = letter.thread().map(|_| delivered.clone());
+        let accepted = match (letter.thread(), delivered) {
+            (
+                Some(_),
+                Delivered {
+                    detail: Some(reference),
+                    place,
+                },
+            ) => Some(policy::Accepted {
+                reference,
+                place: place.as_deref(),
+            }),
+            _ => None,
+        };
         let edits = super::update(ctx, |state, _| {
             let mut edits = Vec::new();
             for (id, purpose) in &letter.incidents {
@@ -314,7 +326,7 @@ impl Outbox {
                 };
                 let note = policy::Sent {
                     channel: channel_name,
-                    delivered: delivered.as_ref(),
+                    accepted,
                     subject: &letter.message.subject,
                     text: &sent.text,
                     purpose,
@@ -354,8 +366,13 @@ impl Outbox {
                 continue;
             };
             let text = ctx.config.secrets.scrub(&edit.text);
+            let thread = Thread {
+                incident_id: Some(edit.incident_id.clone()),
+                parent: Some(edit.parent.clone()),
+                place: edit.place.clone(),
+            };
             let result = match self.channel(ctx, kind) {
-                Ok(channel) => channel.edit(&edit.thread, &text),
+                Ok(channel) => channel.edit(&thread, &text),
                 Err(e) => Err(e.clone()),
             };
             match result {

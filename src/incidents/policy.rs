@@ -7,7 +7,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::{
     Change, Conversation, Event, Incident, IncidentsState, Investigated, Purpose, incident_id,
 };
-use crate::channel::{Delivered, Thread};
 use crate::clock::format_ts;
 use crate::config::ReminderSchedule;
 use crate::severity::Severity;
@@ -145,10 +144,10 @@ pub fn reminder_due(incident: &Incident, schedule: &ReminderSchedule, now: DateT
 pub struct Sent<'a> {
     /// The channel's name (`slack_dm`, `email`, …): the conversation.
     pub channel: &'a str,
-    /// The channel's answer when it accepted the message in the incident's
-    /// conversation (a Slack `ts`, a `Message-ID`); `None` for one that was
-    /// not threaded (a burst summary).
-    pub delivered: Option<&'a Delivered>,
+    /// What the channel answered when it accepted the message in the
+    /// incident's conversation; `None` for one that was not threaded (a
+    /// burst summary) or whose channel names nothing.
+    pub accepted: Option<Accepted<'a>>,
     /// The message's own subject (a parent's is what replies refer to).
     pub subject: &'a str,
     /// Its text as sent.
@@ -157,14 +156,24 @@ pub struct Sent<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// A message a channel accepted, as it names it for replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted<'a> {
+    /// A Slack `ts`, an email's `Message-ID`.
+    pub reference: &'a str,
+    /// Where it is (a Slack DM's channel id), for edits.
+    pub place: Option<&'a str>,
+}
+
 /// An edit of a conversation's parent that keeps it current.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     pub incident_id: String,
     /// The conversation's channel name (`slack_dm`, …).
     pub channel: String,
-    /// The parent (and where it is).
-    pub thread: Thread,
+    /// The parent, and where it is.
+    pub parent: String,
+    pub place: Option<String>,
     /// The state line it is to show, and its whole new text.
     pub line: String,
     pub text: String,
@@ -232,13 +241,10 @@ pub fn note_sent(incident: &mut Incident, sent: &Sent<'_>) {
         .or_default();
     conversation.messages += 1;
     if conversation.parent.is_none()
-        && let Some(Delivered {
-            detail: Some(reference),
-            place,
-        }) = sent.delivered
+        && let Some(accepted) = sent.accepted
     {
-        conversation.parent = Some(reference.clone());
-        conversation.place = place.clone();
+        conversation.parent = Some(accepted.reference.to_string());
+        conversation.place = accepted.place.map(str::to_string);
         conversation.subject = sent.subject.to_string();
         conversation.text = sent.text.to_string();
         conversation.shown = line;
@@ -257,11 +263,8 @@ pub fn stale_parents(incident: &Incident) -> Vec<Edit> {
             Some(Edit {
                 incident_id: incident.id.clone(),
                 channel: channel.clone(),
-                thread: Thread {
-                    incident_id: Some(incident.id.clone()),
-                    parent: Some(c.parent.clone()?),
-                    place: c.place.clone(),
-                },
+                parent: c.parent.clone()?,
+                place: c.place.clone(),
                 line: line.clone(),
                 text: format!("{line}\n\n{}", c.text),
             })
