@@ -22,6 +22,7 @@ use syn::visit::{self, Visit};
 const LAYERS: &[(&str, u8)] = &[
     // Foundation: import nothing from the crate.
     ("clock", 0),
+    ("command", 0),
     ("hash", 0),
     ("severity", 0),
     ("http", 0),
