@@ -213,7 +213,6 @@ mod tests {
             observations: json!({"status": "unhealthy", "error": "HTTP 401", "machines": 0}),
             envelope: Envelope::default(),
             flapping: false,
-            status: "critical".to_string(),
             down_since: None,
         }
     }

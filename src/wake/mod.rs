@@ -48,7 +48,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::audit::{Item, Kind, Position, Row, segment_name};
-use crate::channel::{self, Channel, Delivered, Message, SendError};
+use crate::channel::{self, Message};
 use crate::cli::WakeConsumeArgs;
 use crate::clock::format_ts;
 use crate::config::ChannelKind;
@@ -56,9 +56,10 @@ use crate::ctx::{Ctx, Outcome, Verbosity, counters};
 use crate::engine::budget::{self, Budget};
 use crate::engine::{EngineStatus, ErrorCode, Investigator};
 use crate::incidents::Purpose;
+use crate::incidents::outbox::Outbox;
 use crate::incidents::policy::{self as incident_policy, Reinvestigate};
 use crate::severity::Severity;
-use crate::store::attempts::{self, Journal};
+use crate::store::attempts;
 use crate::store::cursor::{self, Check, Cursor};
 use crate::store::lock::Wait;
 use crate::store::state;
@@ -242,10 +243,8 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     if !ctx.dry_run {
         record_unrecorded(ctx, &mut ledger)?;
     }
-    let (attempts, unreadable) = Journal::open(&ctx.root.state_file(attempts::FILE))?;
-    for problem in unreadable {
-        ctx.out.warn(&problem);
-    }
+    let mut outbox = Outbox::open(ctx)?;
+    outbox.refresh_parents(ctx)?;
     let budget: Budget = ctx.load_state(budget::FILE)?.unwrap_or_default();
     let investigator = Investigator::new(&ctx.config, started);
     let channel_kind = ctx.config.operator.channel;
@@ -264,12 +263,10 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         recent_limit,
         ledger,
         ledger_dirty: false,
-        attempts,
+        outbox,
         budget,
         investigator,
         channel_kind,
-        channel: None,
-        incident: None,
         pending: Vec::new(),
         decide_from,
         latest_event: None,
@@ -462,15 +459,11 @@ struct Consumer<'c> {
     ledger: WakeLedger,
     /// The ledger changed in memory since it was saved (rows recorded).
     ledger_dirty: bool,
-    /// The attempts recorded before each send.
-    attempts: Journal,
+    /// The one send path (attempt journal, threads, the channels).
+    outbox: Outbox,
     budget: Budget,
     investigator: Investigator,
     channel_kind: ChannelKind,
-    /// Opened at the first send.
-    channel: Option<Result<Box<dyn Channel>, SendError>>,
-    /// The incident of the message being sent (its rows name it).
-    incident: Option<String>,
     /// Rows not yet written (they go out with the next commit or send).
     pending: Vec<Row>,
     /// Rows whose own time is before this only rebuild the state (a replay
@@ -495,8 +488,6 @@ struct Sent {
     status: SentStatus,
     error: Option<String>,
     engine_status: Option<EngineStatus>,
-    /// The first line of the diagnosis (or the fallback's reason).
-    diagnosis: Option<String>,
 }
 
 /// What became of a message this run.
@@ -743,17 +734,19 @@ impl Consumer<'_> {
         }
         self.changed = true;
         let message = message::settled(probe, severity, now, summary);
-        self.incident = incident_policy::latest_of_probe(&crate::incidents::load(self.ctx)?, probe)
-            .map(|i| i.id.clone());
+        let incident = self.open_incident(probe, category)?;
         let sent = self.send_plain(
-            &ledger::settled_id(row_id),
-            row_id,
-            probe,
-            category,
-            MessageKind::Settled,
-            &message,
+            &dispatch::Outgoing {
+                ledger_id: &ledger::settled_id(row_id),
+                reference: row_id,
+                probe,
+                category,
+                severity,
+                kind: MessageKind::Settled,
+                incident: incident.map(|id| (id, Purpose::Message)),
+            },
+            message,
         )?;
-        self.note(&sent, Purpose::Message, self.now)?;
         self.outcome.count(WakeCount::Settled, 1);
         Ok(sent)
     }
@@ -854,21 +847,13 @@ impl Consumer<'_> {
         let mut held = None;
         match decision {
             Decision::Dispatch | Decision::Bypassed if already => {
-                sent.push(self.investigate(wake)?);
+                sent.push(self.investigate(wake, false)?);
             }
             Decision::Dispatch | Decision::Bypassed => {
                 let (incident, verdict) = self.incident_verdict(wake, dispatched_before)?;
                 if verdict.investigates() {
-                    self.incident = Some(incident);
-                    let investigated = self.investigate(wake)?;
-                    let purpose = Purpose::Investigation {
-                        severity: wake.severity,
-                        summary: wake.summary.clone(),
-                        line: investigated.diagnosis.clone().unwrap_or_default(),
-                        reminder: verdict == Reinvestigate::ReminderDue,
-                    };
-                    self.note(&investigated, purpose, wake.ts)?;
-                    sent.push(investigated);
+                    let reminder = verdict == Reinvestigate::ReminderDue;
+                    sent.push(self.investigate(wake, reminder)?);
                 } else {
                     self.held_open(wake, &incident);
                     held = Some(incident);
@@ -876,17 +861,23 @@ impl Consumer<'_> {
             }
             Decision::FlappingStarted => {
                 let message = message::flapping(wake);
-                self.incident = Some(self.incident_of::<()>(wake, None)?.0);
-                let flapping = self.send_plain(
-                    &wake.id,
-                    &wake.id,
-                    &wake.probe,
-                    &wake.category,
-                    MessageKind::Flapping,
-                    &message,
-                )?;
-                self.note(&flapping, Purpose::Message, wake.ts)?;
-                sent.push(flapping);
+                let incident = if self.ledger.contains(&wake.id) || self.ctx.dry_run {
+                    None
+                } else {
+                    Some((self.incident_of(wake)?, Purpose::Message))
+                };
+                sent.push(self.send_plain(
+                    &dispatch::Outgoing {
+                        ledger_id: &wake.id,
+                        reference: &wake.id,
+                        probe: &wake.probe,
+                        category: &wake.category,
+                        severity: wake.severity,
+                        kind: MessageKind::Flapping,
+                        incident,
+                    },
+                    message,
+                )?);
             }
             Decision::Buffered { .. } | Decision::Window { .. } | Decision::Flapping => {
                 if !already {
@@ -930,19 +921,19 @@ impl Consumer<'_> {
             .unwrap_or_default()
     }
 
-    /// Opens (or finds) the incident of a wake, SPEC §6a: its alert id is
-    /// `probe:{probe}:{category}` and its episode starts at the wake's
-    /// `down_since` (the first non-OK result), as `alerts notify` names it.
-    /// `decide` (pure) is applied to it under the incidents' lock, unless
-    /// the wake comes from before the incident's resolution (a replay, a
-    /// late row): then it reopens nothing and the answer is `None`.
-    fn incident_of<R>(
+    /// Whether a wake the debounce lets through is investigated, for its
+    /// incident (SPEC §6a): see [`incident_policy::reinvestigate`]. A key
+    /// dispatched inside the incident before incidents noted messages (an
+    /// upgrade) counts as its investigation. A wake from before its
+    /// incident's resolution (a replay, a late row) reopens nothing and is
+    /// held.
+    fn incident_verdict(
         &mut self,
         wake: &WakeRequest,
-        decide: Option<&dyn Fn(&mut crate::incidents::Incident) -> R>,
-    ) -> Result<(String, Option<R>)> {
+        dispatched_before: Option<DateTime<Utc>>,
+    ) -> Result<(String, Reinvestigate)> {
         let alert_id = correlation_key(&wake.probe, &wake.category);
-        let title = format!("{} is {}", wake.probe, wake.status);
+        let title = format!("{} is {}", wake.probe, wake.severity);
         let facts = incident_policy::Facts {
             alert_id: &alert_id,
             started_at: wake.down_since.unwrap_or(wake.ts),
@@ -951,29 +942,14 @@ impl Consumer<'_> {
             title: &title,
             summary: &wake.summary,
         };
+        let schedule = self.ctx.config.incidents.reminders.clone();
         let now = self.now;
-        let at = wake.ts;
         crate::incidents::update(self.ctx, |state, events| {
-            let Some((id, event)) = incident_policy::observe_at(state, &facts, at, now) else {
-                return (incident_policy::id_of(&facts), None);
+            let Some((id, event)) = incident_policy::observe_at(state, &facts, wake.ts, now) else {
+                return (incident_policy::id_of(&facts), Reinvestigate::Hold);
             };
             events.extend(event);
-            let answer = decide.map(|f| f(state.incidents.get_mut(&id).expect("observed")));
-            (id, answer)
-        })
-    }
-
-    /// Whether a wake the debounce lets through is investigated, for its
-    /// incident (SPEC §6a): see [`incident_policy::reinvestigate`]. A key
-    /// dispatched inside the incident before incidents noted messages (an
-    /// upgrade) counts as its investigation.
-    fn incident_verdict(
-        &mut self,
-        wake: &WakeRequest,
-        dispatched_before: Option<DateTime<Utc>>,
-    ) -> Result<(String, Reinvestigate)> {
-        let schedule = self.ctx.config.incidents.reminders.clone();
-        let decide = |incident: &mut crate::incidents::Incident| {
+            let incident = state.incidents.get_mut(&id).expect("observed");
             if let Some(at) = dispatched_before {
                 incident_policy::adopt_earlier_investigation(
                     incident,
@@ -982,32 +958,14 @@ impl Consumer<'_> {
                     &wake.summary,
                 );
             }
-            incident_policy::reinvestigate(
+            let verdict = incident_policy::reinvestigate(
                 incident,
                 wake.severity,
                 &wake.summary,
                 &schedule,
                 wake.ts,
-            )
-        };
-        let (id, verdict) = self.incident_of(wake, Some(&decide))?;
-        Ok((id, verdict.unwrap_or(Reinvestigate::Hold)))
-    }
-
-    /// Notes a message its channel took in its incident (what moves the
-    /// incident's reminders), and forgets the incident of the message.
-    fn note(&mut self, sent: &Sent, purpose: Purpose, at: DateTime<Utc>) -> Result<()> {
-        let Some(id) = self.incident.take() else {
-            return Ok(());
-        };
-        // A failed send is no message the operator saw.
-        if sent.status != SentStatus::Attempted(Delivery::Ok) {
-            return Ok(());
-        }
-        crate::incidents::update(self.ctx, |state, _| {
-            if let Some(incident) = state.incidents.get_mut(&id) {
-                incident_policy::note_message(incident, &purpose, at);
-            }
+            );
+            (id, verdict)
         })
     }
 
@@ -1125,15 +1083,12 @@ impl Consumer<'_> {
     fn settle_attempts(&mut self) -> Result<()> {
         let horizon = self.now - TimeDelta::days(ledger::KEEP_DAYS);
         let ledger = &self.ledger;
-        self.attempts
-            .settle(ATTEMPT_PREFIX, |key, at| {
-                at < horizon
-                    || key
-                        .strip_prefix(ATTEMPT_PREFIX)
-                        .is_some_and(|id| ledger.contains(id))
-            })
-            .with_context(|| format!("cannot settle state/{}", attempts::FILE))?;
-        Ok(())
+        self.outbox.settle(ATTEMPT_PREFIX, |key, at| {
+            at < horizon
+                || key
+                    .strip_prefix(ATTEMPT_PREFIX)
+                    .is_some_and(|id| ledger.contains(id))
+        })
     }
 
     fn finish(self) -> Result<Outcome> {

@@ -111,7 +111,6 @@ mod tests {
             observations: json!({"error": "HTTP 401"}),
             envelope,
             flapping: false,
-            status: "critical".to_string(),
             down_since: None,
         }
     }

@@ -26,11 +26,8 @@ pub struct WakeRequest {
     pub observations: Value,
     pub envelope: Envelope,
     pub flapping: bool,
-    /// `details.status`: the probe's state (`warning`, `unknown`, …); the
-    /// severity's name when absent.
-    pub status: String,
     /// `details.down_since`: the first non-OK result of the episode, which
-    /// names its incident (SPEC §6a); absent in rows of other writers.
+    /// names its incident (SPEC §6a); absent from rows of other writers.
     pub down_since: Option<DateTime<Utc>>,
 }
 
@@ -139,7 +136,6 @@ pub fn parse_wake(record: &Record, raw: &[u8]) -> Result<(WakeRequest, Option<St
                 .get("flapping")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            status: text(details, "status").unwrap_or_else(|| severity.to_string()),
             down_since: text(details, "down_since").and_then(|s| crate::clock::parse_ts(&s).ok()),
         },
         note,

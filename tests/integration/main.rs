@@ -23,5 +23,6 @@ mod recipe;
 mod report;
 mod secrets;
 mod store;
+mod threads;
 mod wake;
 mod watchers;
