@@ -111,6 +111,8 @@ impl Consumer<'_> {
         let state = crate::incidents::load(self.ctx)?;
         Ok(
             incident_policy::open_of(&state, &correlation_key(probe, category))
+                // A settling observed OK names no category: the probe's.
+                .or_else(|| incident_policy::latest_of_probe(&state, probe))
                 .map(|i| i.id.clone()),
         )
     }
