@@ -297,7 +297,8 @@ pub fn stdout_width() -> Option<usize> {
         .and_then(|c| c.trim().parse::<usize>().ok())
         .filter(|w| *w > 0);
     from_env.or_else(|| {
-        let (terminal_size::Width(columns), _) = terminal_size::terminal_size_of(std::io::stdout())?;
+        let (terminal_size::Width(columns), _) =
+            terminal_size::terminal_size_of(std::io::stdout())?;
         (columns > 0).then_some(usize::from(columns))
     })
 }
