@@ -4,7 +4,10 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{Change, Event, Incident, IncidentsState, incident_id};
+use super::{
+    Change, Conversation, Event, Incident, IncidentsState, Investigated, Purpose, incident_id,
+};
+use crate::clock::format_ts;
 use crate::config::ReminderSchedule;
 use crate::severity::Severity;
 
@@ -101,6 +104,19 @@ pub fn open_of<'a>(state: &'a IncidentsState, alert_id: &str) -> Option<&'a Inci
         .max_by_key(|i| i.started_at)
 }
 
+/// The incident of `alert_id` a message about it belongs to: its open one,
+/// else the one most recently started (resolved meanwhile, by a run that
+/// was cut off before it told so).
+pub fn latest_of<'a>(state: &'a IncidentsState, alert_id: &str) -> Option<&'a Incident> {
+    open_of(state, alert_id).or_else(|| {
+        state
+            .incidents
+            .values()
+            .filter(|i| i.alert_id == alert_id)
+            .max_by_key(|i| i.started_at)
+    })
+}
+
 /// When the incident's next reminder is due: after each step of its
 /// severity's schedule, counted from its first message and then from each
 /// reminder, and after the last step's interval from then on. `None`: no
@@ -121,6 +137,157 @@ pub fn next_reminder(incident: &Incident, schedule: &ReminderSchedule) -> Option
 /// Whether a reminder is due at `now`.
 pub fn reminder_due(incident: &Incident, schedule: &ReminderSchedule, now: DateTime<Utc>) -> bool {
     next_reminder(incident, schedule).is_some_and(|at| now >= at)
+}
+
+/// A message the outbox sent (or tried to send) about an incident.
+#[derive(Debug, Clone)]
+pub struct Sent<'a> {
+    /// The channel's name (`slack_dm`, `email`, …): the conversation.
+    pub channel: &'a str,
+    /// What the channel answered when it accepted the message in the
+    /// incident's conversation; `None` for one that was not threaded (a
+    /// burst summary) or whose channel names nothing.
+    pub accepted: Option<Accepted<'a>>,
+    /// The message's own subject (a parent's is what replies refer to).
+    pub subject: &'a str,
+    /// Its text as sent.
+    pub text: &'a str,
+    pub purpose: &'a Purpose,
+    pub at: DateTime<Utc>,
+}
+
+/// A message a channel accepted, as it names it for replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted<'a> {
+    /// A Slack `ts`, an email's `Message-ID`.
+    pub reference: &'a str,
+    /// Where it is (a Slack DM's channel id), for edits.
+    pub place: Option<&'a str>,
+}
+
+/// An edit of a conversation's parent that keeps it current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub incident_id: String,
+    /// The conversation's channel name (`slack_dm`, …).
+    pub channel: String,
+    /// The parent, and where it is.
+    pub parent: String,
+    pub place: Option<String>,
+    /// The state line it is to show, and its whole new text.
+    pub line: String,
+    pub text: String,
+}
+
+/// The line a conversation's parent shows for the incident's state (SPEC
+/// §6a): firing (with severity), investigated (one line of the diagnosis),
+/// resolved (when, and how long it lasted).
+pub fn status_line(incident: &Incident) -> String {
+    if let Some(at) = incident.resolved_at {
+        return format!(
+            "✅ Resolved at {} after {}",
+            format_ts(at),
+            super::command::human_duration(incident.duration_s(at))
+        );
+    }
+    let firing = format!(
+        "{} Firing ({}) since {}",
+        incident.severity.mark(),
+        incident.severity,
+        format_ts(incident.started_at)
+    );
+    match &incident.investigated {
+        Some(i) if !i.line.is_empty() => format!("{firing} · Investigated: {}", i.line),
+        _ => firing,
+    }
+}
+
+/// Notes a message in its incident: the counts, the reminder clock, the
+/// investigation, and the conversation in its channel (the message becomes
+/// its parent when it has none and the channel accepted it with a
+/// reference; the parent shows the state as it was then).
+pub fn note_sent(incident: &mut Incident, sent: &Sent<'_>) {
+    incident.messages += 1;
+    incident.first_message_at.get_or_insert(sent.at);
+    incident.last_message_at = Some(sent.at);
+    match sent.purpose {
+        Purpose::Reminder => {
+            incident.reminders += 1;
+            incident.last_reminder_at = Some(sent.at);
+        }
+        Purpose::Investigation {
+            severity,
+            summary,
+            line,
+            reminder,
+        } => {
+            if *reminder {
+                incident.reminders += 1;
+                incident.last_reminder_at = Some(sent.at);
+            }
+            incident.investigated = Some(Investigated {
+                at: sent.at,
+                severity: *severity,
+                summary: summary.clone(),
+                line: line.clone(),
+            });
+        }
+        Purpose::Message | Purpose::Resolution => {}
+    }
+    let line = status_line(incident);
+    let conversation: &mut Conversation = incident
+        .conversations
+        .entry(sent.channel.to_string())
+        .or_default();
+    conversation.messages += 1;
+    if conversation.parent.is_none()
+        && let Some(accepted) = sent.accepted
+    {
+        conversation.parent = Some(accepted.reference.to_string());
+        conversation.place = accepted.place.map(str::to_string);
+        conversation.subject = sent.subject.to_string();
+        conversation.text = sent.text.to_string();
+        conversation.shown = line;
+    }
+}
+
+/// The edits that would bring each parent of the incident to its state
+/// now: those whose state line is not the incident's.
+pub fn stale_parents(incident: &Incident) -> Vec<Edit> {
+    let line = status_line(incident);
+    incident
+        .conversations
+        .iter()
+        .filter(|(_, c)| c.shown != line)
+        .filter_map(|(channel, c)| {
+            Some(Edit {
+                incident_id: incident.id.clone(),
+                channel: channel.clone(),
+                parent: c.parent.clone()?,
+                place: c.place.clone(),
+                line: line.clone(),
+                text: format!("{line}\n\n{}", c.text),
+            })
+        })
+        .collect()
+}
+
+/// Records that the parent of `edit` now shows its line (the edit went
+/// through).
+pub fn mark_shown(state: &mut IncidentsState, edit: &Edit) {
+    if let Some(c) = state
+        .incidents
+        .get_mut(&edit.incident_id)
+        .and_then(|i| i.conversations.get_mut(&edit.channel))
+    {
+        c.shown = edit.line.clone();
+    }
+}
+
+/// Whether an incident's resolution is told (SPEC §6a): only when it sent
+/// a message; one silenced or suppressed all along resolves silently.
+pub fn tells_resolution(incident: &Incident) -> bool {
+    incident.messages > 0
 }
 
 /// Drops the incidents resolved more than `keep` before `now`.
