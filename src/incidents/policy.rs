@@ -258,7 +258,9 @@ pub fn stale_parents(incident: &Incident) -> Vec<Edit> {
     incident
         .conversations
         .iter()
-        .filter(|(_, c)| c.shown != line)
+        // A parent whose text is not known (none is kept by older state
+        // files) is left as it is rather than replaced by the line alone.
+        .filter(|(_, c)| c.shown != line && !c.text.is_empty())
         .filter_map(|(channel, c)| {
             Some(Edit {
                 incident_id: incident.id.clone(),
@@ -440,5 +442,126 @@ mod tests {
         assert_eq!(prune(&mut state, TimeDelta::minutes(60), t(71)), 1);
         assert!(!state.incidents.contains_key(&a));
         assert_eq!(state.incidents.len(), 1);
+    }
+
+    fn message<'a>(purpose: &'a Purpose, accepted: Option<Accepted<'a>>, at: i64) -> Sent<'a> {
+        Sent {
+            channel: "slack_dm",
+            accepted,
+            subject: "[tend] api is critical",
+            text: "🚨 api is critical",
+            purpose,
+            at: t(at),
+        }
+    }
+
+    /// The first accepted message becomes the parent; later ones change the
+    /// state line the parent must show, and only a change asks for an edit.
+    #[test]
+    fn the_parent_is_the_first_accepted_message_and_edits_follow_the_state() {
+        let mut state = IncidentsState::default();
+        let (id, _) = observe(&mut state, &facts(Severity::Critical), t(1));
+        let incident = state.incidents.get_mut(&id).unwrap();
+        // Not threaded (a burst summary): counted, no parent.
+        note_sent(incident, &message(&Purpose::Message, None, 1));
+        assert_eq!(incident.conversations["slack_dm"].parent, None);
+        assert!(stale_parents(incident).is_empty());
+        let first = Accepted {
+            reference: "1.000100",
+            place: Some("D1"),
+        };
+        note_sent(incident, &message(&Purpose::Message, Some(first), 2));
+        let c = &incident.conversations["slack_dm"];
+        assert_eq!(
+            (c.parent.as_deref(), c.place.as_deref()),
+            (Some("1.000100"), Some("D1"))
+        );
+        assert_eq!(
+            c.shown,
+            "🚨 Firing (critical) since 2026-05-24T08:00:00.000Z"
+        );
+        assert!(stale_parents(incident).is_empty());
+        // A later accepted message never replaces the parent.
+        let later = Accepted {
+            reference: "1.000200",
+            place: Some("D1"),
+        };
+        let investigation = Purpose::Investigation {
+            severity: Severity::Critical,
+            summary: "HTTP 503".into(),
+            line: "The token expired.".into(),
+            reminder: false,
+        };
+        note_sent(incident, &message(&investigation, Some(later), 3));
+        assert_eq!(
+            incident.conversations["slack_dm"].parent.as_deref(),
+            Some("1.000100")
+        );
+        let edits = stale_parents(incident);
+        assert_eq!(edits.len(), 1);
+        assert_eq!(
+            edits[0].text,
+            "🚨 Firing (critical) since 2026-05-24T08:00:00.000Z · Investigated: The token expired.\n\n🚨 api is critical"
+        );
+        assert_eq!(
+            (edits[0].parent.as_str(), edits[0].place.as_deref()),
+            ("1.000100", Some("D1"))
+        );
+        mark_shown(&mut state, &edits[0]);
+        let incident = state.incidents.get_mut(&id).unwrap();
+        assert!(stale_parents(incident).is_empty());
+        assert_eq!(incident.messages, 3);
+        assert!(tells_resolution(incident));
+        resolve(&mut state, "probe:api:api_down", t(90));
+        let edits = stale_parents(&state.incidents[&id]);
+        assert_eq!(
+            edits[0].line,
+            "✅ Resolved at 2026-05-24T09:30:00.000Z after 1h 30m"
+        );
+        // A parent whose text an older state file did not keep is not
+        // replaced by the line alone.
+        let incident = state.incidents.get_mut(&id).unwrap();
+        incident
+            .conversations
+            .get_mut("slack_dm")
+            .unwrap()
+            .text
+            .clear();
+        assert!(stale_parents(incident).is_empty());
+    }
+
+    #[test]
+    fn reminders_and_investigations_move_the_clock() {
+        let mut state = IncidentsState::default();
+        let (id, _) = observe(&mut state, &facts(Severity::Warning), t(0));
+        let incident = state.incidents.get_mut(&id).unwrap();
+        assert!(!tells_resolution(incident));
+        note_sent(incident, &message(&Purpose::Message, None, 5));
+        note_sent(incident, &message(&Purpose::Reminder, None, 125));
+        assert_eq!(
+            (
+                incident.first_message_at,
+                incident.last_reminder_at,
+                incident.reminders
+            ),
+            (Some(t(5)), Some(t(125)), 1)
+        );
+        let again = Purpose::Investigation {
+            severity: Severity::Warning,
+            summary: "HTTP 503".into(),
+            line: String::new(),
+            reminder: true,
+        };
+        note_sent(incident, &message(&again, None, 600));
+        assert_eq!(
+            (incident.reminders, incident.last_reminder_at),
+            (2, Some(t(600)))
+        );
+        assert_eq!(incident.investigated.as_ref().unwrap().at, t(600));
+        // An empty diagnosis line shows as firing.
+        assert_eq!(
+            status_line(incident),
+            "⚠️ Firing (warning) since 2026-05-24T08:00:00.000Z"
+        );
     }
 }

@@ -392,3 +392,56 @@ fn standard_output_starts_each_message_with_the_short_id() {
     assert_eq!(lines[0]["channel"], "stdout");
     assert_eq!(lines[0]["incident_id"], id.as_str(), "{}", json.stdout);
 }
+
+/// State files of an earlier release: an alert notified before incidents
+/// were kept, and an incidents file without any conversation. Both are
+/// read as they are; nothing is sent again, and the resolution of the alert
+/// that was told is told (as the first message of its conversation, since
+/// no parent is known).
+#[test]
+fn older_state_files_are_read_and_nothing_is_sent_again() {
+    let slack = FakeServer::start(fakes::slack_threads());
+    let env = slack_root(&slack);
+    probe_state(&env, true);
+    env.write(
+        "state/alerts.notified.json",
+        json!({"alerts": {"probe:api:down": {
+            "severity": "critical", "category": "down", "title": "api is critical",
+            "source": "probe", "feed": "probes", "status": "ok",
+            "first_seen": "2026-05-24T07:51:00.000Z",
+            "last_notified": "2026-05-24T07:51:00.000Z",
+            "started_at": "2026-05-24T07:50:00.000Z"}},
+               "categories": {"down": {"at": "2026-05-24T07:51:00.000Z", "severity": "critical"}}})
+        .to_string(),
+    );
+    let id = "0b4de8f6-0000-5000-8000-000000000000";
+    env.write(
+        "state/incidents.json",
+        json!({"incidents": {id: {
+            "id": id, "alert_id": "probe:db:down", "severity": "warning", "category": "down",
+            "title": "db is warning", "summary": "slow", "started_at": "2026-05-24T07:00:00.000Z",
+            "opened_at": "2026-05-24T07:01:00.000Z", "messages": 1,
+            "first_message_at": "2026-05-24T07:01:00.000Z", "reminders": 0}}})
+        .to_string(),
+    );
+    notify(&env, "2026-05-24T08:00:00Z");
+    wake_row(&env);
+    env.tend(&["wake", "consume"])
+        .env("TEND_NOW", "2026-05-24T08:05:00Z")
+        .ok();
+    assert_eq!(slack.request_count(), 0, "nothing is sent again");
+    let state: Value = serde_json::from_str(&env.read("state/incidents.json")).unwrap();
+    assert_eq!(state["incidents"][id]["title"], "db is warning");
+    assert_eq!(state["incidents"].as_object().unwrap().len(), 2);
+
+    probe_state(&env, false);
+    notify(&env, "2026-05-24T08:20:00Z");
+    assert_eq!(
+        thread(&slack),
+        vec![row(
+            "post",
+            &slack_ts(0),
+            "✅ RESOLVED down: api is critical"
+        )]
+    );
+}
