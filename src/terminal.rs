@@ -1,4 +1,4 @@
-//! Text from outside on a terminal (SPEC §10): probe output, alert annotations
+//! Text from outside on a terminal (design §10): probe output, alert annotations
 //! and server answers may carry terminal escape sequences, NULs or bidirectional
 //! overrides. Human output escapes them, so what an operator reads is what the
 //! bytes say and nothing rewrites their screen; and a command `tend` suggests is
