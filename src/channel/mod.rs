@@ -117,6 +117,12 @@ pub fn audit_name(kind: ChannelKind) -> &'static str {
     }
 }
 
+/// Whether channel `kind` can edit a message it sent (Slack's
+/// `chat.update`): known without opening it.
+pub fn edits(kind: ChannelKind) -> bool {
+    kind == ChannelKind::Slack
+}
+
 /// Opens the channel `kind` with the (validated) configuration, reading its
 /// secret now: a channel is opened when the first message for it is sent.
 pub fn open(kind: ChannelKind, config: &Config) -> Result<Box<dyn Channel>, SendError> {

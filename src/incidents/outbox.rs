@@ -356,13 +356,16 @@ impl Outbox {
         self.edit(ctx, edits)
     }
 
-    /// Makes the edits (`chat.update`; channels that cannot edit do nothing),
-    /// then records each one that went through. One that fails is a warning,
-    /// tried again by a later run: the messages themselves went out.
+    /// Makes the edits (`chat.update`; a channel that cannot edit has
+    /// nothing to do), then records each as made. One that fails is a
+    /// warning, not tried again (a channel that is down gets one attempt, as
+    /// a failed send does); only an edit a kill cut off is made by a later
+    /// run.
     fn edit(&mut self, ctx: &mut Ctx, edits: Vec<policy::Edit>) -> Result<()> {
         let mut done = Vec::new();
         for edit in edits {
-            let Some(kind) = channel_of(&edit.channel) else {
+            let Some(kind) = channel_of(&edit.channel).filter(|k| channel::edits(*k)) else {
+                done.push(edit);
                 continue;
             };
             let text = ctx.config.secrets.scrub(&edit.text);
@@ -375,16 +378,14 @@ impl Outbox {
                 Ok(channel) => channel.edit(&thread, &text),
                 Err(e) => Err(e.clone()),
             };
-            match result {
-                Ok(()) => done.push(edit),
-                Err(e) => {
-                    let text = ctx.config.secrets.scrub(&format!(
-                        "could not update the first {kind} message of incident {} ({}: {}); a later run tries again",
-                        edit.incident_id, e.kind, e.message
-                    ));
-                    ctx.out.warn(&text);
-                }
+            if let Err(e) = result {
+                let text = ctx.config.secrets.scrub(&format!(
+                    "could not update the first {kind} message of incident {} ({}: {}); the messages themselves were sent",
+                    edit.incident_id, e.kind, e.message
+                ));
+                ctx.out.warn(&text);
             }
+            done.push(edit);
         }
         if !done.is_empty() {
             super::update(ctx, |state, _| {
