@@ -126,7 +126,7 @@ pub struct Policy {
     pub burst_limit: usize,
     pub digest_info: bool,
     pub send_resolved: bool,
-    /// The alerts whose incident is due a reminder now (SPEC §6a).
+    /// The alerts whose incident is due a reminder now (design §6a).
     pub reminders_due: BTreeSet<String>,
 }
 

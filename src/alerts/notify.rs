@@ -394,7 +394,7 @@ fn started_at(alert: &Alert, state: &Notified, now: DateTime<Utc>) -> DateTime<U
         .unwrap_or(now)
 }
 
-/// The alerts whose incident is due a reminder now (SPEC §6a): the
+/// The alerts whose incident is due a reminder now (design §6a): the
 /// incident's back-off, which a wake's investigation may have moved
 /// already. An incident of a state written before incidents noted their
 /// messages starts its clock at the alert's last message.

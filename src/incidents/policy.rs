@@ -314,7 +314,7 @@ pub fn tells_resolution(incident: &Incident) -> bool {
     incident.messages > 0
 }
 
-/// Whether a wake for an incident is investigated (SPEC §6a): the first
+/// Whether a wake for an incident is investigated (design §6a): the first
 /// time, again when its severity or summary changed since the last
 /// investigation, or when the incident's next reminder is due; otherwise it
 /// is held (`probe.wake_debounced`, reason `incident_open`).
@@ -656,7 +656,7 @@ mod tests {
         assert_eq!(incident.reminders, 2);
     }
 
-    /// SPEC §6a's figure, as the policy sees it: a WARNING for 6 hours
+    /// design §6a's figure, as the policy sees it: a WARNING for 6 hours
     /// under one-minute wakes, told when it opens, then each wake decided.
     #[test]
     fn a_six_hour_warning_under_one_minute_wakes_yields_at_most_four_messages() {

@@ -118,7 +118,7 @@ impl Consumer<'_> {
     }
 
     /// Investigates a wake and sends the message; `reminder` when the
-    /// incident's due reminder is what sends it again (SPEC §6a).
+    /// incident's due reminder is what sends it again (design §6a).
     pub(super) fn investigate(&mut self, wake: &WakeRequest, reminder: bool) -> Result<Sent> {
         let mut out = Outgoing {
             ledger_id: &wake.id,

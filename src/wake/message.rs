@@ -32,7 +32,7 @@ fn message(severity: Severity, probe: &str, body: &str) -> Message {
     }
 }
 
-/// The facts first (SPEC §6a), then the engine's diagnosis: what the
+/// The facts first (design §6a), then the engine's diagnosis: what the
 /// operator needs to judge the diagnosis (a wrong one shows against the
 /// probe's own summary and results).
 pub fn investigation(wake: &WakeRequest, recent: &[Observation], diagnosis: &str) -> Message {

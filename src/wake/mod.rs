@@ -922,7 +922,7 @@ impl Consumer<'_> {
     }
 
     /// Whether a wake the debounce lets through is investigated, for its
-    /// incident (SPEC §6a): see [`incident_policy::reinvestigate`]. A key
+    /// incident (design §6a): see [`incident_policy::reinvestigate`]. A key
     /// dispatched inside the incident before incidents noted messages (an
     /// upgrade) counts as its investigation. A wake from before its
     /// incident's resolution (a replay, a late row) reopens nothing and is
@@ -970,7 +970,7 @@ impl Consumer<'_> {
     }
 
     /// A wake for an open incident that was investigated, whose severity and
-    /// summary are unchanged and whose next reminder is not due (SPEC §6a).
+    /// summary are unchanged and whose next reminder is not due (design §6a).
     fn held_open(&mut self, wake: &WakeRequest, incident_id: &str) {
         let details = json!({
             "probe": wake.probe,

@@ -712,7 +712,7 @@ fn probes_without_a_category_are_not_held_back_by_each_other() {
     );
 }
 
-/// Reminders follow the incident's back-off (SPEC §6a; critical: 30m, then
+/// Reminders follow the incident's back-off (design §6a; critical: 30m, then
 /// 1h, 2h, 4h from each reminder), with no setting needed.
 #[test]
 fn reminders_follow_the_incident_back_off() {

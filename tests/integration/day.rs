@@ -1,4 +1,4 @@
-//! A simulated day of one-minute ticks (SPEC §6a): `tend tick` every minute
+//! A simulated day of one-minute ticks (design §6a): `tend tick` every minute
 //! with `--now`, four Nagios plugins whose results follow a script, and the
 //! operator's messages counted — on a fake Slack, and on standard output.
 //!

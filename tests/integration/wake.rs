@@ -204,7 +204,7 @@ fn the_default_run_shows_buffered_then_dispatched_then_the_fallback() {
     );
     let sent = env.audit_kind("notification.dispatched");
     assert_eq!(sent.len(), 1);
-    // Its incident: the one `probe:fly:down` opened (SPEC §6a).
+    // Its incident: the one `probe:fly:down` opened (design §6a).
     let opened = env.audit_kind("incident.opened");
     assert_eq!(opened.len(), 1);
     assert_eq!(
@@ -228,7 +228,7 @@ fn the_default_run_shows_buffered_then_dispatched_then_the_fallback() {
     assert_eq!(reasons, ["buffered", "window"]);
 }
 
-/// SPEC §6a: a wake for an open incident is investigated again only when
+/// design §6a: a wake for an open incident is investigated again only when
 /// its severity or summary changed or the incident's next reminder is due
 /// (warning: 2 hours after the first message); otherwise it is recorded
 /// `probe.wake_debounced`, reason `incident_open`, naming the incident.
