@@ -941,8 +941,9 @@ fn observations_end_an_episode_and_a_recovery_inside_it_does_not() {
         ],
     );
     let out = consume(&env);
+    // In the probe's incident (the OK result names no category).
     insta::assert_snapshot!(out.stdout, @r"
-    ℹ️ Probe alert · api
+    [792b4314] ℹ️ Probe alert · api
     api has stopped flapping; it is now OK.
     Latest: api is ok
 
