@@ -1,4 +1,4 @@
-//! `tend promote observe` (SPEC §7): one windowed scan of the audit log (and
+//! `tend promote observe` (design §7): one windowed scan of the audit log (and
 //! any `--input` JSON Lines) per loop, aggregated as the rows stream past, and
 //! written atomically to `observations/<loop>.json` with the window, the rows
 //! read per kind, the figures and their digest.
@@ -18,7 +18,7 @@ use super::status::Loop;
 use crate::audit::cache::{self, Aggregate, CacheFiles, CacheWrite, Scanned, SegmentCache, Want};
 use crate::audit::window::{ScanReport, Select, Window, WindowScan, input_files};
 use crate::ctx::Ctx;
-use crate::store::cursor::Fnv64;
+use crate::hash::Fnv64;
 use crate::store::state;
 
 /// Namespace of observation digests and proposal ids.

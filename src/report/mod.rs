@@ -1,4 +1,4 @@
-//! `tend report` (SPEC §13): a status page, a terminal report and their
+//! `tend report` (design §13): a status page, a terminal report and their
 //! figures, from the audit log over a window and the state files.
 //!
 //! The handler gathers (the windowed scan through the audit scan's
@@ -44,7 +44,7 @@ counters! {
 pub const PAGE: &str = "index.html";
 
 /// The command's name: its lock and its run record.
-const COMMAND: &str = "report";
+const COMMAND: crate::command::Command = crate::command::Command::Report;
 
 pub fn run(ctx: &mut Ctx, args: &ReportArgs) -> Result<Outcome> {
     let length = args.window.unwrap_or(ctx.config.report.window);
@@ -66,7 +66,7 @@ pub fn run(ctx: &mut Ctx, args: &ReportArgs) -> Result<Outcome> {
                 ctx.out.summary(&format!("wrote {}", written.display()))?;
                 ctx.out.json(&serde_json::json!({
                     "summary": true,
-                    "command": COMMAND,
+                    "command": COMMAND.name(),
                     "written": written,
                     "dry_run": ctx.dry_run,
                 }))?;
@@ -85,7 +85,7 @@ pub fn tick_step(ctx: &mut Ctx) -> Result<Outcome> {
         return Ok(Outcome::default());
     }
     let dir = ctx.root.resolve(Path::new(&config.dir));
-    let last = runs::last_started(ctx, COMMAND)?;
+    let last = runs::last_started(ctx, COMMAND.name())?;
     if !is_due(last, ctx.now(), config.every) && dir.join(PAGE).exists() {
         return Ok(Outcome::default());
     }
@@ -429,7 +429,7 @@ fn print(ctx: &mut Ctx, format: ReportFormat, report: &Report) -> Result<()> {
         ctx.out.json(report)?;
         ctx.out.json(&serde_json::json!({
             "summary": true,
-            "command": COMMAND,
+            "command": COMMAND.name(),
             "bytes_read": report.scan.bytes_read,
             "bytes_cached": report.scan.bytes_cached,
         }))?;

@@ -1,4 +1,4 @@
-//! The operator messages of SPEC §5 step 3 (and the flapping messages of §4),
+//! The operator messages of design §5 step 3 (and the flapping messages of §4),
 //! as pure functions of the wake. Every message starts with
 //! `{mark} Probe alert · {probe}`; the whole text is cut to a chat-safe length
 //! with a visible marker.
@@ -203,6 +203,7 @@ mod tests {
             observations: json!({"status": "unhealthy", "error": "HTTP 401", "machines": 0}),
             envelope: Envelope::default(),
             flapping: false,
+            down_since: None,
         }
     }
 

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::support::TestEnv;
 use crate::support::http::{FakeServer, Reply};
 use crate::support::smtp::{self, SmtpSink, StalledServer};
+use crate::support::{TestEnv, without_short_ids};
 
 // ------------------------------------------------------------------ helpers
 
@@ -178,7 +178,7 @@ fn first_run_notifies_probe_alerts_and_a_second_run_is_silent() {
     assert_eq!(dispatched(&env).len(), 2);
 
     // The probe recovers: the alert leaves the state, its incident is
-    // resolved, and the resolution is told (SPEC §6a).
+    // resolved, and the resolution is told (design §6a).
     probes(
         &env,
         json!({"api": {"status": "ok"}, "disk": {"status": "warning", "issue_category": "disk_full"}}),
@@ -309,8 +309,7 @@ fn send_resolved_announces_the_end() {
     probes(&env, json!({"api": {"status": "ok"}}));
     let out = env.tend(&["alerts", "notify"]).ok();
     assert!(
-        out.stdout
-            .starts_with("✅ RESOLVED api_down: api is critical"),
+        without_short_ids(&out.stdout).starts_with("✅ RESOLVED api_down: api is critical"),
         "{}",
         out.stdout
     );
@@ -667,7 +666,7 @@ fn cooldown_suppresses_a_second_alert_of_the_category() {
 
 /// Two probes without a `category` of their own go critical 5 minutes
 /// apart: each is its own alert and its own cooldown group, so the second,
-/// unrelated outage is told, not held back by the first (SPEC §6).
+/// unrelated outage is told, not held back by the first (design §6).
 #[test]
 fn probes_without_a_category_are_not_held_back_by_each_other() {
     let env = TestEnv::new();
@@ -724,7 +723,7 @@ fn reminders_follow_the_repeat_interval() {
         .env("TEND_NOW", "2026-05-24T09:00:00Z")
         .ok();
     assert!(
-        out.stdout
+        without_short_ids(&out.stdout)
             .starts_with("🚨 Still firing: CRITICAL api_down: api is critical (reminder 1)"),
         "{}",
         out.stdout
