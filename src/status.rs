@@ -1,4 +1,4 @@
-//! `tend status` (SPEC §10): each command's last run and whether it is overdue
+//! `tend status` (design §10): each command's last run and whether it is overdue
 //! (a dead man's switch: exit 1), lock holders, each probe's status and
 //! flapping, the wake cursor's lag, pending proposals, and active alerts.
 
@@ -46,7 +46,18 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
 
     if args.format == StatusFormat::Prometheus && !ctx.out.json {
         let latest = crate::report::latest(ctx)?;
+        let incidents = crate::incidents::load(ctx)?;
+        let mut incidents_open: BTreeMap<&'static str, usize> = crate::severity::Severity::ALL
+            .iter()
+            .map(|s| (s.as_str(), 0))
+            .collect();
+        for incident in crate::incidents::open_incidents(&incidents) {
+            *incidents_open
+                .entry(incident.severity.as_str())
+                .or_default() += 1;
+        }
         let facts = Facts {
+            incidents_open: &incidents_open,
             probes: &probes,
             latest: &latest,
             commands: &commands,
@@ -129,6 +140,8 @@ struct Facts<'a> {
     lag: Option<&'a crate::wake::lag::WakeLag>,
     proposals: &'a BTreeMap<String, usize>,
     alerts: Option<&'a BTreeMap<&'static str, usize>>,
+    /// Open incidents per severity, every severity listed.
+    incidents_open: &'a BTreeMap<&'static str, usize>,
     quarantined: usize,
 }
 
@@ -238,6 +251,19 @@ fn prometheus(f: &Facts<'_>) -> String {
         );
     }
     family(
+        "tend_incidents_open",
+        "Incidents open (state/incidents.json), per severity.",
+        f.incidents_open
+            .iter()
+            .map(|(severity, n)| {
+                (
+                    format!("{{severity=\"{}\"}}", label(severity)),
+                    n.to_string(),
+                )
+            })
+            .collect(),
+    );
+    family(
         "tend_quarantined_files",
         "State files moved to state/quarantine/ (see tend doctor).",
         vec![(String::new(), f.quarantined.to_string())],
@@ -261,7 +287,7 @@ fn sample(v: f64) -> String {
     format!("{v}")
 }
 
-/// The per-probe families (SPEC §13), and the day's LLM cost per route.
+/// The per-probe families (design §13), and the day's LLM cost per route.
 fn probe_families(family: &mut impl FnMut(&str, &str, Vec<(String, String)>), f: &Facts<'_>) {
     let probe = |name: &str| format!("{{probe=\"{}\"}}", label(name));
     family(

@@ -1,4 +1,4 @@
-//! Configuration (SPEC §2 and §12): `tend.toml`, the `TEND_<SECTION>_<KEY>`
+//! Configuration (design §2 and §12): `tend.toml`, the `TEND_<SECTION>_<KEY>`
 //! environment overlay, and validation — all before any side effect.
 //!
 //! Loading is one step, [`load`], that returns a validated [`Config`] or a
@@ -426,25 +426,6 @@ pub enum InfoMode {
     Digest,
 }
 
-/// A duration per severity (reminder intervals; 0s = off).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SeverityDurations {
-    pub critical: Duration,
-    pub warning: Duration,
-    pub info: Duration,
-}
-
-impl SeverityDurations {
-    pub fn for_severity(&self, severity: Severity) -> Duration {
-        match severity {
-            Severity::Critical => self.critical,
-            Severity::Warning => self.warning,
-            Severity::Info => self.info,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AlertsConfig {
@@ -456,7 +437,10 @@ pub struct AlertsConfig {
     pub burst_limit: usize,
     pub info_mode: InfoMode,
     pub send_resolved: bool,
-    pub repeat_interval: SeverityDurations,
+    /// Replaced by `[incidents] reminders`: accepted only to be refused by
+    /// validation with a message that says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_interval: Option<toml::Value>,
 }
 
 impl Default for AlertsConfig {
@@ -467,14 +451,14 @@ impl Default for AlertsConfig {
             burst_limit: 5,
             info_mode: InfoMode::Immediate,
             send_resolved: true,
-            repeat_interval: SeverityDurations::default(),
+            repeat_interval: None,
         }
     }
 }
 
 // -------------------------------------------------------------- [incidents]
 
-/// `[incidents]` (SPEC §6a): the reminders' back-off per severity and how
+/// `[incidents]` (design §6a): the reminders' back-off per severity and how
 /// long resolved incidents stay listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -790,11 +774,11 @@ impl Default for GcCheckpointsConfig {
 pub struct StatusConfig {
     /// Command name ("probe run") → the interval after which it is overdue.
     /// A command listed here is checked even before its first run; the
-    /// built-in expectations ([`DEFAULT_EXPECT`]) apply once a command has run.
+    /// built-in expectations ([`default_expect`]) apply once a command has run.
     pub expect: BTreeMap<String, Duration>,
 }
 
-/// `[heartbeat]` (SPEC §10): a URL requested after each `tick` — `{url}` on
+/// `[heartbeat]` (design §10): a URL requested after each `tick` — `{url}` on
 /// success, `{url}/{exit_code}` otherwise — so that someone else notices a
 /// dead host or crontab.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -818,7 +802,7 @@ impl Default for HeartbeatConfig {
     }
 }
 
-/// `[report]` (SPEC §13): where `tick` keeps the status page, how often it
+/// `[report]` (design §13): where `tick` keeps the status page, how often it
 /// refreshes it, and the window a report covers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -842,12 +826,13 @@ impl Default for ReportConfig {
     }
 }
 
-/// Expected intervals that apply to a command once it has run at least once.
-pub const DEFAULT_EXPECT: [(&str, Duration); 3] = [
-    ("probe run", Duration::from_secs(300)),
-    ("wake consume", Duration::from_secs(300)),
-    ("alerts notify", Duration::from_secs(300)),
-];
+/// Expected intervals that apply to a command once it has run at least once
+/// ([`crate::command::Command::default_expect`]), by command name.
+pub fn default_expect() -> Vec<(&'static str, Duration)> {
+    (crate::command::Command::ALL.into_iter())
+        .filter_map(|c| Some((c.lock(), Duration::from_secs(c.default_expect()?.as_secs()))))
+        .collect()
+}
 
 impl Config {
     /// The channel each alert severity goes to, with the defaults described on
@@ -900,7 +885,7 @@ impl Config {
     }
 
     /// Registers every configured secret the environment holds with the
-    /// process-wide scrub (SPEC §10), whether or not this run uses it (a
+    /// process-wide scrub (design §10), whether or not this run uses it (a
     /// channel not in use today still names a real credential). A secret
     /// file is registered when it is read.
     pub fn register_secrets(&self, env: &Env) {
@@ -962,7 +947,7 @@ impl Config {
     }
 }
 
-/// A URL with its credentials redacted (SPEC §10): the user information
+/// A URL with its credentials redacted (design §10): the user information
 /// (`https://u:pass@host/…` → `https://<redacted>@host/…`) and the value of
 /// every query parameter named like a credential (`?token=…`, `api_key`,
 /// `X-Amz-Signature`, …). Text that is not a URL is returned unchanged.
@@ -1327,7 +1312,7 @@ fn clean_key(key: &str) -> String {
 /// Applies `TEND_<SECTION>_<KEY>` variables to the table, typed after the
 /// default value of the key. Returns `section.key` → variable name.
 ///
-/// A variable that carries a secret is never also an override (SPEC §10):
+/// A variable that carries a secret is never also an override (design §10):
 /// one named by a `*_env` key (`url_env = "TEND_HEARTBEAT_URL"`), and one
 /// named after a secret that has no key of its own (`TEND_SLACK_TOKEN`,
 /// `TEND_ENGINE_API_KEY`: the secret comes from `token_env`/`token_file`).

@@ -394,7 +394,7 @@ fn show_redacts_webhook_urls_and_credential_headers() {
 
 #[test]
 fn the_spec_reference_parses() {
-    // SPEC §12 verbatim-in-shape, with channels' credentials provided.
+    // design §12 verbatim-in-shape, with channels' credentials provided.
     let text = r#"
 [probes]
 dir = "probes.d"
@@ -456,7 +456,6 @@ cooldown = "30m"
 burst_limit = 5
 info_mode = "immediate"
 send_resolved = false
-repeat_interval = { critical = "0s", warning = "0s", info = "0s" }
 [promote.router-tuning]
 window = "24h"
 threshold = 0.5

@@ -1,4 +1,4 @@
-//! The rules that the types alone cannot say (SPEC §2): ranges, required keys per
+//! The rules that the types alone cannot say (design §2): ranges, required keys per
 //! kind, credentials of the channels in use, cross-watcher rules. Each problem is
 //! `(dotted key, what was expected)`; the caller adds the origin.
 
@@ -16,22 +16,18 @@ const MAX_STALE_AFTER: Duration = Duration::from_secs(3650 * 86_400);
 /// The longest timeout any request or probe may have.
 const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// Commands whose runs `tend status` knows (for `[status] expect`).
-pub const KNOWN_COMMANDS: [&str; 9] = [
-    "probe run",
-    "wake consume",
-    "alerts notify",
-    "alerts digest",
-    "watchers tick",
-    "promote run",
-    "gc checkpoints",
-    "gc audit",
-    "report",
-];
+/// Commands meant to run from cron, whose runs `tend status` checks (for
+/// `[status] expect`), by the name of their run record.
+fn scheduled_commands() -> Vec<&'static str> {
+    (crate::command::Command::ALL.into_iter())
+        .filter(|c| c.scheduled())
+        .map(|c| c.lock())
+        .collect()
+}
 
 /// The secrets themselves are not read here: a part in use must name its
 /// credential (and only one way), and reading it is that part's business
-/// when it is used (SPEC §10). `env` only helps name what was meant.
+/// when it is used (design §10). `env` only helps name what was meant.
 pub fn validate(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Problems {
     let mut p = Problems::new();
     probes(config, &mut p);
@@ -532,6 +528,13 @@ fn alerts(c: &Config, p: &mut Problems) {
     if c.alerts.burst_limit == 0 {
         push(p, "alerts.burst_limit", "must be at least 1");
     }
+    if c.alerts.repeat_interval.is_some() {
+        push(
+            p,
+            "alerts.repeat_interval",
+            "was replaced by [incidents] reminders, the incident's back-off (default critical 30m, 1h, 2h, 4h; warning 2h, 8h, 24h; info never): remove it, and set e.g. [incidents] reminders = { warning = [\"1h\"] } to change the schedule",
+        );
+    }
 }
 
 /// The most steps a reminder schedule may have.
@@ -786,13 +789,14 @@ fn gc(c: &Config, p: &mut Problems) {
 
 fn status(c: &Config, p: &mut Problems) {
     for (command, interval) in &c.status.expect {
-        if !KNOWN_COMMANDS.contains(&command.as_str()) {
+        let known = scheduled_commands();
+        if !known.contains(&command.as_str()) {
             push(
                 p,
                 format!("status.expect.{command}"),
                 format!(
                     "unknown command {command:?}: expected one of {}",
-                    KNOWN_COMMANDS.join(", ")
+                    known.join(", ")
                 ),
             );
         } else if interval.is_zero() {

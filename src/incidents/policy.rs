@@ -1,10 +1,13 @@
-//! The incident rules (SPEC §6a) as pure functions: what opening, updating
+//! The incident rules (design §6a) as pure functions: what opening, updating
 //! and resolving do to the incidents, when a reminder is due, what is kept.
 //! Values in, the state changed in place and the events it says out; no I/O.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{Change, Event, Incident, IncidentsState, incident_id};
+use super::{
+    Change, Conversation, Event, Incident, IncidentsState, Investigated, Purpose, incident_id,
+};
+use crate::clock::format_ts;
 use crate::config::ReminderSchedule;
 use crate::severity::Severity;
 
@@ -75,6 +78,28 @@ pub fn observe(
     }
 }
 
+/// The id of the incident `facts` name.
+pub fn id_of(facts: &Facts<'_>) -> String {
+    incident_id(facts.alert_id, facts.started_at)
+}
+
+/// As [`observe`], for a sighting of its own time `at` (a wake row): one
+/// from before its incident's resolution (a replay, a late row) reopens
+/// nothing and gives `None`.
+pub fn observe_at(
+    state: &mut IncidentsState,
+    facts: &Facts<'_>,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<(String, Option<Event>)> {
+    let stale = state
+        .incidents
+        .get(&id_of(facts))
+        .and_then(|i| i.resolved_at)
+        .is_some_and(|resolved| at <= resolved);
+    (!stale).then(|| observe(state, facts, now))
+}
+
 /// Resolves the open incidents of `alert_id` at `now` (one, unless an
 /// earlier episode was never resolved). Returns the events.
 pub fn resolve(state: &mut IncidentsState, alert_id: &str, now: DateTime<Utc>) -> Vec<Event> {
@@ -101,6 +126,19 @@ pub fn open_of<'a>(state: &'a IncidentsState, alert_id: &str) -> Option<&'a Inci
         .max_by_key(|i| i.started_at)
 }
 
+/// The incident of `alert_id` a message about it belongs to: its open one,
+/// else the one most recently started (resolved meanwhile, by a run that
+/// was cut off before it told so).
+pub fn latest_of<'a>(state: &'a IncidentsState, alert_id: &str) -> Option<&'a Incident> {
+    open_of(state, alert_id).or_else(|| {
+        state
+            .incidents
+            .values()
+            .filter(|i| i.alert_id == alert_id)
+            .max_by_key(|i| i.started_at)
+    })
+}
+
 /// When the incident's next reminder is due: after each step of its
 /// severity's schedule, counted from its first message and then from each
 /// reminder, and after the last step's interval from then on. `None`: no
@@ -121,6 +159,271 @@ pub fn next_reminder(incident: &Incident, schedule: &ReminderSchedule) -> Option
 /// Whether a reminder is due at `now`.
 pub fn reminder_due(incident: &Incident, schedule: &ReminderSchedule, now: DateTime<Utc>) -> bool {
     next_reminder(incident, schedule).is_some_and(|at| now >= at)
+}
+
+/// A message the outbox sent (or tried to send) about an incident.
+#[derive(Debug, Clone)]
+pub struct Sent<'a> {
+    /// The channel's name (`slack_dm`, `email`, …): the conversation.
+    pub channel: &'a str,
+    /// What the channel answered when it accepted the message in the
+    /// incident's conversation; `None` for one that was not threaded (a
+    /// burst summary) or whose channel names nothing.
+    pub accepted: Option<Accepted<'a>>,
+    /// The message's own subject (a parent's is what replies refer to).
+    pub subject: &'a str,
+    /// Its text as sent.
+    pub text: &'a str,
+    pub purpose: &'a Purpose,
+    pub at: DateTime<Utc>,
+}
+
+/// A message a channel accepted, as it names it for replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted<'a> {
+    /// A Slack `ts`, an email's `Message-ID`.
+    pub reference: &'a str,
+    /// Where it is (a Slack DM's channel id), for edits.
+    pub place: Option<&'a str>,
+}
+
+/// An edit of a conversation's parent that keeps it current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub incident_id: String,
+    /// The conversation's channel name (`slack_dm`, …).
+    pub channel: String,
+    /// The parent, and where it is.
+    pub parent: String,
+    pub place: Option<String>,
+    /// The state line it is to show, and its whole new text.
+    pub line: String,
+    pub text: String,
+}
+
+/// The line a conversation's parent shows for the incident's state (design
+/// §6a): firing (with severity), investigated (one line of the diagnosis),
+/// resolved (when, and how long it lasted).
+pub fn status_line(incident: &Incident) -> String {
+    if let Some(at) = incident.resolved_at {
+        return format!(
+            "✅ Resolved at {} after {}",
+            format_ts(at),
+            super::command::human_duration(incident.duration_s(at))
+        );
+    }
+    let firing = format!(
+        "{} Firing ({}) since {}",
+        incident.severity.mark(),
+        incident.severity,
+        format_ts(incident.started_at)
+    );
+    match &incident.investigated {
+        Some(i) if !i.line.is_empty() => format!("{firing} · Investigated: {}", i.line),
+        _ => firing,
+    }
+}
+
+/// Notes a message in its incident: the counts, the reminder clock, the
+/// investigation, and the conversation in its channel (the message becomes
+/// its parent when it has none and the channel accepted it with a
+/// reference; the parent shows the state as it was then).
+pub fn note_sent(incident: &mut Incident, sent: &Sent<'_>) {
+    incident.messages += 1;
+    incident.first_message_at.get_or_insert(sent.at);
+    incident.last_message_at = Some(sent.at);
+    match sent.purpose {
+        Purpose::Reminder => {
+            incident.reminders += 1;
+            incident.last_reminder_at = Some(sent.at);
+        }
+        Purpose::Investigation {
+            severity,
+            summary,
+            line,
+            reminder,
+        } => {
+            if *reminder {
+                incident.reminders += 1;
+                incident.last_reminder_at = Some(sent.at);
+            }
+            incident.investigated = Some(Investigated {
+                at: sent.at,
+                severity: *severity,
+                summary: summary.clone(),
+                line: line.clone(),
+            });
+        }
+        Purpose::Message | Purpose::Resolution => {}
+    }
+    let line = status_line(incident);
+    let conversation: &mut Conversation = incident
+        .conversations
+        .entry(sent.channel.to_string())
+        .or_default();
+    conversation.messages += 1;
+    if conversation.parent.is_none()
+        && let Some(accepted) = sent.accepted
+    {
+        conversation.parent = Some(accepted.reference.to_string());
+        conversation.place = accepted.place.map(str::to_string);
+        conversation.subject = sent.subject.to_string();
+        conversation.text = sent.text.to_string();
+        conversation.shown = line;
+    }
+}
+
+/// The edits that would bring each parent of the incident to its state
+/// now: those whose state line is not the incident's.
+pub fn stale_parents(incident: &Incident) -> Vec<Edit> {
+    let line = status_line(incident);
+    incident
+        .conversations
+        .iter()
+        // A parent whose text is not known (none is kept by older state
+        // files) is left as it is rather than replaced by the line alone.
+        .filter(|(_, c)| c.shown != line && !c.text.is_empty())
+        .filter_map(|(channel, c)| {
+            Some(Edit {
+                incident_id: incident.id.clone(),
+                channel: channel.clone(),
+                parent: c.parent.clone()?,
+                place: c.place.clone(),
+                line: line.clone(),
+                text: format!("{line}\n\n{}", c.text),
+            })
+        })
+        .collect()
+}
+
+/// Records that the parent of `edit` now shows its line (the edit went
+/// through).
+pub fn mark_shown(state: &mut IncidentsState, edit: &Edit) {
+    if let Some(c) = state
+        .incidents
+        .get_mut(&edit.incident_id)
+        .and_then(|i| i.conversations.get_mut(&edit.channel))
+    {
+        c.shown = edit.line.clone();
+    }
+}
+
+/// Whether an incident's resolution is told (design §6a): only when it sent
+/// a message; one silenced or suppressed all along resolves silently.
+pub fn tells_resolution(incident: &Incident) -> bool {
+    incident.messages > 0
+}
+
+/// Whether a wake for an incident is investigated (design §6a): the first
+/// time, again when its severity or summary changed since the last
+/// investigation, or when the incident's next reminder is due; otherwise it
+/// is held (`probe.wake_debounced`, reason `incident_open`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reinvestigate {
+    First,
+    Changed,
+    ReminderDue,
+    Hold,
+}
+
+impl Reinvestigate {
+    pub fn investigates(self) -> bool {
+        self != Reinvestigate::Hold
+    }
+}
+
+/// The decision on a wake of `severity` and `summary` at `at` (the wake's
+/// own time, so a replay decides alike) for its incident.
+pub fn reinvestigate(
+    incident: &Incident,
+    severity: Severity,
+    summary: &str,
+    schedule: &ReminderSchedule,
+    at: DateTime<Utc>,
+) -> Reinvestigate {
+    match &incident.investigated {
+        None => Reinvestigate::First,
+        Some(i) if i.severity != severity || i.summary != summary => Reinvestigate::Changed,
+        Some(_) if reminder_due(incident, schedule, at) => Reinvestigate::ReminderDue,
+        Some(_) => Reinvestigate::Hold,
+    }
+}
+
+/// Records a message a channel took about `incident` at `at`: the counts,
+/// the reminders' clock, and its latest investigation.
+pub fn note_message(incident: &mut Incident, purpose: &Purpose, at: DateTime<Utc>) {
+    incident.messages += 1;
+    incident.first_message_at.get_or_insert(at);
+    incident.last_message_at = Some(incident.last_message_at.map_or(at, |t| t.max(at)));
+    let reminded = match purpose {
+        Purpose::Reminder => true,
+        Purpose::Investigation {
+            severity,
+            summary,
+            line,
+            reminder,
+        } => {
+            incident.investigated = Some(Investigated {
+                at,
+                severity: *severity,
+                summary: summary.clone(),
+                line: line.clone(),
+            });
+            *reminder
+        }
+        Purpose::Message | Purpose::Resolution => false,
+    };
+    if reminded {
+        incident.reminders += 1;
+        incident.last_reminder_at = Some(at);
+    }
+}
+
+/// An incident of a state written before messages were noted in it (an
+/// upgrade): the message an earlier `tend` sent at `at` (the alert's
+/// `last_notified`, the wake key's last dispatch) starts its reminders'
+/// clock, so nothing already told is told again as if new. A no-op for an
+/// incident that has a message noted.
+pub fn adopt_earlier_message(incident: &mut Incident, at: DateTime<Utc>) {
+    if incident.first_message_at.is_some() || at < incident.started_at {
+        return;
+    }
+    incident.messages = incident.messages.max(1);
+    incident.first_message_at = Some(at);
+    incident.last_message_at.get_or_insert(at);
+}
+
+/// As [`adopt_earlier_message`], for a wake key dispatched at `at` within
+/// the incident by an earlier `tend`: that dispatch was its investigation
+/// (of what the wake says now: an earlier state kept no summary).
+pub fn adopt_earlier_investigation(
+    incident: &mut Incident,
+    at: DateTime<Utc>,
+    severity: Severity,
+    summary: &str,
+) {
+    if incident.investigated.is_some() || at < incident.started_at {
+        return;
+    }
+    adopt_earlier_message(incident, at);
+    incident.investigated = Some(Investigated {
+        at,
+        severity,
+        summary: summary.to_string(),
+        line: String::new(),
+    });
+}
+
+/// The incident a probe's message belongs to when it names no category (a
+/// flapping episode that settled): its open incident started last, else
+/// the one resolved last.
+pub fn latest_of_probe<'a>(state: &'a IncidentsState, probe: &str) -> Option<&'a Incident> {
+    let prefix = format!("probe:{probe}:");
+    state
+        .incidents
+        .values()
+        .filter(|i| i.alert_id.starts_with(&prefix))
+        .max_by_key(|i| (i.is_open(), i.resolved_at, i.started_at))
 }
 
 /// Drops the incidents resolved more than `keep` before `now`.
@@ -259,6 +562,207 @@ mod tests {
         );
     }
 
+    fn investigation(severity: Severity, summary: &str, reminder: bool) -> Purpose {
+        Purpose::Investigation {
+            severity,
+            summary: summary.to_string(),
+            line: "disk filling".to_string(),
+            reminder,
+        }
+    }
+
+    /// The first wake is investigated; a change of severity or summary is
+    /// investigated again; otherwise held until the next reminder is due
+    /// (the inclusive edge), and an info incident is held for good.
+    #[test]
+    fn a_wake_for_an_open_incident_is_held_until_something_changes_or_a_reminder_is_due() {
+        let s = schedule();
+        let mut incident = sent(Severity::Warning, 0, 0, None);
+        incident.first_message_at = None;
+        assert_eq!(
+            reinvestigate(&incident, Severity::Warning, "HTTP 503", &s, t(1)),
+            Reinvestigate::First
+        );
+        note_message(
+            &mut incident,
+            &investigation(Severity::Warning, "HTTP 503", false),
+            t(1),
+        );
+        let due = t(121);
+        let cases = [
+            (Severity::Warning, "HTTP 503", t(2), Reinvestigate::Hold),
+            (
+                Severity::Warning,
+                "HTTP 503",
+                due - TimeDelta::milliseconds(1),
+                Reinvestigate::Hold,
+            ),
+            (
+                Severity::Warning,
+                "HTTP 503",
+                due,
+                Reinvestigate::ReminderDue,
+            ),
+            (Severity::Critical, "HTTP 503", t(2), Reinvestigate::Changed),
+            (Severity::Warning, "HTTP 500", t(2), Reinvestigate::Changed),
+        ];
+        for (severity, summary, at, expected) in cases {
+            let verdict = reinvestigate(&incident, severity, summary, &s, at);
+            assert_eq!(verdict, expected, "{severity} {summary:?} at {at}");
+            assert_eq!(verdict.investigates(), expected != Reinvestigate::Hold);
+        }
+        let mut info = sent(Severity::Info, 0, 0, None);
+        note_message(
+            &mut info,
+            &investigation(Severity::Info, "HTTP 503", false),
+            t(0),
+        );
+        assert_eq!(
+            reinvestigate(&info, Severity::Info, "HTTP 503", &s, t(100_000)),
+            Reinvestigate::Hold
+        );
+    }
+
+    /// Only reminders move the back-off: a message or an investigation
+    /// that was no reminder leaves the clock where it was.
+    #[test]
+    fn messages_are_noted_and_only_reminders_move_the_back_off() {
+        let s = schedule();
+        let mut incident = sent(Severity::Critical, 0, 0, None);
+        incident.first_message_at = None;
+        note_message(&mut incident, &Purpose::Message, t(3));
+        assert_eq!(incident.first_message_at, Some(t(3)));
+        assert_eq!(next_reminder(&incident, &s), Some(t(33)));
+        note_message(
+            &mut incident,
+            &investigation(Severity::Critical, "down", false),
+            t(4),
+        );
+        assert_eq!((incident.messages, incident.reminders), (2, 0));
+        assert_eq!(incident.first_message_at, Some(t(3)));
+        assert_eq!(incident.investigated.as_ref().unwrap().at, t(4));
+        assert_eq!(next_reminder(&incident, &s), Some(t(33)));
+        note_message(&mut incident, &Purpose::Reminder, t(33));
+        assert_eq!(next_reminder(&incident, &s), Some(t(93)));
+        note_message(
+            &mut incident,
+            &investigation(Severity::Critical, "down", true),
+            t(93),
+        );
+        assert_eq!((incident.messages, incident.reminders), (4, 2));
+        assert_eq!(next_reminder(&incident, &s), Some(t(213)));
+        note_message(&mut incident, &Purpose::Resolution, t(100));
+        assert_eq!(incident.last_message_at, Some(t(100)));
+        assert_eq!(incident.reminders, 2);
+    }
+
+    /// design §6a's figure, as the policy sees it: a WARNING for 6 hours
+    /// under one-minute wakes, told when it opens, then each wake decided.
+    #[test]
+    fn a_six_hour_warning_under_one_minute_wakes_yields_at_most_four_messages() {
+        let s = schedule();
+        let mut state = IncidentsState::default();
+        let (id, _) = observe(&mut state, &facts(Severity::Warning), t(0));
+        let incident = state.incidents.get_mut(&id).unwrap();
+        note_message(incident, &Purpose::Message, t(0));
+        let mut messages = 1;
+        for minute in 1..360 {
+            let verdict = reinvestigate(incident, Severity::Warning, "HTTP 503", &s, t(minute));
+            if verdict.investigates() {
+                let purpose = investigation(
+                    Severity::Warning,
+                    "HTTP 503",
+                    verdict == Reinvestigate::ReminderDue,
+                );
+                note_message(incident, &purpose, t(minute));
+                messages += 1;
+            }
+        }
+        // Opened, the diagnosis, the reminder after 2 hours (the next is
+        // after 8 more).
+        assert_eq!(messages, 3);
+        assert_eq!(incident.reminders, 1);
+        assert_eq!(incident.last_reminder_at, Some(t(120)));
+    }
+
+    /// A state written before messages were noted (an upgrade): what an
+    /// earlier run sent starts the clock, once, and never before the
+    /// incident began.
+    #[test]
+    fn an_earlier_message_starts_the_clock_of_an_incident_that_noted_none() {
+        let s = schedule();
+        let mut incident = sent(Severity::Warning, 0, 0, None);
+        incident.first_message_at = None;
+        adopt_earlier_message(&mut incident, t(0) - TimeDelta::minutes(5));
+        assert_eq!(incident.first_message_at, None);
+        adopt_earlier_investigation(&mut incident, t(7), Severity::Warning, "HTTP 503");
+        assert_eq!(
+            (incident.messages, incident.first_message_at),
+            (1, Some(t(7)))
+        );
+        assert_eq!(
+            reinvestigate(&incident, Severity::Warning, "HTTP 503", &s, t(60)),
+            Reinvestigate::Hold
+        );
+        // Once noted, an earlier message changes nothing.
+        adopt_earlier_message(&mut incident, t(20));
+        adopt_earlier_investigation(&mut incident, t(20), Severity::Critical, "x");
+        assert_eq!(incident.first_message_at, Some(t(7)));
+        assert_eq!(
+            incident.investigated.as_ref().unwrap().severity,
+            Severity::Warning
+        );
+        assert_eq!(next_reminder(&incident, &s), Some(t(127)));
+    }
+
+    #[test]
+    fn a_probes_latest_incident_is_its_open_one_else_the_last_resolved() {
+        let mut state = IncidentsState::default();
+        assert!(latest_of_probe(&state, "api").is_none());
+        let (first, _) = observe(&mut state, &facts(Severity::Warning), t(0));
+        resolve(&mut state, "probe:api:api_down", t(10));
+        assert_eq!(latest_of_probe(&state, "api").unwrap().id, first);
+        let other = Facts {
+            alert_id: "probe:api:slow",
+            started_at: t(20),
+            ..facts(Severity::Warning)
+        };
+        let (second, _) = observe(&mut state, &other, t(20));
+        assert_eq!(latest_of_probe(&state, "api").unwrap().id, second);
+        let unrelated = Facts {
+            alert_id: "probe:apis:down",
+            started_at: t(30),
+            ..facts(Severity::Warning)
+        };
+        observe(&mut state, &unrelated, t(30));
+        assert_eq!(latest_of_probe(&state, "api").unwrap().id, second);
+    }
+
+    /// A wake read again after its incident was resolved (a replay from
+    /// `--since`) reopens nothing; one after the resolution does.
+    #[test]
+    fn a_sighting_from_before_the_resolution_reopens_nothing() {
+        let mut state = IncidentsState::default();
+        let f = facts(Severity::Warning);
+        let (id, _) = observe_at(&mut state, &f, t(1), t(1)).unwrap();
+        assert_eq!(id, id_of(&f));
+        resolve(&mut state, "probe:api:api_down", t(10));
+        let before = state.clone();
+        for at in [t(5), t(10)] {
+            assert_eq!(observe_at(&mut state, &f, at, t(30)), None);
+            assert_eq!(state, before);
+        }
+        let (again, event) = observe_at(&mut state, &f, t(11), t(30)).unwrap();
+        assert_eq!(again, id);
+        assert_eq!(
+            event.unwrap().change,
+            Change::Updated {
+                severity_from: None,
+                reopened: true
+            }
+        );
+    }
+
     #[test]
     fn resolved_incidents_are_kept_for_keep_resolved() {
         let mut state = IncidentsState::default();
@@ -273,5 +777,126 @@ mod tests {
         assert_eq!(prune(&mut state, TimeDelta::minutes(60), t(71)), 1);
         assert!(!state.incidents.contains_key(&a));
         assert_eq!(state.incidents.len(), 1);
+    }
+
+    fn message<'a>(purpose: &'a Purpose, accepted: Option<Accepted<'a>>, at: i64) -> Sent<'a> {
+        Sent {
+            channel: "slack_dm",
+            accepted,
+            subject: "[tend] api is critical",
+            text: "🚨 api is critical",
+            purpose,
+            at: t(at),
+        }
+    }
+
+    /// The first accepted message becomes the parent; later ones change the
+    /// state line the parent must show, and only a change asks for an edit.
+    #[test]
+    fn the_parent_is_the_first_accepted_message_and_edits_follow_the_state() {
+        let mut state = IncidentsState::default();
+        let (id, _) = observe(&mut state, &facts(Severity::Critical), t(1));
+        let incident = state.incidents.get_mut(&id).unwrap();
+        // Not threaded (a burst summary): counted, no parent.
+        note_sent(incident, &message(&Purpose::Message, None, 1));
+        assert_eq!(incident.conversations["slack_dm"].parent, None);
+        assert!(stale_parents(incident).is_empty());
+        let first = Accepted {
+            reference: "1.000100",
+            place: Some("D1"),
+        };
+        note_sent(incident, &message(&Purpose::Message, Some(first), 2));
+        let c = &incident.conversations["slack_dm"];
+        assert_eq!(
+            (c.parent.as_deref(), c.place.as_deref()),
+            (Some("1.000100"), Some("D1"))
+        );
+        assert_eq!(
+            c.shown,
+            "🚨 Firing (critical) since 2026-05-24T08:00:00.000Z"
+        );
+        assert!(stale_parents(incident).is_empty());
+        // A later accepted message never replaces the parent.
+        let later = Accepted {
+            reference: "1.000200",
+            place: Some("D1"),
+        };
+        let investigation = Purpose::Investigation {
+            severity: Severity::Critical,
+            summary: "HTTP 503".into(),
+            line: "The token expired.".into(),
+            reminder: false,
+        };
+        note_sent(incident, &message(&investigation, Some(later), 3));
+        assert_eq!(
+            incident.conversations["slack_dm"].parent.as_deref(),
+            Some("1.000100")
+        );
+        let edits = stale_parents(incident);
+        assert_eq!(edits.len(), 1);
+        assert_eq!(
+            edits[0].text,
+            "🚨 Firing (critical) since 2026-05-24T08:00:00.000Z · Investigated: The token expired.\n\n🚨 api is critical"
+        );
+        assert_eq!(
+            (edits[0].parent.as_str(), edits[0].place.as_deref()),
+            ("1.000100", Some("D1"))
+        );
+        mark_shown(&mut state, &edits[0]);
+        let incident = state.incidents.get_mut(&id).unwrap();
+        assert!(stale_parents(incident).is_empty());
+        assert_eq!(incident.messages, 3);
+        assert!(tells_resolution(incident));
+        resolve(&mut state, "probe:api:api_down", t(90));
+        let edits = stale_parents(&state.incidents[&id]);
+        assert_eq!(
+            edits[0].line,
+            "✅ Resolved at 2026-05-24T09:30:00.000Z after 1h 30m"
+        );
+        // A parent whose text an older state file did not keep is not
+        // replaced by the line alone.
+        let incident = state.incidents.get_mut(&id).unwrap();
+        incident
+            .conversations
+            .get_mut("slack_dm")
+            .unwrap()
+            .text
+            .clear();
+        assert!(stale_parents(incident).is_empty());
+    }
+
+    #[test]
+    fn reminders_and_investigations_move_the_clock() {
+        let mut state = IncidentsState::default();
+        let (id, _) = observe(&mut state, &facts(Severity::Warning), t(0));
+        let incident = state.incidents.get_mut(&id).unwrap();
+        assert!(!tells_resolution(incident));
+        note_sent(incident, &message(&Purpose::Message, None, 5));
+        note_sent(incident, &message(&Purpose::Reminder, None, 125));
+        assert_eq!(
+            (
+                incident.first_message_at,
+                incident.last_reminder_at,
+                incident.reminders
+            ),
+            (Some(t(5)), Some(t(125)), 1)
+        );
+        let again = Purpose::Investigation {
+            severity: Severity::Warning,
+            summary: "HTTP 503".into(),
+            line: String::new(),
+            reminder: true,
+        };
+        note_sent(incident, &message(&again, None, 600));
+        assert_eq!(
+            (incident.reminders, incident.last_reminder_at),
+            (2, Some(t(600)))
+        );
+        assert_eq!(incident.investigated.as_ref().unwrap().at, t(600));
+        // An empty diagnosis line shows as firing.
+        assert_eq!(
+            status_line(incident),
+            "⚠️ Firing (warning) since 2026-05-24T08:00:00.000Z"
+        );
     }
 }

@@ -1,11 +1,11 @@
-//! `tend promote approve|reject` (SPEC §7): kubectl-style decisions that are
+//! `tend promote approve|reject` (design §7): kubectl-style decisions that are
 //! safe to repeat. A repeat says who decided and when (exit 0); a conflicting
 //! decision says the current status (exit 1). An approval re-checks the
 //! evidence on a fresh observation first (refused with figures unless
 //! `--force`), and runs the loop's `on_approve` command through the one child
 //! runner (own process group, killed at its timeout).
 //!
-//! Crash safety (SPEC §10): a decision's `promotion.*` row has a deterministic
+//! Crash safety (design §10): a decision's `promotion.*` row has a deterministic
 //! id per (proposal, transition, apply attempt) and is appended before the
 //! move, so no move is ever without its row. A kill between the two leaves
 //! the proposal pending with its row written; the decision repeated finds
@@ -81,7 +81,9 @@ pub fn approve(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
     let id = args.id.clone();
     loop_of(&id)?;
     let wait = Wait::Up(Duration::from_secs(args.wait));
-    ctx.run_locked("promote review", wait, |ctx| approve_locked(ctx, args))
+    ctx.run_locked(crate::command::Command::PromoteApprove, wait, |ctx| {
+        approve_locked(ctx, args)
+    })
 }
 
 fn approve_locked(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
@@ -351,7 +353,7 @@ pub fn reject(ctx: &mut Ctx, args: &PromoteRejectArgs) -> Result<Outcome> {
         return Err(UsageError("reject needs a --note saying why".into()).into());
     }
     let wait = Wait::Up(Duration::from_secs(args.wait));
-    ctx.run_locked("promote review", wait, |ctx| {
+    ctx.run_locked(crate::command::Command::PromoteReject, wait, |ctx| {
         let now = ctx.now();
         let (store, item) = find(ctx, &args.id)?;
         let mut p = item.value;

@@ -1,4 +1,4 @@
-//! The status page (SPEC §13): one self-contained HTML file, inline CSS and
+//! The status page (design §13): one self-contained HTML file, inline CSS and
 //! SVG, no script, nothing fetched; light and dark, readable from 375 px to
 //! 1440 px, printable; every chart has a text alternative. Pure: a report
 //! in, the page out.
@@ -44,7 +44,7 @@ p{margin:4px 0}
 .overall{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;padding:12px 16px;border-radius:8px;background:var(--card);border:1px solid var(--line);border-left:6px solid var(--ok)}
 .overall.warning{border-left-color:var(--warning)}.overall.critical{border-left-color:var(--critical)}
 .headline{font-size:1.2rem;font-weight:600}
-.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:.8rem;font-weight:600;color:#fff;background:var(--none)}
+.badge{display:inline-block;white-space:nowrap;padding:1px 8px;border-radius:10px;font-size:.8rem;font-weight:600;color:#fff;background:var(--none)}
 .badge.ok{background:var(--ok)}.badge.warning{background:var(--warning)}.badge.critical{background:var(--critical)}.badge.unknown{background:var(--unknown)}
 .badge.none{color:var(--fg)}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,520px),1fr));gap:12px}
@@ -93,8 +93,9 @@ pub fn page(r: &Report) -> String {
         escape(&r.overall.headline)
     );
     header(&mut out, r);
-    probes(&mut out, r);
+    // Incidents first: what may need acting on.
     incidents(&mut out, r);
+    probes(&mut out, r);
     alerts(&mut out, r);
     proposals(&mut out, r);
     flags(&mut out, r);
@@ -467,43 +468,62 @@ fn table(out: &mut String, header: &[&str], num: &[usize], rows: &[Vec<String>])
 }
 
 fn incidents(out: &mut String, r: &Report) {
+    let i = &r.incidents;
     out.push_str("<section>\n<h2 id=\"incidents\">Incidents</h2>\n");
-    if r.incidents.is_empty() {
-        empty(out, "No incident in the window.");
+    if i.rows.is_empty() {
+        empty(out, "No incident open or resolved in the window.");
     } else {
-        let rows: Vec<Vec<String>> = r
-            .incidents
+        let _ = writeln!(
+            out,
+            "<p>{} open, {} resolved in the window.</p>",
+            i.open, i.resolved
+        );
+        let rows: Vec<Vec<String>> = i
+            .rows
             .iter()
-            .map(|i| {
+            .map(|x| {
+                let lasted = escape(&super::model::span(chrono::TimeDelta::seconds(
+                    x.duration_s,
+                )));
+                let state = match &x.resolved_at {
+                    None => format!("<b>open</b> for {lasted}"),
+                    Some(at) => format!("resolved {} after {lasted}", escape(at)),
+                };
+                let mut what = escape(&x.title);
+                if let Some(d) = &x.diagnosis {
+                    let _ = write!(what, "<br><span class=\"muted\">{}</span>", escape(d));
+                }
+                if let Some(command) = &x.silence_command {
+                    let _ = write!(what, "<br>Silence: <code>{}</code>", escape(command));
+                }
+                let messages = match x.messages {
+                    1 => "1 message".to_string(),
+                    n => format!("{n} messages"),
+                };
                 vec![
-                    format!("<code>{}</code>", escape(&i.alert_id)),
                     format!(
-                        "<span class=\"badge {}\">{}</span>",
-                        severity_class(&i.severity),
-                        escape(&i.severity)
+                        "<span class=\"badge {}\">{}</span> <code title=\"{}\">{}</code>",
+                        severity_class(x.severity.as_str()),
+                        escape(x.severity.as_str()),
+                        escape(&x.incident_id),
+                        escape(&x.short_id)
                     ),
-                    escape(&i.started_at),
-                    i.resolved_at.as_deref().map_or("open".to_string(), escape),
-                    i.duration_s.map_or(String::new(), |s| {
-                        escape(&super::model::span(chrono::TimeDelta::seconds(s)))
-                    }),
-                    i.diagnosis.as_deref().map_or(String::new(), escape),
+                    format!("<code>{}</code>", escape(&x.alert_id)),
+                    escape(&x.started_at),
+                    format!("{state}<br><span class=\"muted\">{messages}</span>"),
+                    what,
                 ]
             })
             .collect();
         table(
             out,
-            &[
-                "Alert",
-                "Severity",
-                "Opened",
-                "Resolved",
-                "Lasted",
-                "Diagnosis",
-            ],
+            &["Incident", "Alert", "Started", "State", "What"],
             &[],
             &rows,
         );
+    }
+    if let Some(note) = &i.note {
+        let _ = writeln!(out, "<p class=\"muted\">Note: {}.</p>", escape(note));
     }
     out.push_str("</section>\n");
 }

@@ -1,4 +1,4 @@
-//! The report for a terminal (SPEC §13): the same facts as the page, with
+//! The report for a terminal (design §13): the same facts as the page, with
 //! Unicode sparklines and status strips fitted to the width; colour only on
 //! a terminal and never with `NO_COLOR`. The strips read without colour too:
 //! each status has its own character. Pure but for [`Style::for_stdout`].
@@ -189,6 +189,7 @@ pub fn render(r: &Report, style: Style) -> String {
         glyph(Cell::Unknown),
         glyph(Cell::None)
     );
+    incidents(&mut out, r, &style);
     probes(&mut out, r, &style);
     lists(&mut out, r, &style);
     llm(&mut out, r, &style);
@@ -274,20 +275,25 @@ fn e(text: &str) -> String {
     escape_field(text).into_owned()
 }
 
-fn lists(out: &mut String, r: &Report, style: &Style) {
+/// Open incidents and those resolved in the window, with the commands that
+/// silence the open ones: first, as what may need acting on.
+fn incidents(out: &mut String, r: &Report, style: &Style) {
     let rows = r
         .incidents
+        .rows
         .iter()
         .map(|i| {
+            let lasted = super::model::span(chrono::TimeDelta::seconds(i.duration_s));
             vec![
+                i.short_id.clone(),
+                i.severity.as_str().to_string(),
                 e(&i.alert_id),
-                e(&i.severity),
                 e(&i.started_at),
-                i.resolved_at.as_deref().map_or("open".to_string(), e),
-                i.duration_s.map_or(String::new(), |s| {
-                    super::model::span(chrono::TimeDelta::seconds(s))
-                }),
-                i.diagnosis.as_deref().map_or(String::new(), e),
+                match &i.resolved_at {
+                    None => format!("open {lasted}"),
+                    Some(at) => format!("resolved {} after {lasted}", e(at)),
+                },
+                i.diagnosis.as_deref().map_or_else(|| e(&i.title), e),
             ]
         })
         .collect();
@@ -295,17 +301,21 @@ fn lists(out: &mut String, r: &Report, style: &Style) {
         out,
         style,
         "Incidents",
-        "no incident in the window",
-        &[
-            "ALERT",
-            "SEVERITY",
-            "OPENED",
-            "RESOLVED",
-            "LASTED",
-            "DIAGNOSIS",
-        ],
+        "no incident open or resolved in the window",
+        &["INCIDENT", "SEVERITY", "ALERT", "STARTED", "STATE", "WHAT"],
         rows,
     );
+    for i in r.incidents.rows.iter() {
+        if let Some(command) = &i.silence_command {
+            let _ = writeln!(out, "  silence {}: {}", i.short_id, e(command));
+        }
+    }
+    if let Some(note) = &r.incidents.note {
+        let _ = writeln!(out, "  note: {note}");
+    }
+}
+
+fn lists(out: &mut String, r: &Report, style: &Style) {
     let rows = r
         .alerts
         .iter()

@@ -1,4 +1,4 @@
-//! `tend wake consume` (SPEC §5, and the flapping messages of §4): wake
+//! `tend wake consume` (design §5, and the flapping messages of §4): wake
 //! requests from the audit log → debounce → investigation → one operator
 //! message each.
 //!
@@ -48,15 +48,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::audit::{Item, Kind, Position, Row, segment_name};
-use crate::channel::{self, Channel, Delivered, Message, SendError};
+use crate::channel::{self, Message};
 use crate::cli::WakeConsumeArgs;
 use crate::clock::format_ts;
 use crate::config::ChannelKind;
 use crate::ctx::{Ctx, Outcome, Verbosity, counters};
 use crate::engine::budget::{self, Budget};
 use crate::engine::{EngineStatus, ErrorCode, Investigator};
+use crate::incidents::Purpose;
+use crate::incidents::outbox::Outbox;
+use crate::incidents::policy::{self as incident_policy, Reinvestigate};
 use crate::severity::Severity;
-use crate::store::attempts::{self, Journal};
+use crate::store::attempts;
 use crate::store::cursor::{self, Check, Cursor};
 use crate::store::lock::Wait;
 use crate::store::state;
@@ -77,6 +80,7 @@ counters! {
         EngineFailed = "engine_failed",
         Flapping = "flapping",
         FlappingStarted = "flapping_started",
+        IncidentOpen = "incident_open",
         Malformed = "malformed",
         MessagesSent = "messages_sent",
         NoEngine = "no_engine",
@@ -148,7 +152,9 @@ pub fn run(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     if let Some(since) = args.since {
         start::check_since(since, ctx.now()).map_err(crate::exit::UsageError)?;
     }
-    ctx.run_locked("wake consume", Wait::No, |ctx| consume(ctx, args))
+    ctx.run_locked(crate::command::Command::WakeConsume, Wait::No, |ctx| {
+        consume(ctx, args)
+    })
 }
 
 fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
@@ -237,10 +243,8 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     if !ctx.dry_run {
         record_unrecorded(ctx, &mut ledger)?;
     }
-    let (attempts, unreadable) = Journal::open(&ctx.root.state_file(attempts::FILE))?;
-    for problem in unreadable {
-        ctx.out.warn(&problem);
-    }
+    let mut outbox = Outbox::open(ctx)?;
+    outbox.refresh_parents(ctx)?;
     let budget: Budget = ctx.load_state(budget::FILE)?.unwrap_or_default();
     let investigator = Investigator::new(&ctx.config, started);
     let channel_kind = ctx.config.operator.channel;
@@ -259,11 +263,10 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         recent_limit,
         ledger,
         ledger_dirty: false,
-        attempts,
+        outbox,
         budget,
         investigator,
         channel_kind,
-        channel: None,
         pending: Vec::new(),
         decide_from,
         latest_event: None,
@@ -456,13 +459,11 @@ struct Consumer<'c> {
     ledger: WakeLedger,
     /// The ledger changed in memory since it was saved (rows recorded).
     ledger_dirty: bool,
-    /// The attempts recorded before each send.
-    attempts: Journal,
+    /// The one send path (attempt journal, threads, the channels).
+    outbox: Outbox,
     budget: Budget,
     investigator: Investigator,
     channel_kind: ChannelKind,
-    /// Opened at the first send.
-    channel: Option<Result<Box<dyn Channel>, SendError>>,
     /// Rows not yet written (they go out with the next commit or send).
     pending: Vec<Row>,
     /// Rows whose own time is before this only rebuild the state (a replay
@@ -529,7 +530,7 @@ impl Sent {
     }
 }
 
-/// Whether a run is news for cron's mail (SPEC §10 Output): a message went
+/// Whether a run is news for cron's mail (design §10 Output): a message went
 /// out (a dispatched wake, a flapping or settled message) or failed, or the
 /// engine failed. A wake buffered or still inside its window is not.
 fn is_news(outcome: &Outcome) -> bool {
@@ -733,13 +734,18 @@ impl Consumer<'_> {
         }
         self.changed = true;
         let message = message::settled(probe, severity, now, summary);
+        let incident = self.open_incident(probe, category)?;
         let sent = self.send_plain(
-            &ledger::settled_id(row_id),
-            row_id,
-            probe,
-            category,
-            MessageKind::Settled,
-            &message,
+            &dispatch::Outgoing {
+                ledger_id: &ledger::settled_id(row_id),
+                reference: row_id,
+                probe,
+                category,
+                severity,
+                kind: MessageKind::Settled,
+                incident: incident.map(|id| (id, Purpose::Message)),
+            },
+            message,
         )?;
         self.outcome.count(WakeCount::Settled, 1);
         Ok(sent)
@@ -791,6 +797,7 @@ impl Consumer<'_> {
         self.outcome.count(WakeCount::Wakes, 1);
         let key = (wake.probe.clone(), wake.category.clone());
         let state = self.keys.remove(&key).unwrap_or_default();
+        let dispatched_before = state.last_dispatch;
         let already = self.ledger.contains(&wake.id);
         // Kept only for a wake already sent (rare: a re-read), see below.
         let before = already.then(|| state.clone());
@@ -837,19 +844,39 @@ impl Consumer<'_> {
                 &wake.summary,
             )?);
         }
+        let mut held = None;
         match decision {
+            Decision::Dispatch | Decision::Bypassed if already => {
+                sent.push(self.investigate(wake, false)?);
+            }
             Decision::Dispatch | Decision::Bypassed => {
-                sent.push(self.investigate(wake)?);
+                let (incident, verdict) = self.incident_verdict(wake, dispatched_before)?;
+                if verdict.investigates() {
+                    let reminder = verdict == Reinvestigate::ReminderDue;
+                    sent.push(self.investigate(wake, reminder)?);
+                } else {
+                    self.held_open(wake, &incident);
+                    held = Some(incident);
+                }
             }
             Decision::FlappingStarted => {
                 let message = message::flapping(wake);
+                let incident = if self.ledger.contains(&wake.id) || self.ctx.dry_run {
+                    None
+                } else {
+                    Some((self.incident_of(wake)?, Purpose::Message))
+                };
                 sent.push(self.send_plain(
-                    &wake.id,
-                    &wake.id,
-                    &wake.probe,
-                    &wake.category,
-                    MessageKind::Flapping,
-                    &message,
+                    &dispatch::Outgoing {
+                        ledger_id: &wake.id,
+                        reference: &wake.id,
+                        probe: &wake.probe,
+                        category: &wake.category,
+                        severity: wake.severity,
+                        kind: MessageKind::Flapping,
+                        incident,
+                    },
+                    message,
                 )?);
             }
             Decision::Buffered { .. } | Decision::Window { .. } | Decision::Flapping => {
@@ -860,6 +887,7 @@ impl Consumer<'_> {
         }
         let counter = match decision {
             _ if already => WakeCount::AlreadySent,
+            _ if held.is_some() => WakeCount::IncidentOpen,
             Decision::Dispatch | Decision::Bypassed => WakeCount::Dispatched,
             Decision::Buffered { .. } => WakeCount::Buffered,
             Decision::Window { .. } => WakeCount::Window,
@@ -871,7 +899,14 @@ impl Consumer<'_> {
             self.outcome.count(WakeCount::Bypassed, 1);
         }
         let delivered = sent.iter().any(Sent::attempted);
-        self.report_wake(wake, decision, verdict.settled, already, &sent)?;
+        self.report_wake(
+            wake,
+            decision,
+            verdict.settled,
+            already,
+            held.as_deref(),
+            &sent,
+        )?;
         if delivered {
             self.commit(next)?;
         }
@@ -884,6 +919,71 @@ impl Consumer<'_> {
             .get(probe)
             .map(|m| m.recent.clone())
             .unwrap_or_default()
+    }
+
+    /// Whether a wake the debounce lets through is investigated, for its
+    /// incident (design §6a): see [`incident_policy::reinvestigate`]. A key
+    /// dispatched inside the incident before incidents noted messages (an
+    /// upgrade) counts as its investigation. A wake from before its
+    /// incident's resolution (a replay, a late row) reopens nothing and is
+    /// held.
+    fn incident_verdict(
+        &mut self,
+        wake: &WakeRequest,
+        dispatched_before: Option<DateTime<Utc>>,
+    ) -> Result<(String, Reinvestigate)> {
+        let alert_id = correlation_key(&wake.probe, &wake.category);
+        let title = format!("{} is {}", wake.probe, wake.severity);
+        let facts = incident_policy::Facts {
+            alert_id: &alert_id,
+            started_at: wake.down_since.unwrap_or(wake.ts),
+            severity: wake.severity,
+            category: &wake.category,
+            title: &title,
+            summary: &wake.summary,
+        };
+        let schedule = self.ctx.config.incidents.reminders.clone();
+        let now = self.now;
+        crate::incidents::update(self.ctx, |state, events| {
+            let Some((id, event)) = incident_policy::observe_at(state, &facts, wake.ts, now) else {
+                return (incident_policy::id_of(&facts), Reinvestigate::Hold);
+            };
+            events.extend(event);
+            let incident = state.incidents.get_mut(&id).expect("observed");
+            if let Some(at) = dispatched_before {
+                incident_policy::adopt_earlier_investigation(
+                    incident,
+                    at,
+                    wake.severity,
+                    &wake.summary,
+                );
+            }
+            let verdict = incident_policy::reinvestigate(
+                incident,
+                wake.severity,
+                &wake.summary,
+                &schedule,
+                wake.ts,
+            );
+            (id, verdict)
+        })
+    }
+
+    /// A wake for an open incident that was investigated, whose severity and
+    /// summary are unchanged and whose next reminder is not due (design §6a).
+    fn held_open(&mut self, wake: &WakeRequest, incident_id: &str) {
+        let details = json!({
+            "probe": wake.probe,
+            "issue_category": wake.category,
+            "severity": wake.severity,
+            "wake_id": wake.id,
+            "reason": "incident_open",
+            "incident_id": incident_id,
+        });
+        self.pending.push(
+            Row::deterministic(Kind::ProbeWakeDebounced, self.now, &wake.id, details)
+                .with_correlation_key(correlation_key(&wake.probe, &wake.category)),
+        );
     }
 
     fn debounced(&mut self, wake: &WakeRequest, decision: Decision) {
@@ -983,15 +1083,12 @@ impl Consumer<'_> {
     fn settle_attempts(&mut self) -> Result<()> {
         let horizon = self.now - TimeDelta::days(ledger::KEEP_DAYS);
         let ledger = &self.ledger;
-        self.attempts
-            .settle(ATTEMPT_PREFIX, |key, at| {
-                at < horizon
-                    || key
-                        .strip_prefix(ATTEMPT_PREFIX)
-                        .is_some_and(|id| ledger.contains(id))
-            })
-            .with_context(|| format!("cannot settle state/{}", attempts::FILE))?;
-        Ok(())
+        self.outbox.settle(ATTEMPT_PREFIX, |key, at| {
+            at < horizon
+                || key
+                    .strip_prefix(ATTEMPT_PREFIX)
+                    .is_some_and(|id| ledger.contains(id))
+        })
     }
 
     fn finish(self) -> Result<Outcome> {
@@ -1015,6 +1112,7 @@ impl Consumer<'_> {
                 (WakeCount::Dispatched, "dispatched"),
                 (WakeCount::Buffered, "buffered"),
                 (WakeCount::Window, "in window"),
+                (WakeCount::IncidentOpen, "held (incident open)"),
                 (WakeCount::FlappingStarted, "flapping (one message)"),
                 (WakeCount::Flapping, "flapping (held)"),
                 (WakeCount::AlreadySent, "already sent"),
