@@ -443,7 +443,7 @@ _tend() {
 
     case "${cmd}" in
         tend)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version init probe wake alerts incidents watchers gc promote status report doctor config audit tick help"
+            opts="-q -v -h -V --root --config --json --quiet --verbose --now --dry-run --help --version init probe wake alerts incidents watchers gc promote status report doctor config audit tick help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -483,7 +483,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__alerts)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version notify list digest test silence help"
+            opts="-q -v -h -V --root --config --json --quiet --verbose --help --version notify list digest test silence help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,10 +511,6 @@ _tend() {
                     fi
                     return 0
                     ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -523,12 +519,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__alerts__subcmd__digest)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -549,10 +549,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -703,13 +699,17 @@ _tend() {
             return 0
             ;;
         tend__subcmd__alerts__subcmd__list)
-            opts="-q -v -h -V --from --root --config --now --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --from --now --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -733,10 +733,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -747,13 +743,17 @@ _tend() {
             return 0
             ;;
         tend__subcmd__alerts__subcmd__notify)
-            opts="-q -v -h -V --from --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --from --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -777,10 +777,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -791,7 +787,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__alerts__subcmd__silence)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version add list expire help"
+            opts="-q -v -h -V --root --config --json --quiet --verbose --help --version add list expire help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -819,10 +815,6 @@ _tend() {
                     fi
                     return 0
                     ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -831,7 +823,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__alerts__subcmd__silence__subcmd__add)
-            opts="-q -v -h -V --match --for --reason --by --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --match --for --reason --by --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -853,6 +845,10 @@ _tend() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -873,10 +869,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -887,13 +879,17 @@ _tend() {
             return 0
             ;;
         tend__subcmd__alerts__subcmd__silence__subcmd__expire)
-            opts="-q -v -h -V --by --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --by --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -917,10 +913,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1001,12 +993,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__alerts__subcmd__silence__subcmd__list)
-            opts="-q -v -h -V --all --root --config --now --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --all --now --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -1027,10 +1023,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1041,7 +1033,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__alerts__subcmd__test)
-            opts="-q -v -h -V --channel --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --channel --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1049,6 +1041,10 @@ _tend() {
             case "${prev}" in
                 --channel)
                     COMPREPLY=($(compgen -W "slack email webhook stdout" -- "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --root)
@@ -1073,10 +1069,6 @@ _tend() {
                     fi
                     return 0
                     ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1085,7 +1077,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__audit)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version emit tail help"
+            opts="-q -v -h -V --root --config --json --quiet --verbose --help --version emit tail help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1113,10 +1105,6 @@ _tend() {
                     fi
                     return 0
                     ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1125,7 +1113,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__audit__subcmd__emit)
-            opts="-q -v -h -V --kind --details --correlation-key --id --batch --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --kind --details --correlation-key --id --batch --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1144,6 +1132,10 @@ _tend() {
                     return 0
                     ;;
                 --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1167,10 +1159,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1237,7 +1225,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__audit__subcmd__tail)
-            opts="-n -f -q -v -h -V --kind --since --lines --follow --root --config --now --json --quiet --verbose --help --version"
+            opts="-n -f -q -v -h -V --kind --since --lines --follow --now --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1256,6 +1244,10 @@ _tend() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1279,10 +1271,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1457,12 +1445,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__doctor)
-            opts="-q -v -h -V --root --config --now --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --now --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -1483,10 +1475,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1497,7 +1485,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__gc)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version checkpoints audit help"
+            opts="-q -v -h -V --root --config --json --quiet --verbose --help --version checkpoints audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1525,10 +1513,6 @@ _tend() {
                     fi
                     return 0
                     ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1537,13 +1521,17 @@ _tend() {
             return 0
             ;;
         tend__subcmd__gc__subcmd__audit)
-            opts="-q -v -h -V --keep-days --force --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --keep-days --force --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --keep-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1569,10 +1557,6 @@ _tend() {
                     fi
                     return 0
                     ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1581,7 +1565,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__gc__subcmd__checkpoints)
-            opts="-q -v -h -V --allow-empty --min-age --max-deletions --vacuum --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --allow-empty --min-age --max-deletions --vacuum --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1595,6 +1579,10 @@ _tend() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -1615,10 +1603,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2315,7 +2299,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__incidents)
-            opts="-q -v -h -V --root --config --now --json --quiet --verbose --help --version list show help"
+            opts="-q -v -h -V --root --config --json --quiet --verbose --help --version list show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2341,10 +2325,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2411,12 +2391,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__incidents__subcmd__list)
-            opts="-q -v -h -V --open --root --config --now --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --open --now --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -2437,10 +2421,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2451,12 +2431,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__incidents__subcmd__show)
-            opts="-q -v -h -V --root --config --now --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --now --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -2477,10 +2461,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2491,12 +2471,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__init)
-            opts="-q -v -h -V --example --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --example --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -2517,10 +2501,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2531,7 +2511,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__probe)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version run help"
+            opts="-q -v -h -V --root --config --json --quiet --verbose --help --version run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2557,10 +2537,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2613,12 +2589,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__probe__subcmd__run)
-            opts="-q -v -h -V --nagios-exit --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --nagios-exit --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -2641,10 +2621,6 @@ _tend() {
                     fi
                     return 0
                     ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2653,7 +2629,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__promote)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version observe propose run list show approve reject expire help"
+            opts="-q -v -h -V --root --config --json --quiet --verbose --help --version observe propose run list show approve reject expire help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2681,10 +2657,6 @@ _tend() {
                     fi
                     return 0
                     ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2693,7 +2665,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__promote__subcmd__approve)
-            opts="-q -v -h -V --note --by --force --wait --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --note --by --force --wait --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2711,6 +2683,10 @@ _tend() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -2731,10 +2707,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2745,12 +2717,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__promote__subcmd__expire)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -2771,10 +2747,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2925,7 +2897,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__promote__subcmd__list)
-            opts="-q -v -h -V --loop --status --root --config --now --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --loop --status --now --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2939,6 +2911,10 @@ _tend() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -2959,10 +2935,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2973,13 +2945,17 @@ _tend() {
             return 0
             ;;
         tend__subcmd__promote__subcmd__observe)
-            opts="-q -v -h -V --input --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --input --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3003,10 +2979,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3017,12 +2989,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__promote__subcmd__propose)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -3045,10 +3021,6 @@ _tend() {
                     fi
                     return 0
                     ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3057,7 +3029,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__promote__subcmd__reject)
-            opts="-q -v -h -V --note --by --wait --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --note --by --wait --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3075,6 +3047,10 @@ _tend() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -3095,10 +3071,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3109,13 +3081,17 @@ _tend() {
             return 0
             ;;
         tend__subcmd__promote__subcmd__run)
-            opts="-q -v -h -V --input --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --input --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3139,10 +3115,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3153,12 +3125,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__promote__subcmd__show)
-            opts="-q -v -h -V --root --config --now --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --now --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -3181,10 +3157,6 @@ _tend() {
                     fi
                     return 0
                     ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3193,7 +3165,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__report)
-            opts="-q -v -h -V --format --out --window --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --out --window --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3214,6 +3186,10 @@ _tend() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -3234,10 +3210,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3248,7 +3220,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__status)
-            opts="-q -v -h -V --format --root --config --now --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --now --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3256,6 +3228,10 @@ _tend() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "text prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --root)
@@ -3278,10 +3254,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3292,12 +3264,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__tick)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -3318,10 +3294,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3332,7 +3304,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__wake)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version consume help"
+            opts="-q -v -h -V --root --config --json --quiet --verbose --help --version consume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3360,10 +3332,6 @@ _tend() {
                     fi
                     return 0
                     ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3372,13 +3340,17 @@ _tend() {
             return 0
             ;;
         tend__subcmd__wake__subcmd__consume)
-            opts="-q -v -h -V --from-start --since --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --from-start --since --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3402,10 +3374,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3458,7 +3426,7 @@ _tend() {
             return 0
             ;;
         tend__subcmd__watchers)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version tick list explain help"
+            opts="-q -v -h -V --root --config --json --quiet --verbose --help --version tick list explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3486,10 +3454,6 @@ _tend() {
                     fi
                     return 0
                     ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3498,12 +3462,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__watchers__subcmd__explain)
-            opts="-q -v -h -V --root --config --now --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --now --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -3524,10 +3492,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3644,12 +3608,16 @@ _tend() {
             return 0
             ;;
         tend__subcmd__watchers__subcmd__tick)
-            opts="-q -v -h -V --root --config --now --json --dry-run --quiet --verbose --help --version"
+            opts="-q -v -h -V --now --dry-run --root --config --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -3670,10 +3638,6 @@ _tend() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
                     fi
-                    return 0
-                    ;;
-                --now)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -22,13 +22,19 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
+    /// `--now`/`--dry-run` typed before the command's name: refused unless
+    /// the command takes them.
+    #[command(flatten)]
+    pub before: RunFlags,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
 /// Options every command accepts, shown under their own heading after the
-/// command's own. `--now` and `--dry-run` are left out of the help (and
-/// refused) where they mean nothing: see [`GLOBALS_USED`].
+/// command's own. `--now` and `--dry-run` are not among them: each command
+/// that takes one has it ([`NowFlag`], [`RunFlags`]), so clap refuses it
+/// where it means nothing.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
@@ -43,22 +49,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "TEND_CONFIG", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<PathBuf>,
 
-    /// Run as if at this instant (RFC 3339 or YYYY-MM-DD)
-    ///
-    /// For tests, replays and incident drills: every decision that depends on
-    /// the time uses this instead of the system clock. Without --now, the
-    /// TEND_NOW environment variable does the same (a bad value is an error
-    /// naming it).
-    #[arg(long, global = true, value_name = "TIMESTAMP", value_parser = parse_now)]
-    pub now: Option<DateTime<Utc>>,
-
     /// Print JSON Lines: one object per item, then a summary object
     #[arg(long, global = true)]
     pub json: bool,
-
-    /// Compute and print everything; send nothing, write nothing
-    #[arg(long, global = true)]
-    pub dry_run: bool,
 
     /// Print nothing but errors
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -73,81 +66,111 @@ fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
     crate::clock::parse_ts(text)
 }
 
-/// Which of the globals `--now` and `--dry-run` a command uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GlobalsUsed {
-    /// It reads the clock (so `--now` changes what it does).
-    pub now: bool,
-    /// It writes or sends something (so `--dry-run` changes what it does).
+/// `--now`, on a command whose answer depends on the time and that writes
+/// nothing ([`crate::command::Command::takes_now`]).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct NowFlag {
+    /// Run as if at this instant (RFC 3339 or YYYY-MM-DD)
+    ///
+    /// For tests, replays and incident drills: every decision that depends on
+    /// the time uses this instead of the system clock. Without --now, the
+    /// TEND_NOW environment variable does the same (a bad value is an error
+    /// naming it).
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// `--now` and `--dry-run`, on a command that writes or sends
+/// ([`crate::command::Command::takes_dry_run`]); also accepted before the
+/// command's name (`tend --dry-run tick`), for the commands that take them.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct RunFlags {
+    /// Run as if at this instant (RFC 3339 or YYYY-MM-DD)
+    ///
+    /// For tests, replays and incident drills: every decision that depends on
+    /// the time uses this instead of the system clock. Without --now, the
+    /// TEND_NOW environment variable does the same (a bad value is an error
+    /// naming it).
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+
+    /// Compute and print everything; send nothing, write nothing
+    #[arg(long)]
     pub dry_run: bool,
 }
 
-const BOTH: GlobalsUsed = GlobalsUsed {
-    now: true,
-    dry_run: true,
-};
-const CLOCK_ONLY: GlobalsUsed = GlobalsUsed {
-    now: true,
-    dry_run: false,
-};
-const NEITHER: GlobalsUsed = GlobalsUsed {
-    now: false,
-    dry_run: false,
-};
+impl From<NowFlag> for RunFlags {
+    fn from(flag: NowFlag) -> RunFlags {
+        RunFlags {
+            now: flag.now,
+            dry_run: false,
+        }
+    }
+}
 
-/// Every visible command, by its path, with the globals it uses. `--help`,
-/// the man pages and the completions leave out the others, and giving one
-/// of them on the command line is a usage error (exit 2) rather than a flag
-/// silently ignored. A test checks that every command is listed.
-pub const GLOBALS_USED: &[(&str, GlobalsUsed)] = &[
-    ("init", BOTH),
-    ("probe run", BOTH),
-    ("wake consume", BOTH),
-    ("alerts notify", BOTH),
-    ("alerts list", CLOCK_ONLY),
-    ("alerts digest", BOTH),
-    ("alerts test", BOTH),
-    ("alerts silence add", BOTH),
-    ("alerts silence list", CLOCK_ONLY),
-    ("alerts silence expire", BOTH),
-    ("incidents list", CLOCK_ONLY),
-    ("incidents show", CLOCK_ONLY),
-    ("watchers tick", BOTH),
-    ("watchers list", NEITHER),
-    ("watchers explain", CLOCK_ONLY),
-    ("gc checkpoints", BOTH),
-    ("gc audit", BOTH),
-    ("promote observe", BOTH),
-    ("promote propose", BOTH),
-    ("promote run", BOTH),
-    ("promote list", CLOCK_ONLY),
-    ("promote show", CLOCK_ONLY),
-    ("promote approve", BOTH),
-    ("promote reject", BOTH),
-    ("promote expire", BOTH),
-    ("tick", BOTH),
-    ("status", CLOCK_ONLY),
-    ("report", BOTH),
-    ("doctor", CLOCK_ONLY),
-    ("config check", NEITHER),
-    ("config show", NEITHER),
-    ("audit emit", BOTH),
-    ("audit tail", CLOCK_ONLY),
-];
-
-/// The globals a command path uses; a group (`alerts`, `alerts silence`)
-/// uses what any of its commands uses. None for a path not in the table
-/// (the top level, `generate`).
-pub fn globals_used(path: &str) -> Option<GlobalsUsed> {
-    let prefix = format!("{path} ");
-    GLOBALS_USED
-        .iter()
-        .filter(|(p, _)| *p == path || p.starts_with(&prefix))
-        .map(|(_, used)| *used)
-        .reduce(|a, b| GlobalsUsed {
-            now: a.now || b.now,
-            dry_run: a.dry_run || b.dry_run,
+/// The whole command line: the clap definitions of this module, with the
+/// help text made from the code's own tables (the steps of `tick`, the exit
+/// codes), so that help, man pages and completions cannot drift from what
+/// runs.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
+        .after_long_help(crate::exit::exit_codes_help())
+        .mut_subcommand("tick", |tick| {
+            tick.long_about(crate::command::Command::tick_help())
         })
+}
+
+impl Command {
+    /// The command that was typed, and the `--now`/`--dry-run` given after
+    /// its name; None for `generate`, which is not a command of the table.
+    pub fn typed(&self) -> Option<(crate::command::Command, RunFlags)> {
+        use crate::command::Command as C;
+        Some(match self {
+            Command::Init(a) => (C::Init, a.flags),
+            Command::Probe(ProbeCommand::Run(a)) => (C::ProbeRun, a.flags),
+            Command::Wake(WakeCommand::Consume(a)) => (C::WakeConsume, a.flags),
+            Command::Alerts(command) => match command {
+                AlertsCommand::Notify(a) => (C::AlertsNotify, a.flags),
+                AlertsCommand::List(a) => (C::AlertsList, a.flags.into()),
+                AlertsCommand::Digest(flags) => (C::AlertsDigest, *flags),
+                AlertsCommand::Test(a) => (C::AlertsTest, a.flags),
+                AlertsCommand::Silence(SilenceCommand::Add(a)) => (C::AlertsSilenceAdd, a.flags),
+                AlertsCommand::Silence(SilenceCommand::List(a)) => {
+                    (C::AlertsSilenceList, a.flags.into())
+                }
+                AlertsCommand::Silence(SilenceCommand::Expire(a)) => {
+                    (C::AlertsSilenceExpire, a.flags)
+                }
+            },
+            Command::Incidents(IncidentsCommand::List(a)) => (C::IncidentsList, a.flags.into()),
+            Command::Incidents(IncidentsCommand::Show(a)) => (C::IncidentsShow, a.flags.into()),
+            Command::Watchers(WatchersCommand::Tick(a)) => (C::WatchersTick, a.flags),
+            Command::Watchers(WatchersCommand::List) => (C::WatchersList, RunFlags::default()),
+            Command::Watchers(WatchersCommand::Explain(a)) => (C::WatchersExplain, a.flags.into()),
+            Command::Gc(GcCommand::Checkpoints(a)) => (C::GcCheckpoints, a.flags),
+            Command::Gc(GcCommand::Audit(a)) => (C::GcAudit, a.flags),
+            Command::Promote(command) => match command {
+                PromoteCommand::Observe(a) => (C::PromoteObserve, a.flags),
+                PromoteCommand::Propose(a) => (C::PromotePropose, a.flags),
+                PromoteCommand::Run(a) => (C::PromoteRun, a.flags),
+                PromoteCommand::List(a) => (C::PromoteList, a.flags.into()),
+                PromoteCommand::Show(a) => (C::PromoteShow, a.flags.into()),
+                PromoteCommand::Approve(a) => (C::PromoteApprove, a.flags),
+                PromoteCommand::Reject(a) => (C::PromoteReject, a.flags),
+                PromoteCommand::Expire(a) => (C::PromoteExpire, a.flags),
+            },
+            Command::Tick(a) => (C::Tick, a.flags),
+            Command::Status(a) => (C::Status, a.flags.into()),
+            Command::Report(a) => (C::Report, a.flags),
+            Command::Doctor(flag) => (C::Doctor, (*flag).into()),
+            Command::Config(ConfigCommand::Check) => (C::ConfigCheck, RunFlags::default()),
+            Command::Config(ConfigCommand::Show) => (C::ConfigShow, RunFlags::default()),
+            Command::Audit(AuditCommand::Emit(a)) => (C::AuditEmit, a.flags),
+            Command::Audit(AuditCommand::Tail(a)) => (C::AuditTail, a.flags.into()),
+            Command::Generate(_) => return None,
+        })
+    }
 }
 
 /// `--kind`: any text (a log may hold rows other writers added, and `audit
@@ -250,7 +273,7 @@ pub enum Command {
     /// Run every loop once, in order (one crontab line for all of them)
     ///
     /// The long help lists the steps from the table `tick` runs
-    /// (`tick::help`, applied by `docs::cli_command`).
+    /// (`Command::tick_help`, applied by [`command`]).
     Tick(TickArgs),
 
     /// Show each command's last run, overdue commands, lock holders, cursor lag
@@ -271,8 +294,8 @@ pub enum Command {
     /// `--format html` (the default with --out) writes one self-contained
     /// DIR/index.html, atomically; `text` fits the terminal (colour only on a
     /// terminal, never with NO_COLOR); `json` prints the figures as one object.
-    /// Figures of segments read before are kept in state/report.segments.json,
-    /// so a refresh reads only what was appended since.
+    /// Each audit segment's hourly figures are kept in state/report.segments.json
+    /// and state/report.hours/, so a refresh reads only what was appended since.
     Report(ReportArgs),
 
     /// Check the root and explain how to recover from what is found
@@ -281,7 +304,7 @@ pub enum Command {
     /// interrupted writes, items left in two status directories, held locks, and
     /// a root on a network filesystem. Changes nothing; exit 1 when something
     /// needs attention.
-    Doctor,
+    Doctor(NowFlag),
 
     /// Check or show the configuration
     #[command(subcommand)]
@@ -301,6 +324,9 @@ pub struct InitArgs {
     /// Also install example probes and watcher fixtures that work offline
     #[arg(long)]
     pub example: bool,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Subcommand)]
@@ -316,12 +342,18 @@ pub struct IncidentsListArgs {
     /// Only the open incidents
     #[arg(long)]
     pub open: bool,
+
+    #[command(flatten)]
+    pub flags: NowFlag,
 }
 
 #[derive(Debug, Args)]
 pub struct IncidentsShowArgs {
     /// The incident's id, or at least its first 4 characters (as `incidents list` shows)
     pub id: String,
+
+    #[command(flatten)]
+    pub flags: NowFlag,
 }
 
 #[derive(Debug, Subcommand)]
@@ -345,6 +377,9 @@ pub struct WatchersTickArgs {
     /// Run only these watchers (enabled or not) [default: every enabled one]
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Args)]
@@ -355,6 +390,9 @@ pub struct WatchersExplainArgs {
     /// The entity's id (the value of the watcher's id_field)
     #[arg(value_name = "ENTITY_ID")]
     pub entity_id: String,
+
+    #[command(flatten)]
+    pub flags: NowFlag,
 }
 
 #[derive(Debug, Subcommand)]
@@ -417,6 +455,9 @@ pub struct AuditEmitArgs {
     /// locked write: all or nothing.
     #[arg(long, conflicts_with_all = ["kind", "details", "correlation_key", "id"])]
     pub batch: bool,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Args)]
@@ -439,6 +480,9 @@ pub struct AuditTailArgs {
     /// Keep printing rows as they are appended (until interrupted)
     #[arg(short, long)]
     pub follow: bool,
+
+    #[command(flatten)]
+    pub flags: NowFlag,
 }
 
 /// A row count for `audit tail -n`.
@@ -501,6 +545,9 @@ pub struct WakeConsumeArgs {
     /// sent again. An instant after the run's time is refused.
     #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
     pub since: Option<DateTime<Utc>>,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Args)]
@@ -515,6 +562,9 @@ pub struct StatusArgs {
     /// --json prints JSON Lines instead.
     #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
     pub format: StatusFormat,
+
+    #[command(flatten)]
+    pub flags: NowFlag,
 }
 
 #[derive(Debug, Default, Args)]
@@ -531,6 +581,9 @@ pub struct ReportArgs {
     /// What the report covers, ending now (whole hours) [default: [report] window]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub window: Option<crate::config::Duration>,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 /// How `tend report` writes.
@@ -592,6 +645,9 @@ pub struct PromoteLoopsArgs {
     /// Only these loops: router-tuning, tool-trimming, probe-envelopes [default: all]
     #[arg(value_name = "LOOP")]
     pub loops: Vec<String>,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -603,6 +659,9 @@ pub struct PromoteObserveArgs {
     /// Also read these JSON Lines files (or directories of *.jsonl) (repeatable)
     #[arg(long, value_name = "FILE|DIR")]
     pub input: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -614,6 +673,9 @@ pub struct PromoteListArgs {
     /// Only proposals with this status: pending, approved, rejected, expired
     #[arg(long, value_name = "STATUS")]
     pub status: Option<String>,
+
+    #[command(flatten)]
+    pub flags: NowFlag,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -621,6 +683,9 @@ pub struct PromoteShowArgs {
     /// The proposal id, e.g. p-router-3f2a9c1b7d04
     #[arg(value_name = "ID")]
     pub id: String,
+
+    #[command(flatten)]
+    pub flags: NowFlag,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -644,6 +709,9 @@ pub struct PromoteApproveArgs {
     /// Seconds to wait for another reviewer's lock
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub wait: u64,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -663,6 +731,9 @@ pub struct PromoteRejectArgs {
     /// Seconds to wait for another reviewer's lock
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub wait: u64,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Subcommand)]
@@ -690,10 +761,16 @@ pub struct ProbeRunArgs {
     /// UNKNOWN > OK; a probe that could not start or run counts as UNKNOWN.
     #[arg(long)]
     pub nagios_exit: bool,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Clone, Default, Args)]
-pub struct TickArgs {}
+pub struct TickArgs {
+    #[command(flatten)]
+    pub flags: RunFlags,
+}
 
 #[derive(Debug, Subcommand)]
 pub enum AlertsCommand {
@@ -711,7 +788,7 @@ pub enum AlertsCommand {
     ///
     /// The queue (state/alerts.digest.jsonl) is emptied only after the message
     /// went out; when the channel is down everything stays queued (exit 1).
-    Digest,
+    Digest(RunFlags),
     /// Send a clearly labelled test message through the real channel
     ///
     /// Prints success, or the exact failure and exits 1. Without --channel,
@@ -734,6 +811,9 @@ pub struct AlertsNotifyArgs {
     /// that read that input again.
     #[arg(long = "from", value_name = "FILE")]
     pub from: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Args)]
@@ -741,6 +821,9 @@ pub struct AlertsListArgs {
     /// Also read active alerts from FILE (`-` for standard input); repeatable
     #[arg(long = "from", value_name = "FILE")]
     pub from: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub flags: NowFlag,
 }
 
 #[derive(Debug, Args)]
@@ -748,6 +831,9 @@ pub struct AlertsTestArgs {
     /// The channel to test [default: every channel the alert routes use]
     #[arg(long, value_enum)]
     pub channel: Option<ChannelArg>,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 /// A channel named on the command line.
@@ -801,6 +887,9 @@ pub struct SilenceAddArgs {
     /// Who silences [default: $SUDO_USER, else $USER]
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Args)]
@@ -808,6 +897,9 @@ pub struct SilenceListArgs {
     /// Also show expired silences
     #[arg(long)]
     pub all: bool,
+
+    #[command(flatten)]
+    pub flags: NowFlag,
 }
 
 #[derive(Debug, Args)]
@@ -819,6 +911,9 @@ pub struct SilenceExpireArgs {
     /// Who ends it [default: $SUDO_USER, else $USER]
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 /// What a `--match` compares, as typed; the alerts handler converts it.
@@ -918,6 +1013,9 @@ pub struct GcCheckpointsArgs {
     /// Reclaim the space of deleted threads afterwards (SQLite VACUUM; Postgres VACUUM)
     #[arg(long)]
     pub vacuum: bool,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -929,6 +1027,9 @@ pub struct GcAuditArgs {
     /// Allow a --keep-days shorter than the longest promote window
     #[arg(long)]
     pub force: bool,
+
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditLog;
 use crate::clock::{Clock, format_ts};
+use crate::command::Command;
 use crate::config::Config;
 use crate::exit::Exit;
 use crate::store::lock::{self, CommandLock, Wait};
@@ -675,10 +676,11 @@ impl Ctx {
     }
 
     /// Runs `body` as `command` under its lock, and records the run in
-    /// `state/runs/`. A dry run takes no lock and records nothing.
+    /// `state/runs/` (both named by [`Command::lock`]). A dry run takes no
+    /// lock and records nothing.
     pub fn run_locked(
         &mut self,
-        command: &str,
+        command: Command,
         wait: Wait,
         body: impl FnOnce(&mut Ctx) -> Result<Outcome>,
     ) -> Result<Outcome> {
@@ -686,6 +688,7 @@ impl Ctx {
             return body(self);
         }
         let started_at = format_ts(self.now());
+        let command = command.lock();
         let _lock = CommandLock::acquire(&self.root.locks_dir(), command, &started_at, wait)?;
         let started = Instant::now();
         let result = body(self);

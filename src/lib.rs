@@ -10,6 +10,7 @@ pub mod audit;
 pub mod channel;
 pub mod cli;
 pub mod clock;
+pub mod command;
 pub mod commands;
 pub mod config;
 pub mod ctx;
@@ -18,6 +19,7 @@ pub mod doctor;
 pub mod engine;
 pub mod exit;
 pub mod gc;
+pub mod hash;
 pub mod heartbeat;
 pub mod http;
 pub mod incidents;
@@ -61,14 +63,13 @@ where
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
-    let mut command = docs::cli_command();
-    let mut path = String::new();
+    let mut command = cli::command();
     let mut root_origin = RootOrigin::Flag;
     let parsed = command.try_get_matches_from_mut(args).and_then(|matches| {
-        path = command_path(&matches);
         root_origin = root_origin_of(&matches);
-        refuse_unused_globals(&command, &matches)?;
-        Cli::from_arg_matches(&matches)
+        let cli = Cli::from_arg_matches(&matches)?;
+        refuse_flags_before(&command, &cli)?;
+        Ok(cli)
     });
     let cli = match parsed {
         Ok(cli) => cli,
@@ -85,7 +86,7 @@ where
     let env: Env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
-    match execute(cli, &env, &path, root_origin) {
+    match execute(cli, &env, root_origin) {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
@@ -113,18 +114,23 @@ fn usage_error(command: &clap::Command, err: &clap::Error) -> String {
     let mut first = first.to_string();
     let mut lines: Vec<String> = Vec::new();
     let mut typed = command;
+    let mut path: Vec<&str> = Vec::new();
     for line in rest.lines() {
         if let Some(usage) = line.strip_prefix("Usage: ") {
             // The typed command: the words before the first flag or value.
             for word in usage.split(' ').skip(1) {
                 match typed.find_subcommand(word) {
-                    Some(sub) if !word.starts_with(['-', '<', '[']) => typed = sub,
+                    Some(sub) if !word.starts_with(['-', '<', '[']) => {
+                        typed = sub;
+                        path.push(word);
+                    }
                     _ => break,
                 }
             }
             lines.push(typed.clone().render_usage().to_string());
         } else if line.trim_start().starts_with("tip: a similar")
             || line.trim_start().starts_with("tip: some similar")
+            || line.trim_start().starts_with("tip: to pass '--")
         {
             // Replaced by the one suggestion below.
         } else {
@@ -149,7 +155,16 @@ fn usage_error(command: &clap::Command, err: &clap::Error) -> String {
         },
         _ => None,
     };
-    if let Some(suggestion) = suggestion {
+    // `--now`/`--dry-run` after a command that does not take it: say why.
+    let refused = match (err.kind(), word(ContextKind::InvalidArg)) {
+        (ErrorKind::UnknownArgument, Some(flag @ ("--now" | "--dry-run"))) => {
+            command::Command::from_name(&path.join(" ")).map(|c| flag_refused(c, flag))
+        }
+        _ => None,
+    };
+    if let Some(refused) = refused {
+        first = refused;
+    } else if let Some(suggestion) = suggestion {
         first.push_str(&format!("; did you mean '{suggestion}'?"));
     }
     // Blank lines left where a tip was removed are collapsed.
@@ -160,45 +175,43 @@ fn usage_error(command: &clap::Command, err: &clap::Error) -> String {
     format!("{}\n", message.trim_end())
 }
 
-/// `--now` or `--dry-run` typed for a command they mean nothing to (see
-/// [`cli::GLOBALS_USED`]) is a usage error: silently ignoring `--dry-run`
-/// would let a user believe nothing was written. `TEND_NOW` in the
-/// environment is not an error: it is meant for every command.
-fn refuse_unused_globals(
-    command: &clap::Command,
-    matches: &clap::ArgMatches,
-) -> Result<(), clap::Error> {
-    let mut leaf = matches;
-    while let Some((_, sub)) = leaf.subcommand() {
-        leaf = sub;
-    }
-    let path = command_path(matches);
-    let Some(used) = cli::globals_used(&path) else {
+/// `--now` or `--dry-run` typed before the name of a command that does not
+/// take it is a usage error, as clap makes it after the name: silently
+/// ignoring `--dry-run` would let a user believe nothing was written.
+/// `TEND_NOW` in the environment is not an error: it is meant for every
+/// command.
+fn refuse_flags_before(command: &clap::Command, cli: &Cli) -> Result<(), clap::Error> {
+    let Some((typed, _)) = cli.command.typed() else {
         return Ok(());
     };
-    let typed = |id: &str| leaf.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
-    let unused = if typed("dry_run") && !used.dry_run {
-        Some(("--dry-run", "it writes and sends nothing anyway"))
-    } else if typed("now") && !used.now {
-        Some(("--now", "it does not depend on the time"))
+    let refused = if cli.before.dry_run && !typed.takes_dry_run() {
+        "--dry-run"
+    } else if cli.before.now.is_some() && !typed.takes_now() {
+        "--now"
     } else {
-        None
+        return Ok(());
     };
     // The error shows the usage of the command that was typed.
-    let mut typed_command = command.clone();
-    for name in path.split(' ') {
-        match typed_command.find_subcommand(name) {
-            Some(sub) => typed_command = sub.clone(),
-            None => break,
+    let mut leaf = command.clone();
+    for name in typed.name().split(' ') {
+        if let Some(sub) = leaf.find_subcommand(name) {
+            leaf = sub.clone();
         }
     }
-    match unused {
-        Some((flag, why)) => Err(typed_command.error(
-            clap::error::ErrorKind::ArgumentConflict,
-            format!("{flag} means nothing to `tend {path}`: {why}"),
-        )),
-        None => Ok(()),
-    }
+    Err(leaf.error(
+        clap::error::ErrorKind::UnknownArgument,
+        flag_refused(typed, refused),
+    ))
+}
+
+/// Why `command` does not take `flag` (`--now` or `--dry-run`).
+fn flag_refused(command: command::Command, flag: &str) -> String {
+    let why = if flag == "--dry-run" {
+        "it writes and sends nothing anyway"
+    } else {
+        "it does not depend on the time"
+    };
+    format!("{flag} means nothing to `tend {command}`: {why}")
 }
 
 /// Whether the root was typed (`--root`) or came from `$TEND_ROOT`.
@@ -211,17 +224,6 @@ fn root_origin_of(matches: &clap::ArgMatches) -> RootOrigin {
         Some(clap::parser::ValueSource::EnvVariable) => RootOrigin::Env,
         _ => RootOrigin::Flag,
     }
-}
-
-/// The typed command's path: `alerts silence add`.
-fn command_path(matches: &clap::ArgMatches) -> String {
-    let mut path = Vec::new();
-    let mut leaf = matches;
-    while let Some((name, sub)) = leaf.subcommand() {
-        path.push(name);
-        leaf = sub;
-    }
-    path.join(" ")
 }
 
 /// How far ahead of the real clock `--now` may be before a command that
@@ -276,8 +278,13 @@ fn now_from(
 /// configuration is read and before anything is written: a missing root
 /// (every command but `init` creates nothing half-way), a file, or a root
 /// of another user this one may not read or write in.
-fn check_root(root: &Root, command: &Command, path: &str, dry_run: bool) -> Result<()> {
-    let writes = !dry_run && cli::globals_used(path).is_some_and(|used| used.dry_run);
+fn check_root(
+    root: &Root,
+    command: &Command,
+    typed: command::Command,
+    dry_run: bool,
+) -> Result<()> {
+    let writes = !dry_run && typed.takes_dry_run();
     let problem = match root.check(writes) {
         Ok(()) => return Ok(()),
         Err(problem) => problem,
@@ -285,11 +292,11 @@ fn check_root(root: &Root, command: &Command, path: &str, dry_run: bool) -> Resu
     match (command, &problem) {
         (Command::Init(_), RootProblem::Missing) => return Ok(()),
         // doctor names what is in the way among the other problems.
-        (Command::Doctor, RootProblem::InTheWay { .. }) => return Ok(()),
+        (Command::Doctor(_), RootProblem::InTheWay { .. }) => return Ok(()),
         _ => {}
     }
     let me = user::describe(user::effective_uid());
-    let message = ctx::root_problem_message(root.dir(), &problem, &me, path);
+    let message = ctx::root_problem_message(root.dir(), &problem, &me, typed.name());
     match command {
         // `status` is the watchdog: a root it cannot read is a failure
         // (exit 1), as an overdue command is.
@@ -298,11 +305,23 @@ fn check_root(root: &Root, command: &Command, path: &str, dry_run: bool) -> Resu
     }
 }
 
-fn execute(cli: Cli, env: &Env, path: &str, root_origin: RootOrigin) -> Result<Exit> {
+fn execute(cli: Cli, env: &Env, root_origin: RootOrigin) -> Result<Exit> {
     let g = &cli.global;
+    // `--now`/`--dry-run` after the command's name, or before it (checked in
+    // refuse_flags_before); none for `generate`.
+    let (typed, flags) = match cli.command.typed() {
+        Some((typed, after)) => (
+            Some(typed),
+            cli::RunFlags {
+                now: after.now.or(cli.before.now),
+                dry_run: after.dry_run || cli.before.dry_run,
+            },
+        ),
+        None => (None, cli.before),
+    };
     // A dry run is a person asking: it prints every decision, as -v does,
     // news or not (SPEC §10); -q still silences it.
-    let verbosity = match (g.quiet, g.verbose || g.dry_run) {
+    let verbosity = match (g.quiet, g.verbose || flags.dry_run) {
         (true, _) => Verbosity::Quiet,
         (_, true) => Verbosity::Verbose,
         _ => Verbosity::Normal,
@@ -314,11 +333,14 @@ fn execute(cli: Cli, env: &Env, path: &str, root_origin: RootOrigin) -> Result<E
         Box::new(io::stderr()),
     );
 
-    if let Command::Generate(command) = &cli.command {
-        docs::run(command, &mut out)?;
+    let Some(typed) = typed else {
+        // `generate` (for packagers) needs no root.
+        if let Command::Generate(command) = &cli.command {
+            docs::run(command, &mut out)?;
+        }
         out.flush()?;
         return Ok(Exit::Success);
-    }
+    };
     // The root holds probe output, diagnoses, session ids and costs: what
     // tend creates there is for its user and group only (0750 directories,
     // 0640 files), whatever the caller's umask. Children get the caller's.
@@ -326,10 +348,10 @@ fn execute(cli: Cli, env: &Env, path: &str, root_origin: RootOrigin) -> Result<E
 
     let given = g.root.as_deref().map(|dir| (dir, root_origin));
     let root = Root::new(ctx::choose_root(given, env)?);
-    check_root(&root, &cli.command, path, g.dry_run)?;
-    let clock = match now_from(g.now, env)? {
+    check_root(&root, &cli.command, typed, flags.dry_run)?;
+    let clock = match now_from(flags.now, env)? {
         Some(now) => {
-            let writes = !g.dry_run && cli::globals_used(path).is_some_and(|u| u.dry_run);
+            let writes = !flags.dry_run && typed.takes_dry_run();
             if let Some(warning) = future_now_warning(now, chrono::Utc::now(), writes) {
                 out.warn(&warning);
             }
@@ -340,7 +362,7 @@ fn execute(cli: Cli, env: &Env, path: &str, root_origin: RootOrigin) -> Result<E
     // `init` must work before (and regardless of) any configuration.
     let config = match &cli.command {
         // `doctor` reports configuration problems instead of stopping on them.
-        Command::Init(_) | Command::Doctor => Config::default(),
+        Command::Init(_) | Command::Doctor(_) => Config::default(),
         _ => config::load(root.dir(), g.config.as_deref(), env)?,
     };
     config.register_secrets(env);
@@ -349,7 +371,7 @@ fn execute(cli: Cli, env: &Env, path: &str, root_origin: RootOrigin) -> Result<E
         config,
         clock,
         out,
-        dry_run: g.dry_run,
+        dry_run: flags.dry_run,
         batched_runs: None,
     };
 
@@ -379,7 +401,7 @@ fn execute(cli: Cli, env: &Env, path: &str, root_origin: RootOrigin) -> Result<E
         Command::Status(args) => status::run(&mut ctx, args),
         Command::Report(args) => report::run(&mut ctx, args),
         Command::Wake(WakeCommand::Consume(args)) => wake::run(&mut ctx, args),
-        Command::Doctor => doctor::run(&mut ctx, g.config.as_deref(), env),
+        Command::Doctor(_) => doctor::run(&mut ctx, g.config.as_deref(), env),
         Command::Probe(command) => probe::run(&mut ctx, command),
         Command::Promote(command) => promote::run(&mut ctx, command),
         Command::Tick(args) => tick::run(&mut ctx, args),

@@ -46,7 +46,18 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<Outcome> {
 
     if args.format == StatusFormat::Prometheus && !ctx.out.json {
         let latest = crate::report::latest(ctx)?;
+        let incidents = crate::incidents::load(ctx)?;
+        let mut incidents_open: BTreeMap<&'static str, usize> = crate::severity::Severity::ALL
+            .iter()
+            .map(|s| (s.as_str(), 0))
+            .collect();
+        for incident in crate::incidents::open_incidents(&incidents) {
+            *incidents_open
+                .entry(incident.severity.as_str())
+                .or_default() += 1;
+        }
         let facts = Facts {
+            incidents_open: &incidents_open,
             probes: &probes,
             latest: &latest,
             commands: &commands,
@@ -129,6 +140,8 @@ struct Facts<'a> {
     lag: Option<&'a crate::wake::lag::WakeLag>,
     proposals: &'a BTreeMap<String, usize>,
     alerts: Option<&'a BTreeMap<&'static str, usize>>,
+    /// Open incidents per severity, every severity listed.
+    incidents_open: &'a BTreeMap<&'static str, usize>,
     quarantined: usize,
 }
 
@@ -237,6 +250,19 @@ fn prometheus(f: &Facts<'_>) -> String {
                 .collect(),
         );
     }
+    family(
+        "tend_incidents_open",
+        "Incidents open (state/incidents.json), per severity.",
+        f.incidents_open
+            .iter()
+            .map(|(severity, n)| {
+                (
+                    format!("{{severity=\"{}\"}}", label(severity)),
+                    n.to_string(),
+                )
+            })
+            .collect(),
+    );
     family(
         "tend_quarantined_files",
         "State files moved to state/quarantine/ (see tend doctor).",

@@ -9,26 +9,27 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::{AlertsNotifyArgs, ProbeRunArgs, TickArgs, WakeConsumeArgs};
+use crate::command::Command;
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::{self, Exit};
 use crate::heartbeat::{self, Ping};
 
 type Step = fn(&mut Ctx) -> Result<Outcome>;
 
-/// The loops, in the order they run: adding one is adding a line (the
-/// help text of `tick` is made from this table too: [`help`]).
-const STEPS: &[(&str, Step)] = &[
-    ("probe run", |ctx| {
+/// The loops, in the order they run ([`Command::TICK_STEPS`], from which
+/// the help text of `tick` is made): adding one is adding a line to both.
+const STEPS: &[(Command, Step)] = &[
+    (Command::ProbeRun, |ctx| {
         crate::probe::run_probes(ctx, &ProbeRunArgs::default())
     }),
-    ("wake consume", |ctx| {
+    (Command::WakeConsume, |ctx| {
         crate::wake::run(ctx, &WakeConsumeArgs::default())
     }),
-    ("alerts notify", |ctx| {
+    (Command::AlertsNotify, |ctx| {
         crate::alerts::notify::run(ctx, &AlertsNotifyArgs::default())
     }),
     // Only when a watcher is enabled: watchers are off unless enabled.
-    ("watchers tick", |ctx| {
+    (Command::WatchersTick, |ctx| {
         if crate::watchers::any_enabled(ctx) {
             crate::watchers::tick(ctx, &crate::cli::WatchersTickArgs::default())
         } else {
@@ -36,9 +37,9 @@ const STEPS: &[(&str, Step)] = &[
         }
     }),
     // Only when `[promote] enabled` (off by default).
-    ("promote run", crate::promote::tick_step),
+    (Command::PromoteRun, crate::promote::tick_step),
     // Only when `[report] dir` is set, at most every `[report] every`.
-    ("report", crate::report::tick_step),
+    (Command::Report, crate::report::tick_step),
 ];
 
 pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
@@ -48,7 +49,8 @@ pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
     let mut errors = StepErrors::default();
     // One durable write of run records for the whole tick (SPEC §10).
     let (ran, recorded) = ctx.batch_runs(|ctx| -> Result<()> {
-        for (name, step) in STEPS {
+        for (command, step) in STEPS {
+            let name = command.name();
             let exit = match step(ctx) {
                 Ok(done) => {
                     outcome.counts.add_step(name, &done.counts);
@@ -108,21 +110,6 @@ impl StepErrors {
     }
 }
 
-/// The long help of `tend tick`, from [`STEPS`] so that it cannot drift.
-pub fn help() -> String {
-    let names: Vec<String> = STEPS.iter().map(|(name, _)| format!("`{name}`")).collect();
-    format!(
-        "Run every loop once, in order (one crontab line for all of them)\n\n\
-         Runs {}, in this order, through the same code as the commands \
-         themselves, each under its own lock; a step that fails is reported and \
-         the next one still runs. The exit code is the worst of the steps'. \
-         Then, when [heartbeat] is configured, requests its URL (`{{url}}` on \
-         success, `{{url}}/{{exit_code}}` otherwise); a failed ping is reported on \
-         standard error and does not change the exit code.",
-        names.join(", ")
-    )
-}
-
 /// Pings the heartbeat, if configured, after a tick that ended with `exit`;
 /// returns what happened for the JSON summary (`null` when not configured)
 /// and the exit code it adds: a failed ping is never fatal, but a URL that
@@ -168,6 +155,12 @@ fn beat(ctx: &mut Ctx, exit: Exit) -> (serde_json::Value, Exit) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_steps_are_the_tables_in_its_order() {
+        let steps: Vec<Command> = STEPS.iter().map(|(command, _)| *command).collect();
+        assert_eq!(steps, Command::TICK_STEPS);
+    }
 
     #[test]
     fn the_same_error_from_several_steps_is_one_line() {

@@ -6,34 +6,58 @@
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
-use tend::audit::{AuditLog, Item, Position};
+use tend::audit::{AuditLog, Item, Position, Reader};
 
 const SEGMENT: &str = "2026-05-24.jsonl";
 
-fn dir() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("tend-fuzz-audit-{}", std::process::id()));
+/// The segment file, and the four readers over it, made once: a reader
+/// keeps its 1 MiB read buffer, which a reader made per input would
+/// allocate and zero four times per input (most of the time of an input
+/// under AddressSanitizer).
+struct Fixture {
+    path: PathBuf,
+    readers: Vec<Reader>,
+}
+
+fn fixture() -> &'static Mutex<Fixture> {
+    static FIXTURE: OnceLock<Mutex<Fixture>> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        // In memory (tmpfs) when there is one: on a disk, rewriting the
+        // segment for each input (truncate, write, close) made ext4 write it
+        // out at once, and each input waited for the disk.
+        let base = Some(PathBuf::from("/dev/shm"))
+            .filter(|d| d.is_dir())
+            .unwrap_or_else(std::env::temp_dir);
+        let dir = base.join(format!("tend-fuzz-audit-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create the fuzz directory");
-        dir
+        let log = AuditLog::new(&dir);
+        let mut readers = Vec::new();
+        // As today's segment (a torn end waits) and as an earlier day's (a
+        // torn end is reported once), for every kind and for one kind.
+        for today in ["2026-05-24T12:00:00Z", "2026-05-25T12:00:00Z"] {
+            let today = chrono::DateTime::parse_from_rfc3339(today)
+                .unwrap()
+                .with_timezone(&chrono::Utc);
+            for kinds in [vec![], vec!["probe.wake_requested".to_string()]] {
+                readers.push(log.reader(&kinds, today));
+            }
+        }
+        Mutex::new(Fixture {
+            path: dir.join(SEGMENT),
+            readers,
+        })
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let dir = dir();
-    std::fs::write(dir.join(SEGMENT), data).expect("write the segment");
-    let log = AuditLog::new(dir);
-    // As today's segment (a torn end waits) and as an earlier day's (a torn
-    // end is reported once), for every kind and for one kind.
-    for today in ["2026-05-24T12:00:00Z", "2026-05-25T12:00:00Z"] {
-        let today = chrono::DateTime::parse_from_rfc3339(today)
-            .unwrap()
-            .with_timezone(&chrono::Utc);
-        for kinds in [vec![], vec!["probe.wake_requested".to_string()]] {
-            let mut reader = log.reader(&kinds, today);
+    let mut fixture = fixture().lock().unwrap_or_else(|p| p.into_inner());
+    let fixture = &mut *fixture;
+    std::fs::write(&fixture.path, data).expect("write the segment");
+    {
+        for reader in fixture.readers.iter_mut() {
             let mut seen = 0u64;
             let end = reader
                 .scan(&Position::default(), |item| {

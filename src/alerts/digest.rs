@@ -184,7 +184,7 @@ pub fn items(entries: &[Queued]) -> Vec<DigestItem<'_>> {
 }
 
 pub fn run(ctx: &mut Ctx) -> Result<Outcome> {
-    ctx.run_locked("alerts digest", Wait::No, send)
+    ctx.run_locked(crate::command::Command::AlertsDigest, Wait::No, send)
 }
 
 /// The key of a queue line in the attempt journal: the alert and when it was

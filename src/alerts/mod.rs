@@ -45,7 +45,7 @@ pub fn run(ctx: &mut Ctx, command: &AlertsCommand) -> Result<Outcome> {
     match command {
         AlertsCommand::Notify(args) => notify::run(ctx, args),
         AlertsCommand::List(args) => list::run(ctx, args),
-        AlertsCommand::Digest => digest::run(ctx),
+        AlertsCommand::Digest(_) => digest::run(ctx),
         AlertsCommand::Test(args) => send_test::run(ctx, args),
         AlertsCommand::Silence(command) => silence::run(ctx, command),
     }

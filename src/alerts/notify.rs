@@ -145,7 +145,9 @@ pub fn load_silences(ctx: &mut Ctx, outcome: &mut Outcome) -> Result<Vec<Silence
 
 pub fn run(ctx: &mut Ctx, args: &AlertsNotifyArgs) -> Result<Outcome> {
     let inputs = read_inputs(&args.from, ctx.now())?;
-    ctx.run_locked("alerts notify", Wait::No, |ctx| notify(ctx, inputs))
+    ctx.run_locked(crate::command::Command::AlertsNotify, Wait::No, |ctx| {
+        notify(ctx, inputs)
+    })
 }
 
 fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {

@@ -4,6 +4,7 @@
 //! `tend` writes only kinds from the closed [`Kind`] vocabulary, so a typo is a
 //! compile error. Readers accept any kind.
 
+pub mod cache;
 mod fast;
 pub mod window;
 

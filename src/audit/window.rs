@@ -477,6 +477,11 @@ impl<'k> WindowScan<'k> {
         name < self.today.as_str()
     }
 
+    /// How many kinds the scan selects (the length of its reports' `rows`).
+    pub fn kinds_len(&self) -> usize {
+        self.kinds.len()
+    }
+
     /// The audit directory scanned.
     pub fn dir(&self) -> &Path {
         self.scanner.dir()

@@ -790,7 +790,7 @@ impl Default for GcCheckpointsConfig {
 pub struct StatusConfig {
     /// Command name ("probe run") → the interval after which it is overdue.
     /// A command listed here is checked even before its first run; the
-    /// built-in expectations ([`DEFAULT_EXPECT`]) apply once a command has run.
+    /// built-in expectations ([`default_expect`]) apply once a command has run.
     pub expect: BTreeMap<String, Duration>,
 }
 
@@ -842,12 +842,13 @@ impl Default for ReportConfig {
     }
 }
 
-/// Expected intervals that apply to a command once it has run at least once.
-pub const DEFAULT_EXPECT: [(&str, Duration); 3] = [
-    ("probe run", Duration::from_secs(300)),
-    ("wake consume", Duration::from_secs(300)),
-    ("alerts notify", Duration::from_secs(300)),
-];
+/// Expected intervals that apply to a command once it has run at least once
+/// ([`crate::command::Command::default_expect`]), by command name.
+pub fn default_expect() -> Vec<(&'static str, Duration)> {
+    (crate::command::Command::ALL.into_iter())
+        .filter_map(|c| Some((c.lock(), Duration::from_secs(c.default_expect()?.as_secs()))))
+        .collect()
+}
 
 impl Config {
     /// The channel each alert severity goes to, with the defaults described on

@@ -5,7 +5,7 @@
 
 use toml_edit::{DocumentMut, Item, Table};
 
-use super::{Config, DEFAULT_EXPECT};
+use super::{Config, default_expect};
 
 /// The trailing comment of a value that is the built-in default.
 pub const DEFAULT_MARK: &str = "# default";
@@ -184,7 +184,7 @@ fn add_builtin_expect(
     let Some(expect) = expect.as_table_mut() else {
         return;
     };
-    for (command, interval) in DEFAULT_EXPECT {
+    for (command, interval) in default_expect() {
         if explicit.contains_key(command) {
             continue;
         }
@@ -299,6 +299,6 @@ mod tests {
         assert_eq!(back.alerts.cooldown.to_string(), "1h");
         // The built-in expectations come back as explicit ones, the same
         // intervals.
-        assert_eq!(back.status.expect.len(), DEFAULT_EXPECT.len());
+        assert_eq!(back.status.expect.len(), default_expect().len());
     }
 }

@@ -16,18 +16,14 @@ const MAX_STALE_AFTER: Duration = Duration::from_secs(3650 * 86_400);
 /// The longest timeout any request or probe may have.
 const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// Commands whose runs `tend status` knows (for `[status] expect`).
-pub const KNOWN_COMMANDS: [&str; 9] = [
-    "probe run",
-    "wake consume",
-    "alerts notify",
-    "alerts digest",
-    "watchers tick",
-    "promote run",
-    "gc checkpoints",
-    "gc audit",
-    "report",
-];
+/// Commands meant to run from cron, whose runs `tend status` checks (for
+/// `[status] expect`), by the name of their run record.
+fn scheduled_commands() -> Vec<&'static str> {
+    (crate::command::Command::ALL.into_iter())
+        .filter(|c| c.scheduled())
+        .map(|c| c.lock())
+        .collect()
+}
 
 /// The secrets themselves are not read here: a part in use must name its
 /// credential (and only one way), and reading it is that part's business
@@ -786,13 +782,14 @@ fn gc(c: &Config, p: &mut Problems) {
 
 fn status(c: &Config, p: &mut Problems) {
     for (command, interval) in &c.status.expect {
-        if !KNOWN_COMMANDS.contains(&command.as_str()) {
+        let known = scheduled_commands();
+        if !known.contains(&command.as_str()) {
             push(
                 p,
                 format!("status.expect.{command}"),
                 format!(
                     "unknown command {command:?}: expected one of {}",
-                    KNOWN_COMMANDS.join(", ")
+                    known.join(", ")
                 ),
             );
         } else if interval.is_zero() {

@@ -10,12 +10,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
-use clap::CommandFactory;
 use clap_complete::Generator;
 use clap_complete::Shell as CompleteShell;
 use roff::{Roff, bold, italic, roman};
 
-use crate::cli::{Cli, GenerateCommand, Shell};
+use crate::cli::{GenerateCommand, Shell};
 use crate::ctx::Output;
 use crate::store::atomic;
 
@@ -199,57 +198,6 @@ fn complete_shell(shell: Shell) -> CompleteShell {
     }
 }
 
-/// The whole command line: the clap definitions of [`crate::cli`], with the
-/// help text that is made from the code's own tables (the steps of `tick`,
-/// the exit codes), and with `--now` and `--dry-run` hidden where they mean
-/// nothing ([`crate::cli::GLOBALS_USED`]), so that help, man pages and
-/// completions cannot drift from what runs.
-pub fn cli_command() -> clap::Command {
-    let cmd = Cli::command()
-        .after_long_help(crate::exit::exit_codes_help())
-        .mut_subcommand("tick", |tick| tick.long_about(crate::tick::help()));
-    let hidden: Vec<clap::Arg> = cmd
-        .get_arguments()
-        .filter(|a| ["now", "dry_run"].contains(&a.get_id().as_str()))
-        .map(|a| a.clone().hide(true))
-        .collect();
-    hide_unused_globals(cmd, "", &hidden)
-}
-
-/// Gives each subcommand that does not use `--now` or `--dry-run` its own
-/// hidden copy of the global, which clap then does not replace with the
-/// visible one when it propagates the globals down (the copy stays global,
-/// so its value still reaches [`crate::cli::GlobalArgs`]).
-fn hide_unused_globals(mut cmd: clap::Command, path: &str, hidden: &[clap::Arg]) -> clap::Command {
-    let names: Vec<String> = cmd
-        .get_subcommands()
-        .filter(|s| !s.is_hide_set())
-        .map(|s| s.get_name().to_string())
-        .collect();
-    for name in names {
-        let sub_path = if path.is_empty() {
-            name.clone()
-        } else {
-            format!("{path} {name}")
-        };
-        cmd = cmd.mut_subcommand(&name, |mut sub| {
-            if let Some(used) = crate::cli::globals_used(&sub_path) {
-                for arg in hidden {
-                    let unused = match arg.get_id().as_str() {
-                        "now" => !used.now,
-                        _ => !used.dry_run,
-                    };
-                    if unused {
-                        sub = sub.arg(arg.clone());
-                    }
-                }
-            }
-            hide_unused_globals(sub, &sub_path, hidden)
-        });
-    }
-    cmd
-}
-
 /// The version every page's footer names (`tend 0.1.0`, on the subcommands'
 /// pages too).
 fn source() -> String {
@@ -267,7 +215,7 @@ pub fn man_pages() -> Result<BTreeMap<String, Vec<u8>>> {
         pages.insert(name, page);
         Ok(())
     }
-    let mut cmd = cli_command().disable_help_subcommand(true);
+    let mut cmd = crate::cli::command().disable_help_subcommand(true);
     cmd.build();
     let mut pages = BTreeMap::new();
     walk(cmd, &mut pages)?;
@@ -597,7 +545,7 @@ fn completion_command() -> clap::Command {
         }
         cmd
     }
-    let mut full = cli_command();
+    let mut full = crate::cli::command();
     full.build();
     copy(&full)
 }

@@ -18,7 +18,7 @@ use crate::exit::UsageError;
 use crate::store::lock::Wait;
 use crate::store::{jsonl, tail};
 
-pub const COMMAND: &str = "gc audit";
+pub const COMMAND: crate::command::Command = crate::command::Command::GcAudit;
 
 /// Why a segment stays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,7 +236,7 @@ fn body(ctx: &mut Ctx, args: &GcAuditArgs) -> Result<Outcome> {
     if ctx.out.json {
         ctx.out.json(&json!({
             "summary": true,
-            "command": COMMAND,
+            "command": COMMAND.name(),
             "dry_run": ctx.dry_run,
             "removed": if ctx.dry_run { 0 } else { removed },
             "would_remove": if ctx.dry_run { removed } else { 0 },

@@ -24,7 +24,7 @@ use crate::ctx::{Ctx, Outcome, Verbosity};
 use crate::exit::UsageError;
 use crate::store::lock::Wait;
 
-pub const COMMAND: &str = "gc checkpoints";
+pub const COMMAND: crate::command::Command = crate::command::Command::GcCheckpoints;
 
 /// What became of the threads the rule chose, counted.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -566,7 +566,7 @@ fn summarize(ctx: &mut Ctx, t: &Tally, vacuumed: Option<Vacuumed>, store: &str) 
     if ctx.out.json {
         let mut v = json!({
             "summary": true,
-            "command": COMMAND,
+            "command": COMMAND.name(),
             "dry_run": ctx.dry_run,
             "store": store,
             "scanned": t.scanned,

@@ -32,7 +32,7 @@ use crate::severity::Severity;
 use crate::store::lock::{CommandLock, Wait};
 use crate::store::state;
 
-pub use command::run;
+pub use command::{run, silence_command};
 
 counters! {
     /// What the incidents commands count.

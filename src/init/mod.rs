@@ -45,7 +45,9 @@ struct Planned {
 }
 
 pub fn run(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {
-    ctx.run_locked("init", Wait::No, |ctx| create(ctx, args))
+    ctx.run_locked(crate::command::Command::Init, Wait::No, |ctx| {
+        create(ctx, args)
+    })
 }
 
 fn create(ctx: &mut Ctx, args: &InitArgs) -> Result<Outcome> {

@@ -72,7 +72,7 @@ pub fn run_probes(ctx: &mut Ctx, args: &ProbeRunArgs) -> Result<Outcome> {
     let catalog = discover::discover(&ctx.config, &ctx.root.resolve(&shown), &shown);
     // A misspelt name is a usage error, found before anything runs.
     let selected = select(&catalog, &args.names)?;
-    ctx.run_locked("probe run", Wait::No, |ctx| {
+    ctx.run_locked(crate::command::Command::ProbeRun, Wait::No, |ctx| {
         run_selected(ctx, args, &catalog, selected)
     })
 }

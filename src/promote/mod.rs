@@ -54,13 +54,13 @@ pub fn run(ctx: &mut Ctx, command: &PromoteCommand) -> Result<Outcome> {
     match command {
         PromoteCommand::Observe(args) => {
             let loops = parse_loops(&args.loops)?;
-            ctx.run_locked("promote observe", Wait::No, |ctx| {
+            ctx.run_locked(crate::command::Command::PromoteObserve, Wait::No, |ctx| {
                 Ok(observe_cmd(ctx, &loops, &args.input)?.0)
             })
         }
         PromoteCommand::Propose(args) => {
             let loops = parse_loops(&args.loops)?;
-            ctx.run_locked("promote propose", Wait::No, |ctx| {
+            ctx.run_locked(crate::command::Command::PromotePropose, Wait::No, |ctx| {
                 let mut outcome = Outcome::default();
                 propose_loops(ctx, &loops, &mut outcome)?;
                 summarise(ctx, &outcome)?;
@@ -70,7 +70,7 @@ pub fn run(ctx: &mut Ctx, command: &PromoteCommand) -> Result<Outcome> {
         PromoteCommand::Run(args) => run_loops(ctx, args),
         PromoteCommand::Expire(args) => {
             let loops = parse_loops(&args.loops)?;
-            ctx.run_locked("promote expire", Wait::No, |ctx| {
+            ctx.run_locked(crate::command::Command::PromoteExpire, Wait::No, |ctx| {
                 let mut outcome = Outcome::default();
                 repair(ctx, &loops)?;
                 expire_loops(ctx, &loops, &mut outcome)?;
@@ -88,7 +88,7 @@ pub fn run(ctx: &mut Ctx, command: &PromoteCommand) -> Result<Outcome> {
 /// `promote run` = observe + propose + expire (`tend tick`'s step).
 pub fn run_loops(ctx: &mut Ctx, args: &PromoteObserveArgs) -> Result<Outcome> {
     let loops = parse_loops(&args.loops)?;
-    ctx.run_locked("promote run", Wait::No, |ctx| {
+    ctx.run_locked(crate::command::Command::PromoteRun, Wait::No, |ctx| {
         let (mut outcome, observed) = observe_cmd(ctx, &loops, &args.input)?;
         propose_loops(ctx, &observed, &mut outcome)?;
         expire_loops(ctx, &loops, &mut outcome)?;

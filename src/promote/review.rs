@@ -81,7 +81,9 @@ pub fn approve(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
     let id = args.id.clone();
     loop_of(&id)?;
     let wait = Wait::Up(Duration::from_secs(args.wait));
-    ctx.run_locked("promote review", wait, |ctx| approve_locked(ctx, args))
+    ctx.run_locked(crate::command::Command::PromoteApprove, wait, |ctx| {
+        approve_locked(ctx, args)
+    })
 }
 
 fn approve_locked(ctx: &mut Ctx, args: &PromoteApproveArgs) -> Result<Outcome> {
@@ -351,7 +353,7 @@ pub fn reject(ctx: &mut Ctx, args: &PromoteRejectArgs) -> Result<Outcome> {
         return Err(UsageError("reject needs a --note saying why".into()).into());
     }
     let wait = Wait::Up(Duration::from_secs(args.wait));
-    ctx.run_locked("promote review", wait, |ctx| {
+    ctx.run_locked(crate::command::Command::PromoteReject, wait, |ctx| {
         let now = ctx.now();
         let (store, item) = find(ctx, &args.id)?;
         let mut p = item.value;

@@ -1,9 +1,9 @@
 //! The figures a report is drawn from, per hour (SPEC §13): each selected
 //! audit row adds to the bucket of the hour its own `ts` falls in. Buckets
 //! merge in row order, so the figures of segment A then segment B equal one
-//! pass over both; and a window that starts on an hour drops whole buckets,
-//! so the figures kept per segment ([`super::cache`]) stay exact as the
-//! window moves.
+//! pass over both; and a window that starts and ends on hours takes whole
+//! buckets, so the figures kept per segment and per hour by the audit
+//! scan's cache ([`crate::audit::cache`]) stay exact as the window moves.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::cache::Aggregate;
 use crate::audit::window::Select;
 use crate::probe::state::Status;
 
@@ -28,16 +29,10 @@ const WATCHER_FLAGGED: usize = 2;
 const GC_CHECKPOINT_REMOVED: usize = 3;
 const GC_AUDIT_REMOVED: usize = 4;
 
-/// One hour in milliseconds.
-pub const HOUR_MS: i64 = 3_600_000;
+pub use crate::audit::cache::{HOUR_MS, hour_of};
 
 /// How many watcher flags are kept per hour (the report lists the latest).
 pub const FLAGS_KEPT: usize = 20;
-
-/// The start of the hour `ms` falls in.
-pub fn hour_of(ms: i64) -> i64 {
-    ms.div_euclid(HOUR_MS) * HOUR_MS
-}
 
 /// The `details` of every kind read, in one shape: each kind fills its own
 /// fields. Strings borrow from the line where they can.
@@ -243,7 +238,7 @@ pub struct Hour {
     pub gc: GcHour,
 }
 
-impl Hour {
+impl Aggregate for Hour {
     fn merge(&mut self, later: Hour) {
         for (name, probe) in later.probes {
             self.probes.entry(name).or_default().merge(probe);
@@ -274,6 +269,7 @@ pub struct Hours(pub BTreeMap<i64, Hour>);
 
 impl Hours {
     /// Adds the figures of rows that come after these ones.
+    #[cfg(test)]
     pub fn merge(&mut self, later: Hours) {
         for (hour, figures) in later.0 {
             match self.0.get_mut(&hour) {
@@ -284,23 +280,29 @@ impl Hours {
             }
         }
     }
-
-    /// Drops the hours that start before `since_ms`.
-    pub fn drop_before(&mut self, since_ms: i64) {
-        self.0 = self.0.split_off(&since_ms);
-    }
 }
 
 fn text(value: Option<Cow<'_, str>>) -> String {
     value.map(Cow::into_owned).unwrap_or_default()
 }
 
+/// Rows bucketed by their hour (what one pass without the cache gives).
 impl Select for Hours {
     type Details<'a> = Details<'a>;
 
     fn row(&mut self, kind: usize, ts: DateTime<Utc>, d: Details<'_>) {
+        let hour = self.0.entry(hour_of(ts.timestamp_millis())).or_default();
+        hour.row(kind, ts, d);
+    }
+}
+
+/// A row of the hour (the cache puts each row in the hour of its time).
+impl Select for Hour {
+    type Details<'a> = Details<'a>;
+
+    fn row(&mut self, kind: usize, ts: DateTime<Utc>, d: Details<'_>) {
         let ms = ts.timestamp_millis();
-        let hour = self.0.entry(hour_of(ms)).or_default();
+        let hour = self;
         match kind {
             PROBE_OBSERVED => {
                 let (Some(name), Some(status)) = (d.probe, d.status) else {
@@ -503,19 +505,6 @@ mod tests {
         assert_eq!(
             hour.recent_flags[0].entity_id,
             format!("e{}", 2 * FLAGS_KEPT)
-        );
-    }
-
-    #[test]
-    fn dropping_keeps_the_hour_that_starts_at_the_edge() {
-        let mut hours = Hours::default();
-        for h in 0..4 {
-            hours.row(GC_CHECKPOINT_REMOVED, t(h * HOUR_MS + 5), details("{}"));
-        }
-        hours.drop_before(2 * HOUR_MS);
-        assert_eq!(
-            hours.0.keys().copied().collect::<Vec<_>>(),
-            [2 * HOUR_MS, 3 * HOUR_MS]
         );
     }
 }

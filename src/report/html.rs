@@ -467,43 +467,64 @@ fn table(out: &mut String, header: &[&str], num: &[usize], rows: &[Vec<String>])
 }
 
 fn incidents(out: &mut String, r: &Report) {
+    let i = &r.incidents;
     out.push_str("<section>\n<h2 id=\"incidents\">Incidents</h2>\n");
-    if r.incidents.is_empty() {
-        empty(out, "No incident in the window.");
+    if i.rows.is_empty() {
+        empty(out, "No incident open or resolved in the window.");
     } else {
-        let rows: Vec<Vec<String>> = r
-            .incidents
+        let _ = writeln!(
+            out,
+            "<p>{} open, {} resolved in the window.</p>",
+            i.open, i.resolved
+        );
+        let rows: Vec<Vec<String>> = i
+            .rows
             .iter()
-            .map(|i| {
+            .map(|x| {
+                let lasted = escape(&super::model::span(chrono::TimeDelta::seconds(
+                    x.duration_s,
+                )));
+                let state = match &x.resolved_at {
+                    None => format!("<b>open</b> for {lasted}"),
+                    Some(at) => format!("resolved {} after {lasted}", escape(at)),
+                };
+                let mut what = escape(&x.title);
+                if let Some(d) = &x.diagnosis {
+                    let _ = write!(what, "<br><span class=\"muted\">{}</span>", escape(d));
+                }
+                if let Some(command) = &x.silence_command {
+                    let _ = write!(what, "<br>Silence: <code>{}</code>", escape(command));
+                }
                 vec![
-                    format!("<code>{}</code>", escape(&i.alert_id)),
+                    format!(
+                        "<code title=\"{}\">{}</code>",
+                        escape(&x.incident_id),
+                        escape(&x.short_id)
+                    ),
                     format!(
                         "<span class=\"badge {}\">{}</span>",
-                        severity_class(&i.severity),
-                        escape(&i.severity)
+                        severity_class(x.severity.as_str()),
+                        escape(x.severity.as_str())
                     ),
-                    escape(&i.started_at),
-                    i.resolved_at.as_deref().map_or("open".to_string(), escape),
-                    i.duration_s.map_or(String::new(), |s| {
-                        escape(&super::model::span(chrono::TimeDelta::seconds(s)))
-                    }),
-                    i.diagnosis.as_deref().map_or(String::new(), escape),
+                    format!("<code>{}</code>", escape(&x.alert_id)),
+                    escape(&x.started_at),
+                    state,
+                    x.messages.to_string(),
+                    what,
                 ]
             })
             .collect();
         table(
             out,
             &[
-                "Alert",
-                "Severity",
-                "Opened",
-                "Resolved",
-                "Lasted",
-                "Diagnosis",
+                "Incident", "Severity", "Alert", "Started", "State", "Messages", "What",
             ],
-            &[],
+            &[5],
             &rows,
         );
+    }
+    if let Some(note) = &i.note {
+        let _ = writeln!(out, "<p class=\"muted\">Note: {}.</p>", escape(note));
     }
     out.push_str("</section>\n");
 }

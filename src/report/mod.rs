@@ -1,24 +1,27 @@
 //! `tend report` (SPEC §13): a status page, a terminal report and their
 //! figures, from the audit log over a window and the state files.
 //!
-//! The handler gathers (the windowed scan through the segment cache in
-//! [`cache`], the probes' states, alerts, silences, proposals and tend's own
+//! The handler gathers (the windowed scan through the audit scan's
+//! per-segment, per-hour cache, [`crate::audit::cache`], in `state/report.*`;
+//! the probes' states, incidents, alerts, silences, proposals and tend's own
 //! runs), [`model::build`] turns that into the figures, and [`html`] or
 //! [`text`] draws them (pure functions: a report in, a page out). `tick`
 //! refreshes `[report] dir` through [`tick_step`].
 
-pub mod cache;
 pub mod hours;
 pub mod html;
 pub mod model;
 pub mod runs;
 pub mod text;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
+use crate::audit::cache::{self, CacheFiles, CacheWrite, SegmentCache, Want};
+use crate::audit::window::{Window, WindowScan};
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::clock::format_ts;
 use crate::config::Duration;
@@ -26,6 +29,7 @@ use crate::ctx::{Ctx, Outcome, counters};
 use crate::exit::UsageError;
 use crate::promote::status::{Loop, ProposalStatus};
 use crate::store::lock::Wait;
+use hours::{HOUR_MS, Hour, Hours};
 use model::{AlertRow, ProposalRow, Report, RunRow, ScanInfo, SilenceRow};
 
 counters! {
@@ -40,7 +44,7 @@ counters! {
 pub const PAGE: &str = "index.html";
 
 /// The command's name: its lock and its run record.
-const COMMAND: &str = "report";
+const COMMAND: crate::command::Command = crate::command::Command::Report;
 
 pub fn run(ctx: &mut Ctx, args: &ReportArgs) -> Result<Outcome> {
     let length = args.window.unwrap_or(ctx.config.report.window);
@@ -62,7 +66,7 @@ pub fn run(ctx: &mut Ctx, args: &ReportArgs) -> Result<Outcome> {
                 ctx.out.summary(&format!("wrote {}", written.display()))?;
                 ctx.out.json(&serde_json::json!({
                     "summary": true,
-                    "command": COMMAND,
+                    "command": COMMAND.name(),
                     "written": written,
                     "dry_run": ctx.dry_run,
                 }))?;
@@ -81,7 +85,7 @@ pub fn tick_step(ctx: &mut Ctx) -> Result<Outcome> {
         return Ok(Outcome::default());
     }
     let dir = ctx.root.resolve(Path::new(&config.dir));
-    let last = runs::last_started(ctx, COMMAND)?;
+    let last = runs::last_started(ctx, COMMAND.name())?;
     if !is_due(last, ctx.now(), config.every) && dir.join(PAGE).exists() {
         return Ok(Outcome::default());
     }
@@ -105,48 +109,111 @@ pub fn is_due(last: Option<DateTime<Utc>>, now: DateTime<Utc>, every: Duration) 
     }
 }
 
+/// `state/report.segments.json` and `state/report.hours/`: the hourly
+/// figures of each audit segment read so far.
+fn cache_files(ctx: &Ctx) -> CacheFiles {
+    // The figures' version: bumped whenever what an `Hour` keeps changes.
+    CacheFiles::in_dir(&ctx.root.state_dir(), "report", "report/2")
+}
+
+/// The window of a report of `length` at `now`: from the start of the hour
+/// `length` before the end of the current hour, to `now`. Its first hour is
+/// whole; its last, the current one, is the part that has passed.
+pub fn window(now: DateTime<Utc>, length: Duration) -> Window {
+    let hours = (length.as_millis() as i64 / HOUR_MS).max(1);
+    let current = hours::hour_of(now.timestamp_millis());
+    let since_ms = current - (hours - 1) * HOUR_MS;
+    Window {
+        since: DateTime::from_timestamp_millis(since_ms).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        until: now,
+    }
+}
+
+/// What the scan of a window gave.
+struct Scanned {
+    hours: Hours,
+    info: ScanInfo,
+    warnings: Vec<String>,
+    write: CacheWrite,
+}
+
+/// The hourly figures of `window` through the cache `old`. The scan's window
+/// runs to the end of the current hour, so that both its ends are on hours
+/// and nothing is read twice: a row timed later in the current hour than
+/// `now` (a writer whose clock runs ahead) counts in the current hour.
+fn scan(ctx: &Ctx, window: Window, old: Option<SegmentCache<Hour>>) -> Result<Scanned> {
+    let now = ctx.now();
+    let until_ms = hours::hour_of(window.until.timestamp_millis()) + HOUR_MS - 1;
+    let whole_hours = Window {
+        since: window.since,
+        until: DateTime::from_timestamp_millis(until_ms).unwrap_or(window.until),
+    };
+    let mut scan = WindowScan::new(&ctx.root.audit_dir(), now, &hours::KINDS, whole_hours);
+    let files = cache_files(ctx);
+    let scanned = cache::scan::<Hour>(&mut scan, &files, old, Want::Hours)?;
+    Ok(Scanned {
+        hours: Hours(scanned.hours),
+        info: ScanInfo {
+            bytes_read: scanned.report.bytes,
+            bytes_cached: scanned.bytes_cached,
+            rows_read: scanned.rows,
+            lines_skipped: scanned.report.skipped + scanned.skipped_cached,
+        },
+        warnings: scanned.report.warnings,
+        write: scanned.write,
+    })
+}
+
 /// Scans the window through the cache (saving the cache unless this is a
 /// dry run) and reads the state files: the report, and the scan's counts.
 fn gather(ctx: &mut Ctx, length: Duration) -> Result<(Report, Outcome)> {
     let now = ctx.now();
-    let window = cache::window(now, length);
-    let (old, problem) = cache::load(ctx);
-    if let Some(problem) = problem {
-        ctx.out.warn(&problem);
-    }
-    let scanned = cache::scan(ctx, window, old)?;
-    for warning in &scanned.report.warnings {
+    let window = window(now, length);
+    let files = cache_files(ctx);
+    let old = match ctx.load_state_at::<SegmentCache<Hour>>(&files.index) {
+        Ok(old) => cache::usable(&files, old),
+        Err(e) => {
+            // The cache only saves reading: a damaged one costs a full read.
+            ctx.out
+                .warn(&format!("{e:#}; every segment of the window is read again"));
+            None
+        }
+    };
+    let scanned = scan(ctx, window, old)?;
+    for warning in &scanned.warnings {
         ctx.out.warn(warning);
     }
     if !ctx.dry_run {
-        crate::store::state::save(&ctx.root.state_file(cache::FILE), &scanned.cache)?;
+        scanned.write.save(&files)?;
     }
     let mut outcome = Outcome::default();
-    outcome.count(ReportCount::BytesRead, scanned.report.bytes);
-    outcome.count(ReportCount::BytesCached, scanned.bytes_cached);
+    outcome.count(ReportCount::BytesRead, scanned.info.bytes_read);
+    outcome.count(ReportCount::BytesCached, scanned.info.bytes_cached);
     let probes = crate::probe::state::load(ctx)?.unwrap_or_default();
     let (alerts, silences) = alerts(ctx)?;
     let proposals = proposals(ctx, &mut outcome)?;
     let runs = run_rows(ctx)?;
+    let kept = ctx.config.incidents.keep_resolved;
+    let incidents = model::incidents(
+        &crate::incidents::load(ctx)?,
+        &window,
+        now,
+        kept.to_chrono(),
+        &kept.to_string(),
+    );
     let report = model::build(model::Inputs {
         now,
         window,
         length: length.to_string(),
         hours: &scanned.hours,
         probes: &probes,
-        incidents: Vec::new(),
-        incidents_open: 0,
+        incidents,
         alerts,
         silences,
         proposals,
         runs,
         budget_usd: ctx.config.engine.max_daily_cost_usd,
-        scan: ScanInfo {
-            bytes_read: scanned.report.bytes,
-            bytes_cached: scanned.bytes_cached,
-            rows_read: scanned.report.rows.iter().sum(),
-            lines_skipped: scanned.report.skipped,
-        },
+        scan: scanned.info,
     });
     Ok((report, outcome))
 }
@@ -154,33 +221,38 @@ fn gather(ctx: &mut Ctx, length: Duration) -> Result<(Report, Outcome)> {
 /// The latest figures of each probe and route, for `status --format
 /// prometheus`: each probe's latest result (and perfdata) of the last 24
 /// hours, and each route's LLM cost since the start of the UTC day. Read
-/// without the cache and without writing anything.
+/// through the report's cache as it stands (a damaged or missing one costs
+/// reading the log), writing nothing.
 pub struct Latest {
-    pub probes: std::collections::BTreeMap<String, hours::ProbeHour>,
-    pub cost_today_usd: std::collections::BTreeMap<String, f64>,
+    pub probes: BTreeMap<String, hours::ProbeHour>,
+    pub cost_today_usd: BTreeMap<String, f64>,
 }
 
 pub fn latest(ctx: &Ctx) -> Result<Latest> {
     let now = ctx.now();
-    let day = cache::window(now, Duration::from_secs(86_400));
+    let day = window(now, Duration::from_secs(86_400));
     let midnight = now
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc())
         .unwrap_or(day.since);
-    let window = crate::audit::window::Window {
-        since: day.since.min(midnight),
-        until: now,
-    };
-    let mut scan =
-        crate::audit::window::WindowScan::new(&ctx.root.audit_dir(), now, &hours::KINDS, window);
-    let mut figures = hours::Hours::default();
-    scan.run(&[], &mut figures)?;
-    let mut probes: std::collections::BTreeMap<String, hours::ProbeHour> = Default::default();
-    let mut cost_nanos: std::collections::BTreeMap<String, i64> = Default::default();
+    let files = cache_files(ctx);
+    let old = crate::store::state::load_in_place::<SegmentCache<Hour>>(&files.index)
+        .ok()
+        .flatten();
+    let scanned = scan(
+        ctx,
+        Window {
+            since: day.since.min(midnight),
+            until: now,
+        },
+        cache::usable(&files, old),
+    )?;
+    let mut probes: BTreeMap<String, hours::ProbeHour> = BTreeMap::new();
+    let mut cost_nanos: BTreeMap<String, i64> = BTreeMap::new();
     let since_ms = day.since.timestamp_millis();
     let midnight_ms = midnight.timestamp_millis();
-    for (hour, figures) in figures.0 {
+    for (hour, figures) in scanned.hours.0 {
         if hour >= since_ms {
             for (name, p) in figures.probes {
                 // Each hour's latest replaces the earlier hours'; perfdata
@@ -357,7 +429,7 @@ fn print(ctx: &mut Ctx, format: ReportFormat, report: &Report) -> Result<()> {
         ctx.out.json(report)?;
         ctx.out.json(&serde_json::json!({
             "summary": true,
-            "command": COMMAND,
+            "command": COMMAND.name(),
             "bytes_read": report.scan.bytes_read,
             "bytes_cached": report.scan.bytes_cached,
         }))?;
@@ -386,6 +458,16 @@ fn print(ctx: &mut Ctx, format: ReportFormat, report: &Report) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_starts_on_the_hour_and_holds_the_current_one() {
+        let t = |s: &str| crate::clock::parse_ts(s).unwrap();
+        let w = window(t("2026-05-24T08:20:00Z"), Duration::from_secs(86_400));
+        assert_eq!(w.since, t("2026-05-23T09:00:00Z"));
+        assert_eq!(w.until, t("2026-05-24T08:20:00Z"));
+        let w = window(t("2026-05-24T08:00:00Z"), Duration::from_secs(3600));
+        assert_eq!(w.since, t("2026-05-24T08:00:00Z"));
+    }
 
     #[test]
     fn a_page_is_due_after_every_or_when_the_clock_went_back() {

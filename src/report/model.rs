@@ -10,7 +10,9 @@ use serde::Serialize;
 use super::hours::{FLAGS_KEPT, Flag, HOUR_MS, Hours, keep_latest_flags};
 use crate::audit::window::Window;
 use crate::clock::format_ts;
+use crate::incidents::{Incident, IncidentsState};
 use crate::probe::state::{ProbesState, Status};
+use crate::severity::Severity;
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -19,7 +21,7 @@ pub struct Report {
     pub window: WindowInfo,
     pub overall: Overall,
     pub probes: Vec<ProbeReport>,
-    pub incidents: Vec<IncidentRow>,
+    pub incidents: Incidents,
     pub alerts: Vec<AlertRow>,
     pub silences: Vec<SilenceRow>,
     pub proposals: Vec<ProposalRow>,
@@ -135,17 +137,103 @@ pub struct PerfSeries {
     pub values: Vec<Option<f64>>,
 }
 
-/// An incident (SPEC §6a).
+/// An incident of the window (SPEC §6a): open, or resolved inside it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IncidentRow {
     pub incident_id: String,
+    pub short_id: String,
+    /// `open` or `resolved`.
+    pub status: &'static str,
     pub alert_id: String,
-    pub severity: String,
+    pub severity: Severity,
+    pub title: String,
     pub started_at: String,
     pub resolved_at: Option<String>,
-    pub duration_s: Option<i64>,
-    /// The first line of the LLM's diagnosis, when there was one.
+    /// From its start to its resolution, or to the report's instant.
+    pub duration_s: i64,
+    /// Messages sent about it.
+    pub messages: u32,
+    /// The first line of its latest diagnosis, when there was one.
     pub diagnosis: Option<String>,
+    /// The command that silences its alert (open incidents only).
+    pub silence_command: Option<String>,
+}
+
+/// The incidents section: its rows, and a note when the window reaches
+/// further back than resolved incidents are kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incidents {
+    pub open: usize,
+    /// Open incidents per severity (every severity, 0 included).
+    pub open_by_severity: BTreeMap<&'static str, usize>,
+    pub resolved: usize,
+    pub rows: Vec<IncidentRow>,
+    pub note: Option<String>,
+}
+
+/// The incidents of `window`, open ones first (most recently started
+/// first), then those resolved inside it (most recently resolved first).
+/// `kept` is `[incidents] keep_resolved`: a window longer than it shows only
+/// what is kept, and says so.
+pub fn incidents(
+    state: &IncidentsState,
+    window: &Window,
+    now: DateTime<Utc>,
+    kept: TimeDelta,
+    kept_text: &str,
+) -> Incidents {
+    let mut shown: Vec<&Incident> = state
+        .incidents
+        .values()
+        .filter(|i| i.resolved_at.is_none_or(|at| at >= window.since))
+        .collect();
+    shown.sort_by(|a, b| {
+        a.resolved_at
+            .is_some()
+            .cmp(&b.resolved_at.is_some())
+            .then(b.resolved_at.cmp(&a.resolved_at))
+            .then(b.started_at.cmp(&a.started_at))
+            .then(a.id.cmp(&b.id))
+    });
+    let rows: Vec<IncidentRow> = shown
+        .into_iter()
+        .map(|i| IncidentRow {
+            incident_id: i.id.clone(),
+            short_id: crate::incidents::short_id(&i.id).to_string(),
+            status: if i.is_open() { "open" } else { "resolved" },
+            alert_id: i.alert_id.clone(),
+            severity: i.severity,
+            title: i.title.clone(),
+            started_at: format_ts(i.started_at),
+            resolved_at: i.resolved_at.map(format_ts),
+            duration_s: i.duration_s(now),
+            messages: i.messages,
+            diagnosis: i
+                .investigated
+                .as_ref()
+                .map(|d| d.line.clone())
+                .filter(|line| !line.is_empty()),
+            silence_command: i.is_open().then(|| crate::incidents::silence_command(i)),
+        })
+        .collect();
+    let mut open_by_severity: BTreeMap<&'static str, usize> =
+        Severity::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+    for row in rows.iter().filter(|r| r.resolved_at.is_none()) {
+        *open_by_severity.entry(row.severity.as_str()).or_default() += 1;
+    }
+    let open = open_by_severity.values().sum();
+    let note = (now - window.since > kept).then(|| {
+        format!(
+            "resolved incidents are kept for {kept_text} ([incidents] keep_resolved): older ones are not shown"
+        )
+    });
+    Incidents {
+        open,
+        open_by_severity,
+        resolved: rows.len() - open,
+        rows,
+        note,
+    }
 }
 
 /// An alert recorded by the last `alerts notify`.
@@ -277,8 +365,7 @@ pub struct Inputs<'a> {
     pub length: String,
     pub hours: &'a Hours,
     pub probes: &'a ProbesState,
-    pub incidents: Vec<IncidentRow>,
-    pub incidents_open: usize,
+    pub incidents: Incidents,
     pub alerts: Vec<AlertRow>,
     pub silences: Vec<SilenceRow>,
     pub proposals: Vec<ProposalRow>,
@@ -357,11 +444,17 @@ fn overall(probes: &[ProbeReport], i: &Inputs<'_>) -> Overall {
         }
     };
     count(failing, "probe failing", "probes failing");
-    count(i.incidents_open, "incident open", "incidents open");
+    count(i.incidents.open, "incident open", "incidents open");
     count(i.alerts.len(), "alert active", "alerts active");
     count(overdue, "command overdue", "commands overdue");
+    let critical_incident = i
+        .incidents
+        .open_by_severity
+        .get(Severity::Critical.as_str())
+        .is_some_and(|n| *n > 0);
     let state = match worst {
         Status::Critical => "critical",
+        _ if critical_incident => "critical",
         Status::Ok if parts.is_empty() => "ok",
         _ => "warning",
     };
@@ -373,7 +466,7 @@ fn overall(probes: &[ProbeReport], i: &Inputs<'_>) -> Overall {
             parts.join(", ")
         },
         probes: by_state,
-        incidents_open: i.incidents_open,
+        incidents_open: i.incidents.open,
         alerts_active: i.alerts.len(),
         commands_overdue: overdue,
     }
@@ -644,8 +737,16 @@ mod tests {
             length: format!("{len_h}h"),
             hours,
             probes,
-            incidents: vec![],
-            incidents_open: 0,
+            incidents: incidents(
+                &IncidentsState::default(),
+                &Window {
+                    since: now,
+                    until: now,
+                },
+                now,
+                TimeDelta::days(30),
+                "30d",
+            ),
             alerts: vec![],
             silences: vec![],
             proposals: vec![],
@@ -742,6 +843,84 @@ mod tests {
         assert_eq!(report.llm.routes, ["a", "b"]);
         assert_eq!(report.llm.input_tokens, 10);
         assert_eq!(report.overall.headline, "all well");
+    }
+
+    #[test]
+    fn incidents_of_the_window_open_first_then_resolved_inside_it() {
+        use crate::incidents::{Incident, IncidentsState};
+        let now = t("2026-05-24T08:30:00Z");
+        let window = Window {
+            since: t("2026-05-23T09:00:00Z"),
+            until: now,
+        };
+        let incident = |id: &str, severity, started: &str, resolved: Option<&str>| Incident {
+            id: id.to_string(),
+            alert_id: format!("probe:{id}:down"),
+            severity,
+            category: "down".to_string(),
+            title: format!("{id} is down"),
+            summary: String::new(),
+            started_at: t(started),
+            opened_at: t(started),
+            resolved_at: resolved.map(t),
+            conversations: BTreeMap::new(),
+            messages: 1,
+            first_message_at: None,
+            last_message_at: None,
+            reminders: 0,
+            last_reminder_at: None,
+            investigated: None,
+        };
+        let mut state = IncidentsState::default();
+        for i in [
+            incident(
+                "old",
+                Severity::Critical,
+                "2026-05-20T00:00:00Z",
+                Some("2026-05-23T08:59:59.999Z"),
+            ),
+            incident(
+                "edge",
+                Severity::Info,
+                "2026-05-23T08:00:00Z",
+                Some("2026-05-23T09:00:00Z"),
+            ),
+            incident(
+                "late",
+                Severity::Warning,
+                "2026-05-24T01:00:00Z",
+                Some("2026-05-24T02:00:00Z"),
+            ),
+            incident("a", Severity::Warning, "2026-05-24T07:00:00Z", None),
+            incident("b", Severity::Critical, "2026-05-24T08:00:00Z", None),
+        ] {
+            state.incidents.insert(i.id.clone(), i);
+        }
+        let day = TimeDelta::days(1);
+        let got = incidents(&state, &window, now, day, "1d");
+        let ids: Vec<&str> = got.rows.iter().map(|r| r.incident_id.as_str()).collect();
+        assert_eq!(ids, ["b", "a", "late", "edge"]);
+        assert_eq!((got.open, got.resolved), (2, 2));
+        assert_eq!(
+            got.open_by_severity,
+            BTreeMap::from([("critical", 1), ("info", 0), ("warning", 1)])
+        );
+        assert_eq!(got.rows[0].duration_s, 1800);
+        assert_eq!(got.rows[2].duration_s, 3600);
+        assert!(got.rows[0].silence_command.is_some());
+        assert_eq!(got.rows[2].silence_command, None);
+        // The window is 23.5 hours: within a day of keeping, no note.
+        assert_eq!(got.note, None);
+        let hour = TimeDelta::hours(23);
+        assert!(incidents(&state, &window, now, hour, "23h").note.is_some());
+        // An open critical incident makes the whole critical.
+        let hours = Hours::default();
+        let probes = ProbesState::default();
+        let mut i = inputs(&hours, &probes, "2026-05-24T08:30:00Z", 24);
+        i.incidents = got;
+        let report = build(i);
+        assert_eq!(report.overall.state, "critical");
+        assert_eq!(report.overall.headline, "2 incidents open");
     }
 
     #[test]

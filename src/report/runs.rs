@@ -11,7 +11,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::config::{DEFAULT_EXPECT, Duration};
+use crate::config::{Duration, default_expect};
 use crate::ctx::{Ctx, RunRecord};
 use crate::store::lock;
 
@@ -71,10 +71,10 @@ pub fn commands(ctx: &Ctx) -> Result<Vec<CommandStatus>> {
     let mut commands = Vec::new();
     for name in names {
         let explicit = ctx.config.status.expect.get(&name).copied();
-        let builtin = DEFAULT_EXPECT
-            .iter()
+        let builtin = default_expect()
+            .into_iter()
             .find(|(c, _)| *c == name)
-            .map(|(_, d)| *d);
+            .map(|(_, d)| d);
         let expect = explicit.or(builtin);
         let last_run = runs.get(&name).cloned();
         let started = last_run

@@ -277,17 +277,20 @@ fn e(text: &str) -> String {
 fn lists(out: &mut String, r: &Report, style: &Style) {
     let rows = r
         .incidents
+        .rows
         .iter()
         .map(|i| {
+            let lasted = super::model::span(chrono::TimeDelta::seconds(i.duration_s));
             vec![
+                i.short_id.clone(),
+                i.severity.as_str().to_string(),
                 e(&i.alert_id),
-                e(&i.severity),
                 e(&i.started_at),
-                i.resolved_at.as_deref().map_or("open".to_string(), e),
-                i.duration_s.map_or(String::new(), |s| {
-                    super::model::span(chrono::TimeDelta::seconds(s))
-                }),
-                i.diagnosis.as_deref().map_or(String::new(), e),
+                match &i.resolved_at {
+                    None => format!("open {lasted}"),
+                    Some(at) => format!("resolved {} after {lasted}", e(at)),
+                },
+                i.diagnosis.as_deref().map_or_else(|| e(&i.title), e),
             ]
         })
         .collect();
@@ -295,17 +298,18 @@ fn lists(out: &mut String, r: &Report, style: &Style) {
         out,
         style,
         "Incidents",
-        "no incident in the window",
-        &[
-            "ALERT",
-            "SEVERITY",
-            "OPENED",
-            "RESOLVED",
-            "LASTED",
-            "DIAGNOSIS",
-        ],
+        "no incident open or resolved in the window",
+        &["INCIDENT", "SEVERITY", "ALERT", "STARTED", "STATE", "WHAT"],
         rows,
     );
+    for i in r.incidents.rows.iter() {
+        if let Some(command) = &i.silence_command {
+            let _ = writeln!(out, "  silence {}: {}", i.short_id, e(command));
+        }
+    }
+    if let Some(note) = &r.incidents.note {
+        let _ = writeln!(out, "  note: {note}");
+    }
     let rows = r
         .alerts
         .iter()

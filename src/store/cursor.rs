@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::file;
 use super::tail::{self, Position};
+use crate::hash::Fnv64;
 
 /// How long positions are kept by default: a segment older than this is not
 /// read again, even if rows are appended to it.
@@ -447,7 +448,7 @@ fn complete_end(path: &Path) -> io::Result<u64> {
 pub fn line_hash_before(path: &Path, offset: u64) -> io::Result<(String, bool)> {
     let mut hash = Fnv64::new();
     let Some(last) = offset.checked_sub(1) else {
-        return Ok((format!("{:016x}", hash.0), false));
+        return Ok((format!("{:016x}", std::hash::Hasher::finish(&hash)), false));
     };
     let mut file = file::open_regular(path, OpenOptions::new().read(true))
         .map_err(|e| file::context(e, "cannot read", path))?;
@@ -480,41 +481,7 @@ pub fn line_hash_before(path: &Path, offset: u64) -> io::Result<(String, bool)> 
         hash.write(&block[..n]);
         left -= n as u64;
     }
-    Ok((format!("{:016x}", hash.0), torn))
-}
-
-/// FNV-1a, 64 bit: stable across versions and platforms, enough to notice a
-/// changed line (not a security boundary). Also a fast [`std::hash::Hasher`]
-/// for large sets of short keys that come from the operator's own files (not
-/// resistant to chosen collisions: never for keys an outsider picks).
-#[derive(Debug, Clone, Copy)]
-pub struct Fnv64(u64);
-
-impl Default for Fnv64 {
-    fn default() -> Self {
-        Fnv64::new()
-    }
-}
-
-impl Fnv64 {
-    pub fn new() -> Self {
-        Fnv64(0xcbf2_9ce4_8422_2325)
-    }
-    pub fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-}
-
-impl std::hash::Hasher for Fnv64 {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        Fnv64::write(self, bytes);
-    }
+    Ok((format!("{:016x}", std::hash::Hasher::finish(&hash)), torn))
 }
 
 #[cfg(test)]

@@ -44,7 +44,8 @@ use std::time::{Duration, Instant};
 
 /// The umask tend was started with: tend's own files use
 /// [`restrict_umask`]'s, every child gets this one back.
-static CALLER_UMASK: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0o022);
+/// `u32::MAX` while tend's umask was not changed: children get it as it is.
+static CALLER_UMASK: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(u32::MAX);
 
 /// What tend creates from now on is closed to other users: directories
 /// 0750, files 0640 (umask 027), whatever the caller's umask was (a stricter
@@ -436,7 +437,10 @@ fn die_with_parent(parent: libc::pid_t) -> std::io::Result<()> {
         libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
         // And the caller's umask, not tend's own (an atomic load is
         // async-signal-safe).
-        libc::umask(CALLER_UMASK.load(std::sync::atomic::Ordering::Relaxed) as libc::mode_t);
+        let caller = CALLER_UMASK.load(std::sync::atomic::Ordering::Relaxed);
+        if caller != u32::MAX {
+            libc::umask(caller as libc::mode_t);
+        }
         if libc::prctl(
             libc::PR_SET_PDEATHSIG,
             libc::SIGKILL as libc::c_ulong,

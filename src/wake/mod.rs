@@ -148,7 +148,9 @@ pub fn run(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     if let Some(since) = args.since {
         start::check_since(since, ctx.now()).map_err(crate::exit::UsageError)?;
     }
-    ctx.run_locked("wake consume", Wait::No, |ctx| consume(ctx, args))
+    ctx.run_locked(crate::command::Command::WakeConsume, Wait::No, |ctx| {
+        consume(ctx, args)
+    })
 }
 
 fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {

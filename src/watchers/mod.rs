@@ -135,7 +135,9 @@ pub fn tick(ctx: &mut Ctx, args: &WatchersTickArgs) -> Result<Outcome> {
         .into_iter()
         .map(|w| w.name.clone())
         .collect();
-    ctx.run_locked("watchers tick", Wait::No, |ctx| tick_locked(ctx, &names))
+    ctx.run_locked(crate::command::Command::WatchersTick, Wait::No, |ctx| {
+        tick_locked(ctx, &names)
+    })
 }
 
 fn tick_locked(ctx: &mut Ctx, names: &[String]) -> Result<Outcome> {

@@ -38,7 +38,7 @@ fn check(dir: &str, expected: BTreeMap<String, Vec<u8>>) {
 
 #[test]
 fn cli_debug_assert() {
-    tend::docs::cli_command().debug_assert();
+    tend::cli::command().debug_assert();
 }
 
 #[test]
@@ -84,19 +84,14 @@ fn help_puts_globals_after_the_commands_own_options() {
         let own = at(&help, "Options:");
         let globals = at(&help, "Global options:");
         assert!(own < globals, "{help}");
-        for flag in ["--kind", "--since", "--lines", "--follow"] {
+        // --now is its own: not every command takes it.
+        for flag in ["--kind", "--since", "--lines", "--follow", "--now"] {
             assert!(
                 at(&help, flag) < globals,
                 "{flag} after the globals:\n{help}"
             );
         }
-        for flag in [
-            "--root <DIR>",
-            "--config <FILE>",
-            "--now",
-            "--json",
-            "--quiet",
-        ] {
+        for flag in ["--root <DIR>", "--config <FILE>", "--json", "--quiet"] {
             assert!(
                 at(&help, flag) > globals,
                 "{flag} before the globals:\n{help}"
@@ -151,19 +146,20 @@ fn help_offers_now_and_dry_run_only_where_they_mean_something() {
             "{command:?}:\n{text}"
         );
     }
-    // The group shows what any of its commands uses.
+    // A group takes neither: its commands do.
     let text = help(&["config"]);
     assert!(!text.contains("--dry-run"), "{text}");
-    assert!(help(&["alerts"]).contains("--dry-run"));
 }
 
 #[test]
-fn a_global_that_means_nothing_is_refused() {
+fn a_flag_a_command_does_not_take_is_refused_saying_why() {
     let env = crate::support::TestEnv::new();
+    // After the command's name clap refuses it; tend says why.
     let out = env.tend(&["config", "show", "--dry-run"]).status(2);
     assert!(
-        out.stderr
-            .contains("--dry-run means nothing to `tend config show`"),
+        out.stderr.starts_with(
+            "tend: error: --dry-run means nothing to `tend config show`: it writes and sends nothing anyway\n"
+        ),
         "{}",
         out.stderr
     );
@@ -172,7 +168,18 @@ fn a_global_that_means_nothing_is_refused() {
         "{}",
         out.stderr
     );
+    assert!(!out.stderr.contains("tip:"), "{}", out.stderr);
     assert!(out.stdout.is_empty());
+    let out = env
+        .tend(&["watchers", "list", "--now", "2026-05-24T08:00:00Z"])
+        .status(2);
+    assert!(
+        out.stderr.contains(
+            "--now means nothing to `tend watchers list`: it does not depend on the time"
+        ),
+        "{}",
+        out.stderr
+    );
     // Before the command name, too.
     let out = env.tend(&["--dry-run", "status"]).status(2);
     assert!(
@@ -181,6 +188,7 @@ fn a_global_that_means_nothing_is_refused() {
         "{}",
         out.stderr
     );
+    assert!(out.stderr.contains("Usage: tend status"), "{}", out.stderr);
     let out = env
         .tend(&["--now", "2026-05-24T08:00:00Z", "config", "check"])
         .status(2);
@@ -190,6 +198,10 @@ fn a_global_that_means_nothing_is_refused() {
         "{}",
         out.stderr
     );
+    // Where the command takes them, before or after its name.
+    env.tend(&["--dry-run", "--now", "2026-05-24T08:00:00Z", "init"])
+        .ok();
+    env.tend(&["status", "--now", "2026-05-24T08:00:00Z"]).ok();
     // TEND_NOW in the environment is meant for every command: no error.
     env.tend(&["config", "check"])
         .env("TEND_NOW", "2026-05-24T08:00:00Z")
@@ -197,14 +209,14 @@ fn a_global_that_means_nothing_is_refused() {
 }
 
 #[test]
-fn every_command_says_which_globals_it_uses() {
-    fn leaves(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+fn every_command_of_the_table_is_a_leaf_with_the_flags_it_takes() {
+    fn leaves(cmd: &clap::Command, path: &str, out: &mut Vec<(String, clap::Command)>) {
         let subs: Vec<&clap::Command> = cmd
             .get_subcommands()
             .filter(|s| !s.is_hide_set() && s.get_name() != "help")
             .collect();
         if subs.is_empty() {
-            out.push(path.to_string());
+            out.push((path.to_string(), cmd.clone()));
         }
         for sub in subs {
             let sub_path = if path.is_empty() {
@@ -216,14 +228,21 @@ fn every_command_says_which_globals_it_uses() {
         }
     }
     let mut found = Vec::new();
-    leaves(&tend::docs::cli_command(), "", &mut found);
-    found.sort();
-    let mut listed: Vec<String> = tend::cli::GLOBALS_USED
+    leaves(&tend::cli::command(), "", &mut found);
+    let mut names: Vec<&str> = found.iter().map(|(path, _)| path.as_str()).collect();
+    names.sort();
+    let mut listed: Vec<&str> = tend::command::Command::ALL
         .iter()
-        .map(|(path, _)| path.to_string())
+        .map(|c| c.name())
         .collect();
     listed.sort();
-    assert_eq!(found, listed);
+    assert_eq!(names, listed);
+    for (path, leaf) in &found {
+        let command = tend::command::Command::from_name(path).unwrap();
+        let has = |id: &str| leaf.get_arguments().any(|a| a.get_id() == id);
+        assert_eq!(has("now"), command.takes_now(), "{path}: --now");
+        assert_eq!(has("dry_run"), command.takes_dry_run(), "{path}: --dry-run");
+    }
 }
 
 #[test]

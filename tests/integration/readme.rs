@@ -402,7 +402,7 @@ fn every_tend_command_in_the_readme_and_the_man_pages_parses() {
         for block in blocks(source).iter().filter(|b| b.info.starts_with("sh")) {
             for words in tend_commands(&block.body) {
                 checked += 1;
-                if let Err(e) = tend::docs::cli_command().try_get_matches_from(&words) {
+                if let Err(e) = tend::cli::command().try_get_matches_from(&words) {
                     // A value the shell computes (`--since "$(date …)"`) is
                     // checked where the recipe runs, not here.
                     let computed = e.kind() == clap::error::ErrorKind::ValueValidation

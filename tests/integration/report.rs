@@ -344,8 +344,11 @@ fn json_figures_equal_an_independent_recomputation_cold_cached_and_refreshed() {
     write_rows(&env, &rows);
     let want = expect(&rows, t(NOW));
 
+    let incidents = incident_fixture(&env);
+
     let cold = report_json(&env, NOW);
     check(&cold, &want);
+    check_incidents(&cold, &incidents, t(NOW));
     assert_eq!(cold["scan"]["bytes_cached"], 0);
     assert!(env.exists("state/report.segments.json"));
 
@@ -405,6 +408,161 @@ fn json_figures_equal_an_independent_recomputation_cold_cached_and_refreshed() {
     assert!(out.stderr.contains("read again"), "{}", out.stderr);
     let again: Value = serde_json::from_str(&out.stdout).unwrap();
     check(&again, &want);
+}
+
+/// One incident of the fixture: (id, alert id, severity, started, resolved,
+/// messages, diagnosis).
+type Fixture = (
+    &'static str,
+    &'static str,
+    &'static str,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    u32,
+    Option<&'static str>,
+);
+
+/// `state/incidents.json` as `alerts notify` and `wake consume` leave it:
+/// two open incidents, one resolved inside the window, one resolved before
+/// it.
+fn incident_fixture(env: &TestEnv) -> Vec<Fixture> {
+    let now = t(NOW);
+    let fixture: Vec<Fixture> = vec![
+        (
+            "0b5c6c70-0000-5000-8000-00000000000a",
+            "probe:web:web_down",
+            "critical",
+            now - Duration::hours(3),
+            None,
+            3,
+            Some("The disk of /var is full."),
+        ),
+        (
+            "0b5c6c70-0000-5000-8000-00000000000b",
+            "probe:db:slow",
+            "warning",
+            now - Duration::minutes(30),
+            None,
+            1,
+            None,
+        ),
+        (
+            "0b5c6c70-0000-5000-8000-00000000000c",
+            "probe:web:web_down",
+            "critical",
+            now - Duration::days(5),
+            Some(now - Duration::days(5) + Duration::minutes(90)),
+            2,
+            None,
+        ),
+        (
+            "0b5c6c70-0000-5000-8000-00000000000d",
+            "am:feedbeef",
+            "info",
+            now - Duration::days(40),
+            Some(now - Duration::days(35)),
+            1,
+            None,
+        ),
+    ];
+    let incidents: serde_json::Map<String, Value> = fixture
+        .iter()
+        .map(|(id, alert, severity, started, resolved, messages, diagnosis)| {
+            let mut i = json!({
+                "id": id, "alert_id": alert, "severity": severity,
+                "category": "c", "title": format!("{alert} is {severity}"),
+                "summary": "s", "started_at": ts(*started), "opened_at": ts(*started),
+                "messages": messages, "reminders": 0,
+            });
+            if let Some(at) = resolved {
+                i["resolved_at"] = json!(ts(*at));
+            }
+            if let Some(line) = diagnosis {
+                i["investigated"] = json!({"at": ts(*started), "severity": severity, "summary": "s", "line": line});
+            }
+            (id.to_string(), i)
+        })
+        .collect();
+    env.write(
+        "state/incidents.json",
+        json!({"incidents": incidents}).to_string(),
+    );
+    fixture
+}
+
+/// The incidents section against the fixture, recomputed: open ones (most
+/// recently started first), then those resolved inside the window.
+fn check_incidents(report: &Value, fixture: &[Fixture], now: DateTime<Utc>) {
+    let since = since();
+    let mut shown: Vec<&Fixture> = fixture
+        .iter()
+        .filter(|f| f.4.is_none_or(|at| at >= since))
+        .collect();
+    shown.sort_by_key(|f| {
+        (
+            f.4.is_some(),
+            std::cmp::Reverse(f.4),
+            std::cmp::Reverse(f.3),
+        )
+    });
+    let section = &report["incidents"];
+    let rows = section["rows"].as_array().unwrap();
+    let ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r["incident_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, shown.iter().map(|f| f.0).collect::<Vec<_>>());
+    for (row, f) in rows.iter().zip(&shown) {
+        assert_eq!(row["short_id"], &f.0[..8]);
+        assert_eq!(row["alert_id"], f.1);
+        assert_eq!(row["severity"], f.2);
+        assert_eq!(row["started_at"], ts(f.3));
+        assert_eq!(row["resolved_at"], json!(f.4.map(ts)));
+        assert_eq!(
+            row["duration_s"],
+            json!((f.4.unwrap_or(now) - f.3).num_seconds())
+        );
+        assert_eq!(row["messages"], f.5);
+        assert_eq!(row["diagnosis"], json!(f.6));
+        assert_eq!(
+            row["status"],
+            if f.4.is_none() { "open" } else { "resolved" }
+        );
+        match f.4 {
+            None => {
+                let command = row["silence_command"].as_str().unwrap();
+                assert!(
+                    command.starts_with("tend alerts silence add --match ")
+                        && command.contains(&format!("id={}", f.1))
+                        && command.contains("--for 2h"),
+                    "{command}"
+                );
+            }
+            Some(_) => assert_eq!(row["silence_command"], Value::Null),
+        }
+    }
+    let open = |severity: &str| {
+        fixture
+            .iter()
+            .filter(|f| f.4.is_none() && f.2 == severity)
+            .count()
+    };
+    assert_eq!(
+        section["open_by_severity"],
+        json!({"critical": open("critical"), "warning": open("warning"), "info": open("info")})
+    );
+    assert_eq!(section["open"], 2);
+    assert_eq!(section["resolved"], 1);
+    assert_eq!(report["overall"]["incidents_open"], 2);
+    assert_eq!(report["overall"]["state"], "critical");
+    assert!(
+        report["overall"]["headline"]
+            .as_str()
+            .unwrap()
+            .contains("2 incidents open"),
+        "{}",
+        report["overall"]
+    );
 }
 
 #[test]
@@ -482,6 +640,19 @@ fn text_in_a_pipe_and_on_a_terminal_colour_only_without_no_color() {
     }
     assert!(
         out.stdout.contains("tend promote approve p-"),
+        "{}",
+        out.stdout
+    );
+    // The example queue's open incident, and the command that silences it.
+    let incident = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("probe:example-queue:queue_stalled") && l.contains("critical"))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(incident.contains("open"), "{incident}");
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("  silence ")
+            && l.ends_with("--match id=probe:example-queue:queue_stalled --for 2h --reason \"…\"")),
         "{}",
         out.stdout
     );
@@ -647,6 +818,12 @@ fn the_page_renders_in_headless_chromium_and_validates() {
     ] {
         assert!(html.contains(section), "{section}");
     }
+    // The example queue's open incident, with the command that silences it.
+    assert!(
+        html.contains("id=probe:example-queue:queue_stalled --for 2h"),
+        "the incident's silence command"
+    );
+    assert!(html.contains("1 open, 0 resolved in the window."));
     // Every chart has a text alternative.
     assert_eq!(
         html.matches("<svg").count(),
@@ -779,6 +956,10 @@ fn per_probe_metrics_parse_with_prometheus_client_and_promtool() {
         "tend_probe_perfdata_warn|label=latency,probe=example-ok,uom=s|0.5",
         "tend_probe_perfdata_crit|label=latency,probe=example-ok,uom=s|1",
         "tend_probe_perfdata_warn|label=waiting,probe=example-queue,uom=|2",
+        // The example queue's incident, opened by tick's alerts notify.
+        "tend_incidents_open|severity=critical|1",
+        "tend_incidents_open|severity=warning|0",
+        "tend_incidents_open|severity=info|0",
     ] {
         assert!(
             samples.lines().any(|l| l == expected),
@@ -799,6 +980,7 @@ fn per_probe_metrics_parse_with_prometheus_client_and_promtool() {
         "tend_probe_duration_seconds",
         "tend_probe_perfdata_crit",
         "tend_llm_cost_usd_today",
+        "tend_incidents_open",
     ] {
         assert!(text.contains(&format!("# HELP {family} ")), "{family}");
         assert!(text.contains(&format!("# TYPE {family} gauge")), "{family}");
