@@ -14,8 +14,8 @@
 # Usage: nice -n 0 bench/aggregate.sh     TEND_BENCH_BYTES=300000000 TEND_BENCH_RUNS=5 bench/aggregate.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-BIN=$PWD/target/release/tend
+# TEND_BENCH_BIN: another build to measure (e.g. main's), else this tree's.
+if [ -n "${TEND_BENCH_BIN:-}" ]; then BIN=$TEND_BENCH_BIN; else cargo build --release --quiet; BIN=$PWD/target/release/tend; fi
 BYTES=${TEND_BENCH_BYTES:-1000000000}
 RUNS=${TEND_BENCH_RUNS:-7}
 SHAPES=${TEND_BENCH_SHAPES:-a b}
