@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -22,10 +22,10 @@ use super::AlertsCount;
 use super::message::{DigestItem, digest_message};
 use super::source::Alert;
 use crate::audit::{Kind, Row};
-use crate::channel;
 use crate::config::ChannelKind;
 use crate::ctx::{Ctx, Outcome};
-use crate::store::attempts::{self, Attempt, Journal, Next};
+use crate::incidents::outbox::{self, Fate, Item, Letter, Outbox, RowStatus};
+use crate::store::attempts::{self, Next};
 use crate::store::file;
 use crate::store::jsonl;
 use crate::store::lock::Wait;
@@ -198,23 +198,18 @@ fn attempt_key(q: &Queued) -> String {
 }
 
 fn send(ctx: &mut Ctx) -> Result<Outcome> {
-    let (mut journal, unreadable) = Journal::open(&ctx.root.state_file(attempts::FILE))?;
-    for problem in unreadable {
-        ctx.out.warn(&problem);
-    }
-    let outcome = send_queue(ctx, &mut journal)?;
+    let mut outbox = Outbox::open(ctx)?;
+    let outcome = send_queue(ctx, &mut outbox)?;
     if !ctx.dry_run {
         prune_given_up(ctx)?;
         // Every line sent, failed or given up is recorded by now (the queue,
         // the audit rows): no attempt counts any more.
-        journal
-            .settle(ATTEMPT_PREFIX, |_, _| true)
-            .with_context(|| format!("cannot settle state/{}", attempts::FILE))?;
+        outbox.settle(ATTEMPT_PREFIX, |_, _| true)?;
     }
     Ok(outcome)
 }
 
-fn send_queue(ctx: &mut Ctx, journal: &mut Journal) -> Result<Outcome> {
+fn send_queue(ctx: &mut Ctx, outbox: &mut Outbox) -> Result<Outcome> {
     let path = ctx.root.state_file(QUEUE_FILE);
     let Some(bytes) = file::read_regular(&path)? else {
         return Ok(Outcome::default());
@@ -233,20 +228,12 @@ fn send_queue(ctx: &mut Ctx, journal: &mut Journal) -> Result<Outcome> {
     // answer: given up, never sent a third time.
     let (given_up, entries): (Vec<Queued>, Vec<Queued>) = entries
         .into_iter()
-        .partition(|q| matches!(journal.next(&attempt_key(q), false), Next::GiveUp { .. }));
+        .partition(|q| matches!(outbox.next(&attempt_key(q)), Next::GiveUp { .. }));
     if !given_up.is_empty() {
         outcome.failed = true;
         outcome.count(AlertsCount::Unconfirmed, given_up.len() as u64);
         if !ctx.dry_run {
-            give_up(
-                ctx,
-                journal,
-                &path,
-                &bytes[..consumed],
-                &given_up,
-                kind,
-                now,
-            )?;
+            give_up(ctx, outbox, &path, &bytes[..consumed], &given_up, kind, now)?;
         }
     }
     let items = items(&entries);
@@ -262,45 +249,41 @@ fn send_queue(ctx: &mut Ctx, journal: &mut Journal) -> Result<Outcome> {
         ))?;
         return Ok(outcome);
     }
-    // The attempt on disk before the channel is called.
-    let tried: Vec<Attempt> = entries
-        .iter()
-        .map(|q| {
-            let key = attempt_key(q);
-            let attempt = journal.recorded(&key) + 1;
-            Attempt { key, attempt }
-        })
-        .collect();
-    journal.record(tried, now).with_context(|| {
-        format!(
-            "cannot record the digest's send attempt in state/{}; it was not sent",
-            attempts::FILE
-        )
-    })?;
     // The queue's lines of this digest, as they are now (without the lines
     // given up).
     let gone: BTreeSet<String> = given_up.iter().map(attempt_key).collect();
     let sent = without_lines(&bytes[..consumed], &gone);
-    let result = channel::open(kind, &ctx.config).and_then(|mut c| c.send(&message, &mut ctx.out));
-    let rows: Vec<Row> = items
-        .iter()
-        .map(|item| {
-            let mut details = json!({
-                "channel": crate::channel::audit_name(kind),
-                "ref": item.alert.id,
-                "severity": item.alert.severity,
-                "category": item.alert.category,
-                "status": if result.is_ok() { "ok" } else { "failed" },
-                "digest": true,
-            });
-            if let Err(e) = &result {
-                details["error"] = json!(e.kind);
-            }
-            Row::new(Kind::NotificationDispatched, now, details)
-                .with_correlation_key(item.alert.id.clone())
-        })
-        .collect();
-    ctx.audit().append(&rows, now)?;
+    let incident_ids = incident_ids(ctx, items.iter().map(|i| i.alert.id.as_str()))?;
+    let letter = Letter {
+        keys: entries.iter().map(attempt_key).collect(),
+        channel: kind,
+        message,
+        items: items
+            .iter()
+            .map(|item| Item {
+                reference: item.alert.id.clone(),
+                severity: item.alert.severity,
+                category: item.alert.category.clone(),
+                correlation_key: item.alert.id.clone(),
+                incident_id: incident_ids.get(&item.alert.id).cloned(),
+                extra: json!({"digest": true}),
+            })
+            .collect(),
+        // One message about many incidents: in none of their threads.
+        incidents: Vec::new(),
+    };
+    // The queue is the digest's state: its lines leave it only after the
+    // rows are in the log (a kill in between sends them again, never loses
+    // them), so the rows are appended here, not kept in the queue.
+    let fate = outbox.send(ctx, letter, |ctx, _, rows| {
+        ctx.audit().append(&rows, now)?;
+        Ok(Vec::new())
+    })?;
+    let result = match fate {
+        Fate::Sent(_) => Ok(()),
+        Fate::Failed(e) => Err(e),
+        Fate::GivenUp { .. } => anyhow::bail!("internal: the digest's send was given up"),
+    };
     match result {
         Ok(_) => {
             // Drop exactly the lines that went out; keep what was appended since.
@@ -341,6 +324,24 @@ fn send_queue(ctx: &mut Ctx, journal: &mut Journal) -> Result<Outcome> {
     Ok(outcome)
 }
 
+/// Alert id → its latest incident (open or resolved since), for the rows.
+fn incident_ids<'a>(
+    ctx: &Ctx,
+    alert_ids: impl Iterator<Item = &'a str>,
+) -> Result<BTreeMap<String, String>> {
+    let state = crate::incidents::load(ctx)?;
+    Ok(alert_ids
+        .filter_map(|alert_id| {
+            state
+                .incidents
+                .values()
+                .filter(|i| i.alert_id == alert_id)
+                .max_by_key(|i| i.started_at)
+                .map(|i| (alert_id.to_string(), i.id.clone()))
+        })
+        .collect())
+}
+
 /// `lines` (whole queue lines) without those whose key is in `gone`; a line
 /// that does not parse is kept (it was reported, and stays for the operator).
 fn without_lines(lines: &[u8], gone: &BTreeSet<String>) -> Vec<u8> {
@@ -364,40 +365,45 @@ fn without_lines(lines: &[u8], gone: &BTreeSet<String>) -> Vec<u8> {
 /// leave the queue.
 fn give_up(
     ctx: &mut Ctx,
-    journal: &Journal,
+    outbox: &Outbox,
     path: &Path,
     prefix: &[u8],
     given_up: &[Queued],
     kind: ChannelKind,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let incident_ids = incident_ids(ctx, given_up.iter().map(|q| q.alert.id.as_str()))?;
     let mut rows = Vec::new();
     let mut since = now;
     for q in given_up {
         let key = attempt_key(q);
-        let attempts = journal.recorded(&key);
-        if let Some(at) = journal.recorded_at(&key) {
+        let (attempts, at) = outbox.recorded(&key);
+        if let Some(at) = at {
             since = since.min(at);
         }
-        let details = json!({
-            "channel": crate::channel::audit_name(kind),
-            "ref": q.alert.id,
-            "severity": q.alert.severity,
-            "category": q.alert.category,
-            "status": "failed",
-            "digest": true,
-            "error": attempts::GAVE_UP_ERROR,
-            "attempts": attempts,
-        });
-        rows.push(
-            Row::deterministic(
-                Kind::NotificationDispatched,
-                now,
-                &format!("gave_up:{key}"),
-                details,
-            )
-            .with_correlation_key(q.alert.id.clone()),
-        );
+        let item = Item {
+            reference: q.alert.id.clone(),
+            severity: q.alert.severity,
+            category: q.alert.category.clone(),
+            correlation_key: q.alert.id.clone(),
+            incident_id: incident_ids.get(&q.alert.id).cloned(),
+            extra: json!({
+                "digest": true,
+                "error": attempts::GAVE_UP_ERROR,
+                "attempts": attempts,
+            }),
+        };
+        let mut row = outbox::dispatched_row(kind, &item, RowStatus::Failed, now);
+        // Its own id, so a run killed before the queue lost the line does not
+        // write it twice.
+        row.id = Row::deterministic(
+            Kind::NotificationDispatched,
+            now,
+            &format!("gave_up:{key}"),
+            json!({}),
+        )
+        .id;
+        rows.push(row);
         ctx.out.error(&format!(
             "alert {} (queued {}): the digest that carried it was given up: its {attempts} attempts were each cut off before the queue recorded the answer, so it may or may not have arrived; it is not sent a third time (error {})",
             q.alert.id,
@@ -416,7 +422,7 @@ fn give_up(
                 given_up_at: now,
                 queued_at: q.queued_at,
                 alert_id: q.alert.id.clone(),
-                attempts: journal.recorded(&attempt_key(q)),
+                attempts: outbox.recorded(&attempt_key(q)).0,
             },
         )?;
         lines.push(b'\n');

@@ -33,14 +33,16 @@ use super::digest;
 use super::message::{self, Outgoing};
 use super::silence::{self, Silence};
 use super::source::{self, Alert, PROBE_FEED};
-use crate::audit::{Kind, Row};
-use crate::channel::{self, Channel, SendError};
+use crate::audit::Row;
 use crate::cli::AlertsNotifyArgs;
 use crate::config::{ChannelKind, Config, InfoMode};
 use crate::ctx::{Ctx, Outcome};
 use crate::exit::UsageError;
+use crate::incidents::Incident;
+use crate::incidents::Purpose;
+use crate::incidents::outbox::{self, Fate, Item, Letter, Outbox, RowStatus};
 use crate::incidents::policy as incident_policy;
-use crate::store::attempts::{self, Attempt, Journal, Next};
+use crate::store::attempts::{self, Next};
 use crate::store::jsonl;
 use crate::store::lock::Wait;
 
@@ -160,7 +162,7 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     }
     let silences = load_silences(ctx, &mut outcome)?;
     let policy = policy(&ctx.config);
-    let plan = diff::plan(
+    let mut plan = diff::plan(
         &active.alerts,
         &active.feeds,
         &active.resolved,
@@ -169,23 +171,20 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         now,
         &policy,
     );
+    let mut outbox = Outbox::open(ctx)?;
+    let incident_ids = open_and_resolve_incidents(ctx, &active.alerts, &mut plan, &state, &policy)?;
     // Messages attempted twice by runs that were cut off before recording
     // the channel's answer: given up, never sent a third time.
-    let (mut journal, unreadable) = Journal::open(&ctx.root.state_file(attempts::FILE))?;
-    for problem in unreadable {
-        ctx.out.warn(&problem);
-    }
     let given_up: BTreeMap<usize, u32> = plan
         .decisions
         .iter()
         .enumerate()
         .filter(|(_, d)| d.action.sends())
-        .filter_map(|(i, d)| match journal.next(&attempt_key(d), false) {
+        .filter_map(|(i, d)| match outbox.next(&attempt_key(d)) {
             Next::GiveUp { attempts } => Some((i, attempts)),
             Next::Send { .. } | Next::AlreadySent => None,
         })
         .collect();
-    let incident_ids = open_and_resolve_incidents(ctx, &active.alerts, &plan, &state)?;
     let skipped: BTreeSet<usize> = given_up.keys().copied().collect();
     let messages = message::outgoing(&plan, &skipped, now, policy.burst_limit);
     outcome.count(AlertsCount::Active, active.alerts.len() as u64);
@@ -213,11 +212,19 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         .decisions
         .iter()
         .filter_map(|d| match &d.action {
-            Action::Suppress { .. } => {
-                Some(row(d, &incident_ids, Status::Suppressed, None, false, now))
-            }
+            Action::Suppress { .. } => Some(outbox::dispatched_row(
+                d.channel,
+                &item(d, &incident_ids, false),
+                RowStatus::Suppressed,
+                now,
+            )),
             Action::Silence { silence, .. } => {
-                let mut r = row(d, &incident_ids, Status::Silenced, None, false, now);
+                let mut r = outbox::dispatched_row(
+                    d.channel,
+                    &item(d, &incident_ids, false),
+                    RowStatus::Silenced,
+                    now,
+                );
                 r.details["silence_id"] = json!(silence);
                 Some(r)
             }
@@ -234,124 +241,88 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     // 2. The messages, each followed by its record.
     // Whether the state file still holds rows that are now in the log.
     let mut rows_in_state = false;
-    let mut channels: BTreeMap<ChannelKind, Result<Box<dyn Channel>, SendError>> = BTreeMap::new();
     let mut results: BTreeMap<usize, Result<(), String>> = BTreeMap::new();
-    if !given_up.is_empty() {
-        // Recorded as failed sends (status `unconfirmed` in the state), with
-        // the same order of writes as a send: state, then rows.
-        let mut rows = Vec::new();
-        for (i, attempts) in &given_up {
-            let d = &plan.decisions[*i];
+    for (i, attempts) in &given_up {
+        let d = &plan.decisions[*i];
+        ctx.out.error(&format!(
+            "alert {}: its {} message was given up: its {attempts} attempts were each cut off before the channel's answer was recorded, so it may or may not have arrived; it is not sent a third time (status {}, error {})",
+            d.alert.id,
+            d.action.name(),
+            Status::Unconfirmed.as_str(),
+            attempts::GAVE_UP_ERROR,
+        ));
+        let letter = letter(
+            &plan,
+            &[*i],
+            d.channel,
+            message::alert_message(d, now),
+            false,
+            &incident_ids,
+        );
+        // Recorded as a failed send (status `unconfirmed` in the state),
+        // with the same order of writes as a send: state, then rows.
+        outbox.give_up(ctx, &letter, *attempts, |_, _, rows| {
             diff::give_up(&mut working, d);
-            results.insert(*i, Err(attempts::GAVE_UP_ERROR.to_string()));
-            let mut r = row(
-                d,
-                &incident_ids,
-                Status::Failed,
-                Some(attempts::GAVE_UP_ERROR),
-                plan.burst,
-                now,
-            );
-            r.details["attempts"] = json!(attempts);
-            rows.push(r);
-            ctx.out.error(&format!(
-                "alert {}: its {} message was given up: its {attempts} attempts were each cut off before the channel's answer was recorded, so it may or may not have arrived; it is not sent a third time (status {}, error {})",
-                d.alert.id,
-                d.action.name(),
-                Status::Unconfirmed.as_str(),
-                attempts::GAVE_UP_ERROR,
-            ));
-        }
-        outcome.failed = true;
-        outcome.count(AlertsCount::Unconfirmed, given_up.len() as u64);
-        working.unrecorded = rows.clone();
-        crate::store::state::save(&state_path, &working)?;
-        ctx.audit().append(&rows, now)?;
+            working.unrecorded = rows.clone();
+            crate::store::state::save(&state_path, &working)?;
+            Ok(rows)
+        })?;
         working.unrecorded.clear();
         rows_in_state = true;
+        results.insert(*i, Err(attempts::GAVE_UP_ERROR.to_string()));
+        outcome.failed = true;
+        outcome.count(AlertsCount::Unconfirmed, 1);
     }
     for m in &messages {
-        // Each attempt on disk before the channel is called.
-        let tried: Vec<Attempt> = m
-            .decisions
-            .iter()
-            .map(|i| {
-                let key = attempt_key(&plan.decisions[*i]);
-                let attempt = journal.recorded(&key) + 1;
-                Attempt { key, attempt }
-            })
-            .collect();
-        journal.record(tried, now).map_err(|e| {
-            anyhow::Error::from(e).context(format!(
-                "cannot record the send attempt of a {} message; it was not sent",
-                m.channel
-            ))
-        })?;
-        let channel = channels
-            .entry(m.channel)
-            .or_insert_with(|| channel::open(m.channel, &ctx.config));
-        let result = match channel {
-            Ok(c) => c.send(&m.message, &mut ctx.out).map(|_| ()),
-            Err(e) => Err(e.clone()),
-        };
-        let error = result.as_ref().err().map(|e| e.kind.clone());
-        let rows: Vec<Row> = m
-            .decisions
-            .iter()
-            .map(|i| {
-                let status = if error.is_some() {
-                    Status::Failed
-                } else {
-                    Status::Ok
-                };
-                row(
-                    &plan.decisions[*i],
-                    &incident_ids,
-                    status,
-                    error.as_deref(),
-                    m.burst,
-                    now,
-                )
-            })
-            .collect();
+        let letter = letter(
+            &plan,
+            &m.decisions,
+            m.channel,
+            m.message.clone(),
+            m.burst,
+            &incident_ids,
+        );
         // The state first, right after the channel answered: a kill or a
         // failed write after this point must not send the message again. It
         // carries the message's rows until they are in the log.
-        for i in &m.decisions {
-            diff::apply(&mut working, &plan.decisions[*i], Some(error.is_some()));
-            results.insert(*i, result.clone().map_err(|e| e.kind));
-        }
-        working.unrecorded = rows.clone();
-        crate::store::state::save(&state_path, &working)?;
-        ctx.audit().append(&rows, now).map_err(|e| {
-            e.context(format!(
-                "the {} message was sent and is recorded in state/{STATE_FILE} (it will not be sent again); its audit rows wait there for the next run",
-                m.channel
-            ))
+        let fate = outbox.send(ctx, letter, |_, fate, rows| {
+            for i in &m.decisions {
+                diff::apply(&mut working, &plan.decisions[*i], Some(!fate.is_sent()));
+            }
+            working.unrecorded = rows.clone();
+            crate::store::state::save(&state_path, &working)?;
+            Ok(rows)
         })?;
         // Cleared on disk with the next message's state, or below.
         working.unrecorded.clear();
         rows_in_state = true;
-        if let Err(e) = &result {
-            outcome.failed = true;
-            outcome.count(AlertsCount::Failed, 1);
-            ctx.out.error(&format!(
-                "{} message not sent ({}: {}); its alerts count as notified (status failed), so no run retries it",
-                m.channel, e.kind, e.message
-            ));
-        } else {
-            outcome.count(AlertsCount::Messages, 1);
+        for i in &m.decisions {
+            results.insert(*i, fate.error().map_or(Ok(()), Err));
+        }
+        match &fate {
+            Fate::Failed(e) => {
+                outcome.failed = true;
+                outcome.count(AlertsCount::Failed, 1);
+                ctx.out.error(&format!(
+                    "{} message not sent ({}: {}); its alerts count as notified (status failed), so no run retries it",
+                    m.channel, e.kind, e.message
+                ));
+            }
+            _ => {
+                outcome.count(AlertsCount::Messages, 1);
+            }
         }
     }
     if rows_in_state {
         crate::store::state::save(&state_path, &working)?;
     }
+    // The parents of incidents resolved without a reply, and any edit a
+    // killed run left behind.
+    outbox.refresh_parents(ctx)?;
     // Every message of this run is now recorded (sent, failed or given up),
     // and an attempt of an earlier run that is not in this run's plan is for
     // a message no longer wanted: none of them counts any more.
-    journal.settle(ATTEMPT_PREFIX, |_, _| true).map_err(|e| {
-        anyhow::Error::from(e).context(format!("cannot settle state/{}", attempts::FILE))
-    })?;
+    outbox.settle(ATTEMPT_PREFIX, |_, _| true)?;
     if ended > 0 {
         outcome.count(AlertsCount::SilencesEnded, ended as u64);
     }
@@ -359,14 +330,70 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
     Ok(outcome)
 }
 
+/// What a decision's `notification.dispatched` row says.
+fn item(d: &Decision, incident_ids: &BTreeMap<String, String>, burst: bool) -> Item {
+    let mut extra = json!({"action": d.action.name()});
+    if burst {
+        extra["burst"] = json!(true);
+    }
+    Item {
+        reference: d.alert.id.clone(),
+        severity: d.alert.severity,
+        category: d.alert.category.clone(),
+        correlation_key: d.alert.id.clone(),
+        incident_id: incident_ids.get(&d.alert.id).cloned(),
+        extra,
+    }
+}
+
+/// The letter of a message carrying the decisions `indexes` of `plan`: a
+/// journal key and a row each, and what it is to each decision's incident.
+fn letter(
+    plan: &Plan,
+    indexes: &[usize],
+    channel: ChannelKind,
+    message: crate::channel::Message,
+    burst: bool,
+    incident_ids: &BTreeMap<String, String>,
+) -> Letter {
+    let decisions: Vec<&Decision> = indexes.iter().map(|i| &plan.decisions[*i]).collect();
+    let mut incidents: Vec<(String, Purpose)> = Vec::new();
+    for d in &decisions {
+        let Some(id) = incident_ids.get(&d.alert.id) else {
+            continue;
+        };
+        let purpose = match d.action {
+            Action::Remind { .. } => Purpose::Reminder,
+            Action::Resolve { .. } => Purpose::Resolution,
+            _ => Purpose::Message,
+        };
+        if !incidents.iter().any(|(known, _)| known == id) {
+            incidents.push((id.clone(), purpose));
+        }
+    }
+    Letter {
+        keys: decisions.iter().map(|d| attempt_key(d)).collect(),
+        channel,
+        message,
+        items: decisions
+            .iter()
+            .map(|d| item(d, incident_ids, burst))
+            .collect(),
+        incidents,
+    }
+}
+
 /// Opens the incident of every firing alert (or updates it when its
 /// severity changed) and resolves those of the alerts that stopped firing
-/// (SPEC §6a). Returns alert id → incident id.
+/// (SPEC §6a). A resolution is told only for an incident that sent a
+/// message: the others' resolve decisions become silent. Returns alert id →
+/// incident id.
 fn open_and_resolve_incidents(
     ctx: &mut Ctx,
     active: &[Alert],
-    plan: &Plan,
+    plan: &mut Plan,
     state: &Notified,
+    policy: &Policy,
 ) -> Result<BTreeMap<String, String>> {
     let now = ctx.now();
     crate::incidents::update(ctx, |incidents, events| {
@@ -389,16 +416,44 @@ fn open_and_resolve_incidents(
             events.extend(event);
             ids.insert(alert.id.clone(), id);
         }
-        for d in &plan.decisions {
-            if let Action::Resolve { .. } = d.action {
-                if let Some(open) = incident_policy::open_of(incidents, &d.alert.id) {
-                    ids.insert(d.alert.id.clone(), open.id.clone());
+        for d in &mut plan.decisions {
+            if let Action::Resolve { announce } = &mut d.action {
+                let entry = state.alerts.get(&d.alert.id);
+                let incident = incident_policy::latest_of(incidents, &d.alert.id);
+                if let Some(incident) = incident {
+                    ids.insert(d.alert.id.clone(), incident.id.clone());
+                }
+                *announce = policy.send_resolved && tells_resolution(incident, entry);
+                // Until a resolution goes out, the old entry stands.
+                match (*announce, entry) {
+                    (true, Some(entry)) => {
+                        plan.base.alerts.insert(d.alert.id.clone(), entry.clone());
+                    }
+                    _ => {
+                        plan.base.alerts.remove(&d.alert.id);
+                    }
                 }
                 events.extend(incident_policy::resolve(incidents, &d.alert.id, now));
             }
         }
+        let sends = plan.decisions.iter().filter(|d| d.action.sends()).count();
+        plan.burst = sends > policy.burst_limit;
         ids
     })
+}
+
+/// Whether an alert's recovery is told (SPEC §6a): when a message went out
+/// about its incident, from `wake consume` or `alerts notify` (the incident
+/// counts both), or when the alert's own record says its message went out
+/// or may have (`ok`, `unconfirmed`: this covers messages sent before
+/// incidents were kept, and a run cut off before its incident noted the
+/// message). An incident silenced, suppressed or failed all along resolves
+/// silently, and so does an info alert only ever queued for the digest.
+pub fn tells_resolution(incident: Option<&Incident>, entry: Option<&diff::Entry>) -> bool {
+    incident.is_some_and(incident_policy::tells_resolution)
+        || entry.is_some_and(|e| {
+            e.last_notified.is_some() && matches!(e.status, Status::Ok | Status::Unconfirmed)
+        })
 }
 
 /// Appends the audit rows of messages that an earlier run sent and recorded
@@ -426,35 +481,6 @@ fn record_unrecorded(ctx: &mut Ctx, state: &mut Notified) -> Result<()> {
         rows.len() - appended
     ));
     Ok(())
-}
-
-/// A `notification.dispatched` row for one decision (with its incident's id).
-fn row(
-    d: &Decision,
-    incident_ids: &BTreeMap<String, String>,
-    status: Status,
-    error: Option<&str>,
-    burst: bool,
-    now: DateTime<Utc>,
-) -> Row {
-    let mut details = json!({
-        "channel": channel::audit_name(d.channel),
-        "ref": d.alert.id,
-        "severity": d.alert.severity,
-        "category": d.alert.category,
-        "status": status.as_str(),
-        "action": d.action.name(),
-    });
-    if let Some(e) = error {
-        details["error"] = json!(e);
-    }
-    if burst {
-        details["burst"] = json!(true);
-    }
-    if let Some(id) = incident_ids.get(&d.alert.id) {
-        details["incident_id"] = json!(id);
-    }
-    Row::new(Kind::NotificationDispatched, now, details).with_correlation_key(d.alert.id.clone())
 }
 
 fn dry_run(

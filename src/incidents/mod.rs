@@ -14,6 +14,7 @@
 //! - `tend incidents list` and `tend incidents show ID`.
 
 mod command;
+pub mod outbox;
 pub mod policy;
 
 use std::collections::BTreeMap;
@@ -98,7 +99,7 @@ pub struct Incident {
     /// conversation there.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub conversations: BTreeMap<String, Conversation>,
-    /// Messages sent about it (failed sends included).
+    /// Messages its channels took about it (a failed send is not counted).
     #[serde(default)]
     pub messages: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,9 +137,19 @@ pub struct Conversation {
     /// output, a webhook), or before the parent was accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// Where the parent is (a Slack DM's channel id), for its edits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
     /// The parent's subject (a mail's later subjects are `Re: ` it).
     #[serde(default)]
     pub subject: String,
+    /// The parent's text as sent: an edit shows the incident's state line
+    /// above it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    /// The state line the parent shows now (as sent, or as last edited).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub shown: String,
     /// Messages sent in it.
     #[serde(default)]
     pub messages: u32,
@@ -153,6 +164,25 @@ pub struct Investigated {
     pub summary: String,
     /// The first line of the diagnosis (or the fallback's reason).
     pub line: String,
+}
+
+/// What a message is to its incident (the outbox notes it accordingly).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    /// A message about it: opened, escalated, unsilenced, flapping, settled.
+    Message,
+    /// A reminder on its back-off schedule.
+    Reminder,
+    /// An investigation (the diagnosis or the fallback); `line` is what the
+    /// parent shows of it, `reminder` when a due reminder sent it again.
+    Investigation {
+        severity: Severity,
+        summary: String,
+        line: String,
+        reminder: bool,
+    },
+    /// Its resolution.
+    Resolution,
 }
 
 /// What happened to an incident.

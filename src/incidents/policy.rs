@@ -4,7 +4,10 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{Change, Event, Incident, IncidentsState, incident_id};
+use super::{
+    Change, Conversation, Event, Incident, IncidentsState, Investigated, Purpose, incident_id,
+};
+use crate::clock::format_ts;
 use crate::config::ReminderSchedule;
 use crate::severity::Severity;
 
@@ -101,6 +104,19 @@ pub fn open_of<'a>(state: &'a IncidentsState, alert_id: &str) -> Option<&'a Inci
         .max_by_key(|i| i.started_at)
 }
 
+/// The incident of `alert_id` a message about it belongs to: its open one,
+/// else the one most recently started (resolved meanwhile, by a run that
+/// was cut off before it told so).
+pub fn latest_of<'a>(state: &'a IncidentsState, alert_id: &str) -> Option<&'a Incident> {
+    open_of(state, alert_id).or_else(|| {
+        state
+            .incidents
+            .values()
+            .filter(|i| i.alert_id == alert_id)
+            .max_by_key(|i| i.started_at)
+    })
+}
+
 /// When the incident's next reminder is due: after each step of its
 /// severity's schedule, counted from its first message and then from each
 /// reminder, and after the last step's interval from then on. `None`: no
@@ -121,6 +137,159 @@ pub fn next_reminder(incident: &Incident, schedule: &ReminderSchedule) -> Option
 /// Whether a reminder is due at `now`.
 pub fn reminder_due(incident: &Incident, schedule: &ReminderSchedule, now: DateTime<Utc>) -> bool {
     next_reminder(incident, schedule).is_some_and(|at| now >= at)
+}
+
+/// A message the outbox sent (or tried to send) about an incident.
+#[derive(Debug, Clone)]
+pub struct Sent<'a> {
+    /// The channel's name (`slack_dm`, `email`, …): the conversation.
+    pub channel: &'a str,
+    /// What the channel answered when it accepted the message in the
+    /// incident's conversation; `None` for one that was not threaded (a
+    /// burst summary) or whose channel names nothing.
+    pub accepted: Option<Accepted<'a>>,
+    /// The message's own subject (a parent's is what replies refer to).
+    pub subject: &'a str,
+    /// Its text as sent.
+    pub text: &'a str,
+    pub purpose: &'a Purpose,
+    pub at: DateTime<Utc>,
+}
+
+/// A message a channel accepted, as it names it for replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted<'a> {
+    /// A Slack `ts`, an email's `Message-ID`.
+    pub reference: &'a str,
+    /// Where it is (a Slack DM's channel id), for edits.
+    pub place: Option<&'a str>,
+}
+
+/// An edit of a conversation's parent that keeps it current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub incident_id: String,
+    /// The conversation's channel name (`slack_dm`, …).
+    pub channel: String,
+    /// The parent, and where it is.
+    pub parent: String,
+    pub place: Option<String>,
+    /// The state line it is to show, and its whole new text.
+    pub line: String,
+    pub text: String,
+}
+
+/// The line a conversation's parent shows for the incident's state (SPEC
+/// §6a): firing (with severity), investigated (one line of the diagnosis),
+/// resolved (when, and how long it lasted).
+pub fn status_line(incident: &Incident) -> String {
+    if let Some(at) = incident.resolved_at {
+        return format!(
+            "✅ Resolved at {} after {}",
+            format_ts(at),
+            super::command::human_duration(incident.duration_s(at))
+        );
+    }
+    let firing = format!(
+        "{} Firing ({}) since {}",
+        incident.severity.mark(),
+        incident.severity,
+        format_ts(incident.started_at)
+    );
+    match &incident.investigated {
+        Some(i) if !i.line.is_empty() => format!("{firing} · Investigated: {}", i.line),
+        _ => firing,
+    }
+}
+
+/// Notes a message in its incident: the counts, the reminder clock, the
+/// investigation, and the conversation in its channel (the message becomes
+/// its parent when it has none and the channel accepted it with a
+/// reference; the parent shows the state as it was then).
+pub fn note_sent(incident: &mut Incident, sent: &Sent<'_>) {
+    incident.messages += 1;
+    incident.first_message_at.get_or_insert(sent.at);
+    incident.last_message_at = Some(sent.at);
+    match sent.purpose {
+        Purpose::Reminder => {
+            incident.reminders += 1;
+            incident.last_reminder_at = Some(sent.at);
+        }
+        Purpose::Investigation {
+            severity,
+            summary,
+            line,
+            reminder,
+        } => {
+            if *reminder {
+                incident.reminders += 1;
+                incident.last_reminder_at = Some(sent.at);
+            }
+            incident.investigated = Some(Investigated {
+                at: sent.at,
+                severity: *severity,
+                summary: summary.clone(),
+                line: line.clone(),
+            });
+        }
+        Purpose::Message | Purpose::Resolution => {}
+    }
+    let line = status_line(incident);
+    let conversation: &mut Conversation = incident
+        .conversations
+        .entry(sent.channel.to_string())
+        .or_default();
+    conversation.messages += 1;
+    if conversation.parent.is_none()
+        && let Some(accepted) = sent.accepted
+    {
+        conversation.parent = Some(accepted.reference.to_string());
+        conversation.place = accepted.place.map(str::to_string);
+        conversation.subject = sent.subject.to_string();
+        conversation.text = sent.text.to_string();
+        conversation.shown = line;
+    }
+}
+
+/// The edits that would bring each parent of the incident to its state
+/// now: those whose state line is not the incident's.
+pub fn stale_parents(incident: &Incident) -> Vec<Edit> {
+    let line = status_line(incident);
+    incident
+        .conversations
+        .iter()
+        // A parent whose text is not known (none is kept by older state
+        // files) is left as it is rather than replaced by the line alone.
+        .filter(|(_, c)| c.shown != line && !c.text.is_empty())
+        .filter_map(|(channel, c)| {
+            Some(Edit {
+                incident_id: incident.id.clone(),
+                channel: channel.clone(),
+                parent: c.parent.clone()?,
+                place: c.place.clone(),
+                line: line.clone(),
+                text: format!("{line}\n\n{}", c.text),
+            })
+        })
+        .collect()
+}
+
+/// Records that the parent of `edit` now shows its line (the edit went
+/// through).
+pub fn mark_shown(state: &mut IncidentsState, edit: &Edit) {
+    if let Some(c) = state
+        .incidents
+        .get_mut(&edit.incident_id)
+        .and_then(|i| i.conversations.get_mut(&edit.channel))
+    {
+        c.shown = edit.line.clone();
+    }
+}
+
+/// Whether an incident's resolution is told (SPEC §6a): only when it sent
+/// a message; one silenced or suppressed all along resolves silently.
+pub fn tells_resolution(incident: &Incident) -> bool {
+    incident.messages > 0
 }
 
 /// Drops the incidents resolved more than `keep` before `now`.
@@ -273,5 +442,126 @@ mod tests {
         assert_eq!(prune(&mut state, TimeDelta::minutes(60), t(71)), 1);
         assert!(!state.incidents.contains_key(&a));
         assert_eq!(state.incidents.len(), 1);
+    }
+
+    fn message<'a>(purpose: &'a Purpose, accepted: Option<Accepted<'a>>, at: i64) -> Sent<'a> {
+        Sent {
+            channel: "slack_dm",
+            accepted,
+            subject: "[tend] api is critical",
+            text: "🚨 api is critical",
+            purpose,
+            at: t(at),
+        }
+    }
+
+    /// The first accepted message becomes the parent; later ones change the
+    /// state line the parent must show, and only a change asks for an edit.
+    #[test]
+    fn the_parent_is_the_first_accepted_message_and_edits_follow_the_state() {
+        let mut state = IncidentsState::default();
+        let (id, _) = observe(&mut state, &facts(Severity::Critical), t(1));
+        let incident = state.incidents.get_mut(&id).unwrap();
+        // Not threaded (a burst summary): counted, no parent.
+        note_sent(incident, &message(&Purpose::Message, None, 1));
+        assert_eq!(incident.conversations["slack_dm"].parent, None);
+        assert!(stale_parents(incident).is_empty());
+        let first = Accepted {
+            reference: "1.000100",
+            place: Some("D1"),
+        };
+        note_sent(incident, &message(&Purpose::Message, Some(first), 2));
+        let c = &incident.conversations["slack_dm"];
+        assert_eq!(
+            (c.parent.as_deref(), c.place.as_deref()),
+            (Some("1.000100"), Some("D1"))
+        );
+        assert_eq!(
+            c.shown,
+            "🚨 Firing (critical) since 2026-05-24T08:00:00.000Z"
+        );
+        assert!(stale_parents(incident).is_empty());
+        // A later accepted message never replaces the parent.
+        let later = Accepted {
+            reference: "1.000200",
+            place: Some("D1"),
+        };
+        let investigation = Purpose::Investigation {
+            severity: Severity::Critical,
+            summary: "HTTP 503".into(),
+            line: "The token expired.".into(),
+            reminder: false,
+        };
+        note_sent(incident, &message(&investigation, Some(later), 3));
+        assert_eq!(
+            incident.conversations["slack_dm"].parent.as_deref(),
+            Some("1.000100")
+        );
+        let edits = stale_parents(incident);
+        assert_eq!(edits.len(), 1);
+        assert_eq!(
+            edits[0].text,
+            "🚨 Firing (critical) since 2026-05-24T08:00:00.000Z · Investigated: The token expired.\n\n🚨 api is critical"
+        );
+        assert_eq!(
+            (edits[0].parent.as_str(), edits[0].place.as_deref()),
+            ("1.000100", Some("D1"))
+        );
+        mark_shown(&mut state, &edits[0]);
+        let incident = state.incidents.get_mut(&id).unwrap();
+        assert!(stale_parents(incident).is_empty());
+        assert_eq!(incident.messages, 3);
+        assert!(tells_resolution(incident));
+        resolve(&mut state, "probe:api:api_down", t(90));
+        let edits = stale_parents(&state.incidents[&id]);
+        assert_eq!(
+            edits[0].line,
+            "✅ Resolved at 2026-05-24T09:30:00.000Z after 1h 30m"
+        );
+        // A parent whose text an older state file did not keep is not
+        // replaced by the line alone.
+        let incident = state.incidents.get_mut(&id).unwrap();
+        incident
+            .conversations
+            .get_mut("slack_dm")
+            .unwrap()
+            .text
+            .clear();
+        assert!(stale_parents(incident).is_empty());
+    }
+
+    #[test]
+    fn reminders_and_investigations_move_the_clock() {
+        let mut state = IncidentsState::default();
+        let (id, _) = observe(&mut state, &facts(Severity::Warning), t(0));
+        let incident = state.incidents.get_mut(&id).unwrap();
+        assert!(!tells_resolution(incident));
+        note_sent(incident, &message(&Purpose::Message, None, 5));
+        note_sent(incident, &message(&Purpose::Reminder, None, 125));
+        assert_eq!(
+            (
+                incident.first_message_at,
+                incident.last_reminder_at,
+                incident.reminders
+            ),
+            (Some(t(5)), Some(t(125)), 1)
+        );
+        let again = Purpose::Investigation {
+            severity: Severity::Warning,
+            summary: "HTTP 503".into(),
+            line: String::new(),
+            reminder: true,
+        };
+        note_sent(incident, &message(&again, None, 600));
+        assert_eq!(
+            (incident.reminders, incident.last_reminder_at),
+            (2, Some(t(600)))
+        );
+        assert_eq!(incident.investigated.as_ref().unwrap().at, t(600));
+        // An empty diagnosis line shows as firing.
+        assert_eq!(
+            status_line(incident),
+            "⚠️ Firing (warning) since 2026-05-24T08:00:00.000Z"
+        );
     }
 }

@@ -1,42 +1,135 @@
-//! Dispatching (SPEC §5 step 4): the engine call, then the send, then the
-//! ledger entry, then the audit rows, for one wake or one plain message.
+//! Dispatching (SPEC §5 steps 3-4): the engine call and the message of one
+//! wake, or one plain message (flapping, settled). How a message leaves —
+//! the attempt journal, threading, the send, the `notification.dispatched`
+//! row — is the outbox's ([`crate::incidents::outbox`]); what is decided
+//! here is what to say, about which incident, and that the ledger records
+//! the answer first.
 
 use super::*;
-use crate::store::attempts::{self, Attempt, Next};
+use crate::incidents::Purpose;
+use crate::incidents::outbox::{Fate, Item, Letter};
+use crate::store::attempts::{self, Next};
 
 /// The key of a message in the attempt journal.
 pub(super) fn attempt_key(ledger_id: &str) -> String {
     format!("{ATTEMPT_PREFIX}{ledger_id}")
 }
 
+/// One message of `wake consume`, as its ledger entry and its row name it.
+pub(super) struct Outgoing<'a> {
+    /// Its id in the ledger (a wake id, or a settled message's id).
+    pub ledger_id: &'a str,
+    /// `ref` of its row: the row it answers.
+    pub reference: &'a str,
+    pub probe: &'a str,
+    pub category: &'a str,
+    pub severity: Severity,
+    pub kind: MessageKind,
+    /// Its incident and what it is to it.
+    pub incident: Option<(String, Purpose)>,
+}
+
+impl Outgoing<'_> {
+    fn skipped(&self, status: SentStatus) -> Sent {
+        Sent {
+            message: self.kind,
+            status,
+            error: None,
+            engine_status: None,
+        }
+    }
+
+    fn letter(&self, channel: ChannelKind, message: Message) -> Letter {
+        Letter {
+            keys: vec![attempt_key(self.ledger_id)],
+            channel,
+            message,
+            items: vec![Item {
+                reference: self.reference.to_string(),
+                severity: self.severity,
+                category: self.category.to_string(),
+                correlation_key: correlation_key(self.probe, self.category),
+                incident_id: self.incident.as_ref().map(|(id, _)| id.clone()),
+                extra: json!({"probe": self.probe, "message": self.kind.name()}),
+            }],
+            incidents: self.incident.iter().cloned().collect(),
+        }
+    }
+}
+
+/// The one line of an investigation the incident's parent shows: the
+/// diagnosis's first sentence, or why there is none.
+pub(super) fn diagnosis_line(result: &Result<String, ErrorCode>) -> String {
+    const LIMIT: usize = 160;
+    match result {
+        Ok(text) => {
+            let first = text.lines().map(str::trim).find(|l| !l.is_empty());
+            let first = first.unwrap_or_default();
+            let sentence = match first.find(". ") {
+                Some(end) => &first[..=end],
+                None => first,
+            };
+            let sentence = request::one_line(sentence);
+            if sentence.chars().count() <= LIMIT {
+                sentence
+            } else {
+                let cut: String = sentence.chars().take(LIMIT - 1).collect();
+                format!("{cut}…")
+            }
+        }
+        Err(ErrorCode::Unavailable) => "sent without investigation (no engine)".into(),
+        Err(code) => format!("not investigated ({code})"),
+    }
+}
+
 impl Consumer<'_> {
+    /// The incident of a wake (SPEC §6a): `probe:{probe}:{category}` from
+    /// its `down_since` (the first non-OK result), as `alerts notify` names
+    /// it. Opens it when the wake comes first; a dry run changes nothing.
+    pub(super) fn incident_of(&mut self, wake: &WakeRequest) -> Result<String> {
+        let alert_id = correlation_key(&wake.probe, &wake.category);
+        let title = format!("{} is {}", wake.probe, wake.severity);
+        let facts = incident_policy::Facts {
+            alert_id: &alert_id,
+            started_at: wake.down_since.unwrap_or(wake.ts),
+            severity: wake.severity,
+            category: &wake.category,
+            title: &title,
+            summary: &wake.summary,
+        };
+        let now = self.now;
+        crate::incidents::update(self.ctx, |state, events| {
+            let (id, event) = incident_policy::observe(state, &facts, now);
+            events.extend(event);
+            id
+        })
+    }
+
+    /// The open incident of `probe:{probe}:{category}`, if any: where a
+    /// message that opens nothing (a settled flapping) belongs.
+    pub(super) fn open_incident(&self, probe: &str, category: &str) -> Result<Option<String>> {
+        let state = crate::incidents::load(self.ctx)?;
+        Ok(
+            incident_policy::open_of(&state, &correlation_key(probe, category))
+                .map(|i| i.id.clone()),
+        )
+    }
+
     pub(super) fn investigate(&mut self, wake: &WakeRequest) -> Result<Sent> {
-        if self.ledger.contains(&wake.id) {
-            return Ok(Sent {
-                message: MessageKind::Investigation,
-                status: SentStatus::AlreadySent,
-                error: None,
-                engine_status: None,
-            });
+        let mut out = Outgoing {
+            ledger_id: &wake.id,
+            reference: &wake.id,
+            probe: &wake.probe,
+            category: &wake.category,
+            severity: wake.severity,
+            kind: MessageKind::Investigation,
+            incident: None,
+        };
+        if let Some(skipped) = self.skip(&out) {
+            return Ok(skipped);
         }
-        if self.ctx.dry_run {
-            return Ok(Sent {
-                message: MessageKind::Investigation,
-                status: SentStatus::DryRun,
-                error: None,
-                engine_status: None,
-            });
-        }
-        if let Next::GiveUp { attempts } = self.attempts.next(&attempt_key(&wake.id), false) {
-            return self.give_up(
-                &wake.id,
-                &wake.id,
-                &wake.probe,
-                &wake.category,
-                wake.severity,
-                MessageKind::Investigation,
-                attempts,
-            );
+        if let Next::GiveUp { attempts } = self.outbox.next(&attempt_key(&wake.id)) {
+            return self.give_up(&out, attempts);
         }
         let recent = self.recent_of(&wake.probe);
         let prompt = prompt::build(wake, &recent);
@@ -148,258 +241,198 @@ impl Consumer<'_> {
             )
             .with_correlation_key(key),
         );
-        let mut sent = self.deliver(
-            &wake.id,
-            &wake.id,
-            &wake.probe,
-            &wake.category,
-            wake.severity,
-            MessageKind::Investigation,
-            &message,
-            rows,
-        )?;
+        let line = diagnosis_line(
+            &investigation
+                .result
+                .as_ref()
+                .map(|r| r.text.clone())
+                .map_err(|f| f.code.clone()),
+        );
+        let incident = self.incident_of(wake)?;
+        out.incident = Some((
+            incident,
+            Purpose::Investigation {
+                severity: wake.severity,
+                summary: wake.summary.clone(),
+                line,
+                reminder: false,
+            },
+        ));
+        let mut sent = self.deliver(&out, message, rows)?;
         sent.engine_status = Some(engine_status);
         Ok(sent)
     }
 
     /// Sends a message that needs no engine (flapping, settled).
-    pub(super) fn send_plain(
-        &mut self,
-        ledger_id: &str,
-        reference: &str,
-        probe: &str,
-        category: &str,
-        kind: MessageKind,
-        message: &Message,
-    ) -> Result<Sent> {
-        if self.ledger.contains(ledger_id) {
-            return Ok(Sent {
-                message: kind,
-                status: SentStatus::AlreadySent,
-                error: None,
-                engine_status: None,
-            });
+    pub(super) fn send_plain(&mut self, out: &Outgoing<'_>, message: Message) -> Result<Sent> {
+        if let Some(skipped) = self.skip(out) {
+            return Ok(skipped);
         }
-        if self.ctx.dry_run {
-            return Ok(Sent {
-                message: kind,
-                status: SentStatus::DryRun,
-                error: None,
-                engine_status: None,
-            });
+        if let Next::GiveUp { attempts } = self.outbox.next(&attempt_key(out.ledger_id)) {
+            return self.give_up(out, attempts);
         }
-        if let Next::GiveUp { attempts } = self.attempts.next(&attempt_key(ledger_id), false) {
-            return self.give_up(
-                ledger_id,
-                reference,
-                probe,
-                category,
-                message.severity,
-                kind,
-                attempts,
-            );
+        self.deliver(out, message, Vec::new())
+    }
+
+    /// A message not to send at all: in the ledger already, or a dry run.
+    fn skip(&self, out: &Outgoing<'_>) -> Option<Sent> {
+        if self.ledger.contains(out.ledger_id) {
+            Some(out.skipped(SentStatus::AlreadySent))
+        } else if self.ctx.dry_run {
+            Some(out.skipped(SentStatus::DryRun))
+        } else {
+            None
         }
-        self.deliver(
-            ledger_id,
-            reference,
-            probe,
-            category,
-            message.severity,
-            kind,
-            message,
-            Vec::new(),
-        )
     }
 
     /// A message whose [`MAX_ATTEMPTS`](attempts::MAX_ATTEMPTS) attempts were
     /// each cut off before the channel's answer was recorded: not sent a
     /// third time, but recorded in the ledger as given up, with a failed
     /// `notification.dispatched` row, an error naming it, and exit 1.
-    #[allow(clippy::too_many_arguments)]
-    fn give_up(
-        &mut self,
-        ledger_id: &str,
-        reference: &str,
-        probe: &str,
-        category: &str,
-        severity: crate::severity::Severity,
-        kind: MessageKind,
-        attempts: u32,
-    ) -> Result<Sent> {
+    fn give_up(&mut self, out: &Outgoing<'_>, attempts: u32) -> Result<Sent> {
         self.error(&format!(
-            "{kind} message for {probe}/{category} (wake {reference}) given up: its {attempts} attempts were each cut off before the channel's answer was recorded, so it may or may not have arrived; it is not sent a third time (recorded as {})",
+            "{} message for {}/{} (wake {}) given up: its {attempts} attempts were each cut off before the channel's answer was recorded, so it may or may not have arrived; it is not sent a third time (recorded as {})",
+            out.kind,
+            out.probe,
+            out.category,
+            out.reference,
             attempts::GAVE_UP_ERROR
         ));
         self.ctx.out.flush()?;
         self.outcome.failed = true;
         self.outcome.count(WakeCount::Unconfirmed, 1);
-        let extra = json!({"attempts": attempts});
-        self.record(
-            ledger_id,
-            reference,
-            probe,
-            category,
-            severity,
-            kind,
-            Delivery::Unconfirmed,
-            Some(attempts::GAVE_UP_ERROR.to_string()),
-            extra,
-            Vec::new(),
-        )
+        // What it would have said: only its row is written.
+        let unsent = Message {
+            severity: out.severity,
+            subject: String::new(),
+            text: String::new(),
+            thread: Default::default(),
+        };
+        let letter = out.letter(self.channel_kind, unsent);
+        let fate = self
+            .outbox
+            .give_up(self.ctx, &letter, attempts, |ctx, fate, dispatched| {
+                record(
+                    ctx,
+                    &mut self.ledger,
+                    &mut self.pending,
+                    out,
+                    fate,
+                    Vec::new(),
+                    dispatched,
+                )
+            })?;
+        self.recorded(out, &fate)
     }
 
-    /// Records the attempt, sends `message`, then records `ledger_id` in the
-    /// ledger and writes `rows` and its `notification.dispatched` (after the
-    /// pending rows).
-    #[allow(clippy::too_many_arguments)]
-    fn deliver(
-        &mut self,
-        ledger_id: &str,
-        reference: &str,
-        probe: &str,
-        category: &str,
-        severity: crate::severity::Severity,
-        kind: MessageKind,
-        message: &Message,
-        rows: Vec<Row>,
-    ) -> Result<Sent> {
-        // The attempt is on disk before the channel is called: a run that
-        // is killed inside the send leaves the next one a count to go by.
-        let key = attempt_key(ledger_id);
-        let attempt = match self.attempts.next(&key, false) {
-            Next::Send { attempt } => attempt,
-            // Checked by the callers before any engine call.
-            Next::GiveUp { .. } | Next::AlreadySent => {
-                anyhow::bail!("internal: {kind} message {ledger_id} is not to be sent again")
-            }
-        };
-        self.attempts
-            .record(vec![Attempt { key, attempt }], self.now)
-            .with_context(|| {
-                format!("cannot record the send attempt of the {kind} message for {probe}/{category} ({reference}); it was not sent")
+    /// Sends `message` through the outbox; the ledger records the answer
+    /// first, with the message's rows (`rows`, then its
+    /// `notification.dispatched`), and the rows follow the pending ones.
+    fn deliver(&mut self, out: &Outgoing<'_>, message: Message, rows: Vec<Row>) -> Result<Sent> {
+        let letter = out.letter(self.channel_kind, message);
+        let fate = self
+            .outbox
+            .send(self.ctx, letter, |ctx, fate, dispatched| {
+                record(
+                    ctx,
+                    &mut self.ledger,
+                    &mut self.pending,
+                    out,
+                    fate,
+                    rows,
+                    dispatched,
+                )
             })?;
-        let result = self.send(message);
-        let (status, error) = match &result {
-            Ok(_) => (Delivery::Ok, None),
-            Err(e) => {
-                self.error(&format!(
-                    "{kind} message for {probe}/{category} ({reference}) not delivered: {e} ({}); recorded as failed, not retried",
-                    e.kind
-                ));
-                self.ctx.out.flush()?;
-                self.outcome.failed = true;
-                self.outcome.count(WakeCount::SendFailed, 1);
-                (Delivery::Failed, Some(e.kind.clone()))
-            }
-        };
-        let mut extra = json!({});
-        if let Ok(Delivered {
-            detail: Some(detail),
-            ..
-        }) = &result
-        {
-            extra["detail"] = Value::String(detail.clone());
+        if let Fate::Failed(e) = &fate {
+            self.error(&format!(
+                "{} message for {}/{} ({}) not delivered: {e} ({}); recorded as failed, not retried",
+                out.kind, out.probe, out.category, out.reference, e.kind
+            ));
+            self.ctx.out.flush()?;
+            self.outcome.failed = true;
+            self.outcome.count(WakeCount::SendFailed, 1);
         }
-        if attempt > 1 {
-            extra["attempt"] = json!(attempt);
-        }
-        self.record(
-            ledger_id, reference, probe, category, severity, kind, status, error, extra, rows,
-        )
+        self.recorded(out, &fate)
     }
 
-    /// Records a message's fate: the ledger entry first, then its audit rows
-    /// (`rows`, then its `notification.dispatched` with `extra`'s fields).
-    #[allow(clippy::too_many_arguments)]
-    fn record(
-        &mut self,
-        ledger_id: &str,
-        reference: &str,
-        probe: &str,
-        category: &str,
-        severity: crate::severity::Severity,
-        kind: MessageKind,
-        status: Delivery,
-        error: Option<String>,
-        extra: Value,
-        mut rows: Vec<Row>,
-    ) -> Result<Sent> {
-        let mut details = json!({
-            "channel": channel::audit_name(self.channel_kind),
-            "ref": reference,
-            "severity": severity,
-            "category": category,
-            "probe": probe,
-            "message": kind.name(),
-            "status": status.row_status(),
-        });
-        if let Some(error) = &error {
-            details["error"] = Value::String(error.clone());
-        }
-        if let (Value::Object(details), Value::Object(extra)) = (&mut details, extra) {
-            details.extend(extra);
-        }
-        // The ledger first, right after the channel's answer and before any
-        // other write (SPEC §5 step 4): the duplicate window is the send alone,
-        // and a failing audit append below cannot make every later run send
-        // the message again.
-        // The entry carries the message's audit rows until they are appended.
-        rows.push(
-            Row::new(Kind::NotificationDispatched, self.now, details)
-                .with_correlation_key(correlation_key(probe, category)),
-        );
-        self.ledger.insert(
-            ledger_id,
-            Entry {
-                at: self.now,
-                message: kind,
-                status,
-                unrecorded: rows.clone(),
-            },
-        );
-        state::save(&self.ctx.root.state_file(LEDGER_FILE), &self.ledger)?;
-        let mut batch = std::mem::take(&mut self.pending);
-        batch.extend(rows);
-        self.ctx
-            .audit()
-            .append(&batch, self.now)
-            .with_context(|| {
-                format!("{kind} message for {probe}/{category} ({reference}) was sent and is in the ledger (it will not be sent again); its audit rows wait there for the next run")
-            })?;
-        // Saved with the next commit; a kill before it appends the rows again
-        // (same ids) at the next run's start.
-        self.ledger_dirty |= self.ledger.recorded(ledger_id);
+    /// After the rows are in the log: the ledger entry no longer carries
+    /// them (saved with the next commit; a kill before it appends them again,
+    /// with the same ids, at the next run's start).
+    fn recorded(&mut self, out: &Outgoing<'_>, fate: &Fate) -> Result<Sent> {
+        self.ledger_dirty |= self.ledger.recorded(out.ledger_id);
+        let status = delivery(fate);
         self.outcome
             .count(WakeCount::MessagesSent, u64::from(status == Delivery::Ok));
         Ok(Sent {
-            message: kind,
+            message: out.kind,
             status: SentStatus::Attempted(status),
-            error,
+            error: fate.error(),
             engine_status: None,
         })
     }
+}
 
-    fn send(&mut self, message: &Message) -> Result<Delivered, SendError> {
-        let kind = self.channel_kind;
-        let config = &self.ctx.config;
-        let channel = self
-            .channel
-            .get_or_insert_with(|| channel::open(kind, config));
-        match channel {
-            Ok(channel) => {
-                let result = channel.send(message, &mut self.ctx.out);
-                // Standard output is the message's destination: flush it now
-                // so that a kill after the ledger write cannot lose it.
-                if kind == ChannelKind::Stdout {
-                    self.ctx.out.flush().map_err(|e| SendError {
-                        channel: kind,
-                        kind: "io".into(),
-                        message: e.to_string(),
-                    })?;
-                }
-                result
-            }
-            Err(e) => Err(e.clone()),
-        }
+fn delivery(fate: &Fate) -> Delivery {
+    match fate {
+        Fate::Sent(_) => Delivery::Ok,
+        Fate::Failed(_) => Delivery::Failed,
+        Fate::GivenUp { .. } => Delivery::Unconfirmed,
+    }
+}
+
+/// The owner's record of a message (SPEC §5 step 4): the ledger entry
+/// first, right after the channel's answer and before any other write, so
+/// the duplicate window is the send alone and a failing audit append cannot
+/// make every later run send the message again. The entry carries the
+/// message's rows until they are appended; the pending rows go first.
+fn record(
+    ctx: &mut Ctx,
+    ledger: &mut WakeLedger,
+    pending: &mut Vec<Row>,
+    out: &Outgoing<'_>,
+    fate: &Fate,
+    mut rows: Vec<Row>,
+    dispatched: Vec<Row>,
+) -> Result<Vec<Row>> {
+    rows.extend(dispatched);
+    ledger.insert(
+        out.ledger_id,
+        Entry {
+            at: ctx.now(),
+            message: out.kind,
+            status: delivery(fate),
+            unrecorded: rows.clone(),
+        },
+    );
+    state::save(&ctx.root.state_file(LEDGER_FILE), &*ledger)?;
+    let mut batch = std::mem::take(pending);
+    batch.extend(rows);
+    Ok(batch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_parent_shows_one_line_of_the_diagnosis() {
+        let text = "The Fly API rejects the token. It was rotated.\nNext step: rotate it.";
+        assert_eq!(
+            diagnosis_line(&Ok(text.into())),
+            "The Fly API rejects the token."
+        );
+        assert_eq!(diagnosis_line(&Ok("\n\n  one line  ".into())), "one line");
+        let long = "x".repeat(500);
+        let line = diagnosis_line(&Ok(long));
+        assert_eq!(line.chars().count(), 160);
+        assert!(line.ends_with('…'));
+        assert_eq!(
+            diagnosis_line(&Err(ErrorCode::Unavailable)),
+            "sent without investigation (no engine)"
+        );
+        assert_eq!(
+            diagnosis_line(&Err(ErrorCode::Timeout)),
+            "not investigated (engine_timeout)"
+        );
     }
 }

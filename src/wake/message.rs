@@ -203,6 +203,7 @@ mod tests {
             observations: json!({"status": "unhealthy", "error": "HTTP 401", "machines": 0}),
             envelope: Envelope::default(),
             flapping: false,
+            down_since: None,
         }
     }
 

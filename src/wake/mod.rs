@@ -48,15 +48,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::audit::{Item, Kind, Position, Row, segment_name};
-use crate::channel::{self, Channel, Delivered, Message, SendError};
+use crate::channel::{self, Message};
 use crate::cli::WakeConsumeArgs;
 use crate::clock::format_ts;
 use crate::config::ChannelKind;
 use crate::ctx::{Ctx, Outcome, Verbosity, counters};
 use crate::engine::budget::{self, Budget};
 use crate::engine::{EngineStatus, ErrorCode, Investigator};
+use crate::incidents::Purpose;
+use crate::incidents::outbox::Outbox;
+use crate::incidents::policy as incident_policy;
 use crate::severity::Severity;
-use crate::store::attempts::{self, Journal};
+use crate::store::attempts;
 use crate::store::cursor::{self, Check, Cursor};
 use crate::store::lock::Wait;
 use crate::store::state;
@@ -239,10 +242,8 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
     if !ctx.dry_run {
         record_unrecorded(ctx, &mut ledger)?;
     }
-    let (attempts, unreadable) = Journal::open(&ctx.root.state_file(attempts::FILE))?;
-    for problem in unreadable {
-        ctx.out.warn(&problem);
-    }
+    let mut outbox = Outbox::open(ctx)?;
+    outbox.refresh_parents(ctx)?;
     let budget: Budget = ctx.load_state(budget::FILE)?.unwrap_or_default();
     let investigator = Investigator::new(&ctx.config, started);
     let channel_kind = ctx.config.operator.channel;
@@ -261,11 +262,10 @@ fn consume(ctx: &mut Ctx, args: &WakeConsumeArgs) -> Result<Outcome> {
         recent_limit,
         ledger,
         ledger_dirty: false,
-        attempts,
+        outbox,
         budget,
         investigator,
         channel_kind,
-        channel: None,
         pending: Vec::new(),
         decide_from,
         latest_event: None,
@@ -458,13 +458,11 @@ struct Consumer<'c> {
     ledger: WakeLedger,
     /// The ledger changed in memory since it was saved (rows recorded).
     ledger_dirty: bool,
-    /// The attempts recorded before each send.
-    attempts: Journal,
+    /// The one send path (attempt journal, threads, the channels).
+    outbox: Outbox,
     budget: Budget,
     investigator: Investigator,
     channel_kind: ChannelKind,
-    /// Opened at the first send.
-    channel: Option<Result<Box<dyn Channel>, SendError>>,
     /// Rows not yet written (they go out with the next commit or send).
     pending: Vec<Row>,
     /// Rows whose own time is before this only rebuild the state (a replay
@@ -735,13 +733,18 @@ impl Consumer<'_> {
         }
         self.changed = true;
         let message = message::settled(probe, severity, now, summary);
+        let incident = self.open_incident(probe, category)?;
         let sent = self.send_plain(
-            &ledger::settled_id(row_id),
-            row_id,
-            probe,
-            category,
-            MessageKind::Settled,
-            &message,
+            &dispatch::Outgoing {
+                ledger_id: &ledger::settled_id(row_id),
+                reference: row_id,
+                probe,
+                category,
+                severity,
+                kind: MessageKind::Settled,
+                incident: incident.map(|id| (id, Purpose::Message)),
+            },
+            message,
         )?;
         self.outcome.count(WakeCount::Settled, 1);
         Ok(sent)
@@ -845,13 +848,22 @@ impl Consumer<'_> {
             }
             Decision::FlappingStarted => {
                 let message = message::flapping(wake);
+                let incident = if self.ledger.contains(&wake.id) || self.ctx.dry_run {
+                    None
+                } else {
+                    Some((self.incident_of(wake)?, Purpose::Message))
+                };
                 sent.push(self.send_plain(
-                    &wake.id,
-                    &wake.id,
-                    &wake.probe,
-                    &wake.category,
-                    MessageKind::Flapping,
-                    &message,
+                    &dispatch::Outgoing {
+                        ledger_id: &wake.id,
+                        reference: &wake.id,
+                        probe: &wake.probe,
+                        category: &wake.category,
+                        severity: wake.severity,
+                        kind: MessageKind::Flapping,
+                        incident,
+                    },
+                    message,
                 )?);
             }
             Decision::Buffered { .. } | Decision::Window { .. } | Decision::Flapping => {
@@ -985,15 +997,12 @@ impl Consumer<'_> {
     fn settle_attempts(&mut self) -> Result<()> {
         let horizon = self.now - TimeDelta::days(ledger::KEEP_DAYS);
         let ledger = &self.ledger;
-        self.attempts
-            .settle(ATTEMPT_PREFIX, |key, at| {
-                at < horizon
-                    || key
-                        .strip_prefix(ATTEMPT_PREFIX)
-                        .is_some_and(|id| ledger.contains(id))
-            })
-            .with_context(|| format!("cannot settle state/{}", attempts::FILE))?;
-        Ok(())
+        self.outbox.settle(ATTEMPT_PREFIX, |key, at| {
+            at < horizon
+                || key
+                    .strip_prefix(ATTEMPT_PREFIX)
+                    .is_some_and(|id| ledger.contains(id))
+        })
     }
 
     fn finish(self) -> Result<Outcome> {

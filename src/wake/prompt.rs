@@ -111,6 +111,7 @@ mod tests {
             observations: json!({"error": "HTTP 401"}),
             envelope,
             flapping: false,
+            down_since: None,
         }
     }
 

@@ -26,6 +26,9 @@ pub struct WakeRequest {
     pub observations: Value,
     pub envelope: Envelope,
     pub flapping: bool,
+    /// `details.down_since`: the first non-OK result of the episode, which
+    /// names its incident (SPEC §6a); absent from rows of other writers.
+    pub down_since: Option<DateTime<Utc>>,
 }
 
 /// Whether a fix envelope is configured for the probe (it is never executed
@@ -133,6 +136,7 @@ pub fn parse_wake(record: &Record, raw: &[u8]) -> Result<(WakeRequest, Option<St
                 .get("flapping")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            down_since: text(details, "down_since").and_then(|s| crate::clock::parse_ts(&s).ok()),
         },
         note,
     ))

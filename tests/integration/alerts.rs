@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::support::TestEnv;
 use crate::support::http::{FakeServer, Reply};
 use crate::support::smtp::{self, SmtpSink, StalledServer};
+use crate::support::{TestEnv, without_short_ids};
 
 // ------------------------------------------------------------------ helpers
 
@@ -309,8 +309,7 @@ fn send_resolved_announces_the_end() {
     probes(&env, json!({"api": {"status": "ok"}}));
     let out = env.tend(&["alerts", "notify"]).ok();
     assert!(
-        out.stdout
-            .starts_with("✅ RESOLVED api_down: api is critical"),
+        without_short_ids(&out.stdout).starts_with("✅ RESOLVED api_down: api is critical"),
         "{}",
         out.stdout
     );
@@ -724,7 +723,7 @@ fn reminders_follow_the_repeat_interval() {
         .env("TEND_NOW", "2026-05-24T09:00:00Z")
         .ok();
     assert!(
-        out.stdout
+        without_short_ids(&out.stdout)
             .starts_with("🚨 Still firing: CRITICAL api_down: api is critical (reminder 1)"),
         "{}",
         out.stdout

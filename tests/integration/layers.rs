@@ -75,6 +75,16 @@ const DOMAIN_APIS: &[(&str, &str)] = &[
     ("wake", "incidents::update"),
     ("wake", "incidents::policy"),
     ("wake", "incidents::load"),
+    // The one send path (SPEC §6a): alerts and wake send every operator
+    // message through incidents::outbox, which threads it in its incident
+    // (incidents::Purpose says what it is to it; incidents::Incident is
+    // what incidents::load returns).
+    ("alerts", "incidents::outbox"),
+    ("alerts", "incidents::Purpose"),
+    ("alerts", "incidents::Incident"),
+    ("wake", "incidents::outbox"),
+    ("wake", "incidents::Purpose"),
+    ("wake", "incidents::Incident"),
     // state/probes.json, read by alerts as typed probe states.
     ("alerts", "probe::state"),
     // How far `wake consume` has read the log, asked by `gc audit`.

@@ -22,5 +22,6 @@ mod recipe;
 mod report;
 mod secrets;
 mod store;
+mod threads;
 mod wake;
 mod watchers;

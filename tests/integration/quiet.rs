@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::support::TestEnv;
 use crate::support::http::{FakeServer, Reply};
+use crate::support::{TestEnv, without_short_ids};
 
 /// `tend tick` at minute `m` after 08:00.
 fn tick_at(env: &TestEnv, m: u32, flags: &[&str]) -> crate::support::Output {
@@ -33,7 +33,7 @@ fn quickstart_ticks_print_only_news() {
     // 2: the second failure wakes the operator: a message was sent.
     let out = tick_at(&env, 1, &[]);
     assert!(
-        out.stdout.starts_with("🚨 Probe alert · example-queue\n"),
+        without_short_ids(&out.stdout).starts_with("🚨 Probe alert · example-queue\n"),
         "{}",
         out.stdout
     );
@@ -355,7 +355,7 @@ fn an_html_error_page_reaches_the_operator_as_text() {
         "503 Service Temporarily Unavailable\nTom & Jerry's API is down — retry later\nnginx/1.25.3"
     );
     assert!(
-        out.stdout.starts_with("🚨 Probe alert · api\n"),
+        without_short_ids(&out.stdout).starts_with("🚨 Probe alert · api\n"),
         "{}",
         out.stdout
     );

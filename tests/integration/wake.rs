@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::support::fakes::{self, DIAGNOSIS};
 use crate::support::http::{FakeServer, Reply};
-use crate::support::{Output, TestEnv};
+use crate::support::{Output, TestEnv, without_short_ids};
 
 const SEGMENT: &str = "audit/2026-05-24.jsonl";
 
@@ -139,7 +139,7 @@ fn first_run_stamps_the_end_and_replays_nothing() {
     );
     let out = consume(&env);
     insta::assert_snapshot!(out.stdout, @r#"
-    🚨 Probe alert · api
+    [7b489454] 🚨 Probe alert · api
     api (critical): api answers HTTP 503
     Category: down · http_status=503
     Sent without investigation (no engine configured).
@@ -180,7 +180,7 @@ fn the_default_run_shows_buffered_then_dispatched_then_the_fallback() {
     let out = env.tend(&["wake", "consume", "-v"]).ok();
     insta::assert_snapshot!(out.stdout, @r#"
     2026-05-24T07:50:00.000Z fly/down critical: buffered (1 of 2)
-    🚨 Probe alert · fly
+    [2362ea5a] 🚨 Probe alert · fly
     fly (critical): fly answers HTTP 503
     Category: down · http_status=503
     Recent results (oldest first): critical
@@ -207,7 +207,8 @@ fn the_default_run_shows_buffered_then_dispatched_then_the_fallback() {
     assert_eq!(
         sent[0]["details"],
         json!({"channel": "stdout", "ref": "w2", "severity": "critical", "category": "down",
-               "probe": "fly", "message": "investigation", "status": "ok"})
+               "probe": "fly", "message": "investigation", "status": "ok",
+               "incident_id": "2362ea5a-b1e4-5bf8-9362-1a9fc434bfa6"})
     );
     let ledger: Value = serde_json::from_str(&env.read("state/wake.ledger.json")).unwrap();
     assert!(ledger["entries"]["w2"].is_object());
@@ -747,7 +748,7 @@ fn flapping_sends_one_message_per_episode_and_one_when_it_settles() {
     );
     let out = consume(&env);
     insta::assert_snapshot!(out.stdout, @r"
-    ⚠️ Probe alert · api
+    [792b4314] ⚠️ Probe alert · api
     api is flapping (down): its results keep changing between OK and failing. I will not send one message per wake; I will say when it settles.
     Latest: api answers HTTP 503
 
@@ -767,7 +768,7 @@ fn flapping_sends_one_message_per_episode_and_one_when_it_settles() {
     );
     let out = consume(&env);
     insta::assert_snapshot!(out.stdout, @r"
-    🚨 Probe alert · api
+    [792b4314] 🚨 Probe alert · api
     api has stopped flapping; it is now failing steadily (critical, down).
     Latest: api answers HTTP 503
 
@@ -891,7 +892,7 @@ fn openai_engine_investigates_with_the_recent_observations() {
     );
     let out = consume(&env);
     assert_eq!(
-        out.stdout,
+        without_short_ids(&out.stdout),
         format!("🚨 Probe alert · fly\n{DIAGNOSIS}\n\nwake consume: 1 wake: 1 dispatched\n")
     );
 
@@ -1002,7 +1003,7 @@ fn engine_failures_give_the_fallback_with_their_code() {
             out.stdout
         );
         assert!(
-            out.stdout
+            without_short_ids(&out.stdout)
                 .starts_with("🚨 Probe alert · fly\nfly (critical): fly answers HTTP 503\n")
         );
         assert!(out.stderr.contains(code), "{code}: stderr {:?}", out.stderr);
@@ -1040,8 +1041,7 @@ fn anthropic_engine_speaks_the_messages_api() {
     );
     let out = consume(&env);
     assert!(
-        out.stdout
-            .starts_with(&format!("⚠️ Probe alert · fly\n{DIAGNOSIS}\n"))
+        without_short_ids(&out.stdout).starts_with(&format!("⚠️ Probe alert · fly\n{DIAGNOSIS}\n"))
     );
     let r = &engine.requests()[0];
     assert_eq!(r.path, "/v1/messages");
@@ -1139,7 +1139,7 @@ fn command_engine_answers_times_out_and_fails() {
     };
     let (out, _) = run(&env, "ok", "w1", "disk");
     assert_eq!(
-        out.stdout,
+        without_short_ids(&out.stdout),
         "🚨 Probe alert · disk\nThe disk is full. Logs grew overnight.\nNext step: rotate the logs.\n\nwake consume: 1 wake: 1 dispatched\n"
     );
     let prompt = env.read("prompt.txt");
@@ -1596,7 +1596,13 @@ fn webhook_posts_json_text() {
     let r = &hook.requests()[0];
     assert_eq!(r.path, "/hooks/T000/B000/secret-path-42");
     let body = r.json();
-    assert_eq!(body.as_object().unwrap().len(), 1);
+    // The text, and the incident it is about (SPEC §6a).
+    assert_eq!(body.as_object().unwrap().len(), 2);
+    assert_eq!(
+        body["incident_id"],
+        env.audit_kind("notification.dispatched")[0]["details"]["incident_id"]
+    );
+    assert_eq!(body["incident_id"].as_str().unwrap().len(), 36);
     assert!(
         body["text"]
             .as_str()

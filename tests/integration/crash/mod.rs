@@ -37,6 +37,7 @@ mod audit_emit;
 mod gc;
 mod probe;
 mod promote;
+mod threads;
 mod tick;
 mod wake;
 mod watchers;

@@ -14,6 +14,23 @@ pub fn slack_ok() -> Reply {
     )
 }
 
+/// `chat.postMessage` and `chat.update` as Slack answers them, each
+/// `chat.postMessage` with a `ts` of its own: `1779609600.{n}` with `n` the
+/// request's number ([`slack_ts`]), so that replies and edits can be traced
+/// to the message they name.
+pub fn slack_threads() -> Reply {
+    Reply::json(
+        200,
+        json!({"ok": true, "channel": "D0123456", "ts": "1779609600.{seq}", "message": {"text": "…"}}),
+    )
+    .numbered()
+}
+
+/// The `ts` [`slack_threads`] answered to request number `n`.
+pub fn slack_ts(n: usize) -> String {
+    format!("1779609600.{n:06}")
+}
+
 /// Slack's usual failure: HTTP 200 with `ok: false`.
 pub fn slack_error(error: &str) -> Reply {
     Reply::json(200, json!({"ok": false, "error": error}))

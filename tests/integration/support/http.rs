@@ -56,6 +56,10 @@ pub struct Reply {
     /// Append the request as received (request line and headers) to the
     /// body, as many servers' error pages do.
     pub echo: bool,
+    /// Replace `{seq}` in the body with the request's number (its index in
+    /// [`FakeServer::requests`], six digits), so that each answer names
+    /// what it created, as Slack's `ts` does.
+    pub numbered: bool,
 }
 
 impl Reply {
@@ -67,6 +71,7 @@ impl Reply {
             delay: Duration::ZERO,
             hang_up: false,
             echo: false,
+            numbered: false,
         }
     }
 
@@ -95,6 +100,11 @@ impl Reply {
             echo: true,
             ..Reply::text(status, "")
         }
+    }
+
+    pub fn numbered(mut self) -> Reply {
+        self.numbered = true;
+        self
     }
 
     pub fn hang_up() -> Reply {
@@ -230,12 +240,16 @@ fn serve(stream: TcpStream, shared: &Shared) {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    shared.requests.lock().unwrap().push(Recorded {
-        method,
-        path,
-        headers,
-        body,
-    });
+    let seq = {
+        let mut requests = shared.requests.lock().unwrap();
+        requests.push(Recorded {
+            method,
+            path,
+            headers,
+            body,
+        });
+        requests.len() - 1
+    };
     let mut reply = shared
         .queue
         .lock()
@@ -244,6 +258,10 @@ fn serve(stream: TcpStream, shared: &Shared) {
         .unwrap_or_else(|| shared.default.lock().unwrap().clone());
     if reply.echo {
         reply.body.extend_from_slice(echoed.as_bytes());
+    }
+    if reply.numbered {
+        let body = String::from_utf8_lossy(&reply.body).replace("{seq}", &format!("{seq:06}"));
+        reply.body = body.into_bytes();
     }
     if !reply.delay.is_zero() {
         std::thread::sleep(reply.delay);

@@ -290,3 +290,21 @@ impl Run {
         self.command
     }
 }
+
+/// `text` with the incident short id that starts each operator message on
+/// standard output (`[1a2b3c4d] `, SPEC §6a) taken off the start of every
+/// line, for tests about the rest of the message.
+pub fn without_short_ids(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| match line.strip_prefix('[') {
+            Some(rest)
+                if rest.len() > 10
+                    && rest[..8].bytes().all(|b| b.is_ascii_hexdigit())
+                    && rest[8..].starts_with("] ") =>
+            {
+                &rest[10..]
+            }
+            _ => line,
+        })
+        .collect()
+}
