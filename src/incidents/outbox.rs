@@ -1,4 +1,4 @@
-//! The outbox (SPEC §6a "One send path"): the only way an operator message
+//! The outbox (design §6a "One send path"): the only way an operator message
 //! leaves `tend`. `wake consume`, `alerts notify` and `alerts digest` decide
 //! what to send; the outbox sends it, always in the same order:
 //!
@@ -356,13 +356,16 @@ impl Outbox {
         self.edit(ctx, edits)
     }
 
-    /// Makes the edits (`chat.update`; channels that cannot edit do nothing),
-    /// then records each one that went through. One that fails is a warning,
-    /// tried again by a later run: the messages themselves went out.
+    /// Makes the edits (`chat.update`; a channel that cannot edit has
+    /// nothing to do), then records each as made. One that fails is a
+    /// warning, not tried again (a channel that is down gets one attempt, as
+    /// a failed send does); only an edit a kill cut off is made by a later
+    /// run.
     fn edit(&mut self, ctx: &mut Ctx, edits: Vec<policy::Edit>) -> Result<()> {
         let mut done = Vec::new();
         for edit in edits {
-            let Some(kind) = channel_of(&edit.channel) else {
+            let Some(kind) = channel_of(&edit.channel).filter(|k| channel::edits(*k)) else {
+                done.push(edit);
                 continue;
             };
             let text = ctx.config.secrets.scrub(&edit.text);
@@ -375,16 +378,14 @@ impl Outbox {
                 Ok(channel) => channel.edit(&thread, &text),
                 Err(e) => Err(e.clone()),
             };
-            match result {
-                Ok(()) => done.push(edit),
-                Err(e) => {
-                    let text = ctx.config.secrets.scrub(&format!(
-                        "could not update the first {kind} message of incident {} ({}: {}); a later run tries again",
-                        edit.incident_id, e.kind, e.message
-                    ));
-                    ctx.out.warn(&text);
-                }
+            if let Err(e) = result {
+                let text = ctx.config.secrets.scrub(&format!(
+                    "could not update the first {kind} message of incident {} ({}: {}); the messages themselves were sent",
+                    edit.incident_id, e.kind, e.message
+                ));
+                ctx.out.warn(&text);
             }
+            done.push(edit);
         }
         if !done.is_empty() {
             super::update(ctx, |state, _| {
@@ -483,7 +484,7 @@ fn rows(letter: &Letter, fate: &Fate, extra: &Value, now: DateTime<Utc>) -> Vec<
         .collect()
 }
 
-/// The `notification.dispatched` row of `item` with `status` (SPEC §3): for
+/// The `notification.dispatched` row of `item` with `status` (design §3): for
 /// a message, and for a decision that sends none (`suppressed`,
 /// `silenced`). The one place the row is built.
 pub fn dispatched_row(

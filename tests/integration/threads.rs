@@ -1,4 +1,4 @@
-//! One incident, one conversation (SPEC §6a), with real parts: a fake Slack
+//! One incident, one conversation (design §6a), with real parts: a fake Slack
 //! Web API that records `thread_ts` and `chat.update`, and a real SMTP
 //! server whose mails are parsed with Python's `email` package. The alert
 //! (`alerts notify`) and the investigation (`wake consume`) of one outage
@@ -443,5 +443,49 @@ fn older_state_files_are_read_and_nothing_is_sent_again() {
             &slack_ts(0),
             "✅ RESOLVED down: api is critical"
         )]
+    );
+}
+
+/// An edit Slack refuses is a warning, not a failure of the run, and is
+/// not tried again by every later run; the next change of state is.
+#[test]
+fn a_refused_edit_is_a_warning_not_retried() {
+    let slack = FakeServer::start(fakes::slack_threads());
+    let env = slack_root(&slack);
+    probe_state(&env, true);
+    notify(&env, "2026-05-24T08:00:00Z");
+    wake_row(&env);
+    // The diagnosis goes out; its edit of the parent is refused.
+    slack.push(fakes::slack_threads());
+    slack.push(fakes::slack_error("cant_update_message"));
+    let out = env
+        .tend(&["wake", "consume", "--from-start"])
+        .env("TEND_NOW", "2026-05-24T08:05:00Z")
+        .ok();
+    assert!(
+        out.stderr
+            .contains("could not update the first slack message of incident")
+            && out.stderr.contains("slack_cant_update_message"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(slack.request_count(), 3);
+    let out = env
+        .tend(&["alerts", "notify"])
+        .env("TEND_NOW", "2026-05-24T08:06:00Z")
+        .ok();
+    assert_eq!(slack.request_count(), 3, "{}", out.stderr);
+    assert!(!out.stderr.contains("could not update"), "{}", out.stderr);
+    probe_state(&env, false);
+    notify(&env, "2026-05-24T08:20:00Z");
+    let t = thread(&slack);
+    assert_eq!(t.len(), 5);
+    assert_eq!(
+        t[4],
+        row(
+            "update",
+            &slack_ts(0),
+            "✅ Resolved at 2026-05-24T08:20:00.000Z after 30m"
+        )
     );
 }
