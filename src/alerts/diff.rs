@@ -12,8 +12,10 @@
 //!    it and it still fires, it is notified then;
 //! 4. otherwise it is notified.
 //!
-//! Still-firing alerts get a reminder every `repeat_interval` of their
-//! severity (unless silenced now); an alert whose severity rises above the one
+//! Still-firing alerts get a reminder when their incident's back-off says one
+//! is due ([`Policy::reminders_due`], decided by `incidents::policy`: the
+//! back-off belongs to the incident, which `wake consume` may have reminded
+//! already; unless silenced now); an alert whose severity rises above the one
 //! it was notified at is notified again. Alerts that stopped firing leave the
 //! state, with a resolved message when `send_resolved` and the operator was
 //! told it fired. When a run would send more than `burst_limit` messages they
@@ -29,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use super::silence::Silence;
 use super::source::Alert;
 use crate::audit::Row;
-use crate::config::{ChannelKind, RouteTable, SeverityDurations};
+use crate::config::{ChannelKind, RouteTable};
 use crate::severity::Severity;
 
 /// `state/alerts.notified.json`.
@@ -124,7 +126,8 @@ pub struct Policy {
     pub burst_limit: usize,
     pub digest_info: bool,
     pub send_resolved: bool,
-    pub repeat: SeverityDurations,
+    /// The alerts whose incident is due a reminder now (design §6a).
+    pub reminders_due: BTreeSet<String>,
 }
 
 /// Why an alert is notified.
@@ -148,7 +151,7 @@ pub enum Why {
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum Action {
     Notify(Why),
-    /// Still firing after its severity's repeat interval.
+    /// Still firing when its incident's next reminder is due.
     Remind {
         number: u32,
     },
@@ -352,12 +355,11 @@ pub fn plan(
                 {
                     kept.silence = Some(s.id.clone());
                 }
-                let interval = policy.repeat.for_severity(kept.severity).to_chrono();
-                let clock = kept.last_notified.unwrap_or(kept.first_seen);
-                let due = !interval.is_zero()
-                    && kept.status != Status::Silenced
-                    && silence.is_none()
-                    && now - clock >= interval;
+                // Only an alert the operator was told of (or whose send
+                // failed) is reminded: not one silenced or suppressed.
+                let due = policy.reminders_due.contains(&alert.id)
+                    && !matches!(kept.status, Status::Silenced | Status::Suppressed)
+                    && silence.is_none();
                 if due {
                     let number = kept.reminders + 1;
                     let queue = policy.digest_info && alert.severity == Severity::Info;

@@ -580,7 +580,7 @@ mod tests {
     #[test]
     fn a_message_names_the_alerts_its_category_holds_back() {
         use crate::alerts::diff::{Policy, plan};
-        use crate::config::{RouteTable, SeverityDurations};
+        use crate::config::RouteTable;
         let now = at("2026-05-24T08:00:00Z");
         let alerts: Vec<Alert> = ["a", "b", "c"]
             .iter()
@@ -600,7 +600,7 @@ mod tests {
             burst_limit: 5,
             digest_info: false,
             send_resolved: false,
-            repeat: SeverityDurations::default(),
+            reminders_due: Default::default(),
         };
         let p = plan(
             &alerts,

@@ -57,7 +57,8 @@ fn attempt_key(d: &Decision) -> String {
     format!("{ATTEMPT_PREFIX}{}:{}", d.action.name(), d.alert.id)
 }
 
-pub fn policy(config: &Config) -> Policy {
+/// The `[alerts]` policy, with the alerts whose incident is due a reminder.
+pub fn policy(config: &Config, reminders_due: BTreeSet<String>) -> Policy {
     let a = &config.alerts;
     Policy {
         route: config.alert_route(),
@@ -65,7 +66,7 @@ pub fn policy(config: &Config) -> Policy {
         burst_limit: a.burst_limit,
         digest_info: a.info_mode == InfoMode::Digest,
         send_resolved: a.send_resolved,
-        repeat: a.repeat_interval,
+        reminders_due,
     }
 }
 
@@ -161,7 +162,8 @@ fn notify(ctx: &mut Ctx, inputs: Inputs) -> Result<Outcome> {
         record_unrecorded(ctx, &mut state)?;
     }
     let silences = load_silences(ctx, &mut outcome)?;
-    let policy = policy(&ctx.config);
+    let due = reminders_due(ctx, &active.alerts, &state)?;
+    let policy = policy(&ctx.config, due);
     let mut plan = diff::plan(
         &active.alerts,
         &active.feeds,
@@ -383,6 +385,50 @@ fn letter(
     }
 }
 
+/// When the incident of an alert started: the input's start, else when
+/// `tend` first recorded the alert (an input that gives no start), else now.
+fn started_at(alert: &Alert, state: &Notified, now: DateTime<Utc>) -> DateTime<Utc> {
+    alert
+        .started_at
+        .or_else(|| state.alerts.get(&alert.id).map(|e| e.first_seen))
+        .unwrap_or(now)
+}
+
+/// The alerts whose incident is due a reminder now (design §6a): the
+/// incident's back-off, which a wake's investigation may have moved
+/// already. An incident of a state written before incidents noted their
+/// messages starts its clock at the alert's last message.
+fn reminders_due(ctx: &Ctx, active: &[Alert], state: &Notified) -> Result<BTreeSet<String>> {
+    let incidents = crate::incidents::load(ctx)?;
+    let now = ctx.now();
+    let schedule = &ctx.config.incidents.reminders;
+    let mut due = BTreeSet::new();
+    for alert in active {
+        let facts = incident_policy::Facts {
+            alert_id: &alert.id,
+            started_at: started_at(alert, state, now),
+            severity: alert.severity,
+            category: &alert.category,
+            title: &alert.title,
+            summary: &alert.summary,
+        };
+        let Some(incident) = incidents.incidents.get(&incident_policy::id_of(&facts)) else {
+            continue;
+        };
+        let mut incident = incident.clone();
+        if let Some(entry) = state.alerts.get(&alert.id)
+            && let Some(at) = entry.last_notified
+            && matches!(entry.status, Status::Ok | Status::Unconfirmed)
+        {
+            incident_policy::adopt_earlier_message(&mut incident, at);
+        }
+        if incident_policy::reminder_due(&incident, schedule, now) {
+            due.insert(alert.id.clone());
+        }
+    }
+    Ok(due)
+}
+
 /// Opens the incident of every firing alert (or updates it when its
 /// severity changed) and resolves those of the alerts that stopped firing
 /// (design §6a). A resolution is told only for an incident that sent a
@@ -399,14 +445,9 @@ fn open_and_resolve_incidents(
     crate::incidents::update(ctx, |incidents, events| {
         let mut ids = BTreeMap::new();
         for alert in active {
-            // An input that gives no start: when tend first recorded it.
-            let started_at = alert
-                .started_at
-                .or_else(|| state.alerts.get(&alert.id).map(|e| e.first_seen))
-                .unwrap_or(now);
             let facts = incident_policy::Facts {
                 alert_id: &alert.id,
-                started_at,
+                started_at: started_at(alert, state, now),
                 severity: alert.severity,
                 category: &alert.category,
                 title: &alert.title,

@@ -426,25 +426,6 @@ pub enum InfoMode {
     Digest,
 }
 
-/// A duration per severity (reminder intervals; 0s = off).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SeverityDurations {
-    pub critical: Duration,
-    pub warning: Duration,
-    pub info: Duration,
-}
-
-impl SeverityDurations {
-    pub fn for_severity(&self, severity: Severity) -> Duration {
-        match severity {
-            Severity::Critical => self.critical,
-            Severity::Warning => self.warning,
-            Severity::Info => self.info,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AlertsConfig {
@@ -456,7 +437,10 @@ pub struct AlertsConfig {
     pub burst_limit: usize,
     pub info_mode: InfoMode,
     pub send_resolved: bool,
-    pub repeat_interval: SeverityDurations,
+    /// Replaced by `[incidents] reminders`: accepted only to be refused by
+    /// validation with a message that says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_interval: Option<toml::Value>,
 }
 
 impl Default for AlertsConfig {
@@ -467,7 +451,7 @@ impl Default for AlertsConfig {
             burst_limit: 5,
             info_mode: InfoMode::Immediate,
             send_resolved: true,
-            repeat_interval: SeverityDurations::default(),
+            repeat_interval: None,
         }
     }
 }

@@ -456,7 +456,6 @@ cooldown = "30m"
 burst_limit = 5
 info_mode = "immediate"
 send_resolved = false
-repeat_interval = { critical = "0s", warning = "0s", info = "0s" }
 [promote.router-tuning]
 window = "24h"
 threshold = 0.5

@@ -528,6 +528,13 @@ fn alerts(c: &Config, p: &mut Problems) {
     if c.alerts.burst_limit == 0 {
         push(p, "alerts.burst_limit", "must be at least 1");
     }
+    if c.alerts.repeat_interval.is_some() {
+        push(
+            p,
+            "alerts.repeat_interval",
+            "was replaced by [incidents] reminders, the incident's back-off (default critical 30m, 1h, 2h, 4h; warning 2h, 8h, 24h; info never): remove it, and set e.g. [incidents] reminders = { warning = [\"1h\"] } to change the schedule",
+        );
+    }
 }
 
 /// The most steps a reminder schedule may have.

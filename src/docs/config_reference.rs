@@ -319,10 +319,9 @@ pub const CONFIG_REFERENCE: &[ConfigSection] = &[
                 "true",
                 "Tell an incident's resolution in its conversation (when it sent a message).",
             ),
-            key(
+            unset(
                 "repeat_interval",
-                "{ critical = \"0s\", warning = \"0s\", info = \"0s\" }",
-                "Send \"still firing\" again after this long, per severity; 0s is never.",
+                "Replaced by `[incidents] reminders`: a configuration that sets it is refused, saying so.",
             ),
         ],
     },
@@ -334,7 +333,7 @@ pub const CONFIG_REFERENCE: &[ConfigSection] = &[
             key(
                 "reminders",
                 "{ critical = [\"30m\", \"1h\", \"2h\", \"4h\"], warning = [\"2h\", \"8h\", \"24h\"], info = [] }",
-                "The reminder back-off per severity (after each step, then at the last step's interval; an empty list never). Accepted and validated, not used yet: reminders still follow `[wake] debounce_seconds`.",
+                "The reminder back-off per severity: an incident still firing is reminded after each step (counted from its first message, then from each reminder), then at the last step's interval; an empty list never. A wake for an open incident is investigated again only when its severity or summary changed or the next reminder is due (else `probe.wake_debounced`, reason `incident_open`); `alerts notify` reminds on the same clock.",
             ),
             key(
                 "keep_resolved",

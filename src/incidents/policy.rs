@@ -78,6 +78,28 @@ pub fn observe(
     }
 }
 
+/// The id of the incident `facts` name.
+pub fn id_of(facts: &Facts<'_>) -> String {
+    incident_id(facts.alert_id, facts.started_at)
+}
+
+/// As [`observe`], for a sighting of its own time `at` (a wake row): one
+/// from before its incident's resolution (a replay, a late row) reopens
+/// nothing and gives `None`.
+pub fn observe_at(
+    state: &mut IncidentsState,
+    facts: &Facts<'_>,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<(String, Option<Event>)> {
+    let stale = state
+        .incidents
+        .get(&id_of(facts))
+        .and_then(|i| i.resolved_at)
+        .is_some_and(|resolved| at <= resolved);
+    (!stale).then(|| observe(state, facts, now))
+}
+
 /// Resolves the open incidents of `alert_id` at `now` (one, unless an
 /// earlier episode was never resolved). Returns the events.
 pub fn resolve(state: &mut IncidentsState, alert_id: &str, now: DateTime<Utc>) -> Vec<Event> {
@@ -292,6 +314,118 @@ pub fn tells_resolution(incident: &Incident) -> bool {
     incident.messages > 0
 }
 
+/// Whether a wake for an incident is investigated (design §6a): the first
+/// time, again when its severity or summary changed since the last
+/// investigation, or when the incident's next reminder is due; otherwise it
+/// is held (`probe.wake_debounced`, reason `incident_open`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reinvestigate {
+    First,
+    Changed,
+    ReminderDue,
+    Hold,
+}
+
+impl Reinvestigate {
+    pub fn investigates(self) -> bool {
+        self != Reinvestigate::Hold
+    }
+}
+
+/// The decision on a wake of `severity` and `summary` at `at` (the wake's
+/// own time, so a replay decides alike) for its incident.
+pub fn reinvestigate(
+    incident: &Incident,
+    severity: Severity,
+    summary: &str,
+    schedule: &ReminderSchedule,
+    at: DateTime<Utc>,
+) -> Reinvestigate {
+    match &incident.investigated {
+        None => Reinvestigate::First,
+        Some(i) if i.severity != severity || i.summary != summary => Reinvestigate::Changed,
+        Some(_) if reminder_due(incident, schedule, at) => Reinvestigate::ReminderDue,
+        Some(_) => Reinvestigate::Hold,
+    }
+}
+
+/// Records a message a channel took about `incident` at `at`: the counts,
+/// the reminders' clock, and its latest investigation.
+pub fn note_message(incident: &mut Incident, purpose: &Purpose, at: DateTime<Utc>) {
+    incident.messages += 1;
+    incident.first_message_at.get_or_insert(at);
+    incident.last_message_at = Some(incident.last_message_at.map_or(at, |t| t.max(at)));
+    let reminded = match purpose {
+        Purpose::Reminder => true,
+        Purpose::Investigation {
+            severity,
+            summary,
+            line,
+            reminder,
+        } => {
+            incident.investigated = Some(Investigated {
+                at,
+                severity: *severity,
+                summary: summary.clone(),
+                line: line.clone(),
+            });
+            *reminder
+        }
+        Purpose::Message | Purpose::Resolution => false,
+    };
+    if reminded {
+        incident.reminders += 1;
+        incident.last_reminder_at = Some(at);
+    }
+}
+
+/// An incident of a state written before messages were noted in it (an
+/// upgrade): the message an earlier `tend` sent at `at` (the alert's
+/// `last_notified`, the wake key's last dispatch) starts its reminders'
+/// clock, so nothing already told is told again as if new. A no-op for an
+/// incident that has a message noted.
+pub fn adopt_earlier_message(incident: &mut Incident, at: DateTime<Utc>) {
+    if incident.first_message_at.is_some() || at < incident.started_at {
+        return;
+    }
+    incident.messages = incident.messages.max(1);
+    incident.first_message_at = Some(at);
+    incident.last_message_at.get_or_insert(at);
+}
+
+/// As [`adopt_earlier_message`], for a wake key dispatched at `at` within
+/// the incident by an earlier `tend`: that dispatch was its investigation
+/// (of what the wake says now: an earlier state kept no summary).
+pub fn adopt_earlier_investigation(
+    incident: &mut Incident,
+    at: DateTime<Utc>,
+    severity: Severity,
+    summary: &str,
+) {
+    if incident.investigated.is_some() || at < incident.started_at {
+        return;
+    }
+    adopt_earlier_message(incident, at);
+    incident.investigated = Some(Investigated {
+        at,
+        severity,
+        summary: summary.to_string(),
+        line: String::new(),
+    });
+}
+
+/// The incident a probe's message belongs to when it names no category (a
+/// flapping episode that settled): its open incident started last, else
+/// the one resolved last.
+pub fn latest_of_probe<'a>(state: &'a IncidentsState, probe: &str) -> Option<&'a Incident> {
+    let prefix = format!("probe:{probe}:");
+    state
+        .incidents
+        .values()
+        .filter(|i| i.alert_id.starts_with(&prefix))
+        .max_by_key(|i| (i.is_open(), i.resolved_at, i.started_at))
+}
+
 /// Drops the incidents resolved more than `keep` before `now`.
 pub fn prune(state: &mut IncidentsState, keep: TimeDelta, now: DateTime<Utc>) -> usize {
     let before = state.incidents.len();
@@ -425,6 +559,207 @@ mod tests {
         assert_eq!(
             next_reminder(&sent(Severity::Critical, 5, 0, Some(10)), &custom),
             Some(t(11))
+        );
+    }
+
+    fn investigation(severity: Severity, summary: &str, reminder: bool) -> Purpose {
+        Purpose::Investigation {
+            severity,
+            summary: summary.to_string(),
+            line: "disk filling".to_string(),
+            reminder,
+        }
+    }
+
+    /// The first wake is investigated; a change of severity or summary is
+    /// investigated again; otherwise held until the next reminder is due
+    /// (the inclusive edge), and an info incident is held for good.
+    #[test]
+    fn a_wake_for_an_open_incident_is_held_until_something_changes_or_a_reminder_is_due() {
+        let s = schedule();
+        let mut incident = sent(Severity::Warning, 0, 0, None);
+        incident.first_message_at = None;
+        assert_eq!(
+            reinvestigate(&incident, Severity::Warning, "HTTP 503", &s, t(1)),
+            Reinvestigate::First
+        );
+        note_message(
+            &mut incident,
+            &investigation(Severity::Warning, "HTTP 503", false),
+            t(1),
+        );
+        let due = t(121);
+        let cases = [
+            (Severity::Warning, "HTTP 503", t(2), Reinvestigate::Hold),
+            (
+                Severity::Warning,
+                "HTTP 503",
+                due - TimeDelta::milliseconds(1),
+                Reinvestigate::Hold,
+            ),
+            (
+                Severity::Warning,
+                "HTTP 503",
+                due,
+                Reinvestigate::ReminderDue,
+            ),
+            (Severity::Critical, "HTTP 503", t(2), Reinvestigate::Changed),
+            (Severity::Warning, "HTTP 500", t(2), Reinvestigate::Changed),
+        ];
+        for (severity, summary, at, expected) in cases {
+            let verdict = reinvestigate(&incident, severity, summary, &s, at);
+            assert_eq!(verdict, expected, "{severity} {summary:?} at {at}");
+            assert_eq!(verdict.investigates(), expected != Reinvestigate::Hold);
+        }
+        let mut info = sent(Severity::Info, 0, 0, None);
+        note_message(
+            &mut info,
+            &investigation(Severity::Info, "HTTP 503", false),
+            t(0),
+        );
+        assert_eq!(
+            reinvestigate(&info, Severity::Info, "HTTP 503", &s, t(100_000)),
+            Reinvestigate::Hold
+        );
+    }
+
+    /// Only reminders move the back-off: a message or an investigation
+    /// that was no reminder leaves the clock where it was.
+    #[test]
+    fn messages_are_noted_and_only_reminders_move_the_back_off() {
+        let s = schedule();
+        let mut incident = sent(Severity::Critical, 0, 0, None);
+        incident.first_message_at = None;
+        note_message(&mut incident, &Purpose::Message, t(3));
+        assert_eq!(incident.first_message_at, Some(t(3)));
+        assert_eq!(next_reminder(&incident, &s), Some(t(33)));
+        note_message(
+            &mut incident,
+            &investigation(Severity::Critical, "down", false),
+            t(4),
+        );
+        assert_eq!((incident.messages, incident.reminders), (2, 0));
+        assert_eq!(incident.first_message_at, Some(t(3)));
+        assert_eq!(incident.investigated.as_ref().unwrap().at, t(4));
+        assert_eq!(next_reminder(&incident, &s), Some(t(33)));
+        note_message(&mut incident, &Purpose::Reminder, t(33));
+        assert_eq!(next_reminder(&incident, &s), Some(t(93)));
+        note_message(
+            &mut incident,
+            &investigation(Severity::Critical, "down", true),
+            t(93),
+        );
+        assert_eq!((incident.messages, incident.reminders), (4, 2));
+        assert_eq!(next_reminder(&incident, &s), Some(t(213)));
+        note_message(&mut incident, &Purpose::Resolution, t(100));
+        assert_eq!(incident.last_message_at, Some(t(100)));
+        assert_eq!(incident.reminders, 2);
+    }
+
+    /// design §6a's figure, as the policy sees it: a WARNING for 6 hours
+    /// under one-minute wakes, told when it opens, then each wake decided.
+    #[test]
+    fn a_six_hour_warning_under_one_minute_wakes_yields_at_most_four_messages() {
+        let s = schedule();
+        let mut state = IncidentsState::default();
+        let (id, _) = observe(&mut state, &facts(Severity::Warning), t(0));
+        let incident = state.incidents.get_mut(&id).unwrap();
+        note_message(incident, &Purpose::Message, t(0));
+        let mut messages = 1;
+        for minute in 1..360 {
+            let verdict = reinvestigate(incident, Severity::Warning, "HTTP 503", &s, t(minute));
+            if verdict.investigates() {
+                let purpose = investigation(
+                    Severity::Warning,
+                    "HTTP 503",
+                    verdict == Reinvestigate::ReminderDue,
+                );
+                note_message(incident, &purpose, t(minute));
+                messages += 1;
+            }
+        }
+        // Opened, the diagnosis, the reminder after 2 hours (the next is
+        // after 8 more).
+        assert_eq!(messages, 3);
+        assert_eq!(incident.reminders, 1);
+        assert_eq!(incident.last_reminder_at, Some(t(120)));
+    }
+
+    /// A state written before messages were noted (an upgrade): what an
+    /// earlier run sent starts the clock, once, and never before the
+    /// incident began.
+    #[test]
+    fn an_earlier_message_starts_the_clock_of_an_incident_that_noted_none() {
+        let s = schedule();
+        let mut incident = sent(Severity::Warning, 0, 0, None);
+        incident.first_message_at = None;
+        adopt_earlier_message(&mut incident, t(0) - TimeDelta::minutes(5));
+        assert_eq!(incident.first_message_at, None);
+        adopt_earlier_investigation(&mut incident, t(7), Severity::Warning, "HTTP 503");
+        assert_eq!(
+            (incident.messages, incident.first_message_at),
+            (1, Some(t(7)))
+        );
+        assert_eq!(
+            reinvestigate(&incident, Severity::Warning, "HTTP 503", &s, t(60)),
+            Reinvestigate::Hold
+        );
+        // Once noted, an earlier message changes nothing.
+        adopt_earlier_message(&mut incident, t(20));
+        adopt_earlier_investigation(&mut incident, t(20), Severity::Critical, "x");
+        assert_eq!(incident.first_message_at, Some(t(7)));
+        assert_eq!(
+            incident.investigated.as_ref().unwrap().severity,
+            Severity::Warning
+        );
+        assert_eq!(next_reminder(&incident, &s), Some(t(127)));
+    }
+
+    #[test]
+    fn a_probes_latest_incident_is_its_open_one_else_the_last_resolved() {
+        let mut state = IncidentsState::default();
+        assert!(latest_of_probe(&state, "api").is_none());
+        let (first, _) = observe(&mut state, &facts(Severity::Warning), t(0));
+        resolve(&mut state, "probe:api:api_down", t(10));
+        assert_eq!(latest_of_probe(&state, "api").unwrap().id, first);
+        let other = Facts {
+            alert_id: "probe:api:slow",
+            started_at: t(20),
+            ..facts(Severity::Warning)
+        };
+        let (second, _) = observe(&mut state, &other, t(20));
+        assert_eq!(latest_of_probe(&state, "api").unwrap().id, second);
+        let unrelated = Facts {
+            alert_id: "probe:apis:down",
+            started_at: t(30),
+            ..facts(Severity::Warning)
+        };
+        observe(&mut state, &unrelated, t(30));
+        assert_eq!(latest_of_probe(&state, "api").unwrap().id, second);
+    }
+
+    /// A wake read again after its incident was resolved (a replay from
+    /// `--since`) reopens nothing; one after the resolution does.
+    #[test]
+    fn a_sighting_from_before_the_resolution_reopens_nothing() {
+        let mut state = IncidentsState::default();
+        let f = facts(Severity::Warning);
+        let (id, _) = observe_at(&mut state, &f, t(1), t(1)).unwrap();
+        assert_eq!(id, id_of(&f));
+        resolve(&mut state, "probe:api:api_down", t(10));
+        let before = state.clone();
+        for at in [t(5), t(10)] {
+            assert_eq!(observe_at(&mut state, &f, at, t(30)), None);
+            assert_eq!(state, before);
+        }
+        let (again, event) = observe_at(&mut state, &f, t(11), t(30)).unwrap();
+        assert_eq!(again, id);
+        assert_eq!(
+            event.unwrap().change,
+            Change::Updated {
+                severity_from: None,
+                reopened: true
+            }
         );
     }
 

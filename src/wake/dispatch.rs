@@ -111,11 +111,15 @@ impl Consumer<'_> {
         let state = crate::incidents::load(self.ctx)?;
         Ok(
             incident_policy::open_of(&state, &correlation_key(probe, category))
+                // A settling observed OK names no category: the probe's.
+                .or_else(|| incident_policy::latest_of_probe(&state, probe))
                 .map(|i| i.id.clone()),
         )
     }
 
-    pub(super) fn investigate(&mut self, wake: &WakeRequest) -> Result<Sent> {
+    /// Investigates a wake and sends the message; `reminder` when the
+    /// incident's due reminder is what sends it again (design §6a).
+    pub(super) fn investigate(&mut self, wake: &WakeRequest, reminder: bool) -> Result<Sent> {
         let mut out = Outgoing {
             ledger_id: &wake.id,
             reference: &wake.id,
@@ -177,7 +181,7 @@ impl Consumer<'_> {
         }
         let (message, engine_status, summary, recommendation) = match &investigation.result {
             Ok(reply) => (
-                message::investigation(wake, &reply.text),
+                message::investigation(wake, &recent, &reply.text),
                 EngineStatus::Ok,
                 reply.text.clone(),
                 prompt::next_step(&reply.text),
@@ -255,7 +259,7 @@ impl Consumer<'_> {
                 severity: wake.severity,
                 summary: wake.summary.clone(),
                 line,
-                reminder: false,
+                reminder,
             },
         ));
         let mut sent = self.deliver(&out, message, rows)?;

@@ -10,10 +10,10 @@ use crate::channel::{CHAT_LIMIT, Message, truncate};
 use crate::engine::ErrorCode;
 use crate::severity::Severity;
 
-/// The most characters of the observations line in a fallback message.
+/// The most characters of the observations line in a message.
 const OBSERVATIONS_LIMIT: usize = 300;
 
-/// How many recent results a fallback message lists.
+/// How many recent results a message lists.
 const RECENT_LIMIT: usize = 5;
 
 /// `🚨 Probe alert · fly`.
@@ -32,14 +32,33 @@ fn message(severity: Severity, probe: &str, body: &str) -> Message {
     }
 }
 
-/// The engine's diagnosis under the title line.
-pub fn investigation(wake: &WakeRequest, diagnosis: &str) -> Message {
-    message(wake.severity, &wake.probe, diagnosis.trim())
+/// The facts first (design §6a), then the engine's diagnosis: what the
+/// operator needs to judge the diagnosis (a wrong one shows against the
+/// probe's own summary and results).
+pub fn investigation(wake: &WakeRequest, recent: &[Observation], diagnosis: &str) -> Message {
+    let body = format!("{}Diagnosis:\n{}", facts(wake, recent), diagnosis.trim());
+    message(wake.severity, &wake.probe, &body)
 }
 
 /// What the operator gets when the engine is not configured or failed: the
-/// wake itself, its observations and recent results, and the engine's code.
+/// facts, then the engine's code.
 pub fn fallback(wake: &WakeRequest, recent: &[Observation], code: &ErrorCode) -> Message {
+    let mut body = facts(wake, recent);
+    match code {
+        // A deliberate set-up, not a failure.
+        ErrorCode::Unavailable => {
+            body.push_str("Sent without investigation (no engine configured).")
+        }
+        _ => body.push_str(&format!(
+            "I was unable to investigate — engine returned: {code}"
+        )),
+    }
+    message(wake.severity, &wake.probe, &body)
+}
+
+/// The facts of a wake, one per line: the probe, its severity and summary,
+/// its category and observations, its output, and its last results.
+fn facts(wake: &WakeRequest, recent: &[Observation]) -> String {
     let summary = if wake.summary.is_empty() {
         "(no summary)"
     } else {
@@ -70,16 +89,7 @@ pub fn fallback(wake: &WakeRequest, recent: &[Observation], code: &ErrorCode) ->
             statuses.join(" → ")
         ));
     }
-    match code {
-        // A deliberate set-up, not a failure.
-        ErrorCode::Unavailable => {
-            body.push_str("Sent without investigation (no engine configured).")
-        }
-        _ => body.push_str(&format!(
-            "I was unable to investigate — engine returned: {code}"
-        )),
-    }
-    message(wake.severity, &wake.probe, &body)
+    body
 }
 
 /// The one message of a flapping episode.
@@ -216,17 +226,52 @@ mod tests {
     }
 
     #[test]
-    fn investigation_message() {
+    fn investigation_message_leads_with_the_facts() {
+        let recent = [observed("ok"), observed("critical")];
         let m = investigation(
             &wake(Severity::Critical),
+            &recent,
             "  The Fly API rejects the token.\nNext step: rotate it.\n",
         );
         assert_eq!(m.subject, "🚨 Probe alert · fly");
-        insta::assert_snapshot!(m.text, @r"
+        insta::assert_snapshot!(m.text, @r#"
         🚨 Probe alert · fly
+        fly (critical): Fly app(s) unreachable: HTTP 401
+        Category: machine_down · error="HTTP 401", machines=0, status=unhealthy
+        Recent results (oldest first): ok → critical
+        Diagnosis:
         The Fly API rejects the token.
         Next step: rotate it.
+        "#);
+    }
+
+    /// A diagnosis about something else (a mock engine's "queue worker" for
+    /// the `users` probe) shows as wrong from the message alone: the facts
+    /// above it say what the probe saw.
+    #[test]
+    fn a_wrong_diagnosis_can_be_spotted_from_the_message_alone() {
+        let mut users = wake(Severity::Critical);
+        users.probe = "users".into();
+        users.category = "users_api_down".into();
+        users.summary = "GET /users answers HTTP 500 in 12 ms".into();
+        users.observations = json!({"http_status": 500});
+        let recent = [observed("ok"), observed("critical"), observed("critical")];
+        let m = investigation(
+            &users,
+            &recent,
+            "The queue worker has stalled: 3 jobs wait. Next step: restart the worker.",
+        );
+        insta::assert_snapshot!(m.text, @r"
+        🚨 Probe alert · users
+        users (critical): GET /users answers HTTP 500 in 12 ms
+        Category: users_api_down · http_status=500
+        Recent results (oldest first): ok → critical → critical
+        Diagnosis:
+        The queue worker has stalled: 3 jobs wait. Next step: restart the worker.
         ");
+        // The facts come before the diagnosis, whatever the engine said.
+        let facts = m.text.find("HTTP 500").unwrap();
+        assert!(facts < m.text.find("queue worker").unwrap());
     }
 
     #[test]
@@ -320,9 +365,10 @@ mod tests {
 
     #[test]
     fn long_text_is_cut_with_a_marker() {
-        let m = investigation(&wake(Severity::Info), &"word ".repeat(2000));
+        let m = investigation(&wake(Severity::Info), &[], &"word ".repeat(2000));
         assert!(m.text.chars().count() <= CHAT_LIMIT);
-        assert!(m.text.starts_with("ℹ️ Probe alert · fly\nword"));
+        assert!(m.text.starts_with("ℹ️ Probe alert · fly\nfly (info): "));
+        assert!(m.text.contains("\nDiagnosis:\nword word"));
         assert!(
             m.text.contains("[truncated: "),
             "{}",

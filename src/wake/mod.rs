@@ -57,7 +57,7 @@ use crate::engine::budget::{self, Budget};
 use crate::engine::{EngineStatus, ErrorCode, Investigator};
 use crate::incidents::Purpose;
 use crate::incidents::outbox::Outbox;
-use crate::incidents::policy as incident_policy;
+use crate::incidents::policy::{self as incident_policy, Reinvestigate};
 use crate::severity::Severity;
 use crate::store::attempts;
 use crate::store::cursor::{self, Check, Cursor};
@@ -80,6 +80,7 @@ counters! {
         EngineFailed = "engine_failed",
         Flapping = "flapping",
         FlappingStarted = "flapping_started",
+        IncidentOpen = "incident_open",
         Malformed = "malformed",
         MessagesSent = "messages_sent",
         NoEngine = "no_engine",
@@ -796,6 +797,7 @@ impl Consumer<'_> {
         self.outcome.count(WakeCount::Wakes, 1);
         let key = (wake.probe.clone(), wake.category.clone());
         let state = self.keys.remove(&key).unwrap_or_default();
+        let dispatched_before = state.last_dispatch;
         let already = self.ledger.contains(&wake.id);
         // Kept only for a wake already sent (rare: a re-read), see below.
         let before = already.then(|| state.clone());
@@ -842,9 +844,20 @@ impl Consumer<'_> {
                 &wake.summary,
             )?);
         }
+        let mut held = None;
         match decision {
+            Decision::Dispatch | Decision::Bypassed if already => {
+                sent.push(self.investigate(wake, false)?);
+            }
             Decision::Dispatch | Decision::Bypassed => {
-                sent.push(self.investigate(wake)?);
+                let (incident, verdict) = self.incident_verdict(wake, dispatched_before)?;
+                if verdict.investigates() {
+                    let reminder = verdict == Reinvestigate::ReminderDue;
+                    sent.push(self.investigate(wake, reminder)?);
+                } else {
+                    self.held_open(wake, &incident);
+                    held = Some(incident);
+                }
             }
             Decision::FlappingStarted => {
                 let message = message::flapping(wake);
@@ -874,6 +887,7 @@ impl Consumer<'_> {
         }
         let counter = match decision {
             _ if already => WakeCount::AlreadySent,
+            _ if held.is_some() => WakeCount::IncidentOpen,
             Decision::Dispatch | Decision::Bypassed => WakeCount::Dispatched,
             Decision::Buffered { .. } => WakeCount::Buffered,
             Decision::Window { .. } => WakeCount::Window,
@@ -885,7 +899,14 @@ impl Consumer<'_> {
             self.outcome.count(WakeCount::Bypassed, 1);
         }
         let delivered = sent.iter().any(Sent::attempted);
-        self.report_wake(wake, decision, verdict.settled, already, &sent)?;
+        self.report_wake(
+            wake,
+            decision,
+            verdict.settled,
+            already,
+            held.as_deref(),
+            &sent,
+        )?;
         if delivered {
             self.commit(next)?;
         }
@@ -898,6 +919,71 @@ impl Consumer<'_> {
             .get(probe)
             .map(|m| m.recent.clone())
             .unwrap_or_default()
+    }
+
+    /// Whether a wake the debounce lets through is investigated, for its
+    /// incident (design §6a): see [`incident_policy::reinvestigate`]. A key
+    /// dispatched inside the incident before incidents noted messages (an
+    /// upgrade) counts as its investigation. A wake from before its
+    /// incident's resolution (a replay, a late row) reopens nothing and is
+    /// held.
+    fn incident_verdict(
+        &mut self,
+        wake: &WakeRequest,
+        dispatched_before: Option<DateTime<Utc>>,
+    ) -> Result<(String, Reinvestigate)> {
+        let alert_id = correlation_key(&wake.probe, &wake.category);
+        let title = format!("{} is {}", wake.probe, wake.severity);
+        let facts = incident_policy::Facts {
+            alert_id: &alert_id,
+            started_at: wake.down_since.unwrap_or(wake.ts),
+            severity: wake.severity,
+            category: &wake.category,
+            title: &title,
+            summary: &wake.summary,
+        };
+        let schedule = self.ctx.config.incidents.reminders.clone();
+        let now = self.now;
+        crate::incidents::update(self.ctx, |state, events| {
+            let Some((id, event)) = incident_policy::observe_at(state, &facts, wake.ts, now) else {
+                return (incident_policy::id_of(&facts), Reinvestigate::Hold);
+            };
+            events.extend(event);
+            let incident = state.incidents.get_mut(&id).expect("observed");
+            if let Some(at) = dispatched_before {
+                incident_policy::adopt_earlier_investigation(
+                    incident,
+                    at,
+                    wake.severity,
+                    &wake.summary,
+                );
+            }
+            let verdict = incident_policy::reinvestigate(
+                incident,
+                wake.severity,
+                &wake.summary,
+                &schedule,
+                wake.ts,
+            );
+            (id, verdict)
+        })
+    }
+
+    /// A wake for an open incident that was investigated, whose severity and
+    /// summary are unchanged and whose next reminder is not due (design §6a).
+    fn held_open(&mut self, wake: &WakeRequest, incident_id: &str) {
+        let details = json!({
+            "probe": wake.probe,
+            "issue_category": wake.category,
+            "severity": wake.severity,
+            "wake_id": wake.id,
+            "reason": "incident_open",
+            "incident_id": incident_id,
+        });
+        self.pending.push(
+            Row::deterministic(Kind::ProbeWakeDebounced, self.now, &wake.id, details)
+                .with_correlation_key(correlation_key(&wake.probe, &wake.category)),
+        );
     }
 
     fn debounced(&mut self, wake: &WakeRequest, decision: Decision) {
@@ -1026,6 +1112,7 @@ impl Consumer<'_> {
                 (WakeCount::Dispatched, "dispatched"),
                 (WakeCount::Buffered, "buffered"),
                 (WakeCount::Window, "in window"),
+                (WakeCount::IncidentOpen, "held (incident open)"),
                 (WakeCount::FlappingStarted, "flapping (one message)"),
                 (WakeCount::Flapping, "flapping (held)"),
                 (WakeCount::AlreadySent, "already sent"),

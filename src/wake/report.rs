@@ -26,6 +26,7 @@ impl Consumer<'_> {
         decision: Decision,
         settled: bool,
         already: bool,
+        held: Option<&str>,
         sent: &[Sent],
     ) -> Result<()> {
         if !self.reporting() {
@@ -52,6 +53,14 @@ impl Consumer<'_> {
             Decision::Flapping => "flapping (message already sent this episode)".into(),
             other => other.name().replace('_', " "),
         };
+        if let Some(id) = held {
+            item["decision"] = json!("incident_open");
+            item["incident_id"] = json!(id);
+            text = format!(
+                "held: incident {} is open and nothing changed",
+                crate::channel::short_id(id)
+            );
+        }
         if settled {
             item["settled"] = json!(true);
             text.push_str(", flapping settled");

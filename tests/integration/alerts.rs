@@ -650,8 +650,9 @@ fn cooldown_suppresses_a_second_alert_of_the_category() {
         "{}",
         out.stdout
     );
+    // (and api, critical since 08:00, gets its incident's first reminder)
     assert!(
-        out.stdout.ends_with("alerts: 1 notified\n"),
+        out.stdout.ends_with("alerts: 1 notified, 1 reminded\n"),
         "{}",
         out.stdout
     );
@@ -660,8 +661,15 @@ fn cooldown_suppresses_a_second_alert_of_the_category() {
         "ok"
     );
     let rows = dispatched(&env);
-    assert_eq!(rows.last().unwrap()["status"], "ok");
-    assert_eq!(rows.last().unwrap()["ref"], "probe:api2:api_down");
+    let api2 = rows
+        .iter()
+        .rev()
+        .find(|r| r["ref"] == "probe:api2:api_down")
+        .unwrap();
+    assert_eq!(
+        (&api2["status"], &api2["action"]),
+        (&json!("ok"), &json!("notify"))
+    );
 }
 
 /// Two probes without a `category` of their own go critical 5 minutes
@@ -704,24 +712,16 @@ fn probes_without_a_category_are_not_held_back_by_each_other() {
     );
 }
 
+/// Reminders follow the incident's back-off (design §6a; critical: 30m, then
+/// 1h, 2h, 4h from each reminder), with no setting needed.
 #[test]
-fn reminders_follow_the_repeat_interval() {
+fn reminders_follow_the_incident_back_off() {
     let env = TestEnv::new();
-    env.write(
-        "tend.toml",
-        "[alerts]\nrepeat_interval = { critical = \"1h\" }\n",
-    );
     probes(&env, api_down());
     env.tend(&["alerts", "notify"]).ok();
-    let out = env
-        .tend(&["alerts", "notify"])
-        .env("TEND_NOW", "2026-05-24T08:59:59Z")
-        .ok();
-    assert_eq!(out.stdout, "");
-    let out = env
-        .tend(&["alerts", "notify"])
-        .env("TEND_NOW", "2026-05-24T09:00:00Z")
-        .ok();
+    let run = |at: &str| env.tend(&["alerts", "notify"]).env("TEND_NOW", at).ok();
+    assert_eq!(run("2026-05-24T08:29:59Z").stdout, "");
+    let out = run("2026-05-24T08:30:00Z");
     assert!(
         without_short_ids(&out.stdout)
             .starts_with("🚨 Still firing: CRITICAL api_down: api is critical (reminder 1)"),
@@ -729,6 +729,39 @@ fn reminders_follow_the_repeat_interval() {
         out.stdout
     );
     assert_eq!(dispatched(&env).last().unwrap()["action"], "remind");
+    assert_eq!(run("2026-05-24T09:29:59Z").stdout, "");
+    let out = run("2026-05-24T09:30:00Z");
+    assert!(out.stdout.contains("(reminder 2)"), "{}", out.stdout);
+    assert_eq!(run("2026-05-24T11:29:59Z").stdout, "");
+    let state: Value = serde_json::from_str(&env.read("state/incidents.json")).unwrap();
+    let incident = state["incidents"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
+    assert_eq!(incident["reminders"], 2);
+    assert_eq!(incident["last_reminder_at"], "2026-05-24T09:30:00Z");
+    // Each reminder names the incident.
+    let rows = dispatched(&env);
+    assert!(rows.iter().all(|r| r["incident_id"] == incident["id"]));
+}
+
+/// The setting the back-off replaced is refused, saying what replaced it.
+#[test]
+fn repeat_interval_is_refused_with_what_replaced_it() {
+    let env = TestEnv::new();
+    env.write(
+        "tend.toml",
+        "[alerts]\nrepeat_interval = { critical = \"1h\" }\n",
+    );
+    let out = env.tend(&["alerts", "notify"]).status(2);
+    assert!(
+        out.stderr.contains("alerts.repeat_interval")
+            && out.stderr.contains("replaced by [incidents] reminders"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -72,6 +72,10 @@ const DOMAIN_APIS: &[(&str, &str)] = &[
     ("alerts", "incidents::update"),
     ("alerts", "incidents::policy"),
     ("alerts", "incidents::load"),
+    // What a message was to its incident, noted with incidents::policy.
+    ("alerts", "incidents::Purpose"),
+    ("wake", "incidents::Purpose"),
+    ("wake", "incidents::Incident"),
     ("wake", "incidents::update"),
     ("wake", "incidents::policy"),
     ("wake", "incidents::load"),

@@ -7,6 +7,7 @@ mod alerts;
 mod audit;
 mod config;
 mod crash;
+mod day;
 mod docs;
 mod fault;
 mod gc;

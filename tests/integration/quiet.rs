@@ -493,21 +493,21 @@ fn a_fresh_roots_wake_cursor_reads_up_to_date() {
 
 /// The README's crontab section, as cron would run it: `* * * * * tend tick`
 /// with a probe that stays down mails the failure, the operator message, and
-/// then only a reminder once the wake's debounce window has passed.
+/// then only its incident's reminders (critical: after 30 minutes, then 1h).
 #[test]
-fn a_probe_that_stays_down_mails_once_per_change_and_a_reminder_per_window() {
+fn a_probe_that_stays_down_mails_once_per_change_and_then_its_reminders() {
     let env = TestEnv::new();
     env.tend(&["init", "--example"]).ok();
     let mut printed = Vec::new();
-    for m in 0..=13 {
+    for m in 0..=31 {
         let out = tick_at(&env, m, &[]);
         assert_eq!(out.stderr, "", "minute {m}");
         if !out.stdout.is_empty() {
             printed.push(m);
         }
     }
-    // 0: the failure and its alert; 1: the operator message; 12: the window
-    // (10 minutes after the dispatch) has passed and two more sightings
-    // dispatched a reminder.
-    assert_eq!(printed, [0, 1, 12]);
+    // 0: the failure and its alert; 1: the operator message; 30: the
+    // incident's first reminder. A wake past its debounce window (12, 23)
+    // is held: its incident is open and nothing changed.
+    assert_eq!(printed, [0, 1, 30]);
 }

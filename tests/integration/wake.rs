@@ -204,6 +204,14 @@ fn the_default_run_shows_buffered_then_dispatched_then_the_fallback() {
     );
     let sent = env.audit_kind("notification.dispatched");
     assert_eq!(sent.len(), 1);
+    // Its incident: the one `probe:fly:down` opened (design §6a).
+    let opened = env.audit_kind("incident.opened");
+    assert_eq!(opened.len(), 1);
+    assert_eq!(
+        opened[0]["details"]["incident_id"],
+        sent[0]["details"]["incident_id"]
+    );
+    assert_eq!(opened[0]["details"]["alert_id"], "probe:fly:down");
     assert_eq!(
         sent[0]["details"],
         json!({"channel": "stdout", "ref": "w2", "severity": "critical", "category": "down",
@@ -218,6 +226,90 @@ fn the_default_run_shows_buffered_then_dispatched_then_the_fallback() {
         .map(|r| r["details"]["reason"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(reasons, ["buffered", "window"]);
+}
+
+/// design §6a: a wake for an open incident is investigated again only when
+/// its severity or summary changed or the incident's next reminder is due
+/// (warning: 2 hours after the first message); otherwise it is recorded
+/// `probe.wake_debounced`, reason `incident_open`, naming the incident.
+#[test]
+fn a_wake_for_an_open_incident_is_held_unless_it_changed_or_a_reminder_is_due() {
+    let mut env = stamped();
+    env.set_env("TEND_WAKE_CONSECUTIVE_REQUIRED", "1");
+    let episode = |id: &str, ts: &str, summary: &str| {
+        let mut row = wake(id, ts, "disk", "warning");
+        row["details"]["summary"] = json!(summary);
+        row["details"]["down_since"] = json!("2026-05-24T05:00:00.000Z");
+        row
+    };
+    let rows = [
+        episode("w1", "2026-05-24T05:00:00Z", "/var 91% used"),
+        // Past the 10-minute window, nothing changed: held.
+        episode("w2", "2026-05-24T05:11:00Z", "/var 91% used"),
+        // The summary changed: investigated again.
+        episode("w3", "2026-05-24T05:22:00Z", "/var 97% used"),
+        episode("w4", "2026-05-24T06:59:00Z", "/var 97% used"),
+        // A held wake counts as the key's dispatch for the window (so a
+        // replay rebuilds the same debounce state): the reminder, due
+        // two hours after the first message, goes with the first wake
+        // past it outside the window.
+        episode("w5", "2026-05-24T07:05:00Z", "/var 97% used"),
+        episode("w6", "2026-05-24T07:16:00Z", "/var 97% used"),
+        episode("w7", "2026-05-24T07:27:00Z", "/var 97% used"),
+    ];
+    // Each wake read by a run at its own time, as under cron.
+    let mut items = Vec::new();
+    let mut last = None;
+    for row in rows {
+        let at = row["ts"].as_str().unwrap().to_string();
+        append(&env, std::slice::from_ref(&row));
+        let out = env
+            .tend(&["wake", "consume", "--json"])
+            .env("TEND_NOW", &at)
+            .ok();
+        items.extend(decisions(&out));
+        last = out.json_lines().last().cloned();
+    }
+    assert_eq!(
+        items,
+        [
+            ("w1", "dispatch"),
+            ("w2", "incident_open"),
+            ("w3", "dispatch"),
+            ("w4", "incident_open"),
+            ("w5", "window"),
+            ("w6", "dispatch"),
+            ("w7", "incident_open"),
+        ]
+        .map(|(w, d)| (w.to_string(), d.to_string()))
+    );
+    let opened = env.audit_kind("incident.opened");
+    assert_eq!(opened.len(), 1, "one incident for the episode");
+    let incident = &opened[0]["details"]["incident_id"];
+    let held: Vec<Value> = env
+        .audit_kind("probe.wake_debounced")
+        .into_iter()
+        .filter(|r| r["details"]["reason"] != "window")
+        .collect();
+    assert_eq!(held.len(), 3);
+    for row in &held {
+        assert_eq!(row["details"]["reason"], "incident_open");
+        assert_eq!(&row["details"]["incident_id"], incident);
+    }
+    let sent = env.audit_kind("notification.dispatched");
+    assert_eq!(sent.len(), 3);
+    assert!(
+        sent.iter()
+            .all(|r| &r["details"]["incident_id"] == incident)
+    );
+    assert_eq!(last.unwrap()["incident_open"], 1);
+    // The incident keeps the clock: one reminder, at w6.
+    let state: Value = serde_json::from_str(&env.read("state/incidents.json")).unwrap();
+    let kept = &state["incidents"][incident.as_str().unwrap()];
+    assert_eq!(kept["reminders"], 1);
+    assert_eq!(kept["last_reminder_at"], "2026-05-24T07:16:00Z");
+    assert_eq!(kept["messages"], 3);
+    assert_eq!(kept["investigated"]["summary"], "/var 97% used");
 }
 
 #[test]
@@ -849,8 +941,9 @@ fn observations_end_an_episode_and_a_recovery_inside_it_does_not() {
         ],
     );
     let out = consume(&env);
+    // In the probe's incident (the OK result names no category).
     insta::assert_snapshot!(out.stdout, @r"
-    ℹ️ Probe alert · api
+    [792b4314] ℹ️ Probe alert · api
     api has stopped flapping; it is now OK.
     Latest: api is ok
 
@@ -893,7 +986,9 @@ fn openai_engine_investigates_with_the_recent_observations() {
     let out = consume(&env);
     assert_eq!(
         without_short_ids(&out.stdout),
-        format!("🚨 Probe alert · fly\n{DIAGNOSIS}\n\nwake consume: 1 wake: 1 dispatched\n")
+        format!(
+            "🚨 Probe alert · fly\nfly (critical): fly answers HTTP 503\nCategory: down · http_status=503\nRecent results (oldest first): ok → ok → critical → critical → critical\nDiagnosis:\n{DIAGNOSIS}\n\nwake consume: 1 wake: 1 dispatched\n"
+        )
     );
 
     let requests = engine.requests();
@@ -1041,7 +1136,11 @@ fn anthropic_engine_speaks_the_messages_api() {
     );
     let out = consume(&env);
     assert!(
-        without_short_ids(&out.stdout).starts_with(&format!("⚠️ Probe alert · fly\n{DIAGNOSIS}\n"))
+        without_short_ids(&out.stdout).starts_with(&format!(
+            "⚠️ Probe alert · fly\nfly (warning): fly answers HTTP 503\nCategory: down · http_status=503\nDiagnosis:\n{DIAGNOSIS}\n"
+        )),
+        "{}",
+        out.stdout
     );
     let r = &engine.requests()[0];
     assert_eq!(r.path, "/v1/messages");
@@ -1140,7 +1239,7 @@ fn command_engine_answers_times_out_and_fails() {
     let (out, _) = run(&env, "ok", "w1", "disk");
     assert_eq!(
         without_short_ids(&out.stdout),
-        "🚨 Probe alert · disk\nThe disk is full. Logs grew overnight.\nNext step: rotate the logs.\n\nwake consume: 1 wake: 1 dispatched\n"
+        "🚨 Probe alert · disk\ndisk (critical): disk answers HTTP 503\nCategory: down · http_status=503\nDiagnosis:\nThe disk is full. Logs grew overnight.\nNext step: rotate the logs.\n\nwake consume: 1 wake: 1 dispatched\n"
     );
     let prompt = env.read("prompt.txt");
     assert!(prompt.contains("Probe: disk") && prompt.contains("Never claim that a fix"));

@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::alerts::silence::MatchKey;
-use crate::config::Duration;
 
 const T0: &str = "2026-05-24T08:00:00Z";
 
@@ -42,8 +41,13 @@ fn policy() -> Policy {
         burst_limit: 5,
         digest_info: false,
         send_resolved: false,
-        repeat: SeverityDurations::default(),
+        reminders_due: BTreeSet::new(),
     }
+}
+
+/// The alerts whose incident is due a reminder.
+fn due(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|id| id.to_string()).collect()
 }
 
 fn probes() -> BTreeSet<String> {
@@ -418,10 +422,7 @@ fn a_silence_on_a_notified_alert_holds_its_reminders_only() {
     let state = notified(std::slice::from_ref(&a), t(0));
     let s = silence(&[(MatchKey::Id, "a")], t(60), t(7200));
     let hourly = Policy {
-        repeat: SeverityDurations {
-            critical: Duration::from_secs(3600),
-            ..SeverityDurations::default()
-        },
+        reminders_due: due(&["a"]),
         ..policy()
     };
     let p = plan(
@@ -450,20 +451,24 @@ fn a_silence_on_a_notified_alert_holds_its_reminders_only() {
     );
 }
 
+/// A reminder goes out when the incident's back-off says it is due (the
+/// edges of the schedule are `incidents::policy`'s tests), and only then.
 #[test]
-fn reminder_edges() {
+fn reminders_follow_the_incident_back_off() {
     let a = crit("a", "api_down");
-    let hourly = Policy {
-        repeat: SeverityDurations {
-            critical: Duration::from_secs(3600),
-            ..SeverityDurations::default()
-        },
+    let w = alert("w", Severity::Warning, "disk");
+    let state = notified(&[a.clone(), w.clone()], t(0));
+    let both = [a.clone(), w.clone()];
+    assert!(
+        run(&both, &state, t(86_400), &policy())
+            .decisions
+            .is_empty()
+    );
+    let a_due = Policy {
+        reminders_due: due(&["a"]),
         ..policy()
     };
-    let state = notified(std::slice::from_ref(&a), t(0));
-    let p = run(std::slice::from_ref(&a), &state, t(3599), &hourly);
-    assert!(p.decisions.is_empty());
-    let p = run(std::slice::from_ref(&a), &state, t(3600), &hourly);
+    let p = run(&both, &state, t(3600), &a_due);
     assert_eq!(
         actions(&p),
         [("a".to_string(), Action::Remind { number: 1 })]
@@ -471,68 +476,45 @@ fn reminder_edges() {
     let after = p.final_state();
     assert_eq!(after.alerts["a"].last_notified, Some(t(3600)));
     assert_eq!(after.alerts["a"].reminders, 1);
-    // The clock restarts from the reminder.
-    assert!(
-        run(std::slice::from_ref(&a), &after, t(7199), &hourly)
-            .decisions
-            .is_empty()
-    );
-    let p = run(std::slice::from_ref(&a), &after, t(7200), &hourly);
+    assert_eq!(after.alerts["w"], state.alerts["w"]);
+    let p = run(&both, &after, t(5400), &a_due);
     assert_eq!(
         actions(&p),
         [("a".to_string(), Action::Remind { number: 2 })]
     );
-    // 0s (the default) is off; other severities keep their own interval.
-    assert!(
-        run(std::slice::from_ref(&a), &state, t(86_400), &policy())
-            .decisions
-            .is_empty()
-    );
-    let w = alert("w", Severity::Warning, "disk");
-    let state = notified(std::slice::from_ref(&w), t(0));
-    assert!(
-        run(std::slice::from_ref(&w), &state, t(86_400), &hourly)
-            .decisions
-            .is_empty()
+    // An alert that stopped firing is resolved, not reminded.
+    let p = run(std::slice::from_ref(&w), &after, t(5400), &a_due);
+    assert_eq!(
+        actions(&p),
+        [("a".to_string(), Action::Resolve { announce: false })]
     );
 }
 
 #[test]
-fn a_suppressed_alert_is_reminded_from_when_it_was_recorded() {
-    let hourly = Policy {
-        repeat: SeverityDurations {
-            critical: Duration::from_secs(3600),
-            ..SeverityDurations::default()
-        },
+fn a_suppressed_alert_is_reminded_only_once_it_was_notified() {
+    let both = [crit("a", "api_down"), crit("b", "api_down")];
+    let state = run(&both, &Notified::default(), t(0), &policy()).final_state();
+    assert_eq!(state.alerts["b"].status, Status::Suppressed);
+    let all_due = Policy {
+        reminders_due: due(&["a", "b"]),
         ..policy()
     };
-    let state = run(
-        &[crit("a", "api_down"), crit("b", "api_down")],
-        &Notified::default(),
-        t(0),
-        &hourly,
-    )
-    .final_state();
-    assert_eq!(state.alerts["b"].status, Status::Suppressed);
-    // Still held by the cooldown: nothing.
-    let both = [crit("a", "api_down"), crit("b", "api_down")];
-    let p = run(&both, &state, t(30 * 60 - 1), &hourly);
-    assert_eq!(actions(&p), []);
-    // The cooldown over, b still fires: notified then, and reminded an
-    // interval after that.
-    let p = run(&both, &state, t(30 * 60), &hourly);
+    // Held by the cooldown: only the alert that was told is reminded.
+    let p = run(&both, &state, t(30 * 60 - 1), &all_due);
+    assert_eq!(
+        actions(&p),
+        [("a".to_string(), Action::Remind { number: 1 })]
+    );
+    // The cooldown over, b still fires: notified then, and reminded when
+    // its incident says so.
+    let p = run(&both, &state, t(30 * 60), &policy());
     assert_eq!(
         actions(&p),
         [("b".to_string(), Action::Notify(Why::CooledDown))]
     );
     let state = p.final_state();
     assert_eq!(state.alerts["b"].status, Status::Ok);
-    let p = run(&both, &state, t(3600), &hourly);
-    assert_eq!(
-        actions(&p),
-        [("a".to_string(), Action::Remind { number: 1 })]
-    );
-    let p = run(&both, &state, t(30 * 60 + 3600), &hourly);
+    let p = run(&both, &state, t(3600), &all_due);
     assert_eq!(
         actions(&p),
         [
@@ -679,10 +661,7 @@ fn digest_mode_queues_info_alerts_outside_the_burst_count() {
     let digest = Policy {
         digest_info: true,
         burst_limit: 1,
-        repeat: SeverityDurations {
-            info: Duration::from_secs(3600),
-            ..SeverityDurations::default()
-        },
+        reminders_due: due(&["i1", "i2"]),
         ..policy()
     };
     let active = [
