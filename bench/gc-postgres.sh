@@ -9,8 +9,8 @@
 # Usage: nice -n 0 bench/gc-postgres.sh      GC_BENCH_THREADS=200000 bench/gc-postgres.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-BIN=$PWD/target/release/tend
+# TEND_BENCH_BIN: another build to measure (e.g. main's), else this tree's.
+if [ -n "${TEND_BENCH_BIN:-}" ]; then BIN=$TEND_BENCH_BIN; else cargo build --release --quiet; BIN=$PWD/target/release/tend; fi
 N=${GC_BENCH_THREADS:-1000000}
 RUNS=${TEND_BENCH_RUNS:-5}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)

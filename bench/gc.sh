@@ -37,8 +37,8 @@ part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 mkdir -p "$WORK"
 trap '[ -z "${GC_BENCH_DIR:-}" ] && rm -rf "$WORK"' EXIT
 
-cargo build --release --quiet
-TEND=$PWD/target/release/tend
+# TEND_BENCH_BIN: another build to measure (e.g. main's), else this tree's.
+if [ -n "${TEND_BENCH_BIN:-}" ]; then TEND=$TEND_BENCH_BIN; else cargo build --release --quiet; TEND=$PWD/target/release/tend; fi
 FIXTURE=$PWD/tests/gc_langgraph.py
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
 

@@ -18,8 +18,8 @@
 #        TEND_BENCH_BYTES=300000000 TEND_BENCH_RUNS=20 bench/promote-window.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-BIN=$PWD/target/release/tend
+# TEND_BENCH_BIN: another build to measure (e.g. main's), else this tree's.
+if [ -n "${TEND_BENCH_BIN:-}" ]; then BIN=$TEND_BENCH_BIN; else cargo build --release --quiet; BIN=$PWD/target/release/tend; fi
 BYTES=${TEND_BENCH_BYTES:-1200000000}
 RUNS=${TEND_BENCH_RUNS:-30}
 work=$(mktemp -d "${TMPDIR:-/tmp}/tend-window-bench.XXXXXX")

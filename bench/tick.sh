@@ -10,8 +10,8 @@
 # Usage: nice -n 0 bench/tick.sh        TEND_BENCH_RUNS=300 bench/tick.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-BIN=$PWD/target/release/tend
+# TEND_BENCH_BIN: another build to measure (e.g. main's), else this tree's.
+if [ -n "${TEND_BENCH_BIN:-}" ]; then BIN=$TEND_BENCH_BIN; else cargo build --release --quiet; BIN=$PWD/target/release/tend; fi
 RUNS=${TEND_BENCH_RUNS:-200}
 work=$(mktemp -d "${TMPDIR:-/tmp}/tend-tick-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -24,6 +24,8 @@ python3 bench/abab.py "$RUNS" \
   "tend tick (nothing new)" -- "$BIN" tick
 echo "== fsyncs of one tick (strace -f -c)"
 if command -v strace >/dev/null; then
-  strace -f -e trace=fsync,fdatasync,sync_file_range -o "$work/strace" "$BIN" tick >/dev/null
-  printf 'fsync calls: %s\n' "$(grep -c 'sync' "$work/strace" || true)"
+  # Counted by strace's own summary: a call interrupted by another thread's
+  # line is two lines of a plain trace (`<unfinished ...>`, `resumed`).
+  strace -f -c -e trace=fsync,fdatasync,sync_file_range -o "$work/strace" "$BIN" tick >/dev/null
+  printf 'fsync calls: %s\n' "$(awk '$NF ~ /^(fsync|fdatasync|sync_file_range)$/ { n += $4 } END { print n + 0 }' "$work/strace")"
 fi

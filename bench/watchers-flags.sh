@@ -11,8 +11,8 @@
 # Usage: nice -n 0 bench/watchers-flags.sh       TEND_BENCH_RUNS=5 bench/watchers-flags.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-BIN=$PWD/target/release/tend
+# TEND_BENCH_BIN: another build to measure (e.g. main's), else this tree's.
+if [ -n "${TEND_BENCH_BIN:-}" ]; then BIN=$TEND_BENCH_BIN; else cargo build --release --quiet; BIN=$PWD/target/release/tend; fi
 RUNS=${TEND_BENCH_RUNS:-7}
 NS=8d7f2c1e-4b6a-5d3c-9e8f-0a1b2c3d4e5f
 work=$(mktemp -d "${TMPDIR:-/tmp}/tend-flags-bench.XXXXXX")

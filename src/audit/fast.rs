@@ -224,25 +224,38 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// A line read by [`read_row`]: its `kind` and `ts`, and its `details` when
-/// the caller asked for them.
+/// A line read by [`read_row`]: its `kind` and `ts`, its `id`, and its
+/// `details` when the caller asked for them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row<'a, D> {
     pub kind: &'a str,
     pub ts: &'a str,
+    pub id: Id<'a>,
     /// `None`: checked against the grammar, not read.
     pub details: Option<D>,
 }
 
+/// The row's top-level `id`, as the walk found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Id<'a> {
+    /// No `id` key.
+    Absent,
+    /// One `id`, a string without escapes: its text.
+    Plain(&'a str),
+    /// Anything else (escaped, not a string, repeated): for `serde_json`.
+    Other,
+}
+
 /// Reads a whole line in one pass: a JSON object (UTF-8, no control
 /// character) with exactly one each of `kind` and `ts` (strings without
-/// escapes) before exactly one `details`, no escaped key, nothing after it
-/// but spaces. When the walk reaches `details`, `wanted(kind, ts)` says
-/// whether to deserialize them (else they are only checked). Anything else,
-/// and details that do not deserialize, are handed back.
+/// escapes) and exactly one `details`, keys in any order, no escaped key,
+/// nothing after it but spaces. When the walk reaches `details`,
+/// `wanted(kind, ts)`, with what it has met of them so far, says whether to
+/// deserialize them (else they are only checked). Anything else, and details
+/// that do not deserialize, are handed back.
 pub fn read_row<'a, D: de::Deserialize<'a>>(
     line: &'a [u8],
-    wanted: impl FnOnce(&'a str, &'a str) -> bool,
+    wanted: impl FnOnce(Option<&'a str>, Option<&'a str>) -> bool,
 ) -> Result<Row<'a, D>, Fallback> {
     // Outside strings, a control character fails the grammar (only the
     // space is taken as whitespace); inside, `string` hands it back.
@@ -253,6 +266,7 @@ pub fn read_row<'a, D: de::Deserialize<'a>>(
         i: 0,
     };
     let (mut kind, mut ts) = (None, None);
+    let mut id = Id::Absent;
     let mut details = None;
     let mut wanted = Some(wanted);
     c.spaces();
@@ -270,16 +284,27 @@ pub fn read_row<'a, D: de::Deserialize<'a>>(
             b"kind" | b"ts" => {
                 let (value, escaped) = c.string()?;
                 let slot = if key == "kind" { &mut kind } else { &mut ts };
-                if escaped || wanted.is_none() || slot.is_some() {
+                if escaped || slot.is_some() {
                     return Err(Fallback);
                 }
                 *slot = Some(value);
             }
-            b"details" => {
-                let (Some(k), Some(t), Some(wanted)) = (kind, ts, wanted.take()) else {
-                    return Err(Fallback);
+            b"id" => {
+                id = match (id, c.peek()) {
+                    (Id::Absent, Some(b'"')) => match c.string()? {
+                        (text, false) => Id::Plain(text),
+                        (_, true) => Id::Other,
+                    },
+                    _ => {
+                        c.value(1)?;
+                        Id::Other
+                    }
                 };
-                if wanted(k, t) {
+            }
+            b"details" => {
+                // A second `details` finds `wanted` taken.
+                let wanted = wanted.take().ok_or(Fallback)?;
+                if wanted(kind, ts) {
                     let mut de = Deserializer { c, depth: 1 };
                     details = Some(D::deserialize(&mut de).map_err(|_| Fallback)?);
                     c = de.c;
@@ -304,9 +329,12 @@ pub fn read_row<'a, D: de::Deserialize<'a>>(
     }
     c.spaces();
     match (kind, ts) {
-        (Some(kind), Some(ts)) if wanted.is_none() && c.i == line.len() => {
-            Ok(Row { kind, ts, details })
-        }
+        (Some(kind), Some(ts)) if wanted.is_none() && c.i == line.len() => Ok(Row {
+            kind,
+            ts,
+            id,
+            details,
+        }),
         _ => Err(Fallback),
     }
 }
@@ -659,6 +687,47 @@ mod tests {
     }
 
     #[test]
+    fn keys_in_any_order_and_the_id() {
+        // `wanted` hears what the walk met before `details`.
+        for (line, met) in [
+            (
+                r#"{"details":{"route":"a"},"kind":"k","ts":"t","id":"r-1"}"#,
+                (None, None),
+            ),
+            (
+                r#"{"kind": "k", "details": {"route": "a"}, "id": "r-1", "ts": "t"}"#,
+                (Some("k"), None),
+            ),
+            (
+                r#"{"ts":"t","details":{"route":"a"},"id":"r-1","kind":"k"}"#,
+                (None, Some("t")),
+            ),
+        ] {
+            let mut heard = None;
+            let row: Row<Details> = read_row(line.as_bytes(), |k, t| {
+                heard = Some((k, t));
+                true
+            })
+            .unwrap_or_else(|_| panic!("handed back: {line}"));
+            assert_eq!(heard, Some(met), "{line}");
+            assert_eq!((row.kind, row.ts, row.id), ("k", "t", Id::Plain("r-1")));
+            assert!(matches!(row.details.unwrap().route, Cow::Borrowed("a")));
+        }
+        fn id(line: &str) -> Result<Id<'_>, Fallback> {
+            read(line).map(|row| row.id)
+        }
+        let details = r#""ts":"t","kind":"k","details":{"route":"a"}"#;
+        assert_eq!(id(&format!("{{{details}}}")), Ok(Id::Absent));
+        for other in [r#""r-\u0031""#, "7", "null", r#"["r-1"]"#] {
+            assert_eq!(id(&format!(r#"{{"id":{other},{details}}}"#)), Ok(Id::Other));
+        }
+        assert_eq!(
+            id(&format!(r#"{{"id":"r-1",{details},"id":"r-2"}}"#)),
+            Ok(Id::Other)
+        );
+    }
+
+    #[test]
     fn lines_of_other_shapes_are_handed_back() {
         for line in [
             "",
@@ -673,8 +742,9 @@ mod tests {
             "{\"ts\":\"t\",\"kind\":\"k\",\"details\":{\"route\":\"a\"}}\r",
             "{\"ts\":\"t\",\"kind\":\"k\",\"details\":{\"route\":\"a\u{1}\"}}",
             r#"{"ts":"t","kind":"k","details":{"route":"a"},"kind":"k"}"#,
-            r#"{"ts":"t","details":{"route":"a"},"kind":"k"}"#,
             r#"{"ts":"t","kind":"k","details":{"route":"a"},"details":{"route":"a"}}"#,
+            r#"{"details":{"route":"a"},"ts":"t","kind":"k","details":{"route":"a"}}"#,
+            r#"{"details":{"route":"a"},"ts":"t","kind":"k","ts":"t"}"#,
             r#"{"t\u0073":"t","kind":"k","details":{"route":"a"}}"#,
             r#"{"ts":"t","kind":"\u006b","details":{"route":"a"}}"#,
             r#"{"ts":"t","kind":7,"details":{"route":"a"}}"#,

@@ -182,29 +182,75 @@ impl<'de, D: Deserialize<'de>> serde::de::Visitor<'de> for LineSeed<'_, D> {
 /// The row ids one scan has counted, shared by its threads: a row is counted
 /// once whatever the number of its copies (a row written again keeps its
 /// id), and which copy is counted does not matter, as copies are the same
-/// row. Ids are kept as 128-bit FNV-1a hashes, in shards so that threads
-/// seldom wait on one another. A row without an id is always counted.
-#[derive(Default)]
+/// row. Ids are kept as 128-bit hashes ([`id_hash`]), in shards so that threads
+/// seldom wait on one another, each on cache lines of its own (two threads
+/// writing to neighbouring shards would otherwise take the line from each
+/// other at every row). A row without an id is always counted.
 pub struct SeenIds {
-    shards: [Mutex<HashSet<u128, BuildHasherDefault<Folded>>>; 16],
+    shards: [Shard; SHARDS],
+}
+
+const SHARDS: usize = 64;
+
+#[derive(Default)]
+#[repr(align(128))]
+struct Shard(Mutex<HashSet<u128, BuildHasherDefault<Folded>>>);
+
+impl Default for SeenIds {
+    fn default() -> Self {
+        SeenIds {
+            shards: std::array::from_fn(|_| Shard::default()),
+        }
+    }
 }
 
 impl SeenIds {
     /// Whether `id` is new to this scan (and now seen).
     pub fn first(&self, id: &[u8]) -> bool {
-        let hash = fnv128(id);
-        let shard = &self.shards[(hash >> 124) as usize];
-        shard.lock().unwrap_or_else(|p| p.into_inner()).insert(hash)
+        let hash = id_hash(id);
+        let shard = &self.shards[(hash >> 122) as usize % SHARDS];
+        shard
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(hash)
     }
 }
 
-/// FNV-1a over 128 bits.
-fn fnv128(bytes: &[u8]) -> u128 {
-    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
-    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
-    bytes
-        .iter()
-        .fold(OFFSET, |h, &b| (h ^ u128::from(b)).wrapping_mul(PRIME))
+/// A 128-bit hash of a row id, eight bytes at a time: two lanes, each
+/// mixed by a folded 64×64→128-bit multiply (as wyhash mixes), with the
+/// length in the seed. Not a defence against chosen ids: a collision drops
+/// a row as a copy, which is why the hash is 128 bits wide.
+fn id_hash(bytes: &[u8]) -> u128 {
+    const K: [u64; 4] = [
+        0xa076_1d64_78bd_642f,
+        0xe703_7ed1_a0b4_28db,
+        0x8ebc_6af0_9c88_c6e3,
+        0x5899_65cc_7537_4cc3,
+    ];
+    fn fold(x: u64, k: u64) -> u64 {
+        let p = u128::from(x) * u128::from(k);
+        (p as u64) ^ ((p >> 64) as u64)
+    }
+    let len = bytes.len() as u64;
+    let (mut a, mut b) = (K[2] ^ len, K[3] ^ len.rotate_left(32));
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default());
+        a = fold(a ^ w, K[0]);
+        b = fold(b ^ w.rotate_left(29), K[1]);
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        let w = u64::from_le_bytes(last);
+        a = fold(a ^ w, K[0]);
+        b = fold(b ^ w.rotate_left(29), K[1]);
+    }
+    let hi = fold(a ^ K[3], b ^ K[2]);
+    let lo = fold(b ^ K[0], a ^ K[1]);
+    (u128::from(hi) << 64) | u128::from(lo)
 }
 
 /// The hasher of a set of hashes: the low 64 bits as they are.
@@ -247,6 +293,11 @@ fn row_id(line: &[u8]) -> Option<Cow<'_, [u8]>> {
             }
         }
     }
+    serde_id(line)
+}
+
+/// A row's `id` as `serde_json` reads it.
+fn serde_id(line: &[u8]) -> Option<Cow<'_, [u8]>> {
     #[derive(Deserialize)]
     struct IdOf<'a> {
         #[serde(borrow, default)]
@@ -759,13 +810,21 @@ fn select_line<S: Select>(
     select: &mut S,
     report: &mut ScanReport,
 ) -> Result<(), String> {
-    let parsed = match parse_fast(kinds, since_ms, until_ms, bytes) {
-        Some(parsed) => Ok(parsed),
-        None => parse_serde(kinds, since_ms, until_ms, bytes),
+    let (parsed, id) = match parse_fast(kinds, since_ms, until_ms, bytes) {
+        Some((parsed, id)) => (Ok(parsed), id),
+        None => (
+            parse_serde(kinds, since_ms, until_ms, bytes),
+            fast::Id::Other,
+        ),
     };
     match parsed {
         Ok(Parsed::Selected { kind, ms, details }) => {
-            if let Some(id) = row_id(bytes)
+            let id = match id {
+                fast::Id::Plain(id) => Some(Cow::Borrowed(id.as_bytes())),
+                fast::Id::Absent => None,
+                fast::Id::Other => row_id(bytes),
+            };
+            if let Some(id) = id
                 && !seen.first(&id)
             {
                 report.duplicates += 1;
@@ -796,40 +855,48 @@ fn select_line<S: Select>(
     }
 }
 
-/// A candidate line read by [`fast`], where it answers (most lines: printable
-/// ASCII with `ts` and `kind` before `details`); `None` hands it to
-/// [`parse_serde`]. Where both answer, they give the same.
+/// A candidate line read by [`fast`], where it answers (most lines: UTF-8
+/// without control characters, keys in any order), with the row's `id` as
+/// the walk found it; `None` hands it to [`parse_serde`]. Where both answer,
+/// they give the same.
 fn parse_fast<'a, D: Deserialize<'a>>(
     kinds: &[&str],
     since_ms: i64,
     until_ms: i64,
     bytes: &'a [u8],
-) -> Option<Parsed<D>> {
-    // What the walk learned when it reached `details`: the kind's index
-    // (None: not wanted) and the time (None: not a time).
-    let mut seen: Option<(Option<usize>, Option<i64>)> = None;
+) -> Option<(Parsed<D>, fast::Id<'a>)> {
+    let inside = |ms: i64| since_ms <= ms && ms <= until_ms;
+    // What the walk had met when it reached `details`: the kind's index
+    // (Some(None): not wanted) and the time (Some(None): not a time).
+    let mut met: (Option<Option<usize>>, Option<Option<i64>>) = (None, None);
     let row = fast::read_row::<D>(bytes, |kind, ts| {
-        let kind = kinds.iter().position(|k| *k == kind);
-        let ms = ts_millis(ts);
-        seen = Some((kind, ms));
-        // serde_json reads the details of a wanted row unless its time is
-        // known to be outside (a row with a bad time too).
-        kind.is_some() && ms.is_none_or(|ms| since_ms <= ms && ms <= until_ms)
+        met = (
+            kind.map(|kind| kinds.iter().position(|k| *k == kind)),
+            ts.map(ts_millis),
+        );
+        // As serde_json reads them (LineSeed): the details of a row not yet
+        // ruled out by its kind or its time.
+        let other_kind = matches!(met.0, Some(None));
+        let outside = matches!(met.1, Some(Some(ms)) if !inside(ms));
+        !(other_kind || outside)
     })
     .ok()?;
-    let (kind, ms) = seen?;
+    let kind = met
+        .0
+        .unwrap_or_else(|| kinds.iter().position(|k| *k == row.kind));
     let Some(kind) = kind else {
-        return Some(Parsed::OtherKind);
+        return Some((Parsed::OtherKind, row.id));
     };
-    match (ms, row.details) {
-        (Some(ms), _) if !(since_ms <= ms && ms <= until_ms) => Some(Parsed::Outside),
-        (Some(ms), Some(details)) => Some(Parsed::Selected { kind, ms, details }),
-        (None, Some(_)) => Some(Parsed::BadTime(format!(
-            "\"ts\" {:?} is not an RFC 3339 timestamp",
-            row.ts
-        ))),
-        (_, None) => None,
-    }
+    let ms = met.1.unwrap_or_else(|| ts_millis(row.ts));
+    let parsed = match (ms, row.details) {
+        (Some(ms), _) if !inside(ms) => Parsed::Outside,
+        (Some(ms), Some(details)) => Parsed::Selected { kind, ms, details },
+        (None, Some(_)) => {
+            Parsed::BadTime(format!("\"ts\" {:?} is not an RFC 3339 timestamp", row.ts))
+        }
+        (_, None) => return None,
+    };
+    Some((parsed, row.id))
 }
 
 /// A candidate line read by `serde_json`, in one pass ([`LineSeed`]).
@@ -888,10 +955,21 @@ pub struct CheckInner {
 pub fn fast_path_agrees(line: &[u8]) -> Result<bool, String> {
     let kinds = ["inference.recorded", "other.kind"];
     let (since, until) = (1_779_580_800_000, 1_779_667_199_999);
-    let Some(fast) = parse_fast::<CheckDetails>(&kinds, since, until, line) else {
+    let Some((fast, id)) = parse_fast::<CheckDetails>(&kinds, since, until, line) else {
         return Ok(false);
     };
     let show = String::from_utf8_lossy(line);
+    let agreed_id = match id {
+        fast::Id::Plain(id) => serde_id(line).as_deref() == Some(id.as_bytes()),
+        fast::Id::Absent => serde_id(line).is_none(),
+        fast::Id::Other => true,
+    };
+    if !agreed_id {
+        return Err(format!(
+            "fast path id {id:?}, serde_json {:?}: {show}",
+            serde_id(line)
+        ));
+    }
     match parse_serde::<CheckDetails>(&kinds, since, until, line) {
         Ok(slow) if slow == fast => Ok(true),
         Ok(slow) => Err(format!("fast path {fast:?}, serde_json {slow:?}: {show}")),
@@ -1143,6 +1221,10 @@ mod tests {
             r#"{"ts":"yesterday","kind":"inference.recorded","details":{"route":"d"}}"#,
             r#"{"ts":"2026-05-24T10:00:00+02:00","kind":"inference.recorded","details":{"route":"e","inner":{"a":3}}}"#,
             r#"{"correlation_key":"probe:x","ts":"2026-05-24T08:00:00.000Z","kind":"inference.recorded","details":{"route":"f","delta":-5,"cost_usd":-0.0,"extra":{"deep":[[[{}]]],"n":[1.5e+10,-2E-3,0,-0]}}}"#,
+            r#"{"details":{"tokens":3,"route":"поиск"},"kind":"inference.recorded","ts":"2026-05-24T08:00:00.000Z","id":"r-3"}"#,
+            r#"{"kind": "inference.recorded", "details": {"route": "\u691c\u7d22", "escalated": false}, "ts": "2026-05-24T09:00:00.000Z", "id": "r-4"}"#,
+            r#"{"ts":"2026-05-23T08:00:00.000Z","details":{"route":1},"id":"r-5","kind":"inference.recorded"}"#,
+            r#"{"details":{"route":"z"},"ts":"2026-05-24T08:00:00.000Z","kind":"not.wanted"}"#,
         ];
         let mut lines: Vec<Vec<u8>> = Vec::new();
         for line in base {
@@ -1336,6 +1418,23 @@ mod tests {
             .run(&[dir.path().join("missing")], &mut calls)
             .unwrap_err();
         assert!(err.to_string().contains("cannot read input"), "{err}");
+    }
+
+    #[test]
+    fn id_hashes_differ_for_different_ids() {
+        let mut ids: Vec<Vec<u8>> = (0..100_000u64)
+            .map(|i| format!("r-{i:016x}").into_bytes())
+            .collect();
+        // Ids that differ only by trailing zero bytes or by length.
+        for len in 0..=24 {
+            ids.push(vec![0; len]);
+            ids.push(vec![b'a'; len + 1]);
+        }
+        let hashes: HashSet<u128> = ids.iter().map(|id| id_hash(id)).collect();
+        assert_eq!(hashes.len(), ids.len());
+        let seen = SeenIds::default();
+        assert!(seen.first(b"r-1") && seen.first(b"r-10"));
+        assert!(!seen.first(b"r-1"));
     }
 
     #[test]
