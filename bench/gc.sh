@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gc checkpoints benchmark (SPEC §9 "Speed"; a benchmark, not a timed test).
+# gc checkpoints benchmark (design §9 "Speed"; a benchmark, not a timed test).
 #
 #  1. Scanning N threads (default 1,000,000):
 #     - directory store: `tend gc checkpoints --dry-run` vs `find DIR -printf

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The hourly `tend promote observe` re-run once the log holds more than 30
-# days (SPEC §7 "Speed", issue 21 goal 1: ≤ 20 ms beyond process start), side
+# days (design §7 "Speed", issue 21 goal 1: ≤ 20 ms beyond process start), side
 # by side with process start (`tend --version`), A/B/A/B, medians.
 #
 # The log: 37 daily segments (bench/gen_audit.py's shape, TEND_BENCH_BYTES

@@ -130,7 +130,7 @@ PY
   echo "  figures agree: $agree; tend vs jq: $(awk "BEGIN{printf \"%.0f\", $jq_s / $tend_best}")x"
 done
 
-# The hourly re-run (SPEC §7 "Speed"): a 30-day router-tuning window over 29
+# The hourly re-run (design §7 "Speed"): a 30-day router-tuning window over 29
 # unchanged past segments of TEND_BENCH_HOURLY_SEGMENT bytes (default 100 MB)
 # and today's, observed once at the end of the day (every segment inside the
 # window), then again after today's segment grew by ~1 MB:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `tend report` on a 1 GB audit log of 30 days (SPEC §13 "Speed"): the first
+# `tend report` on a 1 GB audit log of 30 days (design §13 "Speed"): the first
 # report (no segment cache) ≤ 2 s, and a refresh after a minute of new rows
 # ≤ 50 ms beyond process start (`tend --version`). Release build, warm page
 # cache, run under `nice -n 19`, medians of TEND_BENCH_RUNS runs.

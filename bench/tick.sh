@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `tend tick` with nothing new (SPEC §10, issue 21 goal 4: ≤ 2× `tend
+# `tend tick` with nothing new (design §10, issue 21 goal 4: ≤ 2× `tend
 # --version`), side by side: both commands in turn (A/B/A/B) so that the load
 # of a shared machine falls on both, medians. The root is `tend init`'s
 # (no probe, no watcher, promote off), ticked once before timing, so each

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A watchers tick that flags many new entities (SPEC §8 speed, issue 21 goal
+# A watchers tick that flags many new entities (design §8 speed, issue 21 goal
 # 2: ≥ 16× the seed-style Python script and ≤ 0.3 s), side by side, A/B/A/B,
 # medians. 100,000 entities, 1,000,000 past decisions; 35,000 entities
 # stalled, 20,181 of them already flagged, so each tick flags 14,819.

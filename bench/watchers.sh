@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `tend watchers tick` at scale (SPEC §8 speed, issue 11). Release build.
+# `tend watchers tick` at scale (design §8 speed, issue 11). Release build.
 # Measures (wall clock and peak RSS from /usr/bin/time):
 #
 #   1. rebuilding state/decisions.index from scratch over 1,000,000 past

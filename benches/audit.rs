@@ -4,7 +4,7 @@
 //!     cargo bench --bench audit                 # 1 GB log (default)
 //!     TEND_BENCH_BYTES=200000000 cargo bench --bench audit
 //!
-//! It generates a log shaped like SPEC §3 rows in 30 daily segments (kinds:
+//! It generates a log shaped like design §3 rows in 30 daily segments (kinds:
 //! `probe.observed` in 60 % of rows, `probe.wake_requested` in 5 %, the rest
 //! spread over other kinds), then reports, in the same run:
 //!

@@ -1,4 +1,4 @@
-//! Every clap type: what was typed, nothing more (SPEC §10 global flags).
+//! Every clap type: what was typed, nothing more (design §10 global flags).
 
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-//! Time: the command's "now" (honouring `--now` / `TEND_NOW`, SPEC §10) and the
+//! Time: the command's "now" (honouring `--now` / `TEND_NOW`, design §10) and the
 //! one timestamp format of the audit log (RFC 3339, UTC, milliseconds, `Z`).
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};

@@ -1,7 +1,7 @@
 //! The context every handler receives: the root's paths, the validated
 //! configuration, the clock, and the output writers (handlers never print
 //! directly). Also the run record every state-changing command leaves in
-//! `state/runs/<command>.json` (SPEC §10).
+//! `state/runs/<command>.json` (design §10).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -22,7 +22,7 @@ use crate::store::redact;
 use crate::store::state;
 use crate::terminal;
 
-/// The paths of one state root (SPEC §1).
+/// The paths of one state root (design §1).
 #[derive(Debug, Clone)]
 pub struct Root {
     dir: PathBuf,
@@ -209,7 +209,7 @@ pub enum RootOrigin {
     Env,
 }
 
-/// Chooses the root (SPEC §1): `--root` / `$TEND_ROOT` (already merged by
+/// Chooses the root (design §1): `--root` / `$TEND_ROOT` (already merged by
 /// clap, `origin` says which), else `$XDG_STATE_HOME/tend`, else
 /// `~/.local/state/tend`. A relative `--root`/`TEND_ROOT` is refused: cron
 /// runs commands from `$HOME`, where it would name another directory than
@@ -264,7 +264,7 @@ fn relative_root(dir: &Path, origin: RootOrigin, cwd: Option<&Path>) -> String {
     )
 }
 
-/// Why a chosen root cannot be used (SPEC §10 The root).
+/// Why a chosen root cannot be used (design §10 The root).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RootProblem {
     Missing,
@@ -348,7 +348,7 @@ pub enum Verbosity {
 
 /// A line for a person: secrets scrubbed, control characters escaped,
 /// newlines and carriage returns too, so that nothing from outside in it
-/// can forge another line (SPEC §10).
+/// can forge another line (design §10).
 pub fn human(text: &str) -> String {
     terminal::escape_line(&redact::scrub(text)).into_owned()
 }
@@ -381,7 +381,7 @@ impl<W: Write> Write for NamedStdout<W> {
     }
 }
 
-/// Standard output and error, with the output mode (SPEC §10 Output). Every
+/// Standard output and error, with the output mode (design §10 Output). Every
 /// line goes through the secret scrub ([`redact`]) on its way out, and human
 /// output has its control characters escaped ([`terminal`]).
 pub struct Output {
@@ -414,7 +414,7 @@ impl Output {
         Ok(())
     }
 
-    /// The summary line of a loop's run (SPEC §10 Output): cron mails what a
+    /// The summary line of a loop's run (design §10 Output): cron mails what a
     /// job prints, so it is printed only when the run has news (a new
     /// failure, a recovery, a flap, a message sent, …), always with -v, and
     /// never with -q or --json.
@@ -752,7 +752,7 @@ impl Ctx {
     /// Runs `body` (the steps of `tend tick`) with the run records of the
     /// commands it runs kept back, then writes them all in one file,
     /// `state/runs/tick.steps.json` ([`BATCH_FILE`]): one durable write for
-    /// the whole tick instead of one per step (SPEC §10). [`load_runs`] reads
+    /// the whole tick instead of one per step (design §10). [`load_runs`] reads
     /// them as each command's own. A kill before the end loses the records of
     /// the steps that ran (their work is done and recorded in their own
     /// state); the previous records stay readable.

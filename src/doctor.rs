@@ -1,4 +1,4 @@
-//! `tend doctor` (SPEC §10): checks a root and explains how to recover from what
+//! `tend doctor` (design §10): checks a root and explains how to recover from what
 //! it finds — an invalid configuration, quarantined state files, temporary files
 //! left by a killed writer, items left in two status directories, held locks, a
 //! root on a network filesystem (unsupported: flock semantics). It changes

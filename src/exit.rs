@@ -1,4 +1,4 @@
-//! The exit-code table (SPEC §10), in one place, and the mapping from an error
+//! The exit-code table (design §10), in one place, and the mapping from an error
 //! chain to a code.
 
 use std::io;

@@ -1,4 +1,4 @@
-//! The heartbeat of SPEC §10 (`[heartbeat]`, as runitor and healthchecks.io
+//! The heartbeat of design §10 (`[heartbeat]`, as runitor and healthchecks.io
 //! do): after each `tick`, request `{url}` when it succeeded and
 //! `{url}/{exit_code}` when it did not, within a short timeout, so that a dead
 //! host or a dead crontab is noticed by someone else. A failed ping is

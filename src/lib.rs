@@ -50,7 +50,7 @@ use crate::ctx::{Ctx, Output, Root, RootOrigin, RootProblem, Verbosity};
 use crate::exit::Exit;
 
 /// Parses `args`, runs the command, prints any error as `tend: error: …` with
-/// its context chain, and returns the exit code of SPEC §10.
+/// its context chain, and returns the exit code of design §10.
 pub fn run<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
@@ -274,7 +274,7 @@ fn now_from(
     }
 }
 
-/// Refuses a root the command cannot use (SPEC §10 The root), before the
+/// Refuses a root the command cannot use (design §10 The root), before the
 /// configuration is read and before anything is written: a missing root
 /// (every command but `init` creates nothing half-way), a file, or a root
 /// of another user this one may not read or write in.
@@ -320,7 +320,7 @@ fn execute(cli: Cli, env: &Env, root_origin: RootOrigin) -> Result<Exit> {
         None => (None, cli.before),
     };
     // A dry run is a person asking: it prints every decision, as -v does,
-    // news or not (SPEC §10); -q still silences it.
+    // news or not (design §10); -q still silences it.
     let verbosity = match (g.quiet, g.verbose || flags.dry_run) {
         (true, _) => Verbosity::Quiet,
         (_, true) => Verbosity::Verbose,
@@ -378,7 +378,7 @@ fn execute(cli: Cli, env: &Env, root_origin: RootOrigin) -> Result<Exit> {
     // A misspelt --root would otherwise be created silently and stay quiet
     // forever: say so on the first run there (and on every `status`).
     // Only the commands that need probes: a consumer host may legitimately
-    // run `wake consume` or `audit` on rows shipped from elsewhere (SPEC §11).
+    // run `wake consume` or `audit` on rows shipped from elsewhere (design §11).
     let says_why = match &cli.command {
         Command::Status(_) => true,
         Command::Tick(_) | Command::Probe(_) => !ctx.root.runs_dir().exists(),
@@ -415,7 +415,7 @@ fn execute(cli: Cli, env: &Env, root_origin: RootOrigin) -> Result<Exit> {
     Ok(outcome.exit().max(secrets))
 }
 
-/// Names, once each, the secrets this run needed and could not read (SPEC
+/// Names, once each, the secrets this run needed and could not read (design
 /// §10). The channel, engine or heartbeat that needed one failed on its own
 /// and said so naming only its key; the rest of the run went on. Exit 1.
 fn report_unreadable_secrets(ctx: &mut Ctx) -> Exit {

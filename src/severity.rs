@@ -24,7 +24,7 @@ impl Severity {
         }
     }
 
-    /// The mark that starts an operator message (SPEC §5).
+    /// The mark that starts an operator message (design §5).
     pub fn mark(self) -> &'static str {
         match self {
             Severity::Critical => "🚨",
@@ -55,7 +55,7 @@ impl FromStr for Severity {
 }
 
 /// Whether a category is only the name of a probe state or a severity
-/// (`critical`, what a probe without a category of its own gets, SPEC §4):
+/// (`critical`, what a probe without a category of its own gets, design §4):
 /// a message then leaves it out, as the severity already says it.
 pub fn is_state_name(category: &str) -> bool {
     let category = category.trim();

@@ -1,4 +1,4 @@
-//! `tend status` (SPEC §10): each command's last run and whether it is overdue
+//! `tend status` (design §10): each command's last run and whether it is overdue
 //! (a dead man's switch: exit 1), lock holders, each probe's status and
 //! flapping, the wake cursor's lag, pending proposals, and active alerts.
 
@@ -287,7 +287,7 @@ fn sample(v: f64) -> String {
     format!("{v}")
 }
 
-/// The per-probe families (SPEC §13), and the day's LLM cost per route.
+/// The per-probe families (design §13), and the day's LLM cost per route.
 fn probe_families(family: &mut impl FnMut(&str, &str, Vec<(String, String)>), f: &Facts<'_>) {
     let probe = |name: &str| format!("{{probe=\"{}\"}}", label(name));
     family(

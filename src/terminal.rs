@@ -1,4 +1,4 @@
-//! Text from outside on a terminal (SPEC §10): probe output, alert annotations
+//! Text from outside on a terminal (design §10): probe output, alert annotations
 //! and server answers may carry terminal escape sequences, NULs or bidirectional
 //! overrides. Human output escapes them, so what an operator reads is what the
 //! bytes say and nothing rewrites their screen; and a command `tend` suggests is
@@ -297,15 +297,9 @@ pub fn stdout_width() -> Option<usize> {
         .and_then(|c| c.trim().parse::<usize>().ok())
         .filter(|w| *w > 0);
     from_env.or_else(|| {
-        let mut size = libc::winsize {
-            ws_row: 0,
-            ws_col: 0,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        // SAFETY: TIOCGWINSZ writes a winsize into the struct it is given.
-        let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
-        (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+        let (terminal_size::Width(columns), _) =
+            terminal_size::terminal_size_of(std::io::stdout())?;
+        (columns > 0).then_some(usize::from(columns))
     })
 }
 

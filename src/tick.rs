@@ -1,4 +1,4 @@
-//! `tend tick` (SPEC §10): every loop once, in order (probe run, wake consume,
+//! `tend tick` (design §10): every loop once, in order (probe run, wake consume,
 //! alerts notify, …), for a one-line crontab.
 //! Each step is the command itself (same handler, same lock, same run record);
 //! a step that fails is reported and the next one still runs. The exit code is
@@ -47,7 +47,7 @@ pub fn run(ctx: &mut Ctx, _args: &TickArgs) -> Result<Outcome> {
     let mut worst = Exit::Success;
     let mut steps = Vec::new();
     let mut errors = StepErrors::default();
-    // One durable write of run records for the whole tick (SPEC §10).
+    // One durable write of run records for the whole tick (design §10).
     let (ran, recorded) = ctx.batch_runs(|ctx| -> Result<()> {
         for (command, step) in STEPS {
             let name = command.name();
@@ -114,7 +114,7 @@ impl StepErrors {
 /// returns what happened for the JSON summary (`null` when not configured)
 /// and the exit code it adds: a failed ping is never fatal, but a URL that
 /// cannot be read (its variable unset under cron) is the heartbeat's own
-/// failure, exit 1 (SPEC §10), as nothing else would tell anyone.
+/// failure, exit 1 (design §10), as nothing else would tell anyone.
 fn beat(ctx: &mut Ctx, exit: Exit) -> (serde_json::Value, Exit) {
     let url = match ctx.config.heartbeat_url() {
         Ok(Some(url)) => url,

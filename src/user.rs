@@ -1,4 +1,4 @@
-//! Who runs this process, named as a person reads it (SPEC §10): the user a
+//! Who runs this process, named as a person reads it (design §10): the user a
 //! state root belongs to, the user a refused run was, and who decided an
 //! approval or a silence.
 

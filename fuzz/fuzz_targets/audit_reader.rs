@@ -1,4 +1,4 @@
-//! The audit line reader (SPEC §3) on arbitrary segment bytes: it must never
+//! The audit line reader (design §3) on arbitrary segment bytes: it must never
 //! panic, consume only complete lines, report every other line as malformed
 //! or torn with an offset inside the segment, and reach the end so that a
 //! second scan from the returned position finds nothing more.

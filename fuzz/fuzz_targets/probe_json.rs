@@ -1,6 +1,6 @@
 //! A JSON probe's answer (`{"status":…,"category":…,"observations":…}`):
 //! the JSON reader never panics, and a JSON answer decides the state whatever
-//! its size (SPEC §4: parsed whole, then cut).
+//! its size (design §4: parsed whole, then cut).
 #![no_main]
 
 use std::time::Duration;

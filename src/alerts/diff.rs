@@ -1,4 +1,4 @@
-//! The alert set difference (SPEC §6) as a pure function: the active alerts,
+//! The alert set difference (design §6) as a pure function: the active alerts,
 //! the notified state, the silences, the time and the policy in; what to send,
 //! suppress, silence, queue, remind and resolve — and the state after — out.
 //!
@@ -435,8 +435,8 @@ pub fn plan(
 /// The group an alert's cooldown is kept by: its category when the category
 /// names a kind of problem; the alert alone (`alert:<id>`) when the category
 /// is only a Nagios state or severity name (what a probe without a
-/// `category` of its own gets, SPEC §4), so that a second, unrelated outage
-/// is never held back by the first (SPEC §6).
+/// `category` of its own gets, design §4), so that a second, unrelated outage
+/// is never held back by the first (design §6).
 pub fn cooldown_group(alert: &Alert) -> String {
     if crate::severity::is_state_name(&alert.category) {
         format!("alert:{}", alert.id)

@@ -1,4 +1,4 @@
-//! The digest (SPEC §6): with `info_mode = "digest"`, `alerts notify` queues
+//! The digest (design §6): with `info_mode = "digest"`, `alerts notify` queues
 //! info alerts in `state/alerts.digest.jsonl` and `tend alerts digest` (a daily
 //! cron line) sends them as one message where info alerts are routed (email
 //! by default).

@@ -1,4 +1,4 @@
-//! `tend alerts list` (SPEC §6): the active alerts (probe state and any
+//! `tend alerts list` (design §6): the active alerts (probe state and any
 //! `--from` inputs) beside what `alerts notify` recorded about them — notified,
 //! failed, suppressed, silenced, queued — and those it will resolve next run.
 //! Read-only.

@@ -1,4 +1,4 @@
-//! The text of alert messages (SPEC §6), as pure functions: one alert
+//! The text of alert messages (design §6), as pure functions: one alert
 //! (new, escalated, unsilenced, reminder, resolved), a burst summary per
 //! channel, the digest, and the test message. The same text serves chat and
 //! email; its subject is the email's `Subject`, e.g.

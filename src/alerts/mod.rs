@@ -1,4 +1,4 @@
-//! `tend alerts …` (SPEC §6): push newly firing alerts to Slack, email, a
+//! `tend alerts …` (design §6): push newly firing alerts to Slack, email, a
 //! webhook or standard output without spam.
 //!
 //! - [`source`]: where active alerts come from (probe state, `--from` inputs);

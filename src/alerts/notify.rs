@@ -1,4 +1,4 @@
-//! `tend alerts notify` (SPEC §6): gathers the active alerts, decides with
+//! `tend alerts notify` (design §6): gathers the active alerts, decides with
 //! [`diff::plan`], then acts — queue, audit, state, and one message per
 //! notified alert (or one summary per channel in a burst).
 //!
@@ -385,7 +385,7 @@ fn letter(
 
 /// Opens the incident of every firing alert (or updates it when its
 /// severity changed) and resolves those of the alerts that stopped firing
-/// (SPEC §6a). A resolution is told only for an incident that sent a
+/// (design §6a). A resolution is told only for an incident that sent a
 /// message: the others' resolve decisions become silent. Returns alert id →
 /// incident id.
 fn open_and_resolve_incidents(
@@ -442,7 +442,7 @@ fn open_and_resolve_incidents(
     })
 }
 
-/// Whether an alert's recovery is told (SPEC §6a): when a message went out
+/// Whether an alert's recovery is told (design §6a): when a message went out
 /// about its incident, from `wake consume` or `alerts notify` (the incident
 /// counts both), or when the alert's own record says its message went out
 /// or may have (`ok`, `unconfirmed`: this covers messages sent before

@@ -1,4 +1,4 @@
-//! `tend alerts test [--channel C]` (SPEC §6): a clearly labelled test message
+//! `tend alerts test [--channel C]` (design §6): a clearly labelled test message
 //! through the real configured channel (by default every channel the alert
 //! routes use), reporting success or the exact failure (exit 1).
 

@@ -1,4 +1,4 @@
-//! Silences (SPEC §6): `tend alerts silence add|list|expire`, stored one JSON
+//! Silences (design §6): `tend alerts silence add|list|expire`, stored one JSON
 //! file each under `silences/{active,expired}/` through the status-directory
 //! store. A silence mutes the alerts that match all its matchers (exact values
 //! of id, category, severity, source) from its start until its end; an alert

@@ -1,4 +1,4 @@
-//! Where active alerts come from (SPEC §6): the probe state, and `--from`
+//! Where active alerts come from (design §6): the probe state, and `--from`
 //! inputs auto-detected among JSON Lines or a JSON array of tend alerts, a
 //! Prometheus Alertmanager webhook payload, and an Alertmanager `/api/v2/alerts`
 //! array. Pure: bytes in, alerts or an error with its byte position out.
@@ -87,7 +87,7 @@ pub struct Parsed {
     /// Alerts the input listed as resolved (or silenced in Alertmanager).
     pub inactive: usize,
     /// The ids it listed as resolved (`status: resolved`, or an `endsAt` in
-    /// the past): resolved whichever input first reported them (SPEC §6).
+    /// the past): resolved whichever input first reported them (design §6).
     pub resolved: Vec<String>,
     /// The feed this input is a full snapshot of, whose alerts missing from
     /// it have stopped firing: the input itself, or for an Alertmanager
@@ -537,7 +537,7 @@ fn offset_of(bytes: &[u8], line: usize, column: usize) -> usize {
 /// The alerts of the probe state (`state/probes.json`, written by `probe run`,
 /// read through its typed API): every probe whose status is not OK is an
 /// alert `probe:{probe}:{category}`, and so is one that is OK again but not yet
-/// recovered (`down_since` still set, SPEC §4's `recover_after` hysteresis),
+/// recovered (`down_since` still set, design §4's `recover_after` hysteresis),
 /// under its episode's category, so that a probe flapping between OK and not
 /// OK is one alert, not a resolve and a re-fire every run.
 pub fn probe_alerts(state: &ProbesState) -> Vec<Alert> {
@@ -565,7 +565,7 @@ pub fn probe_alerts(state: &ProbesState) -> Vec<Alert> {
             None => Severity::Warning,
         };
         // The episode began at the first non-OK result (`down_since`), which
-        // names its incident (SPEC §6a) as the wakes of the episode name it.
+        // names its incident (design §6a) as the wakes of the episode name it.
         let since = probe
             .down_since
             .as_deref()

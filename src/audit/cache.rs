@@ -1,4 +1,4 @@
-//! The windowed scan through a per-segment, per-hour cache (SPEC §7 and §13
+//! The windowed scan through a per-segment, per-hour cache (design §7 and §13
 //! "Speed"): what `promote observe` and `tend report` read the audit log
 //! with, so that a run reads only the bytes appended since the last one, at
 //! any hour and with any amount of history.
@@ -6,7 +6,7 @@
 //! The caller's figures ([`Aggregate`]) are fed row by row and merge in row
 //! order. Per audit segment the cache keeps ([`SegmentCache`], one small
 //! index file) how far it was read (`offset`, checked by the hash of the line
-//! that ends there, as reading positions are, SPEC §3), the rows read and the
+//! that ends there, as reading positions are, design §3), the rows read and the
 //! span of their times, and, for a caller that wants the window's figures as
 //! one total ([`Want::Total`]), the segment's total. Beside it, per segment,
 //! an hour file ([`HourFile`]) keeps the figures of the segment's rows by the

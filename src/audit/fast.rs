@@ -1,4 +1,4 @@
-//! A fast and exact reader for the common shape of an audit line (SPEC §3,
+//! A fast and exact reader for the common shape of an audit line (design §3,
 //! §7): UTF-8 without control characters (what `tend` and Python's
 //! `json.dumps` write), one object with `ts` and `kind` before `details`. The line is validated against the JSON grammar in one
 //! pass without copying, unescaping or allocating, and `details` is

@@ -1,4 +1,4 @@
-//! The audit log (SPEC §3): the bus between commands and between `tend` and the
+//! The audit log (design §3): the bus between commands and between `tend` and the
 //! platform. Append-only JSON Lines, one segment per UTC day.
 //!
 //! `tend` writes only kinds from the closed [`Kind`] vocabulary, so a typo is a
@@ -30,7 +30,7 @@ pub const ID_NAMESPACE: Uuid = Uuid::from_u128(0x6c1e_2f0a_7d3b_5e48_9a61_0b5c_d
 
 macro_rules! kinds {
     ($($variant:ident = $name:literal, written_by: $by:literal, requires: [$($field:literal),*];)*) => {
-        /// Every kind `tend` writes (SPEC §3), and the platform kinds it reads.
+        /// Every kind `tend` writes (design §3), and the platform kinds it reads.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Kind { $($variant),* }
 
@@ -484,7 +484,7 @@ impl Reader {
     }
 
     /// Visits rows (and skipped lines) of every segment from `cursor`'s
-    /// positions (SPEC §3 "Reading positions"); returns the position reached
+    /// positions (design §3 "Reading positions"); returns the position reached
     /// in each segment where reading moved.
     pub fn scan_cursor<F>(&mut self, cursor: &Cursor, mut visit: F) -> Result<Vec<Position>>
     where

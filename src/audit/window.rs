@@ -1,4 +1,4 @@
-//! The windowed audit scan (SPEC §3, §7): rows of chosen kinds whose own `ts`
+//! The windowed audit scan (design §3, §7): rows of chosen kinds whose own `ts`
 //! falls in a window, from every segment whose day overlaps the window widened
 //! by a day on each side (the platform batches its writes, so rows arrive late
 //! and out of order, in yesterday's or tomorrow's segment).

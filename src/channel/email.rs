@@ -1,10 +1,10 @@
-//! Email through SMTP with lettre (SPEC §6 routing, §12 `[email]`): STARTTLS
+//! Email through SMTP with lettre (design §6 routing, §12 `[email]`): STARTTLS
 //! (`tls = "starttls"`, refused when the server does not offer it), implicit
 //! TLS (`"tls"`), or plain for a local relay (`"none"`); optional
 //! authentication with the resolved `smtp_username`/`smtp_password` secrets;
 //! `timeout` bounds the connection and every read and write. A plain-text
 //! message with `From`, `To`, `Subject`, `Date` and `Message-ID`; a reply in
-//! an incident's conversation (SPEC §6a) also has `In-Reply-To` and
+//! an incident's conversation (design §6a) also has `In-Reply-To` and
 //! `References` naming the first mail's `Message-ID`, so mail clients thread
 //! it.
 

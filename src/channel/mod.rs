@@ -1,4 +1,4 @@
-//! Where operator messages go (SPEC §5 operator channel, §6 routing): standard
+//! Where operator messages go (design §5 operator channel, §6 routing): standard
 //! output, a Slack DM, a generic JSON webhook, or email — behind one small
 //! trait, shared by `wake consume` and `alerts`.
 
@@ -20,7 +20,7 @@ pub struct Message {
     pub subject: String,
     /// The whole text as a chat message shows it (first line included).
     pub text: String,
-    /// The conversation it belongs to (SPEC §6a); default: none.
+    /// The conversation it belongs to (design §6a); default: none.
     pub thread: Thread,
 }
 
@@ -60,7 +60,7 @@ pub struct SendError {
 /// The error kind of a send whose channel's secret cannot be read.
 pub const SECRET_UNREADABLE: &str = "secret_unreadable";
 
-/// A channel whose secret cannot be read (SPEC §10): a failed send of that
+/// A channel whose secret cannot be read (design §10): a failed send of that
 /// channel, like any other. The message names the key, not the variable or
 /// file: the run names those once, at its end ([`Config::secret_failures`]).
 pub fn secret_unreadable(channel: ChannelKind, err: &SecretError) -> SendError {
@@ -102,13 +102,13 @@ pub trait Channel {
     }
 }
 
-/// An incident's short id (SPEC §6a): its first 8 characters, what messages
+/// An incident's short id (design §6a): its first 8 characters, what messages
 /// on standard output start with.
 pub fn short_id(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }
 
-/// The name of a channel in `notification.dispatched` rows (SPEC §3:
+/// The name of a channel in `notification.dispatched` rows (design §3:
 /// slack_dm / email / webhook / stdout).
 pub fn audit_name(kind: ChannelKind) -> &'static str {
     match kind {

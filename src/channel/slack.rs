@@ -3,7 +3,7 @@
 //! for most failures: those are surfaced by name (`slack_channel_not_found`).
 //! HTTP 429 is retried once after `Retry-After` when that fits the timeout.
 //!
-//! Threads (SPEC §6a): a reply carries the parent's `thread_ts`; the parent
+//! Threads (design §6a): a reply carries the parent's `thread_ts`; the parent
 //! is edited with `chat.update` in the DM's channel (`Delivered::place`).
 
 use std::time::{Duration, Instant};

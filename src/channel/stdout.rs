@@ -2,7 +2,7 @@
 //! `--json` mode it is one JSON object, so the output stays JSON Lines.
 //!
 //! The message counts as accepted only once it is written and flushed without
-//! error (SPEC §6): a full disk, a closed pipe or any other write error on
+//! error (design §6): a full disk, a closed pipe or any other write error on
 //! standard output is a failed send, and nothing may record the message as
 //! sent before the flush returned.
 
@@ -32,12 +32,12 @@ impl Channel for StdoutChannel {
             write_json_line(out.stdout(), &line)
         } else {
             // Each message starts with its incident's short id, so that grep
-            // finds an incident's story in cron mail (SPEC §6a).
+            // finds an incident's story in cron mail (design §6a).
             let text = match &message.thread.incident_id {
                 Some(id) => format!("[{}] {}", super::short_id(id), message.text.trim_end()),
                 None => message.text.trim_end().to_string(),
             };
-            // Secrets scrubbed and control characters escaped (SPEC §10), as
+            // Secrets scrubbed and control characters escaped (design §10), as
             // for everything else printed.
             let text = redact::scrub(&text);
             let text = terminal::escape_control(&text);

@@ -1,4 +1,4 @@
-//! `tend audit emit` and `tend audit tail` (SPEC §3).
+//! `tend audit emit` and `tend audit tail` (design §3).
 
 use std::collections::VecDeque;
 use std::io::Read;
@@ -188,7 +188,7 @@ fn tail(ctx: &mut Ctx, args: &AuditTailArgs) -> Result<Outcome> {
         .unwrap_or_default();
     let mut printed = 0u64;
 
-    // Following keeps a position per segment (SPEC §3 "Reading positions"):
+    // Following keeps a position per segment (design §3 "Reading positions"):
     // a row appended to any segment is printed, even after a later-dated
     // segment (a drill with --now, a skewed clock) has appeared.
     let follow = match count {

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::ctx::{Ctx, Outcome};
 
 pub fn check(ctx: &mut Ctx) -> Result<Outcome> {
-    // The rules that need the decisions already written (SPEC §8).
+    // The rules that need the decisions already written (design §8).
     let findings = crate::watchers::check::check_decisions(ctx)?;
     for warning in &findings.warnings {
         ctx.out.warn(warning);

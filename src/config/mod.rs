@@ -1,4 +1,4 @@
-//! Configuration (SPEC §2 and §12): `tend.toml`, the `TEND_<SECTION>_<KEY>`
+//! Configuration (design §2 and §12): `tend.toml`, the `TEND_<SECTION>_<KEY>`
 //! environment overlay, and validation — all before any side effect.
 //!
 //! Loading is one step, [`load`], that returns a validated [`Config`] or a
@@ -474,7 +474,7 @@ impl Default for AlertsConfig {
 
 // -------------------------------------------------------------- [incidents]
 
-/// `[incidents]` (SPEC §6a): the reminders' back-off per severity and how
+/// `[incidents]` (design §6a): the reminders' back-off per severity and how
 /// long resolved incidents stay listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -794,7 +794,7 @@ pub struct StatusConfig {
     pub expect: BTreeMap<String, Duration>,
 }
 
-/// `[heartbeat]` (SPEC §10): a URL requested after each `tick` — `{url}` on
+/// `[heartbeat]` (design §10): a URL requested after each `tick` — `{url}` on
 /// success, `{url}/{exit_code}` otherwise — so that someone else notices a
 /// dead host or crontab.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -818,7 +818,7 @@ impl Default for HeartbeatConfig {
     }
 }
 
-/// `[report]` (SPEC §13): where `tick` keeps the status page, how often it
+/// `[report]` (design §13): where `tick` keeps the status page, how often it
 /// refreshes it, and the window a report covers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -901,7 +901,7 @@ impl Config {
     }
 
     /// Registers every configured secret the environment holds with the
-    /// process-wide scrub (SPEC §10), whether or not this run uses it (a
+    /// process-wide scrub (design §10), whether or not this run uses it (a
     /// channel not in use today still names a real credential). A secret
     /// file is registered when it is read.
     pub fn register_secrets(&self, env: &Env) {
@@ -963,7 +963,7 @@ impl Config {
     }
 }
 
-/// A URL with its credentials redacted (SPEC §10): the user information
+/// A URL with its credentials redacted (design §10): the user information
 /// (`https://u:pass@host/…` → `https://<redacted>@host/…`) and the value of
 /// every query parameter named like a credential (`?token=…`, `api_key`,
 /// `X-Amz-Signature`, …). Text that is not a URL is returned unchanged.
@@ -1328,7 +1328,7 @@ fn clean_key(key: &str) -> String {
 /// Applies `TEND_<SECTION>_<KEY>` variables to the table, typed after the
 /// default value of the key. Returns `section.key` → variable name.
 ///
-/// A variable that carries a secret is never also an override (SPEC §10):
+/// A variable that carries a secret is never also an override (design §10):
 /// one named by a `*_env` key (`url_env = "TEND_HEARTBEAT_URL"`), and one
 /// named after a secret that has no key of its own (`TEND_SLACK_TOKEN`,
 /// `TEND_ENGINE_API_KEY`: the secret comes from `token_env`/`token_file`).

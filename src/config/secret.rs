@@ -1,5 +1,5 @@
 //! Secrets named by the configuration (`*_env`, `*_file`), read when the part
-//! that needs them is used (SPEC §10: a missing secret never stops
+//! that needs them is used (design §10: a missing secret never stops
 //! monitoring). Loading checks only the shape (a channel in use names a
 //! credential, not two); reading happens through [`Config`]'s accessors
 //! (`slack_token`, `engine_api_key`, …), once per run, and a secret that

@@ -1,4 +1,4 @@
-//! `tend config show` (SPEC §2): the effective configuration as TOML, every
+//! `tend config show` (design §2): the effective configuration as TOML, every
 //! value the user did not change marked `# default`, and the built-in
 //! `[status] expect` intervals shown. The output is valid TOML that
 //! `tend config check` accepts back.

@@ -394,7 +394,7 @@ fn show_redacts_webhook_urls_and_credential_headers() {
 
 #[test]
 fn the_spec_reference_parses() {
-    // SPEC §12 verbatim-in-shape, with channels' credentials provided.
+    // design §12 verbatim-in-shape, with channels' credentials provided.
     let text = r#"
 [probes]
 dir = "probes.d"

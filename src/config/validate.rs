@@ -1,4 +1,4 @@
-//! The rules that the types alone cannot say (SPEC §2): ranges, required keys per
+//! The rules that the types alone cannot say (design §2): ranges, required keys per
 //! kind, credentials of the channels in use, cross-watcher rules. Each problem is
 //! `(dotted key, what was expected)`; the caller adds the origin.
 
@@ -27,7 +27,7 @@ fn scheduled_commands() -> Vec<&'static str> {
 
 /// The secrets themselves are not read here: a part in use must name its
 /// credential (and only one way), and reading it is that part's business
-/// when it is used (SPEC §10). `env` only helps name what was meant.
+/// when it is used (design §10). `env` only helps name what was meant.
 pub fn validate(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Problems {
     let mut p = Problems::new();
     probes(config, &mut p);

@@ -456,7 +456,7 @@ fn environment() -> Roff {
     roff
 }
 
-/// The root's layout (SPEC §1).
+/// The root's layout (design §1).
 fn files() -> Roff {
     const LAYOUT: [(&str, &str); 10] = [
         ("<root>/tend.toml", "The optional configuration file."),

@@ -1,4 +1,4 @@
-//! The day's LLM spend (SPEC §5 `max_daily_cost_usd`): a small counter in
+//! The day's LLM spend (design §5 `max_daily_cost_usd`): a small counter in
 //! `state/engine.budget.json`, per UTC day, checked before each call, so the
 //! check never scans the audit log. Costs come from the `[engine] prices`
 //! table (US dollars per million tokens); a model without a price costs 0.
@@ -60,7 +60,7 @@ pub fn allows(spent_usd: f64, max_daily_cost_usd: f64) -> bool {
     spent_usd < max_daily_cost_usd
 }
 
-/// Bytes per token of the estimate (SPEC §5): a common rule of thumb for
+/// Bytes per token of the estimate (design §5): a common rule of thumb for
 /// English text with the usual tokenizers, which slightly over-counts code
 /// and JSON-heavy prompts rather than under-counting them.
 pub const BYTES_PER_TOKEN: u64 = 4;

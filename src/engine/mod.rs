@@ -1,8 +1,8 @@
-//! The LLM engine of SPEC §5 (`[engine]`): an OpenAI-compatible
+//! The LLM engine of design §5 (`[engine]`): an OpenAI-compatible
 //! `/chat/completions`, the Anthropic Messages API, a local command (prompt on
 //! standard input, answer on standard output), or none.
 //!
-//! Every failure becomes one of the error codes of SPEC §5 (`engine_timeout`,
+//! Every failure becomes one of the error codes of design §5 (`engine_timeout`,
 //! `engine_http_<status>`, `engine_bad_response`, `engine_exception:<type>`,
 //! `cost_ladder_halted`, `engine_unavailable`), so the operator's fallback
 //! message names it. An answer that is empty, JSON or a tool call is refused
@@ -68,7 +68,7 @@ pub struct Reply {
     pub usage: Option<Usage>,
 }
 
-/// The error codes of SPEC §5.
+/// The error codes of design §5.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorCode {
     /// No engine is configured.
@@ -84,7 +84,7 @@ pub enum ErrorCode {
 }
 
 /// How the engine answered one investigation: `ok`, or its error code (the
-/// `engine_status` of `probe.investigation_completed`, SPEC §3).
+/// `engine_status` of `probe.investigation_completed`, design §3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineStatus {
     Ok,
@@ -107,7 +107,7 @@ impl serde::Serialize for EngineStatus {
 }
 
 impl ErrorCode {
-    /// Whether the run counts it as a failure (exit 1, SPEC §10): the engine
+    /// Whether the run counts it as a failure (exit 1, design §10): the engine
     /// was asked and did not answer usefully. No engine configured and the
     /// day's budget spent are the configuration doing what it says: the
     /// fallback is sent and the run succeeds.
@@ -195,7 +195,7 @@ pub fn endpoint(base_url: &str, already: &[&str], path: &str) -> String {
 /// `engine_exception:secret_unreadable`, a failure that sends the fallback.
 pub const SECRET_UNREADABLE: &str = "secret_unreadable";
 
-/// Reads an HTTP engine's key when it is first asked (SPEC §10: a missing
+/// Reads an HTTP engine's key when it is first asked (design §10: a missing
 /// key is the engine's failure, never the run's). The message names the
 /// key, not the variable or file: the run names those once, at its end.
 pub fn read_key(key: Option<&Deferred>) -> Result<Option<Secret>, Failure> {

@@ -1,4 +1,4 @@
-//! `tend gc audit --keep-days N` (SPEC §3, §9): removes audit segments older
+//! `tend gc audit --keep-days N` (design §3, §9): removes audit segments older
 //! than N days by their file date, never today's or yesterday's, never one
 //! `wake consume` has not finished, and not with an N shorter than the
 //! longest promote window (unless `--force`).

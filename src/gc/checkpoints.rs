@@ -1,4 +1,4 @@
-//! `tend gc checkpoints` (SPEC §9): read the active sessions, scan the store,
+//! `tend gc checkpoints` (design §9): read the active sessions, scan the store,
 //! decide with [`rule::decide`], delete thread by thread with an audit row
 //! for each, and report what was kept and why.
 

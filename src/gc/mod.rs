@@ -1,4 +1,4 @@
-//! `tend gc checkpoints` and `tend gc audit` (SPEC §9): garbage collection of
+//! `tend gc checkpoints` and `tend gc audit` (design §9): garbage collection of
 //! orphaned agent checkpoints and of old audit segments, as carefully as
 //! restic forgets snapshots.
 //!

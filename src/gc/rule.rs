@@ -1,4 +1,4 @@
-//! The orphan rule of SPEC §9, as pure functions: which checkpoint threads go
+//! The orphan rule of design §9, as pure functions: which checkpoint threads go
 //! and why every other one is kept. No I/O here; the handler feeds in what the
 //! store and the session source said.
 
@@ -432,7 +432,7 @@ impl Sift {
     }
 }
 
-/// Decides every thread (SPEC §9). The result lists the threads to delete
+/// Decides every thread (design §9). The result lists the threads to delete
 /// first — oldest session first, then by thread id — and then those kept, in
 /// thread id order, so output and deletion order are stable.
 pub fn decide(threads: Vec<Thread>, sessions: &ActiveSessions, policy: &Policy) -> Vec<Decision> {

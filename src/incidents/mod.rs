@@ -1,4 +1,4 @@
-//! Incidents (SPEC §6a): every message about one problem belongs to one
+//! Incidents (design §6a): every message about one problem belongs to one
 //! incident, one episode of one alert id from its first non-OK result (or
 //! the first time an input reports it firing) to its resolution.
 //!
@@ -54,7 +54,7 @@ const LOCK: &str = "incidents";
 /// How long a change of [`FILE`] waits for another run's change.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// N = UUIDv5(NAMESPACE_URL, "tend:incident") (SPEC §6a).
+/// N = UUIDv5(NAMESPACE_URL, "tend:incident") (design §6a).
 static NAMESPACE: LazyLock<Uuid> =
     LazyLock::new(|| Uuid::new_v5(&Uuid::NAMESPACE_URL, b"tend:incident"));
 

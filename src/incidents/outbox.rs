@@ -1,4 +1,4 @@
-//! The outbox (SPEC §6a "One send path"): the only way an operator message
+//! The outbox (design §6a "One send path"): the only way an operator message
 //! leaves `tend`. `wake consume`, `alerts notify` and `alerts digest` decide
 //! what to send; the outbox sends it, always in the same order:
 //!
@@ -484,7 +484,7 @@ fn rows(letter: &Letter, fate: &Fate, extra: &Value, now: DateTime<Utc>) -> Vec<
         .collect()
 }
 
-/// The `notification.dispatched` row of `item` with `status` (SPEC §3): for
+/// The `notification.dispatched` row of `item` with `status` (design §3): for
 /// a message, and for a decision that sends none (`suppressed`,
 /// `silenced`). The one place the row is built.
 pub fn dispatched_row(

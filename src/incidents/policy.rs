@@ -1,4 +1,4 @@
-//! The incident rules (SPEC §6a) as pure functions: what opening, updating
+//! The incident rules (design §6a) as pure functions: what opening, updating
 //! and resolving do to the incidents, when a reminder is due, what is kept.
 //! Values in, the state changed in place and the events it says out; no I/O.
 
@@ -179,7 +179,7 @@ pub struct Edit {
     pub text: String,
 }
 
-/// The line a conversation's parent shows for the incident's state (SPEC
+/// The line a conversation's parent shows for the incident's state (design
 /// §6a): firing (with severity), investigated (one line of the diagnosis),
 /// resolved (when, and how long it lasted).
 pub fn status_line(incident: &Incident) -> String {
@@ -286,7 +286,7 @@ pub fn mark_shown(state: &mut IncidentsState, edit: &Edit) {
     }
 }
 
-/// Whether an incident's resolution is told (SPEC §6a): only when it sent
+/// Whether an incident's resolution is told (design §6a): only when it sent
 /// a message; one silenced or suppressed all along resolves silently.
 pub fn tells_resolution(incident: &Incident) -> bool {
     incident.messages > 0

@@ -1,4 +1,4 @@
-//! `tend init [--example]` (SPEC §1): creates the root's layout and a commented
+//! `tend init [--example]` (design §1): creates the root's layout and a commented
 //! tend.toml; with `--example`, offline example probes and watcher fixtures.
 //! Idempotent: what exists is left as it is.
 
@@ -25,7 +25,7 @@ pub const TEMPLATE: &str = include_str!("template.toml");
 const EXAMPLE_WATCHER: &str = include_str!("example-watcher.toml");
 const EXAMPLE_PROMOTE: &str = include_str!("example-promote.toml");
 
-/// The directories of a root (SPEC §1).
+/// The directories of a root (design §1).
 const DIRS: [&str; 9] = [
     "audit",
     "probes.d",

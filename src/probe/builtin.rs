@@ -1,4 +1,4 @@
-//! The built-in probes of `tend.toml` (SPEC §4): `http` (through the one ureq
+//! The built-in probes of `tend.toml` (design §4): `http` (through the one ureq
 //! setup in `crate::http`) and `tcp` (a connect). A target that cannot be
 //! reached — refused, timed out, a DNS or TLS failure, a redirect loop — is
 //! CRITICAL with the reason; a slow but correct answer is WARNING.

@@ -1,4 +1,4 @@
-//! Which probes exist (SPEC §4): every executable file in `probes.d/` and every
+//! Which probes exist (design §4): every executable file in `probes.d/` and every
 //! `[[probe]]` of `tend.toml`. Editor leftovers and dotfiles are passed over
 //! quietly (a note under `-v`), as are non-executable files that are not
 //! programs; a script or program without its exec bit, or an executable whose

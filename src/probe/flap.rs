@@ -1,4 +1,4 @@
-//! Flap detection (SPEC §4, Icinga's rule): over the last 20 results, the
+//! Flap detection (design §4, Icinga's rule): over the last 20 results, the
 //! weighted share of state changes — weights rising linearly from 0.8 for the
 //! oldest change to 1.2 for the newest — above 30 % starts flapping, below 25 %
 //! ends it; in between, a probe keeps what it was.

@@ -1,4 +1,4 @@
-//! `tend probe run [NAME…]` (SPEC §4 and the `[probes]`/`[[probe]]` keys of
+//! `tend probe run [NAME…]` (design §4 and the `[probes]`/`[[probe]]` keys of
 //! §12): runs the probes, decides what each result means, appends the audit
 //! rows in one batch, then writes `state/probes.json`.
 //!

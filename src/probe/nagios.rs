@@ -1,4 +1,4 @@
-//! What a probe said (SPEC §4): the Nagios plugin API (exit code → state, first
+//! What a probe said (design §4): the Nagios plugin API (exit code → state, first
 //! line = summary, `|` then performance data, more lines = long output that may
 //! carry more performance data after another `|`) and the JSON probe object
 //! `{"status","category","summary","observations"}`. Pure: bytes in, values out.

@@ -1,4 +1,4 @@
-//! One probe's result, and how a finished process becomes one (SPEC §4): the
+//! One probe's result, and how a finished process becomes one (design §4): the
 //! exit code of the plugin API, or the JSON object's status; a code above 3, a
 //! signal, a timeout or a failure to start is UNKNOWN with the reason in the
 //! summary. Pure: a description of what the process did in, a result out.
@@ -57,7 +57,7 @@ pub use crate::store::process::{End, Finished};
 /// How much of standard error is kept in a result.
 pub const STDERR_KEEP: usize = 1000;
 
-/// The largest JSON object a probe may print (SPEC §4): it is parsed whole,
+/// The largest JSON object a probe may print (design §4): it is parsed whole,
 /// whatever `output_limit` keeps; beyond it the result is UNKNOWN (also when
 /// a larger `output_limit` let more be read).
 pub const JSON_LIMIT: usize = 1024 * 1024;
@@ -70,7 +70,7 @@ pub fn read_limit(output_limit: usize) -> usize {
 
 /// Reads a finished exec probe as a JSON probe or as a Nagios plugin. Its
 /// standard output was read up to [`read_limit`]: a JSON object is decided on
-/// whole, then cut to `output_limit` bytes of what is kept (SPEC §4); plugin
+/// whole, then cut to `output_limit` bytes of what is kept (design §4); plugin
 /// text is cut to `output_limit` first (its state is the exit code).
 pub fn interpret(finished: &Finished, output_limit: usize) -> ProbeResult {
     let stdout = String::from_utf8_lossy(&finished.stdout);

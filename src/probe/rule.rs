@@ -1,4 +1,4 @@
-//! What a result means (SPEC §4): its issue category and severity, the probe's
+//! What a result means (design §4): its issue category and severity, the probe's
 //! next state (consecutive counts, the non-OK episode, recovery after
 //! `recover_after` OKs as Gatus' success-threshold, flapping), and the audit
 //! rows to write. Pure: the previous state and a result in, the next state and
@@ -311,7 +311,7 @@ pub fn rows(
     rows
 }
 
-/// Whether a result is news for the operator reading cron's mail (SPEC §10
+/// Whether a result is news for the operator reading cron's mail (design §10
 /// Output): a new failure (a first non-OK result, or a change of status or
 /// category while failing), a confirmed recovery, the start or end of
 /// flapping. A probe failing as it was is not news; neither is the first OK

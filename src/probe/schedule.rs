@@ -1,4 +1,4 @@
-//! Running many probes (SPEC §4): concurrently, at most `max_parallel` at a
+//! Running many probes (design §4): concurrently, at most `max_parallel` at a
 //! time, each bounded by its timeout and the whole run by its deadline. Scoped
 //! threads: all work ends before the command does.
 
@@ -75,7 +75,7 @@ pub fn run_one(probe: &Planned, left: Duration, settings: &Settings) -> ProbeRes
     let limit = settings.output_limit;
     let exec = |program: &std::ffi::OsStr, args: &[String]| {
         // Read enough to parse a JSON object whole: `output_limit` cuts what
-        // is kept, never what is decided (SPEC §4).
+        // is kept, never what is decided (design §4).
         let finished = process::run(process::Spec {
             program,
             args,

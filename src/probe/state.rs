@@ -1,4 +1,4 @@
-//! `state/probes.json` (SPEC §4): the latest status of every probe, its
+//! `state/probes.json` (design §4): the latest status of every probe, its
 //! consecutive counts, flapping, and its last results and state changes. Written
 //! by `probe run` (atomically, after its audit rows), read by `alerts notify`
 //! and `tend status` through [`load`] — the one typed way other modules read

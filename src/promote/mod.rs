@@ -1,4 +1,4 @@
-//! `tend promote …` (SPEC §7): three promotion loops that observe telemetry,
+//! `tend promote …` (design §7): three promotion loops that observe telemetry,
 //! propose a change and wait for a human.
 //!
 //! - [`status`]: the closed set of loops and their status directories;
@@ -121,7 +121,7 @@ pub fn parse_loops(names: &[String]) -> Result<Vec<Loop>> {
 }
 
 /// Reports proposal files a listing quarantined: an error each, counted, and
-/// the run's exit status is 74 (SPEC §10) once it has done the rest.
+/// the run's exit status is 74 (design §10) once it has done the rest.
 pub fn report_quarantined<T>(
     ctx: &mut Ctx,
     outcome: &mut Outcome,
@@ -328,7 +328,7 @@ pub fn drafts(ctx: &Ctx, lp: Loop, figures: &Figures) -> Result<Vec<Draft>> {
     })
 }
 
-/// A window as the rationale names it: `24h` (SPEC §7's example), `7d`, `90m`.
+/// A window as the rationale names it: `24h` (design §7's example), `7d`, `90m`.
 fn window_text(window: crate::config::Duration) -> String {
     let secs = window.as_secs();
     let whole_seconds = window.as_millis().is_multiple_of(1000);
@@ -372,7 +372,7 @@ fn histories(
     Ok(map)
 }
 
-/// Applies the repair rule (SPEC §10: present in two status directories,
+/// Applies the repair rule (design §10: present in two status directories,
 /// the later status wins) to every proposal of `loops`, so that a move a
 /// kill left half-done does not stay on disk until someone reads that one
 /// proposal. Readers already see the later status only.

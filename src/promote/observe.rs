@@ -1,4 +1,4 @@
-//! `tend promote observe` (SPEC §7): one windowed scan of the audit log (and
+//! `tend promote observe` (design §7): one windowed scan of the audit log (and
 //! any `--input` JSON Lines) per loop, aggregated as the rows stream past, and
 //! written atomically to `observations/<loop>.json` with the window, the rows
 //! read per kind, the figures and their digest.

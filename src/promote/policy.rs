@@ -1,4 +1,4 @@
-//! The promotion loops' decisions (SPEC §7), as pure functions of values:
+//! The promotion loops' decisions (design §7), as pure functions of values:
 //! figures (what an observation found) plus configuration → proposals, and a
 //! proposal plus fresh figures → still supported, or what changed. No files,
 //! no clock: the handler passes `now` and the figures in.

@@ -1,4 +1,4 @@
-//! The proposal file (`proposals/<loop>/<status>/<id>.json`, SPEC §7) and the
+//! The proposal file (`proposals/<loop>/<status>/<id>.json`, design §7) and the
 //! audit rows that record it. Field names are the contract.
 
 use chrono::{DateTime, Utc};

@@ -1,11 +1,11 @@
-//! `tend promote approve|reject` (SPEC §7): kubectl-style decisions that are
+//! `tend promote approve|reject` (design §7): kubectl-style decisions that are
 //! safe to repeat. A repeat says who decided and when (exit 0); a conflicting
 //! decision says the current status (exit 1). An approval re-checks the
 //! evidence on a fresh observation first (refused with figures unless
 //! `--force`), and runs the loop's `on_approve` command through the one child
 //! runner (own process group, killed at its timeout).
 //!
-//! Crash safety (SPEC §10): a decision's `promotion.*` row has a deterministic
+//! Crash safety (design §10): a decision's `promotion.*` row has a deterministic
 //! id per (proposal, transition, apply attempt) and is appended before the
 //! move, so no move is ever without its row. A kill between the two leaves
 //! the proposal pending with its row written; the decision repeated finds

@@ -1,6 +1,6 @@
 //! The promotion loops (a closed set) and where their proposals live:
 //! `proposals/<loop>/{pending,approved,rejected,expired}/<proposal_id>.json`
-//! (SPEC §1, §7). This is the only way any module reaches `proposals/`.
+//! (design §1, §7). This is the only way any module reaches `proposals/`.
 
 use std::collections::BTreeMap;
 use std::fmt;

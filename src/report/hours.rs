@@ -1,4 +1,4 @@
-//! The figures a report is drawn from, per hour (SPEC §13): each selected
+//! The figures a report is drawn from, per hour (design §13): each selected
 //! audit row adds to the bucket of the hour its own `ts` falls in. Buckets
 //! merge in row order, so the figures of segment A then segment B equal one
 //! pass over both; and a window that starts and ends on hours takes whole

@@ -1,4 +1,4 @@
-//! The status page (SPEC §13): one self-contained HTML file, inline CSS and
+//! The status page (design §13): one self-contained HTML file, inline CSS and
 //! SVG, no script, nothing fetched; light and dark, readable from 375 px to
 //! 1440 px, printable; every chart has a text alternative. Pure: a report
 //! in, the page out.

@@ -1,4 +1,4 @@
-//! `tend report` (SPEC §13): a status page, a terminal report and their
+//! `tend report` (design §13): a status page, a terminal report and their
 //! figures, from the audit log over a window and the state files.
 //!
 //! The handler gathers (the windowed scan through the audit scan's

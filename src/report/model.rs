@@ -1,4 +1,4 @@
-//! The report's figures (SPEC §13), one object: what the JSON format prints
+//! The report's figures (design §13), one object: what the JSON format prints
 //! and what the HTML and text formats draw. Pure: the hourly figures of the
 //! window and what the state files say in, the report out.
 
@@ -137,7 +137,7 @@ pub struct PerfSeries {
     pub values: Vec<Option<f64>>,
 }
 
-/// An incident of the window (SPEC §6a): open, or resolved inside it.
+/// An incident of the window (design §6a): open, or resolved inside it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IncidentRow {
     pub incident_id: String,

@@ -1,4 +1,4 @@
-//! tend's own runs (SPEC §10 `tend status`, §13): each command's last run
+//! tend's own runs (design §10 `tend status`, §13): each command's last run
 //! from `state/runs/`, who holds its lock, and whether it is overdue against
 //! its expected interval (the dead man's switch). Read by `tend status` and
 //! by the report.

@@ -1,4 +1,4 @@
-//! The report for a terminal (SPEC §13): the same facts as the page, with
+//! The report for a terminal (design §13): the same facts as the page, with
 //! Unicode sparklines and status strips fitted to the width; colour only on
 //! a terminal and never with `NO_COLOR`. The strips read without colour too:
 //! each status has its own character. Pure but for [`Style::for_stdout`].

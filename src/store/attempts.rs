@@ -1,4 +1,4 @@
-//! The send-attempt journal (SPEC §5 step 4, §6): an append-only JSON Lines
+//! The send-attempt journal (design §5 step 4, §6): an append-only JSON Lines
 //! file in which a sender records, durably and *before* it calls a channel,
 //! that it is making attempt `n` of each message the send carries. The
 //! owner's own state (the wake ledger, the alerts state, the digest queue)

@@ -1,4 +1,4 @@
-//! Reading positions in a segment directory (SPEC §3 "Reading positions",
+//! Reading positions in a segment directory (design §3 "Reading positions",
 //! §5 step 1): one per segment, as Vector's file source keeps a checkpoint per
 //! file — the bytes consumed and a hash of the last line consumed. A row
 //! appended to any segment after the reader passed it is therefore still read

@@ -1,4 +1,4 @@
-//! Opening the store's files safely (SPEC §3, §10): a segment, state file or
+//! Opening the store's files safely (design §3, §10): a segment, state file or
 //! lock that is a symbolic link or not a regular file is refused with an error
 //! naming it, so `tend` never writes through a link nor blocks on a FIFO; and
 //! directories the store creates are made durable in their parent.

@@ -1,4 +1,4 @@
-//! A persistent set of 16-byte ids (decision ids, SPEC §8) over a directory of
+//! A persistent set of 16-byte ids (decision ids, design §8) over a directory of
 //! JSON Lines segments (`decisions/YYYY-MM.jsonl`), with O(log n) lookup.
 //!
 //! The segments are the truth; the index only remembers what they hold. It

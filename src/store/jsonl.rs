@@ -1,4 +1,4 @@
-//! Appending to JSON Lines files shared with other writers (SPEC §3): a batch
+//! Appending to JSON Lines files shared with other writers (design §3): a batch
 //! goes out in one `write` on an `O_APPEND` descriptor while an exclusive
 //! `flock` on the file is held, so concurrent writers never interleave. A
 //! queue file can also be [`rewrite`]n (consumed lines dropped) under the same

@@ -1,4 +1,4 @@
-//! Per-command locks (SPEC §10): `locks/<command>.lock`, an exclusive `flock`
+//! Per-command locks (design §10): `locks/<command>.lock`, an exclusive `flock`
 //! taken without blocking, with the holder's pid and start time written into
 //! the file so that a second run can say who holds it. The kernel drops the
 //! lock when the holder exits or is killed, so a `kill -9` never leaves it stuck.

@@ -1,4 +1,4 @@
-//! The plain-file substrate (SPEC §1, §3, §10). Everything that touches state on
+//! The plain-file substrate (design §1, §3, §10). Everything that touches state on
 //! disk goes through here, and knows nothing of probes, wakes or alerts:
 //!
 //! - [`attempts`]: the journal of send attempts recorded before each send;

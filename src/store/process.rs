@@ -1,4 +1,4 @@
-//! Running a child process for a bounded time (SPEC §4 exec probes, §5 the
+//! Running a child process for a bounded time (design §4 exec probes, §5 the
 //! `command` engine, and every `{ command = [...] }` source): an argv without a
 //! shell, in its own process group, optionally fed standard input. When the
 //! child exits or times out its whole group is killed, so a program that left
@@ -6,7 +6,7 @@
 //! threads so a child that fills one pipe while we wait on the other never
 //! deadlocks; what goes past a limit is read and dropped.
 //!
-//! Children never outlive tend (SPEC §10), even when tend itself is killed
+//! Children never outlive tend (design §10), even when tend itself is killed
 //! with `SIGKILL` and can clean nothing up:
 //! - the child gets `PR_SET_PDEATHSIG = SIGKILL`, so the kernel kills it when
 //!   the thread that started it dies (that thread waits for the child until it

@@ -1,4 +1,4 @@
-//! The one choke point for secrets (SPEC §10): every configured secret value is
+//! The one choke point for secrets (design §10): every configured secret value is
 //! scrubbed from every string that leaves the process. Once the configuration
 //! has resolved its secrets, it registers their values here; from then on every
 //! file the store writes (audit rows, state files, run records, queues) and

@@ -1,4 +1,4 @@
-//! Entity sources (SPEC §8 "Sources", §9 active sessions): a `file` (JSON Lines
+//! Entity sources (design §8 "Sources", §9 active sessions): a `file` (JSON Lines
 //! or one JSON array, told apart by the first byte), a `dir` (one JSON object
 //! per `*.json` file, in name order) or a `command` (an argv run without a
 //! shell, bounded by a timeout, its process group killed, printing either

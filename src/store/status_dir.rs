@@ -1,5 +1,5 @@
 //! Per-status directories (`proposals/<loop>/{pending,approved,…}/<id>.json`,
-//! `silences/{active,expired}/`), SPEC §10.
+//! `silences/{active,expired}/`), design §10.
 //!
 //! Each store names its statuses with an enum implementing [`Status`]: the
 //! lifecycle order and a forward-only transition table. Because every allowed

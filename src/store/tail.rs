@@ -1,5 +1,5 @@
 //! Reading complete lines from a directory of daily segments
-//! (`YYYY-MM-DD.jsonl`), in order, from a position (SPEC §3).
+//! (`YYYY-MM-DD.jsonl`), in order, from a position (design §3).
 //!
 //! - Only lines ending in `\n` are consumed. An unterminated final line waits
 //!   for its writer, unless its segment is from an earlier day than `today`:
@@ -64,7 +64,7 @@ pub fn is_segment_name(name: &str) -> bool {
 }
 
 /// Whether `name` is a monthly segment file name: `YYYY-MM.jsonl` (the
-/// decisions of SPEC §8). A directory holds daily or monthly segments, and the
+/// decisions of design §8). A directory holds daily or monthly segments, and the
 /// same reader reads both.
 pub fn is_monthly_segment_name(name: &str) -> bool {
     let b = name.as_bytes();

@@ -1,4 +1,4 @@
-//! The debounce policy of SPEC §5 step 2 (and the flapping rule of §4), as a
+//! The debounce policy of design §5 step 2 (and the flapping rule of §4), as a
 //! pure function of one key's state, one wake and the policy. Decisions use the
 //! wake's own timestamp, never the clock, so replaying the same rows from the
 //! same state gives the same answers.

@@ -1,4 +1,4 @@
-//! Dispatching (SPEC §5 steps 3-4): the engine call and the message of one
+//! Dispatching (design §5 steps 3-4): the engine call and the message of one
 //! wake, or one plain message (flapping, settled). How a message leaves —
 //! the attempt journal, threading, the send, the `notification.dispatched`
 //! row — is the outbox's ([`crate::incidents::outbox`]); what is decided
@@ -83,7 +83,7 @@ pub(super) fn diagnosis_line(result: &Result<String, ErrorCode>) -> String {
 }
 
 impl Consumer<'_> {
-    /// The incident of a wake (SPEC §6a): `probe:{probe}:{category}` from
+    /// The incident of a wake (design §6a): `probe:{probe}:{category}` from
     /// its `down_since` (the first non-OK result), as `alerts notify` names
     /// it. Opens it when the wake comes first; a dry run changes nothing.
     pub(super) fn incident_of(&mut self, wake: &WakeRequest) -> Result<String> {
@@ -215,7 +215,7 @@ impl Consumer<'_> {
                 self.outcome.count(WakeCount::BudgetSpent, 1);
             }
             // The engine was asked and failed: the fallback went out, and
-            // the run is a partial failure (exit 1, SPEC §10).
+            // the run is a partial failure (exit 1, design §10).
             Err(f) => {
                 debug_assert!(f.code.is_failure());
                 self.outcome.count(WakeCount::EngineFailed, 1);
@@ -380,7 +380,7 @@ fn delivery(fate: &Fate) -> Delivery {
     }
 }
 
-/// The owner's record of a message (SPEC §5 step 4): the ledger entry
+/// The owner's record of a message (design §5 step 4): the ledger entry
 /// first, right after the channel's answer and before any other write, so
 /// the duplicate window is the send alone and a failing audit append cannot
 /// make every later run send the message again. The entry carries the

@@ -1,4 +1,4 @@
-//! How far `wake consume` is behind (SPEC §10 `status`): only the rows of the
+//! How far `wake consume` is behind (design §10 `status`): only the rows of the
 //! kinds it reads count; the rows it writes itself (`probe.wake_debounced`, …)
 //! and those of other commands lie after its cursor but are not work for it.
 

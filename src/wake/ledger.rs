@@ -1,4 +1,4 @@
-//! `state/wake.ledger.json` (SPEC §5 step 4): the ids of the wakes a message
+//! `state/wake.ledger.json` (design §5 step 4): the ids of the wakes a message
 //! was sent for. An id in the ledger is never dispatched again, whatever
 //! re-reads its row (a crash and re-run, a rewritten segment, a replay). Bounded:
 //! entries recorded more than [`KEEP_DAYS`] days ago are dropped.
@@ -13,7 +13,7 @@ use crate::audit::Row;
 /// How long an id is remembered.
 pub const KEEP_DAYS: i64 = 7;
 
-/// Which operator message a send was (SPEC §5: one per dispatched wake, one
+/// Which operator message a send was (design §5: one per dispatched wake, one
 /// per flapping episode, one when an episode settles).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

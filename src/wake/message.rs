@@ -1,4 +1,4 @@
-//! The operator messages of SPEC §5 step 3 (and the flapping messages of §4),
+//! The operator messages of design §5 step 3 (and the flapping messages of §4),
 //! as pure functions of the wake. Every message starts with
 //! `{mark} Probe alert · {probe}`; the whole text is cut to a chat-safe length
 //! with a visible marker.

@@ -1,4 +1,4 @@
-//! `tend wake consume` (SPEC §5, and the flapping messages of §4): wake
+//! `tend wake consume` (design §5, and the flapping messages of §4): wake
 //! requests from the audit log → debounce → investigation → one operator
 //! message each.
 //!
@@ -529,7 +529,7 @@ impl Sent {
     }
 }
 
-/// Whether a run is news for cron's mail (SPEC §10 Output): a message went
+/// Whether a run is news for cron's mail (design §10 Output): a message went
 /// out (a dispatched wake, a flapping or settled message) or failed, or the
 /// engine failed. A wake buffered or still inside its window is not.
 fn is_news(outcome: &Outcome) -> bool {

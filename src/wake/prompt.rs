@@ -1,4 +1,4 @@
-//! The investigation prompt of SPEC §5 step 3: the probe, category, severity,
+//! The investigation prompt of design §5 step 3: the probe, category, severity,
 //! summary, the wake's observations, the probe's recent results, the fix
 //! envelope's posture, and the instruction to diagnose in 2–4 sentences plus one
 //! next step without ever claiming that a fix was executed. Pure.

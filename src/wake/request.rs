@@ -1,5 +1,5 @@
 //! The rows `wake consume` reads, as values: a `probe.wake_requested` row
-//! (SPEC §3: probe, issue_category, severity, summary, observations, envelope,
+//! (design §3: probe, issue_category, severity, summary, observations, envelope,
 //! and `flapping` while the probe flaps, §4), a `probe.recovered` row, and the
 //! result of a `probe.observed` row kept for the prompt.
 
@@ -27,12 +27,12 @@ pub struct WakeRequest {
     pub envelope: Envelope,
     pub flapping: bool,
     /// `details.down_since`: the first non-OK result of the episode, which
-    /// names its incident (SPEC §6a); absent from rows of other writers.
+    /// names its incident (design §6a); absent from rows of other writers.
     pub down_since: Option<DateTime<Utc>>,
 }
 
 /// Whether a fix envelope is configured for the probe (it is never executed
-/// here: SPEC §5 step 5).
+/// here: design §5 step 5).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Envelope {
     pub enabled: bool,

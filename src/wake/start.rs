@@ -1,4 +1,4 @@
-//! Where a `wake consume` run starts (SPEC §5 step 1 and step 4), as a pure
+//! Where a `wake consume` run starts (design §5 step 1 and step 4), as a pure
 //! decision over what the run found: the replay flags, the saved cursor, and
 //! whether the debounce state or the history around it is gone.
 //!

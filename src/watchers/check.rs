@@ -1,4 +1,4 @@
-//! The configuration rules that need the decisions already written (SPEC §8
+//! The configuration rules that need the decisions already written (design §8
 //! "Configuration rules", run by `tend config check`):
 //!
 //! - a choice token belongs to exactly one context, in the configuration and

@@ -1,5 +1,5 @@
 //! Which context each choice token has been written under in the decision
-//! files (SPEC §8 "a choice token belongs to exactly one context, in the
+//! files (design §8 "a choice token belongs to exactly one context, in the
 //! configuration and in the decisions already written"), so that `watchers
 //! tick` refuses a watcher whose choice the files already hold under another
 //! context, before it writes anything.

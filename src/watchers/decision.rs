@@ -1,4 +1,4 @@
-//! The Decision row (SPEC §8), its monthly segments `decisions/YYYY-MM.jsonl`,
+//! The Decision row (design §8), its monthly segments `decisions/YYYY-MM.jsonl`,
 //! the id index over them (`state/decisions.index`) and the `watcher.flagged`
 //! audit row. The decision files are the truth and the only state: the index
 //! is rebuilt from them whenever it cannot be trusted.

@@ -1,4 +1,4 @@
-//! `tend watchers tick|list|explain` (SPEC §8): deterministic, flag-only stall
+//! `tend watchers tick|list|explain` (design §8): deterministic, flag-only stall
 //! watchers over any entity source. A watcher never changes what it watches;
 //! it records a Decision in `decisions/YYYY-MM.jsonl` so a human (or the
 //! platform) acts.
@@ -150,7 +150,7 @@ fn tick_locked(ctx: &mut Ctx, names: &[String]) -> Result<Outcome> {
     let now = ctx.now();
     let mut decisions = Decisions::open(ctx)?;
     // A choice token written under another context refuses the tick before
-    // anything is written (SPEC §8 configuration rules).
+    // anything is written (design §8 configuration rules).
     for name in names {
         decisions.check_choices(find(ctx, name)?)?;
     }

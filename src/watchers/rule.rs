@@ -1,4 +1,4 @@
-//! The pure policy of a stall watcher (SPEC §8): reading an entity's times,
+//! The pure policy of a stall watcher (design §8): reading an entity's times,
 //! the staleness rule, the decision id, and which stalled entities go first.
 //! No I/O here; everything takes values and returns decisions.
 

@@ -37,7 +37,7 @@ crate::ctx::counters! {
     }
 }
 
-/// A watcher's counts for one pass (SPEC §8 summary).
+/// A watcher's counts for one pass (design §8 summary).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Counts {

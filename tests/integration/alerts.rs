@@ -178,7 +178,7 @@ fn first_run_notifies_probe_alerts_and_a_second_run_is_silent() {
     assert_eq!(dispatched(&env).len(), 2);
 
     // The probe recovers: the alert leaves the state, its incident is
-    // resolved, and the resolution is told (SPEC §6a).
+    // resolved, and the resolution is told (design §6a).
     probes(
         &env,
         json!({"api": {"status": "ok"}, "disk": {"status": "warning", "issue_category": "disk_full"}}),
@@ -666,7 +666,7 @@ fn cooldown_suppresses_a_second_alert_of_the_category() {
 
 /// Two probes without a `category` of their own go critical 5 minutes
 /// apart: each is its own alert and its own cooldown group, so the second,
-/// unrelated outage is told, not held back by the first (SPEC §6).
+/// unrelated outage is told, not held back by the first (design §6).
 #[test]
 fn probes_without_a_category_are_not_held_back_by_each_other() {
     let env = TestEnv::new();

@@ -400,7 +400,7 @@ fn emit_batch_appends_every_row_or_none() {
         .tend(&["audit", "emit", "--batch", "--json"])
         .stdin(good)
         .ok();
-    // The three rows, then the summary object (SPEC §10).
+    // The three rows, then the summary object (design §10).
     let lines = out.json_lines();
     assert_eq!(lines.len(), 4, "{}", out.stdout);
     assert_eq!(lines[3]["emitted"], 3, "{}", out.stdout);

@@ -482,3 +482,65 @@ fn every_key_of_the_init_template_is_on_the_configuration_page() {
         );
     }
 }
+
+/// Every reference to the design in the repository (the word design, then §
+/// and a number) names a section of docs/design.md, and no comment points at
+/// a document the repository does not have.
+#[test]
+fn design_references_name_sections_of_the_design_in_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let design = std::fs::read_to_string(root.join("docs/design.md")).unwrap();
+    let sections: Vec<&str> = design
+        .lines()
+        .filter_map(|l| l.strip_prefix("## ")?.split_once(". ").map(|(n, _)| n))
+        .collect();
+    let mut files = Vec::new();
+    fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else if path.extension().is_some_and(|e| {
+                ["rs", "md", "sh", "toml", "py"].contains(&e.to_str().unwrap_or(""))
+            }) {
+                files.push(path);
+            }
+        }
+    }
+    for dir in [
+        "src", "tests", "benches", "bench", "fuzz", "contrib", "docs",
+    ] {
+        if root.join(dir).is_dir() {
+            walk(&root.join(dir), &mut files);
+        }
+    }
+    files.extend(["README.md", "ARCHITECTURE.md"].map(|f| root.join(f)));
+    // Spelled apart, so that this file does not match itself.
+    let outside = format!("{} §", "SPEC");
+    let reference = format!("{} §", "design");
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for file in files.iter().filter(|f| !f.ends_with("docs/design.md")) {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let shown = file.strip_prefix(root).unwrap().display();
+        if text.contains(&outside) {
+            wrong.push(format!("{shown}: cites a document outside the repository"));
+        }
+        for (at, _) in text.match_indices(&reference) {
+            let number: String = text[at + reference.len()..]
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            seen += 1;
+            if !sections.contains(&number.as_str()) {
+                wrong.push(format!(
+                    "{shown}: {reference}{number} is not a section of docs/design.md"
+                ));
+            }
+        }
+    }
+    assert!(seen > 100, "only {seen} references found");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -606,7 +606,7 @@ fn gc_audit_keeps_recent_unread_and_refuses_a_short_window() {
     let elsewhere = env.dir().join("elsewhere.jsonl");
     std::fs::write(&elsewhere, "{}\n").unwrap();
     std::os::unix::fs::symlink(&elsewhere, env.path("audit/2026-01-01.jsonl")).unwrap();
-    // SPEC §10: a link where a segment belongs is exit 74, naming it.
+    // design §10: a link where a segment belongs is exit 74, naming it.
     let out = env.tend(&["gc", "audit", "--keep-days", "30"]).status(74);
     assert!(
         out.stderr
@@ -663,7 +663,7 @@ fn gc_audit_stops_at_a_damaged_cursor_and_names_non_regular_segments() {
     assert_eq!(env.audit_kind("gc.audit_removed").len(), 2);
 }
 
-/// SPEC §5 step 4: a wake cursor gone while wake did run (its ledger exists,
+/// design §5 step 4: a wake cursor gone while wake did run (its ledger exists,
 /// or a copy of its cursor was quarantined) makes the next `wake consume`
 /// replay from the lost-state horizon, so `gc audit` keeps what it would read.
 #[test]

@@ -1,4 +1,4 @@
-//! What leaves the process (SPEC §10): no configured secret anywhere — not in
+//! What leaves the process (design §10): no configured secret anywhere — not in
 //! errors, audit rows, state, run records, standard output or error, not even
 //! when a server echoes it back; no raw control characters from outside in
 //! human output; suggested commands that paste safely; and no child process

@@ -75,7 +75,7 @@ const DOMAIN_APIS: &[(&str, &str)] = &[
     ("wake", "incidents::update"),
     ("wake", "incidents::policy"),
     ("wake", "incidents::load"),
-    // The one send path (SPEC §6a): alerts and wake send every operator
+    // The one send path (design §6a): alerts and wake send every operator
     // message through incidents::outbox, which threads it in its incident
     // (incidents::Purpose says what it is to it; incidents::Incident is
     // what incidents::load returns).

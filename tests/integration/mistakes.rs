@@ -1,5 +1,5 @@
 //! Mistakes a newcomer makes on the first day, each caught with one clear
-//! message (SPEC §10): a missing or relative root, another user than the
+//! message (design §10): a missing or relative root, another user than the
 //! root's owner.
 
 use crate::support::TestEnv;
@@ -356,7 +356,7 @@ fn a_plugin_output_starting_blank_is_summed_up_by_its_first_text() {
 }
 
 /// A dry run is a person asking: it prints every decision it would take,
-/// news or not (SPEC §10), where a real run that changes nothing is quiet.
+/// news or not (design §10), where a real run that changes nothing is quiet.
 #[test]
 fn a_dry_run_prints_every_decision_news_or_not() {
     let env = TestEnv::new();

@@ -1,4 +1,4 @@
-//! `tend promote …` (SPEC §7) on real files: observe → propose → review →
+//! `tend promote …` (design §7) on real files: observe → propose → review →
 //! expire, deterministic ids, the rejection cool-down, stale evidence, repeated
 //! and conflicting decisions, on_approve (success, failure, retry, timeout),
 //! the reviewers' lock, a damaged proposal, and a kill -9 during an approval.
@@ -13,7 +13,7 @@ use crate::support::TestEnv;
 
 /// One platform row, in tend's spacing or Python's `json.dumps` spacing.
 fn row(ts: &str, kind: &str, details: Value, python: bool) -> String {
-    // An id of its own per row (a copy of a row keeps its id, SPEC §3).
+    // An id of its own per row (a copy of a row keeps its id, design §3).
     let id = {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -592,7 +592,7 @@ fn a_damaged_proposal_is_quarantined_and_the_others_listed() {
         "proposals/router-tuning/pending/p-router-0123456789ab.json",
         "{\"proposal_id\": ",
     );
-    // SPEC §10: a quarantined state file is exit 74, after the rest is done.
+    // design §10: a quarantined state file is exit 74, after the rest is done.
     let out = env.tend(&["promote", "list"]).status(74);
     assert!(out.stdout.contains(&id), "{}", out.stdout);
     assert!(

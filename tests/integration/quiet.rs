@@ -1,4 +1,4 @@
-//! Cron-friendly output (SPEC §10 Output): a run prints only when something
+//! Cron-friendly output (design §10 Output): a run prints only when something
 //! changed; `-v` shows everything, `-q` only errors.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The production recipe's files (SPEC §11) checked by their real validators:
+//! The production recipe's files (design §11) checked by their real validators:
 //! the systemd units by `systemd-analyze`, the Kubernetes manifests by the
 //! `kubernetes-validate` schemas, the Debian package's asset list against the
 //! man pages and completions, and the many-hosts recipe against a real `sshd`

@@ -1,4 +1,4 @@
-//! `tend report` (SPEC §13): the JSON figures against an independent
+//! `tend report` (design §13): the JSON figures against an independent
 //! recomputation (cold, from the segment cache, and refreshed after new
 //! rows), the text format in a pipe and on a terminal with and without
 //! NO_COLOR, the page in a real headless Chromium and the Nu Html Checker,

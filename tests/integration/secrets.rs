@@ -1,4 +1,4 @@
-//! Secrets (SPEC §10): the variables that carry them are never read as
+//! Secrets (design §10): the variables that carry them are never read as
 //! overrides, every documented example works verbatim with its variables set,
 //! and a secret never leaves the process.
 

@@ -1,4 +1,4 @@
-//! One incident, one conversation (SPEC §6a), with real parts: a fake Slack
+//! One incident, one conversation (design §6a), with real parts: a fake Slack
 //! Web API that records `thread_ts` and `chat.update`, and a real SMTP
 //! server whose mails are parsed with Python's `email` package. The alert
 //! (`alerts notify`) and the investigation (`wake consume`) of one outage

@@ -1,4 +1,4 @@
-//! `tend wake consume` (SPEC §5): tailing, debounce, engines, channels, the
+//! `tend wake consume` (design §5): tailing, debounce, engines, channels, the
 //! ledger, against loopback fakes of OpenAI-compatible, Anthropic, Slack and
 //! webhook endpoints.
 
@@ -1596,7 +1596,7 @@ fn webhook_posts_json_text() {
     let r = &hook.requests()[0];
     assert_eq!(r.path, "/hooks/T000/B000/secret-path-42");
     let body = r.json();
-    // The text, and the incident it is about (SPEC §6a).
+    // The text, and the incident it is about (design §6a).
     assert_eq!(body.as_object().unwrap().len(), 2);
     assert_eq!(
         body["incident_id"],

@@ -1,4 +1,4 @@
-//! `tend watchers tick|list|explain` (SPEC §8) against real sources: files,
+//! `tend watchers tick|list|explain` (design §8) against real sources: files,
 //! directories, shell commands, the real `sqlite3` CLI.
 
 use crate::support::{NOW, TestEnv};

@@ -252,7 +252,7 @@ fn cooldown_edges() {
 
 /// A category that is only a Nagios state's name (a probe without a
 /// `category` gets `critical`) groups nothing: postgres going critical does
-/// not hold back redis (SPEC §6), while one alert's own group still holds.
+/// not hold back redis (design §6), while one alert's own group still holds.
 #[test]
 fn a_category_defaulted_from_a_state_groups_nothing() {
     let pg = crit("probe:postgres:critical", "critical");
@@ -752,7 +752,7 @@ fn state_round_trips_through_json() {
     let text = serde_json::to_string(&state).unwrap();
     assert_eq!(serde_json::from_str::<Notified>(&text).unwrap(), state);
     // Not the file's shape: refused (and so quarantined), never taken as
-    // "nothing notified" (SPEC §10).
+    // "nothing notified" (design §10).
     assert!(serde_json::from_str::<Notified>("{}").is_err());
     assert!(serde_json::from_str::<Notified>("[]").is_err());
 }

@@ -1,4 +1,4 @@
-//! The checkpoint stores of SPEC §9: a directory of threads, a LangGraph
+//! The checkpoint stores of design §9: a directory of threads, a LangGraph
 //! SQLite database, a LangGraph Postgres database. Each lists its threads with
 //! the time each was last touched, and deletes one thread whole (every
 //! namespace, every table, one transaction) or not at all.

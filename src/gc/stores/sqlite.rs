@@ -44,7 +44,7 @@ fn is_wal(header: &[u8]) -> bool {
     header.len() >= 20 && (header[18] == 2 || header[19] == 2)
 }
 
-/// Refuses to open a WAL database that belongs to someone else (SPEC §9).
+/// Refuses to open a WAL database that belongs to someone else (design §9).
 /// Pure: the decision from the owner, the effective user and the header.
 pub fn ownership_problem(path: &Path, owner: u32, euid: u32, header: &[u8]) -> Option<String> {
     if is_wal(header) && owner != euid {

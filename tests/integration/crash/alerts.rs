@@ -1,4 +1,4 @@
-//! `tend alerts notify` (SPEC §6): 30 new alerts to a slow Slack. Every alert
+//! `tend alerts notify` (design §6): 30 new alerts to a slow Slack. Every alert
 //! is delivered at least once or given up after two attempts cut off by
 //! kills, a duplicate only for a kill between a send and the state write that
 //! records it, never more than twice.

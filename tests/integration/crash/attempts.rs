@@ -1,4 +1,4 @@
-//! No message more than twice (SPEC §5 step 4, §6), driven deterministically:
+//! No message more than twice (design §5 step 4, §6), driven deterministically:
 //! a Slack that never answers holds the run inside its send, and the test
 //! kills it there once the request has arrived. Two such kills: the third run
 //! gives the message up (reported, exit 1) instead of sending it a third

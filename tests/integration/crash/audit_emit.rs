@@ -1,4 +1,4 @@
-//! `tend audit emit --id` (SPEC §3): 20 rows, each emitted by a run that may
+//! `tend audit emit --id` (design §3): 20 rows, each emitted by a run that may
 //! be killed and is then retried with the same idempotency key, as a cron
 //! script would. A row is never torn, never lost once its run succeeded, and
 //! present exactly once, however many killed attempts had already written it

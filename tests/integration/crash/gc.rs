@@ -1,4 +1,4 @@
-//! `tend gc checkpoints` on a directory store (SPEC §9): 4 threads of active
+//! `tend gc checkpoints` on a directory store (design §9): 4 threads of active
 //! sessions and 8 of gone ones. After every kill, every thread of an active
 //! session is whole; at the end every gone thread is removed, nothing is left
 //! half-deleted, and no removal has its audit row twice.

@@ -1,11 +1,11 @@
-//! The kill -9 harness (SPEC §10 crash safety), shared by every command that
+//! The kill -9 harness (design §10 crash safety), shared by every command that
 //! writes. A scenario prepares a root and loopback fakes, then runs its
 //! command again and again, SIGKILLing each run at a random instant, until a
 //! run completes; after every kill and at the end it checks the invariants:
 //!
 //! - no audit row torn mid-file: every complete line of every segment is a
 //!   whole row, except a tail that a kill cut (SIGKILL can stop a write at a
-//!   page boundary) and the next writer then ended (SPEC §3), which readers
+//!   page boundary) and the next writer then ended (design §3), which readers
 //!   skip; such tails are counted ("torn tails");
 //! - no state unreadable: every state file and run record parses, nothing is
 //!   quarantined;
@@ -272,7 +272,7 @@ pub fn kill_loop(
 thread_local! {
     /// Unterminated tails seen after a kill: (segment path, offset, length).
     /// SIGKILL can cut a write at a page boundary, and the next writer ends
-    /// such a line before its own batch (SPEC §3), leaving it mid-file,
+    /// such a line before its own batch (design §3), leaving it mid-file,
     /// where readers report and skip it. Only such lines may be unreadable.
     static KNOWN_TORN: std::cell::RefCell<BTreeSet<(String, usize, usize)>> =
         const { std::cell::RefCell::new(BTreeSet::new()) };
@@ -284,7 +284,7 @@ pub fn check_root(env: &TestEnv, seed: u64, when: &str) -> usize {
     let root = env.root();
     let mut torn = 0;
     // Audit segments, decision files and the JSON Lines state files (the
-    // digest queue, the attempt journal): appended the same way (SPEC §3, §8).
+    // digest queue, the attempt journal): appended the same way (design §3, §8).
     let segments = files_under(&root.join("audit"))
         .into_iter()
         .chain(files_under(&root.join("decisions")))
@@ -435,7 +435,7 @@ pub fn rows_under(dir: &Path) -> Vec<Value> {
 }
 
 /// The whole audit rows of one kind, passing over lines a kill cut (which a
-/// later writer ended with a newline, as SPEC §3 says), so a scenario's checks
+/// later writer ended with a newline, as design §3 says), so a scenario's checks
 /// do not trip on them.
 pub fn audit_kind(env: &TestEnv, kind: &str) -> Vec<Value> {
     rows_under(&env.root().join("audit"))

@@ -1,6 +1,6 @@
-//! `tend probe run` (SPEC §4): five exec probes that take a few milliseconds.
+//! `tend probe run` (design §4): five exec probes that take a few milliseconds.
 //! After every kill, every probe process the run started is dead (children
-//! never outlive tend, SPEC §10); at the end the state holds every probe and
+//! never outlive tend, design §10); at the end the state holds every probe and
 //! the audit log a whole `probe.observed` row for each.
 
 use std::collections::BTreeSet;

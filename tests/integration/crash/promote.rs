@@ -1,5 +1,5 @@
 //! `tend promote run` (observe + propose + expire) and `tend promote
-//! approve|reject` (SPEC §7), router-tuning with an `on_approve` command,
+//! approve|reject` (design §7), router-tuning with an `on_approve` command,
 //! killed at random instants and re-run to completion:
 //!
 //! 1. `promote run` over rows that support 4 router-tuning, 3 tool-trimming
@@ -20,7 +20,7 @@
 //! approval's `on_approve` finished ok, and its last attempt recorded.
 //! "Inside a send" counts `on_approve` runs beyond the first per proposal:
 //! a kill during the command (or before its result was recorded) runs it
-//! again on the next approval, as SPEC §7 says.
+//! again on the next approval, as design §7 says.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,4 +1,4 @@
-//! Threads under kills (SPEC §6a): 12 incidents, each told in one Slack
+//! Threads under kills (design §6a): 12 incidents, each told in one Slack
 //! conversation by three commands run one after the other under random
 //! SIGKILLs — `alerts notify` (the parent), `wake consume` (the diagnosis,
 //! a reply) and `alerts notify` again once they stopped firing (the

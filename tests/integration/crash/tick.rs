@@ -1,4 +1,4 @@
-//! `tend tick` (SPEC §10): probe run, wake consume and alerts notify in one
+//! `tend tick` (design §10): probe run, wake consume and alerts notify in one
 //! run, three failing probes, wakes and alerts to a slow Slack. Each probe's
 //! wake and alert are delivered at least once (or given up after two attempts
 //! cut off by kills) and at most twice, and a second delivery only when the

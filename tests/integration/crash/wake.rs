@@ -1,4 +1,4 @@
-//! `tend wake consume` (SPEC §5 step 4): 60 wakes to a slow Slack. Every wake
+//! `tend wake consume` (design §5 step 4): 60 wakes to a slow Slack. Every wake
 //! is delivered at least once or given up after two attempts cut off by
 //! kills; a wake is delivered twice only when a kill landed between its send
 //! and its ledger write, which is observed directly: after each kill, what

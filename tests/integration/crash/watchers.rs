@@ -1,4 +1,4 @@
-//! `tend watchers tick` (SPEC §8): 24 stalled entities among fresh ones, an
+//! `tend watchers tick` (design §8): 24 stalled entities among fresh ones, an
 //! exempt one and others in an unwatched status, with `max_flags_per_run =
 //! 4`, so that at least six completed ticks are needed. Ticks are killed at
 //! random instants and re-run until every stalled entity is flagged.

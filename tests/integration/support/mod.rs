@@ -292,7 +292,7 @@ impl Run {
 }
 
 /// `text` with the incident short id that starts each operator message on
-/// standard output (`[1a2b3c4d] `, SPEC §6a) taken off the start of every
+/// standard output (`[1a2b3c4d] `, design §6a) taken off the start of every
 /// line, for tests about the rest of the message.
 pub fn without_short_ids(text: &str) -> String {
     text.split_inclusive('\n')
