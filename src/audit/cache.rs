@@ -29,6 +29,7 @@
 //! caller names the cache's files and the version of its figures.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -421,18 +422,17 @@ impl<A> Planned<A> {
     }
 }
 
-/// What is kept of a segment's cache entry for this run, if anything: the
-/// file holds the same bytes up to its `offset` (the hash of the line ending
-/// there: a shorter or rewritten file fails it), and what `want` needs of it
-/// (its total, its hour file) is there and matches.
-fn reuse<A: Aggregate>(
-    files: &CacheFiles,
+/// Whether a segment's cache entry can be kept for this run, and then
+/// whether its hour file is needed: the file holds the same bytes up to its
+/// `offset` (the hash of the line ending there: a shorter or rewritten file
+/// fails it), and what `want` needs of it (its total) is there. `None`: the
+/// segment is read again from its start.
+fn reusable<A: Aggregate>(
     path: &Path,
-    name: &str,
-    entry: CachedSegment<A>,
+    entry: &CachedSegment<A>,
     want: Want,
     window_ms: (i64, i64),
-) -> Option<Planned<A>> {
+) -> Option<bool> {
     let (hash, _) = line_hash_before(path, entry.offset).ok()?;
     if hash != entry.line_hash {
         return None;
@@ -442,31 +442,69 @@ fn reuse<A: Aggregate>(
     }
     let size = fs::metadata(path).map_or(0, |m| m.len());
     let at = span(entry.first_ms, entry.last_ms, window_ms.0, window_ms.1);
-    let needs_hours =
-        size > entry.offset || at == Span::Across || (want == Want::Hours && at == Span::Inside);
-    let hours = if needs_hours {
-        // A damaged or missing hour file costs reading its segment again.
-        Some(load_hours(files, name, &entry)?)
-    } else {
-        None
-    };
-    Some(Planned {
-        name: name.to_string(),
-        entry,
-        hours,
+    Some(size > entry.offset || at == Span::Across || (want == Want::Hours && at == Span::Inside))
+}
+
+/// Loads the hour files of `wanted` (segment names and their entries),
+/// shared out among a few scoped threads that end before this returns: a
+/// report's window holds a month of them. `None` where one is missing,
+/// damaged or does not match its entry.
+fn load_all_hours<A: Aggregate>(
+    files: &CacheFiles,
+    wanted: &[(&str, u64, &str)],
+) -> Vec<Option<Hourly<A>>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(super::window::MAX_WORKERS)
+        .min(wanted.len());
+    if workers <= 1 {
+        return wanted
+            .iter()
+            .map(|(name, offset, hash)| load_hours(files, name, *offset, hash))
+            .collect();
+    }
+    let chunk = wanted.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = wanted
+            .chunks(chunk)
+            .map(|some| {
+                let handle = std::thread::Builder::new()
+                    .name("tend-cache".to_string())
+                    .spawn_scoped(scope, move || {
+                        some.iter()
+                            .map(|(name, offset, hash)| load_hours(files, name, *offset, hash))
+                            .collect::<Vec<_>>()
+                    });
+                (some, handle)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|(some, handle)| {
+                // A thread that could not start or panicked: its files are
+                // loaded here.
+                handle.ok().and_then(|h| h.join().ok()).unwrap_or_else(|| {
+                    some.iter()
+                        .map(|(name, offset, hash)| load_hours(files, name, *offset, hash))
+                        .collect()
+                })
+            })
+            .collect()
     })
 }
 
-/// The hour file of a segment, if it matches its index entry.
+/// The hour file of a segment, if it matches its index entry (its
+/// `offset` and `line_hash`).
 fn load_hours<A: Aggregate>(
     files: &CacheFiles,
     name: &str,
-    entry: &CachedSegment<A>,
+    offset: u64,
+    line_hash: &str,
 ) -> Option<Hourly<A>> {
     let file = state::load_in_place::<HourFile<A>>(&files.hours_dir.join(name))
         .ok()
         .flatten()
-        .filter(|h| h.offset == entry.offset && h.line_hash == entry.line_hash)?;
+        .filter(|h| h.offset == offset && h.line_hash == line_hash)?;
     Some(Hourly::from_file(file))
 }
 
@@ -516,11 +554,41 @@ pub fn scan<A: Aggregate>(
     let (mut bytes_cached, mut skipped_cached) = (0, 0);
     let mut plan: Vec<Planned<A>> = Vec::new();
     let mut parts = Vec::new();
+    // Which entries are kept, and which of their hour files are needed.
+    // (segment, its entry kept and whether its hour file is needed)
+    type Kept<A> = (String, Option<(CachedSegment<A>, bool)>);
+    let mut kept: Vec<Kept<A>> = Vec::new();
     for name in scan.segments()? {
         let path = scan.dir().join(&name);
-        let planned = old
-            .remove(&name)
-            .and_then(|entry| reuse(files, &path, &name, entry, want, window_ms));
+        let entry = old.remove(&name).and_then(|entry| {
+            let needs_hours = reusable(&path, &entry, want, window_ms)?;
+            Some((entry, needs_hours))
+        });
+        kept.push((name, entry));
+    }
+    let wanted: Vec<(&str, u64, &str)> = kept
+        .iter()
+        .filter_map(|(name, entry)| match entry {
+            Some((entry, true)) => Some((name.as_str(), entry.offset, entry.line_hash.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut loaded = load_all_hours(files, &wanted).into_iter();
+    for (name, entry) in kept {
+        let planned = match entry {
+            Some((entry, false)) => Some(Planned {
+                name: name.clone(),
+                entry,
+                hours: None,
+            }),
+            // A damaged or missing hour file costs reading its segment again.
+            Some((entry, true)) => loaded.next().flatten().map(|hours| Planned {
+                name: name.clone(),
+                entry,
+                hours: Some(hours),
+            }),
+            None => None,
+        };
         let planned = match planned {
             Some(p) => {
                 skipped_cached += p.entry.skipped;
@@ -533,7 +601,7 @@ pub fn scan<A: Aggregate>(
             label: format!("audit/{name}"),
             finished: scan.is_finished(&name),
             start: planned.entry.offset,
-            path,
+            path: scan.dir().join(&name),
         });
         plan.push(planned);
     }
@@ -616,7 +684,7 @@ fn segment<A: Aggregate>(
         Some(hours) => hours,
         // Bytes appended since the plan was made (a writer at work): the
         // hours already cached are needed after all.
-        None if grew => match load_hours(files, &name, &entry) {
+        None if grew => match load_hours(files, &name, entry.offset, &entry.line_hash) {
             Some(hours) => hours,
             None => {
                 out.bytes_cached -= entry.offset;
@@ -675,7 +743,14 @@ fn segment<A: Aggregate>(
                 out.rows += rows;
                 match want {
                     Want::Total => out.total.merge(figures),
-                    Want::Hours => out.hours.entry(at_ms).or_default().merge(figures),
+                    // The hour's first figures are taken as they are
+                    // (merging into empty figures would rebuild them).
+                    Want::Hours => match out.hours.entry(at_ms) {
+                        Entry::Vacant(hour) => {
+                            hour.insert(figures);
+                        }
+                        Entry::Occupied(mut hour) => hour.get_mut().merge(figures),
+                    },
                 }
             }
         }

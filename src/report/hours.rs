@@ -86,19 +86,33 @@ struct PerfItem<'a> {
 /// Results of one probe in one hour.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProbeHour {
+    // Zeros are left out of the cache's hour files, which a report reads
+    // whole: most hours have no warning, critical or unknown result.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub ok: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub warning: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub critical: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unknown: u64,
     /// Sum, count and maximum of `duration_ms` (results that gave one).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub duration_sum_ms: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub duration_count: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub duration_max_ms: u64,
     /// The hour's latest result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last: Option<LastResult>,
     /// Each perfdata label's latest value in the hour.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub perf: BTreeMap<String, PerfPoint>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl ProbeHour {
@@ -150,7 +164,7 @@ impl ProbeHour {
 pub struct LastResult {
     pub ms: i64,
     pub status: Status,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
 }
 

@@ -44,7 +44,7 @@ p{margin:4px 0}
 .overall{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;padding:12px 16px;border-radius:8px;background:var(--card);border:1px solid var(--line);border-left:6px solid var(--ok)}
 .overall.warning{border-left-color:var(--warning)}.overall.critical{border-left-color:var(--critical)}
 .headline{font-size:1.2rem;font-weight:600}
-.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:.8rem;font-weight:600;color:#fff;background:var(--none)}
+.badge{display:inline-block;white-space:nowrap;padding:1px 8px;border-radius:10px;font-size:.8rem;font-weight:600;color:#fff;background:var(--none)}
 .badge.ok{background:var(--ok)}.badge.warning{background:var(--warning)}.badge.critical{background:var(--critical)}.badge.unknown{background:var(--unknown)}
 .badge.none{color:var(--fg)}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,520px),1fr));gap:12px}
@@ -93,8 +93,9 @@ pub fn page(r: &Report) -> String {
         escape(&r.overall.headline)
     );
     header(&mut out, r);
-    probes(&mut out, r);
+    // Incidents first: what may need acting on.
     incidents(&mut out, r);
+    probes(&mut out, r);
     alerts(&mut out, r);
     proposals(&mut out, r);
     flags(&mut out, r);
@@ -495,31 +496,29 @@ fn incidents(out: &mut String, r: &Report) {
                 if let Some(command) = &x.silence_command {
                     let _ = write!(what, "<br>Silence: <code>{}</code>", escape(command));
                 }
+                let messages = match x.messages {
+                    1 => "1 message".to_string(),
+                    n => format!("{n} messages"),
+                };
                 vec![
                     format!(
-                        "<code title=\"{}\">{}</code>",
+                        "<span class=\"badge {}\">{}</span> <code title=\"{}\">{}</code>",
+                        severity_class(x.severity.as_str()),
+                        escape(x.severity.as_str()),
                         escape(&x.incident_id),
                         escape(&x.short_id)
                     ),
-                    format!(
-                        "<span class=\"badge {}\">{}</span>",
-                        severity_class(x.severity.as_str()),
-                        escape(x.severity.as_str())
-                    ),
                     format!("<code>{}</code>", escape(&x.alert_id)),
                     escape(&x.started_at),
-                    state,
-                    x.messages.to_string(),
+                    format!("{state}<br><span class=\"muted\">{messages}</span>"),
                     what,
                 ]
             })
             .collect();
         table(
             out,
-            &[
-                "Incident", "Severity", "Alert", "Started", "State", "Messages", "What",
-            ],
-            &[5],
+            &["Incident", "Alert", "Started", "State", "What"],
+            &[],
             &rows,
         );
     }

@@ -113,7 +113,7 @@ pub fn is_due(last: Option<DateTime<Utc>>, now: DateTime<Utc>, every: Duration) 
 /// figures of each audit segment read so far.
 fn cache_files(ctx: &Ctx) -> CacheFiles {
     // The figures' version: bumped whenever what an `Hour` keeps changes.
-    CacheFiles::in_dir(&ctx.root.state_dir(), "report", "report/2")
+    CacheFiles::in_dir(&ctx.root.state_dir(), "report", "report/3")
 }
 
 /// The window of a report of `length` at `now`: from the start of the hour

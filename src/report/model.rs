@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 
-use super::hours::{FLAGS_KEPT, Flag, HOUR_MS, Hours, keep_latest_flags};
+use super::hours::{FLAGS_KEPT, Flag, HOUR_MS, Hours, ProbeHour, keep_latest_flags};
 use crate::audit::window::Window;
 use crate::clock::format_ts;
 use crate::incidents::{Incident, IncidentsState};
@@ -472,16 +472,14 @@ fn overall(probes: &[ProbeReport], i: &Inputs<'_>) -> Overall {
     }
 }
 
-/// The share of OK results over the last `n` hours of `starts`, when the
-/// window holds that many.
-fn uptime(hours: &Hours, name: &str, starts: &[i64], n: usize) -> Option<f64> {
-    let from = starts.len().checked_sub(n)?;
+/// The share of OK results over the last `n` hours of a probe's hours, when
+/// the window holds that many.
+fn uptime(cells: &[Option<&ProbeHour>], n: usize) -> Option<f64> {
+    let from = cells.len().checked_sub(n)?;
     let (mut ok, mut all) = (0u64, 0u64);
-    for h in &starts[from..] {
-        if let Some(p) = hours.0.get(h).and_then(|hour| hour.probes.get(name)) {
-            ok += p.ok;
-            all += p.results();
-        }
+    for p in cells[from..].iter().flatten() {
+        ok += p.ok;
+        all += p.results();
     }
     (all > 0).then(|| ok as f64 / all as f64)
 }
@@ -502,11 +500,12 @@ fn probes(i: &Inputs<'_>, starts: &[i64]) -> Vec<ProbeReport> {
 }
 
 fn probe(i: &Inputs<'_>, starts: &[i64], name: &str) -> ProbeReport {
-    let in_hours = || {
-        starts
-            .iter()
-            .map(|h| i.hours.0.get(h).and_then(|hour| hour.probes.get(name)))
-    };
+    // The probe's figures of each hour, looked up once.
+    let cells: Vec<Option<&ProbeHour>> = starts
+        .iter()
+        .map(|h| i.hours.0.get(h).and_then(|hour| hour.probes.get(name)))
+        .collect();
+    let in_hours = || cells.iter().copied();
     let mut results: BTreeMap<&'static str, u64> =
         Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
     let mut last = None;
@@ -563,9 +562,9 @@ fn probe(i: &Inputs<'_>, starts: &[i64], name: &str) -> ProbeReport {
         }),
         last_duration_ms: last.as_ref().and_then(|l| l.duration_ms),
         uptime: Uptime {
-            day: uptime(i.hours, name, starts, 24),
-            week: uptime(i.hours, name, starts, 7 * 24),
-            month: uptime(i.hours, name, starts, 30 * 24),
+            day: uptime(&cells, 24),
+            week: uptime(&cells, 7 * 24),
+            month: uptime(&cells, 30 * 24),
         },
         results,
         strip: in_hours()

@@ -189,6 +189,7 @@ pub fn render(r: &Report, style: Style) -> String {
         glyph(Cell::Unknown),
         glyph(Cell::None)
     );
+    incidents(&mut out, r, &style);
     probes(&mut out, r, &style);
     lists(&mut out, r, &style);
     llm(&mut out, r, &style);
@@ -274,7 +275,9 @@ fn e(text: &str) -> String {
     escape_field(text).into_owned()
 }
 
-fn lists(out: &mut String, r: &Report, style: &Style) {
+/// Open incidents and those resolved in the window, with the commands that
+/// silence the open ones: first, as what may need acting on.
+fn incidents(out: &mut String, r: &Report, style: &Style) {
     let rows = r
         .incidents
         .rows
@@ -310,6 +313,9 @@ fn lists(out: &mut String, r: &Report, style: &Style) {
     if let Some(note) = &r.incidents.note {
         let _ = writeln!(out, "  note: {note}");
     }
+}
+
+fn lists(out: &mut String, r: &Report, style: &Style) {
     let rows = r
         .alerts
         .iter()
