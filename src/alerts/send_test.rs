@@ -7,11 +7,11 @@ use serde_json::json;
 
 use super::AlertsCount;
 use super::message::test_message;
-use crate::audit::{Kind, Row};
-use crate::channel;
 use crate::cli::AlertsTestArgs;
 use crate::config::ChannelKind;
 use crate::ctx::{Ctx, Outcome};
+use crate::incidents::outbox::{Fate, Item, Letter, Outbox};
+use crate::severity::Severity;
 
 pub fn run(ctx: &mut Ctx, args: &AlertsTestArgs) -> Result<Outcome> {
     let kinds: Vec<ChannelKind> = match args.channel {
@@ -26,6 +26,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsTestArgs) -> Result<Outcome> {
     };
     let now = ctx.now();
     let mut outcome = Outcome::default();
+    let mut outbox = Outbox::open(ctx)?;
     let mut failures = Vec::new();
     for kind in kinds {
         let message = test_message(kind, now);
@@ -33,18 +34,24 @@ pub fn run(ctx: &mut Ctx, args: &AlertsTestArgs) -> Result<Outcome> {
             super::notify::would_send(ctx, kind, &message)?;
             continue;
         }
-        let result =
-            channel::open(kind, &ctx.config).and_then(|mut c| c.send(&message, &mut ctx.out));
-        let mut details = json!({
-            "channel": crate::channel::audit_name(kind),
-            "ref": "test",
-            "severity": "info",
-            "category": "test",
-            "status": if result.is_ok() { "ok" } else { "failed" },
-            "test": true,
-        });
-        match &result {
-            Ok(delivered) => {
+        // Through the one send path (no attempt journal: nobody retries a
+        // test), with its row.
+        let letter = Letter {
+            keys: Vec::new(),
+            channel: kind,
+            message,
+            items: vec![Item {
+                reference: "test".into(),
+                severity: Severity::Info,
+                category: "test".into(),
+                correlation_key: "test".into(),
+                incident_id: None,
+                extra: json!({"test": true}),
+            }],
+            incidents: Vec::new(),
+        };
+        match outbox.send(ctx, letter, |_, _, rows| Ok(rows))? {
+            Fate::Sent(delivered) => {
                 outcome.count(AlertsCount::Sent, 1);
                 let detail = delivered
                     .detail
@@ -56,8 +63,7 @@ pub fn run(ctx: &mut Ctx, args: &AlertsTestArgs) -> Result<Outcome> {
                 ctx.out
                     .json(&json!({"channel": kind, "status": "ok", "detail": delivered.detail}))?;
             }
-            Err(e) => {
-                details["error"] = json!(e.kind);
+            Fate::Failed(e) => {
                 outcome.count(AlertsCount::Failed, 1);
                 failures.push(format!("{kind}: {} ({})", e.message, e.kind));
                 ctx.out.json(&json!({
@@ -67,11 +73,8 @@ pub fn run(ctx: &mut Ctx, args: &AlertsTestArgs) -> Result<Outcome> {
                     "message": e.message,
                 }))?;
             }
+            Fate::GivenUp { .. } => anyhow::bail!("internal: a test message was given up"),
         }
-        ctx.audit().append(
-            &[Row::new(Kind::NotificationDispatched, now, details).with_correlation_key("test")],
-            now,
-        )?;
     }
     if !failures.is_empty() {
         // An error, so that it is printed even with -q and the exit code is 1.
