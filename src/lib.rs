@@ -19,7 +19,6 @@ pub mod doctor;
 pub mod engine;
 pub mod exit;
 pub mod gc;
-pub mod hash;
 pub mod heartbeat;
 pub mod http;
 pub mod incidents;

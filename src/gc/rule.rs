@@ -7,7 +7,7 @@ use std::hash::Hasher;
 
 use hashbrown::HashTable;
 
-use crate::hash::Fnv64;
+use crate::store::hash::Fnv64;
 
 use chrono::{DateTime, TimeDelta, Utc};
 

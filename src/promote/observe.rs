@@ -18,7 +18,7 @@ use super::status::Loop;
 use crate::audit::cache::{self, Aggregate, CacheFiles, CacheWrite, Scanned, SegmentCache, Want};
 use crate::audit::window::{ScanReport, Select, Window, WindowScan, input_files};
 use crate::ctx::Ctx;
-use crate::hash::Fnv64;
+use crate::store::hash::Fnv64;
 use crate::store::state;
 
 /// Namespace of observation digests and proposal ids.

@@ -26,8 +26,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::file;
+use super::hash::Fnv64;
 use super::tail::{self, Position};
-use crate::hash::Fnv64;
 
 /// How long positions are kept by default: a segment older than this is not
 /// read again, even if rows are appended to it.

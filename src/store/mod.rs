@@ -20,6 +20,7 @@ pub mod atomic;
 pub mod attempts;
 pub mod cursor;
 pub mod file;
+pub mod hash;
 pub mod id_index;
 pub mod jsonl;
 pub mod lock;

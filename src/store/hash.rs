@@ -1,7 +1,7 @@
 //! FNV-1a, 64 bit, with no I/O: the store hashes the line a reading position
 //! ends on with it, and pure code (gc's orphan rule, promote's observation)
-//! uses it as a fast hasher. A foundation module, so policy files can use it
-//! without reaching into the store.
+//! uses it as a fast hasher. The one module of the store that policy files
+//! may use: it reads and writes nothing.
 
 /// FNV-1a, 64 bit: stable across versions and platforms, enough to notice a
 /// changed line (not a security boundary). Also a fast [`std::hash::Hasher`]
